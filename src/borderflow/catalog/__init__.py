@@ -1,0 +1,149 @@
+"""The catalog of ports and crossings that ships with BorderFlow.
+
+Built from real public files by :mod:`borderflow.catalog.build`; see ``crossings.json``.
+The store copies it into its ``crossings`` and ``ports`` tables and adds any crossing a
+feed shows that the catalog lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from borderflow.catalog.build import CROSSING_ALIASES, normalize_crossing_id
+
+__all__ = [
+    "CROSSING_ALIASES",
+    "Crossing",
+    "Port",
+    "crossing",
+    "crossing_by_name",
+    "crossings",
+    "normalize_crossing_id",
+    "ports",
+    "timezone_of",
+]
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """One CBP wait-time location. ``max_lanes`` maps mode -> CBP maximum lanes or None."""
+
+    crossing_id: str
+    port_code: str
+    bts_port_code: str
+    bwt_id: str
+    port_name: str
+    crossing_name: str
+    border: str
+    state: str
+    timezone: str
+    latitude: float | None
+    longitude: float | None
+    hours: str = ""
+    max_lanes: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.port_name} - {self.crossing_name}" if self.crossing_name else self.port_name
+
+
+@dataclass(frozen=True)
+class Port:
+    """A CBP port of entry as BTS lists it (4-digit code)."""
+
+    port_code: str
+    name: str
+    state: str
+    border: str
+    timezone: str
+    latitude: float | None
+    longitude: float | None
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    text = resources.files("borderflow.catalog").joinpath("crossings.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _crossings() -> dict[str, Crossing]:
+    out = {}
+    for item in _raw()["crossings"]:
+        out[item["crossing_id"]] = Crossing(
+            crossing_id=item["crossing_id"],
+            port_code=item["port_code"],
+            bts_port_code=item.get("bts_port_code", ""),
+            bwt_id=item.get("bwt_id", ""),
+            port_name=item.get("port_name", ""),
+            crossing_name=item.get("crossing_name", ""),
+            border=item.get("border", ""),
+            state=item.get("state", ""),
+            timezone=item["timezone"],
+            latitude=item.get("latitude"),
+            longitude=item.get("longitude"),
+            hours=item.get("hours", ""),
+            max_lanes=dict(item.get("max_lanes") or {}),
+        )
+    return out
+
+
+def crossings() -> list[Crossing]:
+    """Every catalogued crossing, ordered by crossing number."""
+    return list(_crossings().values())
+
+
+def crossing(crossing_id: str) -> Crossing | None:
+    return _crossings().get(normalize_crossing_id(crossing_id))
+
+
+@lru_cache(maxsize=1)
+def ports() -> list[Port]:
+    return [
+        Port(
+            port_code=p["port_code"],
+            name=p["name"],
+            state=p["state"],
+            border=p["border"],
+            timezone=p["timezone"],
+            latitude=p.get("latitude"),
+            longitude=p.get("longitude"),
+        )
+        for p in _raw()["ports"]
+    ]
+
+
+def timezone_of(crossing_id: str) -> str | None:
+    """The IANA time zone of a crossing, or None when the catalog does not know it."""
+    found = crossing(crossing_id)
+    return found.timezone if found else None
+
+
+def _name_key(text: str) -> str:
+    text = text.lower().replace("&amp;", "&")
+    text = re.sub(r"\(.*?\)", " ", text)
+    text = re.sub(r"\b(bridge|international|port of entry)\b", " ", text)
+    return re.sub(r"[^a-z0-9&]+", "", text)
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[tuple[str, str], str]:
+    index: dict[tuple[str, str], str] = {}
+    for c in _crossings().values():
+        index.setdefault((_name_key(c.port_name), _name_key(c.crossing_name)), c.crossing_id)
+    return index
+
+
+def crossing_by_name(port_name: str, crossing_name: str) -> str | None:
+    """The crossing number for a port and crossing name as CBP writes them, or None.
+
+    Matching ignores case, punctuation, parenthesised abbreviations and the words
+    "bridge", "international" and "port of entry" ("Veterans International" matches
+    "Veterans International Bridge").
+    """
+    return _by_name().get((_name_key(port_name), _name_key(crossing_name)))

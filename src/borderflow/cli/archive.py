@@ -1,0 +1,186 @@
+"""Archive verbs: ingest, reparse, export, poll, status, catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from borderflow.cli.context import emit_json, err, out, state
+from borderflow.errors import BadInputError
+
+if TYPE_CHECKING:
+    from borderflow.services.ingest import FileSummary, IngestSummary
+
+
+def _print_summary(summary: IngestSummary, as_json: bool) -> None:
+    if as_json:
+        emit_json(summary.as_dict())
+    else:
+        table = Table(title="Ingest summary")
+        for col in ("files", "read", "stored", "duplicates", "conflicts", "quarantined", "new crossings"):
+            table.add_column(col, justify="right")
+        table.add_row(
+            str(len(summary.files)),
+            *(str(summary.total(k)) for k in ("read", "stored", "duplicates", "conflicts", "quarantined", "new_crossings")),
+        )
+        out.print(table)
+    for f in summary.files:
+        if f.error:
+            err.print(f"error: {f.error}", markup=False, highlight=False, soft_wrap=True)
+        elif f.quarantined:
+            err.print(
+                f"warning: {f.name}: {f.quarantined} record(s) refused and kept in quarantine "
+                "(see 'borderflow quarantine')", markup=False, highlight=False, soft_wrap=True,
+            )
+        if f.conflicts:
+            err.print(
+                f"warning: {f.name}: {f.conflicts} reading(s) clash with stored ones; kept aside "
+                "(see 'borderflow conflicts')", markup=False, highlight=False, soft_wrap=True,
+            )
+
+
+def _with_progress(run: Callable[[Callable[[FileSummary], None]], IngestSummary], quiet: bool) -> IngestSummary:
+    if quiet or not sys.stderr.isatty():
+        return run(lambda _f: None)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        task = progress.add_task("ingesting", total=None)
+        return run(lambda f: progress.update(task, advance=1, description=Path(f.name).name[:40] or "ingesting"))
+
+
+def ingest_command(
+    ctx: typer.Context,
+    sources: list[str] = typer.Argument(..., help="Files, folders, globs or http(s) URLs."),
+    format: Optional[str] = typer.Option(None, "--format", help="Force a format instead of detecting it."),
+    as_json: bool = typer.Option(False, "--json", help="Write the summary as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> int:
+    """Ingest wait-time and volume files of any supported format into the archive."""
+    from borderflow.services.ingest import ingest
+
+    engine = state(ctx).engine()
+    summary = _with_progress(lambda cb: ingest(engine, sources, format, cb), quiet)
+    _print_summary(summary, as_json)
+    return 1 if summary.refused_anything else 0
+
+
+def reparse_command(
+    ctx: typer.Context,
+    format: Optional[str] = typer.Option(None, "--format", help="Only payloads of this format."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> int:
+    """Parse every stored raw payload again (after a parser fix) and store what is new."""
+    from borderflow.services.ingest import reparse
+
+    summary = reparse(state(ctx).engine(), format)
+    _print_summary(summary, as_json)
+    return 1 if summary.refused_anything else 0
+
+
+def _parse_time(value: Optional[str], label: str) -> Optional[dt.datetime]:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadInputError(f"--{label} must be ISO 8601 with an offset, e.g. 2024-05-01T00:00:00Z; got {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise BadInputError(f"--{label} needs an offset or Z, e.g. {value}Z; got {value!r}")
+    return parsed
+
+
+def export_command(
+    ctx: typer.Context,
+    what: str = typer.Argument(..., help="observations or volumes"),
+    crossing: Optional[str] = typer.Option(None, "--crossing", help="6-digit crossing number."),
+    mode: Optional[str] = typer.Option(None, "--mode"),
+    program: Optional[str] = typer.Option(None, "--program"),
+    start: Optional[str] = typer.Option(None, "--from", help="ISO 8601 start (inclusive)."),
+    end: Optional[str] = typer.Option(None, "--to", help="ISO 8601 end (exclusive)."),
+    port: Optional[str] = typer.Option(None, "--port", help="4-digit port code (volumes)."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only this source."),
+    format: str = typer.Option("csv", "--format", help="csv, parquet or json."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted."),
+) -> None:
+    """Export observations (the interchange CSV) or monthly volumes."""
+    from borderflow.services.export import EXPORT_FORMATS, ObservationFilter, export_observations, export_volumes
+
+    if what not in ("observations", "volumes"):
+        raise BadInputError(f"export takes 'observations' or 'volumes'; got {what!r}")
+    if format not in EXPORT_FORMATS:
+        raise BadInputError(f"--format must be one of {', '.join(EXPORT_FORMATS)}; got {format!r}")
+    if format == "parquet" and output is None:
+        raise BadInputError("parquet is binary: name a file with -o FILE")
+    engine = state(ctx).engine()
+    binary = format == "parquet"
+    if output is not None:
+        tmp = output.with_name(output.name + ".partial")
+        with open(tmp, "wb" if binary else "w", newline="" if not binary else None, encoding=None if binary else "utf-8") as fh:
+            count = _export(what, engine, fh, format, crossing, mode, program, start, end, port, source)
+        tmp.replace(output)
+        err.print(f"wrote {count} rows to {output}", markup=False, highlight=False)
+    else:
+        _export(what, engine, sys.stdout, format, crossing, mode, program, start, end, port, source)
+
+
+def _export(what, engine, fh, format, crossing, mode, program, start, end, port, source) -> int:  # type: ignore[no-untyped-def]
+    from borderflow.services.export import ObservationFilter, export_observations, export_volumes
+
+    if what == "volumes":
+        return export_volumes(engine, fh, format, port_code=port, source=source)
+    filt = ObservationFilter(crossing_id=crossing, mode=mode, program=program,
+                             start=_parse_time(start, "from"), end=_parse_time(end, "to"), source=source)
+    return export_observations(engine, fh, format, filt)
+
+
+def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """How much the archive holds, by table and source."""
+    from borderflow.services.status import archive_status
+
+    info = archive_status(state(ctx).engine())
+    if as_json:
+        emit_json(info)
+        return
+    table = Table(title="Archive")
+    table.add_column("what")
+    table.add_column("rows", justify="right")
+    for name, count in info["tables"].items():
+        table.add_row(name, str(count))
+    out.print(table)
+    if info["observations_by_source"]:
+        by_source = Table(title="Observations by source")
+        for col in ("source", "rows", "first", "last"):
+            by_source.add_column(col)
+        for row in info["observations_by_source"]:
+            by_source.add_row(row["source"], str(row["rows"]), row["first"] or "", row["last"] or "")
+        out.print(by_source)
+
+
+def catalog_build_command(
+    data_dir: Path = typer.Argument(..., help="Folder with cbp-feed/, bts/ and txdot/ as published."),
+    output: Path = typer.Option(Path("src/borderflow/catalog/crossings.json"), "-o", "--output"),
+) -> None:
+    """Rebuild the shipped catalog of ports and crossings from the public source files."""
+    from borderflow.catalog.build import write_catalog
+
+    if not data_dir.is_dir():
+        raise BadInputError(f"{data_dir}: not a folder; name the folder that holds cbp-feed/, bts/ and txdot/")
+    count = write_catalog(data_dir, output)
+    out.print(f"{count} crossings written to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    app.command("reparse")(reparse_command)
+    app.command("export")(export_command)
+    app.command("status")(status_command)
+    app.command("catalog-build")(catalog_build_command)
+    from borderflow.cli.poll import poll_command
+
+    app.command("poll")(poll_command)

@@ -1,0 +1,56 @@
+"""``borderflow poll``: fetch a live feed on a schedule and archive every payload."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any, Optional
+
+import typer
+
+from borderflow.cli.context import emit_json, err, state
+
+
+def poll_command(
+    ctx: typer.Context,
+    url: str = typer.Argument(..., help="http(s) URL of a live feed (CBP bwtnew, bwt.xml or an RSS feed)."),
+    every: str = typer.Option("5m", "--every", help="Time between polls: 30s, 5m, 1h."),
+    timeout: str = typer.Option("20s", "--timeout", help="Give up on one fetch after this long."),
+    attempts: int = typer.Option(4, "--attempts", min=1, help="Tries per poll before waiting for the next."),
+    format: Optional[str] = typer.Option(None, "--format", help="Force a format instead of detecting it."),
+    max_polls: Optional[int] = typer.Option(None, "--max-polls", min=1, help="Stop after this many polls."),
+    as_json: bool = typer.Option(False, "--json", help="Print the final counts as JSON."),
+) -> int:
+    """Poll a live feed until stopped (Ctrl-C or SIGTERM); nothing fetched is lost."""
+    from borderflow.services.poll import Poller, PollPolicy, parse_duration
+
+    if not url.startswith(("http://", "https://")):
+        from borderflow.errors import BadInputError
+
+        raise BadInputError(f"poll needs an http(s) URL; got {url!r} (use 'borderflow ingest' for files)")
+    policy = PollPolicy(every_seconds=parse_duration(every), timeout_seconds=parse_duration(timeout), attempts=attempts)
+
+    def report(result: Any) -> None:
+        line = f"{result.name}: stored {result.stored}, duplicates {result.duplicates}"
+        if result.error:
+            line += f"; error: {result.error}"
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    poller = Poller(state(ctx).engine(), url, policy, format=format, on_result=report)
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        err.print(f"stopping after the current fetch (signal {signum})", markup=False)
+        poller.stop()
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        stats = poller.run(max_polls=max_polls)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    summary = {k: getattr(stats, k) for k in ("polls", "fetched", "failures", "stored", "refused", "last_error")}
+    if as_json:
+        emit_json(summary)
+    else:
+        err.print(f"polls {stats.polls}, fetched {stats.fetched}, failed tries {stats.failures}, stored {stats.stored}",
+                  markup=False)
+    return 0

@@ -1,0 +1,71 @@
+"""The exception tree.
+
+Subclasses are chosen by what the caller can do about the problem, not by where it
+happened. Every message names the rule, the value received and the fix.
+"""
+
+from __future__ import annotations
+
+
+class BorderFlowError(Exception):
+    """Root of every error BorderFlow raises on purpose."""
+
+    #: HTTP status the API uses for this kind of error.
+    http_status = 400
+    #: Short machine-readable code used in the API error envelope.
+    code = "error"
+
+
+class BadInputError(BorderFlowError):
+    """The input (file, option, request body) breaks a rule; fix the input."""
+
+    http_status = 422
+    code = "bad_input"
+
+
+class UnknownFormatError(BadInputError):
+    """A file's format could not be recognised; name it with --format."""
+
+    code = "unknown_format"
+
+
+class SourceUnavailableError(BorderFlowError):
+    """A remote source could not be reached or answered badly; try again later."""
+
+    http_status = 502
+    code = "source_unavailable"
+
+
+class NotFoundError(BorderFlowError):
+    """The thing asked for does not exist."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class ConflictError(BorderFlowError):
+    """The request contradicts what is already stored."""
+
+    http_status = 409
+    code = "conflict"
+
+
+class UnauthorizedError(BorderFlowError):
+    """No credentials, or credentials that are not valid."""
+
+    http_status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(BorderFlowError):
+    """Valid credentials that do not allow this action."""
+
+    http_status = 403
+    code = "forbidden"
+
+
+class InfeasibleError(BorderFlowError):
+    """The problem as posed has no solution (a target that cannot be met)."""
+
+    http_status = 422
+    code = "infeasible"

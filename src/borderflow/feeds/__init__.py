@@ -1,0 +1,1 @@
+"""Parsers: source bytes in, plain records out. No database, no network."""

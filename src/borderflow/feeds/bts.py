@@ -1,0 +1,289 @@
+"""BTS Border Crossing Entry Data: monthly inbound crossings by port, both CSV schemas.
+
+Source: Bureau of Transportation Statistics, "Border Crossing Entry Data"
+(data.bts.gov), monthly counts of inbound (northbound into the US from Mexico,
+southbound into the US from Canada) vehicles, containers, passengers and pedestrians.
+
+Two schemas are read:
+
+* newer: ``Port Name, State, Port Code, Border, Date, Measure, Value, Latitude,
+  Longitude, Point`` with dates like ``Jan 2024``;
+* older: ``Port Name, State, Port Code, Border, Date, Measure, Value, Location`` with
+  dates like ``03/01/2019 12:00:00 AM`` and "Full" where the newer says "Loaded"
+  ("Truck Containers Full" -> "Truck Containers Loaded").
+
+Rules:
+
+* one :class:`Volume` per row, ``period`` "month", ``period_start`` the first of the
+  month, ``measure`` in the newer names, ``value`` the count (a float, as BTS writes
+  integers), ``source`` "bts", ``direction`` "northbound" (BorderFlow's word for *into
+  the US*; BTS counts inbound crossings only, on both borders);
+* ``port_code`` is 4 digits; a shorter all-digit code (a spreadsheet dropped the leading
+  zero) is zero-padded;
+* latitude/longitude come from the ``Point``/``Location`` WKT (full precision, the same
+  in both schemas); the rounded ``Latitude``/``Longitude`` columns are used only when
+  there is no point;
+* rows with the same (port_code, month, measure) and the same value collapse to one (a
+  note says how many); rows with the same key and *different* values all go to
+  ``Parsed.rejected`` with a reason naming the key and the competing values: the parser
+  never picks one;
+* gzip input is accepted (recognised by its magic bytes, not the file name).
+
+This module also holds the small text helpers the other CSV parsers share
+(:func:`gunzip_if_gzip`, :func:`decode_text`, :func:`sniff_text`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Iterator
+
+from borderflow.errors import BadInputError
+from borderflow.feeds.records import Parsed, Rejected, Volume
+
+FORMAT = "bts-csv"
+SOURCE = "bts"
+
+GZIP_MAGIC = b"\x1f\x8b"
+_COMMON = ("port name", "state", "port code", "border", "date", "measure", "value")
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_NEW_DATE = re.compile(r"^([A-Za-z]{3})[a-z]*\s+(\d{4})$")
+_OLD_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M)?)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_POINT = re.compile(r"^\s*POINT\s*\(\s*(-?[\d.]+(?:[eE]-?\d+)?)\s+(-?[\d.]+(?:[eE]-?\d+)?)\s*\)\s*$")
+_MAX_NOTED = 10
+
+
+# --- shared text helpers -------------------------------------------------------------
+
+
+def gunzip_if_gzip(data: bytes) -> bytes:
+    """``data`` decompressed when it starts with the gzip magic bytes, else unchanged."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BadInputError(f"the data starts like gzip but does not decompress: {exc}") from exc
+
+
+def gunzip_head(head: bytes) -> bytes:
+    """As much of a (possibly truncated) gzip head as decompresses; plain heads unchanged."""
+    if not head.startswith(GZIP_MAGIC):
+        return head
+    try:
+        return zlib.decompressobj(wbits=31).decompress(head, 65536)
+    except zlib.error:
+        return b""
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes (gzip or plain) as text: UTF-8 (BOM dropped), else Windows-1252."""
+    raw = gunzip_if_gzip(data)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(
+            f"the text is neither UTF-8 nor Windows-1252 (byte {exc.start}); save it as UTF-8"
+        ) from exc
+
+
+def sniff_text(head: bytes) -> str:
+    """The first line of a head (gzip allowed) as text, BOM and line end dropped."""
+    text = gunzip_head(head).decode("utf-8-sig", errors="replace")
+    return text.splitlines()[0] if text else ""
+
+
+def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(physical line number, fields) for each CSV record; csv errors become BadInputError."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise BadInputError(f"CSV is malformed near line {reader.line_num}: {exc}") from exc
+
+
+# --- BTS ------------------------------------------------------------------------------
+
+
+def sniff(head: bytes, name: str = "") -> bool:
+    """True for a BTS CSV (either schema, plain or gzip)."""
+    first = [c.strip().lower() for c in sniff_text(head).split(",")]
+    return tuple(first[:7]) == _COMMON and (
+        "point" in first or "location" in first or "latitude" in first
+    )
+
+
+def parse(data: bytes, name: str = "") -> Parsed:
+    """Every row of a BTS CSV as a monthly :class:`Volume`; see the module rules."""
+    rows = csv_rows(decode_text(data))
+    header = next(rows, None)
+    if header is None:
+        raise BadInputError(f"{name or 'the file'} is empty; expected a BTS CSV header")
+    col = _columns(header[1], name)
+    parsed = Parsed(format=FORMAT)
+    kept: dict[tuple[str, dt.date, str], tuple[Volume, int]] = {}
+    duplicates: dict[tuple[str, dt.date, str], list[tuple[int, float]]] = {}
+    dates: dict[str, dt.date] = {}
+    points: dict[str, tuple[float | None, float | None]] = {}
+    width = len(header[1])
+    for line, row in rows:
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != width:
+            parsed.rejected.append(Rejected(
+                f"line {line}", f"expected {width} fields as in the header, got {len(row)}",
+                ",".join(row)))
+            continue
+        try:
+            volume = _volume(row, col, dates, points)
+        except ValueError as exc:
+            parsed.rejected.append(Rejected(f"line {line}", str(exc), ",".join(row)))
+            continue
+        key = (volume.port_code, volume.period_start, volume.measure)
+        first = kept.get(key)
+        if first is None:
+            kept[key] = (volume, line)
+        else:
+            duplicates.setdefault(key, [(first[1], first[0].value)]).append((line, volume.value))
+    _settle_duplicates(parsed, kept, duplicates, data)
+    parsed.volumes = [volume for volume, _ in kept.values()]
+    return parsed
+
+
+def _columns(header: list[str], name: str) -> dict[str, int]:
+    index = {h.strip().lower(): i for i, h in enumerate(header)}
+    missing = [c for c in _COMMON if c not in index]
+    if missing:
+        raise BadInputError(
+            f"{name or 'the file'} is not a BTS CSV: missing column(s) {', '.join(missing)}; "
+            "expected Port Name,State,Port Code,Border,Date,Measure,Value and Point or Location"
+        )
+    return index
+
+
+def _volume(
+    row: list[str],
+    col: dict[str, int],
+    dates: dict[str, dt.date],
+    points: dict[str, tuple[float | None, float | None]],
+) -> Volume:
+    code = row[col["port code"]].strip()
+    if code.isdigit() and len(code) < 4:
+        code = code.zfill(4)
+    if len(code) != 4 or not code.isdigit():
+        raise ValueError(f"Port Code must be 4 digits; got {code!r}")
+    text = row[col["date"]]
+    start = dates.get(text)
+    if start is None:
+        start = dates[text] = month_start(text)
+    measure = row[col["measure"]].strip()
+    if measure.endswith(" Full"):
+        measure = measure[:-5] + " Loaded"
+    value = _count(row[col["value"]])
+    lat, lon = _coordinates(row, col, points)
+    return Volume(
+        port_code=code, period_start=start, measure=measure, value=value, source=SOURCE,
+        period="month", port_name=row[col["port name"]].strip(),
+        state=row[col["state"]].strip(), border=row[col["border"]].strip(),
+        latitude=lat, longitude=lon,
+    )
+
+
+def month_start(text: str) -> dt.date:
+    """The first of the month a BTS date names ("Jan 2024", "03/01/2019 12:00:00 AM")."""
+    t = text.strip()
+    if m := _NEW_DATE.match(t):
+        month = _MONTHS.get(m.group(1).lower())
+        if month and int(m.group(2)) >= 1:
+            return dt.date(int(m.group(2)), month, 1)
+    elif m := _OLD_DATE.match(t):
+        month, year = int(m.group(1)), int(m.group(3))
+        if 1 <= month <= 12 and 1 <= year <= 9999:
+            return dt.date(year, month, 1)
+    elif m := _ISO_DATE.match(t):
+        month, year = int(m.group(2)), int(m.group(1))
+        if 1 <= month <= 12 and year >= 1:
+            return dt.date(year, month, 1)
+    raise ValueError(f"Date must look like 'Jan 2024' or '03/01/2019 12:00:00 AM'; got {text!r}")
+
+
+def _count(text: str) -> float:
+    t = text.strip().replace(",", "")
+    try:
+        value = float(t)
+    except ValueError:
+        raise ValueError(f"Value must be a count >= 0; got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(f"Value must be a count >= 0; got {text!r}")
+    return value
+
+
+def _coordinates(
+    row: list[str], col: dict[str, int], points: dict[str, tuple[float | None, float | None]]
+) -> tuple[float | None, float | None]:
+    for name in ("point", "location"):
+        if name in col and (wkt := row[col[name]].strip()):
+            found = points.get(wkt)
+            if found is None:
+                m = _POINT.match(wkt)
+                found = (float(m.group(2)), float(m.group(1))) if m else (None, None)
+                points[wkt] = found
+            if found[0] is not None:
+                return found
+    if "latitude" in col and "longitude" in col:
+        try:
+            return float(row[col["latitude"]]), float(row[col["longitude"]])
+        except ValueError:
+            pass
+    return None, None
+
+
+def _settle_duplicates(
+    parsed: Parsed,
+    kept: dict[tuple[str, dt.date, str], tuple[Volume, int]],
+    duplicates: dict[tuple[str, dt.date, str], list[tuple[int, float]]],
+    data: bytes,
+) -> None:
+    """Collapse identical duplicates; move every row of a conflicting key to rejected."""
+    collapsed = [key for key, seen in duplicates.items() if len({v for _, v in seen}) == 1]
+    if collapsed:
+        extra = sum(len(duplicates[k]) - 1 for k in collapsed)
+        shown = "; ".join(_key_text(k) for k in collapsed[:_MAX_NOTED])
+        more = f" and {len(collapsed) - _MAX_NOTED} more" if len(collapsed) > _MAX_NOTED else ""
+        parsed.notes.append(
+            f"{extra} duplicate row(s) with identical values collapsed: {shown}{more}")
+    conflicts = {k: seen for k, seen in duplicates.items() if k not in set(collapsed)}
+    if not conflicts:
+        return
+    raw = _raw_lines(data, {line for seen in conflicts.values() for line, _ in seen})
+    for key, seen in conflicts.items():
+        del kept[key]
+        competing = " and ".join(f"{_number(v)} at line {line}" for line, v in seen)
+        reason = (f"conflicting values for {_key_text(key)}: {competing}; none kept, "
+                  "correct the source or remove the wrong row")
+        for line, _ in seen:
+            parsed.rejected.append(Rejected(f"line {line}", reason, raw.get(line, "")))
+
+
+def _raw_lines(data: bytes, wanted: set[int]) -> dict[int, str]:
+    return {line: ",".join(row) for line, row in csv_rows(decode_text(data)) if line in wanted}
+
+
+def _key_text(key: tuple[str, dt.date, str]) -> str:
+    return f"(port {key[0]}, {key[1]:%b %Y}, {key[2]})"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)

@@ -1,0 +1,103 @@
+"""What parsers return: plain records and the rejected parts, never half a result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from borderflow.vocabulary import Observation
+
+
+@dataclass(frozen=True, slots=True)
+class CrossingSeen:
+    """A crossing as a source describes it; used to grow the catalog.
+
+    ``max_lanes`` maps a mode to CBP's maximum lanes (None when "N/A" or absent).
+    ``snapshot`` holds the port-level fields of a live feed as the source wrote them
+    (hours, port_status, construction_notice, date, time, border, ...), so the archive
+    can serve the feed back in CBP's own shape.
+    """
+
+    crossing_id: str
+    port_name: str = ""
+    crossing_name: str = ""
+    border: str = ""
+    max_lanes: dict[str, int | None] = field(default_factory=dict)
+    hours: str = ""
+    seen_at: dt.datetime | None = None
+    snapshot: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoricalAverage:
+    """A CBP historical wait statistic, kept apart from observations.
+
+    ``kind``: ``mean`` (CBP's average), ``min``, ``max``. ``month`` 1-12 or None,
+    ``weekday`` 0 = Monday .. 6 = Sunday or None, ``hour`` 0-23 local time at the
+    crossing, ``on_date`` the date a daily graph describes (None for monthly tables),
+    ``year`` the year the table covers when the source says.
+    """
+
+    crossing_id: str
+    mode: str
+    program: str
+    kind: str
+    hour: int
+    wait_minutes: float | None
+    source: str
+    month: int | None = None
+    weekday: int | None = None
+    on_date: dt.date | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    """A count of crossings over a period.
+
+    ``period`` is ``month`` (``period_start`` the first of the month) or ``day``.
+    ``measure`` uses BTS's measure names ("Personal Vehicles", "Trucks", ...; "Full"
+    of the older schema becomes "Loaded"). ``site`` names a bridge or sub-site when
+    the source is finer than a port ("" for port-level counts). ``port_code`` is the
+    4-digit CBP port code, or "" when the source names no port.
+    """
+
+    port_code: str
+    period_start: dt.date
+    measure: str
+    value: float
+    source: str
+    period: str = "month"
+    site: str = ""
+    direction: str = "northbound"
+    port_name: str = ""
+    state: str = ""
+    border: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A part of a file that could not be read: where, why, and the raw text."""
+
+    place: str
+    reason: str
+    raw: str = ""
+
+
+@dataclass(slots=True)
+class Parsed:
+    """Everything one parser made of one file or payload."""
+
+    format: str
+    observations: list[Observation] = field(default_factory=list)
+    crossings: list[CrossingSeen] = field(default_factory=list)
+    averages: list[HistoricalAverage] = field(default_factory=list)
+    volumes: list[Volume] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    #: The time the source says it was generated (feed time), in UTC, when known.
+    generated_at: dt.datetime | None = None
+    #: Things the user should be told that are not rejections (e.g. "693 empty delay
+    #: cells, no reading made"; "POE 'X' has no BTS port code").
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,166 @@
+"""TxDOT Texas-Mexico northbound crossings by bridge, monthly (2008 onwards).
+
+Source: Texas Department of Transportation border crossing counts as compiled by
+unt-clscm/CBP-Border-Crossings (``monthly_crossings_2008_2025.csv``), columns
+``ID, Year, Month, Region, POE, Crossing, Modes, Northbound Crossing``; one row per
+bridge x month x mode, the value a count of northbound (into the US) crossings.
+
+Rules:
+
+* one :class:`Volume` per row: ``period`` "month", ``period_start`` the first of the
+  month, ``site`` the bridge name as TxDOT writes it, ``direction`` "northbound",
+  ``source`` "txdot", ``port_name`` the POE, ``state`` "Texas", ``border``
+  "US-Mexico Border" (BTS's wording);
+* ``measure``: TxDOT's mode mapped to the BTS measure that counts the same thing, found
+  by comparing the two sources port by port (median monthly ratio exactly 1.0, 2008-2025):
+  Buses -> "Buses", Commercial Trucks -> "Trucks", Passenger Vehicles -> "Personal
+  Vehicles", "Pedestrians/ Bicyclists" -> "Pedestrians". Railcars has no single BTS
+  equivalent: it equals BTS "Rail Containers Loaded" + "Rail Containers Empty", so it is
+  kept as "Railcars". Any other mode keeps its TxDOT name (and a note says so);
+* ``port_code``: the BTS port code of the POE (:data:`POE_PORT_CODES`, checked against
+  the BTS US-Mexico file by name and by equal monthly counts). The Boquillas crossing,
+  which TxDOT files under POE Presidio, is BTS port 2410 (Boquillas) — its pedestrian
+  counts equal BTS 2410's month by month — so it gets 2410, not Presidio's 2403. POE
+  "Marcelino Serna" (both its bridges) is BTS 2404, which BTS names "Tornillo". BTS
+  reports Ysleta (2401) separately only from Mar 2020; before that BTS counted it
+  within El Paso (2402), so a join on port code before 2020 should add the two.
+  An unknown POE gets port_code "" and a note;
+* rows with the same (port_code, site, month, measure) and the same value collapse to
+  one; different values all go to ``rejected`` (none is chosen);
+* gzip input is accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from borderflow.errors import BadInputError
+from borderflow.feeds.bts import csv_rows, decode_text, sniff_text
+from borderflow.feeds.records import Parsed, Rejected, Volume
+
+FORMAT = "txdot-csv"
+SOURCE = "txdot"
+
+HEADER = ("id", "year", "month", "region", "poe", "crossing", "modes", "northbound crossing")
+
+#: TxDOT POE -> BTS port code (BTS port name in the comment where it differs).
+POE_PORT_CODES: dict[str, str] = {
+    "Brownsville": "2301",
+    "Del Rio": "2302",
+    "Eagle Pass": "2303",
+    "Laredo": "2304",
+    "Hidalgo": "2305",
+    "Rio Grande City": "2307",
+    "Progreso": "2309",
+    "Roma": "2310",
+    "Ysleta": "2401",
+    "El Paso": "2402",
+    "Presidio": "2403",
+    "Marcelino Serna": "2404",  # BTS "Tornillo"
+}
+
+#: Crossings whose BTS port is not their TxDOT POE's.
+CROSSING_PORT_CODES: dict[str, str] = {"Boquillas": "2410"}
+
+#: TxDOT mode -> BTS measure (see the module docstring for how each was checked).
+MODE_MEASURES: dict[str, str] = {
+    "Buses": "Buses",
+    "Commercial Trucks": "Trucks",
+    "Passenger Vehicles": "Personal Vehicles",
+    "Pedestrians/ Bicyclists": "Pedestrians",
+    "Railcars": "Railcars",
+}
+
+_Key = tuple[str, str, dt.date, str]
+
+
+def sniff(head: bytes, name: str = "") -> bool:
+    """True for the TxDOT monthly crossings CSV (plain or gzip)."""
+    first = tuple(c.strip().lower() for c in sniff_text(head).split(","))
+    return first[:8] == HEADER
+
+
+def parse(data: bytes, name: str = "") -> Parsed:
+    """Every row as a monthly bridge-level :class:`Volume`; see the module rules."""
+    rows = csv_rows(decode_text(data))
+    header = next(rows, None)
+    if header is None or tuple(c.strip().lower() for c in header[1])[:8] != HEADER:
+        raise BadInputError(
+            f"{name or 'the file'} is not a TxDOT crossings CSV; expected the header "
+            "ID,Year,Month,Region,POE,Crossing,Modes,Northbound Crossing"
+        )
+    parsed = Parsed(format=FORMAT)
+    kept: dict[_Key, tuple[Volume, int, str]] = {}
+    clashes: dict[_Key, list[tuple[int, float, str]]] = {}
+    unknown_poes: set[str] = set()
+    unknown_modes: set[str] = set()
+    for line, row in rows:
+        if not any(c.strip() for c in row):
+            continue
+        raw = ",".join(row)
+        try:
+            volume = _volume(row)
+        except ValueError as exc:
+            parsed.rejected.append(Rejected(f"line {line}", str(exc), raw))
+            continue
+        if not volume.port_code:
+            unknown_poes.add(volume.port_name)
+        if volume.measure not in MODE_MEASURES.values():
+            unknown_modes.add(volume.measure)
+        key = (volume.port_code, volume.site, volume.period_start, volume.measure)
+        if key not in kept:
+            kept[key] = (volume, line, raw)
+        else:
+            first = kept[key]
+            clashes.setdefault(key, [(first[1], first[0].value, first[2])]).append(
+                (line, volume.value, raw))
+    _settle(parsed, kept, clashes)
+    parsed.volumes = [v for v, _, _ in kept.values()]
+    if unknown_poes:
+        parsed.notes.append(
+            f"POE(s) with no known BTS port code, port_code left empty: {sorted(unknown_poes)}")
+    if unknown_modes:
+        parsed.notes.append(f"mode(s) with no BTS measure, TxDOT name kept: {sorted(unknown_modes)}")
+    return parsed
+
+
+def _volume(row: list[str]) -> Volume:
+    if len(row) < 8:
+        raise ValueError(f"expected 8 fields (ID..Northbound Crossing), got {len(row)}")
+    _, year, month, _, poe, crossing, mode, count = (c.strip() for c in row[:8])
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12 and int(year) >= 1):
+        raise ValueError(f"Year and Month must be a year and 1-12; got {year!r} and {month!r}")
+    try:
+        value = float(count.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"Northbound Crossing must be a count >= 0; got {count!r}") from None
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"Northbound Crossing must be a count >= 0; got {count!r}")
+    if not crossing or not mode:
+        raise ValueError("Crossing and Modes must not be empty")
+    port_code = CROSSING_PORT_CODES.get(crossing) or POE_PORT_CODES.get(poe, "")
+    return Volume(
+        port_code=port_code, period_start=dt.date(int(year), int(month), 1),
+        measure=MODE_MEASURES.get(mode, mode), value=value, source=SOURCE, period="month",
+        site=crossing, direction="northbound", port_name=poe, state="Texas",
+        border="US-Mexico Border",
+    )
+
+
+def _settle(
+    parsed: Parsed,
+    kept: dict[_Key, tuple[Volume, int, str]],
+    clashes: dict[_Key, list[tuple[int, float, str]]],
+) -> None:
+    collapsed = 0
+    for key, seen in clashes.items():
+        if len({value for _, value, _ in seen}) == 1:
+            collapsed += len(seen) - 1
+            continue
+        del kept[key]
+        competing = " and ".join(f"{value:.15g} at line {line}" for line, value, _ in seen)
+        reason = (f"conflicting values for ({key[1]}, {key[2]:%b %Y}, {key[3]}): {competing}; "
+                  "none kept, correct the source or remove the wrong row")
+        parsed.rejected.extend(Rejected(f"line {line}", reason, raw) for line, _, raw in seen)
+    if collapsed:
+        parsed.notes.append(f"{collapsed} duplicate row(s) with identical values collapsed")

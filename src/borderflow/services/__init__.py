@@ -1,0 +1,1 @@
+"""Services: engines joined to the store. The CLI and the API call these."""

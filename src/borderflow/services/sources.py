@@ -1,0 +1,77 @@
+"""Turn what a user names (files, folders, globs, http(s) URLs) into readable sources."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from borderflow.errors import BadInputError, SourceUnavailableError
+
+#: Seconds to wait for a remote source before giving up on it.
+FETCH_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Source:
+    """Something to ingest: a name for messages and a way to read its bytes."""
+
+    name: str
+    read: Callable[[], bytes]
+
+
+def _read_file(path: Path) -> Callable[[], bytes]:
+    def read() -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise BadInputError(f"{path}: cannot read the file ({exc.strerror}); check the path and its permissions") from exc
+
+    return read
+
+
+def fetch_url(url: str, timeout_seconds: float = FETCH_TIMEOUT_SECONDS) -> bytes:
+    """GET ``url``; a network failure or an HTTP error status is SourceUnavailableError."""
+    import httpx
+
+    try:
+        response = httpx.get(url, timeout=timeout_seconds, follow_redirects=True,
+                             headers={"User-Agent": "BorderFlow (open port-of-entry archive)"})
+    except httpx.HTTPError as exc:
+        raise SourceUnavailableError(f"{url}: {type(exc).__name__}: {exc}; check the address or try again later") from exc
+    if response.status_code >= 400:
+        raise SourceUnavailableError(
+            f"{url}: the server answered HTTP {response.status_code}; try again later"
+        )
+    return response.content
+
+
+def expand_sources(specs: list[str]) -> Iterator[Source | BadInputError]:
+    """Sources named by ``specs`` in order; folders are walked, globs expanded, both sorted.
+
+    A spec that names nothing yields a BadInputError in its place, so one bad name
+    does not stop the others.
+    """
+    for spec in specs:
+        if spec.startswith(("http://", "https://")):
+            yield Source(spec, lambda spec=spec: fetch_url(spec))
+            continue
+        path = Path(spec)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            if not files:
+                yield BadInputError(f"{spec}: the folder has no files to ingest")
+            for p in files:
+                yield Source(str(p), _read_file(p))
+        elif path.is_file():
+            yield Source(str(path), _read_file(path))
+        elif glob.has_magic(spec):
+            matches = sorted(p for p in glob.glob(os.path.expanduser(spec), recursive=True) if os.path.isfile(p))
+            if not matches:
+                yield BadInputError(f"{spec}: the pattern matches no file")
+            for m in matches:
+                yield Source(m, _read_file(Path(m)))
+        else:
+            yield BadInputError(f"{spec}: no such file, folder, pattern or http(s) URL")

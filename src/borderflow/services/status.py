@@ -1,0 +1,23 @@
+"""A summary of what the archive holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from borderflow.store import schema
+
+
+def archive_status(engine: Engine) -> dict[str, Any]:
+    tables = ("crossings", "observations", "historical_averages", "volumes", "payloads", "quarantine", "conflicts")
+    with engine.connect() as conn:
+        counts = {name: conn.execute(select(func.count()).select_from(getattr(schema, name))).scalar_one() for name in tables}
+        t = schema.observations.c
+        by_source = [
+            {"source": r[0], "rows": r[1], "first": r[2].isoformat() if r[2] else None, "last": r[3].isoformat() if r[3] else None}
+            for r in conn.execute(
+                select(t.source, func.count(), func.min(t.observed_at), func.max(t.observed_at)).group_by(t.source).order_by(t.source)
+            )
+        ]
+    return {"tables": counts, "observations_by_source": by_source}

@@ -1,0 +1,56 @@
+"""Settings: one table drives environment variables, CLI defaults and docs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        "BORDERFLOW_DATABASE_URL",
+        "sqlite:///var/borderflow.sqlite3",
+        "SQLAlchemy URL of the database; relative SQLite paths are relative to the "
+        "current directory.",
+    ),
+    Setting(
+        "log_level",
+        "BORDERFLOW_LOG_LEVEL",
+        "WARNING",
+        "Logging level for messages on stderr.",
+    ),
+    Setting(
+        "exchange_key",
+        "BORDERFLOW_EXCHANGE_KEY",
+        "",
+        "Operator key used to encrypt national exchange records at rest.",
+    ),
+)
+
+
+def setting(name: str) -> str:
+    """The value of a setting: its environment variable, else its default."""
+    for s in SETTINGS:
+        if s.name == name:
+            return os.environ.get(s.env, s.default)
+    raise KeyError(name)
+
+
+def database_url(override: str | None = None) -> str:
+    """The database URL in force: an explicit override, the environment, the default."""
+    url = override or setting("database_url")
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        path = url[len("sqlite:///") :]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return url

@@ -1,0 +1,101 @@
+"""Engines and migrations: one code path for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+
+from borderflow.errors import BadInputError
+from borderflow.settings import database_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the API) run while an ingest writes; NORMAL sync is safe with WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (or the configured database), ready for BorderFlow's use."""
+    resolved = database_url(url)
+    try:
+        parsed = make_url(resolved)
+    except Exception as exc:  # sqlalchemy raises ArgumentError for malformed URLs
+        raise BadInputError(
+            f"database URL {resolved!r} is not a valid SQLAlchemy URL; "
+            "use e.g. sqlite:///data/borderflow.sqlite3 or postgresql+psycopg://user@host/db"
+        ) from exc
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling defers BEGIN; issue it ourselves so that
+        # a whole file lands in one transaction or not at all.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+
+        @event.listens_for(engine, "connect")
+        def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise BadInputError(
+            f"database {parsed.get_backend_name()!r} is not supported; use SQLite or PostgreSQL"
+        )
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (safe to call on every start)."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(engine), "head")
+
+
+def schema_is_current(engine: Engine) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    return set(current) == set(script.get_heads())
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    from borderflow.store.catalog import seed_catalog
+
+    engine = make_engine(url)
+    migrate(engine)
+    seed_catalog(engine)
+    return engine
+
+
+def open_database(url: str | None = None) -> Engine:
+    """The engine for the configured database, migrated and holding the shipped catalog."""
+    return _engine_for(database_url(url))
+
+
+def table_names(engine: Engine) -> list[str]:
+    return sorted(inspect(engine).get_table_names())

@@ -1,0 +1,194 @@
+"""The archive's tables (SQLAlchemy Core). Migrations in ``migrations/`` mirror this file."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from borderflow.store.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ports = Table(
+    "ports",
+    metadata,
+    Column("port_code", String(4), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("state", String(40), nullable=False, default=""),
+    Column("border", String(10), nullable=False, default=""),
+    Column("timezone", String(40), nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+)
+
+crossings = Table(
+    "crossings",
+    metadata,
+    Column("crossing_id", String(6), primary_key=True),
+    Column("port_code", String(4), nullable=False),
+    Column("bts_port_code", String(4), nullable=False, default=""),
+    Column("bwt_id", String(8), nullable=False, default=""),
+    Column("port_name", String(120), nullable=False, default=""),
+    Column("crossing_name", String(120), nullable=False, default=""),
+    Column("border", String(10), nullable=False, default=""),
+    Column("state", String(40), nullable=False, default=""),
+    Column("timezone", String(40), nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("hours", String(80), nullable=False, default=""),
+    Column("max_lanes_passenger", Integer),
+    Column("max_lanes_commercial", Integer),
+    Column("max_lanes_pedestrian", Integer),
+    #: "catalog" when shipped with BorderFlow, else the source that first showed it.
+    Column("origin", String(40), nullable=False, default="catalog"),
+    Column("first_seen_at", UTCDateTime()),
+)
+
+payloads = Table(
+    "payloads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("format", String(40), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("compression", String(10), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("stored_at", UTCDateTime(), nullable=False),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("crossing_id", String(6), nullable=False),
+    Column("mode", String(12), nullable=False),
+    Column("program", String(12), nullable=False),
+    Column("direction", String(12), nullable=False),
+    Column("observed_at", UTCDateTime(), nullable=False),
+    Column("wait_minutes", Integer),
+    Column("lanes_open", Integer),
+    Column("status", String(16)),
+    Column("source", String(40), nullable=False),
+    Column("reported_time", String(40)),
+    Column("payload_sha256", String(64)),
+    UniqueConstraint(
+        "crossing_id", "mode", "program", "direction", "observed_at", "source",
+        name="uq_observations_reading",
+    ),
+    Index("ix_observations_lane_time", "crossing_id", "mode", "program", "observed_at"),
+    Index("ix_observations_observed_at", "observed_at"),
+)
+
+#: Port-level state of a crossing as a live feed showed it (hours, port status,
+#: notices, maximum lanes), stored when it changes; serves CBP's feed shape back.
+crossing_states = Table(
+    "crossing_states",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("crossing_id", String(6), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False),
+    Column("snapshot", Text, nullable=False),
+    Column("payload_sha256", String(64)),
+    UniqueConstraint("crossing_id", "seen_at", name="uq_crossing_states_seen"),
+)
+
+historical_averages = Table(
+    "historical_averages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    #: crossing|mode|program|kind|month|weekday|hour|on_date|year|source; NULL-free identity.
+    Column("natural_key", String(160), nullable=False, unique=True),
+    Column("crossing_id", String(6), nullable=False),
+    Column("mode", String(12), nullable=False),
+    Column("program", String(12), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("month", Integer),
+    Column("weekday", Integer),
+    Column("hour", Integer, nullable=False),
+    Column("on_date", Date),
+    Column("year", Integer),
+    Column("wait_minutes", Float),
+    Column("source", String(40), nullable=False),
+    Column("payload_sha256", String(64)),
+    Index("ix_historical_averages_crossing", "crossing_id", "mode", "program"),
+)
+
+volumes = Table(
+    "volumes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("port_code", String(4), nullable=False),
+    Column("site", String(120), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("measure", String(60), nullable=False),
+    Column("direction", String(12), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("payload_sha256", String(64)),
+    UniqueConstraint(
+        "port_code", "site", "period", "period_start", "measure", "direction", "source",
+        name="uq_volumes_count",
+    ),
+    Index("ix_volumes_port_period", "port_code", "period_start"),
+)
+
+#: Records refused by a parser or by validation, with their reason; nothing is lost.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("payload_sha256", String(64)),
+    Column("source_name", Text, nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+#: Readings or counts that arrived again with different values; never silently chosen.
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("natural_key", Text, nullable=False),
+    Column("stored", Text, nullable=False),
+    Column("incoming", Text, nullable=False),
+    Column("payload_sha256", String(64)),
+    Column("source_name", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("kind", "natural_key", "incoming", name="uq_conflicts_seen"),
+)
+
+__all__ = [
+    "conflicts",
+    "crossing_states",
+    "crossings",
+    "historical_averages",
+    "metadata",
+    "observations",
+    "payloads",
+    "ports",
+    "quarantine",
+    "volumes",
+]

@@ -1,0 +1,286 @@
+"""Idempotent writes of parsed records: new rows land, repeats are counted, clashes kept aside.
+
+The rule for every kind of record: a record is identified by its natural key. A key not
+yet stored is inserted. The same key with the same values is a duplicate and changes
+nothing. The same key with different values is a conflict: the stored row stays, the
+incoming values go to the ``conflicts`` table with both versions, never silently chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, select, tuple_
+
+from borderflow.feeds.records import HistoricalAverage, Volume
+from borderflow.store.schema import conflicts, historical_averages, observations, volumes
+from borderflow.vocabulary import Observation
+
+#: Keys per SELECT ... WHERE (..) IN (..); keeps well under SQLite's variable limit.
+CHUNK = 400
+
+#: Sources whose readings may lack a time of their own (a lane "Lanes Closed" in CBP's
+#: feed has no update time; the parser dates it at the feed time).
+LIVE_FEED_SOURCES = frozenset({"cbp-feed", "cbp-rss"})
+
+
+@dataclass
+class WriteCounts:
+    """What one batch did. ``conflicts`` holds (natural key, stored, incoming) triples."""
+
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, other: WriteCounts) -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.conflicts.extend(other.conflicts)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def _key_text(key: Sequence[Any]) -> str:
+    return "|".join("" if k is None else str(_jsonable(k)) for k in key)
+
+
+def _existing(
+    conn: Connection, table: Table, key_cols: Sequence[str], value_cols: Sequence[str], keys: list[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Stored values for the given keys, looked up in chunks."""
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    kcols = [table.c[c] for c in key_cols]
+    vcols = [table.c[c] for c in value_cols]
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        where = kcols[0].in_([k[0] for k in chunk]) if len(kcols) == 1 else tuple_(*kcols).in_(chunk)
+        for row in conn.execute(select(*kcols, *vcols).where(where)):
+            found[tuple(row[: len(kcols)])] = tuple(row[len(kcols) :])
+    return found
+
+
+def _classify(
+    incoming: Iterable[tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]],
+    stored_lookup: Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, ...]]],
+    value_names: Sequence[str],
+) -> tuple[list[dict[str, Any]], WriteCounts]:
+    """Split (key, values, row) triples into rows to insert and the counts of the rest."""
+    counts = WriteCounts()
+    first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for key, values, row in incoming:
+        seen = first.get(key)
+        if seen is None:
+            first[key] = values
+            rows[key] = row
+        elif seen == values:
+            counts.duplicates += 1
+        else:
+            counts.conflicts.append(
+                (_key_text(key), dict(zip(value_names, seen)), dict(zip(value_names, values)))
+            )
+    stored = stored_lookup(list(first))
+    to_insert = []
+    for key, values in first.items():
+        old = stored.get(key)
+        if old is None:
+            to_insert.append(rows[key])
+        elif tuple(old) == values:
+            counts.duplicates += 1
+        else:
+            counts.conflicts.append(
+                (_key_text(key), dict(zip(value_names, old)), dict(zip(value_names, values)))
+            )
+    counts.stored = len(to_insert)
+    return to_insert, counts
+
+
+_OBS_KEY = ("crossing_id", "mode", "program", "direction", "observed_at", "source")
+_OBS_VALUES = ("wait_minutes", "lanes_open", "status")
+
+
+class ObservationWriter:
+    """Writes observations, remembering the newest reading of each lane it has seen.
+
+    The memory spares the database a lookup for the commonest repeat — a live feed
+    polled every few minutes shows the same hourly reading a dozen times — and lets a
+    reading that has no time of its own (a closed lane in CBP's feed, dated at the feed
+    time) count as a repeat while its lane's state is unchanged.
+    """
+
+    def __init__(self) -> None:
+        self._latest: dict[tuple[str, str, str, str, str], tuple[dt.datetime, tuple[Any, ...]]] = {}
+
+    @staticmethod
+    def is_timeless(obs: Observation) -> bool:
+        return obs.source in LIVE_FEED_SOURCES and obs.reported_time is None
+
+    def _latest_stored(self, conn: Connection, lane: tuple[str, str, str, str, str], before: dt.datetime) -> tuple[dt.datetime, tuple[Any, ...]] | None:
+        t = observations.c
+        row = conn.execute(
+            select(t.observed_at, t.wait_minutes, t.lanes_open, t.status)
+            .where(
+                and_(
+                    t.crossing_id == lane[0], t.mode == lane[1], t.program == lane[2],
+                    t.direction == lane[3], t.source == lane[4], t.observed_at <= before,
+                )
+            )
+            .order_by(t.observed_at.desc())
+            .limit(1)
+        ).first()
+        return (row[0], tuple(row[1:])) if row else None
+
+    def write(self, conn: Connection, batch: Sequence[Observation], payload_sha256: str | None) -> WriteCounts:
+        counts = WriteCounts()
+        pending: list[tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]] = []
+        for obs in batch:
+            lane = (obs.crossing_id, obs.mode, obs.program, obs.direction, obs.source)
+            values = obs.values
+            latest = self._latest.get(lane)
+            if latest is None and self.is_timeless(obs):
+                latest = self._latest_stored(conn, lane, obs.observed_at)
+                if latest is not None:
+                    self._latest[lane] = latest
+            if latest is not None:
+                if latest[0] == obs.observed_at:
+                    if latest[1] == values:
+                        counts.duplicates += 1
+                    else:
+                        counts.conflicts.append(
+                            (_key_text(obs.key), dict(zip(_OBS_VALUES, latest[1])), dict(zip(_OBS_VALUES, values)))
+                        )
+                    continue
+                if self.is_timeless(obs) and latest[0] < obs.observed_at and latest[1] == values:
+                    counts.duplicates += 1
+                    continue
+            row = {
+                "crossing_id": obs.crossing_id,
+                "mode": obs.mode,
+                "program": obs.program,
+                "direction": obs.direction,
+                "observed_at": obs.observed_at,
+                "wait_minutes": obs.wait_minutes,
+                "lanes_open": obs.lanes_open,
+                "status": obs.status,
+                "source": obs.source,
+                "reported_time": obs.reported_time,
+                "payload_sha256": payload_sha256,
+            }
+            pending.append((obs.key, values, row))
+
+        def lookup(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+            return _existing(conn, observations, _OBS_KEY, _OBS_VALUES, keys)
+
+        to_insert, batch_counts = _classify(pending, lookup, _OBS_VALUES)
+        if to_insert:
+            conn.execute(observations.insert(), to_insert)
+        counts.add(batch_counts)
+        for _key, values, row in pending:
+            lane = (row["crossing_id"], row["mode"], row["program"], row["direction"], row["source"])
+            latest = self._latest.get(lane)
+            if latest is None or latest[0] <= row["observed_at"]:
+                self._latest[lane] = (row["observed_at"], values)
+        return counts
+
+    def forget(self) -> None:
+        """Drop the memory (after a rolled-back transaction it may name unsaved rows)."""
+        self._latest.clear()
+
+
+_VOL_KEY = ("port_code", "site", "period", "period_start", "measure", "direction", "source")
+
+
+def write_volumes(conn: Connection, batch: Sequence[Volume], payload_sha256: str | None) -> WriteCounts:
+    triples = []
+    for v in batch:
+        key = (v.port_code, v.site, v.period, v.period_start, v.measure, v.direction, v.source)
+        row = dict(zip(_VOL_KEY, key), value=float(v.value), payload_sha256=payload_sha256)
+        triples.append((key, (float(v.value),), row))
+
+    def lookup(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        return _existing(conn, volumes, _VOL_KEY, ("value",), keys)
+
+    to_insert, counts = _classify(triples, lookup, ("value",))
+    if to_insert:
+        conn.execute(volumes.insert(), to_insert)
+    return counts
+
+
+def average_key(a: HistoricalAverage) -> str:
+    return _key_text(
+        (a.crossing_id, a.mode, a.program, a.kind, a.month, a.weekday, a.hour, a.on_date, a.year, a.source)
+    )
+
+
+def write_averages(conn: Connection, batch: Sequence[HistoricalAverage], payload_sha256: str | None) -> WriteCounts:
+    triples = []
+    for a in batch:
+        key = (average_key(a),)
+        row = {
+            "natural_key": key[0],
+            "crossing_id": a.crossing_id,
+            "mode": a.mode,
+            "program": a.program,
+            "kind": a.kind,
+            "month": a.month,
+            "weekday": a.weekday,
+            "hour": a.hour,
+            "on_date": a.on_date,
+            "year": a.year,
+            "wait_minutes": a.wait_minutes,
+            "source": a.source,
+            "payload_sha256": payload_sha256,
+        }
+        triples.append((key, (a.wait_minutes,), row))
+
+    def lookup(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        return _existing(conn, historical_averages, ("natural_key",), ("wait_minutes",), keys)
+
+    to_insert, counts = _classify(triples, lookup, ("wait_minutes",))
+    if to_insert:
+        conn.execute(historical_averages.insert(), to_insert)
+    return counts
+
+
+def record_conflicts(
+    conn: Connection,
+    kind: str,
+    found: Sequence[tuple[str, dict[str, Any], dict[str, Any]]],
+    payload_sha256: str | None,
+    source_name: str,
+    now: dt.datetime,
+) -> None:
+    """Keep conflicting records aside; the same clash seen again is stored once."""
+    if not found:
+        return
+    rows = {}
+    for key, stored, incoming in found:
+        inc = json.dumps({k: _jsonable(v) for k, v in incoming.items()}, sort_keys=True)
+        rows[(key, inc)] = {
+            "kind": kind,
+            "natural_key": key,
+            "stored": json.dumps({k: _jsonable(v) for k, v in stored.items()}, sort_keys=True),
+            "incoming": inc,
+            "payload_sha256": payload_sha256,
+            "source_name": source_name,
+            "created_at": now,
+        }
+    c = conflicts.c
+    have = set(
+        conn.execute(
+            select(c.natural_key, c.incoming).where(
+                and_(c.kind == kind, c.natural_key.in_([k for k, _ in rows]))
+            )
+        ).tuples()
+    )
+    new = [row for k, row in rows.items() if k not in have]
+    if new:
+        conn.execute(conflicts.insert(), new)
