@@ -25,8 +25,18 @@ Arizona is at 10:25), so a port instant exactly 1-3 whole hours from ``generated
 is taken to be ``generated_at``.
 
 Value rules: ``delay_minutes`` "25", "10 min", "1 hr", "1 hrs 30 min" -> minutes
-(int); ``lanes_open`` and ``maximum_lanes`` whole numbers, "N/A"/"" -> None;
-``operational_status`` words -> Status values (``STATUS_WORDS``), "" -> None.
+(int); ``lanes_open`` and ``maximum_lanes`` whole numbers, "N/A"/"" -> None (an
+unreadable maximum is None and noted in ``rejected``); ``operational_status`` words ->
+Status values (``STATUS_WORDS``), "" -> None, any other word rejects the lane.
+
+CrossingSeen.snapshot keeps, as written: every port-level string (``port_number``
+"l24501" included, ``date``, ``time``, ``construction_notice``, CBP's extra keys), every
+mode-level string as "<block>.<key>" ("passenger_vehicle_lanes.maximum_lanes"), the
+mode's automation type as "<block>.automation_type" whichever key CBP used, and for
+XML the feed's ``last_updated_date``/``last_updated_time``.
+
+XML is read by :func:`read_xml` (expat; DOCTYPE and ENTITY declarations are refused,
+so no entity expansion; nesting is capped), shared with the RSS parser.
 ``port_number`` is 6 digits: known typos are mapped (``l24501`` -> ``240501``, CBP's
 lowercase L for Fort Hancock), 1-5 digits are zero-padded (a number that lost its
 leading zeros), anything else rejects the block. A lane or port that cannot be read
@@ -41,8 +51,10 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 from xml.parsers import expat
+from zoneinfo import ZoneInfo
 
 from borderflow.errors import BadInputError
 from borderflow.feeds import cbp_time
@@ -96,7 +108,9 @@ CROSSING_TYPOS: dict[str, str] = {"l24501": "240501"}
 MAX_XML_DEPTH = 32
 
 _DELAY = re.compile(r"^(?:(\d+)\s*hrs?\b)?\s*(?:(\d+)\s*(?:mins?|minutes?)?)?$", re.IGNORECASE)
-_ALL_LANES_NA = "N/A"
+_NOT_APPLICABLE = "N/A"
+#: Value types kept as text in a snapshot (bool is excluded: exact type checks).
+_SCALARS = frozenset({str, int, float})
 
 
 class _Block(dict):  # type: ignore[type-arg]
@@ -108,7 +122,7 @@ class _Block(dict):  # type: ignore[type-arg]
 def sniff_json(head: bytes, name: str) -> bool:
     """Whether the first bytes look like a CBP wait-times JSON answer."""
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return start in {b"[", b"{"} and b'"port_number"' in head
+    return start in {b"[", b"{"} and b'"port_number"' in head and b'"port_status"' in head
 
 
 def sniff_xml(head: bytes, name: str) -> bool:
@@ -158,9 +172,7 @@ def parse_xml(data: bytes, name: str = "") -> Parsed:
         try:
             day = cbp_time.parse_feed_date(header["last_updated_date"])
             clock = cbp_time.parse_feed_clock(header["last_updated_time"])
-            zone = cbp_time.zone_named(cbp_time.CBP_CLOCK_ZONE)
-            assert zone is not None
-            feed_time = cbp_time.to_utc(day, clock, zone)
+            feed_time = cbp_time.to_utc(day, clock, ZoneInfo(cbp_time.CBP_CLOCK_ZONE))
         except BadInputError as error:
             rejected.append(Rejected("last_updated_date/time", str(error), repr(header)))
     extra = {key: value for key, value in header.items() if value}
@@ -221,6 +233,7 @@ def read_xml(data: bytes, where: str, what: str) -> ET.Element:
     return builder.close()
 
 
+@lru_cache(maxsize=8192)
 def normalize_crossing_id(raw: str) -> str | None:
     """CBP's port_number as 6 digits, or None when it cannot be one (see module doc)."""
     text = raw.strip()
@@ -230,6 +243,7 @@ def normalize_crossing_id(raw: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def parse_delay_minutes(text: str) -> int | None:
     """Minutes from "25", "10 min", "1 hr", "1 hrs 30 min"; "" -> None."""
     stripped = text.strip()
@@ -241,16 +255,18 @@ def parse_delay_minutes(text: str) -> int | None:
     return int(match[1] or 0) * 60 + int(match[2] or 0)
 
 
+@lru_cache(maxsize=8192)
 def parse_count(text: str, what: str) -> int | None:
     """A whole number of lanes; "", "N/A" -> None."""
     stripped = text.strip()
-    if not stripped or stripped.upper() == _ALL_LANES_NA:
+    if not stripped or stripped.upper() == _NOT_APPLICABLE:
         return None
     if not (stripped.isascii() and stripped.isdigit()):
         raise BadInputError(f"{what} {text!r} is not a whole number or N/A")
     return int(stripped)
 
 
+@lru_cache(maxsize=8192)
 def parse_status(text: str) -> str | None:
     """A Status value from CBP's operational_status words; "" -> None."""
     stripped = " ".join(text.split()).lower()
@@ -282,10 +298,10 @@ def _xml_block(element: ET.Element) -> _Block:
 def _text(block: dict[str, Any], key: str) -> str:
     """A block's scalar value as text ("" when absent); a nested value is unreadable."""
     value = block.get(key)
+    if value.__class__ is str:
+        return value  # type: ignore[no-any-return]
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise BadInputError(f"{key} is a {type(value).__name__}, expected text")
@@ -360,15 +376,7 @@ def _read_port(parsed: Parsed, place: str, block: Any, extra: dict[str, str]) ->
         raise BadInputError(f"port_number {raw_number!r} is not a 6-digit CBP crossing number")
     place = f"{place} ({crossing_id})"
     zone = cbp_time.crossing_zone(crossing_id, _first_label(block))
-    try:
-        feed_time = _port_stamp(block) or parsed.generated_at
-    except BadInputError as error:
-        parsed.rejected.append(Rejected(f"{place} time", str(error), _text(block, "time")))
-        feed_time = parsed.generated_at
-    if feed_time is not None and parsed.generated_at is not None:
-        hours, rest = divmod((feed_time - parsed.generated_at).total_seconds(), 3600)
-        if not rest and 1 <= abs(hours) <= 3:  # one stamp written in another zone
-            feed_time = parsed.generated_at
+    feed_time = _port_feed_time(parsed, place, block)
     if _text(block, "date").strip():
         day = cbp_time.parse_feed_date(_text(block, "date"))
     elif feed_time is not None and zone is not None:
@@ -391,6 +399,20 @@ def _read_port(parsed: Parsed, place: str, block: Any, extra: dict[str, str]) ->
             continue
         if found is not None:
             parsed.observations.append(found)
+
+
+def _port_feed_time(parsed: Parsed, place: str, block: dict[str, Any]) -> dt.datetime | None:
+    """The instant a port block describes: its own stamp, else the feed's (module doc)."""
+    try:
+        stamp = _port_stamp(block)
+    except BadInputError as error:
+        parsed.rejected.append(Rejected(f"{place} time", str(error), _text(block, "time")))
+        stamp = None
+    feed = parsed.generated_at
+    if stamp is None or feed is None:
+        return stamp or feed
+    hours, rest = divmod((stamp - feed).total_seconds(), 3600)
+    return feed if not rest and 1 <= abs(hours) <= 3 else stamp  # one stamp, another zone
 
 
 def _lane_observation(
@@ -450,15 +472,15 @@ def _crossing_seen(
     snapshot = dict(extra)
     max_lanes: dict[str, int | None] = {}
     for key, value in block.items():
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            snapshot[key] = str(value)
+        if value.__class__ in _SCALARS:
+            snapshot[key] = value if value.__class__ is str else str(value)
     for mode_key, mode in MODE_BLOCKS.items():
         mode_block = block.get(mode_key)
         if not isinstance(mode_block, dict):
             continue
         for key, value in mode_block.items():
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
-                snapshot[f"{mode_key}.{key}"] = str(value)
+            if value.__class__ in _SCALARS:
+                snapshot[f"{mode_key}.{key}"] = value if value.__class__ is str else str(value)
         for key in AUTOMATION_KEYS[mode_key]:
             value = mode_block.get(key, block.get(key))
             if isinstance(value, str):

@@ -16,12 +16,21 @@ The time rule (every CBP parser uses it):
    MST -> America/Phoenix, PST/PDT -> America/Los_Angeles, AKST/AKDT ->
    America/Anchorage. MST goes to Phoenix because in summer only Arizona still says
    MST, and in winter Phoenix and Denver agree (UTC-7), so Phoenix is right both ways.
-2. **Date.** The wall time is placed on the feed's date for the crossing. If that
-   instant is later than the feed time (the port's date+time, or the feed's generation
-   time), the reading belongs to the day before: the same wall time on the previous
-   calendar day (a calendar day, not 24 hours, so DST changes keep the wall time).
-3. **Noon / Midnight.** "Noon" is 12:00; "Midnight" is 00:00 at the start of the date
-   (rule 2 then moves it back a day if that is still in the future).
+2. **Date.** The wall time is placed on the feed's date for the crossing (the port
+   block's ``date``, else the feed's date there). If that instant is more than
+   ``READING_LEAD`` (2 hours) later than the feed time (the port's date+time, or the
+   feed's generation time), the reading belongs to the day before: the same wall time
+   on the previous calendar day (a calendar day, not 24 hours, so DST keeps the wall
+   time). The 2-hour allowance is what real feeds need: CBP stamps a reading with the
+   coming hour ("At 4:00 am CDT" in an RSS published at 3:53 CDT, then revised), and
+   some northern ports run an hour ahead (Calais "At 3:00 pm EDT" in a feed of
+   13:25 EDT; International Falls "At 2:00 pm CDT" at 12:25 CDT; the same ports lead
+   again in the next capture, so they are not a day stale). Leads seen: up to 95
+   minutes. Without the allowance such a reading lands a day early and collides with
+   the true reading of the day before.
+3. **Noon / Midnight / 0 am.** "Noon" is 12:00; "Midnight" is 00:00 at the start of
+   the date (rule 2 moves it back a day only if it is still ahead); "At 0:31 am EDT"
+   (2017) is 00:31.
 4. **DST edges, deterministic.** A wall time that happens twice (fall back) takes the
    occurrence the label names when the label is a daylight (``*DT``) or standard
    (``*ST``) label, else the earlier one. A wall time that never happens (spring
@@ -29,23 +38,30 @@ The time rule (every CBP parser uses it):
    2:30 becomes 3:30 daylight time.
 
 The result is an aware datetime in UTC, whole seconds.
+
+The pure functions here are memoized: a feed polled every few minutes repeats the
+same few hundred texts, and a cached answer is exact (the functions depend on their
+arguments alone).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from borderflow.errors import BadInputError
 
+_catalog_timezone_of: Callable[[str], str | None] | None
 try:  # the catalog ships with BorderFlow; a stripped install falls back to labels
     from borderflow.catalog import timezone_of as _catalog_timezone_of
 except ImportError:  # pragma: no cover - only without the catalog package
     _catalog_timezone_of = None
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 #: Zone of CBP's own clock: bwt.xml ``last_updated_date/time`` and the RSS pubDate.
 #: Evidence: the 2014 feed says 15:25:59 while eastern ports read "At 3:00 pm EDT";
@@ -65,6 +81,9 @@ LABEL_ZONES: dict[str, str] = {
     "AKST": "America/Anchorage",
     "AKDT": "America/Anchorage",
 }
+
+#: How far an update time may run ahead of the feed time and still be the feed's day.
+READING_LEAD = dt.timedelta(hours=2)
 
 #: Years a CBP date may carry; anything else is a typo, not a reading.
 FIRST_YEAR, LAST_YEAR = 1990, 2999
@@ -98,6 +117,7 @@ class ClockReading:
     label: str
 
 
+@lru_cache(maxsize=8192)
 def parse_clock(text: str) -> ClockReading:
     """Read "At 3:00 pm EDT", "At Noon PDT", "At Midnight EDT", "At 0:31 am EDT", "13:40".
 
@@ -126,6 +146,7 @@ def parse_clock(text: str) -> ClockReading:
     return ClockReading(dt.time(hour, minute, second), label)
 
 
+@lru_cache(maxsize=8192)
 def parse_feed_date(text: str) -> dt.date:
     """Read a CBP date: "3/15/2014" (port blocks, RSS) or "2014-3-15" (bwt.xml header)."""
     match = _SLASH_DATE.match(text)
@@ -138,6 +159,7 @@ def parse_feed_date(text: str) -> dt.date:
     return _date(year, month, day, text)
 
 
+@lru_cache(maxsize=8192)
 def parse_feed_clock(text: str) -> dt.time:
     """Read a 24-hour clock time "15:25:59" or "0:31:39" (the feed's own time)."""
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*", text)
@@ -149,6 +171,7 @@ def parse_feed_clock(text: str) -> dt.time:
     return dt.time(hour, minute, second)
 
 
+@lru_cache(maxsize=8192)
 def zone_named(name: str) -> ZoneInfo | None:
     """The ZoneInfo for an IANA name, or None when the name is not a known zone."""
     try:
@@ -157,6 +180,7 @@ def zone_named(name: str) -> ZoneInfo | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def catalog_zone_name(crossing_id: str) -> str | None:
     """The catalog's IANA zone for a crossing, or None when it does not know it."""
     if _catalog_timezone_of is None:  # pragma: no cover - only without the catalog
@@ -164,6 +188,7 @@ def catalog_zone_name(crossing_id: str) -> str | None:
     return _catalog_timezone_of(crossing_id)
 
 
+@lru_cache(maxsize=8192)
 def crossing_zone(crossing_id: str, label: str = "") -> ZoneInfo | None:
     """The zone to read a crossing's wall times in: catalog first, then the label.
 
@@ -177,6 +202,7 @@ def crossing_zone(crossing_id: str, label: str = "") -> ZoneInfo | None:
     return zone
 
 
+@lru_cache(maxsize=8192)
 def to_utc(day: dt.date, time: dt.time, zone: ZoneInfo, label: str = "") -> dt.datetime:
     """Local wall time on ``day`` in ``zone`` as an aware UTC datetime (rule 4 above)."""
     naive = dt.datetime.combine(day, time)
@@ -203,11 +229,12 @@ def resolve_update_time(
 ) -> dt.datetime:
     """The UTC instant of an update time read on the feed's local ``day`` (rules 2-4).
 
-    ``feed_time`` (aware) is the instant the feed describes; an update time later than
-    it belongs to the previous calendar day. Without a feed time no day is moved.
+    ``feed_time`` (aware) is the instant the feed describes; an update time more than
+    READING_LEAD later than it belongs to the previous calendar day. Without a feed
+    time no day is moved.
     """
     at = to_utc(day, reading.time, zone, reading.label)
-    if feed_time is not None and at > feed_time:
+    if feed_time is not None and at > feed_time + READING_LEAD:
         at = to_utc(day - dt.timedelta(days=1), reading.time, zone, reading.label)
     return at
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,10 +18,9 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from borderflow.errors import BadInputError, BorderFlowError
-from borderflow.feeds.detect import detect_format, parse_bytes
 from borderflow.feeds.records import CrossingSeen, Parsed
 from borderflow.store import catalog as store_catalog
-from borderflow.store.payloads import content_hash, load_payload, store_payload
+from borderflow.store.payloads import compress, content_hash, decompress, load_payload, store_payload
 from borderflow.store.schema import crossing_states, quarantine
 from borderflow.store.writes import ObservationWriter, WriteCounts, record_conflicts, write_averages, write_volumes
 from borderflow.services.sources import Source
@@ -83,6 +82,10 @@ class Ingestor:
         self.observations = ObservationWriter()
         self._known_crossings: set[str] | None = None
         self._states: dict[str, dict[str, str]] = {}
+        #: Per live-feed format: the SHA-256 of the payload whose records the last stored
+        #: payload holds (None when it cannot stand for a later one), and its summary.
+        self._last_content: dict[str, str | None] = {}
+        self._last_summary: dict[str, FileSummary] = {}
 
     # -- crossings -----------------------------------------------------------------
     def _crossings(self, conn: Connection, seen: Iterable[CrossingSeen], origin: str) -> int:
@@ -173,75 +176,220 @@ class Ingestor:
 
     @staticmethod
     def _quarantine(conn: Connection, sha256: str | None, name: str, items: list[tuple[str, str, str]], now: dt.datetime) -> None:
-        conn.execute(
-            quarantine.insert(),
-            [
-                {"payload_sha256": sha256, "source_name": name, "place": place[:200], "reason": reason, "raw": raw[:4000], "created_at": now}
-                for place, reason, raw in items
-            ],
-        )
+        """Keep refused parts aside; the same part of the same payload is kept once."""
+        have = set()
+        if sha256 is not None:
+            q = select(quarantine.c.place, quarantine.c.reason).where(quarantine.c.payload_sha256 == sha256)
+            have = {(r[0], r[1]) for r in conn.execute(q)}
+        rows = [
+            {"payload_sha256": sha256, "source_name": name, "place": place[:200], "reason": reason, "raw": raw[:4000], "created_at": now}
+            for place, reason, raw in items
+            if (place[:200], reason) not in have
+        ]
+        if rows:
+            conn.execute(quarantine.insert(), rows)
 
     def ingest_bytes(self, data: bytes, name: str, format: str | None = None) -> FileSummary:
         """Parse and store one payload in one transaction; never raises a BorderFlowError."""
-        sha256 = content_hash(data)
-        try:
-            fmt = format or detect_format(data[:4096], name)
-            parsed = parse_bytes(data, name, fmt)
-        except BorderFlowError as exc:
-            return self._refuse_whole(data, name, sha256, format or "unknown", exc)
+        return self.commit(Preparer(format).prepare(name, data))
+
+    def commit(self, item: Prepared) -> FileSummary:
+        """Store one prepared payload and its records in one transaction."""
+        if item.content is None:
+            return FileSummary(name=item.name, error=item.error)
+        if item.error is not None:
+            return self._refuse_whole(item)
+        if item.same_as is not None and self._last_content.get(item.format) != item.same_as:
+            # The payload it stands for is not the last one stored: parse it in full here.
+            item = Preparer(item.format).reparse(item)
+            if item.error is not None:
+                return self._refuse_whole(item)
         try:
             with self.engine.begin() as conn:
-                store_payload(conn, data, sha256=sha256, format=parsed.format, name=name, now=_now())
-                return self.write_parsed(conn, parsed, name=name, sha256=sha256)
+                store_payload(conn, item.content, sha256=item.sha256, format=item.format, name=item.name,
+                              now=_now(), size_bytes=item.size_bytes, compression=item.compression)
+                if item.same_as is not None:
+                    summary = self._repeat(item)
+                else:
+                    assert item.parsed is not None
+                    summary = self.write_parsed(conn, item.parsed, name=item.name, sha256=item.sha256)
         except (BorderFlowError, SQLAlchemyError) as exc:
             # The transaction rolled back: forget what the caches learnt from it.
             self.observations.forget()
             self._states.clear()
             self._known_crossings = None
+            self._last_content.clear()
             if isinstance(exc, BorderFlowError):
                 reason = str(exc)
             else:
                 first_line = str(exc).splitlines()[0] if str(exc) else ""
                 reason = f"the database refused the write ({type(exc).__name__}: {first_line}); nothing of it was stored"
-            return FileSummary(name=name, format=parsed.format, sha256=sha256, error=f"{name}: {reason}")
+            return FileSummary(name=item.name, format=item.format, sha256=item.sha256, error=f"{item.name}: {reason}")
+        if item.same_as is None:
+            clean = item.fingerprint is not None and item.parsed is not None and not item.parsed.rejected
+            self._last_content[item.format] = item.sha256 if clean else None
+            self._last_summary[item.format] = summary
+        return summary
 
-    def _refuse_whole(self, data: bytes, name: str, sha256: str, fmt: str, exc: BorderFlowError) -> FileSummary:
+    def _repeat(self, item: Prepared) -> FileSummary:
+        """The summary of a payload whose records repeat the last stored payload's."""
+        last = self._last_summary[item.format]
+        return FileSummary(name=item.name, format=item.format, sha256=item.sha256, read=last.read,
+                           duplicates=last.read - last.conflicts, conflicts=last.conflicts)
+
+    def _refuse_whole(self, item: Prepared) -> FileSummary:
         """A file no parser could read: keep its bytes and a quarantine entry saying why."""
-        message = str(exc) if str(exc).startswith(name) else f"{name}: {exc}"
+        name, message = item.name, item.error or ""
+        message = message if message.startswith(name) else f"{name}: {message}"
+        assert item.content is not None
         with self.engine.begin() as conn:
-            store_payload(conn, data, sha256=sha256, format=fmt, name=name, now=_now())
-            existing = conn.execute(
-                select(quarantine.c.id).where(quarantine.c.payload_sha256 == sha256, quarantine.c.place == "whole file")
-            ).first()
-            if existing is None:
-                self._quarantine(conn, sha256, name, [("whole file", message, "")], _now())
-        return FileSummary(name=name, format=fmt, sha256=sha256, error=message, quarantined=1, read=1)
+            store_payload(conn, item.content, sha256=item.sha256, format=item.format or "unknown", name=name,
+                          now=_now(), size_bytes=item.size_bytes, compression=item.compression)
+            self._quarantine(conn, item.sha256, name, [("whole file", message, "")], _now())
+        return FileSummary(name=name, format=item.format or "unknown", sha256=item.sha256, error=message,
+                           quarantined=1, read=1)
 
     def ingest_sources(
         self,
         sources: Iterable[Source | BadInputError],
         format: str | None = None,
         progress: Callable[[FileSummary], None] | None = None,
+        workers: int = 1,
     ) -> IngestSummary:
+        """Ingest sources in order. With ``workers`` > 1, reading, hashing, compressing and
+        parsing run in that many processes while this one writes, in the same order."""
         summary = IngestSummary()
-        for src in sources:
-            if isinstance(src, BadInputError):
-                item = FileSummary(name="", error=str(src))
-            else:
-                try:
-                    data = src.read()
-                except BorderFlowError as exc:
-                    item = FileSummary(name=src.name, error=str(exc))
-                else:
-                    item = self.ingest_bytes(data, src.name, format)
-            summary.files.append(item)
+        for item in prepare_all(sources, format, workers):
+            result = self.commit(item)
+            summary.files.append(result)
             if progress:
-                progress(item)
+                progress(result)
         return summary
 
 
+#: Consecutive sources handed to a worker at once; the first of each is parsed in full.
+CHUNK_SOURCES = 32
+
+
+@dataclass
+class Prepared:
+    """A payload made ready for the store, in a worker or in this process.
+
+    ``content`` is the compressed payload (None when the source could not be read);
+    ``error`` a whole-file refusal; ``same_as`` the SHA-256 of the payload just before it
+    whose records it repeats (then ``parsed`` is None).
+    """
+
+    name: str
+    sha256: str = ""
+    size_bytes: int = 0
+    compression: str = ""
+    content: bytes | None = None
+    format: str = ""
+    parsed: Parsed | None = None
+    error: str | None = None
+    fingerprint: tuple[str, int] | None = None
+    same_as: str | None = None
+
+
+class Preparer:
+    """Reads, hashes, compresses, detects and parses payloads, remembering the last
+    clean live-feed payload so that a repeat of it need not be parsed again."""
+
+    def __init__(self, format: str | None = None) -> None:
+        self.format = format
+        self._reference: dict[str, tuple[tuple[str, int], str]] = {}
+
+    def prepare_source(self, source: Source | BadInputError) -> Prepared:
+        if isinstance(source, BadInputError):
+            return Prepared(name="", error=str(source))
+        try:
+            data = source.read()
+        except BorderFlowError as exc:
+            return Prepared(name=source.name, error=str(exc))
+        return self.prepare(source.name, data)
+
+    def prepare(self, name: str, data: bytes) -> Prepared:
+        from borderflow.feeds.detect import detect_format
+        from borderflow.feeds.fingerprint import feed_fingerprint, stands_for
+
+        compression, content = compress(data)
+        item = Prepared(name=name, sha256=content_hash(data), size_bytes=len(data),
+                        compression=compression, content=content, format=self.format or "")
+        try:
+            item.format = self.format or detect_format(data[:4096], name)
+        except BorderFlowError as exc:
+            item.error = str(exc)
+            return item
+        item.fingerprint = feed_fingerprint(item.format, data)
+        reference = self._reference.get(item.format)
+        if item.fingerprint and reference and stands_for(item.fingerprint, reference[0]):
+            item.same_as = reference[1]
+            return item
+        self._parse(item, data)
+        return item
+
+    def reparse(self, item: Prepared) -> Prepared:
+        """Parse a prepared repeat in full (its reference was not the last stored payload)."""
+        assert item.content is not None
+        full = Prepared(**{**item.__dict__, "same_as": None})
+        self._parse(full, decompress(item.compression, item.content))
+        return full
+
+    def _parse(self, item: Prepared, data: bytes) -> None:
+        from borderflow.feeds.detect import parse_bytes
+
+        try:
+            item.parsed = parse_bytes(data, item.name, item.format)
+        except BorderFlowError as exc:
+            item.error = str(exc)
+            self._reference.pop(item.format, None)
+            return
+        if item.fingerprint and not item.parsed.rejected:
+            self._reference[item.format] = (item.fingerprint, item.sha256)
+        else:
+            self._reference.pop(item.format, None)
+
+
+def _prepare_chunk(chunk: list[Source | BadInputError], format: str | None) -> list[Prepared]:
+    preparer = Preparer(format)
+    return [preparer.prepare_source(s) for s in chunk]
+
+
+def prepare_all(sources: Iterable[Source | BadInputError], format: str | None, workers: int) -> Iterator[Prepared]:
+    """Prepared payloads in source order; at most ``2 * workers`` chunks in flight, so
+    memory stays flat however many sources there are."""
+    if workers <= 1:
+        preparer = Preparer(format)
+        for source in sources:
+            yield preparer.prepare_source(source)
+        return
+    import concurrent.futures as cf
+    import multiprocessing
+    from collections import deque
+    from itertools import islice
+
+    iterator = iter(sources)
+    context = multiprocessing.get_context("forkserver")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[cf.Future[list[Prepared]]] = deque()
+
+        def submit() -> bool:
+            chunk = list(islice(iterator, CHUNK_SOURCES))
+            if chunk:
+                pending.append(pool.submit(_prepare_chunk, chunk, format))
+            return bool(chunk)
+
+        while len(pending) < 2 * workers and submit():
+            pass
+        while pending:
+            done = pending.popleft().result()
+            submit()
+            yield from done
+
+
 def ingest(engine: Engine, specs: list[str], format: str | None = None,
-           progress: Callable[[FileSummary], None] | None = None) -> IngestSummary:
+           progress: Callable[[FileSummary], None] | None = None, workers: int = 1) -> IngestSummary:
     """Ingest every file, folder, glob or URL in ``specs``."""
     from borderflow.services.sources import expand_sources
 
@@ -250,7 +398,7 @@ def ingest(engine: Engine, specs: list[str], format: str | None = None,
 
         if format not in FORMATS:
             raise BadInputError(f"--format {format!r} is not a known format; use one of: {', '.join(sorted(FORMATS))}")
-    return Ingestor(engine).ingest_sources(expand_sources(specs), format, progress)
+    return Ingestor(engine).ingest_sources(expand_sources(specs), format, progress, workers)
 
 
 def reparse(engine: Engine, format: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 from collections.abc import Callable, Iterator
@@ -22,14 +23,16 @@ class Source:
     read: Callable[[], bytes]
 
 
-def _read_file(path: Path) -> Callable[[], bytes]:
-    def read() -> bytes:
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise BadInputError(f"{path}: cannot read the file ({exc.strerror}); check the path and its permissions") from exc
+def read_path(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read the file ({exc.strerror}); check the path and its permissions") from exc
 
-    return read
+
+def _read_file(path: Path) -> Callable[[], bytes]:
+    # a partial of a module-level function pickles, so a worker process can read the file
+    return functools.partial(read_path, path)
 
 
 def fetch_url(url: str, timeout_seconds: float = FETCH_TIMEOUT_SECONDS) -> bytes:
@@ -48,19 +51,25 @@ def fetch_url(url: str, timeout_seconds: float = FETCH_TIMEOUT_SECONDS) -> bytes
     return response.content
 
 
+def _skipped_in_folders(path: Path) -> bool:
+    """Hidden files and README files are passed over when a folder is walked (name
+    them directly to ingest them anyway)."""
+    return path.name.startswith(".") or path.stem.upper() == "README"
+
+
 def expand_sources(specs: list[str]) -> Iterator[Source | BadInputError]:
     """Sources named by ``specs`` in order; folders are walked, globs expanded, both sorted.
 
     A spec that names nothing yields a BadInputError in its place, so one bad name
-    does not stop the others.
+    does not stop the others. Folder walks skip hidden files and README files.
     """
     for spec in specs:
         if spec.startswith(("http://", "https://")):
-            yield Source(spec, lambda spec=spec: fetch_url(spec))
+            yield Source(spec, functools.partial(fetch_url, spec))
             continue
         path = Path(spec)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not _skipped_in_folders(p))
             if not files:
                 yield BadInputError(f"{spec}: the folder has no files to ingest")
             for p in files:

@@ -192,3 +192,5 @@ __all__ = [
     "quarantine",
     "volumes",
 ]
+
+from borderflow.store import accounts_schema  # noqa: E402,F401  (users, tokens, audit_log on this metadata)

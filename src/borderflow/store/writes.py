@@ -52,18 +52,42 @@ def _key_text(key: Sequence[Any]) -> str:
     return "|".join("" if k is None else str(_jsonable(k)) for k in key)
 
 
+#: Above this many keys, stored rows are found by one broad scan instead of key lists.
+SCAN_ABOVE = 200
+
+
 def _existing(
-    conn: Connection, table: Table, key_cols: Sequence[str], value_cols: Sequence[str], keys: list[tuple[Any, ...]]
+    conn: Connection,
+    table: Table,
+    key_cols: Sequence[str],
+    value_cols: Sequence[str],
+    keys: list[tuple[Any, ...]],
+    broad: Callable[[list[tuple[Any, ...]]], Any] | None = None,
 ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    """Stored values for the given keys, looked up in chunks."""
+    """Stored values for the given keys.
+
+    Few keys are looked up by key, in chunks. Many keys (a whole BTS file) are found by
+    one query over the ``broad`` condition that covers them all (a time range, a set of
+    ports), filtered here: one scan instead of hundreds of key lists.
+    """
     found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    if not keys:
+        return found
     kcols = [table.c[c] for c in key_cols]
     vcols = [table.c[c] for c in value_cols]
+    n = len(kcols)
+    if broad is not None and len(keys) > SCAN_ABOVE:
+        wanted = set(keys)
+        for row in conn.execute(select(*kcols, *vcols).where(broad(keys))):
+            key = tuple(row[:n])
+            if key in wanted:
+                found[key] = tuple(row[n:])
+        return found
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        where = kcols[0].in_([k[0] for k in chunk]) if len(kcols) == 1 else tuple_(*kcols).in_(chunk)
+        where = kcols[0].in_([k[0] for k in chunk]) if n == 1 else tuple_(*kcols).in_(chunk)
         for row in conn.execute(select(*kcols, *vcols).where(where)):
-            found[tuple(row[: len(kcols)])] = tuple(row[len(kcols) :])
+            found[tuple(row[:n])] = tuple(row[n:])
     return found
 
 
@@ -104,6 +128,27 @@ def _classify(
 
 
 _OBS_KEY = ("crossing_id", "mode", "program", "direction", "observed_at", "source")
+
+
+def _observations_scan(keys: list[tuple[Any, ...]]) -> Any:
+    t = observations.c
+    times = [k[4] for k in keys]
+    return and_(
+        t.crossing_id.in_(sorted({k[0] for k in keys})),
+        t.source.in_(sorted({k[5] for k in keys})),
+        t.observed_at >= min(times),
+        t.observed_at <= max(times),
+    )
+
+
+def _volumes_scan(keys: list[tuple[Any, ...]]) -> Any:
+    t = volumes.c
+    months = [k[3] for k in keys]
+    return and_(
+        t.source.in_(sorted({k[6] for k in keys})),
+        t.period_start >= min(months),
+        t.period_start <= max(months),
+    )
 _OBS_VALUES = ("wait_minutes", "lanes_open", "status")
 
 
@@ -175,19 +220,16 @@ class ObservationWriter:
                 "payload_sha256": payload_sha256,
             }
             pending.append((obs.key, values, row))
+            if latest is None or latest[0] <= obs.observed_at:
+                self._latest[lane] = (obs.observed_at, values)
 
         def lookup(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-            return _existing(conn, observations, _OBS_KEY, _OBS_VALUES, keys)
+            return _existing(conn, observations, _OBS_KEY, _OBS_VALUES, keys, _observations_scan)
 
         to_insert, batch_counts = _classify(pending, lookup, _OBS_VALUES)
         if to_insert:
             conn.execute(observations.insert(), to_insert)
         counts.add(batch_counts)
-        for _key, values, row in pending:
-            lane = (row["crossing_id"], row["mode"], row["program"], row["direction"], row["source"])
-            latest = self._latest.get(lane)
-            if latest is None or latest[0] <= row["observed_at"]:
-                self._latest[lane] = (row["observed_at"], values)
         return counts
 
     def forget(self) -> None:
@@ -206,7 +248,7 @@ def write_volumes(conn: Connection, batch: Sequence[Volume], payload_sha256: str
         triples.append((key, (float(v.value),), row))
 
     def lookup(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-        return _existing(conn, volumes, _VOL_KEY, ("value",), keys)
+        return _existing(conn, volumes, _VOL_KEY, ("value",), keys, _volumes_scan)
 
     to_insert, counts = _classify(triples, lookup, ("value",))
     if to_insert:
@@ -241,8 +283,15 @@ def write_averages(conn: Connection, batch: Sequence[HistoricalAverage], payload
         }
         triples.append((key, (a.wait_minutes,), row))
 
+    crossings_in_batch = sorted({a.crossing_id for a in batch})
+    sources_in_batch = sorted({a.source for a in batch})
+
+    def scan(_keys: list[tuple[Any, ...]]) -> Any:
+        t = historical_averages.c
+        return and_(t.crossing_id.in_(crossings_in_batch), t.source.in_(sources_in_batch))
+
     def lookup(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-        return _existing(conn, historical_averages, ("natural_key",), ("wait_minutes",), keys)
+        return _existing(conn, historical_averages, ("natural_key",), ("wait_minutes",), keys, scan)
 
     to_insert, counts = _classify(triples, lookup, ("wait_minutes",))
     if to_insert:
@@ -274,13 +323,13 @@ def record_conflicts(
             "created_at": now,
         }
     c = conflicts.c
-    have = set(
-        conn.execute(
-            select(c.natural_key, c.incoming).where(
-                and_(c.kind == kind, c.natural_key.in_([k for k, _ in rows]))
-            )
-        ).tuples()
-    )
+    have: set[tuple[str, str]] = set()
+    keys = sorted({k for k, _ in rows})
+    for start in range(0, len(keys), CHUNK):
+        query = select(c.natural_key, c.incoming).where(
+            and_(c.kind == kind, c.natural_key.in_(keys[start : start + CHUNK]))
+        )
+        have.update((r[0], r[1]) for r in conn.execute(query))
     new = [row for k, row in rows.items() if k not in have]
     if new:
         conn.execute(conflicts.insert(), new)

@@ -1,0 +1,189 @@
+"""Cascade Gateway Border Data Warehouse exports (Washington - British Columbia).
+
+Source: the Whatcom Council of Governments' Cascade Gateway Border Data Warehouse,
+loop-detector measurements exported as CSV: a ``Group Starts`` column (local wall-clock
+time, America/Los_Angeles, ``2018-01-01 00:00:00``) and one column per series, named
+``Avg - Delay (<site> <North|South> <class>)`` (minutes) or ``Sum - Volume (<site>
+<North|South> <class>)`` (vehicles). One format, ``cascade-csv``, reads any mix of them.
+
+Directions: "South" is into the US = BorderFlow "northbound"; "North" is into Canada =
+"southbound" (BorderFlow's word for out of the US).
+
+Sites (checked against CBP's bwtnew-2022-06-29.json and the BTS all-borders file):
+Peace Arch = CBP crossing 300402 in port 3004 (Blaine; 300401 is Pacific Highway);
+Pacific Highway = 300401 / 3004; Lynden/Aldergrove = 302301 / 3023 (BTS calls port
+3023 "Kenneth G Ward"); Sumas/Huntingdon = 300901 / 3009.
+
+Rules:
+
+* the period is read from the spacing of ``Group Starts``: one hour or one day;
+* hourly delays -> Observations, source "cascade", at the start of the hour;
+* daily delays are daily *means* -> Observations, source "cascade-daily-mean",
+  observed_at the local midnight starting the day;
+* delays are rounded half up to whole minutes (Observation.wait_minutes is an int):
+  0.5 -> 1, 2.5 -> 3;
+* daily volumes -> Volumes, period "day", ``site`` the source's site name, measure
+  "Personal Vehicles" (Cars), "Personal Vehicles (NEXUS)" (NEXUS lanes; BTS has no
+  such measure), "Trucks", "Trucks (FAST)", "Buses"; hourly volumes are rejected (the
+  Volume vocabulary has no hourly period);
+* class -> lane: Cars = passenger/standard, NEXUS = passenger/sentri, Trucks =
+  commercial/standard, FAST = commercial/fast; buses have no lane of their own in
+  BorderFlow, so bus delays are rejected (bus volumes are read);
+* an empty cell is no reading: nothing is made, a note counts them per column;
+* local -> UTC: a wall-clock hour the clocks skip (spring forward) is rejected if it
+  holds a value; a wall-clock hour seen twice in the file (fall back) is read as the
+  first (daylight) hour the first time and the second (standard) hour the second time;
+  a single occurrence is the first (daylight) hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass
+
+from borderflow.errors import BadInputError
+from borderflow.feeds.bts import csv_rows, decode_text, sniff_text
+from borderflow.feeds.cbp_historical import minutes_half_up, wall_clock_to_utc
+from borderflow.feeds.records import Parsed, Rejected, Volume
+from borderflow.vocabulary import Observation
+
+FORMAT = "cascade-csv"
+ZONE = "America/Los_Angeles"
+
+#: site -> (CBP crossing id, BTS/CBP port code)
+SITES: dict[str, tuple[str, str]] = {
+    "peace arch": ("300402", "3004"),
+    "pacific highway": ("300401", "3004"),
+    "lynden/aldergrove": ("302301", "3023"),
+    "lynden": ("302301", "3023"),
+    "sumas/huntingdon": ("300901", "3009"),
+    "sumas": ("300901", "3009"),
+}
+#: class -> (mode, program, volume measure)
+CLASSES: dict[str, tuple[str, str, str]] = {
+    "cars": ("passenger", "standard", "Personal Vehicles"),
+    "nexus": ("passenger", "sentri", "Personal Vehicles (NEXUS)"),
+    "trucks": ("commercial", "standard", "Trucks"),
+    "fast": ("commercial", "fast", "Trucks (FAST)"),
+    "buses": ("", "", "Buses"),
+}
+_COLUMN = re.compile(
+    r"^\s*(Avg|Sum)\s*-\s*(Delay|Volume)\s*\(\s*(.+?)\s+(North|South)(?:bound)?\s+(\w+)\s*\)\s*$",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One data column: what it measures, where and which way."""
+
+    index: int
+    header: str
+    quantity: str  # "delay" | "volume"
+    site: str
+    direction: str
+    crossing_id: str
+    port_code: str
+    mode: str
+    program: str
+    measure: str
+
+
+def sniff(head: bytes, name: str = "") -> bool:
+    """True for a Cascade export: ``Group Starts`` then Delay/Volume columns."""
+    first = sniff_text(head)
+    return first.lower().startswith("group starts,") and bool(
+        re.search(r"(Avg|Sum) - (Delay|Volume) \(", first, re.IGNORECASE))
+
+
+def parse(data: bytes, name: str = "") -> Parsed:
+    """Delays as Observations, daily volumes as Volumes; see the module rules."""
+    rows = list(csv_rows(decode_text(data)))
+    if not rows or not rows[0][1] or rows[0][1][0].strip().lower() != "group starts":
+        raise BadInputError(f"{name or 'the file'} is not a Cascade export; expected a first "
+                            "column 'Group Starts' then 'Avg - Delay (...)'/'Sum - Volume (...)'")
+    parsed = Parsed(format=FORMAT)
+    series = _series(rows[0][1], parsed)
+    body = [(line, row) for line, row in rows[1:] if any(c.strip() for c in row)]
+    times: list[tuple[int, list[str], dt.datetime]] = []
+    for line, row in body:
+        try:
+            times.append((line, row, dt.datetime.strptime(row[0].strip(), "%Y-%m-%d %H:%M:%S")))
+        except ValueError:
+            parsed.rejected.append(Rejected(
+                f"line {line}", f"Group Starts must be 'YYYY-MM-DD HH:MM:SS'; got {row[0]!r}",
+                ",".join(row)))
+    daily = _is_daily([t for _, _, t in times])
+    empty = dict.fromkeys((s.header for s in series), 0)
+    seen_local: set[dt.datetime] = set()
+    for line, row, local in times:
+        fold = 1 if local in seen_local else 0
+        seen_local.add(local)
+        for s in series:
+            text = row[s.index].strip() if s.index < len(row) else ""
+            if not text:
+                empty[s.header] += 1
+                continue
+            place = f"line {line}, column {s.index + 1}"
+            try:
+                _read_cell(parsed, s, text, local, fold, daily)
+            except ValueError as exc:
+                parsed.rejected.append(Rejected(place, f"{s.header}: {exc}", text))
+    parsed.notes += [f"{count} empty cell(s) in {header!r}: no reading made"
+                     for header, count in empty.items() if count]
+    return parsed
+
+
+def _series(header: list[str], parsed: Parsed) -> list[Series]:
+    found = []
+    for index, text in enumerate(header[1:], 1):
+        m = _COLUMN.match(text)
+        site = SITES.get(m.group(3).lower()) if m else None
+        cls = CLASSES.get(m.group(5).lower()) if m else None
+        if not m or site is None or cls is None:
+            parsed.rejected.append(Rejected(
+                f"column {index + 1}", f"unknown series {text!r}; expected e.g. "
+                "'Avg - Delay (Peace Arch South Cars)' at Peace Arch, Pacific Highway, "
+                "Lynden/Aldergrove or Sumas/Huntingdon", text))
+            continue
+        found.append(Series(
+            index=index, header=text, quantity=m.group(2).lower(), site=m.group(3),
+            direction="northbound" if m.group(4).lower() == "south" else "southbound",
+            crossing_id=site[0], port_code=site[1], mode=cls[0], program=cls[1],
+            measure=cls[2]))
+    return found
+
+
+def _is_daily(times: list[dt.datetime]) -> bool:
+    """True when the rows are days: every time is midnight and they are >= 1 day apart."""
+    if not times:
+        return False
+    steps = {b - a for a, b in itertools.pairwise(times)}
+    midnight = all(t.time() == dt.time(0) for t in times)
+    return midnight and (not steps or min(steps) >= dt.timedelta(days=1))
+
+
+def _read_cell(parsed: Parsed, s: Series, text: str, local: dt.datetime, fold: int,
+               daily: bool) -> None:
+    if s.quantity == "volume":
+        if not daily:
+            raise ValueError("hourly volumes are not read (Volume periods are month or day)")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"a volume must be a count >= 0; got {text!r}") from None
+        if not 0 <= value < float("inf"):
+            raise ValueError(f"a volume must be a count >= 0; got {text!r}")
+        parsed.volumes.append(Volume(
+            port_code=s.port_code, period_start=local.date(), measure=s.measure, value=value,
+            source="cascade", period="day", site=s.site, direction=s.direction,
+            state="Washington", border="US-Canada Border"))
+        return
+    if not s.mode:
+        raise ValueError("bus delays have no BorderFlow lane")
+    parsed.observations.append(Observation(
+        crossing_id=s.crossing_id, mode=s.mode, program=s.program,
+        observed_at=wall_clock_to_utc(local, ZONE, fold), wait_minutes=minutes_half_up(text),
+        lanes_open=None, status=None, source="cascade-daily-mean" if daily else "cascade",
+        direction=s.direction))

@@ -1,0 +1,322 @@
+"""CBP's live feed rebuilt from the archive: ``/api/bwtnew`` JSON and ``bwt.xml``.
+
+The output has CBP's keys, nesting and value formats, so a client of CBP's feed works
+unchanged: every value is a string; lanes carry ``update_time``, ``operational_status``,
+``delay_minutes``, ``lanes_open``; statuses are CBP's words (``delay``, ``no delay``,
+``Lanes Closed``, ``Update Pending``, ``N/A``).
+
+Where each value comes from (state at ``at``; None = now):
+
+- **Port-level strings** (border, names, hours, port_status, construction_notice,
+  maximum lanes, automation types, ``port_number`` with CBP's own typos): the newest
+  stored ``crossing_states`` snapshot of the live feed, verbatim; a newer RSS snapshot
+  overrides what it has; what no snapshot says comes from the catalog (names, hours,
+  maximum lanes) or is "". Every crossing CBP's feed (or RSS) has shown is listed.
+- **Lanes**: the newest CBP reading (sources :data:`CBP_SOURCES`, northbound) dated at
+  or before ``at``, plus the readings CBP dated up to 2 h ahead (it stamps some with the
+  coming hour) when a feed published by ``at`` carried them (:func:`_published_leads`).
+  ``update_time`` is CBP's own text when kept, else written as CBP writes it ("At 3:00
+  pm EDT", "At Noon CDT") in the crossing's zone; a lane "Lanes Closed"/"Update
+  Pending" with no time has ""; ``delay_minutes`` and ``lanes_open`` are whole numbers
+  as text, "" when unknown ("1 hrs 30 min" of 2014 is served as "90"). A lane with no
+  reading, or whose timed reading is more than :data:`STALE_AFTER` older than the feed
+  time, is served as CBP serves an absent lane: ``N/A`` and empty strings. The archive
+  does not record a lane *becoming* N/A, and a closed lane is stored once while it stays
+  closed, so an untimed "Lanes Closed"/"Update Pending" stands until a newer reading.
+- **Port time** T: the snapshot's time when no served reading of the port is more than
+  the reading lead (2 h) newer, and then ``date``/``time`` are the snapshot's own text;
+  else the newest served reading's time (never after ``at`` or now), written in the
+  crossing's zone as CBP does ("6/29/2022", "13:25:16").
+- **Feed time** (XML ``last_updated_date``/``last_updated_time``): the newest port
+  time, on CBP's clock (America/New_York), written "2014-3-15" and "15:25:59".
+
+Ports are ordered as CBP orders them: border, port name, crossing name (case-folded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, and_, func, select
+
+from borderflow.feeds.cbp_time import CBP_CLOCK_ZONE, READING_LEAD
+from borderflow.services.queries import latest_readings
+from borderflow.store.schema import crossing_states, crossings, observations
+
+#: Sources whose readings are CBP's own and so belong in CBP's feed.
+CBP_SOURCES: tuple[str, ...] = ("cbp-feed", "cbp-rss")
+#: A timed lane reading older than this (against its port's time) is served as N/A.
+STALE_AFTER = dt.timedelta(hours=24)
+#: Status value -> CBP's operational_status word.
+STATUS_WORDS_OUT: dict[str | None, str] = {
+    "delay": "delay", "no_delay": "no delay", "closed": "Lanes Closed",
+    "update_pending": "Update Pending", "not_applicable": "N/A", None: "",
+}
+_UNTIMED = frozenset({"closed", "update_pending"})
+#: Mode block -> (its scalar keys in CBP's JSON order, its lane blocks -> program).
+MODE_LAYOUT: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
+    "commercial_vehicle_lanes": (
+        "commercial",
+        ("maximum_lanes", "cv_automation_type", "cv_segment_from", "cv_segment_to", "cv_standard_tolerance",
+         "cv_fast_tolerance"),
+        {"standard_lanes": "standard", "FAST_lanes": "fast"},
+    ),
+    "passenger_vehicle_lanes": (
+        "passenger",
+        ("maximum_lanes", "pv_automation_type", "pv_segment_from", "pv_segment_to", "pv_standard_tolerance",
+         "pv_nexus_sentri_tolerance", "pv_ready_tolerance"),
+        {"standard_lanes": "standard", "NEXUS_SENTRI_lanes": "sentri", "ready_lanes": "ready"},
+    ),
+    "pedestrian_lanes": (
+        "pedestrian",
+        ("maximum_lanes", "ped_automation_type", "ped_segment_from", "ped_segment_to", "ped_standard_tolerance",
+         "ped_ready_tolerance"),
+        {"standard_lanes": "standard", "ready_lanes": "ready"},
+    ),
+}
+PORT_HEAD = ("port_number", "border", "port_name", "crossing_name", "hours", "date", "time", "port_status")
+PORT_TAIL = ("construction_notice", "automation", "automation_enabled")
+XML_PORT_HEAD = ("port_number", "border", "port_name", "crossing_name", "hours", "date", "port_status")
+LANE_KEYS = ("update_time", "operational_status", "delay_minutes", "lanes_open")
+#: Snapshot keys that are not port fields (feed headers, RSS item fields).
+_NOT_PORT_FIELDS = frozenset({"last_updated_date", "last_updated_time", "number_of_ports", "title", "pubDate"})
+_BORDER_WORDS = {"mexico": "Mexican Border", "canada": "Canadian Border"}
+_XML_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class FeedPort:
+    """One port block in CBP's JSON shape; ``xml_omit`` names keys the XML feed leaves out."""
+
+    fields: dict[str, Any]
+    time: dt.datetime
+    xml_omit: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The feed at ``at``: ports in CBP's order and the feed time (UTC; None when empty)."""
+
+    ports: list[FeedPort] = field(default_factory=list)
+    generated_at: dt.datetime | None = None
+
+
+def format_update_time(instant: dt.datetime, zone: ZoneInfo) -> str:
+    """CBP's update-time text for an instant: "At 3:00 pm EDT", "At Noon CDT", "At Midnight PST"."""
+    local = instant.astimezone(zone)
+    label = local.tzname() or ""
+    if (local.hour, local.minute) == (12, 0):
+        clock = "Noon"
+    elif (local.hour, local.minute) == (0, 0):
+        clock = "Midnight"
+    else:
+        clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+    return f"At {clock} {label}".rstrip()
+
+
+def _port_date(local: dt.datetime) -> str:
+    return f"{local.month}/{local.day}/{local.year}"
+
+
+def _clock(local: dt.datetime) -> str:
+    return f"{local.hour}:{local.minute:02d}:{local.second:02d}"
+
+
+def _latest_states(engine: Engine, at: dt.datetime | None, live_only: bool) -> dict[str, tuple[dt.datetime, dict[str, str]]]:
+    """crossing_id -> (seen_at, snapshot) of its newest state at or before ``at``."""
+    s = crossing_states.c
+    conditions = [s.seen_at <= at] if at is not None else []
+    if live_only:  # live-feed snapshots carry port_number; RSS snapshots do not
+        conditions.append(s.snapshot.like('%"port_number":%'))
+    newest = (select(s.crossing_id, func.max(s.seen_at).label("newest")).where(and_(True, *conditions))
+              .group_by(s.crossing_id).subquery())
+    query = select(s.crossing_id, s.seen_at, s.snapshot).join(
+        newest, and_(s.crossing_id == newest.c.crossing_id, s.seen_at == newest.c.newest))
+    with engine.connect() as conn:
+        return {r.crossing_id: (r.seen_at, json.loads(r.snapshot)) for r in conn.execute(query)}
+
+
+def _lane(reading: dict[str, Any] | None, zone: ZoneInfo, feed_time: dt.datetime) -> dict[str, str]:
+    if reading is None or reading["status"] == "not_applicable":
+        return {"update_time": "", "operational_status": "N/A", "delay_minutes": "", "lanes_open": ""}
+    timeless = reading["reported_time"] is None and reading["status"] in _UNTIMED
+    if not timeless and reading["observed_at"] < feed_time - STALE_AFTER:
+        return {"update_time": "", "operational_status": "N/A", "delay_minutes": "", "lanes_open": ""}
+    if timeless:
+        update_time = ""
+    else:
+        update_time = reading["reported_time"] or format_update_time(reading["observed_at"], zone)
+    return {
+        "update_time": update_time,
+        "operational_status": STATUS_WORDS_OUT.get(reading["status"], ""),
+        "delay_minutes": "" if reading["wait_minutes"] is None else str(reading["wait_minutes"]),
+        "lanes_open": "" if reading["lanes_open"] is None else str(reading["lanes_open"]),
+    }
+
+
+def _catalog_value(row: Any, key: str) -> str:
+    if row is None:
+        return ""
+    if key == "border":
+        return _BORDER_WORDS.get(row.border, "")
+    if key in ("port_name", "crossing_name", "hours"):
+        return str(getattr(row, key) or "")
+    return ""
+
+
+def _port(crossing_id: str, snap: dict[str, str], row: Any, lanes: dict[tuple[str, str], dict[str, Any]],
+          port_time: dt.datetime, fresh: bool, zone: ZoneInfo, feed_time: dt.datetime) -> FeedPort:
+    local = port_time.astimezone(zone)
+    out: dict[str, Any] = {}
+    for key in PORT_HEAD:
+        if key == "port_number":  # as CBP writes it, typos included ("l24501" for 240501)
+            out[key] = snap.get(key, crossing_id)
+        elif key == "date":
+            out[key] = snap[key] if fresh and key in snap else _port_date(local)
+        elif key == "time":
+            out[key] = snap[key] if fresh and key in snap else _clock(local)
+        else:
+            out[key] = snap.get(key, _catalog_value(row, key))
+    for block, (mode, keys, lane_blocks) in MODE_LAYOUT.items():
+        mode_out: dict[str, Any] = {}
+        for key in keys:
+            if key == "maximum_lanes" and f"{block}.{key}" not in snap:
+                count = getattr(row, f"max_lanes_{mode}", None) if row is not None else None
+                mode_out[key] = "N/A" if count is None else str(count)
+            else:
+                mode_out[key] = snap.get(f"{block}.{key}", "")
+        for key, value in snap.items():  # scalar keys of later CBP eras, kept as written
+            name = key.partition(".")[2]
+            if key.startswith(block + ".") and name not in mode_out and name != "automation_type":
+                mode_out[name] = value
+        for lane_block, program in lane_blocks.items():
+            mode_out[lane_block] = _lane(lanes.get((mode, program)), zone, feed_time)
+        out[block] = mode_out
+    for key in PORT_TAIL:
+        out[key] = snap.get(key, "")
+    for key, value in snap.items():
+        if "." not in key and key not in out and key not in _NOT_PORT_FIELDS:
+            out[key] = value
+    omit = frozenset(k for k in out if k not in XML_PORT_HEAD and k not in MODE_LAYOUT
+                     and not (k == "construction_notice" and k in snap))
+    return FeedPort(fields=out, time=port_time, xml_omit=omit)
+
+
+def _published_leads(engine: Engine, at: dt.datetime) -> list[dict[str, Any]]:
+    """Readings CBP dated up to READING_LEAD after ``at`` that a feed published by ``at`` showed.
+
+    A payload's publication time is known when it carries a reading dated at the feed
+    time (a lane "Lanes Closed"/"Update Pending" without a time of its own); a lead
+    reading counts when its payload's publication time is at or before ``at``.
+    """
+    o = observations.c
+    with engine.connect() as conn:
+        leads = [dict(r._mapping) for r in conn.execute(
+            select(o.id, o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.wait_minutes,
+                   o.lanes_open, o.status, o.source, o.reported_time, o.payload_sha256)
+            .where(o.observed_at > at, o.observed_at <= at + READING_LEAD, o.source.in_(CBP_SOURCES),
+                   o.direction == "northbound", o.payload_sha256.is_not(None))
+            .order_by(o.observed_at, o.id))]
+        shas = sorted({r["payload_sha256"] for r in leads})
+        published: dict[str, dt.datetime] = {}
+        for start in range(0, len(shas), 400):
+            for sha, when in conn.execute(
+                select(o.payload_sha256, func.max(o.observed_at))
+                .where(o.payload_sha256.in_(shas[start:start + 400]), o.reported_time.is_(None),
+                       o.status.in_(sorted(_UNTIMED)), o.source.in_(CBP_SOURCES))
+                .group_by(o.payload_sha256)
+            ):
+                published[sha] = when
+    return [r for r in leads if r["payload_sha256"] in published and published[r["payload_sha256"]] <= at]
+
+
+def _readings(engine: Engine, at: dt.datetime | None) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
+    """crossing_id -> (mode, program) -> the lane's newest CBP reading as the feed showed it at ``at``."""
+    found: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+    items = latest_readings(engine, at=at, sources=CBP_SOURCES)
+    if at is not None:
+        items += _published_leads(engine, at)
+    for item in items:
+        lane = (item["mode"], item["program"])
+        if item["direction"] != "northbound":
+            continue
+        old = found[item["crossing_id"]].get(lane)
+        if old is None or (old["observed_at"], old["id"]) < (item["observed_at"], item["id"]):
+            found[item["crossing_id"]][lane] = item
+    return found
+
+
+def build_feed(engine: Engine, at: dt.datetime | None = None, now: dt.datetime | None = None) -> Feed:
+    """The state of every crossing in CBP's feed at ``at`` (None = the newest state)."""
+    latest_possible = at or now or dt.datetime.now(dt.timezone.utc)
+    states = _latest_states(engine, at, live_only=False)
+    live = _latest_states(engine, at, live_only=True)
+    readings = _readings(engine, at)
+    with engine.connect() as conn:
+        rows = {r.crossing_id: r for r in conn.execute(select(crossings))}
+    candidates: list[tuple[str, dt.datetime, bool, dict[str, str]]] = []
+    for crossing_id in sorted(set(states) | set(readings)):
+        seen_at, snap = states.get(crossing_id, (None, {}))
+        if crossing_id in live:
+            snap = {**live[crossing_id][1], **snap}  # an RSS snapshot over the live feed's
+        lane_times = [r["observed_at"] for r in readings[crossing_id].values()]
+        newest_lane = max(lane_times) if lane_times else None
+        fresh = seen_at is not None and (newest_lane is None or newest_lane <= seen_at + READING_LEAD)
+        port_time = seen_at if fresh else max(t for t in (seen_at, newest_lane) if t is not None)
+        assert port_time is not None
+        port_time = min(port_time, latest_possible)  # a reading CBP dated early is not a later feed
+        candidates.append((crossing_id, port_time, fresh, snap))
+    if not candidates:
+        return Feed()
+    newest = max(c[1] for c in candidates)
+    ports = []
+    for crossing_id, port_time, fresh, snap in candidates:
+        row = rows.get(crossing_id)
+        zone = ZoneInfo(row.timezone) if row is not None else ZoneInfo(CBP_CLOCK_ZONE)
+        ports.append(_port(crossing_id, snap, row, readings[crossing_id], port_time, fresh, zone, newest))
+    ports.sort(key=lambda p: tuple(str(p.fields[k]).casefold() for k in ("border", "port_name", "crossing_name",
+                                                                          "port_number")))
+    return Feed(ports=ports, generated_at=newest)
+
+
+def render_json(feed: Feed) -> bytes:
+    """The feed as ``/api/bwtnew`` writes it: a top-level array of port objects."""
+    return json.dumps([p.fields for p in feed.ports], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _xml_text(value: Any) -> str:
+    return _XML_BAD_CHARS.sub("", str(value))
+
+
+def render_xml(feed: Feed) -> bytes:
+    """The feed as ``bwt.xml`` writes it (ISO-8859-1; characters beyond it as references)."""
+    root = ET.Element("border_wait_time")
+    stamp = feed.generated_at.astimezone(ZoneInfo(CBP_CLOCK_ZONE)) if feed.generated_at else None
+    ET.SubElement(root, "last_updated_date").text = f"{stamp.year}-{stamp.month}-{stamp.day}" if stamp else ""
+    ET.SubElement(root, "last_updated_time").text = _clock(stamp) if stamp else ""
+    ET.SubElement(root, "number_of_ports").text = str(len(feed.ports))
+    for port in feed.ports:
+        element = ET.SubElement(root, "port")
+        for key, value in port.fields.items():
+            if key in port.xml_omit:
+                continue
+            child = ET.SubElement(element, key)
+            if not isinstance(value, dict):
+                child.text = _xml_text(value)
+                continue
+            # bwt.xml's mode blocks hold maximum_lanes and the lanes, no automation keys.
+            ET.SubElement(child, "maximum_lanes").text = _xml_text(value.get("maximum_lanes", ""))
+            for sub, lane_value in value.items():
+                if isinstance(lane_value, dict):
+                    lane = ET.SubElement(child, sub)
+                    for lane_key in LANE_KEYS:
+                        ET.SubElement(lane, lane_key).text = _xml_text(lane_value.get(lane_key, ""))
+    body = ET.tostring(root, encoding="unicode", short_empty_elements=False)
+    return b"<?xml version='1.0' encoding='ISO-8859-1'?>" + body.encode("iso-8859-1", "xmlcharrefreplace")

@@ -1,0 +1,387 @@
+"""Read queries over the archive: plain functions over an Engine returning plain data.
+
+Shared by the API and the web pages. Every function returns dicts (or a :class:`Page` of
+them) whose timestamps are aware ``datetime`` objects in UTC; the front chooses how to
+write them. Lists are filtered, paged (``limit`` <= :data:`MAX_LIMIT`, ``offset``) and
+ordered by a total key, so the same query always gives the same page.
+
+Wait statistics: ``mean``, ``p50`` and ``p90`` of ``wait_minutes`` over the readings
+that have a wait (a closed lane has none); percentiles interpolate linearly between
+the closest ranks (Hyndman-Fan type 7, numpy's default). A window is ``[start, end)``
+with aware bounds, ``start < end`` and at most :data:`MAX_SPAN`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, Select, and_, func, select
+
+from borderflow.errors import BadInputError, NotFoundError
+from borderflow.store.schema import crossing_states, crossings, historical_averages, observations, ports, volumes
+from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
+
+#: Most rows one page may hold (JSON); downloads may ask for up to MAX_DOWNLOAD_ROWS.
+MAX_LIMIT = 1000
+MAX_DOWNLOAD_ROWS = 100_000
+#: Longest time window any history, aggregate or profile query may cover.
+MAX_SPAN = dt.timedelta(days=366)
+AGGREGATE_INTERVALS = ("hour", "day")
+VOLUME_LEVELS = ("port", "site", "all")
+_UTC = dt.timezone.utc
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: ``has_more`` says whether ``offset + limit`` holds more rows."""
+
+    items: list[dict[str, Any]]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+def _page(engine: Engine, query: Select[Any], limit: int, offset: int, max_limit: int = MAX_LIMIT) -> Page:
+    if not 1 <= limit <= max_limit:
+        raise BadInputError(f"limit must be 1-{max_limit}; got {limit}")
+    if offset < 0:
+        raise BadInputError(f"offset must be >= 0; got {offset}")
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query.limit(limit + 1).offset(offset))]
+    return Page(items=rows[:limit], limit=limit, offset=offset, has_more=len(rows) > limit)
+
+
+def _check_choice(name: str, value: str | None, choices: Iterable[str]) -> None:
+    options = tuple(choices)
+    if value is not None and value not in options:
+        raise BadInputError(f"{name} must be one of {', '.join(options)}; got {value!r}")
+
+
+def validate_window(start: dt.datetime, end: dt.datetime, max_span: dt.timedelta = MAX_SPAN) -> None:
+    """BadInputError unless both bounds carry an offset, start < end and end - start <= max_span."""
+    for label, value in (("start", start), ("end", end)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise BadInputError(f"{label} needs a UTC offset or Z, e.g. 2024-05-01T00:00:00Z; got {value.isoformat()}")
+    if start >= end:
+        raise BadInputError(f"start {start.isoformat()} must be before end {end.isoformat()}")
+    if end - start > max_span:
+        raise BadInputError(f"the window may span at most {max_span.days} days; got {(end - start).days} days")
+
+
+# -- catalog ------------------------------------------------------------------------
+
+
+def list_ports(engine: Engine, *, border: str | None = None, state: str | None = None,
+               limit: int = 100, offset: int = 0) -> Page:
+    """Ports of entry (4-digit code) ordered by code; ``border`` is mexico or canada."""
+    t = ports.c
+    query = select(ports).order_by(t.port_code)
+    if border:
+        query = query.where(t.border == border.lower())
+    if state:
+        query = query.where(func.lower(t.state) == state.lower())
+    return _page(engine, query, limit, offset)
+
+
+def get_port(engine: Engine, port_code: str) -> dict[str, Any]:
+    """One port and the crossing numbers under it; NotFoundError when unknown."""
+    with engine.connect() as conn:
+        row = conn.execute(select(ports).where(ports.c.port_code == port_code)).first()
+        ids = list(conn.scalars(select(crossings.c.crossing_id).where(crossings.c.port_code == port_code)
+                                .order_by(crossings.c.crossing_id)))
+    if row is None:
+        raise NotFoundError(f"no port {port_code!r}; list ports at /api/v1/ports")
+    return {**dict(row._mapping), "crossing_ids": ids}
+
+
+def _crossing_dict(mapping: Any) -> dict[str, Any]:
+    item = dict(mapping)
+    item["max_lanes"] = {m: item.pop(f"max_lanes_{m}") for m in ("commercial", "passenger", "pedestrian")}
+    return item
+
+
+def list_crossings(engine: Engine, *, border: str | None = None, state: str | None = None,
+                   port_code: str | None = None, limit: int = 100, offset: int = 0) -> Page:
+    """Crossings (6-digit number) ordered by number, with maximum lanes per mode."""
+    t = crossings.c
+    query = select(crossings).order_by(t.crossing_id)
+    if border:
+        query = query.where(t.border == border.lower())
+    if state:
+        query = query.where(func.lower(t.state) == state.lower())
+    if port_code:
+        query = query.where(t.port_code == port_code)
+    page = _page(engine, query, limit, offset)
+    return Page([_crossing_dict(r) for r in page.items], page.limit, page.offset, page.has_more)
+
+
+def get_crossing(engine: Engine, crossing_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(select(crossings).where(crossings.c.crossing_id == crossing_id)).first()
+    if row is None:
+        raise NotFoundError(f"no crossing {crossing_id!r}; list crossings at /api/v1/crossings")
+    return _crossing_dict(row._mapping)
+
+
+def crossing_timezone(engine: Engine, crossing_id: str) -> ZoneInfo:
+    return ZoneInfo(get_crossing(engine, crossing_id)["timezone"])
+
+
+# -- current waits ------------------------------------------------------------------
+
+
+def archive_version(engine: Engine) -> tuple[int, ...]:
+    """A cheap fingerprint that changes whenever readings, states, counts or crossings are added.
+
+    The archive only grows, so the largest ids (and the number of crossings) suffice.
+    """
+    parts = [
+        select(func.coalesce(func.max(observations.c.id), 0)).scalar_subquery(),
+        select(func.coalesce(func.max(crossing_states.c.id), 0)).scalar_subquery(),
+        select(func.coalesce(func.max(volumes.c.id), 0)).scalar_subquery(),
+        select(func.coalesce(func.max(historical_averages.c.id), 0)).scalar_subquery(),
+        select(func.count()).select_from(crossings).scalar_subquery(),
+    ]
+    with engine.connect() as conn:
+        return tuple(int(v) for v in conn.execute(select(*parts)).one())
+
+
+def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_id: str | None = None,
+                    sources: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The newest reading of every lane (crossing, mode, program, direction) at or before ``at``.
+
+    When two sources read a lane at the same instant, the one stored last wins.
+    Ordered by crossing, mode, program, direction.
+    """
+    o = observations.c
+    conditions = []
+    if at is not None:
+        conditions.append(o.observed_at <= at)
+    if crossing_id is not None:
+        conditions.append(o.crossing_id == crossing_id)
+    source_list = sorted(set(sources)) if sources is not None else None
+    if source_list is not None:
+        conditions.append(o.source.in_(source_list))
+    lane_cols = (o.crossing_id, o.mode, o.program, o.direction)
+    newest = (
+        select(*lane_cols, func.max(o.observed_at).label("newest"))
+        .where(and_(True, *conditions)).group_by(*lane_cols).subquery()
+    )
+    query = (
+        select(o.id, o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.wait_minutes,
+               o.lanes_open, o.status, o.source, o.reported_time)
+        .join(newest, and_(o.crossing_id == newest.c.crossing_id, o.mode == newest.c.mode,
+                           o.program == newest.c.program, o.direction == newest.c.direction,
+                           o.observed_at == newest.c.newest))
+        .order_by(o.crossing_id, o.mode, o.program, o.direction, o.id)
+    )
+    if source_list is not None:
+        query = query.where(o.source.in_(source_list))
+    chosen: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            item = dict(row._mapping)
+            chosen[(item["crossing_id"], item["mode"], item["program"], item["direction"])] = item
+    return list(chosen.values())
+
+
+def current_waits(engine: Engine, *, at: dt.datetime | None = None, now: dt.datetime | None = None,
+                  crossing_id: str | None = None, border: str | None = None, state: str | None = None,
+                  mode: str | None = None, program: str | None = None) -> list[dict[str, Any]]:
+    """The latest reading per crossing and lane, with its age and the crossing's names.
+
+    ``age_minutes`` = whole minutes from the reading's ``observed_at`` to ``at`` (or
+    ``now`` when ``at`` is None). Fields: crossing_id, port_name, crossing_name, border,
+    state, mode, program, direction, observed_at, age_minutes, wait_minutes, lanes_open,
+    status, source, max_lanes (of the lane's mode).
+    """
+    _check_choice("mode", mode, MODES)
+    _check_choice("program", program, PROGRAMS)
+    reference = at or now or dt.datetime.now(_UTC)
+    with engine.connect() as conn:
+        names = {r.crossing_id: r for r in conn.execute(select(crossings))}
+    out = []
+    for item in latest_readings(engine, at=at, crossing_id=crossing_id):
+        c = names.get(item["crossing_id"])
+        if c is None or (border and c.border != border.lower()) or (state and c.state.lower() != state.lower()):
+            continue
+        if (mode and item["mode"] != mode) or (program and item["program"] != program):
+            continue
+        age = max(0, math.floor((reference - item["observed_at"]).total_seconds() / 60))
+        out.append({
+            "crossing_id": item["crossing_id"], "port_name": c.port_name, "crossing_name": c.crossing_name,
+            "border": c.border, "state": c.state, "mode": item["mode"], "program": item["program"],
+            "direction": item["direction"], "observed_at": item["observed_at"], "age_minutes": age,
+            "wait_minutes": item["wait_minutes"], "lanes_open": item["lanes_open"], "status": item["status"],
+            "source": item["source"], "max_lanes": getattr(c, f"max_lanes_{item['mode']}", None),
+        })
+    return out
+
+
+# -- history --------------------------------------------------------------------------
+
+
+def _lane_query(crossing_id: str, mode: str, program: str, start: dt.datetime, end: dt.datetime,
+                direction: str, source: str | None) -> Select[Any]:
+    _check_choice("mode", mode, MODES)
+    _check_choice("program", program, PROGRAMS)
+    _check_choice("direction", direction, DIRECTIONS)
+    validate_window(start, end)
+    o = observations.c
+    query = (
+        select(o.observed_at, o.wait_minutes, o.lanes_open, o.status, o.source, o.direction)
+        .where(o.crossing_id == crossing_id, o.mode == mode, o.program == program, o.direction == direction,
+               o.observed_at >= start, o.observed_at < end)
+        .order_by(o.observed_at, o.source)
+    )
+    return query.where(o.source == source) if source else query
+
+
+def history_raw(engine: Engine, crossing_id: str, mode: str, program: str, *, start: dt.datetime,
+                end: dt.datetime, direction: str = "northbound", source: str | None = None,
+                limit: int = 100, offset: int = 0, max_limit: int = MAX_LIMIT) -> Page:
+    """Every reading of one lane in ``[start, end)``, oldest first, paged."""
+    get_crossing(engine, crossing_id)
+    query = _lane_query(crossing_id, mode, program, start, end, direction, source)
+    return _page(engine, query, limit, offset, max_limit)
+
+
+def quantile(sorted_values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (type 7) of an ascending, non-empty list."""
+    position = (len(sorted_values) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def wait_stats(waits: list[float]) -> dict[str, Any]:
+    """count, mean, p50, p90, min, max of waits in minutes (None stats when empty)."""
+    if not waits:
+        return {"count": 0, "mean_wait_minutes": None, "p50_wait_minutes": None, "p90_wait_minutes": None,
+                "min_wait_minutes": None, "max_wait_minutes": None}
+    ordered = sorted(waits)
+    return {
+        "count": len(ordered), "mean_wait_minutes": round(sum(ordered) / len(ordered), 3),
+        "p50_wait_minutes": round(quantile(ordered, 0.5), 3), "p90_wait_minutes": round(quantile(ordered, 0.9), 3),
+        "min_wait_minutes": ordered[0], "max_wait_minutes": ordered[-1],
+    }
+
+
+def _lane_waits(engine: Engine, crossing_id: str, mode: str, program: str, start: dt.datetime,
+                end: dt.datetime, direction: str, source: str | None) -> list[tuple[dt.datetime, int]]:
+    get_crossing(engine, crossing_id)
+    query = _lane_query(crossing_id, mode, program, start, end, direction, source)
+    with engine.connect() as conn:
+        return [(r.observed_at, r.wait_minutes) for r in conn.execute(query) if r.wait_minutes is not None]
+
+
+def history_aggregated(engine: Engine, crossing_id: str, mode: str, program: str, *, start: dt.datetime,
+                       end: dt.datetime, interval: str = "hour", direction: str = "northbound",
+                       source: str | None = None) -> list[dict[str, Any]]:
+    """Wait statistics per interval in ``[start, end)``; only intervals holding a wait.
+
+    ``hour`` buckets are UTC hours (``start`` in UTC); ``day`` buckets are calendar days
+    in the crossing's own zone (``start`` is local midnight with its offset).
+    """
+    _check_choice("interval", interval, AGGREGATE_INTERVALS)
+    zone = crossing_timezone(engine, crossing_id)
+    buckets: dict[dt.datetime, list[float]] = defaultdict(list)
+    for observed_at, wait in _lane_waits(engine, crossing_id, mode, program, start, end, direction, source):
+        if interval == "hour":
+            key = observed_at.replace(minute=0, second=0, microsecond=0)
+        else:
+            local = observed_at.astimezone(zone)
+            key = dt.datetime.combine(local.date(), dt.time(), zone)
+        buckets[key].append(float(wait))
+    return [{"start": key, **wait_stats(values)} for key, values in sorted(buckets.items())]
+
+
+def hour_of_week_profile(engine: Engine, crossing_id: str, mode: str, program: str, *, start: dt.datetime,
+                         end: dt.datetime, direction: str = "northbound",
+                         source: str | None = None) -> list[dict[str, Any]]:
+    """168 cells, weekday 0 = Monday .. 6 = Sunday x hour 0-23 in the crossing's local time."""
+    zone = crossing_timezone(engine, crossing_id)
+    cells: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for observed_at, wait in _lane_waits(engine, crossing_id, mode, program, start, end, direction, source):
+        local = observed_at.astimezone(zone)
+        cells[(local.weekday(), local.hour)].append(float(wait))
+    return [{"weekday": d, "hour": h, **wait_stats(cells.get((d, h), []))} for d in range(7) for h in range(24)]
+
+
+# -- volumes and averages ---------------------------------------------------------------
+
+
+def _month_start(text: str, label: str) -> dt.date:
+    try:
+        year, month = (int(p) for p in text.split("-"))
+        return dt.date(year, month, 1)
+    except ValueError:
+        raise BadInputError(f"{label} must be a month like 2024-05; got {text!r}") from None
+
+
+def monthly_volumes(engine: Engine, *, port_code: str | None = None, measure: str | None = None,
+                    source: str | None = None, start_month: str | None = None, end_month: str | None = None,
+                    level: str = "port", limit: int = 100, offset: int = 0) -> Page:
+    """Monthly counts ordered by port, month, measure, site, source; months inclusive (YYYY-MM).
+
+    ``level``: ``port`` = port totals (no site), ``site`` = bridge-level rows, ``all`` = both.
+    """
+    _check_choice("level", level, VOLUME_LEVELS)
+    t = volumes.c
+    query = (
+        select(t.port_code, t.site, t.period_start.label("month"), t.measure, t.direction, t.value, t.source)
+        .where(t.period == "month")
+        .order_by(t.port_code, t.period_start, t.measure, t.site, t.source, t.direction)
+    )
+    if level == "port":
+        query = query.where(t.site == "")
+    elif level == "site":
+        query = query.where(t.site != "")
+    if port_code:
+        query = query.where(t.port_code == port_code)
+    if measure:
+        query = query.where(func.lower(t.measure) == measure.lower())
+    if source:
+        query = query.where(t.source == source)
+    first = _month_start(start_month, "start_month") if start_month else None
+    last = _month_start(end_month, "end_month") if end_month else None
+    if first and last and first > last:
+        raise BadInputError(f"start_month {start_month} is after end_month {end_month}; swap them")
+    if first:
+        query = query.where(t.period_start >= first)
+    if last:
+        query = query.where(t.period_start <= last)
+    page = _page(engine, query, limit, offset)
+    for item in page.items:
+        item["month"] = item["month"].strftime("%Y-%m")
+    return page
+
+
+def historical_averages_page(engine: Engine, *, crossing_id: str | None = None, mode: str | None = None,
+                             program: str | None = None, kind: str | None = None, month: int | None = None,
+                             weekday: int | None = None, source: str | None = None,
+                             limit: int = 100, offset: int = 0) -> Page:
+    """CBP historical wait statistics (minutes), kept apart from observations.
+
+    ``weekday`` 0 = Monday; ``hour`` is local time at the crossing.
+    """
+    _check_choice("mode", mode, MODES)
+    _check_choice("program", program, PROGRAMS)
+    t = historical_averages.c
+    query = select(t.crossing_id, t.mode, t.program, t.kind, t.month, t.weekday, t.hour, t.on_date, t.year,
+                   t.wait_minutes, t.source).order_by(t.crossing_id, t.mode, t.program, t.id)
+    for column, value in ((t.crossing_id, crossing_id), (t.mode, mode), (t.program, program), (t.kind, kind),
+                          (t.month, month), (t.weekday, weekday), (t.source, source)):
+        if value is not None:
+            query = query.where(column == value)
+    page = _page(engine, query, limit, offset)
+    for item in page.items:
+        wait = item["wait_minutes"]
+        item["wait_minutes"] = None if wait is None or math.isnan(wait) else wait
+    return page

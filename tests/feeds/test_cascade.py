@@ -1,0 +1,164 @@
+"""Cascade Gateway exports: Peace Arch hourly and daily delays, daily volumes, trucks."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from borderflow.errors import BadInputError
+from borderflow.feeds import cascade
+from borderflow.feeds.records import Parsed, Volume
+from borderflow.vocabulary import Observation
+
+DATA = Path(__file__).parent.parent / "data" / "cascade"
+HOURLY = DATA / "peace-arch-south-cars-hourly-2013-01_2018-08.csv"
+DAILY = DATA / "peace-arch-north-cars-daily-2018-01_2020-03.csv"
+TRUCKS = DATA / "trucks-daily-volume-2018-01_2020-03.csv"
+CROSSINGS = Path(__file__).parent.parent / "data" / "cbp-feed" / "crossingslist-2022-07-01.json"
+UTC = dt.UTC
+
+
+def _filled(path: Path) -> dict[str, int]:
+    """Non-empty cells per column, counted with nothing but the csv module."""
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    return {h: sum(1 for r in rows[1:] if r[i].strip()) for i, h in enumerate(rows[0]) if i}
+
+
+@pytest.fixture(scope="module")
+def hourly() -> Parsed:
+    return cascade.parse(HOURLY.read_bytes(), HOURLY.name)
+
+
+def test_sites_agree_with_cbp() -> None:
+    import json
+
+    # crossingslist-2022-07-01.json: bwtId = 2-digit office + port_number
+    listed = {c["bwtId"][2:]: (c["portName"], c["crossingName"])
+              for c in json.loads(CROSSINGS.read_text())["portCrossings"]}
+    assert listed["300402"] == ("Blaine", "Peace Arch")
+    assert listed["300401"] == ("Blaine", "Pacific Highway")
+    assert listed["302301"] == ("Lynden", "") and listed["300901"] == ("Sumas", "")
+    assert cascade.SITES["peace arch"] == ("300402", "3004")
+    assert cascade.SITES["pacific highway"] == ("300401", "3004")
+    assert cascade.SITES["lynden/aldergrove"] == ("302301", "3023")
+    assert cascade.SITES["sumas/huntingdon"] == ("300901", "3009")
+
+
+def test_hourly_counts(hourly: Parsed) -> None:
+    filled = _filled(HOURLY)["Avg - Delay (Peace Arch South Cars)"]
+    assert len(hourly.observations) == filled == 49_656 - 693
+    assert hourly.rejected == [] and hourly.volumes == []
+    assert hourly.notes == [
+        "693 empty cell(s) in 'Avg - Delay (Peace Arch South Cars)': no reading made"]
+    assert len({o.key for o in hourly.observations}) == len(hourly.observations)
+    assert {(o.crossing_id, o.mode, o.program, o.direction, o.source)
+            for o in hourly.observations} == {
+        ("300402", "passenger", "standard", "northbound", "cascade")}
+
+
+def test_hourly_read_by_hand(hourly: Parsed) -> None:
+    waits = {o.observed_at: o.wait_minutes for o in hourly.observations}
+    # line 2: 2013-01-01 00:00:00,0.0 -> 08:00 UTC (PST)
+    assert hourly.observations[0] == Observation(
+        "300402", "passenger", "standard", dt.datetime(2013, 1, 1, 8, tzinfo=UTC), 0, None,
+        None, "cascade", "northbound")
+    # line 41: 2013-01-02 15:00:00,17.5 -> 18 (half up), 23:00 UTC
+    assert waits[dt.datetime(2013, 1, 2, 23, tzinfo=UTC)] == 18
+    # line 105: 2013-01-05 07:00:00,0.5 -> 1
+    assert waits[dt.datetime(2013, 1, 5, 15, tzinfo=UTC)] == 1
+    # line 49021: 2018-08-05 11:00:00,91.0 (PDT) -> 18:00 UTC
+    assert waits[dt.datetime(2018, 8, 5, 18, tzinfo=UTC)] == 91
+
+
+def test_hourly_daylight_saving(hourly: Parsed) -> None:
+    waits = {o.observed_at: o.wait_minutes for o in hourly.observations}
+    # spring forward: line 1634 00:00 1.5 (PST), 1635 01:00 0.4, 1636 02:00 empty (the hour
+    # that does not exist), 1637 03:00 0.0 (PDT)
+    assert [waits.get(dt.datetime(2013, 3, 10, h, tzinfo=UTC)) for h in (8, 9, 10)] == [2, 0, 0]
+    # fall back: line 7347 01:00 0.1 is the first (PDT) 01:00 = 08:00 UTC; line 7348
+    # 02:00 0.0 is PST = 10:00 UTC; 09:00 UTC (the second 01:00) is not in the file
+    assert waits[dt.datetime(2013, 11, 3, 8, tzinfo=UTC)] == 0
+    assert waits[dt.datetime(2013, 11, 3, 10, tzinfo=UTC)] == 0
+    assert dt.datetime(2013, 11, 3, 9, tzinfo=UTC) not in waits
+
+
+def test_repeated_and_skipped_hours_are_deterministic() -> None:
+    text = ("Group Starts,Avg - Delay (Peace Arch South Cars)\n"
+            "2017-11-05 00:00:00,1.0\n2017-11-05 01:00:00,2.0\n2017-11-05 01:00:00,3.0\n"
+            "2017-11-05 02:00:00,4.0\n2018-03-11 02:00:00,5.0\n")
+    parsed = cascade.parse(text.encode())
+    assert [(o.observed_at.hour, o.wait_minutes) for o in parsed.observations] == [
+        (7, 1), (8, 2), (9, 3), (10, 4)]
+    assert parsed == cascade.parse(text.encode())
+    assert [r.place for r in parsed.rejected] == ["line 6, column 2"]
+    assert "does not exist" in parsed.rejected[0].reason
+
+
+def test_daily_peace_arch_north() -> None:
+    parsed = cascade.parse(DAILY.read_bytes(), DAILY.name)
+    filled = _filled(DAILY)
+    assert len(parsed.observations) == (filled["Avg - Delay (Peace Arch North Cars)"]
+                                        + filled["Avg - Delay (Peace Arch North NEXUS)"]) == 1614
+    assert len(parsed.volumes) == (filled["Sum - Volume (Peace Arch North Cars)"]
+                                   + filled["Sum - Volume (Peace Arch North NEXUS)"]) == 1616
+    assert parsed.rejected == [] and len(parsed.notes) == 4
+    assert {o.source for o in parsed.observations} == {"cascade-daily-mean"}
+    assert {o.direction for o in parsed.observations} == {"southbound"}
+    obs = {(o.program, o.observed_at): o.wait_minutes for o in parsed.observations}
+    vol = {(v.measure, v.period_start): v for v in parsed.volumes}
+    # line 2: 2018-01-01 00:00:00,14.8,2659.0,2.1,2196.0; local midnight PST = 08:00 UTC
+    assert obs["standard", dt.datetime(2018, 1, 1, 8, tzinfo=UTC)] == 15
+    assert obs["sentri", dt.datetime(2018, 1, 1, 8, tzinfo=UTC)] == 2
+    assert vol["Personal Vehicles", dt.date(2018, 1, 1)] == Volume(
+        port_code="3004", period_start=dt.date(2018, 1, 1), measure="Personal Vehicles",
+        value=2659.0, source="cascade", period="day", site="Peace Arch",
+        direction="southbound", state="Washington", border="US-Canada Border")
+    assert vol["Personal Vehicles (NEXUS)", dt.date(2018, 1, 1)].value == 2196
+    # line 183: 2018-07-01 00:00:00,12.6,...; midnight PDT = 07:00 UTC
+    assert obs["standard", dt.datetime(2018, 7, 1, 7, tzinfo=UTC)] == 13
+    # line 61: 2018-03-01,0.0,232.0,,5.0 -> no NEXUS delay that day, NEXUS volume 5
+    assert ("sentri", dt.datetime(2018, 3, 1, 8, tzinfo=UTC)) not in obs
+    assert vol["Personal Vehicles (NEXUS)", dt.date(2018, 3, 1)].value == 5
+
+
+def test_trucks_daily() -> None:
+    parsed = cascade.parse(TRUCKS.read_bytes(), TRUCKS.name)
+    assert len(parsed.volumes) == sum(_filled(TRUCKS).values()) == 4024
+    assert parsed.observations == [] and parsed.rejected == []
+    got = {(v.site, v.direction, v.period_start): (v.port_code, v.value) for v in parsed.volumes}
+    # line 3: 2018-01-02,51.0,116.0,110.0,1561.0,158.0 (Lynden N, Lynden S, Pacific
+    # Highway N, Pacific Highway S, Sumas N); North = into Canada = southbound
+    day = dt.date(2018, 1, 2)
+    assert got["Lynden/Aldergrove", "southbound", day] == ("3023", 51)
+    assert got["Lynden/Aldergrove", "northbound", day] == ("3023", 116)
+    assert got["Pacific Highway", "southbound", day] == ("3004", 110)
+    assert got["Pacific Highway", "northbound", day] == ("3004", 1561)
+    assert got["Sumas/Huntingdon", "southbound", day] == ("3009", 158)
+    # line 2: 2018-01-01,,83.0,,948.0,48.0 -> no Lynden North volume that day
+    assert ("Lynden/Aldergrove", "southbound", dt.date(2018, 1, 1)) not in got
+    assert {v.measure for v in parsed.volumes} == {"Trucks"}
+
+
+def test_unknown_columns_and_bad_cells() -> None:
+    text = ("Group Starts,Avg - Delay (Nowhere South Cars),Sum - Volume (Peace Arch South Cars),"
+            "Avg - Delay (Sumas South Buses)\n"
+            "2018-01-01 01:00:00,1.0,5.0,2\n2018-01-01 02:00:00,x,6.0,\nlater,1,2,3\n")
+    parsed = cascade.parse(text.encode())
+    assert parsed.observations == [] and parsed.volumes == []
+    reasons = {r.place: r.reason for r in parsed.rejected}
+    assert "unknown series" in reasons["column 2"]
+    assert "hourly volumes" in reasons["line 2, column 3"]
+    assert "bus delays" in reasons["line 2, column 4"]
+    assert "Group Starts" in reasons["line 4"]
+    with pytest.raises(BadInputError, match="Group Starts"):
+        cascade.parse(b"When,Delay\n2018-01-01,1\n")
+
+
+def test_sniff() -> None:
+    for path in (HOURLY, DAILY, TRUCKS):
+        assert cascade.sniff(path.read_bytes()[:4096], "")
+    assert not cascade.sniff(b"Group Starts,Something\n", "")

@@ -1,0 +1,145 @@
+"""The format registry: detection order, errors, and parsers that never crash."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from borderflow.errors import BadInputError, UnknownFormatError
+from borderflow.feeds import detect
+from borderflow.feeds.records import Parsed
+
+DATA = Path(__file__).parent.parent / "data"
+
+#: the formats this suite owns (the live-feed ones are tested with their parsers)
+OWN = ("observations-csv", "cbp-averages-csv", "cbp-holiday-csv", "bts-csv", "txdot-csv",
+       "cascade-csv", "cbp-waitgraph", "cbp-historical-json")
+
+REAL = {
+    "cbp-historical/elpaso-2025-hourly-averages.csv": "cbp-averages-csv",
+    "cbp-historical/elpaso-2025-holiday-waits.csv": "cbp-holiday-csv",
+    "bts/border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz": "bts-csv",
+    "txdot/monthly_crossings_2008_2025.csv.gz": "txdot-csv",
+    "cascade/peace-arch-south-cars-hourly-2013-01_2018-08.csv": "cascade-csv",
+    "cascade/peace-arch-north-cars-daily-2018-01_2020-03.csv": "cascade-csv",
+    "cascade/trucks-daily-volume-2018-01_2020-03.csv": "cascade-csv",
+    "cbp-feed/api-responses/Wait_Time_Graph.json": "cbp-waitgraph",
+}
+
+
+def test_registry_lists_every_format_once() -> None:
+    assert set(OWN) | {"cbp-json", "cbp-xml", "cbp-rss"} == set(detect.FORMATS)
+    assert list(detect.FORMATS).index("cbp-waitgraph") < list(detect.FORMATS).index("cbp-json")
+    assert (list(detect.FORMATS).index("cbp-historical-json")
+            < list(detect.FORMATS).index("cbp-json"))
+
+
+@pytest.mark.parametrize(("path", "fmt"), sorted(REAL.items()))
+def test_real_files_are_recognised(path: str, fmt: str) -> None:
+    raw = (DATA / path).read_bytes()
+    assert detect.detect_format(raw[:4096], Path(path).name) == fmt
+    assert detect.detect_format(raw[:4096], "") == fmt  # the name is not needed
+
+
+def test_gzip_is_looked_through_for_every_format() -> None:
+    raw = (DATA / "cascade/trucks-daily-volume-2018-01_2020-03.csv").read_bytes()
+    packed = gzip.compress(raw)
+    assert detect.detect_format(packed[:4096], "trucks.csv.gz") == "cascade-csv"
+    assert detect.parse_bytes(packed, "trucks.csv.gz").volumes == (
+        detect.parse_bytes(raw, "trucks.csv").volumes)
+
+
+def test_historical_json_and_observations_csv_are_recognised() -> None:
+    payload = json.dumps({"wait_times": [{"bwt_day": "0", "time_slot": "1",
+                                          "pv_time_avg": "3"}]}).encode()
+    assert detect.detect_format(payload, "") == "cbp-historical-json"
+    text = b"crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+    assert detect.detect_format(text, "x.csv") == "observations-csv"
+    assert detect.detect_format(text.replace(b"\n", b",direction\r\n"), "") == "observations-csv"
+
+
+def test_parse_bytes_detects_or_obeys() -> None:
+    path = DATA / "cascade/peace-arch-north-cars-daily-2018-01_2020-03.csv"
+    parsed = detect.parse_bytes(path.read_bytes(), path.name)
+    assert parsed.format == "cascade-csv" and len(parsed.volumes) == 1616
+    assert detect.parse_bytes(path.read_bytes(), "", format="cascade-csv") == parsed
+    with pytest.raises(BadInputError):
+        detect.parse_bytes(path.read_bytes(), path.name, format="bts-csv")
+
+
+def test_unknown_input_names_the_file_the_formats_and_the_option() -> None:
+    with pytest.raises(UnknownFormatError) as caught:
+        detect.detect_format(b"hello,world\n1,2\n", "mystery.csv")
+    message = str(caught.value)
+    assert "'mystery.csv'" in message and "--format" in message
+    assert all(fmt in message for fmt in detect.FORMATS)
+    with pytest.raises(UnknownFormatError, match="known formats: observations-csv"):
+        detect.parse_bytes(b"", "x", format="excel")
+
+
+def test_a_missing_optional_parser_sniffs_false() -> None:
+    sniff, parse = detect._lazy("borderflow.feeds.no_such_module", "sniff", "parse")
+    assert sniff(b"anything", "") is False
+    with pytest.raises(UnknownFormatError):
+        parse(b"anything", "")
+
+
+# --- parsers never crash ---------------------------------------------------------------
+
+HEADERS = [
+    b"crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source,direction\n",
+    b"Port,Lane,Sub-Lane,Month,Day,Time,Sunday (min),Monday (min)\n",
+    b'Port,Lane,Sub-Lane,Holiday,Time,"Monday, Dec 30, 2024 (min)"\n',
+    b"Port Name,State,Port Code,Border,Date,Measure,Value,Latitude,Longitude,Point\n",
+    b"Port Name,State,Port Code,Border,Date,Measure,Value,Location\n",
+    b"ID,Year,Month,Region,POE,Crossing,Modes,Northbound Crossing\n",
+    b"Group Starts,Avg - Delay (Peace Arch South Cars),Sum - Volume (Peace Arch North Cars)\n",
+    b'[{"port_number": "300401", "date": "2022-06-30", "commercial_time_slots": ',
+    b'{"wait_times": [',
+    b"\x1f\x8b",
+]
+
+#: text built from the characters these files are made of, to reach past the header
+_cells = st.text(alphabet=st.sampled_from(list(
+    "0123456789-.,:/ \"\nTZ+APMNaNnull{}[]()'EelPasoYsleta\x00\ufeff")), max_size=300)
+_inputs = st.one_of(
+    st.binary(max_size=600),
+    st.tuples(st.sampled_from(HEADERS), _cells).map(lambda t: t[0] + t[1].encode()),
+    st.tuples(st.sampled_from(HEADERS), st.binary(max_size=200)).map(lambda t: t[0] + t[1]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_inputs, fmt=st.sampled_from(OWN))
+def test_parsers_raise_only_bad_input_error(data: bytes, fmt: str) -> None:
+    sniff, parse = detect.FORMATS[fmt]
+    assert isinstance(sniff(data[:4096], "x"), bool)
+    try:
+        result = parse(data, "x")
+    except BadInputError:
+        return
+    assert isinstance(result, Parsed) and result.format == fmt
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=_inputs)
+def test_detection_raises_only_unknown_format(data: bytes) -> None:
+    try:
+        fmt = detect.detect_format(data[:4096], "x")
+    except UnknownFormatError:
+        return
+    assert fmt in detect.FORMATS
+
+
+def test_the_observations_writer_output_is_detected() -> None:
+    from borderflow.feeds.observations_csv import write_observations_csv
+
+    out = io.StringIO()
+    write_observations_csv([], out)
+    assert detect.detect_format(out.getvalue().encode(), "") == "observations-csv"
