@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -51,38 +52,93 @@ def lane_count(ports: list[dict]) -> int:
     )
 
 
-def snapshots(start: dt.datetime, count: int, every_minutes: int = 5, seed: int = 2022) -> Iterator[tuple[dt.datetime, bytes]]:
-    """(fetch time in UTC, payload bytes) for ``count`` snapshots from ``start``."""
-    ports = json.loads(SAMPLE.read_text())
-    zones = {p["port_number"]: ZoneInfo(timezone_of(p["port_number"]) or "America/New_York") for p in ports}
-    rng = np.random.default_rng(seed)
-    base_wait = {
-        (i, mode, lane): int(p[mode][lane]["delay_minutes"] or 0)
-        for i, p in enumerate(ports) for mode, lanes in LANE_KEYS.items() for lane in lanes
-        if p.get(mode, {}).get(lane, {}).get("update_time")
-    }
-    pieces: list[bytes] = []
-    current_hour = None
-    for k in range(count):
-        now = start + dt.timedelta(minutes=every_minutes * k)
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        if hour != current_hour:
-            current_hour = hour
-            noise = rng.normal(0.0, 8.0, size=len(base_wait))
-            for j, ((i, mode, lane), wait) in enumerate(base_wait.items()):
-                block = ports[i][mode][lane]
-                block["update_time"] = _update_text(hour, zones[ports[i]["port_number"]])
-                minutes = max(0, int(round(wait + noise[j] + 10 * np.sin(2 * np.pi * hour.hour / 24))))
-                block["delay_minutes"] = str(minutes)
-                block["operational_status"] = "delay" if minutes > 0 else "no delay"
-            for p in ports:
-                p["date"], p["time"] = _DATE, _TIME
-            # the date and time placeholders alternate, port by port
-            pieces = json.dumps(ports, indent=4).encode().replace(_TIME.encode(), _DATE.encode()).split(_DATE.encode())
+_TOKEN = re.compile(rb"@@([A-Z])(\d*)@@")
+
+
+class Replay:
+    """Random access to the replayed year: snapshot ``k`` is the feed at ``start + k * every``.
+
+    The capture is serialized once with a placeholder in every field that changes (port
+    date and time; each timed lane's update time, wait and status); a snapshot is the
+    pieces joined with that moment's values. The wait noise of an hour depends only on
+    the seed and the hour, so any process produces the same bytes for the same ``k``.
+    """
+
+    def __init__(self, start: dt.datetime, every_minutes: int = 5, seed: int = 2022) -> None:
+        self.start = start
+        self.every = dt.timedelta(minutes=every_minutes)
+        self.seed = seed
+        ports = json.loads(SAMPLE.read_text())
+        self.lanes: list[tuple[ZoneInfo, int]] = []
+        for p in ports:
+            zone = ZoneInfo(timezone_of(p["port_number"]) or "America/New_York")
+            p["date"], p["time"] = "@@A@@", "@@B@@"
+            for mode, lanes in LANE_KEYS.items():
+                for lane in lanes:
+                    block = p.get(mode, {}).get(lane, {})
+                    if block.get("update_time"):
+                        j = len(self.lanes)
+                        self.lanes.append((zone, int(block["delay_minutes"] or 0)))
+                        block["update_time"] = f"@@U{j}@@"
+                        block["delay_minutes"] = f"@@D{j}@@"
+                        block["operational_status"] = f"@@S{j}@@"
+        parts = _TOKEN.split(json.dumps(ports, indent=4).encode())
+        # parts: text, kind, index, text, kind, index, ..., text
+        self.texts = parts[0::3]
+        self.tokens = [(kind.decode(), int(index) if index else -1) for kind, index in zip(parts[1::3], parts[2::3])]
+        self._hour: dt.datetime | None = None
+        self._pieces: list[bytes] = []
+
+    def _hour_pieces(self, hour: dt.datetime) -> list[bytes]:
+        """The hour's payload split at the port date/time placeholders (A, B, A, B, ...)."""
+        if hour != self._hour:
+            index = int((hour - self.start).total_seconds() // 3600)
+            noise = np.random.default_rng([self.seed, index]).normal(0.0, 8.0, size=len(self.lanes))
+            values: dict[str, list[bytes]] = {"U": [], "D": [], "S": []}
+            for (zone, wait), e in zip(self.lanes, noise):
+                minutes = max(0, int(round(wait + e + 10 * np.sin(2 * np.pi * hour.hour / 24))))
+                values["U"].append(_update_text(hour, zone).encode())
+                values["D"].append(str(minutes).encode())
+                values["S"].append(b"delay" if minutes > 0 else b"no delay")
+            pieces: list[bytes] = []
+            current = [self.texts[0]]
+            for (kind, index), text in zip(self.tokens, self.texts[1:]):
+                if index < 0:  # a date or time placeholder: close the piece
+                    pieces.append(b"".join(current))
+                    current = [text]
+                else:
+                    current.append(values[kind][index])
+                    current.append(text)
+            pieces.append(b"".join(current))
+            self._pieces = pieces
+            self._hour = hour
+        return self._pieces
+
+    def at(self, k: int) -> tuple[dt.datetime, bytes]:
+        now = self.start + k * self.every
+        pieces = self._hour_pieces(now.replace(minute=0, second=0, microsecond=0))
         eastern = now.astimezone(EASTERN)
         stamps = (f"{eastern.month}/{eastern.day}/{eastern.year}".encode(), eastern.strftime("%H:%M:%S").encode())
         out = [pieces[0]]
         for n, piece in enumerate(pieces[1:]):
             out.append(stamps[n % 2])
             out.append(piece)
-        yield now, b"".join(out)
+        return now, b"".join(out)
+
+
+_replays: dict[tuple[dt.datetime, int, int], Replay] = {}
+
+
+def snapshot_bytes(k: int, start: dt.datetime, every_minutes: int = 5, seed: int = 2022) -> bytes:
+    """Snapshot ``k`` as bytes; a module-level function, so worker processes can call it."""
+    key = (start, every_minutes, seed)
+    if key not in _replays:
+        _replays[key] = Replay(start, every_minutes, seed)
+    return _replays[key].at(k)[1]
+
+
+def snapshots(start: dt.datetime, count: int, every_minutes: int = 5, seed: int = 2022) -> Iterator[tuple[dt.datetime, bytes]]:
+    """(fetch time in UTC, payload bytes) for ``count`` snapshots from ``start``."""
+    replay = Replay(start, every_minutes, seed)
+    for k in range(count):
+        yield replay.at(k)

@@ -162,3 +162,13 @@ def test_sniff() -> None:
     for path in (HOURLY, DAILY, TRUCKS):
         assert cascade.sniff(path.read_bytes()[:4096], "")
     assert not cascade.sniff(b"Group Starts,Something\n", "")
+
+
+def test_other_time_styles_and_point_roberts() -> None:
+    text = ("Group Starts,Sum - Volume (Point Roberts South Cars)\n"
+            "1/1/2018 0:00,120.0\n1/2/2018 0:00,95.0\n")
+    parsed = cascade.parse(text.encode())
+    assert [(v.port_code, v.site, v.period_start, v.value, v.direction)
+            for v in parsed.volumes] == [
+        ("3017", "Point Roberts", dt.date(2018, 1, 1), 120.0, "northbound"),
+        ("3017", "Point Roberts", dt.date(2018, 1, 2), 95.0, "northbound")]

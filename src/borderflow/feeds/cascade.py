@@ -12,11 +12,14 @@ Directions: "South" is into the US = BorderFlow "northbound"; "North" is into Ca
 Sites (checked against CBP's bwtnew-2022-06-29.json and the BTS all-borders file):
 Peace Arch = CBP crossing 300402 in port 3004 (Blaine; 300401 is Pacific Highway);
 Pacific Highway = 300401 / 3004; Lynden/Aldergrove = 302301 / 3023 (BTS calls port
-3023 "Kenneth G Ward"); Sumas/Huntingdon = 300901 / 3009.
+3023 "Kenneth G Ward"); Sumas/Huntingdon = 300901 / 3009; Point Roberts = 300403 /
+3017 (BTS counts it as its own port).
 
 Rules:
 
-* the period is read from the spacing of ``Group Starts``: one hour or one day;
+* ``Group Starts`` is read as ``YYYY-MM-DD HH:MM:SS`` (also without seconds or time,
+  or US style ``M/D/YYYY H:MM``); the period is read from its spacing: days when every
+  row is a midnight at least a day from the next, else hours;
 * hourly delays -> Observations, source "cascade", at the start of the hour;
 * daily delays are daily *means* -> Observations, source "cascade-daily-mean",
   observed_at the local midnight starting the day;
@@ -60,6 +63,7 @@ SITES: dict[str, tuple[str, str]] = {
     "lynden": ("302301", "3023"),
     "sumas/huntingdon": ("300901", "3009"),
     "sumas": ("300901", "3009"),
+    "point roberts": ("300403", "3017"),  # a Blaine crossing for CBP, its own port for BTS
 }
 #: class -> (mode, program, volume measure)
 CLASSES: dict[str, tuple[str, str, str]] = {
@@ -109,7 +113,7 @@ def parse(data: bytes, name: str = "") -> Parsed:
     times: list[tuple[int, list[str], dt.datetime]] = []
     for line, row in body:
         try:
-            times.append((line, row, dt.datetime.strptime(row[0].strip(), "%Y-%m-%d %H:%M:%S")))
+            times.append((line, row, _local_time(row[0])))
         except ValueError:
             parsed.rejected.append(Rejected(
                 f"line {line}", f"Group Starts must be 'YYYY-MM-DD HH:MM:SS'; got {row[0]!r}",
@@ -153,6 +157,19 @@ def _series(header: list[str], parsed: Parsed) -> list[Series]:
             crossing_id=site[0], port_code=site[1], mode=cls[0], program=cls[1],
             measure=cls[2]))
     return found
+
+
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S",
+                 "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
+
+
+def _local_time(text: str) -> dt.datetime:
+    for fmt in _TIME_FORMATS:
+        try:
+            return dt.datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    raise ValueError(text)
 
 
 def _is_daily(times: list[dt.datetime]) -> bool:

@@ -318,5 +318,6 @@ def render_xml(feed: Feed) -> bytes:
                     lane = ET.SubElement(child, sub)
                     for lane_key in LANE_KEYS:
                         ET.SubElement(lane, lane_key).text = _xml_text(lane_value.get(lane_key, ""))
-    body = ET.tostring(root, encoding="unicode", short_empty_elements=False)
+    # A parser turns a raw CR into LF; as a character reference it survives ("\r\n" in notices).
+    body = ET.tostring(root, encoding="unicode", short_empty_elements=False).replace("\r", "&#13;")
     return b"<?xml version='1.0' encoding='ISO-8859-1'?>" + body.encode("iso-8859-1", "xmlcharrefreplace")

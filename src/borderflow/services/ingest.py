@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +25,9 @@ from borderflow.store.payloads import compress, content_hash, decompress, load_p
 from borderflow.store.schema import crossing_states, quarantine
 from borderflow.store.writes import ObservationWriter, WriteCounts, record_conflicts, write_averages, write_volumes
 from borderflow.services.sources import Source
+
+if TYPE_CHECKING:
+    from borderflow.feeds.fingerprint import Fingerprint
 
 #: Snapshot fields that change with every poll and so do not make a new crossing state.
 _VOLATILE_SNAPSHOT_FIELDS = frozenset({"date", "time", "last_updated_date", "last_updated_time"})
@@ -195,40 +199,60 @@ class Ingestor:
 
     def commit(self, item: Prepared) -> FileSummary:
         """Store one prepared payload and its records in one transaction."""
-        if item.content is None:
-            return FileSummary(name=item.name, error=item.error)
-        if item.error is not None:
-            return self._refuse_whole(item)
-        if item.same_as is not None and self._last_content.get(item.format) != item.same_as:
-            # The payload it stands for is not the last one stored: parse it in full here.
-            item = Preparer(item.format).reparse(item)
-            if item.error is not None:
-                return self._refuse_whole(item)
+        return self.commit_many([item])[0]
+
+    def commit_many(self, items: list[Prepared]) -> list[FileSummary]:
+        """Store prepared payloads in order, in one transaction with a savepoint per file.
+
+        A file that fails rolls back to its savepoint alone: none of its records stay,
+        the files before and after it are unaffected. A payload that only repeats the
+        one before it is a single insert of its raw bytes, which needs no savepoint.
+        """
+        summaries: list[FileSummary] = []
         try:
             with self.engine.begin() as conn:
+                for item in items:
+                    summaries.append(self._commit_one(conn, item))
+        except (BorderFlowError, SQLAlchemyError) as exc:
+            self._forget()
+            reason = _database_reason(exc)
+            return [
+                s if s.error else FileSummary(name=s.name, format=s.format, sha256=s.sha256, error=f"{s.name}: {reason}")
+                for s in summaries
+            ] + [FileSummary(name=i.name, format=i.format, error=f"{i.name}: {reason}") for i in items[len(summaries):]]
+        return summaries
+
+    def _forget(self) -> None:
+        """After a rollback the caches may name rows that were never stored."""
+        self.observations.forget()
+        self._states.clear()
+        self._known_crossings = None
+        self._last_content.clear()
+
+    def _commit_one(self, conn: Connection, item: Prepared) -> FileSummary:
+        if item.content is None:
+            return FileSummary(name=item.name, error=item.error)
+        if item.error is None and item.same_as is not None and self._last_content.get(item.format) != item.same_as:
+            # The payload it stands for is not the last one stored: parse it in full here.
+            item = Preparer(item.format).reparse(item)
+        if item.error is not None:
+            return self._refuse_whole(conn, item)
+        if item.same_as is not None:
+            store_payload(conn, item.content, sha256=item.sha256, format=item.format, name=item.name,
+                          now=_now(), size_bytes=item.size_bytes, compression=item.compression)
+            return self._repeat(item)
+        assert item.parsed is not None
+        try:
+            with conn.begin_nested():
                 store_payload(conn, item.content, sha256=item.sha256, format=item.format, name=item.name,
                               now=_now(), size_bytes=item.size_bytes, compression=item.compression)
-                if item.same_as is not None:
-                    summary = self._repeat(item)
-                else:
-                    assert item.parsed is not None
-                    summary = self.write_parsed(conn, item.parsed, name=item.name, sha256=item.sha256)
+                summary = self.write_parsed(conn, item.parsed, name=item.name, sha256=item.sha256)
         except (BorderFlowError, SQLAlchemyError) as exc:
-            # The transaction rolled back: forget what the caches learnt from it.
-            self.observations.forget()
-            self._states.clear()
-            self._known_crossings = None
-            self._last_content.clear()
-            if isinstance(exc, BorderFlowError):
-                reason = str(exc)
-            else:
-                first_line = str(exc).splitlines()[0] if str(exc) else ""
-                reason = f"the database refused the write ({type(exc).__name__}: {first_line}); nothing of it was stored"
-            return FileSummary(name=item.name, format=item.format, sha256=item.sha256, error=f"{item.name}: {reason}")
-        if item.same_as is None:
-            clean = item.fingerprint is not None and item.parsed is not None and not item.parsed.rejected
-            self._last_content[item.format] = item.sha256 if clean else None
-            self._last_summary[item.format] = summary
+            self._forget()
+            return FileSummary(name=item.name, format=item.format, sha256=item.sha256,
+                               error=f"{item.name}: {_database_reason(exc)}")
+        self._last_content[item.format] = item.sha256 if item.repeatable else None
+        self._last_summary[item.format] = summary
         return summary
 
     def _repeat(self, item: Prepared) -> FileSummary:
@@ -237,15 +261,16 @@ class Ingestor:
         return FileSummary(name=item.name, format=item.format, sha256=item.sha256, read=last.read,
                            duplicates=last.read - last.conflicts, conflicts=last.conflicts)
 
-    def _refuse_whole(self, item: Prepared) -> FileSummary:
+    def _refuse_whole(self, conn: Connection, item: Prepared) -> FileSummary:
         """A file no parser could read: keep its bytes and a quarantine entry saying why."""
         name, message = item.name, item.error or ""
         message = message if message.startswith(name) else f"{name}: {message}"
         assert item.content is not None
-        with self.engine.begin() as conn:
+        with conn.begin_nested():
             store_payload(conn, item.content, sha256=item.sha256, format=item.format or "unknown", name=name,
                           now=_now(), size_bytes=item.size_bytes, compression=item.compression)
             self._quarantine(conn, item.sha256, name, [("whole file", message, "")], _now())
+        self._last_content.pop(item.format, None)
         return FileSummary(name=name, format=item.format or "unknown", sha256=item.sha256, error=message,
                            quarantined=1, read=1)
 
@@ -259,13 +284,38 @@ class Ingestor:
         """Ingest sources in order. With ``workers`` > 1, reading, hashing, compressing and
         parsing run in that many processes while this one writes, in the same order."""
         summary = IngestSummary()
+        group: list[Prepared] = []
+        started = time.monotonic()
+
+        def flush() -> None:
+            for result in self.commit_many(group):
+                summary.files.append(result)
+                if progress:
+                    progress(result)
+            group.clear()
+
         for item in prepare_all(sources, format, workers):
-            result = self.commit(item)
-            summary.files.append(result)
-            if progress:
-                progress(result)
+            if not group:
+                started = time.monotonic()
+            group.append(item)
+            if len(group) >= GROUP_FILES or time.monotonic() - started > GROUP_SECONDS:
+                flush()
+        if group:
+            flush()
         return summary
 
+
+def _database_reason(exc: Exception) -> str:
+    if isinstance(exc, BorderFlowError):
+        return str(exc)
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    return f"the database refused the write ({type(exc).__name__}: {first_line}); nothing of it was stored"
+
+
+#: Files committed together (each in its own savepoint): fewer commits, same atomicity
+#: per file. A group is also closed after GROUP_SECONDS, so slow sources land promptly.
+GROUP_FILES = 256
+GROUP_SECONDS = 1.0
 
 #: Consecutive sources handed to a worker at once; the first of each is parsed in full.
 CHUNK_SOURCES = 32
@@ -288,7 +338,8 @@ class Prepared:
     format: str = ""
     parsed: Parsed | None = None
     error: str | None = None
-    fingerprint: tuple[str, int] | None = None
+    #: Whether a later repeat of this payload may stand on it (a live-feed payload).
+    repeatable: bool = False
     same_as: str | None = None
 
 
@@ -298,7 +349,7 @@ class Preparer:
 
     def __init__(self, format: str | None = None) -> None:
         self.format = format
-        self._reference: dict[str, tuple[tuple[str, int], str]] = {}
+        self._reference: dict[str, tuple[Fingerprint, str]] = {}
 
     def prepare_source(self, source: Source | BadInputError) -> Prepared:
         if isinstance(source, BadInputError):
@@ -311,7 +362,7 @@ class Preparer:
 
     def prepare(self, name: str, data: bytes) -> Prepared:
         from borderflow.feeds.detect import detect_format
-        from borderflow.feeds.fingerprint import feed_fingerprint, stands_for
+        from borderflow.feeds.fingerprint import feed_fingerprint
 
         compression, content = compress(data)
         item = Prepared(name=name, sha256=content_hash(data), size_bytes=len(data),
@@ -321,22 +372,25 @@ class Preparer:
         except BorderFlowError as exc:
             item.error = str(exc)
             return item
-        item.fingerprint = feed_fingerprint(item.format, data)
+        fingerprint = feed_fingerprint(item.format, data)
         reference = self._reference.get(item.format)
-        if item.fingerprint and reference and stands_for(item.fingerprint, reference[0]):
+        if fingerprint is not None and reference is not None and fingerprint.stands_for(reference[0]):
             item.same_as = reference[1]
             return item
-        self._parse(item, data)
+        self._parse(item, data, fingerprint)
         return item
 
     def reparse(self, item: Prepared) -> Prepared:
         """Parse a prepared repeat in full (its reference was not the last stored payload)."""
         assert item.content is not None
+        from borderflow.feeds.fingerprint import feed_fingerprint
+
         full = Prepared(**{**item.__dict__, "same_as": None})
-        self._parse(full, decompress(item.compression, item.content))
+        data = decompress(item.compression, item.content)
+        self._parse(full, data, feed_fingerprint(item.format, data))
         return full
 
-    def _parse(self, item: Prepared, data: bytes) -> None:
+    def _parse(self, item: Prepared, data: bytes, fingerprint: Fingerprint | None) -> None:
         from borderflow.feeds.detect import parse_bytes
 
         try:
@@ -345,8 +399,9 @@ class Preparer:
             item.error = str(exc)
             self._reference.pop(item.format, None)
             return
-        if item.fingerprint and not item.parsed.rejected:
-            self._reference[item.format] = (item.fingerprint, item.sha256)
+        item.repeatable = fingerprint is not None and not item.parsed.rejected
+        if fingerprint is not None and item.repeatable:
+            self._reference[item.format] = (fingerprint, item.sha256)
         else:
             self._reference.pop(item.format, None)
 
@@ -370,7 +425,7 @@ def prepare_all(sources: Iterable[Source | BadInputError], format: str | None, w
     from itertools import islice
 
     iterator = iter(sources)
-    context = multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context("fork")
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[cf.Future[list[Prepared]]] = deque()
 

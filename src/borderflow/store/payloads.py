@@ -47,21 +47,17 @@ def store_payload(
     ``content`` is already compressed with ``compression`` (see :func:`compress`);
     ``size_bytes`` is the size before compression.
     """
-    exists = conn.execute(select(payloads.c.sha256).where(payloads.c.sha256 == sha256)).first()
-    if exists:
-        return False
-    conn.execute(
-        payloads.insert().values(
-            sha256=sha256,
-            format=format,
-            name=name,
-            size_bytes=size_bytes,
-            compression=compression,
-            content=content,
-            stored_at=now,
-        )
-    )
-    return True
+    values = dict(sha256=sha256, format=format, name=name, size_bytes=size_bytes,
+                  compression=compression, content=content, stored_at=now)
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database {dialect}")
+    result = conn.execute(dialect_insert(payloads).values(**values).on_conflict_do_nothing(index_elements=["sha256"]))
+    return bool(result.rowcount)
 
 
 def decompress(compression: str, content: bytes) -> bytes:

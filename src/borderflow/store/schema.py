@@ -194,3 +194,4 @@ __all__ = [
 ]
 
 from borderflow.store import accounts_schema  # noqa: E402,F401  (users, tokens, audit_log on this metadata)
+from borderflow.store import forecast_schema  # noqa: E402,F401  (forecast_models, forecasts on this metadata)

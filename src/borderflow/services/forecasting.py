@@ -1,0 +1,374 @@
+"""Forecasting jobs over the archive: train and store models, forecast a lane, backtest.
+
+* :func:`train` fits the default model on the archive's hourly series (the hourly rule of
+  :mod:`borderflow.forecast.series`) of one or many lanes and stores it with a version.
+  Models are trained by this job (``borderflow forecast train``), never by a request.
+* :func:`forecast_for` is what the CLI, the API and the pages show: hourly point forecasts
+  with 80% and 95% intervals from the newest stored model that was trained on the lane,
+  and the best hour to cross (the lowest point forecast, ties to the earliest hour).
+  Each forecast is stored with the model version and the last reading it saw; asking
+  again before a new reading arrives returns the stored forecast.
+* :func:`backtest_lane` runs the rolling-origin backtest of every model on one lane.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from borderflow.errors import BadInputError, NotFoundError
+from borderflow.forecast import DEFAULT_MODEL, MODEL_NAMES, make_model
+from borderflow.forecast.backtest import backtest
+from borderflow.forecast.features import regions_for
+from borderflow.forecast.gbm import GBMParams, GradientBoostedForecaster
+from borderflow.forecast.models import origins_frame
+from borderflow.forecast.series import (
+    AGGREGATE_SOURCE_SUFFIXES,
+    HOUR,
+    SeriesInfo,
+    hourly_from_observations,
+    parse_series_id,
+    series_id,
+)
+from borderflow.services.export import ObservationFilter, iter_observations
+from borderflow.store.forecast_schema import forecast_models, forecasts
+from borderflow.store.schema import crossings, observations
+from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
+
+#: The longest forecast a request may ask for (hours); the default model's max_horizon.
+MAX_FORECAST_HOURS = 168
+#: History a forecast reads before its origin: the yearly lag needs 53 weeks and a day.
+FORECAST_LOOKBACK = pd.Timedelta(weeks=53, days=1)
+#: A lane needs this many hours with a reading to be trained on.
+MIN_TRAIN_HOURS = 72
+_MODEL_CACHE: OrderedDict[str, GradientBoostedForecaster] = OrderedDict()
+_MODEL_CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()
+
+
+# -- validation and lanes ------------------------------------------------------------------
+
+def _utc(value: dt.datetime | pd.Timestamp | str | None, label: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError as exc:
+        raise BadInputError(f"{label} must be an ISO 8601 time, e.g. 2017-07-01T00:00:00Z; got {value!r}") from exc
+    if stamp.tzinfo is None:
+        raise BadInputError(f"{label} needs a time zone offset or Z, e.g. 2017-07-01T00:00:00Z; got {value!r}")
+    return stamp.tz_convert("UTC")
+
+
+def _lane_time(value: dt.date | dt.datetime | pd.Timestamp | str, timezone: str, label: str) -> pd.Timestamp:
+    """A date (``2017-07-01`` or a ``date``) is midnight at the crossing; a time needs an offset."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = value.isoformat()
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise BadInputError(f"{label} must be a date like 2017-07-01 or an ISO 8601 time; got {value!r}") from exc
+        return pd.Timestamp(day).tz_localize(timezone).tz_convert("UTC")
+    stamp = _utc(value, label)
+    assert stamp is not None
+    return stamp
+
+
+def validate_lane(crossing_id: str, mode: str, program: str, direction: str = "northbound") -> None:
+    if not (isinstance(crossing_id, str) and len(crossing_id) == 6 and crossing_id.isdigit()):
+        raise BadInputError(f"crossing must be a 6-digit CBP crossing number like 250401; got {crossing_id!r}")
+    if mode not in MODES:
+        raise BadInputError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    if program not in PROGRAMS:
+        raise BadInputError(f"program must be one of {', '.join(PROGRAMS)}; got {program!r}")
+    if direction not in DIRECTIONS:
+        raise BadInputError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
+
+
+def lane_info(engine: Engine, crossing_id: str, mode: str, program: str,
+              direction: str = "northbound") -> SeriesInfo:
+    """Time zone and holiday regions of a lane, from the archive's crossings table."""
+    with engine.connect() as conn:
+        row = conn.execute(select(crossings.c.timezone, crossings.c.state, crossings.c.border)
+                           .where(crossings.c.crossing_id == crossing_id)).first()
+    if row is None:
+        raise NotFoundError(f"crossing {crossing_id} is not in the archive; "
+                            "see 'borderflow catalog' for the known crossings")
+    return SeriesInfo(series_id(crossing_id, mode, program, direction), timezone=row[0] or "UTC",
+                      mode=mode, program=program, regions=regions_for(row[1] or "", row[2] or ""))
+
+
+def lane_history(engine: Engine, crossing_id: str, mode: str, program: str, *,
+                 direction: str = "northbound", start: pd.Timestamp | None = None,
+                 end: pd.Timestamp | None = None, source: str | None = None) -> pd.DataFrame:
+    """The lane's hourly series (hourly rule) from readings with ``start <= observed_at < end``."""
+    filt = ObservationFilter(crossing_id=crossing_id, mode=mode, program=program, source=source,
+                             direction=direction,
+                             start=start.to_pydatetime() if start is not None else None,
+                             end=end.to_pydatetime() if end is not None else None)
+    return hourly_from_observations(iter_observations(engine, filt))
+
+
+def archive_lanes(engine: Engine, crossing_ids: list[str] | None = None, mode: str | None = None,
+                  program: str | None = None, source: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(crossing, mode, program, direction) of every lane with readings that have a wait."""
+    t = observations.c
+    query = (select(t.crossing_id, t.mode, t.program, t.direction).distinct()
+             .where(t.wait_minutes.is_not(None)))
+    if crossing_ids:
+        query = query.where(t.crossing_id.in_(crossing_ids))
+    if mode:
+        query = query.where(t.mode == mode)
+    if program:
+        query = query.where(t.program == program)
+    if source:
+        query = query.where(t.source == source)
+    with engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(query))  # type: ignore[misc]
+
+
+# -- training ----------------------------------------------------------------------------
+
+def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | None = None,
+          program: str | None = None, source: str | None = None,
+          until: dt.datetime | pd.Timestamp | str | None = None,
+          params: GBMParams | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Fit the default model on every matching lane (readings before ``until``) and store it.
+
+    One model is trained across all the lanes, so lanes with little history borrow the
+    shape of the others. Returns a summary with the new ``version``.
+    """
+    for c in crossing_ids or []:
+        validate_lane(c, mode or "passenger", program or "standard")
+    until_ts = _utc(until, "--until")
+    lanes = archive_lanes(engine, crossing_ids, mode, program, source)
+    frames, info, skipped = [], {}, {}
+    for c, m, p, d in lanes:
+        hist = lane_history(engine, c, m, p, direction=d, end=until_ts, source=source)
+        observed = int(hist["y"].notna().sum())
+        uid = series_id(c, m, p, d)
+        if observed < MIN_TRAIN_HOURS:
+            skipped[uid] = observed
+            continue
+        frames.append(hist)
+        info[uid] = lane_info(engine, c, m, p, d)
+    if not frames:
+        raise NotFoundError(
+            f"no lane has {MIN_TRAIN_HOURS} or more hours with a reading to train on "
+            f"(matching lanes: {len(lanes)}); ingest readings first or widen the selection")
+    history = pd.concat(frames, ignore_index=True)
+    model = GradientBoostedForecaster(params or GBMParams())
+    t0 = time.perf_counter()
+    model.fit(history, info)
+    seconds = time.perf_counter() - t0
+    version = store_model(engine, model, now=now)
+    return {"version": version, "model": model.name, "series": sorted(info),
+            "skipped": skipped, "train_rows": model.training["rows"],
+            "calibration_rows": model.training["calibration_rows"],
+            "train_start": history["ds"].min().isoformat(), "train_end": history["ds"].max().isoformat(),
+            "seconds": round(seconds, 2), "params": asdict(model.params)}
+
+
+def store_model(engine: Engine, model: GradientBoostedForecaster, now: dt.datetime | None = None) -> str:
+    """Store a fitted model; returns its version."""
+    blob = model.to_bytes()
+    digest = hashlib.sha256(blob).hexdigest()
+    trained_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    version = f"{model.name}-{trained_at:%Y%m%dT%H%M%SZ}-{digest[:8]}"
+    windows = model.training["series"]
+    with engine.begin() as conn:
+        conn.execute(forecast_models.insert().values(
+            version=version, model_name=model.name, trained_at=trained_at,
+            params=json.dumps(asdict(model.params), sort_keys=True), series=json.dumps(windows, sort_keys=True),
+            train_start=min(pd.Timestamp(w["start"]) for w in windows.values()).to_pydatetime(),
+            train_end=max(pd.Timestamp(w["end"]) for w in windows.values()).to_pydatetime(),
+            train_rows=int(model.training["rows"]), sha256=digest, size_bytes=len(blob), content=blob,
+        ))
+    return version
+
+
+def list_models(engine: Engine) -> list[dict[str, Any]]:
+    """Stored models, newest first (without their content)."""
+    t = forecast_models.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.version, t.model_name, t.trained_at, t.series, t.train_start,
+                                   t.train_end, t.train_rows, t.size_bytes).order_by(t.trained_at.desc()))
+        return [{"version": r[0], "model": r[1], "trained_at": _iso(r[2]), "series": sorted(json.loads(r[3])),
+                 "train_start": _iso(r[4]), "train_end": _iso(r[5]), "train_rows": r[6], "size_bytes": r[7]}
+                for r in rows]
+
+
+def model_for(engine: Engine, unique_id: str) -> tuple[str, GradientBoostedForecaster]:
+    """The newest stored model trained on this lane, loaded (and cached by content hash)."""
+    t = forecast_models.c
+    with engine.connect() as conn:
+        candidates = conn.execute(select(t.version, t.series, t.sha256).order_by(t.trained_at.desc(), t.version.desc()))
+        chosen = next(((v, sha) for v, series, sha in candidates if unique_id in json.loads(series)), None)
+        if chosen is None:
+            crossing_id, mode, program, _ = parse_series_id(unique_id)
+            raise NotFoundError(
+                f"no trained forecast model covers crossing {crossing_id} {mode}/{program}; "
+                f"run 'borderflow forecast train --crossing {crossing_id}' first")
+        version, sha = chosen
+        with _CACHE_LOCK:
+            if sha in _MODEL_CACHE:
+                _MODEL_CACHE.move_to_end(sha)
+                return version, _MODEL_CACHE[sha]
+        blob = conn.execute(select(t.content).where(t.version == version)).scalar_one()
+    model = GradientBoostedForecaster.from_bytes(bytes(blob))
+    with _CACHE_LOCK:
+        _MODEL_CACHE[sha] = model
+        while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
+            _MODEL_CACHE.popitem(last=False)
+    return version, model
+
+
+# -- forecasting ---------------------------------------------------------------------------
+
+def _iso(value: dt.datetime | pd.Timestamp | None) -> str | None:
+    if value is None:
+        return None
+    return pd.Timestamp(value).tz_convert("UTC").isoformat().replace("+00:00", "Z")
+
+
+def _last_reading(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
+                  before: pd.Timestamp) -> dt.datetime | None:
+    t = observations.c
+    query = select(func.max(t.observed_at)).where(
+        t.crossing_id == crossing_id, t.mode == mode, t.program == program, t.direction == direction,
+        t.wait_minutes.is_not(None), t.observed_at < before.to_pydatetime(),
+        *(~t.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES))
+    with engine.connect() as conn:
+        return conn.execute(query).scalar()
+
+
+def _stored(engine: Engine, key: dict[str, Any], hours: int) -> list[Any] | None:
+    t = forecasts.c
+    cond = and_(*(getattr(t, k) == v for k, v in key.items()))
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.target_at, t.horizon, t.point, t.lo80, t.hi80, t.lo95, t.hi95, t.made_at)
+                            .where(cond, t.horizon <= hours).order_by(t.horizon)).all()
+    return rows if len(rows) == hours else None
+
+
+def _store_forecasts(engine: Engine, key: dict[str, Any], made_at: dt.datetime, frame: pd.DataFrame) -> None:
+    rows = [{**key, "made_at": made_at, "target_at": r.ds.to_pydatetime(), "horizon": int(r.horizon),
+             "point": float(r.point), "lo80": float(r.lo_80), "hi80": float(r.hi_80),
+             "lo95": float(r.lo_95), "hi95": float(r.hi_95)} for r in frame.itertuples()]
+    t = forecasts.c
+    try:
+        with engine.begin() as conn:
+            have = set(conn.scalars(select(t.horizon).where(and_(*(getattr(t, k) == v for k, v in key.items())))))
+            new = [r for r in rows if r["horizon"] not in have]
+            if new:
+                conn.execute(forecasts.insert(), new)
+    except IntegrityError:
+        pass  # a concurrent request stored the same forecast first; it is identical
+
+
+def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", program: str = "standard",
+                 hours: int = 24, *, as_of: dt.datetime | pd.Timestamp | str | None = None,
+                 direction: str = "northbound", store: bool = True) -> dict[str, Any]:
+    """Hourly forecasts of a lane for ``hours`` hours with intervals and the best hour to cross.
+
+    ``as_of`` (default now) is when the question is asked: readings before it are used,
+    and the first forecast hour (the *origin*) is the hour after the one ``as_of`` falls in
+    (or ``as_of`` itself when it is a whole hour) — the hour ``as_of`` falls in is the
+    present, read from the readings. Waits are minutes rounded to 0.1.
+    """
+    validate_lane(crossing_id, mode, program, direction)
+    if not isinstance(hours, (int, np.integer)) or not 1 <= hours <= MAX_FORECAST_HOURS:
+        raise BadInputError(f"hours must be a whole number from 1 to {MAX_FORECAST_HOURS}; got {hours!r}")
+    asked = _utc(as_of, "as_of") or pd.Timestamp.now(tz="UTC")
+    origin = asked.ceil("h")
+    info = lane_info(engine, crossing_id, mode, program, direction)
+    uid = info.unique_id
+    version, model = model_for(engine, uid)
+    if hours > model.max_horizon:
+        raise BadInputError(f"model {version} forecasts at most {model.max_horizon} hours; got hours={hours}")
+    last = _last_reading(engine, crossing_id, mode, program, direction, asked)
+    if last is None:
+        raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no reading with a wait "
+                            f"before {_iso(asked)}; nothing to forecast from")
+    key = {"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
+           "model_version": version, "origin": origin.to_pydatetime(), "last_reading_at": last}
+    stored = _stored(engine, key, hours) if store else None
+    if stored is not None:
+        frame = pd.DataFrame([{"ds": pd.Timestamp(r[0]), "horizon": r[1], "point": r[2], "lo_80": r[3],
+                               "hi_80": r[4], "lo_95": r[5], "hi_95": r[6]} for r in stored])
+        made_at = stored[0][7]
+    else:
+        history = lane_history(engine, crossing_id, mode, program, direction=direction,
+                               start=origin - FORECAST_LOOKBACK, end=asked)
+        frame = model.predict(history, origins_frame([uid], [origin]), hours, {uid: info})
+        made_at = dt.datetime.now(dt.timezone.utc)
+        if store:
+            _store_forecasts(engine, key, made_at, frame)
+    return _package(info, version, model.name, origin, last, made_at, frame, hours)
+
+
+def _package(info: SeriesInfo, version: str, model_name: str, origin: pd.Timestamp, last: dt.datetime,
+             made_at: dt.datetime, frame: pd.DataFrame, hours: int) -> dict[str, Any]:
+    crossing_id, mode, program, direction = parse_series_id(info.unique_id)
+    tz = info.timezone
+    items = []
+    for r in frame.sort_values("horizon").itertuples():
+        ds = pd.Timestamp(r.ds).tz_convert("UTC")
+        items.append({
+            "hour": _iso(ds), "local_hour": ds.tz_convert(tz).isoformat(), "horizon": int(r.horizon),
+            "wait_minutes": round(float(r.point), 1),
+            "lo80": round(float(r.lo_80), 1), "hi80": round(float(r.hi_80), 1),
+            "lo95": round(float(r.lo_95), 1), "hi95": round(float(r.hi_95), 1),
+        })
+    best = min(items, key=lambda i: (i["wait_minutes"], i["horizon"]))
+    stale = (origin - pd.Timestamp(last).tz_convert("UTC")) / HOUR
+    return {
+        "crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
+        "timezone": tz, "model": model_name, "model_version": version, "made_at": _iso(made_at),
+        "origin": _iso(origin), "last_reading_at": _iso(last), "hours_since_last_reading": round(float(stale), 2),
+        "hours": hours, "levels": [80, 95], "forecast": items, "best_hour": best,
+    }
+
+
+# -- backtests -----------------------------------------------------------------------------
+
+def backtest_lane(engine: Engine, crossing_id: str, mode: str, program: str,
+                  start: dt.date | dt.datetime | pd.Timestamp | str,
+                  end: dt.date | dt.datetime | pd.Timestamp | str, *,
+                  horizon: int = 24, every: int = 24, direction: str = "northbound",
+                  source: str | None = None, params: GBMParams | None = None) -> dict[str, Any]:
+    """Rolling-origin backtest of every model on one lane (see :mod:`borderflow.forecast.backtest`):
+    fitted on the readings before ``start``, scored on ``[start, end)``. A date means
+    midnight at the crossing (its local time zone)."""
+    validate_lane(crossing_id, mode, program, direction)
+    if not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= MAX_FORECAST_HOURS:
+        raise BadInputError(f"--horizon must be a whole number from 1 to {MAX_FORECAST_HOURS}; got {horizon!r}")
+    info = lane_info(engine, crossing_id, mode, program, direction)
+    start_ts = _lane_time(start, info.timezone, "--start")
+    end_ts = _lane_time(end, info.timezone, "--end")
+    history = lane_history(engine, crossing_id, mode, program, direction=direction, end=end_ts, source=source)
+    if history.empty:
+        raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no readings with a wait before {_iso(end_ts)}")
+    gbm_params = params or GBMParams()
+    if gbm_params.max_horizon < horizon:
+        gbm_params = GBMParams(**{**asdict(gbm_params), "max_horizon": horizon})
+    models = [make_model(name) for name in MODEL_NAMES if name != DEFAULT_MODEL]
+    models.append(GradientBoostedForecaster(gbm_params))
+    report = backtest(history, models, start_ts.floor("h"), end_ts.floor("h"), horizon=horizon, every=every,
+                      info={info.unique_id: info}, default_model=DEFAULT_MODEL)
+    result = report.as_dict()
+    result.update({"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
+                   "source": source, "gbm_params": asdict(gbm_params)})
+    return result
