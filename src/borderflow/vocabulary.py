@@ -58,6 +58,9 @@ class Observation:
     ``wait_minutes`` and ``lanes_open`` are None when the source did not say.
     ``reported_time`` keeps the source's own text for the time when it had one
     (CBP's "At 3:00 pm EDT"), so a served feed can repeat it word for word.
+    ``dated_by_feed`` is True when the reading has no time of its own (a lane "Lanes
+    Closed" in CBP's feed) and carries the feed's time instead: the same state seen in
+    the next poll is then the same reading, not a new one.
     """
 
     crossing_id: str
@@ -70,6 +73,7 @@ class Observation:
     source: str
     direction: str = "northbound"
     reported_time: str | None = None
+    dated_by_feed: bool = False
 
     @property
     def key(self) -> tuple[str, str, str, str, dt.datetime, str]:

@@ -20,7 +20,8 @@ def _obs(hour: int, wait: int | None, *, crossing: str = "250401", status: str =
          source: str = "test", reported: str | None = "At 8:00 am PDT") -> Observation:
     return Observation(crossing_id=crossing, mode="passenger", program="standard",
                        observed_at=dt.datetime(2026, 8, 12, hour, tzinfo=UTC), wait_minutes=wait,
-                       lanes_open=10, status=status, source=source, reported_time=reported)
+                       lanes_open=10, status=status, source=source, reported_time=reported,
+                       dated_by_feed=reported is None)
 
 
 def _count(engine: Engine, table: str) -> int:

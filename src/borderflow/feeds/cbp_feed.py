@@ -429,6 +429,7 @@ def _lane_observation(
     wait_minutes = parse_delay_minutes(_text(lane, "delay_minutes"))
     lanes_open = parse_count(_text(lane, "lanes_open"), "lanes_open")
     reported: str | None = None
+    dated_by_feed = False
     if update_text.strip():
         reading = cbp_time.parse_clock(update_text)
         zone = cbp_time.crossing_zone(crossing_id, reading.label)
@@ -442,7 +443,7 @@ def _lane_observation(
     elif status in UNTIMED_STATUSES:
         if feed_time is None:
             raise BadInputError(f"status {status} without update time and no feed time to date it")
-        observed_at, wait_minutes = feed_time, None
+        observed_at, wait_minutes, dated_by_feed = feed_time, None, True
     elif wait_minutes is None and lanes_open is None:
         return None  # "N/A" or blank: the lane does not exist at this crossing
     else:
@@ -457,6 +458,7 @@ def _lane_observation(
         status=status,
         source=SOURCE,
         reported_time=reported,
+        dated_by_feed=dated_by_feed,
     )
 
 

@@ -270,6 +270,7 @@ def _lane_observation(
     status = BODY_WORDS[body["word"].lower()] if body["word"] else None
     wait_minutes = parse_delay_minutes(body["wait"] or "")
     lanes_open = int(body["lanes"]) if body["lanes"] else None
+    dated_by_feed = False
     if time_text is not None:
         reading = cbp_time.parse_clock(time_text)
         zone = _zone(crossing_id, reading.label)
@@ -279,7 +280,7 @@ def _lane_observation(
     elif status in _UNTIMED:
         if feed_time is None:
             raise BadInputError(f"status {status} without a time and no pubDate to date it")
-        observed_at, wait_minutes = feed_time, None
+        observed_at, wait_minutes, dated_by_feed = feed_time, None, True
     elif wait_minutes is None and lanes_open is None:
         return None  # "N/A" or blank: the lane does not exist at this crossing
     else:
@@ -294,6 +295,7 @@ def _lane_observation(
         status=status,
         source=SOURCE,
         reported_time=time_text,
+        dated_by_feed=dated_by_feed,
     )
 
 

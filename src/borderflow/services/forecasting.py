@@ -50,6 +50,9 @@ from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
 MAX_FORECAST_HOURS = 168
 #: History a forecast reads before its origin: the yearly lag needs 53 weeks and a day.
 FORECAST_LOOKBACK = pd.Timedelta(weeks=53, days=1)
+#: A forecast needs a reading at most this many hours before its origin; older readings say
+#: nothing about the present, and every lag feature would be missing.
+MAX_STALE_HOURS = 168
 #: A lane needs this many hours with a reading to be trained on.
 MIN_TRAIN_HOURS = 72
 _MODEL_CACHE: OrderedDict[str, GradientBoostedForecaster] = OrderedDict()
@@ -302,6 +305,11 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     if last is None:
         raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no reading with a wait "
                             f"before {_iso(asked)}; nothing to forecast from")
+    if (origin - pd.Timestamp(last).tz_convert("UTC")) / HOUR > MAX_STALE_HOURS:
+        raise NotFoundError(
+            f"the newest reading of crossing {crossing_id} {mode}/{program} before {_iso(asked)} is from "
+            f"{_iso(last)}, more than {MAX_STALE_HOURS} hours earlier; a forecast needs recent readings "
+            f"(ingest or poll them, or forecast as of an earlier time with --at / at=)")
     key = {"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
            "model_version": version, "origin": origin.to_pydatetime(), "last_reading_at": last}
     stored = _stored(engine, key, hours) if store else None

@@ -84,4 +84,5 @@ def iter_payload_ids(conn: Connection, format: str | None = None) -> Iterator[tu
     q = select(payloads.c.sha256, payloads.c.format, payloads.c.name).order_by(payloads.c.stored_at, payloads.c.sha256)
     if format:
         q = q.where(payloads.c.format == format)
-    yield from conn.execute(q).tuples()
+    for row in conn.execute(q):
+        yield (row[0], row[1], row[2])

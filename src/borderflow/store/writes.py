@@ -23,10 +23,6 @@ from borderflow.vocabulary import Observation
 #: Keys per SELECT ... WHERE (..) IN (..); keeps well under SQLite's variable limit.
 CHUNK = 400
 
-#: Sources whose readings may lack a time of their own (a lane "Lanes Closed" in CBP's
-#: feed has no update time; the parser dates it at the feed time).
-LIVE_FEED_SOURCES = frozenset({"cbp-feed", "cbp-rss"})
-
 
 @dataclass
 class WriteCounts:
@@ -166,7 +162,7 @@ class ObservationWriter:
 
     @staticmethod
     def is_timeless(obs: Observation) -> bool:
-        return obs.source in LIVE_FEED_SOURCES and obs.reported_time is None
+        return obs.dated_by_feed
 
     def _latest_stored(self, conn: Connection, lane: tuple[str, str, str, str, str], before: dt.datetime) -> tuple[dt.datetime, tuple[Any, ...]] | None:
         t = observations.c

@@ -1,0 +1,220 @@
+"""Ingest end to end (file -> parser -> store) on SQLite and PostgreSQL, counted
+independently of the parsers and checked by hand against the raw files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from borderflow.services.ingest import Ingestor, ingest
+from borderflow.store import schema
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+UTC = dt.timezone.utc
+
+
+def count(engine: Engine, table: str, **where: object) -> int:
+    t = getattr(schema, table)
+    q = select(func.count()).select_from(t)
+    for column, value in where.items():
+        q = q.where(t.c[column] == value)
+    with engine.connect() as conn:
+        return conn.execute(q).scalar_one()
+
+
+def test_feed_samples_land_and_twice_is_once(engine: Engine) -> None:
+    files = [str(DATA / "cbp-feed" / n) for n in ("bwt-2014-03-15.xml", "bwt-2017-03-17.xml", "bwtnew-2022-06-29.json")]
+    first = ingest(engine, files)
+    assert not first.refused_anything
+    # independent count: lanes with a non-empty update time, per raw file, by regex
+    timed = 0
+    for name in files:
+        text = Path(name).read_bytes().decode("latin-1")
+        timed += len(re.findall(r"<update_time>[^<]+</update_time>", text))
+        timed += len(re.findall(r'"update_time":\s*"[^"]+"', text))
+    stored_timed = count(engine, "observations", source="cbp-feed") - _untimed(engine)
+    assert stored_timed == timed
+    assert count(engine, "payloads") == 3
+    before = count(engine, "observations")
+    again = ingest(engine, files)
+    assert again.total("stored") == 0 and again.total("duplicates") == first.total("read") - first.total("conflicts")
+    assert count(engine, "observations") == before
+
+
+def _untimed(engine: Engine) -> int:
+    t = schema.observations
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(t).where(t.c.reported_time.is_(None))).scalar_one()
+
+
+def test_hand_checked_readings_from_three_eras(engine: Engine) -> None:
+    ingest(engine, [str(DATA / "cbp-feed" / n) for n in ("bwt-2014-03-15.xml", "bwtnew-2022-06-29.json")])
+    t = schema.observations.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.crossing_id, t.mode, t.program, t.observed_at, t.wait_minutes, t.lanes_open, t.status, t.reported_time)
+            .where(t.crossing_id == "070801", t.mode == "passenger", t.program == "standard")
+            .order_by(t.observed_at)
+        ).all()
+    # bwt-2014-03-15.xml, Alexandria Bay: "At 3:00 pm EDT", no delay, 0 min, 3 lanes open;
+    # 15:00 EDT (UTC-4) on 2014-03-15 = 19:00 UTC.
+    assert rows[0].observed_at == dt.datetime(2014, 3, 15, 19, 0, tzinfo=UTC)
+    assert (rows[0].wait_minutes, rows[0].lanes_open, rows[0].status) == (0, 3, "no_delay")
+    assert rows[0].reported_time == "At 3:00 pm EDT"
+    # bwtnew-2022-06-29.json, Alexandria Bay: "At Noon EDT", no delay, 5 min, 4 lanes;
+    # 12:00 EDT on 2022-06-29 = 16:00 UTC.
+    assert rows[1].observed_at == dt.datetime(2022, 6, 29, 16, 0, tzinfo=UTC)
+    assert (rows[1].wait_minutes, rows[1].lanes_open) == (5, 4)
+
+
+def test_rss_snapshots_store_each_reading_once(engine: Engine) -> None:
+    snapshots = sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("*.xml"))
+    summary = ingest(engine, [str(p) for p in snapshots[:60]])
+    assert summary.total("read") > summary.total("stored") > 0
+    # Independent count of distinct timed readings: (item title, lane line, update text)
+    # with the description's date; readings repeat across snapshots.
+    distinct = set()
+    for path in snapshots[:60]:
+        text = path.read_text()
+        for item in re.findall(r"<item>(.*?)</item>", text, re.S):
+            title = re.search(r"<title>(.*?)</title>", item).group(1)
+            date = re.search(r"Date: (\S+)", item).group(1)
+            mode = None
+            for part in re.split(r"<br/>|&lt;br/&gt;", item):
+                if "Passenger" in part or "Pedestrian" in part or "Commercial" in part:
+                    mode = part.strip()[:20]
+                m = re.search(r"(\w+) Lanes: (At [^<]*?(?:am|pm|Noon|Midnight)[^<]*?[A-Z]{3})", part)
+                if m:
+                    distinct.add((title, date, mode, m.group(1), m.group(2)))
+    timed = count(engine, "observations", source="cbp-rss") - _untimed(engine)
+    # the same (lane, time text) on a description dated a day later is a different reading only
+    # when the time is later than the feed; CBP's own corrections are conflicts, not rows.
+    assert timed + summary.total("conflicts") >= len({d[:1] + d[2:] for d in distinct})
+    assert timed <= len(distinct)
+
+
+def test_bts_file_counts_and_conflict_kept_aside(engine: Engine) -> None:
+    path = DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz"
+    summary = ingest(engine, [str(path)])
+    with gzip.open(path, "rt") as fh:
+        rows = fh.read().splitlines()[1:]
+    keys: dict[tuple[str, str, str], set[str]] = {}
+    for line in rows:
+        fields = line.split(",")
+        keys.setdefault((fields[2], fields[4], fields[5]), set()).add(fields[6])
+    agreeing = sum(1 for values in keys.values() if len(values) == 1)
+    assert count(engine, "volumes", source="bts") == agreeing
+    assert summary.refused_anything  # the conflicting Sasabe pair is refused ...
+    with engine.connect() as conn:
+        reasons = conn.execute(select(schema.quarantine.c.reason)).scalars().all()
+    assert len(reasons) == 2 and all("Sasabe" in r or "2604" in r or "Bus Passengers" in r for r in reasons)
+    with engine.connect() as conn:  # ... and a hand-checked value lands: San Luis, Apr 2024, Buses = 10
+        value = conn.execute(
+            select(schema.volumes.c.value).where(
+                schema.volumes.c.port_code == "2608", schema.volumes.c.measure == "Buses",
+                schema.volumes.c.period_start == dt.date(2024, 4, 1))
+        ).scalar_one()
+    assert value == 10
+
+
+def test_historical_averages_stay_out_of_observations(engine: Engine) -> None:
+    summary = ingest(engine, [str(DATA / "cbp-historical" / "elpaso-2025-hourly-averages.csv")])
+    assert summary.total("stored") == count(engine, "historical_averages") > 0
+    assert count(engine, "observations") == 0
+
+
+def test_truncated_file_is_refused_whole_and_kept(engine: Engine, tmp_path: Path) -> None:
+    good = (DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_bytes()
+    broken = tmp_path / "bwtnew-truncated.json"
+    broken.write_bytes(good[: len(good) // 2])
+    summary = ingest(engine, [str(broken), str(DATA / "cbp-feed" / "bwt-2017-03-17.xml")])
+    refused, landed = summary.files
+    assert refused.error is not None and "bwtnew-truncated.json" in refused.error and "\n" not in refused.error
+    assert landed.error is None and landed.stored > 0  # the other file still lands
+    assert count(engine, "quarantine", place="whole file") == 1
+    assert count(engine, "payloads") == 2  # the bad bytes are kept for a later reparse
+    assert count(engine, "observations", payload_sha256=refused.sha256) == 0
+
+
+def test_bad_rows_are_quarantined_and_good_rows_land(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+        "250401,passenger,standard,2024-05-01T08:00:00-07:00,45,12,delay,test\n"
+        "250401,passenger,standard,2024-05-01T09:00:00,30,12,delay,test\n"
+        "250401,boat,standard,2024-05-01T10:00:00Z,30,12,delay,test\n"
+        "250401,passenger,standard,2024-05-01T11:00:00Z,-4,12,delay,test\n"
+    )
+    summary = ingest(engine, [str(path)])
+    assert (summary.total("stored"), summary.total("quarantined")) == (1, 3)
+    with engine.connect() as conn:
+        places = sorted(conn.execute(select(schema.quarantine.c.place)).scalars())
+    assert places == ["line 3", "line 4", "line 5"]
+
+
+def test_unknown_format_names_the_file_and_the_fix(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    summary = ingest(engine, [str(path)])
+    message = summary.files[0].error or ""
+    assert "notes.txt" in message and "--format" in message
+
+
+def test_reparse_finds_nothing_new_after_a_clean_ingest(engine: Engine) -> None:
+    from borderflow.services.ingest import reparse
+
+    ingest(engine, [str(DATA / "cbp-feed" / "bwt-2017-03-17.xml")])
+    before = count(engine, "observations")
+    summary = reparse(engine)
+    assert summary.total("stored") == 0 and summary.total("duplicates") == summary.total("read")
+    assert count(engine, "observations") == before
+
+
+def test_reparse_recovers_a_file_refused_under_a_forced_wrong_format(engine: Engine) -> None:
+    from borderflow.services.ingest import reparse
+
+    path = DATA / "cbp-feed" / "bwt-2017-03-17.xml"
+    wrong = ingest(engine, [str(path)], format="cbp-json")
+    assert wrong.refused_anything and count(engine, "observations") == 0
+    # the payload was kept; stored as the forced format it reparses as JSON again and fails,
+    # so reparse with the right format explicitly:
+    with engine.begin() as conn:
+        conn.execute(schema.payloads.update().values(format="unknown"))
+    summary = reparse(engine)
+    assert summary.total("stored") > 0
+
+
+def test_worker_processes_store_exactly_what_one_process_stores(tmp_path: Path) -> None:
+    """The pipeline with worker processes must not change a single row."""
+    from borderflow.store.db import open_database
+
+    files = [str(p) for p in sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("*.xml"))[:80]]
+    files += [str(DATA / "cbp-feed" / "bwtnew-2022-06-29.json")]
+    results = []
+    for workers in (1, 2):
+        engine = open_database(f"sqlite:///{tmp_path}/w{workers}.sqlite3")
+        ingest(engine, files, workers=workers)
+        t = schema.observations.c
+        with engine.connect() as conn:
+            results.append(conn.execute(
+                select(t.crossing_id, t.mode, t.program, t.observed_at, t.wait_minutes, t.lanes_open, t.status, t.source)
+                .order_by(t.crossing_id, t.mode, t.program, t.observed_at)).all())
+        engine.dispose()
+    assert results[0] == results[1] and len(results[0]) > 0
+
+
+def test_repeated_feed_payloads_are_counted_as_duplicates(engine: Engine) -> None:
+    """A feed polled again with only its clock moved stores nothing new."""
+    data = (DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_text()
+    ingestor = Ingestor(engine)
+    first = ingestor.ingest_bytes(data.encode(), "poll-1")
+    later = re.sub(r'"time": "13:25:(\d\d)"', r'"time": "13:30:\1"', data)
+    assert later != data
+    second = ingestor.ingest_bytes(later.encode(), "poll-2")
+    assert second.stored == 0 and second.read == first.read
+    assert count(engine, "payloads") == 2
