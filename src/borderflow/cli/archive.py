@@ -60,27 +60,29 @@ def ingest_command(
     format: Optional[str] = typer.Option(None, "--format", help="Force a format instead of detecting it."),
     as_json: bool = typer.Option(False, "--json", help="Write the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-) -> int:
+) -> None:
     """Ingest wait-time and volume files of any supported format into the archive."""
     from borderflow.services.ingest import ingest
 
     engine = state(ctx).engine()
     summary = _with_progress(lambda cb: ingest(engine, sources, format, cb), quiet)
     _print_summary(summary, as_json)
-    return 1 if summary.refused_anything else 0
+    if summary.refused_anything:
+        raise typer.Exit(1)
 
 
 def reparse_command(
     ctx: typer.Context,
     format: Optional[str] = typer.Option(None, "--format", help="Only payloads of this format."),
     as_json: bool = typer.Option(False, "--json"),
-) -> int:
+) -> None:
     """Parse every stored raw payload again (after a parser fix) and store what is new."""
     from borderflow.services.ingest import reparse
 
     summary = reparse(state(ctx).engine(), format)
     _print_summary(summary, as_json)
-    return 1 if summary.refused_anything else 0
+    if summary.refused_anything:
+        raise typer.Exit(1)
 
 
 def _parse_time(value: Optional[str], label: str) -> Optional[dt.datetime]:

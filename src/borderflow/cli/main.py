@@ -6,7 +6,6 @@ import logging
 import sys
 from typing import Optional
 
-import click
 import typer
 
 from borderflow import __version__
@@ -61,26 +60,25 @@ _register_all()
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning errors into one line and an exit code."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Entry point: run the app, turning errors into one line and an exit code.
+
+    Typer (standalone) handles usage errors (exit 2), ``--help`` and Ctrl-C; a
+    BorderFlowError from any command becomes one line on stderr and exit 1.
+    """
+    args = list(argv if argv is not None else sys.argv[1:])
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="borderflow")
+        app(args=args, standalone_mode=True, prog_name="borderflow")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except BorderFlowError as exc:
-        if debug:
+        if "--debug" in args:
             raise
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 1
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        err.print("aborted", markup=False)
-        return 1
-    except click.ClickException as exc:
-        exc.show()
-        return 2
     except KeyboardInterrupt:
         return 130
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 def entry() -> None:

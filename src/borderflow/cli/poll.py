@@ -19,7 +19,7 @@ def poll_command(
     format: Optional[str] = typer.Option(None, "--format", help="Force a format instead of detecting it."),
     max_polls: Optional[int] = typer.Option(None, "--max-polls", min=1, help="Stop after this many polls."),
     as_json: bool = typer.Option(False, "--json", help="Print the final counts as JSON."),
-) -> int:
+) -> None:
     """Poll a live feed until stopped (Ctrl-C or SIGTERM); nothing fetched is lost."""
     from borderflow.services.poll import Poller, PollPolicy, parse_duration
 
@@ -53,4 +53,3 @@ def poll_command(
     else:
         err.print(f"polls {stats.polls}, fetched {stats.fetched}, failed tries {stats.failures}, stored {stats.stored}",
                   markup=False)
-    return 0

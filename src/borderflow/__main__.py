@@ -1,0 +1,5 @@
+"""``python -m borderflow``: the same as the ``borderflow`` command."""
+
+from borderflow.cli.main import entry
+
+entry()

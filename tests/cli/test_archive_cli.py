@@ -1,0 +1,84 @@
+"""The archive verbs as a user runs them: exit codes, one-line errors, JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from borderflow.cli.main import app, run
+from borderflow.settings import SETTINGS
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+README = Path(__file__).resolve().parent.parent.parent / "README.md"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+
+def test_ingest_json_summary_and_exit_0(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwt-2017-03-17.xml"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["files"] == 1 and out["stored"] > 0 and out["errors"] == []
+
+
+def test_refused_file_is_one_line_on_stderr_and_exit_1(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "broken.xml"
+    bad.write_bytes((DATA / "cbp-feed" / "bwt-2017-03-17.xml").read_bytes()[:5000])
+    code = run(["--db", db, "ingest", str(bad), "-q"])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "broken.xml" in lines[0]
+    assert "Traceback" not in err
+
+
+def test_missing_path_is_a_domain_error(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--db", db, "ingest", "/no/such/file.json"]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_usage_error_exits_2(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--db", db, "ingest", "--no-such-flag", "x"]) == 2
+
+
+def test_export_to_file_and_bad_options(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwtnew-2022-06-29.json"), "-q"])
+    target = tmp_path / "out.csv"
+    assert run(["--db", db, "export", "observations", "--crossing", "250401", "-o", str(target)]) == 0
+    lines = target.read_text().splitlines()
+    assert lines[0].startswith("crossing_id,mode,program,observed_at") and len(lines) > 1
+    assert not (tmp_path / "out.csv.partial").exists()
+    assert run(["--db", db, "export", "observations", "--format", "parquet"]) == 1
+    assert "-o FILE" in capsys.readouterr().err
+    assert run(["--db", db, "export", "observations", "--from", "2022-06-29T00:00:00"]) == 1
+    assert "offset" in capsys.readouterr().err
+    assert run(["--db", db, "export", "observations", "--mode", "boat"]) == 1
+
+
+def test_status_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwt-2014-03-15.xml"), "-q"])
+    capsys.readouterr()
+    assert run(["--db", db, "status", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["tables"]["observations"] > 0 and info["observations_by_source"][0]["source"] == "cbp-feed"
+
+
+def test_bad_database_url_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--db", "mysql://nobody@nowhere/db", "status"]) == 1
+    assert "not supported" in capsys.readouterr().err
+
+
+def test_every_command_and_setting_is_documented() -> None:
+    readme = README.read_text()
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name in group.commands:  # type: ignore[attr-defined]
+        assert f"borderflow {name}" in readme, f"README does not show 'borderflow {name}'"
+    for setting in SETTINGS:
+        assert setting.env in readme, f"README does not document {setting.env}"
