@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -38,7 +38,9 @@ def simulate_command(
     if json_out:
         sys.stdout.write(json.dumps(result.to_json_dict(), indent=2) + "\n")
         return
-    console = Console(soft_wrap=False)
+    console = Console()
+    if not console.is_terminal:  # piped or captured: don't squeeze 13 columns into 80
+        console = Console(width=160)
     print_result(result, console)
 
 
@@ -110,17 +112,24 @@ def register(app: typer.Typer) -> None:
 
     @app.command("simulate")
     def simulate_cli(
-        file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
-        replications: Optional[int] = typer.Option(  # noqa: UP007 - Typer needs Optional
-            None, "--replications", "-r", help="Replications (overrides the file's)."
-        ),
-        seed: Optional[int] = typer.Option(  # noqa: UP007
-            None, "--seed", help="Random seed (overrides the file's)."
-        ),
-        json_out: bool = typer.Option(False, "--json", help="Write the results JSON to stdout."),
-        workers: Optional[int] = typer.Option(  # noqa: UP007
-            None, "--workers", help="Processes to use (default: one per core for large runs)."
-        ),
+        file: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+        replications: Annotated[
+            int | None,
+            typer.Option("--replications", "-r", help="Replications (overrides the file's)."),
+        ] = None,
+        seed: Annotated[
+            int | None,
+            typer.Option("--seed", help="Random seed (overrides the file's)."),
+        ] = None,
+        json_out: Annotated[
+            bool, typer.Option("--json", help="Write the results JSON to stdout.")
+        ] = False,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers", help="Processes to use (default: one per core for large runs)."
+            ),
+        ] = None,
     ) -> None:
         """Simulate a port's inspection process and report waits per lane group and hour."""
         simulate_command(file, replications, seed, json_out, workers)

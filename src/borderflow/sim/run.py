@@ -1,0 +1,202 @@
+"""Run a scenario: replications spread over a process pool, results gathered in order.
+
+Replication ``r`` draws its randomness from child ``r`` of
+``numpy.random.SeedSequence(seed).spawn(replications)``; chunks of replications are
+run by workers and put back in replication order, and histograms are integer counts,
+so the numbers do not depend on the machine's core count or on ``workers``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderflow.errors import BadInputError
+from borderflow.sim import engine
+from borderflow.sim.replication import (
+    CompiledScenario,
+    ReplicationInputs,
+    compile_scenario,
+    draw_inputs,
+    new_statistics,
+    run_replication,
+    vehicle_columns,
+)
+from borderflow.sim.results import EngineInfo, SimulationResult, VehicleRecords
+from borderflow.sim.scenario import Scenario
+from borderflow.sim.statistics import summarize
+
+#: Below this many expected vehicles in all, ``workers=None`` runs in this process
+#: (starting a pool would cost more than it saves).
+IN_PROCESS_VEHICLES = 300_000
+#: Chunks per worker, to even out the load.
+CHUNKS_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    istats: np.ndarray
+    fstats: np.ndarray
+    hist: np.ndarray
+    records: dict[str, np.ndarray] | None
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    records: bool = False,
+) -> SimulationResult:
+    """Simulate ``scenario``; ``replications`` and ``seed`` override the scenario's.
+
+    ``workers``: processes to use (None: one per core when the run is large enough to
+    gain from it). ``records``: also return every vehicle's times as arrays.
+    """
+    scenario = scenario.with_run_options(replications, seed)
+    n_workers = _resolve_workers(scenario, workers)
+    model = compile_scenario(scenario)
+    reps = scenario.replications
+    seeds = np.random.SeedSequence(scenario.seed).spawn(reps)
+    warm_up()  # load the compiled engine before the clock starts (and before forking)
+    started = time.perf_counter()
+    n_chunks = 1 if n_workers == 1 else min(reps, n_workers * CHUNKS_PER_WORKER)
+    bounds = np.linspace(0, reps, n_chunks + 1).round().astype(int)
+    jobs = [
+        (int(bounds[k]), seeds[bounds[k] : bounds[k + 1]])
+        for k in range(n_chunks)
+        if bounds[k] < bounds[k + 1]
+    ]
+    if n_workers == 1:
+        chunks = [_run_chunk(model, first, chunk_seeds, records) for first, chunk_seeds in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            futures = [
+                pool.submit(_run_chunk, model, first, chunk_seeds, records)
+                for first, chunk_seeds in jobs
+            ]
+            chunks = [f.result() for f in futures]
+    istats = np.concatenate([c.istats for c in chunks])
+    fstats = np.concatenate([c.fstats for c in chunks])
+    hist = chunks[0].hist
+    for c in chunks[1:]:
+        hist += c.hist
+    lane_groups = summarize(scenario, istats, fstats, hist)
+    seconds = time.perf_counter() - started
+    vehicle_records = _join_records(model, [c.records for c in chunks]) if records else None
+    return SimulationResult(
+        scenario=scenario.name,
+        hours=scenario.hours,
+        replications=reps,
+        seed=scenario.seed,
+        lane_groups=lane_groups,
+        engine=EngineInfo(
+            vehicles=int(istats[:, engine.ARRIVALS].sum()),
+            seconds=seconds,
+            replications=reps,
+            workers=n_workers,
+        ),
+        records=vehicle_records,
+    )
+
+
+def warm_up() -> None:
+    """Load (or compile, the first time on a machine) the engine in this process, so
+    that forked workers inherit it compiled."""
+    global _WARM
+    if _WARM:
+        return
+    model = CompiledScenario(
+        hours=1,
+        group_ids=("g",),
+        booths=np.ones((1, 1), dtype=np.int64),
+        tail=np.ones(1, dtype=np.int64),
+        tree_size=1,
+        choice_group=np.zeros(1, dtype=np.bool_),
+        rates=np.ones((1, 1)),
+        expected_per_entry=(1.0,),
+        entries_of_group=((0,),),
+        target_ptr=np.array([0, 1], dtype=np.int64),
+        target_group=np.zeros(1, dtype=np.int64),
+        spacing=np.ones(1),
+        sec_prob=np.zeros(1),
+        sec_spaces=np.ones(1, dtype=np.int64),
+        services=(),
+        sec_services=(None,),
+    )
+    inputs = ReplicationInputs(
+        entry_times=np.array([1.0]),
+        entry_ptr=np.array([0, 1], dtype=np.int64),
+        svc=np.array([1.0]),
+        svc_ptr=np.array([0, 1], dtype=np.int64),
+        refer_u=np.empty(0),
+        refer_ptr=np.zeros(2, dtype=np.int64),
+        sec_svc=np.empty(0),
+        sec_ptr=np.zeros(2, dtype=np.int64),
+    )
+    istats, fstats, hist = new_statistics(model, 1)
+    run_replication(model, inputs, istats[0], fstats[0], hist, record=False)
+    engine.arrival_times(np.ones(1), np.ones(2))
+    _WARM = True
+
+
+_WARM = False
+
+
+def _run_chunk(
+    model: CompiledScenario, first: int, seeds: list[np.random.SeedSequence], record: bool
+) -> _Chunk:
+    istats, fstats, hist = new_statistics(model, len(seeds))
+    columns: list[dict[str, np.ndarray]] = []
+    for r, seed_seq in enumerate(seeds):
+        rng = np.random.default_rng(seed_seq)
+        inputs = draw_inputs(model, rng)
+        out = run_replication(model, inputs, istats[r], fstats[r], hist, record)
+        if record:
+            columns.append(vehicle_columns(model, inputs, out, first + r))
+    merged = None
+    if record:
+        merged = {k: np.concatenate([c[k] for c in columns]) for k in columns[0]}
+    return _Chunk(istats, fstats, hist, merged)
+
+
+def _join_records(
+    model: CompiledScenario, parts: list[dict[str, np.ndarray] | None]
+) -> VehicleRecords:
+    present = [p for p in parts if p is not None]
+    cols = {k: np.concatenate([p[k] for p in present]) for k in present[0]}
+    return VehicleRecords(
+        group_ids=model.group_ids,
+        replication=cols["replication"],
+        group=cols["group"],
+        entry=cols["entry"],
+        booth=cols["booth"],
+        arrival_seconds=cols["arrival_seconds"],
+        start_seconds=cols["start_seconds"],
+        end_seconds=cols["end_seconds"],
+        referred=cols["referred"],
+        secondary_start_seconds=cols["secondary_start_seconds"],
+        secondary_end_seconds=cols["secondary_end_seconds"],
+    )
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _resolve_workers(scenario: Scenario, workers: int | None) -> int:
+    if workers is not None:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise BadInputError(f"workers must be a whole number >= 1; got {workers!r}")
+        return min(workers, scenario.replications)
+    expected = scenario.expected_vehicles() * scenario.replications
+    if scenario.replications == 1 or expected < IN_PROCESS_VEHICLES:
+        return 1
+    return max(1, min(available_cores(), scenario.replications))
