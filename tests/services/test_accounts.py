@@ -7,11 +7,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, select
 
-from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError
+from borderflow.errors import (
+    BadInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from borderflow.services import accounts
 from borderflow.store.accounts_schema import tokens
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_users_are_validated_and_unique(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from borderflow.errors import BadInputError, NotFoundError
 from borderflow.services import queries
 from borderflow.services.ingest import Ingestor
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HEADER = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
 
 

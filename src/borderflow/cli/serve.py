@@ -15,8 +15,9 @@ def serve_command(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
     cache_seconds: float = typer.Option(
-        0.0, "--cache-seconds", min=0.0, max=3600.0,
-        help="Reuse rendered answers this long before checking the archive for new data (0: always check)."),
+        1.0, "--cache-seconds", min=0.0, max=3600.0,
+        help="Check whether the archive grew at most this often; an outdated answer is served while "
+             "its renewal runs (0: check on every request and never serve an outdated answer)."),
 ) -> None:
     """Serve the archive: REST API under /api/v1, CBP's feed at /api/bwtnew and /xml/bwt.xml, docs at /docs."""
     import uvicorn

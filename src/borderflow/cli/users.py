@@ -5,8 +5,6 @@ A token is printed once, on stdout, when it is made; only its hash is stored.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
@@ -23,7 +21,8 @@ def create_user(
     username: str = typer.Argument(..., help="Login name: lowercase letters, digits, . _ @ -"),
     agency: str = typer.Option(..., "--agency", help="The user's agency, e.g. CBP, GSA, ANAM, INDAABIN."),
     country: str = typer.Option(..., "--country", help="US or MX."),
-    role: list[str] = typer.Option(["viewer"], "--role", help="viewer, editor or admin; repeat for several."),
+    role: list[str] = typer.Option(["viewer"], "--role",  # noqa: B008 - typer's way
+                                   help="viewer, editor or admin; repeat for several."),
     name: str = typer.Option("", "--name", help="Display name."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -70,7 +69,7 @@ def disable_user(ctx: typer.Context, username: str = typer.Argument(...),
 
 
 @users_app.command("audit")
-def audit(ctx: typer.Context, user: Optional[str] = typer.Option(None, "--user", help="Only this user."),
+def audit(ctx: typer.Context, user: str | None = typer.Option(None, "--user", help="Only this user."),
           limit: int = typer.Option(50, "--limit", min=1, max=10_000),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """The audit log of writes, newest first: who, when, what, from where."""
@@ -94,7 +93,7 @@ def create_token(
     ctx: typer.Context,
     username: str = typer.Argument(..., help="The user the token acts for."),
     name: str = typer.Option("", "--name", help="What the token is for, e.g. 'loop detector uploader'."),
-    expires: Optional[str] = typer.Option(None, "--expires", help="Lifetime: 30m, 12h, 90d, 2w. Default: never."),
+    expires: str | None = typer.Option(None, "--expires", help="Lifetime: 30m, 12h, 90d, 2w. Default: never."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Make a token and print it once; it cannot be shown again."""
@@ -109,7 +108,7 @@ def create_token(
     typer.echo(issued.text)
     until = issued.info.expires_at.isoformat(timespec="seconds") if issued.info.expires_at else "never"
     err.print(f"token {issued.info.id} for {issued.info.username} (expires: {until}); store it now, it is not "
-              "shown again", markup=False, highlight=False)
+              "shown again", markup=False, highlight=False, soft_wrap=True)
 
 
 @tokens_app.command("revoke")
@@ -126,7 +125,7 @@ def revoke_token(ctx: typer.Context, token_id: int = typer.Argument(..., help="T
 
 
 @tokens_app.command("list")
-def list_tokens(ctx: typer.Context, user: Optional[str] = typer.Option(None, "--user", help="Only this user."),
+def list_tokens(ctx: typer.Context, user: str | None = typer.Option(None, "--user", help="Only this user."),
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """List tokens (never their text): id, prefix, owner, state."""
     from borderflow.services.accounts import list_tokens as listing

@@ -27,7 +27,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError
+from borderflow.errors import (
+    BadInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from borderflow.store.accounts_schema import audit_log, tokens, users
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
@@ -113,7 +119,7 @@ class Principal:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def parse_lifetime(text: str) -> dt.timedelta:
@@ -224,11 +230,13 @@ def create_token(
     issued_at = now or _now()
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        token_id = conn.execute(tokens.insert().values(
+        inserted = conn.execute(tokens.insert().values(
             user_id=user.id, token_hash=hash_token(text), prefix=text[:SHOWN_PREFIX_CHARS],
             name=name.strip()[:120], created_at=issued_at,
             expires_at=issued_at + expires_in if expires_in is not None else None, revoked_at=None,
-        )).inserted_primary_key[0]
+        )).inserted_primary_key
+        assert inserted is not None
+        token_id = inserted[0]
         row = conn.execute(_token_query().where(tokens.c.id == token_id)).one()
     return IssuedToken(text=text, info=_token_info(row))
 

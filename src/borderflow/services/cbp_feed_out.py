@@ -10,20 +10,22 @@ Where each value comes from (state at ``at``; None = now):
 - **Port-level strings** (border, names, hours, port_status, construction_notice,
   maximum lanes, automation types, ``port_number`` with CBP's own typos): the newest
   stored ``crossing_states`` snapshot of the live feed, verbatim; a newer RSS snapshot
-  overrides what it has; what no snapshot says comes from the catalog (names, hours,
-  maximum lanes) or is "". Every crossing CBP's feed (or RSS) has shown is listed.
+  overrides what it has (and the live snapshot's own date/time no longer apply); what
+  no snapshot says comes from the catalog (names, hours, maximum lanes) or is "".
+  Every crossing CBP's feed (or RSS) has shown is listed.
 - **Lanes**: the newest CBP reading (sources :data:`CBP_SOURCES`, northbound) dated at
   or before ``at``, plus the readings CBP dated up to 2 h ahead (it stamps some with the
   coming hour) when a feed published by ``at`` carried them (:func:`_published_leads`).
   ``update_time`` is CBP's own text when kept, else written as CBP writes it ("At 3:00
   pm EDT", "At Noon CDT") in the crossing's zone; a lane "Lanes Closed"/"Update
   Pending" with no time has ""; ``delay_minutes`` and ``lanes_open`` are whole numbers
-  as text, "" when unknown ("1 hrs 30 min" of 2014 is served as "90"). A lane with no
-  reading, or whose timed reading is more than :data:`STALE_AFTER` older than the feed
-  time, is served as CBP serves an absent lane: ``N/A`` and empty strings. The archive
+  as text, "" when unknown ("1 hrs 30 min" of 2014 is served as "90"). A reading with
+  a wait but no status (CBP's RSS lines "30 min delay") is served as "delay". A lane with no
+  reading, or whose timed reading is more than :data:`STALE_AFTER` older than its port's
+  time T (below), is served as CBP serves an absent lane: ``N/A`` and empty strings. The archive
   does not record a lane *becoming* N/A, and a closed lane is stored once while it stays
   closed, so an untimed "Lanes Closed"/"Update Pending" stands until a newer reading.
-- **Port time** T: the snapshot's time when no served reading of the port is more than
+- **Port time** T (each crossing is served as it was last seen): the snapshot's time when no served reading of the port is more than
   the reading lead (2 h) newer, and then ``date``/``time`` are the snapshot's own text;
   else the newest served reading's time (never after ``at`` or now), written in the
   crossing's zone as CBP does ("6/29/2022", "13:25:16").
@@ -52,13 +54,15 @@ from borderflow.store.schema import crossing_states, crossings, observations
 
 #: Sources whose readings are CBP's own and so belong in CBP's feed.
 CBP_SOURCES: tuple[str, ...] = ("cbp-feed", "cbp-rss")
-#: A timed lane reading older than this (against its port's time) is served as N/A.
+#: A timed lane reading this much older than its port's time is served as N/A.
 STALE_AFTER = dt.timedelta(hours=24)
 #: Status value -> CBP's operational_status word.
 STATUS_WORDS_OUT: dict[str | None, str] = {
     "delay": "delay", "no_delay": "no delay", "closed": "Lanes Closed",
     "update_pending": "Update Pending", "not_applicable": "N/A", None: "",
 }
+#: The word for a reading with a wait but no status: CBP's RSS writes "30 min delay".
+UNSTATED_WITH_WAIT = "delay"
 _UNTIMED = frozenset({"closed", "update_pending"})
 #: Mode block -> (its scalar keys in CBP's JSON order, its lane blocks -> program).
 MODE_LAYOUT: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
@@ -86,6 +90,7 @@ PORT_TAIL = ("construction_notice", "automation", "automation_enabled")
 XML_PORT_HEAD = ("port_number", "border", "port_name", "crossing_name", "hours", "date", "port_status")
 LANE_KEYS = ("update_time", "operational_status", "delay_minutes", "lanes_open")
 #: Snapshot keys that are not port fields (feed headers, RSS item fields).
+_PORT_CLOCK = frozenset({"date", "time"})
 _NOT_PORT_FIELDS = frozenset({"last_updated_date", "last_updated_time", "number_of_ports", "title", "pubDate"})
 _BORDER_WORDS = {"mexico": "Mexican Border", "canada": "Canadian Border"}
 _XML_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -143,11 +148,11 @@ def _latest_states(engine: Engine, at: dt.datetime | None, live_only: bool) -> d
         return {r.crossing_id: (r.seen_at, json.loads(r.snapshot)) for r in conn.execute(query)}
 
 
-def _lane(reading: dict[str, Any] | None, zone: ZoneInfo, feed_time: dt.datetime) -> dict[str, str]:
+def _lane(reading: dict[str, Any] | None, zone: ZoneInfo, port_time: dt.datetime) -> dict[str, str]:
     if reading is None or reading["status"] == "not_applicable":
         return {"update_time": "", "operational_status": "N/A", "delay_minutes": "", "lanes_open": ""}
     timeless = reading["reported_time"] is None and reading["status"] in _UNTIMED
-    if not timeless and reading["observed_at"] < feed_time - STALE_AFTER:
+    if not timeless and reading["observed_at"] < port_time - STALE_AFTER:
         return {"update_time": "", "operational_status": "N/A", "delay_minutes": "", "lanes_open": ""}
     if timeless:
         update_time = ""
@@ -155,7 +160,8 @@ def _lane(reading: dict[str, Any] | None, zone: ZoneInfo, feed_time: dt.datetime
         update_time = reading["reported_time"] or format_update_time(reading["observed_at"], zone)
     return {
         "update_time": update_time,
-        "operational_status": STATUS_WORDS_OUT.get(reading["status"], ""),
+        "operational_status": (UNSTATED_WITH_WAIT if reading["status"] is None and reading["wait_minutes"] is not None
+                               else STATUS_WORDS_OUT.get(reading["status"], "")),
         "delay_minutes": "" if reading["wait_minutes"] is None else str(reading["wait_minutes"]),
         "lanes_open": "" if reading["lanes_open"] is None else str(reading["lanes_open"]),
     }
@@ -172,7 +178,7 @@ def _catalog_value(row: Any, key: str) -> str:
 
 
 def _port(crossing_id: str, snap: dict[str, str], row: Any, lanes: dict[tuple[str, str], dict[str, Any]],
-          port_time: dt.datetime, fresh: bool, zone: ZoneInfo, feed_time: dt.datetime) -> FeedPort:
+          port_time: dt.datetime, fresh: bool, zone: ZoneInfo) -> FeedPort:
     local = port_time.astimezone(zone)
     out: dict[str, Any] = {}
     for key in PORT_HEAD:
@@ -197,7 +203,7 @@ def _port(crossing_id: str, snap: dict[str, str], row: Any, lanes: dict[tuple[st
             if key.startswith(block + ".") and name not in mode_out and name != "automation_type":
                 mode_out[name] = value
         for lane_block, program in lane_blocks.items():
-            mode_out[lane_block] = _lane(lanes.get((mode, program)), zone, feed_time)
+            mode_out[lane_block] = _lane(lanes.get((mode, program)), zone, port_time)
         out[block] = mode_out
     for key in PORT_TAIL:
         out[key] = snap.get(key, "")
@@ -255,7 +261,7 @@ def _readings(engine: Engine, at: dt.datetime | None) -> dict[str, dict[tuple[st
 
 def build_feed(engine: Engine, at: dt.datetime | None = None, now: dt.datetime | None = None) -> Feed:
     """The state of every crossing in CBP's feed at ``at`` (None = the newest state)."""
-    latest_possible = at or now or dt.datetime.now(dt.timezone.utc)
+    latest_possible = at or now or dt.datetime.now(dt.UTC)
     states = _latest_states(engine, at, live_only=False)
     live = _latest_states(engine, at, live_only=True)
     readings = _readings(engine, at)
@@ -264,8 +270,9 @@ def build_feed(engine: Engine, at: dt.datetime | None = None, now: dt.datetime |
     candidates: list[tuple[str, dt.datetime, bool, dict[str, str]]] = []
     for crossing_id in sorted(set(states) | set(readings)):
         seen_at, snap = states.get(crossing_id, (None, {}))
-        if crossing_id in live:
-            snap = {**live[crossing_id][1], **snap}  # an RSS snapshot over the live feed's
+        if crossing_id in live and live[crossing_id][0] != seen_at:  # an RSS snapshot is newer:
+            older = {k: v for k, v in live[crossing_id][1].items() if k not in _PORT_CLOCK}
+            snap = {**older, **snap}  # it overrides what it says; the feed's own clock is not its
         lane_times = [r["observed_at"] for r in readings[crossing_id].values()]
         newest_lane = max(lane_times) if lane_times else None
         fresh = seen_at is not None and (newest_lane is None or newest_lane <= seen_at + READING_LEAD)
@@ -280,7 +287,7 @@ def build_feed(engine: Engine, at: dt.datetime | None = None, now: dt.datetime |
     for crossing_id, port_time, fresh, snap in candidates:
         row = rows.get(crossing_id)
         zone = ZoneInfo(row.timezone) if row is not None else ZoneInfo(CBP_CLOCK_ZONE)
-        ports.append(_port(crossing_id, snap, row, readings[crossing_id], port_time, fresh, zone, newest))
+        ports.append(_port(crossing_id, snap, row, readings[crossing_id], port_time, fresh, zone))
     ports.sort(key=lambda p: tuple(str(p.fields[k]).casefold() for k in ("border", "port_name", "crossing_name",
                                                                           "port_number")))
     return Feed(ports=ports, generated_at=newest)

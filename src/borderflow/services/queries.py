@@ -24,7 +24,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Select, and_, func, select
 
 from borderflow.errors import BadInputError, NotFoundError
-from borderflow.store.schema import crossing_states, crossings, historical_averages, observations, ports, volumes
+from borderflow.store.schema import (
+    crossing_states,
+    crossings,
+    historical_averages,
+    observations,
+    ports,
+    volumes,
+)
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
 
 #: Most rows one page may hold (JSON); downloads may ask for up to MAX_DOWNLOAD_ROWS.
@@ -34,7 +41,7 @@ MAX_DOWNLOAD_ROWS = 100_000
 MAX_SPAN = dt.timedelta(days=366)
 AGGREGATE_INTERVALS = ("hour", "day")
 VOLUME_LEVELS = ("port", "site", "all")
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 
 
 @dataclass(frozen=True)

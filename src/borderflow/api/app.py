@@ -1,0 +1,83 @@
+"""The application factory: one FastAPI app over one archive database.
+
+Routers: the archive's own (``borderflow.api.routes``), then every module named
+``routes_<concern>.py`` in this package that has a ``router`` (other issues' endpoints,
+e.g. forecasts), in name order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from borderflow import __version__
+from borderflow.api.caching import CachedResponses, ResponseCache
+from borderflow.api.errors import install_error_handlers
+from borderflow.api.routes import archive, catalog, feed, history, meta, observations, waits
+
+DESCRIPTION = """\
+The BorderFlow archive of wait times and volumes at land ports of entry.
+
+* Reading needs no account. Writing needs `Authorization: Bearer <token>`
+  (`borderflow tokens create USER`).
+* Lists are filtered and paged (`limit`, `offset`, a `next` link); timestamps are ISO 8601
+  with an offset; every answer carries an `ETag` (send `If-None-Match` to get 304).
+* Errors come as `{"error": {"code", "message", "details"?}}`.
+* `/api/bwtnew` and `/xml/bwt.xml` serve CBP's own feed shapes from the archive.
+"""
+
+
+def create_app(engine: Engine | None = None, database_url: str | None = None, *,
+               cache_seconds: float = 0.0) -> FastAPI:
+    """The API over ``engine`` (else the database at ``database_url``, else the configured one).
+
+    The schema is migrated when it is behind. ``cache_seconds``: how long a rendered
+    answer may be reused without checking whether the archive grew (0: checked on every
+    request with one small query, so answers are never stale).
+    """
+    from borderflow.store.db import migrate, open_database, schema_is_current
+
+    if engine is None:
+        engine = open_database(database_url)
+    elif not schema_is_current(engine):
+        migrate(engine)
+    app = FastAPI(title="BorderFlow", version=__version__, description=DESCRIPTION,
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+    app.state.engine = engine
+    app.state.cache = ResponseCache(engine, ttl_seconds=cache_seconds)
+    app.add_middleware(CachedResponses, cache=app.state.cache)
+    install_error_handlers(app)
+    for module in (meta, catalog, waits, history, archive, feed, observations):
+        app.include_router(module.router)
+    for router in extra_routers():
+        app.include_router(router)
+    return app
+
+
+def extra_routers() -> list[APIRouter]:
+    """The ``router`` of every ``borderflow.api.routes_*`` module, by module name."""
+    import borderflow.api as package
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("routes_"):
+            router = getattr(importlib.import_module(f"borderflow.api.{info.name}"), "router", None)
+            if isinstance(router, APIRouter):
+                found.append(router)
+    return found
+
+
+def app_from_environment() -> FastAPI:
+    """The app as ``borderflow serve`` starts it in each worker: database from
+    ``BORDERFLOW_DATABASE_URL``, answer reuse from ``BORDERFLOW_API_CACHE_SECONDS``
+    (set by ``serve --cache-seconds``)."""
+    import os
+
+    try:
+        cache_seconds = float(os.environ.get("BORDERFLOW_API_CACHE_SECONDS", "0") or 0)
+    except ValueError:
+        cache_seconds = 0.0
+    return create_app(cache_seconds=max(0.0, cache_seconds))

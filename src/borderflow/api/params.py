@@ -1,0 +1,69 @@
+"""Request parameters shared by the routes: identifiers, filters, paging, instants.
+
+Every string parameter has a pattern, so nothing unexpected reaches a query; every
+number has bounds. Instants are ISO 8601 with an offset or Z (an instant without an
+offset is refused: guessing a zone would shift readings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Literal
+
+from fastapi import Path, Query
+from pydantic import AwareDatetime
+
+from borderflow.errors import BadInputError
+from borderflow.services.queries import MAX_LIMIT
+
+CrossingId = Annotated[str, Path(pattern=r"^[0-9]{6}$", description="CBP's 6-digit crossing number (port_number).",
+                                 examples=["250401"])]
+PortCode = Annotated[str, Path(pattern=r"^[0-9]{4}$", description="4-digit CBP port code.", examples=["2504"])]
+CrossingFilter = Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="Only this 6-digit crossing.")]
+PortFilter = Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Only this 4-digit port code.")]
+StateFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z][A-Za-z .'-]{0,39}$",
+                                          description="US state, full name, any case (e.g. Texas).")]
+SourceFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,39}$",
+                                           description="Only readings of this source (e.g. cbp-feed).")]
+MeasureFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ,./()&'-]{0,59}$",
+                                            description="BTS measure, any case (e.g. Personal Vehicles).")]
+MonthParam = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="Month YYYY-MM.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Rows per page, 1-{MAX_LIMIT}.")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
+At = Annotated[AwareDatetime | None, Query(description="The state as it stood at this instant "
+                                           "(ISO 8601 with offset or Z); omitted = now.")]
+Start = Annotated[AwareDatetime, Query(description="Window start, inclusive (ISO 8601 with offset or Z).")]
+End = Annotated[AwareDatetime, Query(description="Window end, exclusive (ISO 8601 with offset or Z); "
+                                     "at most 366 days after start.")]
+
+
+class Border(str, Enum):
+    mexico = "mexico"
+    canada = "canada"
+
+
+class Aggregate(str, Enum):
+    raw = "raw"
+    hour = "hour"
+    day = "day"
+
+
+class DownloadFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
+
+VolumeLevel = Literal["port", "site", "all"]
+AverageKind = Literal["mean", "min", "max"]
+
+
+def utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    """An aware instant converted to UTC; BadInputError when it cannot be (year 1 at +14:00)."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise BadInputError(f"{name} {value.isoformat()} is outside the range of UTC timestamps") from None

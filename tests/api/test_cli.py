@@ -1,0 +1,94 @@
+"""The fronts of this issue on the command line: users, tokens, and serve (a real uvicorn)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from borderflow.cli.main import run
+from borderflow.errors import UnauthorizedError
+from borderflow.services import accounts
+from borderflow.store.db import open_database
+
+
+def _cli(db: str, *args: str) -> int:
+    return run(["--db", db, *args])
+
+
+def test_users_and_tokens_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US", "--role", "editor") == 0
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 1  # taken
+    assert _cli(db, "users", "create", "pepe", "--agency", "SAT", "--country", "CA") == 1  # not US/MX
+    assert "country must be one of US, MX" in capsys.readouterr().err
+    assert _cli(db, "tokens", "create", "ana", "--expires", "30d", "--name", "uploader") == 0
+    captured = capsys.readouterr()
+    token = captured.out.strip()
+    assert token.startswith("bft_") and "not shown again" in captured.err
+    who = accounts.authenticate(open_database(db), token)
+    assert who.user.username == "ana"
+    assert _cli(db, "tokens", "list", "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["state"] == "active" and token not in json.dumps(listed)
+    assert _cli(db, "tokens", "revoke", str(who.token_id)) == 0
+    assert "revoked token" in capsys.readouterr().out
+    with pytest.raises(UnauthorizedError):
+        accounts.authenticate(open_database(db), token)
+    assert _cli(db, "users", "disable", "ana", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["disabled"] is True
+    assert _cli(db, "users", "list", "--json") == 0
+    assert [u["username"] for u in json.loads(capsys.readouterr().out)] == ["ana"]
+    assert _cli(db, "tokens", "revoke", "424242") == 1
+    assert _cli(db, "tokens", "create", "ana", "--expires", "forever") == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_runs_the_api_on_the_chosen_database(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    sample = Path(__file__).parents[1] / "data" / "cbp-feed" / "bwtnew-2022-06-29.json"
+    assert _cli(db, "ingest", "--quiet", str(sample)) == 0
+    port = _free_port()
+    env = {**os.environ, "BORDERFLOW_DATABASE_URL": "sqlite:///elsewhere.sqlite3"}  # --db wins
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from borderflow.cli.main import entry; entry()", "--db", db, "serve",
+         "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120  # a busy CI machine imports slowly
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/ping", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                _, stderr = server.communicate(timeout=10)
+                raise AssertionError(f"the server did not start: {stderr.decode(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        feed = httpx.get(f"http://127.0.0.1:{port}/api/bwtnew", timeout=60)
+        assert feed.status_code == 200 and len(feed.json()) == 76
+        assert httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=60).json()["info"]["title"] == "BorderFlow"
+        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=60).status_code == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    assert not (tmp_path / "elsewhere.sqlite3").exists()

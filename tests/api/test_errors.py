@@ -1,0 +1,75 @@
+"""The one error envelope, pinned: every failure is {"error": {"code", "message", "details"?}}."""
+
+from __future__ import annotations
+
+import warnings
+
+from fastapi import APIRouter
+
+from borderflow.api import create_app
+from borderflow.errors import ConflictError, ForbiddenError, NotFoundError
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette asks for httpx2; httpx works
+    from fastapi.testclient import TestClient
+
+
+def assert_envelope(body: dict, code: str) -> None:
+    assert set(body) == {"error"}
+    assert set(body["error"]) <= {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+
+
+def test_unknown_route_is_404_envelope(sqlite_client: TestClient) -> None:
+    response = sqlite_client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert_envelope(response.json(), "not_found")
+
+
+def test_wrong_method_is_405_envelope(sqlite_client: TestClient) -> None:
+    response = sqlite_client.delete("/api/v1/ports")
+    assert response.status_code == 405
+    assert_envelope(response.json(), "method_not_allowed")
+    assert "GET" in response.headers["allow"]
+
+
+def test_validation_error_is_422_with_field_details(sqlite_client: TestClient) -> None:
+    response = sqlite_client.get("/api/v1/ports", params={"limit": 5000, "border": "mars"})
+    assert response.status_code == 422
+    body = response.json()
+    assert_envelope(body, "bad_input")
+    fields = {tuple(d["loc"]) for d in body["error"]["details"]}
+    assert fields == {("query", "limit"), ("query", "border")}
+
+
+def test_domain_errors_map_to_their_status_and_code(sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(engine=sqlite_engine)
+    router = APIRouter()
+    errors = {"missing": NotFoundError("no such"), "clash": ConflictError("clash"), "nope": ForbiddenError("no")}
+    def raiser(exc: Exception):  # type: ignore[no-untyped-def]
+        def raise_it() -> None:
+            raise exc
+        return raise_it
+
+    for name, exc in errors.items():
+        router.add_api_route(f"/boom/{name}", raiser(exc))
+    router.add_api_route("/boom/bug", lambda: 1 / 0)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for name, (status, code) in {"missing": (404, "not_found"), "clash": (409, "conflict"),
+                                     "nope": (403, "forbidden")}.items():
+            response = client.get(f"/boom/{name}")
+            assert response.status_code == status
+            assert_envelope(response.json(), code)
+        response = client.get("/boom/bug")
+        assert response.status_code == 500
+        assert_envelope(response.json(), "internal_error")
+        assert "Traceback" not in response.text and "ZeroDivision" not in response.text
+
+
+def test_bad_instant_is_422_never_500(sqlite_client: TestClient) -> None:
+    for at in ("2024-05-01T00:00:00", "yesterday", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        response = sqlite_client.get("/api/bwtnew", params={"at": at})
+        assert response.status_code == 422, (at, response.text)
+        assert_envelope(response.json(), "bad_input")

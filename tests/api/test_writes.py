@@ -1,0 +1,139 @@
+"""Writes need a bearer token: 401 without a usable one, 403 without the role, nothing changed;
+accepted writes go through the CLI's ingest path and every write is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from borderflow.services import accounts
+from borderflow.store.accounts_schema import audit_log
+from borderflow.store.schema import observations, payloads, quarantine
+
+GOOD = ("crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source,direction\n"
+        "250401,passenger,standard,2024-05-01T08:00:00-07:00,45,12,delay,loops,northbound\n"
+        "250401,passenger,sentri,2024-05-01T08:00:00-07:00,15,3,delay,loops,\n")
+URL = "/api/v1/observations"
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with engine.connect() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()  # type: ignore[return-value]
+                     for t in (observations, payloads, quarantine))
+
+
+def _post(client: TestClient, body: str | bytes, token: str | None = None, kind: str = "text/csv") -> httpx.Response:
+    headers = {"content-type": kind}
+    if token is not None:
+        headers["authorization"] = f"Bearer {token}"
+    return client.post(URL, content=body, headers=headers)
+
+
+def test_no_or_bad_token_is_401_and_changes_nothing(client: TestClient, engine: Engine, editor_token: str) -> None:
+    before = _counts(engine)
+    for token in (None, "", "bft_" + "x" * 43, "not-a-token", editor_token + "x"):
+        response = _post(client, GOOD, token)
+        assert response.status_code == 401, token
+        assert response.json()["error"]["code"] == "unauthorized"
+        assert response.headers["www-authenticate"] == "Bearer"
+    basic = client.post(URL, content=GOOD, headers={"authorization": "Basic YW5hOnB3", "content-type": "text/csv"})
+    assert basic.status_code == 401
+    assert _counts(engine) == before
+
+
+def test_revoked_expired_and_disabled_tokens_are_refused(client: TestClient, engine: Engine) -> None:
+    accounts.create_user(engine, "ops", agency="GSA", country="US", roles=["admin"])
+    revoked = accounts.create_token(engine, "ops")
+    accounts.revoke_token(engine, revoked.info.id)
+    expired = accounts.create_token(engine, "ops", expires_in=dt.timedelta(minutes=5),
+                                    now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    live = accounts.create_token(engine, "ops", expires_in=dt.timedelta(days=1))
+    before = _counts(engine)
+    for token in (revoked.text, expired.text):
+        assert _post(client, GOOD, token).status_code == 401
+    assert _counts(engine) == before
+    assert _post(client, GOOD, live.text).status_code == 200
+    accounts.disable_user(engine, "ops")
+    response = _post(client, GOOD, live.text)
+    assert response.status_code == 401
+    assert "disabled" in response.json()["error"]["message"]
+
+
+def test_viewer_is_403_audited_and_changes_nothing(client: TestClient, engine: Engine, viewer_token: str) -> None:
+    before = _counts(engine)
+    response = _post(client, GOOD, viewer_token)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    assert _counts(engine) == before
+    [entry] = accounts.list_audit(engine)
+    assert (entry["username"], entry["outcome"], entry["status_code"]) == ("luis", "denied", 403)
+
+
+def test_csv_lands_through_the_ingest_path_and_is_audited(client: TestClient, engine: Engine,
+                                                           editor_token: str) -> None:
+    body = GOOD + "250401,passenger,ready,2024-05-01T08:00:00,5,1,delay,loops,northbound\n"  # no offset
+    response = _post(client, body, editor_token)
+    assert response.status_code == 200
+    result = response.json()
+    assert (result["read"], result["stored"], result["quarantined"]) == (3, 2, 1)
+    assert result["refused"][0]["place"] == "line 4" and "offset" in result["refused"][0]["reason"]
+    again = _post(client, GOOD, editor_token).json()
+    assert (again["stored"], again["duplicates"]) == (0, 2)
+    wait = client.get("/api/v1/crossings/250401/waits/current", params={"mode": "passenger",
+                                                                        "program": "standard"}).json()
+    assert wait["items"][0]["wait_minutes"] == 45 and wait["items"][0]["source"] == "loops"
+    entries = accounts.list_audit(engine)
+    assert [e["outcome"] for e in entries] == ["ok", "ok"]
+    newest = entries[0]
+    assert newest["username"] == "ana" and newest["action"] == "observations.create"
+    assert newest["target"] == "POST /api/v1/observations" and newest["remote_addr"] == "testclient"
+    assert newest["details"]["duplicates"] == 2 and newest["details"]["sha256"] == again["sha256"]
+    assert newest["at"] <= dt.datetime.now(dt.UTC)
+
+
+def test_json_obeys_the_same_rules(client: TestClient, engine: Engine, editor_token: str) -> None:
+    rows = [{"crossing_id": "250401", "mode": "passenger", "program": "standard",
+             "observed_at": "2024-05-01T16:00:00Z", "wait_minutes": 30, "lanes_open": 10, "status": "delay",
+             "source": "loops"},
+            {"crossing_id": "25040", "mode": "boat", "program": "standard", "observed_at": "2024-05-01T16:00:00Z",
+             "wait_minutes": 2.5, "source": "loops"}]
+    response = client.post(URL, json={"observations": rows}, headers={"authorization": f"Bearer {editor_token}"})
+    assert response.status_code == 200
+    result = response.json()
+    assert (result["stored"], result["quarantined"]) == (1, 1)
+    assert "crossing_id" in result["refused"][0]["reason"] and "mode" in result["refused"][0]["reason"]
+    bare = client.post(URL, json=rows[:1], headers={"authorization": f"Bearer {editor_token}"})
+    assert bare.status_code == 200 and bare.json()["duplicates"] == 1
+
+
+def test_bad_bodies_are_4xx_in_the_envelope(client: TestClient, engine: Engine, editor_token: str) -> None:
+    cases = [
+        (b"hello", "text/csv", 422),
+        (b"{not json", "application/json", 422),
+        (b'{"observations": [{"crossing_id": 250401}]}', "application/json", 422),
+        (b'{"observations": [], "extra": 1}', "application/json", 422),
+        (b"\xff\xfe\x00", "application/json", 422),
+        (b"a,b\n", "image/png", 415),
+    ]
+    for body, kind, status in cases:
+        response = _post(client, body, editor_token, kind)
+        assert response.status_code == status, (body, response.text)
+        assert set(response.json()["error"]) >= {"code", "message"}
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(observations)).scalar_one() == 0
+        outcomes = [r[0] for r in conn.execute(select(audit_log.c.outcome))]
+    assert outcomes == ["refused"] * len(cases)
+
+
+def test_token_text_is_never_stored(engine: Engine) -> None:
+    accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["editor"])
+    issued = accounts.create_token(engine, "ana")
+    from borderflow.store.accounts_schema import tokens
+
+    with engine.connect() as conn:
+        stored = [tuple(str(v) for v in row) for row in conn.execute(select(tokens))]
+    assert not any(issued.text in value for row in stored for value in row)
+    assert any(accounts.hash_token(issued.text) in row for row in stored)
