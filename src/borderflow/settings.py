@@ -30,6 +30,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Logging level for messages on stderr.",
     ),
     Setting(
+        "api_cache_seconds",
+        "BORDERFLOW_API_CACHE_SECONDS",
+        "0",
+        "How long the API may reuse a rendered answer while the archive is unchanged; "
+        "'borderflow serve' sets it from --cache-seconds (default 1).",
+    ),
+    Setting(
         "exchange_key",
         "BORDERFLOW_EXCHANGE_KEY",
         "",

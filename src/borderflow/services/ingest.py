@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from borderflow.feeds.fingerprint import Fingerprint
 
 #: Snapshot fields that change with every poll and so do not make a new crossing state.
-_VOLATILE_SNAPSHOT_FIELDS = frozenset({"date", "time", "last_updated_date", "last_updated_time"})
+_VOLATILE_SNAPSHOT_FIELDS = frozenset({"date", "time", "last_updated_date", "last_updated_time", "pubDate"})
 
 
 @dataclass
@@ -92,7 +92,7 @@ class Ingestor:
         self._last_summary: dict[str, FileSummary] = {}
 
     # -- crossings -----------------------------------------------------------------
-    def _crossings(self, conn: Connection, seen: Iterable[CrossingSeen], origin: str) -> int:
+    def _crossings(self, conn: Connection, seen: Iterable[CrossingSeen], origin: str, sha256: str | None = None) -> int:
         if self._known_crossings is None:
             self._known_crossings = store_catalog.known_crossing_ids(conn)
         from borderflow.catalog import timezone_of
@@ -115,10 +115,10 @@ class Ingestor:
                 self._known_crossings.add(c.crossing_id)
                 added += 1
             if c.snapshot and c.seen_at is not None:
-                self._state(conn, c)
+                self._state(conn, c, sha256)
         return added
 
-    def _state(self, conn: Connection, c: CrossingSeen) -> None:
+    def _state(self, conn: Connection, c: CrossingSeen, sha256: str | None) -> None:
         stable = {k: v for k, v in c.snapshot.items() if k not in _VOLATILE_SNAPSHOT_FIELDS}
         last = self._states.get(c.crossing_id)
         if last is None:
@@ -140,7 +140,7 @@ class Ingestor:
             conn.execute(
                 crossing_states.insert().values(
                     crossing_id=c.crossing_id, seen_at=c.seen_at,
-                    snapshot=json.dumps(c.snapshot, sort_keys=True), payload_sha256=None,
+                    snapshot=json.dumps(c.snapshot, sort_keys=True), payload_sha256=sha256,
                 )
             )
         self._states[c.crossing_id] = stable
@@ -155,7 +155,7 @@ class Ingestor:
     def write_parsed(self, conn: Connection, parsed: Parsed, *, name: str, sha256: str) -> FileSummary:
         now = _now()
         summary = FileSummary(name=name, format=parsed.format, sha256=sha256)
-        summary.new_crossings = self._crossings(conn, parsed.crossings, parsed.format)
+        summary.new_crossings = self._crossings(conn, parsed.crossings, parsed.format, sha256)
         summary.new_crossings += self._crossings(conn, self._unknown_crossings(parsed), parsed.format)
         counts = WriteCounts()
         obs_counts = self.observations.write(conn, parsed.observations, sha256)
