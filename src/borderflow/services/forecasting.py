@@ -67,10 +67,12 @@ def _utc(value: dt.datetime | pd.Timestamp | str | None, label: str) -> pd.Times
         return None
     try:
         stamp = pd.Timestamp(value)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise BadInputError(f"{label} must be an ISO 8601 time, e.g. 2017-07-01T00:00:00Z; got {value!r}") from exc
     if stamp.tzinfo is None:
         raise BadInputError(f"{label} needs a time zone offset or Z, e.g. 2017-07-01T00:00:00Z; got {value!r}")
+    if not 1970 <= stamp.year <= 2200:
+        raise BadInputError(f"{label} must lie between the years 1970 and 2200; got {value!r}")
     return stamp.tz_convert("UTC")
 
 
@@ -83,6 +85,8 @@ def _lane_time(value: dt.date | dt.datetime | pd.Timestamp | str, timezone: str,
             day = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             raise BadInputError(f"{label} must be a date like 2017-07-01 or an ISO 8601 time; got {value!r}") from exc
+        if not 1970 <= day.year <= 2200:
+            raise BadInputError(f"{label} must lie between the years 1970 and 2200; got {value!r}")
         return pd.Timestamp(day).tz_localize(timezone).tz_convert("UTC")
     stamp = _utc(value, label)
     assert stamp is not None
@@ -188,7 +192,7 @@ def store_model(engine: Engine, model: GradientBoostedForecaster, now: dt.dateti
     """Store a fitted model; returns its version."""
     blob = model.to_bytes()
     digest = hashlib.sha256(blob).hexdigest()
-    trained_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    trained_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     version = f"{model.name}-{trained_at:%Y%m%dT%H%M%SZ}-{digest[:8]}"
     windows = model.training["series"]
     with engine.begin() as conn:
@@ -263,7 +267,7 @@ def _stored(engine: Engine, key: dict[str, Any], hours: int) -> list[Any] | None
     with engine.connect() as conn:
         rows = conn.execute(select(t.target_at, t.horizon, t.point, t.lo80, t.hi80, t.lo95, t.hi95, t.made_at)
                             .where(cond, t.horizon <= hours).order_by(t.horizon)).all()
-    return rows if len(rows) == hours else None
+    return list(rows) if len(rows) == hours else None
 
 
 def _store_forecasts(engine: Engine, key: dict[str, Any], made_at: dt.datetime, frame: pd.DataFrame) -> None:
@@ -299,8 +303,8 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     info = lane_info(engine, crossing_id, mode, program, direction)
     uid = info.unique_id
     version, model = model_for(engine, uid)
-    if hours > model.max_horizon:
-        raise BadInputError(f"model {version} forecasts at most {model.max_horizon} hours; got hours={hours}")
+    if hours > model.params.max_horizon:
+        raise BadInputError(f"model {version} forecasts at most {model.params.max_horizon} hours; got hours={hours}")
     last = _last_reading(engine, crossing_id, mode, program, direction, asked)
     if last is None:
         raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no reading with a wait "
@@ -321,10 +325,17 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
         history = lane_history(engine, crossing_id, mode, program, direction=direction,
                                start=origin - FORECAST_LOOKBACK, end=asked)
         frame = model.predict(history, origins_frame([uid], [origin]), hours, {uid: info})
-        made_at = dt.datetime.now(dt.timezone.utc)
+        made_at = dt.datetime.now(dt.UTC)
         if store:
             _store_forecasts(engine, key, made_at, frame)
     return _package(info, version, model.name, origin, last, made_at, frame, hours)
+
+
+def best_hour_to_cross(hours: list[dict[str, Any]]) -> dict[str, Any]:
+    """The hour with the lowest point forecast (``wait_minutes``); ties go to the earliest."""
+    if not hours:
+        raise BadInputError("no forecast hours to choose the best hour from")
+    return min(hours, key=lambda item: (item["wait_minutes"], item["horizon"]))
 
 
 def _package(info: SeriesInfo, version: str, model_name: str, origin: pd.Timestamp, last: dt.datetime,
@@ -340,7 +351,7 @@ def _package(info: SeriesInfo, version: str, model_name: str, origin: pd.Timesta
             "lo80": round(float(r.lo_80), 1), "hi80": round(float(r.hi_80), 1),
             "lo95": round(float(r.lo_95), 1), "hi95": round(float(r.hi_95), 1),
         })
-    best = min(items, key=lambda i: (i["wait_minutes"], i["horizon"]))
+    best = best_hour_to_cross(items)
     stale = (origin - pd.Timestamp(last).tz_convert("UTC")) / HOUR
     return {
         "crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
@@ -361,22 +372,40 @@ def backtest_lane(engine: Engine, crossing_id: str, mode: str, program: str,
     fitted on the readings before ``start``, scored on ``[start, end)``. A date means
     midnight at the crossing (its local time zone)."""
     validate_lane(crossing_id, mode, program, direction)
+    result = backtest_lanes(engine, [(crossing_id, mode, program, direction)], start, end,
+                            horizon=horizon, every=every, source=source, params=params)
+    result.update({"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction})
+    return result
+
+
+def backtest_lanes(engine: Engine, lanes: list[tuple[str, str, str, str]],
+                   start: dt.date | dt.datetime | pd.Timestamp | str,
+                   end: dt.date | dt.datetime | pd.Timestamp | str, *,
+                   horizon: int = 24, every: int = 24, source: str | None = None,
+                   params: GBMParams | None = None) -> dict[str, Any]:
+    """The backtest of :func:`backtest_lane` on several lanes at once: each model is fitted
+    once across all of them (the default model learns from every lane) and the metrics pool
+    every lane's scored hours. Dates are midnight in the first lane's time zone."""
+    if not lanes:
+        raise BadInputError("a backtest needs at least one lane")
     if not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= MAX_FORECAST_HOURS:
         raise BadInputError(f"--horizon must be a whole number from 1 to {MAX_FORECAST_HOURS}; got {horizon!r}")
-    info = lane_info(engine, crossing_id, mode, program, direction)
-    start_ts = _lane_time(start, info.timezone, "--start")
-    end_ts = _lane_time(end, info.timezone, "--end")
-    history = lane_history(engine, crossing_id, mode, program, direction=direction, end=end_ts, source=source)
+    infos = [lane_info(engine, *lane) for lane in lanes]
+    start_ts = _lane_time(start, infos[0].timezone, "--start")
+    end_ts = _lane_time(end, infos[0].timezone, "--end")
+    frames = []
+    for (c, m, p, d), info in zip(lanes, infos):
+        frames.append(lane_history(engine, c, m, p, direction=d, end=end_ts, source=source))
+    history = pd.concat(frames, ignore_index=True)
     if history.empty:
-        raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no readings with a wait before {_iso(end_ts)}")
+        raise NotFoundError(f"no readings with a wait before {_iso(end_ts)} in the chosen lane(s)")
     gbm_params = params or GBMParams()
     if gbm_params.max_horizon < horizon:
         gbm_params = GBMParams(**{**asdict(gbm_params), "max_horizon": horizon})
     models = [make_model(name) for name in MODEL_NAMES if name != DEFAULT_MODEL]
     models.append(GradientBoostedForecaster(gbm_params))
     report = backtest(history, models, start_ts.floor("h"), end_ts.floor("h"), horizon=horizon, every=every,
-                      info={info.unique_id: info}, default_model=DEFAULT_MODEL)
+                      info={i.unique_id: i for i in infos}, default_model=DEFAULT_MODEL)
     result = report.as_dict()
-    result.update({"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
-                   "source": source, "gbm_params": asdict(gbm_params)})
+    result.update({"source": source, "gbm_params": asdict(gbm_params)})
     return result

@@ -1,0 +1,99 @@
+"""The CLI verbs (forecast, forecast train, forecast models, backtest) and the API route."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import Engine
+
+from borderflow.cli.main import run
+from borderflow.store.schema import observations
+from tests.services.test_forecasting import LAST, readings
+
+SMALL_FLAGS = ["--num-trees", "30", "--max-train-rows", "6000"]
+AS_OF = (LAST + dt.timedelta(minutes=20)).isoformat()
+
+
+@pytest.fixture
+def db(sqlite_engine: Engine) -> str:
+    with sqlite_engine.begin() as conn:
+        conn.execute(observations.insert(), readings())
+    return str(sqlite_engine.url)
+
+
+def cli(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> tuple[int, str, str]:
+    code = run(["--db", db, *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def trained(db: str, capsys: pytest.CaptureFixture[str]) -> str:
+    code, out, err = cli(capsys, db, "forecast", "train", "--crossing", "535501", *SMALL_FLAGS, "--json")
+    assert code == 0, err
+    assert json.loads(out)["series"] == ["535501/passenger/standard"]
+    return db
+
+
+def test_forecast_json_and_table(trained, capsys):
+    code, out, _ = cli(capsys, trained, "forecast", "--crossing", "535501", "--mode", "passenger",
+                       "--program", "standard", "--hours", "24", "--at", AS_OF, "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert len(result["forecast"]) == 24 and result["best_hour"] in result["forecast"]
+    assert result["model_version"].startswith("gbm-") and result["last_reading_at"] == "2026-07-06T04:00:00Z"
+    code, out, _ = cli(capsys, trained, "forecast", "--crossing", "535501", "--hours", "6", "--at", AS_OF)
+    assert code == 0 and "Best hour to cross:" in out and "80% band" in out
+
+
+def test_forecast_models_lists_the_trained_model(trained, capsys):
+    code, out, _ = cli(capsys, trained, "forecast", "models", "--json")
+    assert code == 0 and len(json.loads(out)) == 1
+
+
+def test_forecast_errors_are_one_line_and_exit_1(db, capsys):
+    code, out, err = cli(capsys, db, "forecast", "--crossing", "535501", "--at", AS_OF)
+    assert code == 1 and out == "" and err.startswith("error: no trained forecast model covers crossing 535501")
+    assert "Traceback" not in err and err.count("\n") == 1
+    code, _, err = cli(capsys, db, "forecast")
+    assert code == 1 and "needs --crossing" in err
+    code, _, err = cli(capsys, db, "forecast", "--crossing", "535501", "--hours", "0")
+    assert code == 1 and "hours must be" in err
+
+
+def test_backtest_json(db, capsys):
+    code, out, err = cli(capsys, db, "backtest", "--crossing", "535501", "--mode", "passenger", "--program",
+                         "standard", "--start", "2026-06-29", "--end", "2026-07-06", "--horizon", "12",
+                         "--every", "13", *SMALL_FLAGS, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["default_model"] == "gbm" and result["n_origins"] == 13 and result["n_points"] > 0
+    for name in ("seasonal_naive", "historical_average", "gbm"):
+        metrics = result["metrics"][name]
+        assert {"mae_minutes", "rmse_minutes", "coverage_80", "coverage_95"} <= set(metrics)
+        assert len(result["mae_by_horizon"][name]) == 12
+    code, out, _ = cli(capsys, db, "backtest", "--crossing", "535501", "--start", "2026-06-29", "--end",
+                       "2026-07-06", "--horizon", "12", "--every", "13", *SMALL_FLAGS)
+    assert code == 0 and "gbm (default)" in out
+
+
+def test_api_forecast(sqlite_engine, trained):
+    from fastapi.testclient import TestClient
+
+    from borderflow.api.app import create_app
+
+    client = TestClient(create_app(sqlite_engine))
+    url = "/api/v1/crossings/535501/forecast"
+    response = client.get(url, params={"mode": "passenger", "program": "standard", "hours": 12, "at": AS_OF})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["forecast"]) == 12 and body["best_hour"]["wait_minutes"] == min(
+        h["wait_minutes"] for h in body["forecast"])
+    missing = client.get(url, params={"mode": "pedestrian", "at": AS_OF})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert client.get(url, params={"hours": 0}).status_code == 422
+    assert client.get("/api/v1/crossings/5355/forecast").status_code == 422
+    stale = client.get(url, params={"at": "2026-09-01T00:00:00Z"})
+    assert stale.status_code == 404 and "more than 168 hours" in stale.json()["error"]["message"]

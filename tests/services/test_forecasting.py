@@ -1,0 +1,154 @@
+"""Forecasting jobs over the archive, on SQLite and PostgreSQL: train, store, forecast, backtest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, select
+
+from borderflow.errors import BadInputError, NotFoundError
+from borderflow.forecast.gbm import GBMParams, GradientBoostedForecaster
+from borderflow.services import forecasting
+from borderflow.store.forecast_schema import forecast_models, forecasts
+from borderflow.store.schema import observations
+
+SMALL = GBMParams(max_horizon=24, max_train_rows=6_000, num_trees=30, num_leaves=15, learning_rate=0.15,
+                  min_data_in_leaf=40, copies_per_target=2)
+START = dt.datetime(2026, 6, 1, 5, tzinfo=dt.UTC)  # midnight at Brownsville (CDT)
+WEEKS = 5
+LAST = START + dt.timedelta(hours=WEEKS * 168 - 1)
+
+
+def readings(start: dt.datetime = START, hours: int = WEEKS * 168, seed: int = 0) -> list[dict]:
+    """Hourly readings of B&M passenger/standard with a daily shape, at :00 and some at :30,
+    a few closed lanes (no wait) and a gap of six hours."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(hours):
+        at = start + dt.timedelta(hours=i)
+        local_hour = (at.hour - 5) % 24
+        wait = int(max(0, 20 + 30 * np.exp(-((local_hour - 13) ** 2) / 10) + rng.normal(0, 5)))
+        base = {"crossing_id": "535501", "mode": "passenger", "program": "standard", "direction": "northbound",
+                "lanes_open": 2, "source": "cbp-rss", "status": None}
+        if 100 <= i < 106:
+            continue  # the feed went quiet
+        if i % 97 == 0:
+            rows.append({**base, "observed_at": at, "wait_minutes": None, "status": "closed"})
+            continue
+        rows.append({**base, "observed_at": at, "wait_minutes": wait})
+        if i % 5 == 0:
+            rows.append({**base, "observed_at": at + dt.timedelta(minutes=30), "wait_minutes": wait + 10})
+    return rows
+
+
+@pytest.fixture
+def archive(engine: Engine) -> Engine:
+    with engine.begin() as conn:
+        conn.execute(observations.insert(), readings())
+    return engine
+
+
+def test_lane_history_applies_the_hourly_rule(archive):
+    hist = forecasting.lane_history(archive, "535501", "passenger", "standard").set_index("ds")
+    hour = lambda i: pd.Timestamp(START + dt.timedelta(hours=i))
+    # Hour 0 had only a closed-lanes reading: the series starts at hour 1.
+    assert hist.index[0] == hour(1) and hist.index[-1] == pd.Timestamp(LAST)
+    assert hist.loc[hour(100):hour(105), "y"].isna().all()  # the gap stays missing, not zero
+    assert np.isnan(hist.loc[hour(97), "y"])  # closed lanes: no wait
+    at = {r["observed_at"]: r["wait_minutes"] for r in readings()}
+    assert hist.loc[hour(1), "y"] == at[START + dt.timedelta(hours=1)]
+    five = [at[START + dt.timedelta(hours=5)], at[START + dt.timedelta(hours=5, minutes=30)]]
+    assert hist.loc[hour(5), "y"] == pytest.approx(np.mean(five)) and hist.loc[hour(5), "n_readings"] == 2
+
+
+def test_train_stores_a_versioned_model(archive):
+    summary = forecasting.train(archive, crossing_ids=["535501"], params=SMALL,
+                                now=dt.datetime(2026, 7, 6, 12, tzinfo=dt.UTC))
+    assert summary["series"] == ["535501/passenger/standard"]
+    assert summary["version"].startswith("gbm-20260706T120000Z-")
+    models = forecasting.list_models(archive)
+    assert [m["version"] for m in models] == [summary["version"]]
+    with archive.connect() as conn:
+        blob = conn.execute(select(forecast_models.c.content)).scalar_one()
+    assert isinstance(GradientBoostedForecaster.from_bytes(bytes(blob)), GradientBoostedForecaster)
+
+
+def test_forecast_has_bands_the_best_hour_and_is_stored_once(archive):
+    forecasting.train(archive, crossing_ids=["535501"], params=SMALL)
+    as_of = LAST + dt.timedelta(minutes=20)
+    result = forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=as_of)
+    assert result["origin"] == "2026-07-06T05:00:00Z"  # the hour after the one as_of falls in
+    assert result["last_reading_at"] == "2026-07-06T04:00:00Z"
+    assert result["timezone"] == "America/Chicago" and result["levels"] == [80, 95]
+    hours = result["forecast"]
+    assert [h["horizon"] for h in hours] == list(range(1, 25))
+    assert hours[0]["local_hour"] == "2026-07-06T00:00:00-05:00"
+    for h in hours:
+        assert 0 <= h["lo95"] <= h["lo80"] <= h["wait_minutes"] <= h["hi80"] <= h["hi95"]
+    lowest = min(h["wait_minutes"] for h in hours)
+    assert result["best_hour"] == next(h for h in hours if h["wait_minutes"] == lowest)
+    with archive.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(forecasts)).scalar() == 24
+        row = conn.execute(select(forecasts.c.model_version, forecasts.c.last_reading_at)).first()
+    assert row[0] == result["model_version"] and row[1] == dt.datetime(2026, 7, 6, 4, tzinfo=dt.UTC)
+    # Asked again before a new reading: the stored forecast, nothing new written.
+    again = forecasting.forecast_for(archive, "535501", "passenger", "standard", 12, as_of=as_of)
+    assert again["made_at"] == result["made_at"] and again["forecast"] == hours[:12]
+    # A new reading arrives: a new forecast that saw it.
+    with archive.begin() as conn:
+        conn.execute(observations.insert(), [{**readings()[5], "observed_at": LAST + dt.timedelta(minutes=10),
+                                              "wait_minutes": 90}])
+    fresh = forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=as_of)
+    assert fresh["last_reading_at"] == "2026-07-06T04:10:00Z"
+    with archive.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(forecasts)).scalar() == 48
+
+
+def test_forecast_sees_only_readings_before_as_of(archive):
+    forecasting.train(archive, crossing_ids=["535501"], params=SMALL)
+    early = LAST - dt.timedelta(days=3)
+    result = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6, as_of=early, store=False)
+    assert pd.Timestamp(result["last_reading_at"]) < pd.Timestamp(early)
+    assert result["origin"] == "2026-07-03T04:00:00Z"  # a whole hour is its own origin
+
+
+def test_best_hour_ties_go_to_the_earliest():
+    hours = [{"horizon": k, "wait_minutes": w} for k, w in ((1, 30.0), (2, 10.0), (3, 10.0), (4, 12.0))]
+    assert forecasting.best_hour_to_cross(hours)["horizon"] == 2
+
+
+def test_refusals(archive):
+    with pytest.raises(NotFoundError, match="forecast train"):
+        forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=LAST)
+    forecasting.train(archive, crossing_ids=["535501"], params=SMALL)
+    with pytest.raises(NotFoundError, match="no trained forecast model covers crossing 535501 pedestrian"):
+        forecasting.forecast_for(archive, "535501", "pedestrian", "standard", as_of=LAST)
+    with pytest.raises(NotFoundError, match="not in the archive"):
+        forecasting.forecast_for(archive, "999999", as_of=LAST)
+    with pytest.raises(BadInputError, match="hours must be"):
+        forecasting.forecast_for(archive, "535501", hours=0, as_of=LAST)
+    with pytest.raises(BadInputError, match="at most 24 hours"):
+        forecasting.forecast_for(archive, "535501", hours=48, as_of=LAST)
+    with pytest.raises(BadInputError, match="mode must be"):
+        forecasting.forecast_for(archive, "535501", "car", as_of=LAST)
+    with pytest.raises(BadInputError, match="time zone"):
+        forecasting.forecast_for(archive, "535501", as_of="2026-07-06T04:00:00")
+    with pytest.raises(NotFoundError, match="more than 168 hours earlier"):
+        forecasting.forecast_for(archive, "535501", as_of=LAST + dt.timedelta(days=30))
+    with pytest.raises(NotFoundError, match="no lane has 72"):
+        forecasting.train(archive, crossing_ids=["535502"], params=SMALL)
+
+
+def test_backtest_lane_reports_every_model(archive):
+    result = forecasting.backtest_lane(archive, "535501", "passenger", "standard", "2026-06-29", "2026-07-06",
+                                       horizon=12, every=13, params=SMALL)
+    assert result["default_model"] == "gbm"
+    assert set(result["metrics"]) == {"seasonal_naive", "historical_average", "gbm"}
+    for name, m in result["metrics"].items():
+        assert {"mae_minutes", "rmse_minutes", "coverage_80", "coverage_95"} <= set(m)
+        assert len(result["mae_by_horizon"][name]) == 12
+    assert result["start"] == "2026-06-29T05:00:00+00:00"  # a date is midnight at the crossing
+    assert result["n_origins"] == 13 and 0 < result["n_points"] <= 13 * 12  # origins 0, 13, .., 156 h
