@@ -37,10 +37,18 @@ SETTINGS: tuple[Setting, ...] = (
         "'borderflow serve' sets it from --cache-seconds (default 1).",
     ),
     Setting(
+        "exchange_rate_per_minute",
+        "BORDERFLOW_EXCHANGE_RATE_PER_MINUTE",
+        "120",
+        "Requests a token (or an address without one) may make to the exchange endpoints "
+        "per minute, per server process; over it: 429 with Retry-After.",
+    ),
+    Setting(
         "exchange_key",
         "BORDERFLOW_EXCHANGE_KEY",
         "",
-        "Operator key used to encrypt national exchange records at rest.",
+        "Operator key (32 bytes, URL-safe base64; 'borderflow exchange keygen' makes one) "
+        "that encrypts national exchange records at rest. Never stored by BorderFlow.",
     ),
 )
 

@@ -1,8 +1,8 @@
 """The application factory: one FastAPI app over one archive database.
 
 Routers: the archive's own (``borderflow.api.routes``), then every module named
-``routes_<concern>.py`` in this package that has a ``router`` (other issues' endpoints,
-e.g. forecasts), in name order.
+``routes_<concern>.py`` in this package that has a ``router`` (forecasts, simulations,
+planning...), in name order; then the dashboard's pages (``borderflow.web``).
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
         app.include_router(module.router)
     for router in extra_routers():
         app.include_router(router)
+    from borderflow.web import mount_web  # the pages share the app and its engine
+
+    mount_web(app)
     return app
 
 

@@ -4,6 +4,7 @@
 - Request validation (FastAPI/pydantic) -> 422, code ``bad_input``, ``details`` listing
   each field (``loc``, ``msg``, ``type``).
 - Unknown routes -> 404 ``not_found``; wrong method -> 405 ``method_not_allowed``.
+- A value the database refuses (out of range) -> 422 ``bad_input``.
 - A database that cannot answer -> 503 ``unavailable``.
 - Anything else -> 500 ``internal_error``: logged with its traceback on the server,
   never sent to the client.
@@ -17,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from borderflow.errors import BadInputError, BorderFlowError
@@ -92,6 +93,10 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, DataError):
+        # The database refused a value (an id beyond its integer range, say): bad input.
+        return error_response(422, "bad_input", "a value in the request is out of range for the archive; "
+                              "check identifiers and numbers")
     log.error("database error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
     return error_response(503, "unavailable", "the database could not answer; try again shortly")
 

@@ -1,0 +1,240 @@
+"""``/api/v1/exchange``: the binational exchange of records (alerts, incidents, seizures,
+wanted vehicles, closures) between agencies of the US and Mexico.
+
+- Every endpoint needs ``Authorization: Bearer <token>``; a viewer reads what the access
+  rule allows (:mod:`borderflow.exchange.access`), an editor or admin also publishes for
+  their own agency and corrects or retracts their agency's records.
+- A record the caller may not read answers **404, exactly like one that does not exist**:
+  a 403 would tell a caller that a record they may not see is there.
+- Every call that reaches the exchange, allowed or not, leaves an entry in the hash-chained
+  exchange audit log (``borderflow audit verify``).
+- Rate limit: a token bucket per bearer token (per client address without one) in this
+  process, ``BORDERFLOW_EXCHANGE_RATE_PER_MINUTE`` requests a minute (default 120) with
+  bursts up to the same number; past it, 429 in the error envelope with ``Retry-After``
+  (seconds). It is checked before the token, so guessing tokens is limited too. With
+  several server processes each keeps its own bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import threading
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from borderflow.api.auth import engine_of, principal
+from borderflow.api.models import ErrorEnvelope
+from borderflow.services import exchange
+from borderflow.services.accounts import Principal
+
+RATE_SETTING = "BORDERFLOW_EXCHANGE_RATE_PER_MINUTE"
+DEFAULT_RATE_PER_MINUTE = 120
+
+Kind = Literal["alert", "incident", "seizure_summary", "wanted_vehicle", "closure"]
+Classification = Literal["public", "bilateral", "national"]
+Role = Literal["viewer", "editor", "admin"]
+RecordId = Annotated[str, Path(description="A record id as published, e.g. xr_3f2a9c01d4e5b6a7", max_length=40)]
+
+
+class TokenBucket:
+    """``per_minute`` requests a minute per key, bursts up to ``per_minute``; thread-safe."""
+
+    def __init__(self, per_minute: int, clock: Any = time.monotonic) -> None:
+        if per_minute < 1:
+            raise ValueError(f"{RATE_SETTING} must be a whole number >= 1; got {per_minute}")
+        self.capacity = float(per_minute)
+        self.refill_per_second = per_minute / 60.0
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """0 when a request may go now, else the seconds until one may."""
+        now = self._clock()
+        with self._lock:
+            tokens, since = self._buckets.get(key, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - since) * self.refill_per_second)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            if len(self._buckets) > 100_000:  # forget idle keys rather than grow without bound
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
+            return (1.0 - tokens) / self.refill_per_second
+
+
+def _rate_from_environment() -> int:
+    text = os.environ.get(RATE_SETTING, "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_RATE_PER_MINUTE
+
+
+def limiter_of(request: Request) -> TokenBucket:
+    """The app's bucket (made on first use; tests may set ``app.state.exchange_limiter``)."""
+    state = request.app.state
+    if getattr(state, "exchange_limiter", None) is None:
+        state.exchange_limiter = TokenBucket(_rate_from_environment())
+    limiter: TokenBucket = state.exchange_limiter
+    return limiter
+
+
+async def rate_limit(request: Request) -> None:
+    header = request.headers.get("authorization", "")
+    key = ("token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest() if header
+           else "addr:" + (request.client.host if request.client else ""))
+    wait = limiter_of(request).take(key)
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise HTTPException(429, detail=f"too many exchange requests: at most {int(limiter_of(request).capacity)} "
+                                        f"a minute per token; retry after {seconds} s",
+                            headers={"Retry-After": str(seconds)})
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorEnvelope, "description": "No token, or a token not usable"},
+    404: {"model": ErrorEnvelope, "description": "No such record, or one the caller may not read"},
+    422: {"model": ErrorEnvelope, "description": "Bad input"},
+    429: {"model": ErrorEnvelope, "description": "Rate limit reached; see Retry-After"},
+    503: {"model": ErrorEnvelope, "description": "Database unavailable, or no key for national records"},
+}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    403: {"model": ErrorEnvelope, "description": "The user may not write this record"},
+    409: {"model": ErrorEnvelope, "description": "Not the latest version, or already retracted"},
+}
+
+router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"], dependencies=[Depends(rate_limit)])
+
+
+class RecordIn(BaseModel):
+    """A new record, published for the caller's own agency."""
+
+    kind: Kind
+    classification: Classification
+    title: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
+    body: str = Field(default="", max_length=exchange.MAX_BODY)
+    port_code: str | None = Field(default=None, pattern=r"^\d{4}$", description="4-digit CBP port code")
+    share_agencies: list[Annotated[str, Field(max_length=130)]] = Field(
+        default_factory=list, max_length=exchange.MAX_SHARES, description="COUNTRY:AGENCY, e.g. MX:ANAM")
+    share_roles: list[Role] = Field(default_factory=list, max_length=3)
+
+
+class CorrectionIn(BaseModel):
+    supersedes: int = Field(ge=1, le=1_000_000, description="The latest version, which this one replaces")
+    title: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
+    body: str = Field(default="", max_length=exchange.MAX_BODY)
+    port_code: str | None = Field(default=None, pattern=r"^\d{4}$")
+    reason: str = Field(default="", max_length=exchange.MAX_TITLE)
+
+
+class RetractionIn(BaseModel):
+    supersedes: int = Field(ge=1, le=1_000_000)
+    reason: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
+
+
+class RecordOut(BaseModel):
+    record_id: str
+    version: int
+    kind: str
+    action: str
+    supersedes: int | None
+    owner_country: str
+    owner_agency: str
+    classification: str
+    share_agencies: list[str]
+    share_roles: list[str]
+    title: str
+    body: str
+    port_code: str | None
+    reason: str
+    retracted: bool
+    published_by: str
+    published_at: str
+    versions: list[int]
+
+
+class RecordList(BaseModel):
+    records: list[RecordOut]
+    limit: int
+    offset: int
+
+
+def _channel(request: Request) -> exchange.Channel:
+    return exchange.Channel("api", request.client.host if request.client else "",
+                            request.headers.get("user-agent", "")[:200])
+
+
+def _out(record: exchange.RecordVersion, status: int = 200) -> Response:
+    body = RecordOut(**record.as_dict()).model_dump_json().encode("utf-8")
+    return Response(body, status_code=status, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+Who = Annotated[Principal, Depends(principal)]
+
+
+@router.get("/records", response_model=RecordList, responses=_ERRORS, summary="Records you may read")
+async def list_records(request: Request, who: Who, kind: Kind | None = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                       offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Response:
+    """The latest version of every record the caller may read, newest first."""
+    found = await run_in_threadpool(exchange.list_visible, engine_of(request), who.user, kind=kind, limit=limit,
+                                    offset=offset, channel=_channel(request))
+    body = RecordList(records=[RecordOut(**r.as_dict()) for r in found], limit=limit, offset=offset)
+    return Response(body.model_dump_json().encode("utf-8"), media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+@router.post("/records", response_model=RecordOut, status_code=201, responses=_WRITE_ERRORS,
+             summary="Publish a record")
+async def publish_record(request: Request, who: Who, new: RecordIn) -> Response:
+    """Publish version 1 of a record owned by the caller's agency (editor or admin)."""
+    checked = exchange.draft(new.kind, new.classification, new.title, new.body, owner_country=who.user.country,
+                             share_agencies=new.share_agencies, share_roles=list(new.share_roles),
+                             port_code=new.port_code)
+    record = await run_in_threadpool(exchange.publish, engine_of(request), who.user, checked,
+                                     channel=_channel(request))
+    return _out(record, 201)
+
+
+@router.get("/records/{record_id}", response_model=RecordOut, responses=_ERRORS, summary="A record")
+async def get_record(request: Request, who: Who, record_id: RecordId) -> Response:
+    """The latest version of a record (``versions`` lists them all)."""
+    record = await run_in_threadpool(exchange.read, engine_of(request), who.user, record_id,
+                                     channel=_channel(request))
+    return _out(record)
+
+
+@router.get("/records/{record_id}/versions/{version}", response_model=RecordOut, responses=_ERRORS,
+            summary="One version of a record")
+async def get_version(request: Request, who: Who, record_id: RecordId,
+                      version: Annotated[int, Path(ge=1, le=1_000_000)]) -> Response:
+    record = await run_in_threadpool(exchange.read, engine_of(request), who.user, record_id, version,
+                                     channel=_channel(request))
+    return _out(record)
+
+
+@router.post("/records/{record_id}/corrections", response_model=RecordOut, status_code=201,
+             responses=_WRITE_ERRORS, summary="Correct a record")
+async def correct_record(request: Request, who: Who, record_id: RecordId, change: CorrectionIn) -> Response:
+    """A new version replacing the latest (``supersedes``); editor or admin of the owning agency."""
+    record = await run_in_threadpool(
+        lambda: exchange.correct(engine_of(request), who.user, record_id, supersedes=change.supersedes,
+                                 title=change.title, body=change.body, port_code=change.port_code,
+                                 reason=change.reason, channel=_channel(request)))
+    return _out(record, 201)
+
+
+@router.post("/records/{record_id}/retraction", response_model=RecordOut, status_code=201,
+             responses=_WRITE_ERRORS, summary="Retract a record")
+async def retract_record(request: Request, who: Who, record_id: RecordId, change: RetractionIn) -> Response:
+    """The last version: the record is withdrawn, with a reason."""
+    record = await run_in_threadpool(
+        lambda: exchange.retract(engine_of(request), who.user, record_id, supersedes=change.supersedes,
+                                 reason=change.reason, channel=_channel(request)))
+    return _out(record, 201)

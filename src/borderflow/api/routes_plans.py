@@ -1,0 +1,188 @@
+"""``/api/v1/plans``: binational action plans. Reading is public; writing needs a token.
+
+Writes follow the two-sides rule of :mod:`borderflow.services.plans`: an editor of one
+country edits only that country's fields, milestones and evidence; the shared fields
+and the status belong to the action's lead side. Anything else is 403 in the error
+envelope, changes nothing, and is recorded in the audit log as ``denied``; every
+accepted write is recorded as ``ok``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from borderflow.api.auth import audit, engine_of, principal
+from borderflow.api.models import ErrorEnvelope
+from borderflow.errors import BorderFlowError, ForbiddenError
+from borderflow.plans.model import Evidence, Milestone, choice, parse_date, plan_to_dict
+from borderflow.services import plans
+from borderflow.services.accounts import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["plans"])
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorEnvelope, "description": "No token or a token not usable"},
+    403: {"model": ErrorEnvelope, "description": "The user's country or role may not edit this"},
+    404: {"model": ErrorEnvelope, "description": "No such action or milestone"},
+    422: {"model": ErrorEnvelope, "description": "Bad input"},
+}
+
+
+class StatusIn(BaseModel):
+    to: Literal["planned", "in_progress", "done", "delayed", "cancelled"]
+    why: str = Field(min_length=1, max_length=2000, description="The reason, kept with the change.")
+
+
+class MilestoneIn(BaseModel):
+    side: Literal["US", "MX"]
+    title: str = Field(min_length=1, max_length=2000)
+    due_on: str = Field(description="YYYY-MM-DD")
+    done_on: str | None = None
+
+
+class MilestonePatch(BaseModel):
+    title: str | None = None
+    due_on: str | None = None
+    done_on: str | None = Field(None, description="YYYY-MM-DD, or empty text to clear")
+
+
+class EvidenceIn(BaseModel):
+    side: Literal["US", "MX"]
+    kind: Literal["note", "link", "file"] = "note"
+    text: str = Field("", max_length=10_000)
+    url: str = Field("", max_length=2000)
+    sha256: str = Field("", max_length=64)
+
+
+def _json(data: Any) -> Response:
+    import json
+
+    return Response(json.dumps(data, default=str, ensure_ascii=False), media_type="application/json")
+
+
+async def _write(request: Request, who: Principal, action: str, details: dict[str, Any], work: Any) -> Any:
+    """Run ``work`` in a thread; audit ok, denied (403) or refused (other errors)."""
+    try:
+        result = await run_in_threadpool(work)
+    except BorderFlowError as exc:
+        outcome = "denied" if isinstance(exc, ForbiddenError) else "refused"
+        await audit(request, who, action, outcome, exc.http_status, {**details, "reason": str(exc)[:500]})
+        raise
+    await audit(request, who, action, "ok", 200, details)
+    return result
+
+
+@router.get("/plans", summary="List action plans")
+async def list_plans(request: Request) -> Response:
+    return _json(await run_in_threadpool(plans.list_plans, engine_of(request)))
+
+
+@router.get("/plans/{plan}", summary="One plan: subcommittees, actions (with ids), milestones, history, KPIs")
+async def get_plan(request: Request, plan: str) -> Response:
+    loaded = await run_in_threadpool(plans.load_plan, engine_of(request), plan)
+    data = plan_to_dict(loaded)
+    for item, a in zip(data["actions"], loaded.actions, strict=True):
+        item["id"] = a.id
+        for stone, m in zip(item["milestones"], a.milestones, strict=True):
+            stone["id"] = m.id
+    return _json(data)
+
+
+@router.get("/plans/{plan}/export", summary="Export a plan as a plan file (JSON) or CSV")
+async def export_plan(request: Request, plan: str, format: Literal["json", "csv"] = "json") -> Response:
+    loaded = await run_in_threadpool(plans.load_plan, engine_of(request), plan)
+    if format == "csv":
+        return Response(plans.export_csv(loaded), media_type="text/csv; charset=utf-8")
+    return _json(plan_to_dict(loaded))
+
+
+@router.get("/plans/{plan}/kpis", summary="The plan's KPIs computed from the archive now")
+async def plan_kpis(request: Request, plan: str) -> Response:
+    series = await run_in_threadpool(plans.plan_kpis_computed, engine_of(request), plan)
+    return _json([s.as_dict() for s in series])
+
+
+@router.get("/plans/{plan}/report", summary="The progress report for a meeting (html, md or pdf)")
+async def plan_report(request: Request, plan: str, meeting: Annotated[str, Query(min_length=1)],
+                      lang: Literal["en", "es"] = "en", format: Literal["html", "md", "pdf"] = "html") -> Response:
+    from borderflow.plans.render import render
+    from borderflow.plans.report import build_report
+
+    def work() -> bytes:
+        engine = engine_of(request)
+        return render(build_report(plans.load_plan(engine, plan), meeting, plans.plan_kpis_computed(engine, plan)),
+                      lang, format)
+
+    media = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
+    return Response(await run_in_threadpool(work), media_type=media[format])
+
+
+@router.get("/plan-actions/{action_id}/history", summary="Every status change of an action: who, when, why")
+async def action_history(request: Request, action_id: int) -> Response:
+    _, action = await run_in_threadpool(plans.get_action, engine_of(request), action_id)
+    return _json([{"from_status": h.from_status, "to_status": h.to_status, "at": h.at.isoformat(),
+                   "username": h.username, "country": h.country, "why": h.why} for h in action.history])
+
+
+@router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses=WRITE_ERRORS)
+async def patch_action(request: Request, action_id: int, body: dict[str, str],
+                       who: Annotated[Principal, Depends(principal)]) -> Response:
+    result = await _write(request, who, "plans.action.edit", {"action_id": action_id, "fields": sorted(body)},
+                          lambda: plans.update_action(engine_of(request), action_id, body, who.user))
+    return _json({"action_id": result.action_id, "changed": result.changed})
+
+
+@router.post("/plan-actions/{action_id}/status", summary="Change an action's status (lead side)",
+             responses=WRITE_ERRORS)
+async def post_status(request: Request, action_id: int, body: StatusIn,
+                      who: Annotated[Principal, Depends(principal)]) -> Response:
+    change = await _write(request, who, "plans.action.status", {"action_id": action_id, "to": body.to, "why": body.why},
+                          lambda: plans.change_status(engine_of(request), action_id, body.to, body.why, who.user))
+    return _json({"action_id": action_id, "from_status": change.from_status, "to_status": change.to_status,
+                  "at": change.at.isoformat(), "username": change.username, "country": change.country,
+                  "why": change.why})
+
+
+@router.post("/plan-actions/{action_id}/milestones", summary="Add a milestone (its side only)",
+             responses=WRITE_ERRORS, status_code=201)
+async def post_milestone(request: Request, action_id: int, body: MilestoneIn,
+                         who: Annotated[Principal, Depends(principal)]) -> Response:
+    def work() -> int:
+        stone = Milestone(choice(body.side, ("US", "MX"), "side"), body.title.strip(),
+                          parse_date(body.due_on, "due_on"),
+                          parse_date(body.done_on, "done_on") if body.done_on else None)
+        return plans.add_milestone(engine_of(request), action_id, stone, who.user)
+
+    new_id = await _write(request, who, "plans.milestone.create", {"action_id": action_id, "side": body.side}, work)
+    response = _json({"id": new_id, "action_id": action_id})
+    response.status_code = 201
+    return response
+
+
+@router.patch("/plan-milestones/{milestone_id}", summary="Edit a milestone (its side only)", responses=WRITE_ERRORS)
+async def patch_milestone(request: Request, milestone_id: int, body: MilestonePatch,
+                          who: Annotated[Principal, Depends(principal)]) -> Response:
+    changes = body.model_dump(exclude_unset=True)
+    result = await _write(request, who, "plans.milestone.edit", {"milestone_id": milestone_id, "fields": sorted(changes)},
+                          lambda: plans.update_milestone(engine_of(request), milestone_id, changes, who.user))
+    return _json({"id": milestone_id, "changed": result})
+
+
+@router.post("/plan-actions/{action_id}/evidence", summary="Add evidence: a note, link or file reference (its side)",
+             responses=WRITE_ERRORS, status_code=201)
+async def post_evidence(request: Request, action_id: int, body: EvidenceIn,
+                        who: Annotated[Principal, Depends(principal)]) -> Response:
+    def work() -> None:
+        from borderflow.plans.model import parse_evidence
+
+        proof: Evidence = parse_evidence(body.model_dump(), "evidence")
+        plans.add_evidence(engine_of(request), action_id, proof, who.user)
+
+    await _write(request, who, "plans.evidence.create", {"action_id": action_id, "side": body.side, "kind": body.kind},
+                 work)
+    response = _json({"action_id": action_id, "added": True})
+    response.status_code = 201
+    return response

@@ -1,0 +1,173 @@
+"""``borderflow exchange`` (records between agencies) and ``borderflow audit`` (the chain).
+
+``--as USER`` names the account whose rights apply: the CLI runs where the database is,
+so it is for the operator acting for a user; every command is logged with ``via: cli``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from borderflow.cli.context import emit_json, err, out, state
+from borderflow.errors import BadInputError
+
+exchange_app = typer.Typer(help="The binational exchange of records (alerts, incidents, seizures, "
+                                "wanted vehicles, closures).", no_args_is_help=True)
+audit_app = typer.Typer(help="The exchange's hash-chained audit log.", no_args_is_help=True)
+
+AS_USER = typer.Option(..., "--as", help="The user whose rights apply (borderflow users list).")
+AS_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _user(ctx: typer.Context, username: str):  # type: ignore[no-untyped-def]
+    from borderflow.services.accounts import get_user
+
+    user = get_user(state(ctx).engine(), username)
+    if user.disabled:
+        raise BadInputError(f"user {user.username!r} is disabled; a disabled user cannot use the exchange")
+    return user
+
+
+def _show(record, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        emit_json(record.as_dict())
+        return
+    state_text = "RETRACTED" if record.retracted else record.action
+    out.print(f"{record.record_id} v{record.version} ({state_text}) {record.kind} {record.classification} "
+              f"owner {record.owner_country}:{record.owner_agency}", markup=False, highlight=False)
+    out.print(f"{record.title}\n{record.body}" if not record.retracted else f"reason: {record.reason}",
+              markup=False, highlight=False)
+
+
+@exchange_app.command("keygen")
+def keygen() -> None:
+    """Print a new key for BORDERFLOW_EXCHANGE_KEY (national records are encrypted with it)."""
+    from borderflow.exchange.crypto import new_key
+
+    typer.echo(new_key())
+    err.print("set BORDERFLOW_EXCHANGE_KEY to this value on every server of this database and keep a copy "
+              "offline: national records cannot be read without it", markup=False, highlight=False)
+
+
+RECORD_FILE = typer.Argument(..., help="JSON: kind, classification, title, body, port_code, share_agencies, "
+                                        "share_roles.")
+
+
+@exchange_app.command("publish")
+def publish(ctx: typer.Context, file: Path = RECORD_FILE, as_user: str = AS_USER, as_json: bool = AS_JSON) -> None:
+    """Publish a record from a JSON file, owned by the user's agency."""
+    from borderflow.services import exchange
+
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"{file} is not a readable JSON file: {exc}") from None
+    if not isinstance(doc, dict):
+        raise BadInputError(f"{file} must hold one JSON object; got {type(doc).__name__}")
+    user = _user(ctx, as_user)
+    try:
+        new = exchange.draft(str(doc["kind"]), str(doc["classification"]), str(doc["title"]),
+                             str(doc.get("body", "")), owner_country=user.country,
+                             share_agencies=[str(a) for a in doc.get("share_agencies", [])],
+                             share_roles=[str(r) for r in doc.get("share_roles", [])],
+                             port_code=doc.get("port_code"))
+    except KeyError as exc:
+        raise BadInputError(f"{file} lacks the field {exc.args[0]!r}; kind, classification and title "
+                            "are required") from None
+    _show(exchange.publish(state(ctx).engine(), user, new, channel=exchange.Channel("cli")), as_json)
+
+
+@exchange_app.command("list")
+def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = typer.Option(None, "--kind"),
+                 limit: int = typer.Option(100, "--limit", min=1, max=10_000), as_json: bool = AS_JSON) -> None:
+    """The latest version of every record the user may read."""
+    from borderflow.services import exchange
+
+    found = exchange.list_visible(state(ctx).engine(), _user(ctx, as_user), kind=kind, limit=limit,
+                                  channel=exchange.Channel("cli"))
+    if as_json:
+        emit_json([r.as_dict() for r in found])
+        return
+    table = Table(title="Exchange records")
+    for col in ("id", "v", "kind", "class", "owner", "title", "published"):
+        table.add_column(col)
+    for r in found:
+        table.add_row(r.record_id, str(r.version), r.kind, r.classification, f"{r.owner_country}:{r.owner_agency}",
+                      "RETRACTED: " + r.reason if r.retracted else r.title, r.published_at.isoformat(timespec="seconds"))
+    out.print(table)
+
+
+@exchange_app.command("show")
+def show(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str = AS_USER,
+         version: int | None = typer.Option(None, "--version", min=1), as_json: bool = AS_JSON) -> None:
+    """One record (its latest version, or --version)."""
+    from borderflow.services import exchange
+
+    _show(exchange.read(state(ctx).engine(), _user(ctx, as_user), record_id, version,
+                        channel=exchange.Channel("cli")), as_json)
+
+
+@exchange_app.command("correct")
+def correct(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str = AS_USER,
+            supersedes: int = typer.Option(..., "--supersedes", min=1, help="The latest version."),
+            title: str = typer.Option(..., "--title"), body: str = typer.Option("", "--body"),
+            port_code: str | None = typer.Option(None, "--port"), reason: str = typer.Option("", "--reason"),
+            as_json: bool = AS_JSON) -> None:
+    """Publish a corrected version of a record of the user's agency."""
+    from borderflow.services import exchange
+
+    _show(exchange.correct(state(ctx).engine(), _user(ctx, as_user), record_id, supersedes=supersedes, title=title,
+                           body=body, port_code=port_code, reason=reason, channel=exchange.Channel("cli")), as_json)
+
+
+@exchange_app.command("retract")
+def retract(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str = AS_USER,
+            supersedes: int = typer.Option(..., "--supersedes", min=1),
+            reason: str = typer.Option(..., "--reason"), as_json: bool = AS_JSON) -> None:
+    """Retract a record of the user's agency (a last version, with a reason)."""
+    from borderflow.services import exchange
+
+    _show(exchange.retract(state(ctx).engine(), _user(ctx, as_user), record_id, supersedes=supersedes,
+                           reason=reason, channel=exchange.Channel("cli")), as_json)
+
+
+@audit_app.command("verify")
+def verify(ctx: typer.Context,
+           anchor: str | None = typer.Option(None, "--anchor", help="SEQ:HASH kept from 'borderflow audit head'."),
+           as_json: bool = AS_JSON) -> None:
+    """Check the chain and every record version; exit 1 naming the first bad entry."""
+    from borderflow.services import exchange
+
+    result = exchange.verify(state(ctx).engine(), exchange.parse_anchor(anchor) if anchor else None)
+    if as_json:
+        emit_json({"ok": result.ok, "entries": result.entries, "versions": result.versions,
+                   "head": f"{result.head_seq}:{result.head_hash}",
+                   "first_bad": str(result.first) if result.first else None,
+                   "problems": [str(p) for p in result.problems]})
+    elif result.ok:
+        out.print(f"ok: {result.entries} entries, {result.versions} record versions; head "
+                  f"{result.head_seq}:{result.head_hash}", markup=False, highlight=False)
+    else:
+        err.print(f"TAMPERED: first bad {result.first}", markup=False, highlight=False, soft_wrap=True)
+        for problem in result.problems[:20]:
+            err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def head(ctx: typer.Context) -> None:
+    """Print SEQ:HASH of the newest entry: keep it off this machine; pass it to verify --anchor."""
+    from borderflow.services import exchange
+
+    seq, digest = exchange.head(state(ctx).engine())
+    typer.echo(f"{seq}:{digest}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(exchange_app, name="exchange")
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,280 @@
+"""``borderflow plans ...`` and ``borderflow report``: binational action plans from the command line.
+
+Thin: every command calls :mod:`borderflow.services.plans`. Writes name the user they
+act for (``--as USER``); the same two-sides rule as the API applies, and each write is
+recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from borderflow.cli.context import emit_json, err, out, state
+from borderflow.errors import BadInputError
+
+plans_app = typer.Typer(help="Binational action plans: actions, milestones, status history, KPIs.",
+                        no_args_is_help=True)
+
+
+def _read_plan_file(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInputError(f"plan file {str(path)!r} does not exist") from None
+    except ValueError as exc:
+        raise BadInputError(f"plan file {str(path)!r} is not valid JSON: {exc}") from None
+
+
+@plans_app.command("list")
+def list_plans(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the stored plans."""
+    from borderflow.services import plans
+
+    rows = plans.list_plans(state(ctx).engine())
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title="Action plans")
+    for col in ("id", "slug", "year", "title", "actions", "example"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), r["slug"], str(r["year"]), r["title"], str(r["actions"]), "yes" if r["is_example"] else "")
+    out.print(table)
+
+
+@plans_app.command("show")
+def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or id."),
+         as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show a plan's actions with their status, leads and milestones."""
+    from borderflow.plans.model import plan_to_dict
+    from borderflow.services import plans
+
+    loaded = plans.load_plan(state(ctx).engine(), plan)
+    if as_json:
+        data = plan_to_dict(loaded)
+        for item, action in zip(data["actions"], loaded.actions, strict=True):
+            item["id"] = action.id
+        emit_json(data)
+        return
+    out.print(f"{loaded.title} ({loaded.year})" + ("  [EXAMPLE]" if loaded.is_example else ""), markup=False)
+    table = Table()
+    for col in ("id", "code", "subcommittee", "title", "lead US", "lead MX", "lead side", "status", "milestones"):
+        table.add_column(col)
+    for a in loaded.actions:
+        done = sum(1 for m in a.milestones if m.done_on)
+        table.add_row(str(a.id), a.code, a.subcommittee, a.title, a.lead_agency_us, a.lead_agency_mx, a.lead_side,
+                      a.status, f"{done}/{len(a.milestones)}")
+    out.print(table)
+
+
+@plans_app.command("import")
+def import_file(ctx: typer.Context, file: Path = typer.Argument(..., help="A plan file (.json) or a plans CSV (.csv)."),  # noqa: B008 - typer's way
+                fmt: str | None = typer.Option(None, "--format", help="json or csv (default: by extension)."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Import a plan (JSON, the whole plan) or actions and milestones (CSV, into existing plans)."""
+    from borderflow.plans.model import parse_plan
+    from borderflow.services import plans
+
+    kind = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
+    engine = state(ctx).engine()
+    if kind == "csv":
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise BadInputError(f"file {str(file)!r} does not exist") from None
+        result: dict[str, object] = dict(plans.import_csv(engine, text))
+    elif kind == "json":
+        plan = parse_plan(_read_plan_file(file))
+        result = {"plan_id": plans.import_plan(engine, plan), "slug": plan.slug, "actions": len(plan.actions),
+                  "kpis": len(plan.kpis), "example": plan.is_example}
+    else:
+        raise BadInputError(f"--format must be json or csv; got {kind!r}")
+    if as_json:
+        emit_json(result)
+    else:
+        out.print("imported " + ", ".join(f"{k} {v}" for k, v in result.items()), markup=False, highlight=False)
+
+
+@plans_app.command("export")
+def export(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or id."),
+           fmt: str = typer.Option("json", "--format", help="json (the whole plan) or csv (actions, milestones)."),
+           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:  # noqa: B008 - typer's way
+    """Export a plan as a plan file (JSON) or as CSV."""
+    from borderflow.plans.model import plan_to_dict
+    from borderflow.services import plans
+
+    loaded = plans.load_plan(state(ctx).engine(), plan)
+    if fmt == "json":
+        text = json.dumps(plan_to_dict(loaded), indent=1, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        text = plans.export_csv(loaded)
+    else:
+        raise BadInputError(f"--format must be json or csv; got {fmt!r}")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", markup=False, highlight=False)
+
+
+@plans_app.command("kpis")
+def kpis(ctx: typer.Context, plan: str = typer.Option(..., "--plan", help="Plan slug or id."),
+         as_json: bool = typer.Option(False, "--json")) -> None:
+    """Compute the plan's KPIs from the archive now: baseline, target, measured values."""
+    from borderflow.services import plans
+
+    series = plans.plan_kpis_computed(state(ctx).engine(), plan, base=Path.cwd())
+    if as_json:
+        emit_json([s.as_dict() for s in series])
+        return
+    for s in series:
+        table = Table(title=f"{s.key}: {s.name}")
+        table.add_column("period")
+        table.add_column(f"value ({s.spec.unit})", justify="right")
+        table.add_column("n", justify="right")
+        for v in s.values:
+            table.add_row(v.period, f"{v.value:,.1f}", str(v.n))
+        out.print(table)
+        base = "-" if s.baseline is None else f"{s.baseline:,.1f}"
+        target = "-" if s.spec.target is None else f"{s.spec.target:,.1f}"
+        met = {True: "met", False: "not met", None: "-"}[s.met]
+        out.print(f"baseline {base}, target {target} ({s.spec.better} is better): {met}", markup=False)
+
+
+def _user(ctx: typer.Context, username: str):  # type: ignore[no-untyped-def]
+    from borderflow.services import plans
+
+    return plans.user_for_cli(state(ctx).engine(), username)
+
+
+@plans_app.command("status")
+def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action id (see 'plans show')."),
+           to: str = typer.Option(..., "--to", help="planned, in_progress, done, delayed or cancelled."),
+           why: str = typer.Option(..., "--why", help="The reason, kept with the change."),
+           as_user: str = typer.Option(..., "--as", help="The user acting (their country must lead the action)."),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Change an action's status; the change is kept with who, when and why."""
+    from borderflow.services import plans
+
+    engine = state(ctx).engine()
+    user = _user(ctx, as_user)
+    change = plans.change_status(engine, action_id, to, why, user)
+    plans.cli_audit(engine, user, "plans.status", f"action {action_id}",
+                    {"from": change.from_status, "to": change.to_status, "why": change.why})
+    if as_json:
+        emit_json({"action_id": action_id, "from_status": change.from_status, "to_status": change.to_status,
+                   "at": change.at.isoformat(), "username": change.username, "why": change.why})
+    else:
+        out.print(f"action {action_id}: {change.from_status} -> {change.to_status} by {change.username}", markup=False)
+
+
+@plans_app.command("edit")
+def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
+         assign: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. notes_mx='...'; repeat."),  # noqa: B008
+         as_user: str = typer.Option(..., "--as", help="The user acting.")) -> None:
+    """Edit action fields; each side edits only its own fields (shared ones: the lead side)."""
+    from borderflow.services import plans
+
+    changes = {}
+    for item in assign:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise BadInputError(f"--set takes FIELD=VALUE; got {item!r}")
+        changes[name.strip()] = value
+    engine = state(ctx).engine()
+    user = _user(ctx, as_user)
+    plans.update_action(engine, action_id, changes, user)
+    plans.cli_audit(engine, user, "plans.edit", f"action {action_id}", {"fields": sorted(changes)})
+    out.print(f"action {action_id}: changed {', '.join(sorted(changes))}", markup=False)
+
+
+@plans_app.command("milestone")
+def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
+              done_on: str | None = typer.Option(None, "--done-on", help="YYYY-MM-DD; empty text clears it."),
+              due_on: str | None = typer.Option(None, "--due-on", help="YYYY-MM-DD."),
+              as_user: str = typer.Option(..., "--as", help="The user acting (of the milestone's side).")) -> None:
+    """Mark a milestone done, or move its due date."""
+    from borderflow.services import plans
+
+    changes = {k: v for k, v in (("done_on", done_on), ("due_on", due_on)) if v is not None}
+    engine = state(ctx).engine()
+    user = _user(ctx, as_user)
+    result = plans.update_milestone(engine, milestone_id, changes, user)
+    plans.cli_audit(engine, user, "plans.milestone", f"milestone {milestone_id}", result)
+    out.print(f"milestone {milestone_id}: {result}", markup=False)
+
+
+@plans_app.command("history")
+def history(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every status change of an action: who, when, why."""
+    from borderflow.services import plans
+
+    _, action = plans.get_action(state(ctx).engine(), action_id)
+    rows = [{"from_status": h.from_status, "to_status": h.to_status, "at": h.at.isoformat(), "username": h.username,
+             "country": h.country, "why": h.why} for h in action.history]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"{action.code}: {action.title}")
+    for col in ("at", "from", "to", "who", "country", "why"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["at"], r["from_status"] or "", r["to_status"], r["username"], r["country"], r["why"])
+    out.print(table)
+
+
+@plans_app.command("meeting")
+def meeting(ctx: typer.Context, name: str = typer.Argument(..., help="Meeting name, e.g. 'Plenary 2026'."),
+            held_on: str = typer.Option(..., "--on", help="YYYY-MM-DD."),
+            place: str = typer.Option("", "--place")) -> None:
+    """Record a plenary meeting (reports cover the time since the previous one)."""
+    from borderflow.plans.model import Meeting, parse_date
+    from borderflow.services import plans
+
+    plans.add_meeting(state(ctx).engine(), Meeting(name.strip(), parse_date(held_on, "--on"), place.strip()))
+    out.print(f"recorded meeting {name} on {held_on}", markup=False)
+
+
+def report(ctx: typer.Context,
+           meeting_name: str = typer.Option(..., "--meeting", help="The meeting the report is for."),
+           lang: str = typer.Option("en", "--lang", help="en or es."),
+           fmt: str = typer.Option("html", "--format", help="html, pdf or md."),
+           plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan)."),
+           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:  # noqa: B008 - typer's way
+    """The progress report for a plenary: per subcommittee, done, late and why, KPIs, next steps."""
+    from borderflow.plans.i18n import check_language
+    from borderflow.plans.render import FORMATS, render
+    from borderflow.plans.report import build_report
+    from borderflow.services import plans
+
+    check_language(lang)
+    if fmt not in FORMATS:
+        raise BadInputError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    engine = state(ctx).engine()
+    if plan is None:
+        stored = plans.list_plans(engine)
+        if len(stored) != 1:
+            raise BadInputError(f"name the plan with --plan; there are {len(stored)}: "
+                                f"{', '.join(p['slug'] for p in stored) or 'none (import one first)'}")
+        plan = stored[0]["slug"]
+    loaded = plans.load_plan(engine, plan)
+    series = plans.plan_kpis_computed(engine, plan, base=Path.cwd())
+    data = render(build_report(loaded, meeting_name, series), lang, fmt)
+    if output is None:
+        if fmt == "pdf" and sys.stdout.isatty():
+            raise BadInputError("a PDF is not printed to a terminal; name a file with --out report.pdf")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)
+        err.print(f"wrote {output} ({len(data):,} bytes)", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(plans_app, name="plans")
+    app.command("report")(report)

@@ -1,0 +1,266 @@
+"""KPIs computed from the archive, never typed in.
+
+A :class:`KpiSpec` names what to measure:
+
+- ``source: observations`` — wait readings of ``crossings`` x ``mode`` x ``program``
+  (direction northbound by default); ``statistic`` ``mean``, ``p50``, ``p95`` of
+  ``wait_minutes`` over the readings that have a wait, or ``count`` of such readings;
+  optional ``weekdays`` (0 = Monday .. 6) and ``hours`` ``[start, end)`` in the
+  crossing's **local** time (its time zone in the catalog).
+- ``source: volumes`` — ``statistic: sum`` of ``measure`` (e.g. BTS ``Trucks``) at
+  ``ports`` (4-digit) and ``direction``; a quarter missing a month is left out.
+- ``source: results`` — a number read from saved simulation or appraisal results
+  files (JSON): ``results: [{"period", "file", "field": "a.b.0.c"}]``.
+
+Values are grouped by ``period`` (``month`` -> "2024-05", ``quarter`` -> "2024Q2").
+Percentiles interpolate linearly between closest ranks (Hyndman-Fan type 7, as
+:mod:`borderflow.services.queries`). The **baseline** is the mean of the period values
+whose period lies in ``baseline: {"from": "YYYY-MM", "to": "YYYY-MM"}`` (inclusive);
+``target`` and ``better`` (``lower`` or ``higher``) say when the KPI is met.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from borderflow.errors import BadInputError, NotFoundError
+from borderflow.plans.model import choice
+
+SOURCES: tuple[str, ...] = ("observations", "volumes", "results")
+WAIT_STATISTICS: tuple[str, ...] = ("mean", "p50", "p95", "count")
+PERIODS: tuple[str, ...] = ("month", "quarter")
+BETTER: tuple[str, ...] = ("lower", "higher")
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    source: str
+    statistic: str
+    period: str
+    better: str
+    unit: str = ""
+    crossings: tuple[str, ...] = ()
+    mode: str = ""
+    program: str = ""
+    direction: str = "northbound"
+    weekdays: tuple[int, ...] = ()
+    hours: tuple[int, int] | None = None
+    ports: tuple[str, ...] = ()
+    measure: str = ""
+    results: tuple[tuple[str, str, str], ...] = ()
+    baseline_from: str = ""
+    baseline_to: str = ""
+    target: float | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["crossings"], data["weekdays"], data["ports"] = list(self.crossings), list(self.weekdays), list(self.ports)
+        data["hours"] = list(self.hours) if self.hours else None
+        data["results"] = [{"period": p, "file": f, "field": k} for p, f, k in self.results]
+        data["baseline"] = {"from": data.pop("baseline_from"), "to": data.pop("baseline_to")}
+        data["start"] = self.start.isoformat() if self.start else None
+        data["end"] = self.end.isoformat() if self.end else None
+        return {k: v for k, v in data.items() if v not in ((), [], "", None)}
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    period: str
+    value: float
+    #: Readings (or monthly counts, or files) the value stands on.
+    n: int
+
+
+@dataclass(frozen=True)
+class KpiSeries:
+    key: str
+    name: str
+    spec: KpiSpec
+    values: tuple[KpiValue, ...]
+    baseline: float | None
+
+    @property
+    def latest(self) -> KpiValue | None:
+        return self.values[-1] if self.values else None
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the latest value reaches the target (None without either)."""
+        if self.latest is None or self.spec.target is None:
+            return None
+        if self.spec.better == "lower":
+            return self.latest.value <= self.spec.target
+        return self.latest.value >= self.spec.target
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, "spec": self.spec.as_dict(), "baseline": self.baseline,
+                "target": self.spec.target, "better": self.spec.better, "unit": self.spec.unit,
+                "met": self.met, "values": [asdict(v) for v in self.values]}
+
+
+def period_label(day: dt.date, period: str) -> str:
+    """"2024-05" (month) or "2024Q2" (quarter) for the period holding ``day``."""
+    if period == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
+
+
+def _month(text: Any, where: str) -> str:
+    try:
+        dt.date.fromisoformat(f"{text}-01")
+    except (ValueError, TypeError):
+        raise BadInputError(f"{where} must be a month YYYY-MM; got {text!r}") from None
+    return str(text)
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise BadInputError(f"{where} must be a list of codes; got {value!r}")
+    return tuple(v.strip() for v in value)
+
+
+def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
+    """A validated :class:`KpiSpec` from its JSON object; BadInputError naming the field."""
+    from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
+
+    source = choice(data.get("source"), SOURCES, f"{where}.source")
+    period = choice(data.get("period", "quarter"), PERIODS, f"{where}.period")
+    better = choice(data.get("better"), BETTER, f"{where}.better")
+    target = data.get("target")
+    if target is not None and (not isinstance(target, int | float) or isinstance(target, bool) or not math.isfinite(target)):
+        raise BadInputError(f"{where}.target must be a number; got {target!r}")
+    baseline = data.get("baseline") or {}
+    if not isinstance(baseline, Mapping):
+        raise BadInputError(f"{where}.baseline must be {{\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}}; got {baseline!r}")
+    b_from = _month(baseline["from"], f"{where}.baseline.from") if baseline.get("from") else ""
+    b_to = _month(baseline["to"], f"{where}.baseline.to") if baseline.get("to") else ""
+    if bool(b_from) != bool(b_to) or (b_from and b_from > b_to):
+        raise BadInputError(f"{where}.baseline needs both from and to, from <= to; got {dict(baseline)!r}")
+    common: dict[str, Any] = {
+        "source": source, "period": period, "better": better, "unit": str(data.get("unit", "")),
+        "target": float(target) if target is not None else None, "baseline_from": b_from, "baseline_to": b_to,
+        "start": dt.date.fromisoformat(data["start"]) if data.get("start") else None,
+        "end": dt.date.fromisoformat(data["end"]) if data.get("end") else None,
+    }
+    if source == "observations":
+        hours = data.get("hours")
+        if hours is not None and not (isinstance(hours, list) and len(hours) == 2
+                                      and all(isinstance(h, int) for h in hours) and 0 <= hours[0] < hours[1] <= 24):
+            raise BadInputError(f"{where}.hours must be [start, end) whole local hours 0-24, e.g. [6, 10]; got {hours!r}")
+        weekdays = data.get("weekdays") or []
+        if not isinstance(weekdays, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in weekdays):
+            raise BadInputError(f"{where}.weekdays must be a list of 0 (Monday) .. 6 (Sunday); got {weekdays!r}")
+        return KpiSpec(**common, statistic=choice(data.get("statistic"), WAIT_STATISTICS, f"{where}.statistic"),
+                       crossings=_strings(data.get("crossings"), f"{where}.crossings"),
+                       mode=choice(data.get("mode"), MODES, f"{where}.mode"),
+                       program=choice(data.get("program", "standard"), PROGRAMS, f"{where}.program"),
+                       direction=choice(data.get("direction", "northbound"), DIRECTIONS, f"{where}.direction"),
+                       weekdays=tuple(sorted(set(weekdays))), hours=(hours[0], hours[1]) if hours else None)
+    if source == "volumes":
+        measure = str(data.get("measure", "")).strip()
+        if not measure:
+            raise BadInputError(f"{where}.measure is required for volumes, e.g. \"Trucks\"")
+        return KpiSpec(**common, statistic=choice(data.get("statistic", "sum"), ("sum",), f"{where}.statistic"),
+                       ports=_strings(data.get("ports"), f"{where}.ports"), measure=measure,
+                       direction=choice(data.get("direction", "northbound"), DIRECTIONS, f"{where}.direction"))
+    entries = data.get("results") or []
+    if not isinstance(entries, list) or not entries:
+        raise BadInputError(f"{where}.results must list {{\"period\", \"file\", \"field\"}} entries")
+    results = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, Mapping) or not all(isinstance(e.get(k), str) and e.get(k) for k in ("period", "file", "field")):
+            raise BadInputError(f"{where}.results[{i}] needs text period, file and field; got {e!r}")
+        results.append((e["period"], e["file"], e["field"]))
+    return KpiSpec(**common, statistic="value", results=tuple(results))
+
+
+# -- statistics (pure) ------------------------------------------------------------------
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Type-7 quantile: linear between the closest ranks of the sorted values."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def wait_statistic(values: list[float], statistic: str) -> float:
+    if statistic == "count":
+        return float(len(values))
+    if statistic == "mean":
+        return math.fsum(values) / len(values)
+    return quantile(values, {"p50": 0.5, "p95": 0.95}[statistic])
+
+
+def wait_series(readings: Iterable[tuple[dt.datetime, float, dt.tzinfo]], spec: KpiSpec) -> list[KpiValue]:
+    """Per-period values of ``spec``'s statistic from (observed_at UTC, wait, local zone) readings."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    for at, wait, zone in readings:
+        local = at.astimezone(zone)
+        if spec.weekdays and local.weekday() not in spec.weekdays:
+            continue
+        if spec.hours and not spec.hours[0] <= local.hour < spec.hours[1]:
+            continue
+        if (spec.start and local.date() < spec.start) or (spec.end and local.date() >= spec.end):
+            continue
+        groups[period_label(local.date(), spec.period)].append(float(wait))
+    return [KpiValue(p, wait_statistic(v, spec.statistic), len(v)) for p, v in sorted(groups.items())]
+
+
+def volume_series(counts: Iterable[tuple[dt.date, float]], spec: KpiSpec) -> list[KpiValue]:
+    """Per-period sums of monthly counts (period_start, value)."""
+    sums: dict[str, float] = defaultdict(float)
+    months: dict[str, int] = defaultdict(int)
+    for start, value in counts:
+        if (spec.start and start < spec.start) or (spec.end and start >= spec.end):
+            continue
+        label = period_label(start, spec.period)
+        sums[label] += value
+        months[label] += 1
+    # A quarter with fewer than three months in the archive is not comparable: left out.
+    needed = 3 if spec.period == "quarter" else 1
+    return [KpiValue(p, sums[p], months[p]) for p in sorted(sums) if months[p] >= needed]
+
+
+def results_series(spec: KpiSpec, base: Path | None = None) -> list[KpiValue]:
+    """Values read from saved results files (JSON) at a dotted ``field`` path."""
+    values = []
+    for period, file, path in spec.results:
+        location = Path(file) if Path(file).is_absolute() or base is None else base / file
+        try:
+            node: Any = json.loads(location.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NotFoundError(f"KPI results file {str(location)!r} does not exist; run the appraisal "
+                                "and save its --json output there") from None
+        for part in path.split("."):
+            try:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            except (KeyError, IndexError, ValueError, TypeError):
+                raise BadInputError(f"results file {str(location)!r} has no field {path!r} (stopped at {part!r})") from None
+        if not isinstance(node, int | float) or isinstance(node, bool):
+            raise BadInputError(f"field {path!r} of {str(location)!r} must be a number; got {node!r}")
+        values.append(KpiValue(period, float(node), 1))
+    return sorted(values, key=lambda v: v.period)
+
+
+def baseline_of(values: Iterable[KpiValue], spec: KpiSpec) -> float | None:
+    """Mean of the period values inside the baseline months (None when none fall there)."""
+    if not spec.baseline_from:
+        return None
+    low = period_label(dt.date.fromisoformat(spec.baseline_from + "-01"), spec.period)
+    high = period_label(dt.date.fromisoformat(spec.baseline_to + "-01"), spec.period)
+    inside = [v.value for v in values if low <= v.period <= high]
+    return math.fsum(inside) / len(inside) if inside else None

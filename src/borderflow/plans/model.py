@@ -1,0 +1,335 @@
+"""The plan document: frozen dataclasses and the validation of a plan file (JSON).
+
+A plan file (``format: borderflow-plan/1``) holds one year's action plan under a
+strategy: subcommittees (configurable keys and names), meetings, actions with
+milestones, evidence and status history, and KPI definitions. Import and export use
+exactly this shape, so an export imports back unchanged.
+
+Sides: every action field and every milestone and piece of evidence belongs to one
+country side, ``US`` or ``MX`` (see :data:`SIDE_FIELDS`); the shared fields and the
+status belong to the action's ``lead_side``. :mod:`borderflow.services.plans` enforces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from borderflow.errors import BadInputError
+
+FORMAT = "borderflow-plan/1"
+SIDES: tuple[str, ...] = ("US", "MX")
+STATUSES: tuple[str, ...] = ("planned", "in_progress", "done", "delayed", "cancelled")
+ACTION_KINDS: tuple[str, ...] = ("port_project", "program", "study")
+EVIDENCE_KINDS: tuple[str, ...] = ("note", "link", "file")
+#: The default subcommittees of the 21st Century Border Management committee; a plan may name others.
+DEFAULT_SUBCOMMITTEES: tuple[tuple[str, str], ...] = (
+    ("infrastructure", "Infrastructure"), ("secure_flows", "Secure Flows"),
+    ("corridor_security", "Corridor Security"),
+)
+#: Action fields each side edits alone.
+SIDE_FIELDS: dict[str, frozenset[str]] = {
+    "US": frozenset({"lead_agency_us", "notes_us", "next_steps_us"}),
+    "MX": frozenset({"lead_agency_mx", "notes_mx", "next_steps_mx"}),
+}
+#: Action fields only the lead side edits (the status has its own path, with a reason).
+SHARED_FIELDS: frozenset[str] = frozenset({"title", "kind", "subcommittee", "lead_side"})
+EDITABLE_FIELDS: frozenset[str] = SHARED_FIELDS | SIDE_FIELDS["US"] | SIDE_FIELDS["MX"]
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+
+
+def side_of_field(name: str, lead_side: str) -> str:
+    """The side that may edit action field ``name`` (shared fields: the lead side)."""
+    for side, names in SIDE_FIELDS.items():
+        if name in names:
+            return side
+    if name in SHARED_FIELDS:
+        return lead_side
+    raise BadInputError(f"action field {name!r} cannot be edited; editable: {', '.join(sorted(EDITABLE_FIELDS))}")
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Subcommittee:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Meeting:
+    name: str
+    held_on: dt.date
+    place: str = ""
+
+
+@dataclass(frozen=True)
+class Milestone:
+    side: str
+    title: str
+    due_on: dt.date
+    done_on: dt.date | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    side: str
+    kind: str
+    text: str = ""
+    url: str = ""
+    sha256: str = ""
+    added_at: dt.datetime | None = None
+    username: str = ""
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    from_status: str | None
+    to_status: str
+    at: dt.datetime
+    username: str
+    country: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Action:
+    code: str
+    subcommittee: str
+    title: str
+    kind: str
+    lead_side: str
+    status: str
+    lead_agency_us: str = ""
+    lead_agency_mx: str = ""
+    notes_us: str = ""
+    notes_mx: str = ""
+    next_steps_us: str = ""
+    next_steps_mx: str = ""
+    milestones: tuple[Milestone, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    history: tuple[StatusChange, ...] = ()
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    key: str
+    name: str
+    spec: dict[str, Any]
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    slug: str
+    year: int
+    title: str
+    strategy: str = ""
+    is_example: bool = False
+    sources: tuple[Source, ...] = ()
+    subcommittees: tuple[Subcommittee, ...] = field(
+        default_factory=lambda: tuple(Subcommittee(k, n) for k, n in DEFAULT_SUBCOMMITTEES))
+    meetings: tuple[Meeting, ...] = ()
+    actions: tuple[Action, ...] = ()
+    kpis: tuple[KpiDefinition, ...] = ()
+    id: int | None = None
+
+
+# -- validation -----------------------------------------------------------------------
+
+
+def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = True, limit: int = 10_000) -> str:
+    value = data.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise BadInputError(f"{where}.{key} must be text; got {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        raise BadInputError(f"{where}.{key} is required and may not be empty")
+    if len(value) > limit:
+        raise BadInputError(f"{where}.{key} may be at most {limit} characters; got {len(value)}")
+    return value
+
+
+def choice(value: Any, options: tuple[str, ...], where: str) -> str:
+    if value not in options:
+        raise BadInputError(f"{where} must be one of {', '.join(options)}; got {value!r}")
+    return str(value)
+
+
+def parse_date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise BadInputError(f"{where} must be a date YYYY-MM-DD; got {value!r}") from None
+
+
+def _optional_date(value: Any, where: str) -> dt.date | None:
+    return None if value in (None, "") else parse_date(value, where)
+
+
+def parse_datetime(value: Any, where: str) -> dt.datetime:
+    try:
+        parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise BadInputError(f"{where} must be ISO 8601 with an offset, e.g. 2011-12-15T00:00:00Z; "
+                            f"got {value!r}") from None
+    if parsed.tzinfo is None:
+        raise BadInputError(f"{where} needs a UTC offset or Z; got {value!r}")
+    return parsed.astimezone(dt.UTC)
+
+
+def _list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise BadInputError(f"{where}.{key} must be a list; got {type(value).__name__}")
+    return value
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise BadInputError(f"{where} must be an object; got {type(value).__name__}")
+    return value
+
+
+def parse_milestone(data: Any, where: str) -> Milestone:
+    item = _mapping(data, where)
+    return Milestone(side=choice(item.get("side"), SIDES, f"{where}.side"), title=_text(item, "title", where),
+                     due_on=parse_date(item.get("due_on"), f"{where}.due_on"),
+                     done_on=_optional_date(item.get("done_on"), f"{where}.done_on"))
+
+
+def parse_evidence(data: Any, where: str) -> Evidence:
+    item = _mapping(data, where)
+    kind = choice(item.get("kind", "note"), EVIDENCE_KINDS, f"{where}.kind")
+    evidence = Evidence(side=choice(item.get("side"), SIDES, f"{where}.side"), kind=kind,
+                        text=_text(item, "text", where, required=kind == "note"),
+                        url=_text(item, "url", where, required=kind != "note", limit=2000),
+                        sha256=_text(item, "sha256", where, required=False, limit=64),
+                        added_at=parse_datetime(item["added_at"], f"{where}.added_at") if item.get("added_at") else None,
+                        username=_text(item, "username", where, required=False, limit=80))
+    return evidence
+
+
+def _parse_change(data: Any, where: str) -> StatusChange:
+    item = _mapping(data, where)
+    before = item.get("from_status")
+    return StatusChange(
+        from_status=None if before in (None, "") else choice(before, STATUSES, f"{where}.from_status"),
+        to_status=choice(item.get("to_status"), STATUSES, f"{where}.to_status"),
+        at=parse_datetime(item.get("at"), f"{where}.at"), username=_text(item, "username", where, limit=80),
+        country=_text(item, "country", where, required=False, limit=2), why=_text(item, "why", where))
+
+
+def parse_action(data: Any, where: str, subcommittee_keys: set[str]) -> Action:
+    item = _mapping(data, where)
+    code = _text(item, "code", where, limit=40)
+    if not _CODE.match(code):
+        raise BadInputError(f"{where}.code must be 1-40 letters, digits, '.', '_' or '-'; got {code!r}")
+    sub = _text(item, "subcommittee", where, limit=40)
+    if sub not in subcommittee_keys:
+        raise BadInputError(f"{where}.subcommittee must be one of the plan's subcommittees "
+                            f"({', '.join(sorted(subcommittee_keys))}); got {sub!r}")
+    history = tuple(_parse_change(h, f"{where}.history[{i}]") for i, h in enumerate(_list(item, "history", where)))
+    status = choice(item.get("status", "planned"), STATUSES, f"{where}.status")
+    if history and history[-1].to_status != status:
+        raise BadInputError(f"{where}.status is {status!r} but its history ends at {history[-1].to_status!r}; "
+                            "the status must be the last change's to_status")
+    return Action(
+        code=code, subcommittee=sub, title=_text(item, "title", where),
+        kind=choice(item.get("kind"), ACTION_KINDS, f"{where}.kind"),
+        lead_side=choice(item.get("lead_side"), SIDES, f"{where}.lead_side"), status=status,
+        **{name: _text(item, name, where, required=False, limit=120 if name.startswith("lead_agency") else 10_000)
+           for name in sorted(SIDE_FIELDS["US"] | SIDE_FIELDS["MX"])},  # type: ignore[arg-type]
+        milestones=tuple(parse_milestone(m, f"{where}.milestones[{i}]")
+                         for i, m in enumerate(_list(item, "milestones", where))),
+        evidence=tuple(parse_evidence(e, f"{where}.evidence[{i}]")
+                       for i, e in enumerate(_list(item, "evidence", where))),
+        history=history,
+    )
+
+
+def parse_plan(data: Any) -> Plan:
+    """A validated :class:`Plan` from a decoded plan file; BadInputError naming the place."""
+    doc = _mapping(data, "plan")
+    if doc.get("format") != FORMAT:
+        raise BadInputError(f"a plan file needs \"format\": \"{FORMAT}\"; got {doc.get('format')!r}")
+    slug = _text(doc, "slug", "plan", limit=80)
+    if not _SLUG.match(slug):
+        raise BadInputError(f"plan.slug must be lowercase letters, digits, '_' or '-'; got {slug!r}")
+    year = doc.get("year")
+    if not isinstance(year, int) or not 1990 <= year <= 2100:
+        raise BadInputError(f"plan.year must be a whole year 1990-2100; got {year!r}")
+    subs_raw = _list(doc, "subcommittees", "plan")
+    subs = tuple(Subcommittee(_text(_mapping(s, f"plan.subcommittees[{i}]"), "key", f"plan.subcommittees[{i}]", limit=40),
+                              _text(s, "name", f"plan.subcommittees[{i}]", limit=200))
+                 for i, s in enumerate(subs_raw)) or tuple(Subcommittee(k, n) for k, n in DEFAULT_SUBCOMMITTEES)
+    keys = {s.key for s in subs}
+    if len(keys) != len(subs):
+        raise BadInputError("plan.subcommittees has a repeated key; each key must be unique")
+    actions = tuple(parse_action(a, f"plan.actions[{i}]", keys) for i, a in enumerate(_list(doc, "actions", "plan")))
+    codes = [a.code for a in actions]
+    if len(set(codes)) != len(codes):
+        raise BadInputError("plan.actions has a repeated code; each action code must be unique")
+    meetings = tuple(Meeting(_text(_mapping(m, f"plan.meetings[{i}]"), "name", f"plan.meetings[{i}]", limit=120),
+                             parse_date(m.get("held_on"), f"plan.meetings[{i}].held_on"),
+                             _text(m, "place", f"plan.meetings[{i}]", required=False, limit=200))
+                     for i, m in enumerate(_list(doc, "meetings", "plan")))
+    kpis = []
+    for i, k in enumerate(_list(doc, "kpis", "plan")):
+        where = f"plan.kpis[{i}]"
+        item = _mapping(k, where)
+        from borderflow.plans.kpi import parse_spec
+
+        spec = parse_spec(_mapping(item.get("spec"), f"{where}.spec"), f"{where}.spec")
+        action = item.get("action") or None
+        if action is not None and action not in codes:
+            raise BadInputError(f"{where}.action names no action of this plan; got {action!r}")
+        kpis.append(KpiDefinition(_text(item, "key", where, limit=60), _text(item, "name", where, limit=300),
+                                  spec.as_dict(), action))
+    sources = tuple(Source(_text(_mapping(s, f"plan.sources[{i}]"), "title", f"plan.sources[{i}]", limit=500),
+                           _text(s, "url", f"plan.sources[{i}]", required=False, limit=2000))
+                    for i, s in enumerate(_list(doc, "sources", "plan")))
+    return Plan(slug=slug, year=year, title=_text(doc, "title", "plan", limit=300),
+                strategy=_text(doc, "strategy", "plan", required=False), is_example=bool(doc.get("example", False)),
+                sources=sources, subcommittees=subs, meetings=meetings, actions=actions, kpis=tuple(kpis))
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan file of ``plan`` (what :func:`parse_plan` reads back)."""
+
+    def action(a: Action) -> dict[str, Any]:
+        return {
+            "code": a.code, "subcommittee": a.subcommittee, "title": a.title, "kind": a.kind,
+            "lead_side": a.lead_side, "status": a.status,
+            **{n: getattr(a, n) for n in sorted(SIDE_FIELDS["US"] | SIDE_FIELDS["MX"])},
+            "milestones": [{"side": m.side, "title": m.title, "due_on": m.due_on.isoformat(),
+                            "done_on": m.done_on.isoformat() if m.done_on else None} for m in a.milestones],
+            "evidence": [{"side": e.side, "kind": e.kind, "text": e.text, "url": e.url, "sha256": e.sha256,
+                          "added_at": e.added_at.isoformat() if e.added_at else None, "username": e.username}
+                         for e in a.evidence],
+            "history": [{"from_status": h.from_status, "to_status": h.to_status, "at": h.at.isoformat(),
+                         "username": h.username, "country": h.country, "why": h.why} for h in a.history],
+        }
+
+    return {
+        "format": FORMAT, "slug": plan.slug, "year": plan.year, "title": plan.title, "strategy": plan.strategy,
+        "example": plan.is_example, "sources": [{"title": s.title, "url": s.url} for s in plan.sources],
+        "subcommittees": [{"key": s.key, "name": s.name} for s in plan.subcommittees],
+        "meetings": [{"name": m.name, "held_on": m.held_on.isoformat(), "place": m.place} for m in plan.meetings],
+        "actions": [action(a) for a in plan.actions],
+        "kpis": [{"key": k.key, "name": k.name, "action": k.action, "spec": k.spec} for k in plan.kpis],
+    }

@@ -1,0 +1,134 @@
+"""The progress report for a plenary: what it says, before any language or format.
+
+For meeting M (held on day D) and the meeting before it (held on P, or none):
+
+- **done**: actions whose status became ``done`` in (P, D], and milestones with
+  ``done_on`` in (P, D];
+- **late**: milestones due before D and not done by D, and actions ``delayed`` at D;
+  the reason is the last status change's ``why`` (or "milestone past due");
+- **KPIs**: every KPI of the plan with its baseline, target and measured values
+  (values of periods starting after D are left out);
+- **next steps**: milestones due in (D, D + 1 year], not done, and the sides'
+  ``next_steps`` text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from borderflow.errors import NotFoundError
+from borderflow.plans.kpi import KpiSeries
+from borderflow.plans.model import Action, Meeting, Milestone, Plan
+
+NEXT_WINDOW = dt.timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class DoneItem:
+    action: Action
+    milestone: Milestone | None
+    on: dt.date
+
+
+@dataclass(frozen=True)
+class LateItem:
+    action: Action
+    milestone: Milestone | None
+    due_on: dt.date | None
+    days_late: int | None
+    why: str
+
+
+@dataclass(frozen=True)
+class NextItem:
+    action: Action
+    milestone: Milestone | None
+    due_on: dt.date | None
+    side: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SubcommitteeSection:
+    key: str
+    name: str
+    actions: tuple[Action, ...]
+    done: tuple[DoneItem, ...]
+    late: tuple[LateItem, ...]
+    kpis: tuple[KpiSeries, ...]
+    next_steps: tuple[NextItem, ...]
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    plan: Plan
+    meeting: Meeting
+    previous: Meeting | None
+    sections: tuple[SubcommitteeSection, ...]
+    generated_on: dt.date
+    #: KPIs of the whole plan (not tied to one action).
+    kpis: tuple[KpiSeries, ...] = ()
+
+
+def _status_at(action: Action, day: dt.date) -> tuple[str, str]:
+    """(status, why of the change that set it) as of the end of ``day``."""
+    status, why = action.status, ""
+    past = [h for h in action.history if h.at.date() <= day]
+    if past:
+        status, why = past[-1].to_status, past[-1].why
+    return status, why
+
+
+def _period_start(label: str) -> dt.date:
+    if "Q" in label:
+        year, quarter = label.split("Q")
+        return dt.date(int(year), 3 * int(quarter) - 2, 1)
+    return dt.date.fromisoformat(label + "-01")
+
+
+def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
+                 generated_on: dt.date | None = None) -> ProgressReport:
+    """The report of ``plan`` for the meeting named ``meeting_name`` (NotFoundError when unknown)."""
+    meetings = sorted(plan.meetings, key=lambda m: m.held_on)
+    found = [i for i, m in enumerate(meetings) if m.name == meeting_name]
+    if not found:
+        names = ", ".join(m.name for m in meetings) or "none"
+        raise NotFoundError(f"no meeting {meeting_name!r}; known meetings: {names}")
+    meeting = meetings[found[0]]
+    previous = meetings[found[0] - 1] if found[0] > 0 else None
+    day, since = meeting.held_on, previous.held_on if previous else dt.date.min
+    by_action = {a.code: a for a in plan.actions}
+    sections = []
+    cut = {s.key: replace(s, values=tuple(v for v in s.values if _period_start(v.period) <= day)) for s in kpi_series}
+    owners = {d.key: d.action for d in plan.kpis}
+    for sub in plan.subcommittees:
+        actions = tuple(a for a in plan.actions if a.subcommittee == sub.key)
+        done: list[DoneItem] = []
+        late: list[LateItem] = []
+        upcoming: list[NextItem] = []
+        for a in actions:
+            for h in a.history:
+                if h.to_status == "done" and since < h.at.date() <= day:
+                    done.append(DoneItem(a, None, h.at.date()))
+            status, why = _status_at(a, day)
+            for m in a.milestones:
+                if m.done_on and since < m.done_on <= day:
+                    done.append(DoneItem(a, m, m.done_on))
+                elif (m.done_on is None or m.done_on > day) and m.due_on < day and status != "cancelled":
+                    late.append(LateItem(a, m, m.due_on, (day - m.due_on).days, why if status == "delayed" else ""))
+                elif (m.done_on is None or m.done_on > day) and day < m.due_on <= day + NEXT_WINDOW:
+                    upcoming.append(NextItem(a, m, m.due_on, m.side, m.title))
+            if status == "delayed" and not any(i.action.code == a.code for i in late):
+                late.append(LateItem(a, None, None, None, why))
+            for side, text in (("US", a.next_steps_us), ("MX", a.next_steps_mx)):
+                if text and status not in ("done", "cancelled"):
+                    upcoming.append(NextItem(a, None, None, side, text))
+        sub_kpis = [cut[k] for k, owner in owners.items()
+                    if k in cut and owner in by_action and by_action[owner].subcommittee == sub.key]
+        sections.append(SubcommitteeSection(
+            sub.key, sub.name, actions, tuple(sorted(done, key=lambda i: i.on)),
+            tuple(sorted(late, key=lambda i: (i.due_on or day, i.action.code))), tuple(sub_kpis),
+            tuple(sorted(upcoming, key=lambda i: (i.due_on or dt.date.max, i.action.code, i.side)))))
+    general = tuple(cut[k] for k, owner in owners.items() if k in cut and owner not in by_action)
+    return ProgressReport(plan, meeting, previous, tuple(sections), generated_on or dt.date.today(), general)

@@ -1,0 +1,488 @@
+"""The binational exchange: publish, correct, retract, read and list records, all audited.
+
+Rules (the access rule itself is :func:`borderflow.exchange.access.may_read`):
+
+- Records are about ports and the border region; a record has a ``kind`` (:data:`KINDS`),
+  an owning agency (the publisher's), a classification and a share list (see
+  :mod:`borderflow.exchange.access`). A national record may be shared only with agencies
+  of its own country.
+- **Versions are immutable.** Publishing makes version 1; a correction is a new version
+  (new content, a reason) pointing at the version it replaces; a retraction is a last
+  version with a reason. Owner, classification, kind and share list are fixed for the
+  record's life: to widen or narrow who sees it, retract it and publish anew. BorderFlow
+  never UPDATEs or DELETEs a version or an audit entry: :func:`guard_immutability` makes
+  any such statement on a connection the service works through fail, and a test pins it.
+- Only an ``editor`` or ``admin`` publishes, and only for their own agency; only an editor
+  or admin of the owning agency corrects or retracts. ``supersedes`` must name the latest
+  version (else ConflictError), so two corrections cannot silently race.
+- **Not visible is not found**: a record the caller may not read answers exactly as an
+  absent one (NotFoundError), so its existence does not leak.
+- **Every read and write is logged** in ``exchange_audit`` in the same transaction as the
+  work (:func:`_append`), hash-chained (:mod:`borderflow.exchange.chain`). Failed attempts
+  (not found, denied) are logged too, then the error is raised. Writers take the head row's
+  lock first, so entries are numbered one after another on SQLite and PostgreSQL alike.
+- National records' content is sealed with the operator key
+  (:mod:`borderflow.exchange.crypto`) before it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Delete, Engine, Update, event, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
+from borderflow.exchange import chain, crypto
+from borderflow.exchange.access import CLASSIFICATIONS, agency_key, may_read, parse_agency
+from borderflow.services.accounts import ROLES, User
+from borderflow.store.exchange_schema import exchange_audit, exchange_audit_head, exchange_records
+
+KINDS: tuple[str, ...] = ("alert", "incident", "seizure_summary", "wanted_vehicle", "closure")
+PUBLISHER_ROLES: frozenset[str] = frozenset({"editor", "admin"})
+MAX_TITLE = 200
+MAX_BODY = 20_000
+MAX_SHARES = 50
+RECORD_ID = re.compile(r"^xr_[0-9a-f]{16}$")
+_PORT = re.compile(r"^\d{4}$")
+_IMMUTABLE = frozenset({"exchange_records", "exchange_audit"})
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where a request came from, kept in the audit entry: ``api`` or ``cli``, address, agent."""
+
+    via: str = "service"
+    remote_addr: str = ""
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A new record before it is published (checked by :func:`draft`)."""
+
+    kind: str
+    classification: str
+    share_agencies: tuple[str, ...]
+    share_roles: tuple[str, ...]
+    title: str
+    body: str
+    port_code: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordVersion:
+    """One version as a reader sees it (decrypted). ``action``: publish, correct, retract."""
+
+    record_id: str
+    version: int
+    kind: str
+    action: str
+    supersedes: int | None
+    owner_country: str
+    owner_agency: str
+    classification: str
+    share_agencies: tuple[str, ...]
+    share_roles: tuple[str, ...]
+    title: str
+    body: str
+    port_code: str | None
+    reason: str
+    published_by: str
+    published_at: dt.datetime
+    versions: tuple[int, ...] = field(default=())
+
+    @property
+    def retracted(self) -> bool:
+        return self.action == "retract"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id, "version": self.version, "kind": self.kind, "action": self.action,
+            "supersedes": self.supersedes, "owner_country": self.owner_country, "owner_agency": self.owner_agency,
+            "classification": self.classification, "share_agencies": list(self.share_agencies),
+            "share_roles": list(self.share_roles), "title": self.title, "body": self.body,
+            "port_code": self.port_code, "reason": self.reason, "retracted": self.retracted,
+            "published_by": self.published_by, "published_at": self.published_at.isoformat(),
+            "versions": list(self.versions),
+        }
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _json(value: Any) -> str:
+    # ASCII-only so any text (control characters, lone surrogates) stores and hashes the same.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _text(value: str, name: str, limit: int, *, required: bool) -> str:
+    text = value.strip()
+    if (required and not text) or len(text) > limit:
+        raise BadInputError(f"{name} must be {'1' if required else '0'}-{limit} characters; got {len(text)}")
+    return text
+
+
+def _port(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not _PORT.match(value):
+        raise BadInputError(f"port_code must be a 4-digit CBP port code such as 2504; got {value!r}")
+    return value
+
+
+def draft(kind: str, classification: str, title: str, body: str, *, owner_country: str,
+          share_agencies: list[str] | tuple[str, ...] = (), share_roles: list[str] | tuple[str, ...] = (),
+          port_code: str | None = None) -> Draft:
+    """A checked draft for a publisher of ``owner_country``; BadInputError naming the rule broken."""
+    if kind not in KINDS:
+        raise BadInputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    if classification not in CLASSIFICATIONS:
+        raise BadInputError(f"classification must be one of {', '.join(CLASSIFICATIONS)}; got {classification!r}")
+    if len(share_agencies) > MAX_SHARES:
+        raise BadInputError(f"a share list names at most {MAX_SHARES} agencies; got {len(share_agencies)}")
+    agencies: dict[str, str] = {}
+    for entry in share_agencies:
+        try:
+            country, name = parse_agency(entry)
+        except ValueError as exc:
+            raise BadInputError(str(exc)) from None
+        if len(name) > 120:
+            raise BadInputError(f"an agency name is at most 120 characters; got {len(name)}")
+        if classification == "national" and country != owner_country:
+            raise BadInputError(f"a national record never leaves {owner_country}: share it only with "
+                                f"{owner_country} agencies, or classify it bilateral; got {entry!r}")
+        agencies.setdefault(agency_key(country, name), f"{country}:{name}")
+    roles = sorted(set(share_roles))
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise BadInputError(f"shared roles must be among {', '.join(ROLES)}; got {', '.join(bad)}")
+    return Draft(kind=kind, classification=classification, share_agencies=tuple(sorted(agencies.values())),
+                 share_roles=tuple(roles), title=_text(title, "title", MAX_TITLE, required=True),
+                 body=_text(body, "body", MAX_BODY, required=False), port_code=_port(port_code))
+
+
+# --- immutability -----------------------------------------------------------------------
+
+def _refuse_mutation(_conn: Any, clauseelement: Any, *_args: Any) -> None:
+    name = getattr(clauseelement.table, "name", "") if isinstance(clauseelement, (Update, Delete)) else ""
+    if name in _IMMUTABLE:
+        raise RuntimeError(f"{name} is append-only: BorderFlow never updates or deletes "
+                           "its rows (a correction is a new version)")
+
+
+def guard_immutability(conn: Connection) -> None:
+    """Refuse, on this connection, any SQLAlchemy UPDATE or DELETE of versions or audit entries.
+
+    Set on every connection the service works through (not on the engine, which other code
+    and the operator's maintenance share)."""
+    if not event.contains(conn, "before_execute", _refuse_mutation):
+        event.listen(conn, "before_execute", _refuse_mutation)
+
+
+# --- the audit chain --------------------------------------------------------------------
+
+def _lock_head(conn: Connection) -> tuple[int, str]:
+    """Take the head row's lock (a write, so SQLite takes its write lock too) and read it."""
+    head = exchange_audit_head
+    if conn.execute(head.update().where(head.c.id == 1).values(seq=head.c.seq)).rowcount == 0:
+        conn.execute(head.insert().values(id=1, seq=0, entry_hash=chain.GENESIS))
+    row = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).one()
+    return int(row.seq), str(row.entry_hash)
+
+
+def _append(conn: Connection, head: tuple[int, str], user: User, channel: Channel, action: str, outcome: str,
+            *, record_id: str | None = None, version: int | None = None, record_sha256: str | None = None,
+            details: Mapping[str, Any] | None = None) -> tuple[int, str]:
+    """Write the next entry after ``head`` and move the head; returns the new head."""
+    entry: dict[str, Any] = {
+        "seq": head[0] + 1, "at": _now(), "user_id": user.id, "username": user.username,
+        "agency": user.agency, "country": user.country, "action": f"exchange.{action}",
+        "record_id": record_id, "version": version, "outcome": outcome, "record_sha256": record_sha256,
+        "details": _json({"via": channel.via, "remote_addr": channel.remote_addr[:64],
+                          "user_agent": channel.user_agent[:200], **(details or {})}),
+        "prev_hash": head[1],
+    }
+    entry["entry_hash"] = chain.entry_hash(entry)
+    conn.execute(exchange_audit.insert().values(**entry))
+    conn.execute(exchange_audit_head.update().where(exchange_audit_head.c.id == 1)
+                 .values(seq=entry["seq"], entry_hash=entry["entry_hash"]))
+    return entry["seq"], entry["entry_hash"]
+
+
+def _transaction(engine: Engine, work: Callable[[Connection, tuple[int, str]], T]) -> T:
+    """Run ``work`` in one transaction holding the head lock; retried when two writers collide."""
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:
+                guard_immutability(conn)
+                return work(conn, _lock_head(conn))
+        except (IntegrityError, OperationalError):
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Outcome:
+    """What a transaction decided: a value, or an error raised once its audit entry is committed."""
+
+    value: Any = None
+    error: Exception | None = None
+
+
+def _finish(outcome: _Outcome) -> Any:
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.value
+
+
+# --- records ----------------------------------------------------------------------------
+
+def _rows(conn: Connection, record_id: str) -> list[Mapping[str, Any]]:
+    query = select(exchange_records).where(exchange_records.c.record_id == record_id)
+    return [dict(r._mapping) for r in conn.execute(query.order_by(exchange_records.c.version))]
+
+
+def _shared(row: Mapping[str, Any]) -> RecordVersion:
+    """A version with its access fields only (content not opened): enough for ``may_read``."""
+    return RecordVersion(
+        record_id=row["record_id"], version=row["version"], kind=row["kind"], action=row["action"],
+        supersedes=row["supersedes"], owner_country=row["owner_country"], owner_agency=row["owner_agency"],
+        classification=row["classification"], share_agencies=tuple(json.loads(row["share_agencies"])),
+        share_roles=tuple(json.loads(row["share_roles"])), title="", body="", port_code=None, reason="",
+        published_by=row["published_by"], published_at=row["published_at"],
+    )
+
+
+def _opened(row: Mapping[str, Any], versions: tuple[int, ...]) -> RecordVersion:
+    text = row["payload"]
+    if row["encrypted"]:
+        text = crypto.open_sealed(text, row["record_id"], row["version"], crypto.load_key())
+    content = json.loads(text)
+    base = _shared(row)
+    return RecordVersion(**{**base.__dict__, "title": content.get("title", ""), "body": content.get("body", ""),
+                            "port_code": content.get("port_code"), "reason": content.get("reason", ""),
+                            "versions": versions})
+
+
+def _store(conn: Connection, head: tuple[int, str], user: User, channel: Channel, action: str,
+           values: dict[str, Any], content: dict[str, Any]) -> tuple[int, str]:
+    """Insert one version (sealed when national) and the entry that publishes it."""
+    text = _json(content)
+    encrypted = values["classification"] == "national"
+    if encrypted:
+        text = crypto.seal(text, values["record_id"], values["version"], crypto.load_key())
+    row = {**values, "action": action, "payload": text, "encrypted": encrypted,
+           "published_by": user.username, "published_at": _now()}
+    conn.execute(exchange_records.insert().values(**row))
+    return _append(conn, head, user, channel, action, "ok", record_id=row["record_id"], version=row["version"],
+                   record_sha256=chain.record_hash(row))
+
+
+def publish(engine: Engine, user: User, new: Draft, *, channel: Channel = Channel()) -> RecordVersion:
+    """Publish version 1 of a record owned by ``user``'s agency; needs editor or admin."""
+    if not PUBLISHER_ROLES.intersection(user.roles):
+        error = ForbiddenError(f"publishing needs the role editor or admin; user {user.username!r} has "
+                               f"{', '.join(user.roles)}")
+        _transaction(engine, lambda conn, head: _append(conn, head, user, channel, "publish", "denied",
+                                                        details={"reason": str(error)}))
+        raise error
+    if new.classification == "national":
+        crypto.load_key()  # fail before anything is written, with the one-line fix
+    record_id = "xr_" + secrets.token_hex(8)
+    values = {"record_id": record_id, "version": 1, "kind": new.kind, "supersedes": None,
+              "owner_country": user.country, "owner_agency": user.agency, "classification": new.classification,
+              "share_agencies": _json(list(new.share_agencies)), "share_roles": _json(list(new.share_roles))}
+    content = {"title": new.title, "body": new.body, "port_code": new.port_code, "reason": ""}
+    _transaction(engine, lambda conn, head: _store(conn, head, user, channel, "publish", values, content))
+    return read(engine, user, record_id, channel=channel, audit=False)
+
+
+def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: str, content: dict[str, Any],
+           channel: Channel) -> RecordVersion:
+    def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
+        rows = _rows(conn, record_id) if RECORD_ID.match(record_id) else []
+        first = _shared(rows[0]) if rows else None
+        logged_id = record_id if RECORD_ID.match(record_id) else None
+        if first is None or not may_read(user, first):
+            _append(conn, head, user, channel, action, "not_found", record_id=logged_id,
+                    details={} if logged_id else {"asked": record_id[:80]})
+            return _Outcome(error=_not_found(record_id))
+        owner = agency_key(first.owner_country, first.owner_agency) == agency_key(user.country, user.agency)
+        if not owner or not PUBLISHER_ROLES.intersection(user.roles):
+            error = ForbiddenError(f"only an editor or admin of {first.owner_country}:{first.owner_agency} may "
+                                   f"{action} record {record_id}; user {user.username!r} is "
+                                   f"{user.country}:{user.agency} with {', '.join(user.roles)}")
+            _append(conn, head, user, channel, action, "denied", record_id=record_id, details={"reason": str(error)})
+            return _Outcome(error=error)
+        latest = rows[-1]
+        problem: Exception | None = None
+        if latest["action"] == "retract":
+            problem = ConflictError(f"record {record_id} was retracted at version {latest['version']}; "
+                                    "publish a new record instead")
+        elif supersedes != latest["version"]:
+            problem = ConflictError(f"record {record_id} is at version {latest['version']}; a {action} must "
+                                    f"supersede it (got supersedes={supersedes}); read it again and retry")
+        if problem is None and latest["encrypted"]:
+            try:
+                crypto.load_key()
+            except crypto.ExchangeKeyError as exc:
+                problem = exc
+        if problem is not None:
+            _append(conn, head, user, channel, action, "refused", record_id=record_id, details={"reason": str(problem)})
+            return _Outcome(error=problem)
+        values = {key: latest[key] for key in ("record_id", "kind", "owner_country", "owner_agency",
+                                               "classification", "share_agencies", "share_roles")}
+        values.update(version=latest["version"] + 1, supersedes=latest["version"])
+        _store(conn, head, user, channel, action, values, content)
+        return _Outcome()
+
+    _finish(_transaction(engine, work))
+    return read(engine, user, record_id, channel=channel, audit=False)
+
+
+def correct(engine: Engine, user: User, record_id: str, *, supersedes: int, title: str, body: str,
+            port_code: str | None = None, reason: str = "", channel: Channel = Channel()) -> RecordVersion:
+    """A new version with corrected content, replacing version ``supersedes`` (the latest)."""
+    content = {"title": _text(title, "title", MAX_TITLE, required=True),
+               "body": _text(body, "body", MAX_BODY, required=False), "port_code": _port(port_code),
+               "reason": _text(reason, "reason", MAX_TITLE, required=False)}
+    return _amend(engine, user, record_id, supersedes, "correct", content, channel)
+
+
+def retract(engine: Engine, user: User, record_id: str, *, supersedes: int, reason: str,
+            channel: Channel = Channel()) -> RecordVersion:
+    """The last version of a record: withdrawn, with a reason; nothing can follow it."""
+    content = {"title": "", "body": "", "port_code": None,
+               "reason": _text(reason, "reason", MAX_TITLE, required=True)}
+    return _amend(engine, user, record_id, supersedes, "retract", content, channel)
+
+
+def _not_found(record_id: str, version: int | None = None) -> NotFoundError:
+    what = f"record {record_id[:80]!r}" + (f" version {version}" if version is not None else "")
+    return NotFoundError(f"no {what} that you may read; list what you may read with GET /api/v1/exchange/records")
+
+
+def read(engine: Engine, user: User, record_id: str, version: int | None = None, *,
+         channel: Channel = Channel(), audit: bool = True) -> RecordVersion:
+    """The latest version (or ``version``) of a record ``user`` may read; NotFoundError otherwise.
+
+    ``audit=False`` only for the answer to a write, whose entry is already in the log.
+    """
+    def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
+        valid = bool(RECORD_ID.match(record_id))
+        rows = _rows(conn, record_id) if valid else []
+        visible = bool(rows) and may_read(user, _shared(rows[0]))
+        chosen = [r for r in rows if version is None or r["version"] == version][-1:] if visible else []
+        if not chosen:
+            if audit:
+                _append(conn, head, user, channel, "read", "not_found", record_id=record_id if valid else None,
+                        version=version, details={} if valid else {"asked": record_id[:80]})
+            return _Outcome(error=_not_found(record_id, version))
+        try:
+            opened = _opened(chosen[0], tuple(r["version"] for r in rows))
+        except crypto.ExchangeKeyError as exc:
+            _append(conn, head, user, channel, "read", "refused", record_id=record_id,
+                    version=chosen[0]["version"], details={"reason": str(exc)})
+            return _Outcome(error=exc)
+        if audit:
+            _append(conn, head, user, channel, "read", "ok", record_id=record_id, version=opened.version)
+        return _Outcome(value=opened)
+
+    result: RecordVersion = _finish(_transaction(engine, work))
+    return result
+
+
+def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: int = 100, offset: int = 0,
+                 channel: Channel = Channel()) -> list[RecordVersion]:
+    """The latest version of every record ``user`` may read, newest first; the list is audited
+    with the versions it returned."""
+    if kind is not None and kind not in KINDS:
+        raise BadInputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+
+    def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
+        latest: dict[str, dict[str, Any]] = {}
+        counts: dict[str, list[int]] = {}
+        query = select(exchange_records).order_by(exchange_records.c.record_id, exchange_records.c.version)
+        for row in conn.execute(query):
+            m = dict(row._mapping)
+            counts.setdefault(m["record_id"], []).append(m["version"])
+            latest[m["record_id"]] = m
+        visible = [r for r in latest.values() if may_read(user, _shared(r)) and (kind is None or r["kind"] == kind)]
+        visible.sort(key=lambda r: (r["published_at"], r["record_id"]), reverse=True)
+        try:
+            page = [_opened(r, tuple(counts[r["record_id"]])) for r in visible[offset:offset + limit]]
+        except crypto.ExchangeKeyError as exc:
+            _append(conn, head, user, channel, "list", "refused", details={"reason": str(exc)})
+            return _Outcome(error=exc)
+        _append(conn, head, user, channel, "list", "ok", details={
+            "kind": kind, "limit": limit, "offset": offset, "returned": [[r.record_id, r.version] for r in page]})
+        return _Outcome(value=page)
+
+    result: list[RecordVersion] = _finish(_transaction(engine, work))
+    return result
+
+
+# --- verification -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of :func:`verify`: entries and versions checked, every problem, the first."""
+
+    entries: int
+    versions: int
+    head_seq: int
+    head_hash: str
+    problems: tuple[chain.Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> chain.Problem | None:
+        return chain.first_problem(list(self.problems))
+
+
+def head(engine: Engine) -> tuple[int, str]:
+    """The newest entry's ``(seq, entry_hash)`` as the chain itself says (for the operator to keep)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(exchange_audit.c.seq, exchange_audit.c.entry_hash)
+                           .order_by(exchange_audit.c.seq.desc()).limit(1)).first()
+    return (int(row.seq), str(row.entry_hash)) if row else (0, chain.GENESIS)
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``"SEQ:HASH"`` as printed by ``borderflow audit head``."""
+    seq, _, digest = text.strip().partition(":")
+    if not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise BadInputError(f"an anchor is SEQ:HASH as 'borderflow audit head' prints it; got {text!r}")
+    return int(seq), digest
+
+
+def verify(engine: Engine, anchor: tuple[int, str] | None = None) -> Verification:
+    """Check the whole log and every stored version; see :mod:`borderflow.exchange.chain`."""
+    with engine.connect() as conn:
+        entries = [dict(r._mapping) for r in conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq))]
+        versions = [dict(r._mapping) for r in conn.execute(select(exchange_records).order_by(exchange_records.c.id))]
+        stored_head = conn.execute(select(exchange_audit_head).where(exchange_audit_head.c.id == 1)).first()
+    problems = chain.check_entries(entries) + chain.check_records(entries, versions)
+    if stored_head is not None:
+        problems += chain.check_head(entries, int(stored_head.seq), str(stored_head.entry_hash), "stored head")
+    elif entries:
+        problems.append(chain.Problem(1, "the stored head is missing while the log has entries"))
+    if anchor is not None:
+        problems += chain.check_head(entries, anchor[0], anchor[1], "anchor")
+    last = entries[-1] if entries else None
+    return Verification(entries=len(entries), versions=len(versions),
+                        head_seq=int(last["seq"]) if last else 0,
+                        head_hash=str(last["entry_hash"]) if last else chain.GENESIS, problems=tuple(problems))

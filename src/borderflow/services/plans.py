@@ -1,0 +1,449 @@
+"""Action plans in the store: import/export, edits under the two-sides rule, KPIs.
+
+The permission rule (strict, and the same for API and CLI):
+
+1. Reading is public. Every write needs a user with the role ``editor`` or ``admin``.
+2. Every action field belongs to one country side. ``lead_agency_us``, ``notes_us``,
+   ``next_steps_us`` are the US side's; the ``_mx`` ones Mexico's. Milestones and
+   evidence carry a ``side``; only a user of that country adds or edits them.
+3. The shared fields (``title``, ``kind``, ``subcommittee``, ``lead_side``) and the
+   **status** belong to the action's lead side (``lead_side``): only its users change
+   them. A status change needs a reason and is kept forever (who, country, when, why).
+4. Anything else is :class:`ForbiddenError` (HTTP 403), and nothing changes. Roles do
+   not cross borders: an ``admin`` of one country does not edit the other's fields.
+   Importing or deleting whole plans is an operator task (CLI, database access).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, func, select
+
+from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
+from borderflow.plans import kpi as kpis
+from borderflow.plans.model import (
+    SIDE_FIELDS,
+    SIDES,
+    STATUSES,
+    Action,
+    Evidence,
+    KpiDefinition,
+    Meeting,
+    Milestone,
+    Plan,
+    Source,
+    StatusChange,
+    Subcommittee,
+    choice,
+    parse_date,
+    side_of_field,
+)
+from borderflow.services.accounts import WRITER_ROLES, User
+from borderflow.store.plans_schema import (
+    plan_actions,
+    plan_evidence,
+    plan_kpis,
+    plan_meetings,
+    plan_milestones,
+    plan_status_changes,
+    plan_subcommittees,
+    plans,
+)
+from borderflow.store.schema import crossings, observations, volumes
+
+#: Columns of the CSV exchange: one row per action, then one per milestone.
+CSV_COLUMNS: tuple[str, ...] = (
+    "record", "plan", "code", "subcommittee", "title", "kind", "lead_side", "status",
+    "lead_agency_us", "lead_agency_mx", "notes_us", "notes_mx", "next_steps_us", "next_steps_mx",
+    "side", "due_on", "done_on",
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- permissions ----------------------------------------------------------------------
+
+
+def require_editor(user: User, what: str) -> None:
+    if not WRITER_ROLES.intersection(user.roles):
+        raise ForbiddenError(f"{what} needs the role editor or admin; user {user.username!r} has "
+                             f"{', '.join(user.roles)}")
+
+
+def require_side(user: User, side: str, what: str) -> None:
+    """ForbiddenError unless ``user`` is an editor of country ``side``."""
+    require_editor(user, what)
+    if user.country != side:
+        raise ForbiddenError(f"{what} belongs to the {side} side; user {user.username!r} is of {user.country} "
+                             f"({user.agency}) and may edit only {user.country} fields")
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def _plan_row(conn: Connection, ref: str | int) -> Any:
+    query = select(plans)
+    query = query.where(plans.c.id == int(ref)) if str(ref).isdigit() else query.where(plans.c.slug == str(ref))
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFoundError(f"no plan {ref!r}; list plans with 'borderflow plans list' or GET /api/v1/plans")
+    return row
+
+
+def list_plans(engine: Engine) -> list[dict[str, Any]]:
+    counts = select(plan_actions.c.plan_id, func.count().label("actions")).group_by(plan_actions.c.plan_id).subquery()
+    query = (select(plans.c.id, plans.c.slug, plans.c.year, plans.c.title, plans.c.is_example,
+                    func.coalesce(counts.c.actions, 0).label("actions"))
+             .outerjoin(counts, counts.c.plan_id == plans.c.id).order_by(plans.c.year, plans.c.slug))
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _actions(conn: Connection, plan_id: int, only: int | None = None) -> list[Action]:
+    query = (select(plan_actions, plan_subcommittees.c.key.label("sub_key"))
+             .join(plan_subcommittees, plan_subcommittees.c.id == plan_actions.c.subcommittee_id)
+             .where(plan_actions.c.plan_id == plan_id).order_by(plan_actions.c.id))
+    if only is not None:
+        query = query.where(plan_actions.c.id == only)
+    rows = list(conn.execute(query))
+    ids = [r.id for r in rows]
+    stones: dict[int, list[Milestone]] = {i: [] for i in ids}
+    proofs: dict[int, list[Evidence]] = {i: [] for i in ids}
+    changes: dict[int, list[StatusChange]] = {i: [] for i in ids}
+    if ids:
+        for m in conn.execute(select(plan_milestones).where(plan_milestones.c.action_id.in_(ids))
+                              .order_by(plan_milestones.c.due_on, plan_milestones.c.id)):
+            stones[m.action_id].append(Milestone(m.side, m.title, m.due_on, m.done_on, m.id))
+        for e in conn.execute(select(plan_evidence).where(plan_evidence.c.action_id.in_(ids)).order_by(plan_evidence.c.id)):
+            proofs[e.action_id].append(Evidence(e.side, e.kind, e.text, e.url, e.sha256, e.added_at, e.username))
+        for h in conn.execute(select(plan_status_changes).where(plan_status_changes.c.action_id.in_(ids))
+                              .order_by(plan_status_changes.c.at, plan_status_changes.c.id)):
+            changes[h.action_id].append(StatusChange(h.from_status, h.to_status, h.at, h.username, h.country, h.why))
+    return [Action(code=r.code, subcommittee=r.sub_key, title=r.title, kind=r.kind, lead_side=r.lead_side,
+                   status=r.status, **{n: getattr(r, n) for n in SIDE_FIELDS["US"] | SIDE_FIELDS["MX"]},
+                   milestones=tuple(stones[r.id]), evidence=tuple(proofs[r.id]), history=tuple(changes[r.id]), id=r.id)
+            for r in rows]
+
+
+def load_plan(engine: Engine, ref: str | int) -> Plan:
+    """The whole plan by slug or id (NotFoundError when unknown)."""
+    with engine.connect() as conn:
+        row = _plan_row(conn, ref)
+        subs = tuple(Subcommittee(s.key, s.name) for s in conn.execute(
+            select(plan_subcommittees).where(plan_subcommittees.c.plan_id == row.id).order_by(plan_subcommittees.c.id)))
+        actions = _actions(conn, row.id)
+        codes = {a.id: a.code for a in actions}
+        defs = tuple(KpiDefinition(k.key, k.name, json.loads(k.spec), codes.get(k.action_id))
+                     for k in conn.execute(select(plan_kpis).where(plan_kpis.c.plan_id == row.id).order_by(plan_kpis.c.id)))
+        meetings = tuple(Meeting(m.name, m.held_on, m.place)
+                         for m in conn.execute(select(plan_meetings).order_by(plan_meetings.c.held_on)))
+    return Plan(slug=row.slug, year=row.year, title=row.title, strategy=row.strategy, is_example=bool(row.is_example),
+                sources=tuple(Source(s["title"], s.get("url", "")) for s in json.loads(row.sources)),
+                subcommittees=subs, meetings=meetings, actions=tuple(actions), kpis=defs, id=row.id)
+
+
+def get_action(engine: Engine, action_id: int) -> tuple[str, Action]:
+    """(plan slug, action) for an action id; NotFoundError when unknown."""
+    with engine.connect() as conn:
+        row = conn.execute(select(plan_actions.c.plan_id, plans.c.slug).join(plans, plans.c.id == plan_actions.c.plan_id)
+                           .where(plan_actions.c.id == action_id)).first()
+        if row is None:
+            raise NotFoundError(f"no action with id {action_id}; see 'borderflow plans show PLAN'")
+        return row.slug, _actions(conn, row.plan_id, only=action_id)[0]
+
+
+# -- import / export ------------------------------------------------------------------
+
+
+def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], action: Action, now: dt.datetime) -> int:
+    values = {n: getattr(action, n) for n in SIDE_FIELDS["US"] | SIDE_FIELDS["MX"]}
+    key = conn.execute(plan_actions.insert().values(
+        plan_id=plan_id, subcommittee_id=sub_ids[action.subcommittee], code=action.code, title=action.title,
+        kind=action.kind, lead_side=action.lead_side, status=action.status, updated_at=now, **values,
+    )).inserted_primary_key
+    assert key is not None
+    action_id = int(key[0])
+    for m in action.milestones:
+        conn.execute(plan_milestones.insert().values(action_id=action_id, side=m.side, title=m.title,
+                                                     due_on=m.due_on, done_on=m.done_on))
+    for e in action.evidence:
+        conn.execute(plan_evidence.insert().values(action_id=action_id, side=e.side, kind=e.kind, text=e.text,
+                                                   url=e.url, sha256=e.sha256, added_at=e.added_at or now,
+                                                   username=e.username))
+    history = action.history or (StatusChange(None, action.status, now, "import", "", "imported"),)
+    for h in history:
+        conn.execute(plan_status_changes.insert().values(action_id=action_id, from_status=h.from_status,
+                                                         to_status=h.to_status, at=h.at, username=h.username,
+                                                         country=h.country, why=h.why))
+    return action_id
+
+
+def import_plan(engine: Engine, plan: Plan) -> int:
+    """Store a validated plan; ConflictError when its slug exists. Meetings merge by name."""
+    now = _now()
+    with engine.begin() as conn:
+        if conn.execute(select(plans.c.id).where(plans.c.slug == plan.slug)).first() is not None:
+            raise ConflictError(f"plan {plan.slug!r} already exists; choose another slug or edit it in place")
+        key = conn.execute(plans.insert().values(
+            slug=plan.slug, strategy=plan.strategy, year=plan.year, title=plan.title, is_example=plan.is_example,
+            sources=json.dumps([{"title": s.title, "url": s.url} for s in plan.sources]), created_at=now,
+        )).inserted_primary_key
+        assert key is not None
+        plan_id = int(key[0])
+        sub_ids = {}
+        for s in plan.subcommittees:
+            k = conn.execute(plan_subcommittees.insert().values(plan_id=plan_id, key=s.key, name=s.name)).inserted_primary_key
+            assert k is not None
+            sub_ids[s.key] = int(k[0])
+        action_ids = {a.code: _insert_action(conn, plan_id, sub_ids, a, now) for a in plan.actions}
+        for d in plan.kpis:
+            conn.execute(plan_kpis.insert().values(plan_id=plan_id, action_id=action_ids.get(d.action or ""),
+                                                   key=d.key, name=d.name, spec=json.dumps(d.spec, sort_keys=True)))
+        known = set(conn.scalars(select(plan_meetings.c.name)))
+        for m in plan.meetings:
+            if m.name not in known:
+                conn.execute(plan_meetings.insert().values(name=m.name, held_on=m.held_on, place=m.place))
+    return plan_id
+
+
+def export_csv(plan: Plan) -> str:
+    """The plan's actions and milestones as CSV (:data:`CSV_COLUMNS`)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for a in plan.actions:
+        writer.writerow({"record": "action", "plan": plan.slug, "code": a.code, "subcommittee": a.subcommittee,
+                         "title": a.title, "kind": a.kind, "lead_side": a.lead_side, "status": a.status,
+                         **{n: getattr(a, n) for n in SIDE_FIELDS["US"] | SIDE_FIELDS["MX"]}})
+        for m in a.milestones:
+            writer.writerow({"record": "milestone", "plan": plan.slug, "code": a.code, "title": m.title,
+                             "side": m.side, "due_on": m.due_on.isoformat(),
+                             "done_on": m.done_on.isoformat() if m.done_on else ""})
+    return out.getvalue()
+
+
+def import_csv(engine: Engine, text: str) -> dict[str, int]:
+    """Add the actions (and their milestones) of a CSV export to existing plans.
+
+    Actions whose code the plan already has are left as they are (``skipped``); the
+    whole file is checked first, so a bad row changes nothing.
+    """
+    from borderflow.plans.model import parse_action
+
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("record", "plan", "code") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise BadInputError(f"the plans CSV needs the columns {', '.join(CSV_COLUMNS)}; missing {', '.join(missing)}")
+    by_plan: dict[str, dict[str, dict[str, Any]]] = {}
+    for line, row in enumerate(reader, start=2):
+        where = f"line {line}"
+        actions = by_plan.setdefault(row["plan"], {})
+        if row["record"] == "action":
+            actions[row["code"]] = {**{k: v for k, v in row.items() if k not in ("record", "plan", "side", "due_on", "done_on")},
+                                    "milestones": [], "_line": where}
+        elif row["record"] == "milestone":
+            if row["code"] not in actions:
+                raise BadInputError(f"{where}: a milestone must follow its action row; no action {row['code']!r} above it")
+            actions[row["code"]]["milestones"].append({k: row[k] for k in ("side", "title", "due_on", "done_on")})
+        else:
+            raise BadInputError(f"{where}: record must be action or milestone; got {row['record']!r}")
+    summary = {"added": 0, "skipped": 0}
+    with engine.begin() as conn:
+        for slug, actions in by_plan.items():
+            prow = _plan_row(conn, slug)
+            sub_ids = {s.key: s.id for s in conn.execute(
+                select(plan_subcommittees).where(plan_subcommittees.c.plan_id == prow.id))}
+            have = set(conn.scalars(select(plan_actions.c.code).where(plan_actions.c.plan_id == prow.id)))
+            for code, raw in actions.items():
+                where = raw.pop("_line")
+                action = parse_action(raw, where, set(sub_ids))
+                if code in have:
+                    summary["skipped"] += 1
+                    continue
+                _insert_action(conn, prow.id, sub_ids, action, _now())
+                summary["added"] += 1
+    return summary
+
+
+# -- edits ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditResult:
+    action_id: int
+    changed: dict[str, Any]
+
+
+def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user: User) -> EditResult:
+    """Change action fields; each field is checked against its side (see the module rule)."""
+    slug, action = get_action(engine, action_id)
+    if not changes:
+        raise BadInputError("send at least one field to change")
+    if "status" in changes:
+        raise BadInputError("the status changes only with a reason: POST .../status {\"to\", \"why\"} "
+                            "or 'borderflow plans status ACTION_ID --to STATUS --why TEXT'")
+    for name in sorted(changes):
+        require_side(user, side_of_field(name, action.lead_side), f"field {name!r} of action {action.code}")
+    values = dict(changes)
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise BadInputError(f"field {name!r} must be text; got {type(value).__name__}")
+    with engine.begin() as conn:
+        if "lead_side" in values:
+            choice(values["lead_side"], SIDES, "lead_side")
+        if "kind" in values:
+            from borderflow.plans.model import ACTION_KINDS
+
+            choice(values["kind"], ACTION_KINDS, "kind")
+        if "subcommittee" in values:
+            plan_id = _plan_row(conn, slug).id
+            sub = conn.execute(select(plan_subcommittees.c.id).where(
+                plan_subcommittees.c.plan_id == plan_id, plan_subcommittees.c.key == values["subcommittee"])).first()
+            if sub is None:
+                raise BadInputError(f"subcommittee {values['subcommittee']!r} is not one of plan {slug!r}'s")
+            values["subcommittee_id"] = sub.id
+            del values["subcommittee"]
+        conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(**values, updated_at=_now()))
+    return EditResult(action_id, changes)
+
+
+def change_status(engine: Engine, action_id: int, to_status: str, why: str, user: User,
+                  at: dt.datetime | None = None) -> StatusChange:
+    """Move an action to ``to_status`` (lead side only); the change is kept with who, when, why."""
+    _, action = get_action(engine, action_id)
+    require_side(user, action.lead_side, f"the status of action {action.code}")
+    choice(to_status, STATUSES, "status")
+    reason = why.strip()
+    if not reason:
+        raise BadInputError("a status change needs a reason (why); e.g. 'permits delayed by flooding'")
+    if to_status == action.status:
+        raise ConflictError(f"action {action.code} is already {to_status!r}; nothing to change")
+    change = StatusChange(action.status, to_status, at or _now(), user.username, user.country, reason[:2000])
+    with engine.begin() as conn:
+        conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(status=to_status, updated_at=change.at))
+        conn.execute(plan_status_changes.insert().values(
+            action_id=action_id, from_status=change.from_status, to_status=change.to_status, at=change.at,
+            username=change.username, country=change.country, why=change.why))
+    return change
+
+
+def add_milestone(engine: Engine, action_id: int, milestone: Milestone, user: User) -> int:
+    _, action = get_action(engine, action_id)
+    require_side(user, milestone.side, f"a {milestone.side} milestone of action {action.code}")
+    with engine.begin() as conn:
+        key = conn.execute(plan_milestones.insert().values(action_id=action_id, side=milestone.side, title=milestone.title,
+                                                           due_on=milestone.due_on, done_on=milestone.done_on)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def update_milestone(engine: Engine, milestone_id: int, changes: dict[str, Any], user: User) -> dict[str, Any]:
+    """Edit a milestone's title, due_on or done_on (its side's users only; the side never changes)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(plan_milestones).where(plan_milestones.c.id == milestone_id)).first()
+    if row is None:
+        raise NotFoundError(f"no milestone with id {milestone_id}")
+    require_side(user, row.side, f"milestone {milestone_id}")
+    unknown = set(changes) - {"title", "due_on", "done_on"}
+    if unknown or not changes:
+        raise BadInputError(f"a milestone edit may change title, due_on, done_on; got {', '.join(sorted(changes)) or 'nothing'}")
+    values: dict[str, Any] = {}
+    if "title" in changes:
+        values["title"] = str(changes["title"]).strip() or row.title
+    if "due_on" in changes:
+        values["due_on"] = parse_date(changes["due_on"], "due_on")
+    if "done_on" in changes:
+        values["done_on"] = None if changes["done_on"] in (None, "") else parse_date(changes["done_on"], "done_on")
+    with engine.begin() as conn:
+        conn.execute(plan_milestones.update().where(plan_milestones.c.id == milestone_id).values(**values))
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+
+
+def add_evidence(engine: Engine, action_id: int, evidence: Evidence, user: User) -> None:
+    _, action = get_action(engine, action_id)
+    require_side(user, evidence.side, f"{evidence.side} evidence of action {action.code}")
+    with engine.begin() as conn:
+        conn.execute(plan_evidence.insert().values(action_id=action_id, side=evidence.side, kind=evidence.kind,
+                                                   text=evidence.text, url=evidence.url, sha256=evidence.sha256,
+                                                   added_at=_now(), username=user.username))
+
+
+def add_meeting(engine: Engine, meeting: Meeting) -> None:
+    with engine.begin() as conn:
+        if conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.name == meeting.name)).first():
+            raise ConflictError(f"a meeting named {meeting.name!r} exists; pick another name")
+        conn.execute(plan_meetings.insert().values(name=meeting.name, held_on=meeting.held_on, place=meeting.place))
+
+
+# -- KPIs -----------------------------------------------------------------------------
+
+
+def _wait_readings(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.datetime, float, dt.tzinfo]]:
+    o = observations.c
+    query = (select(o.observed_at, o.wait_minutes, crossings.c.timezone)
+             .join(crossings, crossings.c.crossing_id == o.crossing_id)
+             .where(o.crossing_id.in_(spec.crossings), o.mode == spec.mode, o.program == spec.program,
+                    o.direction == spec.direction, o.wait_minutes.is_not(None)))
+    # A day's margin each side: the exact cut is in local time, done in Python.
+    if spec.start:
+        query = query.where(o.observed_at >= dt.datetime.combine(spec.start, dt.time(), dt.UTC) - dt.timedelta(days=1))
+    if spec.end:
+        query = query.where(o.observed_at < dt.datetime.combine(spec.end, dt.time(), dt.UTC) + dt.timedelta(days=1))
+    zones: dict[str, ZoneInfo] = {}
+    with engine.connect() as conn:
+        return [(at, float(w), zones.setdefault(tz, ZoneInfo(tz))) for at, w, tz in conn.execute(query)]
+
+
+def _volume_counts(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.date, float]]:
+    v = volumes.c
+    query = (select(v.period_start, func.sum(v.value))
+             .where(v.port_code.in_(spec.ports), v.measure == spec.measure, v.direction == spec.direction,
+                    v.period == "month")
+             .group_by(v.period_start).order_by(v.period_start))
+    with engine.connect() as conn:
+        return [(d, float(total)) for d, total in conn.execute(query)]
+
+
+def compute_kpi(engine: Engine, key: str, name: str, spec: kpis.KpiSpec, base: Path | None = None) -> kpis.KpiSeries:
+    if spec.source == "observations":
+        values = kpis.wait_series(_wait_readings(engine, spec), spec)
+    elif spec.source == "volumes":
+        values = kpis.volume_series(_volume_counts(engine, spec), spec)
+    else:
+        values = kpis.results_series(spec, base)
+    return kpis.KpiSeries(key, name, spec, tuple(values), kpis.baseline_of(values, spec))
+
+
+def plan_kpis_computed(engine: Engine, ref: str | int, base: Path | None = None) -> list[kpis.KpiSeries]:
+    """Every KPI of a plan, computed now from the archive."""
+    plan = load_plan(engine, ref)
+    return [compute_kpi(engine, d.key, d.name, kpis.parse_spec(d.spec), base) for d in plan.kpis]
+
+
+def user_for_cli(engine: Engine, username: str) -> User:
+    from borderflow.services.accounts import get_user
+
+    user = get_user(engine, username)
+    if user.disabled:
+        raise ForbiddenError(f"user {user.username!r} is disabled")
+    return user
+
+
+def cli_audit(engine: Engine, user: User, action: str, target: str, details: dict[str, Any]) -> None:
+    """Audit a CLI write (no token, no remote address)."""
+    from borderflow.services.accounts import Principal, record_audit
+
+    record_audit(engine, principal=Principal(user=user, token_id=None),  # type: ignore[arg-type]
+                 action=action, target=target, outcome="ok", status_code=0, user_agent="borderflow-cli",
+                 details=details)
+

@@ -1,0 +1,224 @@
+"""Small inline SVG charts drawn on the server: lines with an optional band, bars, a heat map.
+
+Every chart is ``role="img"`` with a ``<title>`` and a ``<desc>`` (the caller words them in
+the page's language), scales to its container (``viewBox``), and is styled by the page's
+CSS classes. The numbers drawn are the ones the caller passes — the same service results
+the tables beside the charts show. Text is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 800.0, 260.0
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The plotting area inside a chart and the data ranges it maps."""
+
+    x0: float
+    x1: float
+    y_max: float
+    left: float = 52.0
+    right: float = 12.0
+    top: float = 28.0
+    bottom: float = 30.0
+    width: float = WIDTH
+    height: float = HEIGHT
+
+    def x(self, value: float) -> float:
+        span = self.x1 - self.x0 or 1.0
+        return round(self.left + (value - self.x0) / span * (self.width - self.left - self.right), 1)
+
+    def y(self, value: float) -> float:
+        inner = self.height - self.top - self.bottom
+        return round(self.top + inner * (1 - value / (self.y_max or 1.0)), 1)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: points (x, y) with y None for a gap, its legend name and CSS class."""
+
+    name: str
+    points: Sequence[tuple[float, float | None]]
+    css: str
+    dots: bool = False
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded range: (x, low, high) points, legend name and CSS class."""
+
+    name: str
+    points: Sequence[tuple[float, float, float]]
+    css: str
+
+
+def nice_ceiling(value: float) -> tuple[float, float]:
+    """A round top for an axis at or above ``value`` and its tick step (1, 2 or 5 x 10^k)."""
+    if value <= 0 or not math.isfinite(value):
+        return 10.0, 2.0
+    raw = value / 5
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return math.ceil(value / step) * step, step
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.1f}"
+
+
+def _open(css: str, title: str, desc: str, width: float = WIDTH, height: float = HEIGHT) -> list[str]:
+    ident = f"chart-{next(_ids)}"
+    return [(f'<svg class="chart {css}" viewBox="0 0 {width:g} {height:g}" role="img" '
+            f'aria-labelledby="{ident}-t {ident}-d" preserveAspectRatio="xMidYMid meet">'),
+            f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>']
+
+
+def _left_margin(top: float, step: float) -> float:
+    """Room for the longest y tick label (about 8.5 px a character at 14 px)."""
+    widest = max(len(_number(top)), len(_number(step)))
+    return max(44.0, 14.0 + 8.5 * widest)
+
+
+def _y_axis(frame: Frame, step: float, unit: str = "") -> list[str]:
+    parts = [f'<text class="tick unit" x="4" y="17">{escape(unit)}</text>'] if unit else []
+    value = 0.0
+    while value <= frame.y_max + 1e-9:
+        y = frame.y(value)
+        parts.append(f'<line class="grid" x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y}" y2="{y}"/>'
+                     f'<text class="tick" x="{frame.left - 6}" y="{y + 4}" text-anchor="end">{_number(value)}</text>')
+        value += step
+    return parts
+
+
+def _x_labels(frame: Frame, ticks: Sequence[tuple[float, str]]) -> list[str]:
+    y = frame.height - frame.bottom + 20
+    return [f'<text class="tick" x="{frame.x(v)}" y="{y}" text-anchor="middle">{escape(label)}</text>'
+            for v, label in ticks]
+
+
+def _legend(entries: Sequence[tuple[str, str]], frame: Frame, unit: str = "") -> list[str]:
+    parts, x = [], max(frame.left, 24.0 + 8.5 * len(unit))
+    for name, css in entries:
+        parts.append(f'<rect class="key {css}" x="{x}" y="8" width="14" height="10"/>'
+                     f'<text class="legend-text" x="{x + 19}" y="17">{escape(name)}</text>')
+        x += 30 + 8.2 * len(name)
+    return parts
+
+
+def _polylines(frame: Frame, series: Series, max_gap: float) -> list[str]:
+    parts: list[str] = []
+    run: list[str] = []
+    previous: float | None = None
+    for x, y in list(series.points) + [(math.inf, None)]:
+        if y is None or (previous is not None and x - previous > max_gap):
+            if len(run) > 1:
+                parts.append(f'<polyline class="line {series.css}" points="{" ".join(run)}"/>')
+            elif len(run) == 1:
+                cx, cy = run[0].split(",")
+                parts.append(f'<circle class="dot {series.css}" cx="{cx}" cy="{cy}" r="2.5"/>')
+            run = []
+        if y is not None and math.isfinite(x):
+            run.append(f"{frame.x(x)},{frame.y(y)}")
+            previous = x
+    if series.dots:
+        parts += [f'<circle class="dot {series.css}" cx="{frame.x(x)}" cy="{frame.y(y)}" r="2.5"/>'
+                  for x, y in series.points if y is not None]
+    return parts
+
+
+def line_chart(series: Sequence[Series], ticks: Sequence[tuple[float, str]], title: str, desc: str, *,
+               bands: Sequence[Band] = (), max_gap: float = math.inf, x_range: tuple[float, float] | None = None,
+               css: str = "lines", unit: str = "") -> Markup:
+    """Lines (and shaded bands) over a numeric x axis labelled at ``ticks``."""
+    ys = [y for s in series for _, y in s.points if y is not None] + [h for b in bands for _, _, h in b.points]
+    xs = [x for s in series for x, _ in s.points] + [x for b in bands for x, _, _ in b.points]
+    top, step = nice_ceiling(max(ys, default=0.0))
+    lo, hi = x_range or (min(xs, default=0.0), max(xs, default=1.0))
+    frame = Frame(lo, hi if hi > lo else lo + 1, top, left=_left_margin(top, step))
+    parts = _open(css, title, desc) + _y_axis(frame, step, unit) + _x_labels(frame, ticks)
+    for band in bands:
+        upper = [f"{frame.x(x)},{frame.y(h)}" for x, _, h in band.points]
+        lower = [f"{frame.x(x)},{frame.y(low)}" for x, low, _ in reversed(band.points)]
+        parts.append(f'<polygon class="band {band.css}" points="{" ".join(upper + lower)}"/>')
+    for s in series:
+        parts += _polylines(frame, s, max_gap)
+    parts += _legend([(s.name, s.css) for s in series] + [(b.name, b.css) for b in bands], frame, unit)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_chart(values: Sequence[float | None], labels: Sequence[str], title: str, desc: str, *,
+              label_every: int = 1, bar_titles: Sequence[str] | None = None, css: str = "bars",
+              unit: str = "") -> Markup:
+    """Vertical bars, one per value (None: no bar), labelled below every ``label_every``-th."""
+    top, step = nice_ceiling(max((v for v in values if v is not None), default=0.0))
+    n = max(1, len(values))
+    frame = Frame(-0.5, n - 0.5, top, left=_left_margin(top, step))
+    slot = (frame.width - frame.left - frame.right) / n
+    parts = _open(css, title, desc) + _y_axis(frame, step, unit)
+    parts += _x_labels(frame, [(i, labels[i]) for i in range(0, len(labels), max(1, label_every))])
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        y = frame.y(value)
+        tip = f"<title>{escape(bar_titles[i])}</title>" if bar_titles else ""
+        parts.append(f'<rect class="bar" x="{round(frame.x(i) - slot * 0.4, 1)}" y="{y}" '
+                     f'width="{round(slot * 0.8, 1)}" height="{round(frame.y(0) - y, 1)}">{tip}</rect>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def heat_colour(share: float) -> str:
+    """Light yellow (0) to dark red (1), interpolated in RGB."""
+    low, high = (255, 240, 190), (150, 20, 30)
+    share = min(1.0, max(0.0, share))
+    r, g, b = (round(a + (c - a) * share) for a, c in zip(low, high))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heat_map(values: Sequence[Sequence[float | None]], row_labels: Sequence[str], title: str, desc: str,
+             cell_title: Callable[[int, int], str]) -> Markup:
+    """A rows x 24 grid (weekday x hour) shaded by value; every cell carries a ``<title>``."""
+    vmax = max((v for row in values for v in row if v is not None), default=0.0) or 1.0
+    left, top, cell_w, cell_h = 44.0, 22.0, 31.0, 26.0
+    width, height = left + 24 * cell_w + 4, top + len(values) * cell_h + 4
+    parts = _open("heat", title, desc, width, height)
+    for h in range(0, 24, 3):
+        parts.append(f'<text class="tick" x="{left + h * cell_w + cell_w / 2}" y="15" '
+                     f'text-anchor="middle">{h:02d}</text>')
+    for d, row in enumerate(values):
+        y = top + d * cell_h
+        parts.append(f'<text class="tick" x="{left - 6}" y="{y + cell_h / 2 + 4}" '
+                     f'text-anchor="end">{escape(row_labels[d])}</text>')
+        for h, v in enumerate(row):
+            fill = heat_colour(v / vmax) if v is not None else "none"
+            css = "cell" if v is not None else "cell empty"
+            parts.append(f'<rect class="{css}" x="{left + h * cell_w}" y="{y}" width="{cell_w - 1}" '
+                         f'height="{cell_h - 1}" fill="{fill}"><title>{escape(cell_title(d, h))}</title></rect>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def time_ticks(start: dt.datetime, end: dt.datetime, zone: str, count: int = 6) -> list[tuple[float, str]]:
+    """About ``count`` evenly spaced labels between two instants, in the crossing's zone."""
+    span = (end - start).total_seconds()
+    if span <= 0:
+        return []
+    tz = ZoneInfo(zone)
+    form = "%m-%d %H:%M" if span <= 3 * 86400 else "%Y-%m-%d"
+    out = []
+    for k in range(count):
+        at = start + dt.timedelta(seconds=span * (k + 0.5) / count)
+        out.append((at.timestamp(), at.astimezone(tz).strftime(form)))
+    return out

@@ -1,0 +1,203 @@
+"""The crossing page's data and charts: current waits, history with the forecast band,
+the hour-of-week heat map and monthly volumes.
+
+Every number comes from the service functions behind the API
+(:mod:`borderflow.services.queries`, :func:`borderflow.services.forecasting.forecast_for`),
+so the page and ``/api/v1/crossings/{id}/...`` agree. The range ends at the chosen lane's
+latest reading (an archive of past years still shows its data); the forecast is made as
+of that reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Engine
+
+from borderflow.errors import BadInputError, BorderFlowError
+from borderflow.services import queries
+from borderflow.vocabulary import MODES, PROGRAMS
+from borderflow.web import charts
+from borderflow.web.i18n import Translator
+from borderflow.web.overview import LANE_COLUMNS
+
+log = logging.getLogger("borderflow.web")
+
+RANGE_DAYS: tuple[int, ...] = (1, 7, 30, 90, 365)
+DEFAULT_DAYS = 7
+#: Above this many days the history is drawn per day instead of per hour.
+HOURLY_UP_TO_DAYS = 30
+FORECAST_HOURS = 24
+VOLUME_MONTHS = 24
+#: The BTS measure that counts a lane's mode.
+MEASURE_OF_MODE = {"passenger": "Personal Vehicles", "pedestrian": "Pedestrians", "commercial": "Trucks"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The lane and range asked for, checked."""
+
+    mode: str
+    program: str
+    days: int
+
+    @property
+    def lane(self) -> str:
+        return f"{self.mode}-{self.program}"
+
+
+def parse_choice(lane: str | None, days: str | None, lanes: list[tuple[str, str]]) -> Choice:
+    """The lane (``mode-program``; default passenger-standard when it has readings, else the
+    first lane with readings) and the range in days (one of :data:`RANGE_DAYS`)."""
+    if days in (None, ""):
+        n_days = DEFAULT_DAYS
+    elif days.isdigit() and int(days) in RANGE_DAYS:
+        n_days = int(days)
+    else:
+        raise BadInputError(f"days must be one of {', '.join(map(str, RANGE_DAYS))}; got {days!r}")
+    if lane:
+        mode, _, program = lane.partition("-")
+        if mode not in MODES or program not in PROGRAMS:
+            raise BadInputError(f"lane must be MODE-PROGRAM, e.g. passenger-standard; got {lane!r}")
+        return Choice(mode, program, n_days)
+    default = ("passenger", "standard")
+    mode, program = default if default in lanes or not lanes else lanes[0]
+    return Choice(mode, program, n_days)
+
+
+def lanes_with_readings(engine: Engine, crossing_id: str) -> dict[tuple[str, str], dt.datetime]:
+    """(mode, program) -> newest reading time, northbound, in the table's lane order."""
+    newest = {(r["mode"], r["program"]): r["observed_at"]
+              for r in queries.latest_readings(engine, crossing_id=crossing_id) if r["direction"] == "northbound"}
+    order = {lane: i for i, lane in enumerate(LANE_COLUMNS)}
+    return dict(sorted(newest.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+def window(newest: dt.datetime | None, days: int, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """``[end - days, end)`` where end is the hour after the lane's newest reading (else now)."""
+    end = (newest or now).astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    end += dt.timedelta(hours=1)
+    return end - dt.timedelta(days=days), end
+
+
+def try_forecast(engine: Engine, crossing_id: str, choice: Choice,
+                 newest: dt.datetime | None) -> tuple[dict[str, Any] | None, str]:
+    """The forecast as of just after the newest reading, or (None, why not)."""
+    if newest is None:
+        return None, ""
+    try:
+        from borderflow.services.forecasting import forecast_for
+
+        as_of = newest + dt.timedelta(minutes=1)
+        return forecast_for(engine, crossing_id, choice.mode, choice.program, FORECAST_HOURS, as_of=as_of), ""
+    except BorderFlowError as exc:
+        return None, str(exc)
+    except Exception:  # a forecast problem must not take the rest of the page down
+        log.exception("forecast failed for %s %s", crossing_id, choice.lane)
+        return None, "the forecast could not be computed"
+
+
+def monthly_counts(engine: Engine, port_code: str, measure: str) -> list[tuple[str, float]]:
+    """(YYYY-MM, count) of the port's last :data:`VOLUME_MONTHS` months; BTS preferred when
+    several sources count the same month."""
+    by_month: dict[str, tuple[str, float]] = {}
+    offset = 0
+    while True:
+        page = queries.monthly_volumes(engine, port_code=port_code, measure=measure, level="port",
+                                       limit=queries.MAX_LIMIT, offset=offset)
+        for item in page.items:
+            if item["direction"] != "northbound" or item["value"] is None:
+                continue
+            kept = by_month.get(item["month"])
+            if kept is None or (item["source"] == "bts" and kept[0] != "bts"):
+                by_month[item["month"]] = (item["source"], float(item["value"]))
+        if not page.has_more:
+            break
+        offset += page.limit
+    return [(month, value) for month, (_, value) in sorted(by_month.items())][-VOLUME_MONTHS:]
+
+
+def history_chart(history: list[dict[str, Any]], forecast: dict[str, Any] | None, start: dt.datetime,
+                  end: dt.datetime, zone: str, hourly: bool, t: Translator) -> Markup:
+    points = [(h["start"].timestamp(), h["mean_wait_minutes"]) for h in history]
+    series = [charts.Series(t("history.hourly" if hourly else "history.daily"), points, "s-history",
+                            dots=len(points) <= 120)]
+    bands = []
+    last = end
+    if forecast:
+        hours = [(dt.datetime.fromisoformat(f["hour"]), f) for f in forecast["forecast"]]
+        series.append(charts.Series(t("forecast.title"), [(h.timestamp(), f["wait_minutes"]) for h, f in hours],
+                                    "s-forecast"))
+        bands.append(charts.Band(t("forecast.band80"), [(h.timestamp(), f["lo80"], f["hi80"]) for h, f in hours],
+                                 "b-forecast"))
+        last = max(end, hours[-1][0])
+    waits = [p for _, p in points if p is not None]
+    desc = t("history.desc", count=len(points), first=t.when(start, zone), last=t.when(last, zone),
+             max=t.number(max(waits, default=0), 1))
+    return charts.line_chart(series, charts.time_ticks(start, last, zone), t("history.title"), desc, bands=bands,
+                             max_gap=(3 * 3600 if hourly else 3 * 86400),
+                             x_range=(start.timestamp(), last.timestamp()), unit=t("unit.minutes"))
+
+
+def heat_chart(profile: list[dict[str, Any]], zone: str, t: Translator) -> Markup:
+    grid: list[list[float | None]] = [[None] * 24 for _ in range(7)]
+    counts = [[0] * 24 for _ in range(7)]
+    for cell in profile:
+        grid[cell["weekday"]][cell["hour"]] = cell["mean_wait_minutes"]
+        counts[cell["weekday"]][cell["hour"]] = cell["count"]
+
+    def cell_title(d: int, h: int) -> str:
+        if grid[d][h] is None:
+            return t("heat.cell_empty", day=t.weekday(d), hour=f"{h:02d}")
+        return t("heat.cell", day=t.weekday(d), hour=f"{h:02d}", mean=t.number(grid[d][h], 1), count=counts[d][h])
+
+    top = max((v for row in grid for v in row if v is not None), default=0.0)
+    return charts.heat_map(grid, [t.weekday(d, short=True) for d in range(7)], t("heat.title"),
+                           t("heat.desc", tz=zone, max=t.number(top, 1)), cell_title)
+
+
+def volume_chart(counts: list[tuple[str, float]], measure_words: str, port: str, t: Translator) -> Markup:
+    labels = [t.month(m) for m, _ in counts]
+    values = [v for _, v in counts]
+    desc = t("volumes.desc", measure=measure_words.lower(), port=port, first=labels[0], last=labels[-1],
+             max=t.number(max(values)))
+    return charts.bar_chart(values, labels, t("volumes.title"), desc, label_every=max(1, len(counts) // 6),
+                            bar_titles=[f"{label}: {t.number(v)}" for label, v in zip(labels, values)])
+
+
+def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: str | None, t: Translator,
+                     now: dt.datetime) -> dict[str, Any]:
+    """Everything the crossing template shows. NotFoundError for an unknown crossing,
+    BadInputError for a bad lane or range."""
+    crossing = queries.get_crossing(engine, crossing_id)
+    zone = crossing.get("timezone") or "UTC"
+    newest_by_lane = lanes_with_readings(engine, crossing_id)
+    choice = parse_choice(lane, days, list(newest_by_lane))
+    newest = newest_by_lane.get((choice.mode, choice.program))
+    start, end = window(newest, choice.days, now)
+    hourly = choice.days <= HOURLY_UP_TO_DAYS
+    history = queries.history_aggregated(engine, crossing_id, choice.mode, choice.program, start=start, end=end,
+                                         interval="hour" if hourly else "day")
+    profile = queries.hour_of_week_profile(engine, crossing_id, choice.mode, choice.program, start=start, end=end)
+    forecast, forecast_reason = try_forecast(engine, crossing_id, choice, newest)
+    current = [w for w in queries.current_waits(engine, crossing_id=crossing_id, now=now)
+               if w["direction"] == "northbound"]
+    measure = MEASURE_OF_MODE[choice.mode]
+    port = crossing.get("bts_port_code") or crossing["port_code"]
+    counts = monthly_counts(engine, port, measure)
+    measure_words = t("measure." + measure)
+    return {
+        "crossing": crossing, "zone": zone, "choice": choice, "lanes": list(newest_by_lane),
+        "range_days": RANGE_DAYS, "start": start, "end": end, "hourly": hourly, "history": history,
+        "has_history": any(h["mean_wait_minutes"] is not None for h in history),
+        "history_svg": history_chart(history, forecast, start, end, zone, hourly, t),
+        "heat_svg": heat_chart(profile, zone, t) if any(c["count"] for c in profile) else None,
+        "heat_rows": [[c["mean_wait_minutes"] for c in profile if c["weekday"] == d] for d in range(7)],
+        "forecast": forecast, "forecast_reason": forecast_reason, "current": current,
+        "volumes": counts, "volume_port": port, "measure_words": measure_words,
+        "volume_svg": volume_chart(counts, measure_words, port, t) if counts else None,
+    }

@@ -1,0 +1,166 @@
+"""The exchange endpoints: tokens, roles, 404 for what a caller may not see, the rate limit,
+the error envelope, and schemathesis with zero server errors (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from sqlalchemy import Engine
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from borderflow.api import create_app
+from borderflow.api.routes_exchange import TokenBucket
+from borderflow.services import accounts, exchange
+
+URL = "/api/v1/exchange/records"
+
+
+def _token(engine: Engine, name: str, agency: str, country: str, roles: list[str]) -> dict[str, str]:
+    accounts.create_user(engine, name, agency=agency, country=country, roles=roles)
+    return {"Authorization": f"Bearer {accounts.create_token(engine, name).text}"}
+
+
+@pytest.fixture
+def api(engine: Engine) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(10_000)
+    people = {
+        "us_editor": _token(engine, "ana", "CBP", "US", ["editor"]),
+        "us_other": _token(engine, "gus", "GSA", "US", ["editor"]),
+        "mx_viewer": _token(engine, "luis", "ANAM", "MX", ["viewer"]),
+    }
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, people
+
+
+def test_every_endpoint_needs_a_token(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, _ = api
+    for method, path in (("GET", URL), ("POST", URL), ("GET", URL + "/xr_0123456789abcdef")):
+        response = client.request(method, path, json={})
+        assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
+
+
+def test_publish_read_correct_retract(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    new = {"kind": "wanted_vehicle", "classification": "bilateral", "title": "White van", "body": "plates XYZ",
+           "port_code": "2504", "share_agencies": ["MX:ANAM"]}
+    made = client.post(URL, json=new, headers=who["us_editor"])
+    assert made.status_code == 201, made.text
+    rid = made.json()["record_id"]
+    assert client.get(f"{URL}/{rid}", headers=who["mx_viewer"]).json()["title"] == "White van"
+    fixed = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "White van", "body": "XYZ1"},
+                        headers=who["us_editor"])
+    assert fixed.status_code == 201 and fixed.json()["version"] == 2 and fixed.json()["supersedes"] == 1
+    stale = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "x"}, headers=who["us_editor"])
+    assert stale.status_code == 409
+    other = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "no"}, headers=who["us_other"])
+    assert other.status_code == 404  # GSA may not read it: not found, not forbidden
+    viewer = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "no"}, headers=who["mx_viewer"])
+    assert viewer.status_code == 403
+    gone = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "found"}, headers=who["us_editor"])
+    assert gone.status_code == 201 and gone.json()["retracted"] is True
+    assert client.get(f"{URL}/{rid}/versions/1", headers=who["mx_viewer"]).json()["body"] == "plates XYZ"
+    listed = client.get(URL, headers=who["mx_viewer"]).json()["records"]
+    assert [(r["record_id"], r["version"]) for r in listed] == [(rid, 3)]
+
+
+def test_what_a_caller_may_not_see_answers_like_what_does_not_exist(
+        api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    new = {"kind": "incident", "classification": "national", "title": "Internal", "share_roles": ["editor"]}
+    rid = client.post(URL, json=new, headers=who["us_editor"]).json()["record_id"]
+    hidden = client.get(f"{URL}/{rid}", headers=who["mx_viewer"])
+    absent = client.get(f"{URL}/xr_0123456789abcdef", headers=who["mx_viewer"])
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.json()["error"]["message"].replace(rid, "X") == absent.json()["error"]["message"].replace(
+        "xr_0123456789abcdef", "X")
+    assert client.get(f"{URL}/{rid}", headers=who["us_other"]).status_code == 200  # a US editor: the role is listed
+
+
+def test_editors_publish_for_their_own_agency_only(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    denied = client.post(URL, json={"kind": "alert", "classification": "public", "title": "x"},
+                         headers=who["mx_viewer"])
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "forbidden"
+    made = client.post(URL, json={"kind": "alert", "classification": "public", "title": "x"},
+                       headers=who["us_other"]).json()
+    assert (made["owner_country"], made["owner_agency"]) == ("US", "GSA")
+    foreign = client.post(URL, json={"kind": "alert", "classification": "national", "title": "x",
+                                     "share_agencies": ["MX:ANAM"]}, headers=who["us_editor"])
+    assert foreign.status_code == 422 and "never leaves US" in foreign.json()["error"]["message"]
+
+
+def test_national_records_need_the_operator_key(api: tuple[TestClient, dict[str, dict[str, str]]],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    client, who = api
+    monkeypatch.delenv("BORDERFLOW_EXCHANGE_KEY")
+    response = client.post(URL, json={"kind": "alert", "classification": "national", "title": "x"},
+                           headers=who["us_editor"])
+    assert response.status_code == 503
+    assert "BORDERFLOW_EXCHANGE_KEY" in response.json()["error"]["message"]
+    assert "borderflow exchange keygen" in response.json()["error"]["message"]
+
+
+def test_the_rate_limit_answers_429_with_retry_after(engine: Engine) -> None:
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(3)
+    headers = _token(engine, "ana", "CBP", "US", ["viewer"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        codes = [client.get(URL, headers=headers).status_code for _ in range(4)]
+        limited = client.get(URL, headers=headers)
+        other = client.get(URL)  # another key: its own bucket (and then 401)
+    assert codes[:3] == [200, 200, 200] and codes[3] == 429
+    assert limited.json()["error"]["code"] == "too_many_requests"
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert other.status_code == 401
+
+
+def test_token_bucket_refills() -> None:
+    now = [0.0]
+    bucket = TokenBucket(60, clock=lambda: now[0])
+    assert all(bucket.take("a") == 0 for _ in range(60))
+    assert bucket.take("a") == pytest.approx(1.0)
+    assert bucket.take("b") == 0
+    now[0] += 1.0
+    assert bucket.take("a") == 0
+
+
+def test_schemathesis_finds_no_server_error(engine: Engine) -> None:
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(1_000_000)
+    headers = _token(engine, "fuzzer", "CBP", "US", ["editor"])
+    ana = accounts.create_user(engine, "ana", agency="ANAM", country="MX", roles=["editor"])
+    for classification in ("public", "bilateral", "national"):
+        exchange.publish(engine, ana, exchange.draft("alert", classification, "t", "b", owner_country="MX",
+                                                     share_roles=["editor"]))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(path_regex="^/api/v1/exchange")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 6
+    statuses: set[int] = set()
+    for operation in operations:
+        strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
+                             operation.as_strategy(GenerationMode.NEGATIVE))
+
+        @given(case=strategy)
+        @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def run(case: schemathesis.Case) -> None:
+            response = case.call(headers=headers)
+            statuses.add(response.status_code)
+            case.validate_response(response, checks=[not_a_server_error])
+            if response.status_code >= 400:
+                body = response.json()
+                assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), body
+
+        run()
+    assert {200, 201, 404, 422} <= statuses
+    assert exchange.verify(engine).ok

@@ -1,0 +1,48 @@
+"""``borderflow exchange`` and ``borderflow audit``: publish, list, show, correct, retract, verify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from borderflow.cli.main import run
+from borderflow.store.db import make_engine
+
+
+def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        code = run(["--db", db, *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    assert cli("exchange", "keygen")[0] == 0
+    assert cli("users", "create", "ana", "--agency", "CBP", "--country", "US", "--role", "editor")[0] == 0
+    assert cli("users", "create", "luis", "--agency", "ANAM", "--country", "MX")[0] == 0
+    record = tmp_path / "r.json"
+    record.write_text(json.dumps({"kind": "closure", "classification": "bilateral", "title": "Lane closed",
+                                  "share_agencies": ["MX:ANAM"], "port_code": "2504"}))
+    code, out, _ = cli("exchange", "publish", str(record), "--as", "ana", "--json")
+    assert code == 0
+    rid = json.loads(out)["record_id"]
+    assert json.loads(cli("exchange", "list", "--as", "luis", "--json")[1])[0]["record_id"] == rid
+    assert cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "1", "--title", "Lane 2 closed")[0] == 0
+    code, out, _ = cli("exchange", "show", rid, "--as", "luis", "--json")
+    assert json.loads(out)["title"] == "Lane 2 closed"
+    code, _, err = cli("exchange", "retract", rid, "--as", "luis", "--supersedes", "2", "--reason", "x")
+    assert code == 1 and "only an editor or admin of US:CBP" in err
+    assert cli("exchange", "retract", rid, "--as", "ana", "--supersedes", "2", "--reason", "reopened")[0] == 0
+    code, out, _ = cli("audit", "verify")
+    assert code == 0 and out.startswith("ok: ")
+    anchor = cli("audit", "head")[1].strip()
+    engine = make_engine(db)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE exchange_audit SET username = 'mallory' WHERE seq = 3"))
+    engine.dispose()
+    code, _, err = cli("audit", "verify", "--anchor", anchor)
+    assert code == 1 and "first bad entry 3:" in err
+    assert cli("audit", "verify", "--anchor", "nonsense")[0] == 1

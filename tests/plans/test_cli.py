@@ -1,0 +1,62 @@
+"""``borderflow plans ...`` and ``borderflow report`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from borderflow.cli.main import run
+from tests.plans.conftest import EXAMPLE
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    assert run(["--db", url, "plans", "import", str(EXAMPLE), "--json"]) == 0
+    assert run(["--db", url, "users", "create", "ana.cbp", "--agency", "CBP", "--country", "US", "--role", "editor"]) == 0
+    assert run(["--db", url, "users", "create", "luis.anam", "--agency", "ANAM", "--country", "MX",
+                "--role", "editor"]) == 0
+    return url
+
+
+def test_status_change_with_who_and_why_and_the_other_side_refused(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    # INF-2 (id 2) is led by Mexico.
+    assert run(["--db", db, "plans", "status", "2", "--to", "in_progress", "--why", "contract signed",
+                "--as", "ana.cbp"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error:") and "MX side" in err
+    assert run(["--db", db, "plans", "status", "2", "--to", "in_progress", "--why", "contract signed",
+                "--as", "luis.anam", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["from_status"] == "delayed"
+    assert run(["--db", db, "plans", "history", "2", "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)
+    assert history[-1]["why"] == "contract signed" and history[-1]["username"] == "luis.anam"
+    assert run(["--db", db, "plans", "edit", "2", "--set", "notes_us=counts shared", "--as", "ana.cbp"]) == 0
+    assert run(["--db", db, "users", "audit", "--json"]) == 0
+    audit = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert [r["action"] for r in audit][:2] == ["plans.edit", "plans.status"]
+
+
+def test_export_json_and_csv(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "export", "21cbm-example", "--format", "json", "--out", str(tmp_path / "p.json")]) == 0
+    exported = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    assert exported["example"] is True and len(exported["actions"]) == 5
+    assert run(["--db", db, "plans", "export", "21cbm-example", "--format", "csv"]) == 0
+    csv_text = capsys.readouterr().out
+    assert csv_text.startswith("record,plan,code") and csv_text.count("\nmilestone,") == 9
+
+
+def test_report_files_in_both_languages(db: str, tmp_path: Path) -> None:
+    for lang in ("en", "es"):
+        for fmt in ("html", "md", "pdf"):
+            out = tmp_path / f"r-{lang}.{fmt}"
+            assert run(["--db", db, "report", "--meeting", "Example plenary B", "--lang", lang, "--format", fmt,
+                        "--out", str(out)]) == 0
+            assert out.stat().st_size > 1000
+    assert "Próximos pasos" in (tmp_path / "r-es.md").read_text(encoding="utf-8")
+    assert run(["--db", db, "report", "--meeting", "Example plenary B", "--lang", "fr"]) == 1
+    assert run(["--db", db, "report", "--meeting", "No such meeting"]) == 1

@@ -1,0 +1,141 @@
+"""KPIs against independent computations from the same real files.
+
+The wait KPI is checked against pandas over the observations CSV that ``export``
+writes; the volume KPI against pandas over the raw BTS file itself (not the parser).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from borderflow.errors import BadInputError
+from borderflow.plans import kpi
+from borderflow.services import plans
+from borderflow.services.export import ObservationFilter, export_observations
+from borderflow.services.ingest import ingest
+
+DATA = Path(__file__).parents[1] / "data"
+BTS = DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz"
+SNAPSHOTS = sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("*.xml"))
+
+
+def _exported(engine: Engine) -> pd.DataFrame:
+    out = io.StringIO()
+    export_observations(engine, out, "csv", ObservationFilter())
+    frame = pd.read_csv(io.StringIO(out.getvalue()), dtype={"crossing_id": str})
+    frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
+    return frame
+
+
+def test_wait_kpi_matches_pandas_over_the_exported_csv(engine: Engine) -> None:
+    summary = ingest(engine, [str(p) for p in SNAPSHOTS[::2]])
+    assert not any(f.error for f in summary.files)
+    for statistic in ("p95", "mean", "p50", "count"):
+        _check_wait_statistic(engine, statistic)
+
+
+def _check_wait_statistic(engine: Engine, statistic: str) -> None:
+    spec = kpi.parse_spec({"source": "observations", "crossings": ["535501", "535504"], "mode": "passenger",
+                           "program": "standard", "statistic": statistic, "weekdays": [0, 1, 2, 3, 4],
+                           "hours": [6, 10], "period": "month", "target": 20, "better": "lower"})
+    got = plans.compute_kpi(engine, "k", "k", spec)
+
+    frame = _exported(engine)
+    frame = frame[frame.crossing_id.isin(["535501", "535504"]) & (frame["mode"] == "passenger")
+                  & (frame.program == "standard") & frame.wait_minutes.notna()]
+    local = frame.observed_at.dt.tz_convert("America/Chicago")  # Brownsville's zone
+    keep = (local.dt.day_of_week < 5) & (local.dt.hour >= 6) & (local.dt.hour < 10)
+    waits = frame.wait_minutes[keep].astype(float).groupby(local[keep].dt.strftime("%Y-%m"))
+    expected = {"p95": waits.quantile(0.95), "p50": waits.median(), "mean": waits.mean(),
+                "count": waits.count().astype(float)}[statistic]
+    assert len(expected) >= 1 and waits.count().sum() > 20  # the filter keeps real readings
+    assert [v.period for v in got.values] == list(expected.index)
+    for value, want in zip(got.values, expected, strict=True):
+        assert math.isclose(value.value, float(want), rel_tol=1e-9)
+
+
+def test_volume_kpi_matches_pandas_over_the_raw_bts_file(sqlite_engine: Engine) -> None:
+    ingest(sqlite_engine, [str(BTS)])
+    spec = kpi.parse_spec({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "period": "quarter",
+                           "baseline": {"from": "2019-01", "to": "2019-12"}, "target": 800000, "better": "higher",
+                           "start": "2015-01-01"})
+    got = plans.compute_kpi(sqlite_engine, "laredo", "Laredo trucks", spec)
+
+    raw = pd.read_csv(BTS)
+    raw = raw[(raw["Port Code"] == 2304) & (raw["Measure"] == "Trucks")]
+    month = pd.to_datetime(raw["Date"], format="%b %Y")
+    raw = raw[month >= "2015-01-01"]
+    quarter = pd.to_datetime(raw["Date"], format="%b %Y").dt.to_period("Q")
+    sums = raw.groupby(quarter)["Value"].sum()
+    months = raw.groupby(quarter)["Value"].count()
+    sums = sums[months == 3]  # a quarter missing a month is left out
+    assert [v.period for v in got.values] == [str(p) for p in sums.index]
+    assert [v.value for v in got.values] == [float(s) for s in sums]
+    assert got.baseline == pytest.approx(sums[[str(p).startswith("2019") for p in sums.index]].mean())
+    assert got.met is False and got.values[-1].period == "2024Q4"
+
+
+def test_results_kpi_reads_appraisal_output(tmp_path: Path, sqlite_engine: Engine) -> None:
+    (tmp_path / "q1.json").write_text(json.dumps({"alternatives": [{"hours_saved_per_year": 1250.5}]}))
+    (tmp_path / "q2.json").write_text(json.dumps({"alternatives": [{"hours_saved_per_year": 1400}]}))
+    spec = kpi.parse_spec({"source": "results", "better": "higher", "target": 1300, "results": [
+        {"period": "2026Q2", "file": "q2.json", "field": "alternatives.0.hours_saved_per_year"},
+        {"period": "2026Q1", "file": "q1.json", "field": "alternatives.0.hours_saved_per_year"}]})
+    got = plans.compute_kpi(sqlite_engine, "hours", "Hours saved", spec, base=tmp_path)
+    assert [(v.period, v.value) for v in got.values] == [("2026Q1", 1250.5), ("2026Q2", 1400.0)]
+    assert got.met is True
+    bad = kpi.parse_spec({"source": "results", "better": "higher",
+                          "results": [{"period": "2026Q1", "file": "q1.json", "field": "alternatives.3.x"}]})
+    with pytest.raises(BadInputError, match="no field"):
+        plans.compute_kpi(sqlite_engine, "h", "h", bad, base=tmp_path)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"source": "observations", "crossings": ["250401"], "mode": "car", "statistic": "p95", "better": "lower"}, "mode"),
+    ({"source": "observations", "crossings": ["250401"], "mode": "passenger", "statistic": "p99", "better": "lower"},
+     "statistic"),
+    ({"source": "observations", "crossings": ["250401"], "mode": "passenger", "statistic": "p95", "better": "lower",
+      "hours": [10, 6]}, "hours"),
+    ({"source": "volumes", "ports": ["2304"], "better": "higher"}, "measure"),
+    ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "up"}, "better"),
+    ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher",
+      "baseline": {"from": "2020-01"}}, "baseline"),
+])
+def test_bad_specs_name_the_field(spec: dict[str, object], message: str) -> None:
+    with pytest.raises(BadInputError, match=message):
+        kpi.parse_spec(spec)
+
+
+@given(st.lists(st.floats(min_value=0, max_value=600, allow_nan=False), min_size=1, max_size=60),
+       st.sampled_from([0.5, 0.95]))
+def test_quantile_agrees_with_pandas_and_stays_in_range(values: list[float], q: float) -> None:
+    got = kpi.quantile(values, q)
+    assert min(values) <= got <= max(values)
+    assert math.isclose(got, float(pd.Series(values).quantile(q)), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_local_time_filters_use_the_crossing_zone() -> None:
+    spec = kpi.parse_spec({"source": "observations", "crossings": ["250401"], "mode": "passenger",
+                           "statistic": "count", "weekdays": [0], "hours": [6, 10], "period": "quarter",
+                           "better": "lower"})
+    from zoneinfo import ZoneInfo
+
+    la = ZoneInfo("America/Los_Angeles")
+    readings = [
+        (dt.datetime(2024, 5, 6, 13, 30, tzinfo=dt.UTC), 30.0, la),  # Mon 06:30 PDT: kept
+        (dt.datetime(2024, 5, 6, 12, 30, tzinfo=dt.UTC), 30.0, la),  # Mon 05:30 PDT: before 6
+        (dt.datetime(2024, 5, 6, 17, 0, tzinfo=dt.UTC), 30.0, la),   # Mon 10:00 PDT: end excluded
+        (dt.datetime(2024, 5, 7, 14, 0, tzinfo=dt.UTC), 30.0, la),   # Tuesday
+        (dt.datetime(2024, 7, 1, 1, 0, tzinfo=dt.UTC), 30.0, la),    # Sun Jun 30 18:00 local
+    ]
+    assert kpi.wait_series(readings, spec) == [kpi.KpiValue("2024Q2", 1.0, 1)]

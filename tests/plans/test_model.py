@@ -1,0 +1,87 @@
+"""The plan file: validation, JSON and CSV round trips through the store, i18n completeness."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from borderflow.errors import BadInputError, ConflictError
+from borderflow.plans.i18n import STRINGS
+from borderflow.plans.model import parse_plan, plan_to_dict
+from borderflow.services import plans
+
+
+def test_the_example_is_marked_and_sourced(example_doc: dict[str, Any]) -> None:
+    plan = parse_plan(example_doc)
+    assert plan.is_example and "EXAMPLE" in plan.title
+    assert any("May 19, 2010" in s.title for s in plan.sources)
+    assert {s.key for s in plan.subcommittees} == {"infrastructure", "secure_flows", "corridor_security"}
+
+
+def test_json_export_imports_back_unchanged(plan_engine: Engine, example_doc: dict[str, Any]) -> None:
+    exported = plan_to_dict(plans.load_plan(plan_engine, "21cbm-example"))
+    assert parse_plan(exported) == parse_plan(plan_to_dict(parse_plan(exported)))
+    again = copy.deepcopy(exported)
+    again["slug"] = "copy"
+    plans.import_plan(plan_engine, parse_plan(again))
+    copied = plan_to_dict(plans.load_plan(plan_engine, "copy"))
+    assert {**copied, "slug": "21cbm-example"} == exported
+    # Nothing is lost from the original file (its history, milestones, evidence, KPIs).
+    original = plan_to_dict(parse_plan(example_doc))
+    assert [a["history"] for a in exported["actions"]][:4] == [a["history"] for a in original["actions"]][:4]
+    assert exported["kpis"] == original["kpis"]
+    with pytest.raises(ConflictError):
+        plans.import_plan(plan_engine, parse_plan(exported))
+
+
+def test_csv_export_imports_into_an_empty_plan(plan_engine: Engine, example_doc: dict[str, Any]) -> None:
+    loaded = plans.load_plan(plan_engine, "21cbm-example")
+    text = plans.export_csv(loaded)
+    empty = {**copy.deepcopy(example_doc), "slug": "empty", "actions": [], "kpis": []}
+    plans.import_plan(plan_engine, parse_plan(empty))
+    assert plans.import_csv(plan_engine, text.replace(",21cbm-example,", ",empty,")) == {"added": 5, "skipped": 0}
+    assert plans.import_csv(plan_engine, text.replace(",21cbm-example,", ",empty,")) == {"added": 0, "skipped": 5}
+    copied = plans.load_plan(plan_engine, "empty")
+    assert [(a.code, a.status, a.lead_agency_mx, [(m.side, m.due_on, m.done_on) for m in a.milestones])
+            for a in copied.actions] == \
+        [(a.code, a.status, a.lead_agency_mx, [(m.side, m.due_on, m.done_on) for m in a.milestones])
+         for a in loaded.actions]
+
+
+def test_a_bad_csv_row_changes_nothing(plan_engine: Engine) -> None:
+    text = plans.export_csv(plans.load_plan(plan_engine, "21cbm-example"))
+    bad = text.replace(",21cbm-example,", ",21cbm-example,", 1).replace("in_progress", "almost", 1)
+    bad = bad.replace("INF-1", "NEW-1")
+    with pytest.raises(BadInputError, match="status"):
+        plans.import_csv(plan_engine, bad)
+    assert len(plans.load_plan(plan_engine, "21cbm-example").actions) == 5
+
+
+@pytest.mark.parametrize("path, value, message", [
+    (("format",), "other", "format"),
+    (("year",), 1850, "year"),
+    (("actions", 0, "status"), "finished", "status"),
+    (("actions", 0, "lead_side"), "CA", "lead_side"),
+    (("actions", 0, "subcommittee"), "trade", "subcommittee"),
+    (("actions", 0, "milestones", 0, "due_on"), "31/12/2024", "due_on"),
+    (("actions", 1, "code"), "INF-1", "repeated code"),
+    (("kpis", 0, "action"), "NOPE", "names no action"),
+])
+def test_bad_plan_files_name_the_place(example_doc: dict[str, Any], path: tuple[Any, ...], value: Any,
+                                       message: str) -> None:
+    doc = copy.deepcopy(example_doc)
+    node: Any = doc
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    with pytest.raises(BadInputError, match=message):
+        parse_plan(doc)
+
+
+def test_every_report_string_exists_in_both_languages() -> None:
+    assert set(STRINGS["en"]) == set(STRINGS["es"])
+    same = [k for k in STRINGS["en"] if STRINGS["en"][k] == STRINGS["es"][k]]
+    assert same == []

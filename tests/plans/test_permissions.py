@@ -1,0 +1,141 @@
+"""The two-sides rule and the status history, through the service and through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import warnings
+
+import pytest
+from sqlalchemy import Engine, select
+
+from borderflow.errors import BadInputError, ConflictError, ForbiddenError
+from borderflow.plans.model import Evidence, Milestone
+from borderflow.services import accounts, plans
+from borderflow.services.accounts import User
+from borderflow.store.accounts_schema import audit_log
+from tests.plans.conftest import action_id
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from borderflow.api import create_app
+
+
+def test_each_side_edits_only_its_own_fields(plan_engine: Engine, us_editor: User, mx_editor: User) -> None:
+    inf1 = action_id(plan_engine, "INF-1")  # lead side US
+    plans.update_action(plan_engine, inf1, {"notes_us": "Phase 2 opened"}, us_editor)
+    plans.update_action(plan_engine, inf1, {"notes_mx": "Acceso vial en obra", "lead_agency_mx": "INDAABIN"}, mx_editor)
+    with pytest.raises(ForbiddenError, match="MX side"):
+        plans.update_action(plan_engine, inf1, {"notes_mx": "overwritten"}, us_editor)
+    with pytest.raises(ForbiddenError, match="US side"):
+        plans.update_action(plan_engine, inf1, {"next_steps_us": "sobrescrito"}, mx_editor)
+    # Shared fields belong to the lead side (US for INF-1).
+    with pytest.raises(ForbiddenError):
+        plans.update_action(plan_engine, inf1, {"title": "renamed"}, mx_editor)
+    plans.update_action(plan_engine, inf1, {"title": "Modernize San Ysidro"}, us_editor)
+    _, action = plans.get_action(plan_engine, inf1)
+    assert (action.notes_us, action.notes_mx, action.title) == ("Phase 2 opened", "Acceso vial en obra",
+                                                                "Modernize San Ysidro")
+
+
+def test_a_refused_edit_changes_nothing(plan_engine: Engine, us_editor: User) -> None:
+    inf1 = action_id(plan_engine, "INF-1")
+    _, before = plans.get_action(plan_engine, inf1)
+    with pytest.raises(ForbiddenError):  # one allowed and one forbidden field: neither lands
+        plans.update_action(plan_engine, inf1, {"notes_us": "ok", "notes_mx": "not ok"}, us_editor)
+    _, after = plans.get_action(plan_engine, inf1)
+    assert after == before
+
+
+def test_viewers_and_the_other_side_cannot_write(plan_engine: Engine, us_viewer: User, us_editor: User,
+                                                 mx_editor: User) -> None:
+    inf2 = action_id(plan_engine, "INF-2")  # lead side MX
+    with pytest.raises(ForbiddenError, match="editor or admin"):
+        plans.update_action(plan_engine, inf2, {"notes_us": "x"}, us_viewer)
+    with pytest.raises(ForbiddenError):
+        plans.change_status(plan_engine, inf2, "in_progress", "contract signed", us_editor)
+    with pytest.raises(ForbiddenError):
+        plans.add_milestone(plan_engine, inf2, Milestone("MX", "Counts", dt.date(2026, 1, 1)), us_editor)
+    with pytest.raises(ForbiddenError):
+        plans.add_evidence(plan_engine, inf2, Evidence("MX", "note", "x"), us_editor)
+    stone = plans.load_plan(plan_engine, "21cbm-example").actions[1].milestones
+    mx_stone = next(m for m in stone if m.side == "MX")
+    assert mx_stone.id is not None
+    with pytest.raises(ForbiddenError):
+        plans.update_milestone(plan_engine, mx_stone.id, {"done_on": "2026-01-02"}, us_editor)
+    plans.update_milestone(plan_engine, mx_stone.id, {"done_on": "2026-01-02"}, mx_editor)
+
+
+def test_an_admin_of_one_country_does_not_edit_the_other(plan_engine: Engine) -> None:
+    admin = accounts.create_user(plan_engine, "root.us", agency="CBP", country="US", roles=["admin"])
+    with pytest.raises(ForbiddenError):
+        plans.update_action(plan_engine, action_id(plan_engine, "INF-2"), {"notes_mx": "x"}, admin)
+
+
+def test_every_status_change_is_kept_with_who_when_why(plan_engine: Engine, mx_editor: User) -> None:
+    inf2 = action_id(plan_engine, "INF-2")
+    _, action = plans.get_action(plan_engine, inf2)
+    imported = len(action.history)
+    t0 = dt.datetime(2026, 1, 10, 15, 0, tzinfo=dt.UTC)
+    plans.change_status(plan_engine, inf2, "in_progress", "contract signed", mx_editor, at=t0)
+    plans.change_status(plan_engine, inf2, "done", "study delivered", mx_editor, at=t0 + dt.timedelta(days=30))
+    with pytest.raises(ConflictError):
+        plans.change_status(plan_engine, inf2, "done", "again", mx_editor)
+    with pytest.raises(BadInputError, match="reason"):
+        plans.change_status(plan_engine, inf2, "delayed", "   ", mx_editor)
+    with pytest.raises(BadInputError):
+        plans.change_status(plan_engine, inf2, "finished", "x", mx_editor)
+    _, action = plans.get_action(plan_engine, inf2)
+    assert action.status == "done"
+    new = action.history[imported:]
+    assert [(h.from_status, h.to_status, h.username, h.country, h.why, h.at) for h in new] == [
+        ("delayed", "in_progress", "luis.anam", "MX", "contract signed", t0),
+        ("in_progress", "done", "luis.anam", "MX", "study delivered", t0 + dt.timedelta(days=30)),
+    ]
+    chain = action.history
+    assert all(a.to_status == b.from_status for a, b in itertools.pairwise(chain))
+    with pytest.raises(BadInputError, match="reason"):
+        plans.update_action(plan_engine, inf2, {"status": "planned"}, mx_editor)
+
+
+@pytest.fixture
+def api(plan_engine: Engine, us_editor: User, mx_editor: User):  # type: ignore[no-untyped-def]
+    with TestClient(create_app(engine=plan_engine), raise_server_exceptions=False) as client:
+        us = accounts.create_token(plan_engine, us_editor.username).text
+        mx = accounts.create_token(plan_engine, mx_editor.username).text
+        yield client, {"Authorization": f"Bearer {us}"}, {"Authorization": f"Bearer {mx}"}
+
+
+def test_api_403_envelope_when_one_side_edits_the_others_fields(api, plan_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    client, us, mx = api
+    inf1 = action_id(plan_engine, "INF-1")
+    denied = client.patch(f"/api/v1/plan-actions/{inf1}", json={"notes_mx": "from the US"}, headers=us)
+    assert denied.status_code == 403
+    assert denied.json()["error"]["code"] == "forbidden"
+    assert "MX side" in denied.json()["error"]["message"]
+    ok = client.patch(f"/api/v1/plan-actions/{inf1}", json={"notes_mx": "desde México"}, headers=mx)
+    assert ok.status_code == 200, ok.text
+    status_denied = client.post(f"/api/v1/plan-actions/{inf1}/status", json={"to": "done", "why": "x"}, headers=mx)
+    assert status_denied.status_code == 403
+    changed = client.post(f"/api/v1/plan-actions/{inf1}/status", json={"to": "delayed", "why": "permits"}, headers=us)
+    assert changed.status_code == 200 and changed.json()["from_status"] == "in_progress"
+    assert client.patch(f"/api/v1/plan-actions/{inf1}", json={"notes_us": "x"}).status_code == 401
+    stone = client.post(f"/api/v1/plan-actions/{inf1}/milestones",
+                        json={"side": "MX", "title": "Hito", "due_on": "2027-01-01"}, headers=us)
+    assert stone.status_code == 403
+    history = client.get(f"/api/v1/plan-actions/{inf1}/history").json()
+    assert history[-1] == {**history[-1], "to_status": "delayed", "username": "ana.cbp", "why": "permits"}
+    plan = client.get("/api/v1/plans/21cbm-example").json()  # both sides read the shared plan, no token
+    assert next(a for a in plan["actions"] if a["code"] == "INF-1")["notes_mx"] == "desde México"
+    with plan_engine.connect() as conn:
+        audit = [(r.username, r.action, r.outcome, r.status_code)
+                 for r in conn.execute(select(audit_log).order_by(audit_log.c.id))]
+    assert audit == [
+        ("ana.cbp", "plans.action.edit", "denied", 403),
+        ("luis.anam", "plans.action.edit", "ok", 200),
+        ("luis.anam", "plans.action.status", "denied", 403),
+        ("ana.cbp", "plans.action.status", "ok", 200),
+        ("ana.cbp", "plans.milestone.create", "denied", 403),
+    ]

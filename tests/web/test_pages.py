@@ -1,0 +1,204 @@
+"""The overview and crossing pages over HTTP: numbers equal the services', both languages, errors as HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from borderflow.services import queries
+from borderflow.web import overview
+from borderflow.web.crossing import window
+from borderflow.web.severity import severity
+from tests.web.conftest import BTS_SAN_YSIDRO, CASCADE, RSS, load, train_small_model, web_app
+
+ROW = r'<tr data-search="[^"]*" data-crossing="(\d{6})">'
+
+
+def in_spanish(client: TestClient, path: str, **kwargs: Any) -> Any:
+    """GET with the language cookie set to Spanish (and cleared after)."""
+    client.cookies.set("borderflow_lang", "es")
+    try:
+        return client.get(path, **kwargs)
+    finally:
+        client.cookies.delete("borderflow_lang")
+
+
+def row_of(html: str, crossing_id: str) -> str:
+    match = re.search(rf'<tr data-search="[^"]*" data-crossing="{crossing_id}">(.*?)</tr>', html, re.DOTALL)
+    assert match, crossing_id
+    return match.group(1)
+
+
+def test_overview_shows_every_crossing_and_its_current_waits(client: TestClient, engine: Engine) -> None:
+    response = client.get("/")
+    assert response.status_code == 200 and response.headers["content-language"] == "en"
+    html = response.text
+    assert '<html lang="en">' in html and "<title>Border wait times · BorderFlow</title>" in html
+    crossings = overview.all_crossings(engine)
+    assert html.count('<tr data-search=') == len(crossings) >= 77
+    current = {(w["crossing_id"], w["mode"], w["program"]): w for w in queries.current_waits(engine)
+               if w["direction"] == "northbound"}
+    checked = 0
+    for c in crossings:
+        cells = re.findall(r'<td class="(sev[^"]*)"(?: data-wait="(\d*)")?>', row_of(html, c["crossing_id"]))
+        assert len(cells) == len(overview.LANE_COLUMNS)
+        for (css, wait), (mode, program) in zip(cells, overview.LANE_COLUMNS):
+            reading = current.get((c["crossing_id"], mode, program))
+            if reading is None:
+                assert css == "sev-none"
+                continue
+            assert css == f"sev sev-{severity(reading['wait_minutes'])}"
+            assert wait == ("" if reading["wait_minutes"] is None else str(reading["wait_minutes"]))
+            checked += 1
+    assert checked == len(current) > 200
+
+
+def test_overview_search_and_border_filter(client: TestClient) -> None:
+    html = client.get("/", params={"q": "BRÓWNSVILLE texas"}).text
+    assert set(re.findall(ROW, html)) == {"535501", "535502", "535503", "535504"}
+    canada = client.get("/", params={"border": "canada"}).text
+    rows = re.findall(ROW, canada)
+    assert rows and all(r in {c.crossing_id for c in _catalog("canada")} for r in rows)
+    none = client.get("/", params={"q": "atlantis"}).text
+    assert "No crossing matches this search." in none
+
+
+def _catalog(border: str) -> list:  # type: ignore[type-arg]
+    from borderflow.catalog import crossings
+
+    return [c for c in crossings() if c.border == border]
+
+
+def test_maps_link_every_located_crossing_coloured_by_its_longest_wait(client: TestClient, engine: Engine) -> None:
+    html = client.get("/").text
+    points = re.findall(r'<a href="/crossings/(\d{6})" aria-label="([^"]+)" class="crossing-link".*?'
+                        r'class="pt sev-(\w+)"', html)
+    assert len({p[0] for p in points}) == sum(1 for c in overview.all_crossings(engine)
+                                            if c["latitude"] is not None)
+    longest: dict[str, int] = {}
+    for w in queries.current_waits(engine):
+        if w["direction"] == "northbound" and w["wait_minutes"] is not None:
+            longest[w["crossing_id"]] = max(longest.get(w["crossing_id"], 0), w["wait_minutes"])
+    for crossing_id, label, css in points:
+        assert css == severity(longest.get(crossing_id))
+        assert label.endswith(f"{longest[crossing_id]} min" if crossing_id in longest else "no wait reported")
+    assert html.count('role="group" aria-labelledby="map-') == 2
+
+
+def test_language_cookie_header_and_switch(client: TestClient) -> None:
+    spanish = in_spanish(client, "/").text
+    assert '<html lang="es">' in spanish and "Tiempos de espera en la frontera" in spanish
+    assert "Frontera México–Estados Unidos" in spanish and "hace " in spanish
+    assert '<html lang="es">' in client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}).text
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "fr, en;q=0.8"}).text
+    response = client.get("/lang/es", params={"next": "/crossings/250401?days=30"}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/crossings/250401?days=30"
+    cookie = response.headers["set-cookie"]
+    assert "borderflow_lang=es" in cookie and "Max-Age=31536000" in cookie and "samesite=lax" in cookie.lower()
+    for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        assert client.get("/lang/en", params={"next": evil}, follow_redirects=False).headers["location"] == "/"
+    unknown = client.get("/lang/fr")
+    assert unknown.status_code == 404 and "text/html" in unknown.headers["content-type"]
+
+
+def test_crossing_page_history_and_heat_map_match_the_services(client: TestClient, engine: Engine) -> None:
+    load(engine, *RSS[:60])
+    response = client.get("/crossings/535502", params={"lane": "passenger-standard", "days": "7"})
+    assert response.status_code == 200
+    html = response.text
+    newest = max(r["observed_at"] for r in queries.latest_readings(engine, crossing_id="535502")
+                 if (r["mode"], r["program"]) == ("passenger", "standard"))
+    start, end = window(newest, 7, dt.datetime.now(dt.UTC))
+    expected = queries.history_aggregated(engine, "535502", "passenger", "standard", start=start, end=end)
+    table = html.split('id="history-table"')[1].split("</table>")[0]
+    shown = [float(v) for v in re.findall(r'<td data-value="([0-9.]+)">', table)]
+    assert shown == [h["mean_wait_minutes"] for h in expected] and len(shown) > 10
+    heat = html.split('class="chart heat"')[1].split("</svg>")[0]
+    assert heat.count("<rect class=\"cell") == 168
+    profile = queries.hour_of_week_profile(engine, "535502", "passenger", "standard", start=start, end=end)
+    busiest = max((c for c in profile if c["count"]), key=lambda c: c["mean_wait_minutes"])
+    day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[busiest["weekday"]]
+    assert (f"{day} {busiest['hour']:02d}:00 — mean {busiest['mean_wait_minutes']:.1f} min, "
+            f"{busiest['count']} readings") in heat
+    assert 'role="img"' in html and "<title" in html
+    assert "No forecast for this lane" in html
+
+
+def test_crossing_page_volumes_match_monthly_counts(client: TestClient, engine: Engine) -> None:
+    load(engine, BTS_SAN_YSIDRO)
+    html = client.get("/crossings/250401").text
+    rows = queries.monthly_volumes(engine, port_code="2504", measure="Personal Vehicles", level="port").items
+    expected = [(r["month"], r["value"]) for r in rows if r["direction"] == "northbound"][-24:]
+    table = html.split('id="volumes-table"')[1].split("</table>")[0]
+    shown = [float(v) for v in re.findall(r'<td data-value="([0-9.]+)">', table)]
+    assert shown == [v for _, v in expected] and len(shown) == 12
+    assert "Jan 2024" in table
+    assert "Ene 2024".lower() in in_spanish(client, "/crossings/250401").text
+
+
+def test_crossing_page_errors_are_html_in_the_readers_language(client: TestClient) -> None:
+    for params, status in (({}, 404), ({"days": "3"}, 422), ({"lane": "car-fast"}, 422)):
+        path = "/crossings/999999" if status == 404 else "/crossings/250401"
+        response = in_spanish(client, path, params=params)
+        assert response.status_code == status
+        assert "text/html" in response.headers["content-type"] and '<html lang="es">' in response.text
+        assert "Traceback" not in response.text
+    assert "Página no encontrada" in in_spanish(client, "/crossings/999999").text
+    assert "days must be one of 1, 7, 30, 90, 365" in client.get("/crossings/250401?days=3").text
+
+
+def test_errors_elsewhere_html_for_browsers_json_for_the_api(client: TestClient) -> None:
+    page = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and "Page not found" in page.text
+    for path, accept in (("/no-such-page", "application/json"), ("/api/v1/nope", "text/html")):
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    api_error = client.get("/api/v1/crossings/999999", headers={"Accept": "text/html"})
+    assert api_error.status_code == 404 and api_error.json()["error"]["code"] == "not_found"
+
+
+def test_an_unexpected_page_error_is_a_500_page_without_internals(sqlite_engine: Engine,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(overview, "build_rows", broken)
+    with TestClient(web_app(sqlite_engine), raise_server_exceptions=False) as client:
+        response = in_spanish(client, "/")
+    assert response.status_code == 500 and "text/html" in response.headers["content-type"]
+    assert "Algo salió mal" in response.text
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_crossing_page_shows_the_forecast_band(sqlite_client: TestClient, sqlite_engine: Engine) -> None:
+    from borderflow.services.forecasting import forecast_for
+
+    load(sqlite_engine, CASCADE)
+    train_small_model(sqlite_engine)
+    html = sqlite_client.get("/crossings/300402").text
+    newest = queries.latest_readings(sqlite_engine, crossing_id="300402")[0]["observed_at"]
+    expected = forecast_for(sqlite_engine, "300402", "passenger", "standard", 24,
+                            as_of=newest + dt.timedelta(minutes=1))
+    table = html.split('id="forecast-table"')[1].split("</table>")[0]
+    shown = [float(v) for v in re.findall(r'<td data-value="([0-9.]+)">', table)]
+    assert shown == [f["wait_minutes"] for f in expected["forecast"]] and len(shown) == 24
+    assert '<polygon class="band b-forecast"' in html and "80% band" in html
+
+
+def test_static_files_and_pages_stay_out_of_the_api_schema(sqlite_client: TestClient) -> None:
+    for path, kind in (("/static/borderflow.css", "text/css"), ("/static/borderflow.js", "javascript"),
+                       ("/static/favicon.svg", "image/svg+xml"), ("/static/map/border-region.geojson", "")):
+        response = sqlite_client.get(path)
+        assert response.status_code == 200 and kind in response.headers["content-type"], path
+    assert sqlite_client.get("/static/nope.css").json()["error"]["code"] == "not_found"
+    paths = sqlite_client.get("/openapi.json").json()["paths"]
+    assert "/" not in paths and not any(p.startswith(("/simulator", "/crossings", "/lang")) for p in paths)

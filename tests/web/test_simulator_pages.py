@@ -1,0 +1,129 @@
+"""The simulator pages without JavaScript: the form, its quick changes, results, comparison."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from borderflow.services import simulations
+from borderflow.sim import load_scenario, simulate
+
+EXAMPLES = Path(__file__).parents[2] / "examples" / "scenarios"
+SMALL = json.loads((EXAMPLES / "small_crossing.json").read_text())
+
+
+def store(client: TestClient) -> simulations.JobStore:
+    return simulations.store_for(client.app.state)  # type: ignore[attr-defined]
+
+
+def textarea_of(page: str) -> str:
+    return html_lib.unescape(page.split('name="scenario"')[1].split(">", 1)[1].split("</textarea>")[0])
+
+
+def job_id_of(location: str) -> str:
+    match = re.fullmatch(r"/simulator/runs/([0-9a-f]{32})", location)
+    assert match, location
+    return match.group(1)
+
+
+def test_simulator_page_opens_examples(sqlite_client: TestClient) -> None:
+    page = sqlite_client.get("/simulator").text
+    assert '<html lang="en">' in page and "<title>Port simulator · BorderFlow</title>" in page
+    assert page.count('<option value="') >= 4 and 'value="small_crossing" selected' in page
+    assert json.loads(textarea_of(page)) == SMALL
+    assert 'name="booths.general"' in page and 'name="booths.ready"' in page
+    san_ysidro = sqlite_client.get("/simulator", params={"example": "san_ysidro_day"}).text
+    assert "PUBLIC FIGURES USED" in san_ysidro and 'name="booths.sentri"' in san_ysidro
+    missing = sqlite_client.get("/simulator", params={"example": "atlantis"})
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+
+
+def test_form_run_applies_the_quick_changes_and_shows_the_results(sqlite_client: TestClient) -> None:
+    form = {"scenario": yaml.safe_dump(SMALL), "demand_multiplier": "1.5", "booths.general": "1",
+            "booths.ready": "-1", "replications": "4", "seed": "3", "example": "small_crossing"}
+    response = sqlite_client.post("/simulator/run", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    job = store(sqlite_client).wait(job_id_of(response.headers["location"]))
+    assert job.status == "done" and job.label == "×1.5 · general +1 · ready -1"
+    expected_input = json.loads(json.dumps(SMALL))
+    for entry in expected_input["demand"]:
+        entry["per_hour"] = [v * 1.5 for v in entry["per_hour"]]
+    expected_input["lane_groups"]["general"]["booths"] = [b + 1 for b in SMALL["lane_groups"]["general"]["booths"]]
+    expected_input["lane_groups"]["ready"]["booths"] = [max(0, b - 1) for b in SMALL["lane_groups"]["ready"]["booths"]]
+    expected = simulate(load_scenario(expected_input), replications=4, seed=3).to_json_dict()
+    assert job.results is not None
+    assert {k: v for k, v in job.results.items() if k != "engine"} == \
+        {k: v for k, v in expected.items() if k != "engine"}
+    page = sqlite_client.get(response.headers["location"]).text
+    for group_id, group in expected["lane_groups"].items():
+        table = page.split(f'<table class="data results" data-group="{group_id}">')[1].split("</table>")[0]
+        p95 = re.findall(r'data-field="wait_p95_minutes" data-value="([^"]+)">([^<]*)<', table)
+        values = [row["wait_p95_minutes"] for row in group["hourly"]] + [group["total"]["wait_p95_minutes"]]
+        assert [json.loads(raw) for raw, _ in p95] == values
+        assert [text for _, text in p95] == ["—" if v is None else f"{v:,.1f}" for v in values]
+    assert page.count('role="img"') == 2 * len(expected["lane_groups"])
+
+
+def test_form_compare_runs_both_and_shows_the_difference(sqlite_client: TestClient) -> None:
+    form = {"scenario": json.dumps(SMALL), "demand_multiplier": "1", "booths.general": "-1",
+            "replications": "3", "compare": "1"}
+    response = sqlite_client.post("/simulator/run", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    a, b = re.fullmatch(r"/simulator/compare\?a=([0-9a-f]{32})&b=([0-9a-f]{32})",
+                        response.headers["location"]).groups()  # type: ignore[union-attr]
+    job_a, job_b = store(sqlite_client).wait(a), store(sqlite_client).wait(b)
+    assert (job_a.label, job_b.label) == ("", "general -1")
+    page = sqlite_client.get(response.headers["location"]).text
+    table = page.split('<table class="data compare" data-group="general">')[1].split("</table>")[0]
+    assert job_a.results is not None and job_b.results is not None
+    hourly_a = job_a.results["lane_groups"]["general"]["hourly"]
+    hourly_b = job_b.results["lane_groups"]["general"]["hourly"]
+    diffs = re.findall(r'<td data-value="([^"]+)" class="[a-z]*">([^<]*)</td>', table)
+    assert len(diffs) == len(hourly_a)
+    for (raw, text), ra, rb in zip(diffs, hourly_a, hourly_b):
+        assert json.loads(raw) == round(rb["wait_p95_minutes"] - ra["wait_p95_minutes"], 6)
+        assert text == f"{rb['wait_p95_minutes'] - ra['wait_p95_minutes']:+.1f}"
+
+
+def test_form_errors_come_back_in_the_form_in_the_readers_language(sqlite_client: TestClient) -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"scenario": "name: [oops"}, "not valid YAML or JSON"),
+        ({"scenario": json.dumps(SMALL), "demand_multiplier": "lots"}, "demand_multiplier must be a number"),
+        ({"scenario": json.dumps({**SMALL, "hours": -2})}, "hours"),
+        ({"scenario": json.dumps(SMALL), "demand_multiplier": "30", "replications": "1000"}, "borderflow simulate"),
+    ]
+    sqlite_client.cookies.set("borderflow_lang", "es")
+    for form, words in cases:
+        response = sqlite_client.post("/simulator/run", data=form)
+        assert response.status_code == 422, form
+        page = response.text
+        assert '<html lang="es">' in page and "El escenario no puede ejecutarse:" in page
+        assert words in html_lib.unescape(page)
+        assert textarea_of(page) == form["scenario"]  # the text is kept for fixing
+    sqlite_client.cookies.delete("borderflow_lang")
+
+
+def test_run_and_compare_pages_for_missing_or_unfinished_runs(sqlite_client: TestClient) -> None:
+    assert sqlite_client.get("/simulator/runs/nope").status_code == 404
+    sqlite_client.app.state.simulations = simulations.JobStore(threads=0)  # type: ignore[attr-defined]
+    job = store(sqlite_client).submit(load_scenario(SMALL), label="waiting")
+    page = sqlite_client.get(f"/simulator/runs/{job.id}").text
+    assert f'data-job="{job.id}"' in page and "<progress" in page and 'http-equiv="refresh"' in page
+    other = store(sqlite_client).submit(load_scenario(SMALL))
+    compare = sqlite_client.get("/simulator/compare", params={"a": job.id, "b": other.id}).text
+    assert compare.count("<progress") == 2
+    same = sqlite_client.get("/simulator/compare", params={"a": job.id, "b": job.id})
+    assert same.status_code == 422 and "Choose two different runs." in same.text
+    assert sqlite_client.get("/simulator/compare", params={"a": job.id, "b": "x"}).status_code == 404
+    listing = sqlite_client.get("/simulator").text
+    assert f'href="/simulator/runs/{job.id}"' in listing and "queued" in listing
