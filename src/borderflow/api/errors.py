@@ -101,6 +101,12 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(503, "unavailable", "the database could not answer; try again shortly")
 
 
+async def _overflow_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # SQLite's driver refuses integers beyond 64 bits before the database sees them.
+    return error_response(422, "bad_input", "a number in the request is too large for the archive; "
+                          "check identifiers and numbers")
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "an internal error occurred; it has been logged")
@@ -111,4 +117,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(OverflowError, _overflow_error)
     app.add_exception_handler(Exception, _unexpected_error)

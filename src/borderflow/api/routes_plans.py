@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response, Path
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +21,9 @@ from borderflow.errors import BorderFlowError, ForbiddenError
 from borderflow.plans.model import Evidence, Milestone, choice, parse_date, plan_to_dict
 from borderflow.services import plans
 from borderflow.services.accounts import Principal
+
+#: A row id as the archive stores it (a 32-bit integer on every database).
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -121,14 +124,14 @@ async def plan_report(request: Request, plan: str, meeting: Annotated[str, Query
 
 
 @router.get("/plan-actions/{action_id}/history", summary="Every status change of an action: who, when, why")
-async def action_history(request: Request, action_id: int) -> Response:
+async def action_history(request: Request, action_id: RowId) -> Response:
     _, action = await run_in_threadpool(plans.get_action, engine_of(request), action_id)
     return _json([{"from_status": h.from_status, "to_status": h.to_status, "at": h.at.isoformat(),
                    "username": h.username, "country": h.country, "why": h.why} for h in action.history])
 
 
 @router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses=WRITE_ERRORS)
-async def patch_action(request: Request, action_id: int, body: dict[str, str],
+async def patch_action(request: Request, action_id: RowId, body: dict[str, str],
                        who: Annotated[Principal, Depends(principal)]) -> Response:
     result = await _write(request, who, "plans.action.edit", {"action_id": action_id, "fields": sorted(body)},
                           lambda: plans.update_action(engine_of(request), action_id, body, who.user))
@@ -137,7 +140,7 @@ async def patch_action(request: Request, action_id: int, body: dict[str, str],
 
 @router.post("/plan-actions/{action_id}/status", summary="Change an action's status (lead side)",
              responses=WRITE_ERRORS)
-async def post_status(request: Request, action_id: int, body: StatusIn,
+async def post_status(request: Request, action_id: RowId, body: StatusIn,
                       who: Annotated[Principal, Depends(principal)]) -> Response:
     change = await _write(request, who, "plans.action.status", {"action_id": action_id, "to": body.to, "why": body.why},
                           lambda: plans.change_status(engine_of(request), action_id, body.to, body.why, who.user))
@@ -148,7 +151,7 @@ async def post_status(request: Request, action_id: int, body: StatusIn,
 
 @router.post("/plan-actions/{action_id}/milestones", summary="Add a milestone (its side only)",
              responses=WRITE_ERRORS, status_code=201)
-async def post_milestone(request: Request, action_id: int, body: MilestoneIn,
+async def post_milestone(request: Request, action_id: RowId, body: MilestoneIn,
                          who: Annotated[Principal, Depends(principal)]) -> Response:
     def work() -> int:
         stone = Milestone(choice(body.side, ("US", "MX"), "side"), body.title.strip(),
@@ -163,7 +166,7 @@ async def post_milestone(request: Request, action_id: int, body: MilestoneIn,
 
 
 @router.patch("/plan-milestones/{milestone_id}", summary="Edit a milestone (its side only)", responses=WRITE_ERRORS)
-async def patch_milestone(request: Request, milestone_id: int, body: MilestonePatch,
+async def patch_milestone(request: Request, milestone_id: RowId, body: MilestonePatch,
                           who: Annotated[Principal, Depends(principal)]) -> Response:
     changes = body.model_dump(exclude_unset=True)
     result = await _write(request, who, "plans.milestone.edit", {"milestone_id": milestone_id, "fields": sorted(changes)},
@@ -173,7 +176,7 @@ async def patch_milestone(request: Request, milestone_id: int, body: MilestonePa
 
 @router.post("/plan-actions/{action_id}/evidence", summary="Add evidence: a note, link or file reference (its side)",
              responses=WRITE_ERRORS, status_code=201)
-async def post_evidence(request: Request, action_id: int, body: EvidenceIn,
+async def post_evidence(request: Request, action_id: RowId, body: EvidenceIn,
                         who: Annotated[Principal, Depends(principal)]) -> Response:
     def work() -> None:
         from borderflow.plans.model import parse_evidence
