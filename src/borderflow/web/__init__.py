@@ -33,7 +33,7 @@ STATIC_DIRECTORY = Path(__file__).parent / "static"
 #: Paths whose errors stay JSON envelopes whatever the client accepts.
 API_PREFIXES = ("/api/", "/xml/", "/openapi.json", "/docs", "/static/")
 #: Paths that are pages: their errors are HTML whatever the client accepts.
-PAGE_PREFIXES = ("/crossings/", "/simulator", "/lang/", "/plans")
+PAGE_PREFIXES = ("/crossings/", "/simulator", "/lang/", "/plans", "/staffing", "/appraisal")
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 

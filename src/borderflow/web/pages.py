@@ -21,11 +21,13 @@ from borderflow.web.i18n import COOKIE, LANGUAGES, Translator
 from borderflow.web.maps import CANADA_VIEW, MEXICO_VIEW, map_svg
 from borderflow.web.render import error_page, language, page
 from borderflow.web.severity import CLASSES
+from borderflow.web.pages_planning import router as planning_router
 from borderflow.web.pages_plans import router as plans_router
 from borderflow.web.sim_pages import router as simulator_router
 
 router = APIRouter(include_in_schema=False)
 router.include_router(simulator_router)
+router.include_router(planning_router)
 router.include_router(plans_router)
 
 #: A year, in seconds: how long the language choice is remembered.

@@ -29,6 +29,8 @@ log = logging.getLogger("borderflow.web")
 NAV: list[tuple[str, str, str]] = [
     ("overview", "/", "nav.overview"),
     ("simulator", "/simulator", "nav.simulator"),
+    ("staffing", "/staffing", "nav.staffing"),
+    ("appraisal", "/appraisal", "nav.appraisal"),
     ("plans", "/plans", "nav.plans"),
 ]
 

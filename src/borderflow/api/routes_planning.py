@@ -1,0 +1,169 @@
+"""Planning over the API: staffing plans and appraisals, answered when done.
+
+* ``POST /api/v1/staffing`` — a scenario (inline, or an example's id) and a p95 target ->
+  the plan JSON of ``borderflow staff --json`` (docs/staffing.md).
+* ``POST /api/v1/appraisals`` — a base and alternatives (scenarios, example ids or edit
+  lists), optionally a port whose archived BTS volumes give the days' demand -> the
+  results JSON of ``borderflow appraise --json`` (docs/appraisal.md).
+
+Both run synchronously in a worker thread; the work one request may ask for is capped
+(larger runs belong to the CLI). Errors come in the one JSON envelope: 422 for bad
+input or a target that cannot be met (code ``infeasible``), 404 for an unknown example
+or port without volumes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from borderflow.api.routes import ERRORS
+from borderflow.errors import BadInputError
+from borderflow.planning.alternatives import apply_edits
+from borderflow.planning.appraisal import Alternative, AppraisalOptions, appraise
+from borderflow.planning.values import Valuation
+from borderflow.planning.volumes import latest_complete_year, port_year
+from borderflow.services import simulations
+from borderflow.sim.scenario import Scenario, load_scenario
+from borderflow.staffing.planner import StaffingRequest, plan_staffing
+from borderflow.staffing.shifts import ShiftRules
+
+router = APIRouter(prefix="/api/v1", tags=["planning"])
+
+#: Most expected vehicles in one scenario day, and most hours, a web request may staff.
+MAX_STAFFING_VEHICLES = 100_000
+MAX_STAFFING_HOURS = 48
+#: Most replications per day, and days x scenarios, one appraisal request may simulate.
+MAX_APPRAISAL_REPLICATIONS = 50
+MAX_APPRAISAL_RUNS = 120
+
+
+class ScenarioChoice(BaseModel):
+    """A scenario given inline (``scenario``) or by the id of a shipped example."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: dict[str, Any] | None = Field(default=None, description="A scenario (docs/simulator.md).")
+    example: str | None = Field(default=None, description="An example id, e.g. otay_mesa_trucks.")
+
+
+class ShiftSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    length_hours: int = Field(default=8, ge=1, le=24)
+    officers_per_booth: float = Field(default=1.0, ge=0, le=100)
+    min_on_duty: int = Field(default=0, ge=0, le=10_000)
+    min_per_start: int = Field(default=1, ge=1, le=10_000)
+    circular: bool = False
+
+
+class StaffingBody(ScenarioChoice):
+    target_p95_minutes: float = Field(gt=0, le=100_000, description="p95 wait target, minutes.")
+    lane_groups: list[str] | None = Field(default=None, description="Lane groups to staff (default all).")
+    max_booths: int | None = Field(default=None, ge=0, le=1000, description="Most booths a group may open.")
+    replications: int | None = Field(default=None, ge=1, le=400, description="Search replications.")
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    shifts: ShiftSettings | None = Field(default_factory=lambda: ShiftSettings(),
+                                         description="Roster rules; null for no roster.")
+
+
+class AlternativeBody(ScenarioChoice):
+    name: str | None = Field(default=None, description="Name of an edited alternative.")
+    changes: list[dict[str, Any]] | None = Field(
+        default=None, description="Edits applied to the base, e.g. [{add_booths: {group: general, booths: 4}}].")
+    capital_cost_dollars: float = Field(default=0.0, ge=0, le=1e15)
+    yearly_cost_dollars: float = Field(default=0.0, ge=0, le=1e15)
+
+
+class ValuationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_hour_dollars: float = Field(default=Valuation.person_hour_dollars, ge=0, le=1e6)
+    truck_hour_dollars: float = Field(default=Valuation.truck_hour_dollars, ge=0, le=1e6)
+    discount_rate: float = Field(default=Valuation.discount_rate, ge=0, lt=1)
+    horizon_years: int = Field(default=Valuation.horizon_years, ge=1, le=100)
+
+
+class AppraisalBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base: ScenarioChoice
+    alternatives: list[AlternativeBody] = Field(min_length=1, max_length=10)
+    port_code: str | None = Field(default=None, description="BTS port code whose archived volumes give the demand.")
+    year: int | None = Field(default=None, ge=1996, le=2100)
+    replications: int = Field(default=10, ge=1, le=MAX_APPRAISAL_REPLICATIONS)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    valuation: ValuationBody = Field(default_factory=lambda: ValuationBody())
+    passengers_per_vehicle: float | None = Field(default=None, gt=0, le=100)
+    weekend_factors: dict[str, float] | None = None
+    all_months: bool = False
+
+
+def resolve_scenario(choice: ScenarioChoice, what: str) -> Scenario:
+    """The scenario a request names: inline or an example (exactly one)."""
+    if (choice.scenario is None) == (choice.example is None):
+        raise BadInputError(f"{what}: give exactly one of scenario (inline) or example (an id)")
+    if choice.example is not None:
+        return load_scenario(simulations.example(choice.example)["scenario"])
+    assert choice.scenario is not None
+    return load_scenario(choice.scenario)
+
+
+@router.post("/staffing", responses=ERRORS, summary="Staff a scenario against a p95 wait target")
+async def create_staffing(body: StaffingBody) -> Any:
+    """Booths per hour and lane group with the fewest booth-hours meeting the target, the
+    SIPP/Erlang-C baseline, and an officer roster: the JSON of `borderflow staff --json`."""
+    scenario = resolve_scenario(body, "scenario")
+    if scenario.expected_vehicles() > MAX_STAFFING_VEHICLES or scenario.hours > MAX_STAFFING_HOURS:
+        raise BadInputError(
+            f"the web staffs scenarios of at most {MAX_STAFFING_HOURS} hours and "
+            f"{MAX_STAFFING_VEHICLES:,} expected vehicles; got {scenario.hours} hours and "
+            f"{scenario.expected_vehicles():,.0f}; use borderflow staff"
+        )
+    shifts = None if body.shifts is None else ShiftRules(**body.shifts.model_dump())
+    request = StaffingRequest(
+        target_p95_minutes=body.target_p95_minutes,
+        lane_groups=tuple(body.lane_groups) if body.lane_groups else None,
+        max_booths=body.max_booths, replications=body.replications, seed=body.seed, shifts=shifts,
+    )
+    plan = await run_in_threadpool(plan_staffing, scenario, request)
+    return plan.to_json_dict()
+
+
+@router.post("/appraisals", responses=ERRORS, summary="Appraise alternatives against a base")
+async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
+    """Yearly delay by mode, its value, NPV and BCR of each alternative: the JSON of
+    `borderflow appraise --json`."""
+    base = resolve_scenario(body.base, "base")
+    alternatives = []
+    for i, alt in enumerate(body.alternatives):
+        if alt.changes is not None:
+            if alt.scenario is not None or alt.example is not None:
+                raise BadInputError(f"alternatives[{i}]: give changes or a scenario, not both")
+            edits = {"name": alt.name or f"alternative {i + 1}", "changes": alt.changes}
+            scenario = apply_edits(base, edits, f"alternatives[{i}]")
+        else:
+            scenario = resolve_scenario(alt, f"alternatives[{i}]")
+        alternatives.append(Alternative(scenario, alt.capital_cost_dollars, alt.yearly_cost_dollars))
+    days = 24 if body.all_months else (4 if body.port_code else 1)
+    runs = days * (1 + len(alternatives))
+    if runs * body.replications > MAX_APPRAISAL_RUNS * 10 or runs > MAX_APPRAISAL_RUNS:
+        raise BadInputError(f"this appraisal needs {runs} day simulations x {body.replications} "
+                            "replications, more than the web runs; use borderflow appraise")
+    options = AppraisalOptions(
+        replications=body.replications, seed=body.seed,
+        valuation=Valuation(**body.valuation.model_dump()),
+        passengers_per_vehicle=body.passengers_per_vehicle, weekend_factors=body.weekend_factors,
+        all_months=body.all_months, workers=1,
+    )
+
+    def run() -> dict[str, Any]:
+        volumes = None
+        if body.port_code is not None:
+            engine = request.app.state.engine
+            year = body.year or latest_complete_year(engine, body.port_code)
+            volumes = port_year(engine, body.port_code, year)
+        elif body.year is not None:
+            raise BadInputError("year needs port_code (the BTS port whose volumes to use)")
+        return appraise(base, alternatives, volumes, options).to_json_dict()
+
+    return await run_in_threadpool(run)

@@ -1,0 +1,113 @@
+"""A port's year of BTS monthly volumes, read from the archive, as plain data.
+
+This is the one module of ``planning`` that reads the store (through
+:func:`borderflow.services.queries.monthly_volumes`); everything else in the package
+works on the :class:`PortYear` it returns, so appraisals can also be fed by hand.
+
+BTS "Border Crossing Entry Data" counts inbound crossings per port and month. The
+measures used: ``Personal Vehicles`` (mode passenger), ``Pedestrians`` (pedestrian),
+``Trucks`` (commercial), and ``Personal Vehicle Passengers`` for occupancy: people per
+personal vehicle = passengers / vehicles over the year (BTS counts everyone in the
+vehicle, driver included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from borderflow.errors import BadInputError, NotFoundError
+
+#: BTS measure counted for each mode.
+MEASURE_OF_MODE: dict[str, str] = {
+    "passenger": "Personal Vehicles",
+    "pedestrian": "Pedestrians",
+    "commercial": "Trucks",
+}
+PASSENGERS_MEASURE = "Personal Vehicle Passengers"
+
+
+@dataclass(frozen=True)
+class PortYear:
+    """Monthly counts (index 0 = January; None = no count) by mode, for one port and year."""
+
+    port_code: str
+    year: int
+    monthly: dict[str, tuple[float | None, ...]]
+    passengers_per_vehicle: float | None = None
+    source: str = "bts"
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "port_code": self.port_code,
+            "year": self.year,
+            "source": self.source,
+            "monthly": {m: list(v) for m, v in self.monthly.items()},
+            "passengers_per_vehicle": self.passengers_per_vehicle,
+            "notes": list(self.notes),
+        }
+
+
+def latest_complete_year(engine: Any, port_code: str) -> int:
+    """The latest calendar year with a BTS count for all 12 months of Personal Vehicles,
+    Pedestrians or Trucks at the port."""
+    from borderflow.services.queries import monthly_volumes
+
+    months: dict[int, set[int]] = {}
+    for measure in MEASURE_OF_MODE.values():
+        for item in _all(monthly_volumes, engine, port_code=port_code, measure=measure):
+            year, month = (int(p) for p in item["month"].split("-"))
+            months.setdefault(year, set()).add(month)
+    complete = [y for y, seen in months.items() if len(seen) == 12]
+    if not complete:
+        raise NotFoundError(
+            f"the archive has no complete year of BTS volumes for port {port_code}; ingest the "
+            "BTS Border Crossing Entry Data (borderflow ingest FILE) or pass --year"
+        )
+    return max(complete)
+
+
+def port_year(engine: Any, port_code: str, year: int) -> PortYear:
+    """The port's monthly counts for ``year`` from the archive (BTS, port level)."""
+    from borderflow.services.queries import monthly_volumes
+
+    if not (isinstance(port_code, str) and len(port_code) == 4 and port_code.isdigit()):
+        raise BadInputError(f"port must be a 4-digit CBP port code like 2504; got {port_code!r}")
+    monthly: dict[str, tuple[float | None, ...]] = {}
+    notes = []
+    for mode, measure in MEASURE_OF_MODE.items():
+        values: list[float | None] = [None] * 12
+        for item in _all(monthly_volumes, engine, port_code=port_code, measure=measure,
+                         start_month=f"{year}-01", end_month=f"{year}-12", source="bts"):
+            values[int(item["month"][5:7]) - 1] = float(item["value"])
+        if any(v is not None for v in values):
+            monthly[mode] = tuple(values)
+            missing = [dt.date(year, i + 1, 1).strftime("%b") for i, v in enumerate(values) if v is None]
+            if missing:
+                notes.append(f"{measure}: no BTS count for {', '.join(missing)} {year}")
+    if not monthly:
+        raise NotFoundError(
+            f"the archive has no BTS volumes for port {port_code} in {year}; ingest the BTS Border "
+            "Crossing Entry Data or choose another year"
+        )
+    passengers = sum(
+        float(i["value"]) for i in _all(
+            monthly_volumes, engine, port_code=port_code, measure=PASSENGERS_MEASURE,
+            start_month=f"{year}-01", end_month=f"{year}-12", source="bts")
+    )
+    vehicles = sum(v for v in monthly.get("passenger", ()) if v is not None)
+    ratio = passengers / vehicles if passengers > 0 and vehicles > 0 else None
+    return PortYear(port_code, year, monthly, ratio, "bts", tuple(notes))
+
+
+def _all(query: Any, engine: Any, **filters: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        page = query(engine, limit=1000, offset=offset, **filters)
+        items.extend(page.items)
+        if not page.has_more:
+            return items
+        offset += 1000

@@ -1,0 +1,315 @@
+"""The planning pages: staffing (``/staffing``) and appraisal (``/appraisal``).
+
+Both are a GET form over the shipped example scenarios; when the form's fields are in
+the query the page also shows the results, so a result has an address that can be
+shared (the computation is deterministic for its seed). Handlers take their parameters
+as text and check them, so a bad value is an HTML page in the reader's language.
+
+Strings are English and Spanish in :data:`PLANNING_STRINGS`, merged into
+:data:`borderflow.web.i18n.STRINGS` when this module is imported (a key already there
+is an error, so nothing of the dashboard's is overwritten).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from borderflow.errors import BadInputError, BorderFlowError
+from borderflow.planning.appraisal import Alternative, AppraisalOptions, AppraisalResult, appraise
+from borderflow.planning.days import scenario_modes
+from borderflow.planning.volumes import latest_complete_year, port_year
+from borderflow.services import simulations
+from borderflow.sim.scenario import Scenario, load_scenario
+from borderflow.staffing.planner import StaffingPlan, StaffingRequest, plan_staffing
+from borderflow.staffing.shifts import ShiftRules
+from borderflow.web import i18n
+from borderflow.web.render import error_page, language, page
+
+router = APIRouter(include_in_schema=False)
+
+#: The pages' limits (larger runs belong to the CLI).
+MAX_VEHICLES = 100_000
+MAX_REPLICATIONS = 40
+DEFAULT_STAFFING_EXAMPLE = "otay_mesa_trucks"
+DEFAULT_BASE = "otay_mesa_trucks_10_booths"
+DEFAULT_ALTERNATIVE = "otay_mesa_trucks"
+
+PLANNING_STRINGS: dict[str, tuple[str, str]] = {
+    "nav.staffing": ("Staffing", "Dotación de personal"),
+    "nav.appraisal": ("Appraisal", "Evaluación"),
+    "plan.scenario": ("Scenario", "Escenario"),
+    "plan.run": ("Compute", "Calcular"),
+    "plan.replications": ("Replications", "Réplicas"),
+    "plan.seed": ("Seed", "Semilla"),
+    "plan.error": ("The request cannot be computed: {error}", "No se puede calcular: {error}"),
+    "plan.yes": ("yes", "sí"),
+    "plan.no": ("no", "no"),
+    "plan.hour": ("Hour", "Hora"),
+    "plan.total": ("Total", "Total"),
+    "plan.json": ("The same as JSON (API)", "Lo mismo en JSON (API)"),
+    "staff.title": ("Booth staffing", "Asignación de casetas"),
+    "staff.intro": (
+        ("The fewest booth-hours that keep the 95th-percentile wait of every hour at or under a target, found "
+        "by simulation (queues carry over from hour to hour), next to the classic period-by-period Erlang-C "
+        "plan (SIPP), and the officer shifts that cover it."),
+        ("Las menos horas-caseta que mantienen el percentil 95 de la espera de cada hora en la meta o por "
+        "debajo, halladas por simulación (las colas pasan de una hora a la siguiente), junto al plan clásico "
+        "hora por hora con Erlang C (SIPP), y los turnos de oficiales que lo cubren.")),
+    "staff.target": ("Target: 95th-percentile wait (minutes)", "Meta: percentil 95 de la espera (minutos)"),
+    "staff.max_booths": ("Most booths per lane group (empty: the scenario's)",
+                         "Máximo de casetas por grupo de carriles (vacío: las del escenario)"),
+    "staff.shift_hours": ("Shift length (hours)", "Duración del turno (horas)"),
+    "staff.min_crew": ("Minimum crew on duty", "Personal mínimo en servicio"),
+    "staff.summary": (
+        ("Plan: {plan} booth-hours ({plan_ratio} × the lower bound); SIPP: {sipp} booth-hours ({sipp_ratio} ×). "
+        "Lower bound (arrivals × mean inspection time): {bound} booth-hours. Target met in every hour: plan "
+        "{plan_met}, SIPP {sipp_met}. Waits from {reps} fresh-seed replications."),
+        ("Plan: {plan} horas-caseta ({plan_ratio} × la cota inferior); SIPP: {sipp} horas-caseta ({sipp_ratio} ×). "
+        "Cota inferior (llegadas × tiempo medio de inspección): {bound} horas-caseta. Meta cumplida en todas las "
+        "horas: plan {plan_met}, SIPP {sipp_met}. Esperas de {reps} réplicas con semillas nuevas.")),
+    "staff.group": ("Lane group {group} ({lane}), at most {cap} booths",
+                    "Grupo de carriles {group} ({lane}), máximo {cap} casetas"),
+    "staff.table": ("Booths and 95th-percentile wait per hour, lane group {group}",
+                    "Casetas y percentil 95 de la espera por hora, grupo {group}"),
+    "staff.arrivals": ("Arrivals", "Llegadas"),
+    "staff.booths": ("Booths", "Casetas"),
+    "staff.p95": ("p95 wait (min)", "Espera p95 (min)"),
+    "staff.met": ("Target met", "Meta cumplida"),
+    "staff.sipp_booths": ("SIPP booths", "Casetas SIPP"),
+    "staff.sipp_p95": ("SIPP p95 (min)", "p95 SIPP (min)"),
+    "staff.sipp_met": ("SIPP met", "SIPP cumple"),
+    "staff.issues": ("Hours that miss the target", "Horas que no cumplen la meta"),
+    "staff.roster": ("Officer roster: {officers} officers on {hours}-hour shifts ({officer_hours} officer-hours)",
+                     "Turnos: {officers} oficiales en turnos de {hours} horas ({officer_hours} horas-oficial)"),
+    "staff.roster_table": ("Shifts by starting hour", "Turnos por hora de inicio"),
+    "staff.starts": ("Starts at hour", "Empieza a la hora"),
+    "staff.covers": ("Covers hours", "Cubre las horas"),
+    "staff.officers": ("Officers", "Oficiales"),
+    "staff.on_duty": ("On duty / needed", "En servicio / necesarios"),
+    "appr.title": ("Modernization appraisal", "Evaluación de proyectos de modernización"),
+    "appr.intro": (
+        ("Yearly hours of waiting for primary inspection, by mode, for a base scenario and an alternative, "
+        "simulated over representative days whose demand comes from the archive's BTS monthly volumes; "
+        "their value, net present value and benefit-cost ratio."),
+        ("Horas anuales de espera para la inspección primaria, por modo, de un escenario base y una "
+        "alternativa, simuladas en días representativos cuya demanda viene de los volúmenes mensuales BTS "
+        "del archivo; su valor, valor presente neto y relación beneficio-costo.")),
+    "appr.base": ("Base scenario", "Escenario base"),
+    "appr.alternative": ("Alternative", "Alternativa"),
+    "appr.port": ("BTS port code for demand (empty: the scenario's own day)",
+                  "Código de puerto BTS para la demanda (vacío: el día del escenario)"),
+    "appr.capital": ("Capital cost (dollars)", "Costo de capital (dólares)"),
+    "appr.yearly_cost": ("Yearly cost (dollars)", "Costo anual (dólares)"),
+    "appr.passengers": ("People per vehicle (empty: BTS)", "Personas por vehículo (vacío: BTS)"),
+    "appr.days": ("Representative days", "Días representativos"),
+    "appr.day": ("Day", "Día"),
+    "appr.month": ("Month", "Mes"),
+    "appr.volume": ("Volume that day", "Volumen del día"),
+    "appr.represents": ("Vehicles it stands for in the year", "Vehículos del año que representa"),
+    "appr.delay": ("Yearly delay", "Demora anual"),
+    "appr.mode": ("Mode", "Modo"),
+    "appr.wait": ("Wait per vehicle (min)", "Espera por vehículo (min)"),
+    "appr.hours": ("Hours a year", "Horas al año"),
+    "appr.unit.person-hours": ("person-hours", "horas-persona"),
+    "appr.unit.truck-hours": ("truck-hours", "horas-camión"),
+    "appr.value": ("Value ($)", "Valor ($)"),
+    "appr.change": ("Change vs base (hours)", "Cambio contra la base (horas)"),
+    "appr.economics": ("Against the base", "Contra la base"),
+    "appr.benefit": ("Benefit per year ($)", "Beneficio anual ($)"),
+    "appr.npv": ("Net present value ($)", "Valor presente neto ($)"),
+    "appr.bcr": ("Benefit-cost ratio", "Relación beneficio-costo"),
+    "appr.break_even": ("Break-even yearly cost ($)", "Costo anual de equilibrio ($)"),
+    "appr.sources": (
+        ("Values: ${person:.2f} a person-hour and ${truck:.2f} a truck-hour ({year} dollars; U.S. DOT value of "
+        "travel time guidance, 2016); {rate:.1%} real discount rate over {horizon} years (OMB Circular A-94)."),
+        ("Valores: ${person:.2f} por hora-persona y ${truck:.2f} por hora-camión (dólares de {year}; guía del "
+        "valor del tiempo de viaje del DOT de EE. UU., 2016); tasa real de descuento de {rate:.1%} a {horizon} "
+        "años (Circular A-94 de la OMB).")),
+}
+
+
+def merge_strings() -> None:
+    """Add PLANNING_STRINGS to the dashboard's table (once; refuses to overwrite)."""
+    clash = [k for k in PLANNING_STRINGS if k in i18n.STRINGS and i18n.STRINGS[k] != PLANNING_STRINGS[k]]
+    if clash:
+        raise RuntimeError(f"planning strings clash with the dashboard's: {', '.join(clash)}")
+    i18n.STRINGS.update(PLANNING_STRINGS)
+
+
+merge_strings()
+
+
+def _examples() -> list[dict[str, Any]]:
+    return simulations.examples()
+
+
+def _scenario(example_id: str) -> Scenario:
+    return load_scenario(simulations.example(example_id)["scenario"])
+
+
+def _number(raw: str | None, name: str, kind: type, low: float | None = None) -> Any:
+    text = (raw or "").strip()
+    if text == "":
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise BadInputError(f"{name} must be a {'whole number' if kind is int else 'number'}; got {text!r}") from None
+    if low is not None and value < low:
+        raise BadInputError(f"{name} must be >= {low:g}; got {text}")
+    return value
+
+
+@router.get("/staffing", response_class=HTMLResponse)
+async def staffing_page(
+    request: Request, example: str = DEFAULT_STAFFING_EXAMPLE, target: str = "", max_booths: str = "",
+    replications: str = "", seed: str = "", shift_hours: str = "8", min_crew: str = "0",
+) -> Response:
+    t = i18n.Translator(language(request))
+    examples = _examples()
+    if example not in {e["id"] for e in examples}:
+        return error_page(request, 404, f"no example scenario {example!r}")
+    values = {"example": example, "target": target, "max_booths": max_booths, "replications": replications,
+              "seed": seed, "shift_hours": shift_hours, "min_crew": min_crew}
+    context: dict[str, Any] = {"title": t("staff.title"), "section": "staffing", "examples": examples,
+                               "values": values, "plan": None, "error": None}
+    if target.strip():
+        try:
+            request_ = StaffingRequest(
+                target_p95_minutes=_number(target, "target", float),
+                max_booths=_number(max_booths, "most booths", int, 0),
+                replications=_bounded_replications(replications),
+                seed=_number(seed, "seed", int, 0),
+                shifts=ShiftRules(length_hours=_number(shift_hours, "shift length", int, 1) or 8,
+                                  min_on_duty=_number(min_crew, "minimum crew", int, 0) or 0),
+            )
+            scenario = _scenario(example)
+            if scenario.expected_vehicles() > MAX_VEHICLES:
+                raise BadInputError(f"the page staffs scenarios of at most {MAX_VEHICLES:,} vehicles; "
+                                    "use borderflow staff")
+            plan = await run_in_threadpool(plan_staffing, scenario, request_)
+            context["plan"] = staffing_view(plan, t)
+        except BorderFlowError as exc:
+            context["error"] = str(exc)
+    return page(request, "staffing.html", status_code=422 if context["error"] else 200, **context)
+
+
+def _bounded_replications(raw: str) -> int | None:
+    value = _number(raw, "replications", int, 1)
+    if value is not None and value > MAX_REPLICATIONS:
+        raise BadInputError(f"the page runs at most {MAX_REPLICATIONS} replications; got {value}")
+    return value
+
+
+def staffing_view(plan: StaffingPlan, t: i18n.Translator) -> dict[str, Any]:
+    """What the template shows: per group rows, the summary line, issues and the roster."""
+    bound = plan.lower_bound_booth_hours
+
+    def ratio(value: float) -> str:
+        return t.number(value / bound, 3) if bound > 0 else t("none")
+
+    groups = []
+    for gid, g in plan.lane_groups.items():
+        s = plan.baseline_sipp[gid]
+        rows = [{"hour": h, "arrivals": t.number(g.arrivals[h]), "booths": g.booths[h],
+                 "p95": t.number(g.p95_minutes[h], 1), "met": g.target_met[h],
+                 "sipp_booths": s.booths[h], "sipp_p95": t.number(s.p95_minutes[h], 1),
+                 "sipp_met": s.target_met[h]} for h in range(plan.hours)]
+        groups.append({"id": gid, "lane": t.lane(g.mode, g.program), "cap": g.max_booths, "rows": rows,
+                       "booth_hours": g.booth_hours, "sipp_booth_hours": s.booth_hours})
+    summary = t("staff.summary", plan=t.number(plan.booth_hours), plan_ratio=ratio(plan.booth_hours),
+                sipp=t.number(plan.sipp_booth_hours), sipp_ratio=ratio(plan.sipp_booth_hours),
+                bound=t.number(bound, 1), plan_met=t("plan.yes" if plan.all_met else "plan.no"),
+                sipp_met=t("plan.yes" if plan.sipp_all_met else "plan.no"), reps=plan.check_replications)
+    roster = None
+    if plan.roster is not None:
+        r, hours = plan.roster, plan.hours
+        roster = {
+            "title": t("staff.roster", officers=r.officers, hours=r.rules.length_hours,
+                       officer_hours=t.number(r.officer_hours)),
+            "shifts": [{"start": s.start_hour, "last": min(s.end_hour, hours) - 1, "officers": s.officers}
+                       for s in r.shifts],
+            "by_hour": [{"hour": h, "on_duty": d, "required": q}
+                        for h, (d, q) in enumerate(zip(r.on_duty, r.required, strict=True))],
+        }
+    return {"groups": groups, "summary": summary, "issues": [i.message for i in plan.issues], "roster": roster,
+            "json": plan.to_json_dict()}
+
+
+@router.get("/appraisal", response_class=HTMLResponse)
+async def appraisal_page(
+    request: Request, base: str = DEFAULT_BASE, alternative: str = DEFAULT_ALTERNATIVE, port: str = "",
+    capital: str = "", yearly: str = "", passengers: str = "", replications: str = "", seed: str = "",
+    run: str = "",
+) -> Response:
+    t = i18n.Translator(language(request))
+    examples = _examples()
+    known = {e["id"] for e in examples}
+    for chosen in (base, alternative):
+        if chosen not in known:
+            return error_page(request, 404, f"no example scenario {chosen!r}")
+    values = {"base": base, "alternative": alternative, "port": port, "capital": capital, "yearly": yearly,
+              "passengers": passengers, "replications": replications, "seed": seed}
+    context: dict[str, Any] = {"title": t("appr.title"), "section": "appraisal", "examples": examples,
+                               "values": values, "result": None, "error": None}
+    if run:
+        try:
+            base_scenario, alt_scenario = _scenario(base), _scenario(alternative)
+            if set(scenario_modes(alt_scenario)) - set(scenario_modes(base_scenario)):
+                raise BadInputError("the alternative serves a mode the base does not; choose scenarios of one kind")
+            options = AppraisalOptions(
+                replications=_bounded_replications(replications) or 10,
+                seed=_number(seed, "seed", int, 0) or 0,
+                passengers_per_vehicle=_number(passengers, "people per vehicle", float, 0),
+                workers=1,
+            )
+            alt = Alternative(alt_scenario, _number(capital, "capital cost", float, 0) or 0.0,
+                              _number(yearly, "yearly cost", float, 0) or 0.0)
+            engine = request.app.state.engine
+            code = port.strip() or None
+
+            def compute() -> AppraisalResult:
+                volumes = None
+                if code is not None:
+                    volumes = port_year(engine, code, latest_complete_year(engine, code))
+                return appraise(base_scenario, [alt], volumes, options)
+
+            found = await run_in_threadpool(compute)
+            context["result"] = appraisal_view(found, t)
+        except BorderFlowError as exc:
+            context["error"] = str(exc)
+    return page(request, "appraisal.html", status_code=422 if context["error"] else 200, **context)
+
+
+def appraisal_view(result: AppraisalResult, t: i18n.Translator) -> dict[str, Any]:
+    days = [{"id": d.id, "month": t.month(f"{result.year}-{d.month:02d}") if d.month else t("none"),
+             "type": d.day_type,
+             "volume": ", ".join(f"{t('mode.' + m)} {t.number(v)}" for m, v in d.volumes.items()),
+             "represents": ", ".join(f"{t('mode.' + m)} {t.number(v)}" for m, v in result.weights[d.id].items())}
+            for d in result.days]
+    rows = []
+    for item in (result.base, *result.alternatives):
+        for mode, d in item.by_mode.items():
+            change = None if item.change_hours is None else item.change_hours[mode]
+            rows.append({"scenario": item.name, "mode": t("mode." + mode),
+                         "wait": t.number(60 * d.vehicle_hours / d.vehicles if d.vehicles else 0, 2),
+                         "hours": t.number(d.hours), "unit": t("appr.unit." + d.unit),
+                         "value": t.number(d.dollars), "change": t("none") if change is None else f"{change:+,.0f}"})
+    money = []
+    for item in result.alternatives:
+        e = item.economics
+        assert e is not None
+        bcr = e.benefit_cost_ratio
+        money.append({"name": item.name, "benefit": t.number(e.yearly_benefit_dollars),
+                      "capital": t.number(e.capital_cost_dollars), "yearly": t.number(e.yearly_cost_dollars),
+                      "npv": t.number(e.npv_dollars), "bcr": t("none") if bcr is None else t.number(bcr, 2),
+                      "break_even": t.number(e.break_even_yearly_cost_dollars)})
+    v = result.valuation
+    sources = t("appr.sources", person=v.person_hour_dollars, truck=v.truck_hour_dollars, year=v.dollar_year,
+                rate=v.discount_rate, horizon=v.horizon_years)
+    return {"days": days, "rows": rows, "money": money, "sources": sources, "notes": list(result.notes),
+            "port": result.port_code, "year": result.year}

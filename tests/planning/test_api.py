@@ -1,0 +1,95 @@
+"""The planning API: staffing and appraisals, answers equal to the CLI's JSON, one envelope."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from borderflow.api import create_app
+from borderflow.planning.appraisal import Alternative, AppraisalOptions, appraise
+from borderflow.planning.volumes import port_year
+from borderflow.sim import load_scenario
+from borderflow.staffing import ShiftRules, StaffingRequest, plan_staffing
+
+from .conftest import EXAMPLES
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+BURST = {
+    "name": "burst", "hours": 4, "seed": 3,
+    "lane_groups": {"lane": {"mode": "passenger", "program": "standard", "booths": 12,
+                             "service": {"dist": "exponential", "mean_seconds": 60}}},
+    "demand": [{"to": "lane", "per_hour": [600, 20, 20, 20]}],
+}
+
+
+@pytest.fixture
+def api(archive):
+    with TestClient(create_app(engine=archive), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_staffing_answers_what_the_cli_writes(api):
+    response = api.post("/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": 5, "replications": 20})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = plan_staffing(load_scenario(BURST), StaffingRequest(
+        target_p95_minutes=5, replications=20, shifts=ShiftRules())).to_json_dict()
+    for key in ("lane_groups", "baseline_sipp", "roster", "issues", "lower_bound_booth_hours"):
+        assert body[key] == expected[key]
+
+
+def test_staffing_errors_come_in_the_envelope(api):
+    infeasible = api.post("/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": 5, "max_booths": 0})
+    assert infeasible.status_code == 422 and infeasible.json()["error"]["code"] == "infeasible"
+    unknown = api.post("/api/v1/staffing", json={"example": "atlantis", "target_p95_minutes": 5})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    both = api.post("/api/v1/staffing", json={"target_p95_minutes": 5})
+    assert both.status_code == 422 and "exactly one of scenario" in both.json()["error"]["message"]
+    negative = api.post("/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": -1})
+    assert negative.status_code == 422
+
+
+def test_an_example_is_staffed_by_id(api):
+    response = api.post("/api/v1/staffing", json={
+        "example": "otay_mesa_trucks", "target_p95_minutes": 20, "replications": 10, "lane_groups": ["fast"],
+        "shifts": None})
+    assert response.status_code == 200, response.text
+    assert list(response.json()["lane_groups"]) == ["fast"] and "roster" not in response.json()
+
+
+def test_appraisal_with_archived_demand_equals_the_engine(api, archive):
+    body = {
+        "base": {"example": "otay_mesa_trucks_10_booths"},
+        "alternatives": [
+            {"example": "otay_mesa_trucks", "capital_cost_dollars": 134000000},
+            {"name": "faster", "changes": [{"scale_service": {"group": "standard", "factor": 0.8}}]},
+        ],
+        "port_code": "2506", "replications": 2, "seed": 4,
+    }
+    response = api.post("/api/v1/appraisals", json=body)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["year"] == 2024 and len(data["alternatives"]) == 2
+    assert data["alternatives"][1]["name"] == "faster"
+    base = load_scenario(EXAMPLES / "otay_mesa_trucks_10_booths.yaml")
+    direct = appraise(base, [Alternative(load_scenario(EXAMPLES / "otay_mesa_trucks.yaml"), 134000000.0)],
+                      port_year(archive, "2506", 2024), AppraisalOptions(replications=2, seed=4, workers=1))
+    assert data["alternatives"][0]["economics"] == direct.to_json_dict()["alternatives"][0]["economics"]
+
+
+def test_appraisal_errors(api):
+    no_people = api.post("/api/v1/appraisals", json={
+        "base": {"scenario": BURST}, "alternatives": [{"scenario": BURST}], "replications": 2})
+    assert no_people.status_code == 422 and "people per personal vehicle" in no_people.json()["error"]["message"]
+    no_alternative = api.post("/api/v1/appraisals", json={"base": {"scenario": BURST}, "alternatives": []})
+    assert no_alternative.status_code == 422
+    bad_edit = api.post("/api/v1/appraisals", json={
+        "base": {"scenario": BURST}, "alternatives": [{"changes": [{"paint": {}}]}], "passengers_per_vehicle": 1.5})
+    assert bad_edit.status_code == 422 and "not an edit" in bad_edit.json()["error"]["message"]
+    no_port = api.post("/api/v1/appraisals", json={
+        "base": {"scenario": BURST}, "alternatives": [{"scenario": BURST}], "port_code": "2302", "replications": 1})
+    assert no_port.status_code == 404

@@ -1,0 +1,71 @@
+"""``borderflow appraise``: alternatives against a base with archived demand, and --rank."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from borderflow.cli.main import run
+
+from .conftest import EXAMPLES
+
+PLANNING = EXAMPLES.parent / "planning"
+BEFORE = EXAMPLES / "otay_mesa_trucks_10_booths.yaml"
+AFTER = EXAMPLES / "otay_mesa_trucks.yaml"
+
+
+@pytest.fixture
+def db(archive):
+    return str(archive.url)
+
+
+def test_appraise_json_with_archived_demand(db, capsys):
+    code = run(["--db", db, "appraise", str(BEFORE), str(AFTER), str(PLANNING / "otay_mesa_faster_primary.yaml"),
+                "--port", "2506", "--capital-cost", "134000000", "--capital-cost", "5000000",
+                "--yearly-cost", "0", "--yearly-cost", "1000000", "-r", "2", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    data = json.loads(out)
+    assert data["port_code"] == "2506" and data["year"] == 2024
+    assert [d["id"] for d in data["days"]] == ["peak_weekday", "peak_weekend", "quiet_weekday", "quiet_weekend"]
+    assert data["base"]["yearly"]["commercial"]["vehicles"] == pytest.approx(1059759.0)
+    first, second = data["alternatives"]
+    assert first["economics"]["capital_cost_dollars"] == 134000000
+    assert second["economics"]["yearly_cost_dollars"] == 1000000
+    assert first["change_vs_base"]["commercial"]["hours"] < 0  # more booths, less waiting
+
+
+def test_appraise_human_output(db, capsys):
+    assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--port", "2506", "-r", "2",
+                "--capital-cost", "134000000", "--weekend-factor", "commercial=0.4"]) == 0
+    out = capsys.readouterr().out
+    assert "Representative days" in out and "Yearly delay" in out and "Against the base" in out
+    assert "Break-even yearly cost" in out
+
+
+def test_rank_projects_across_ports(db, tmp_path, capsys):
+    portfolio = tmp_path / "projects.yaml"
+    portfolio.write_text(yaml.safe_dump({"replications": 2, "projects": [
+        {"name": "trucks", "port": "2506", "base": str(BEFORE), "alternative": str(AFTER),
+         "capital_cost_dollars": 134000000},
+        {"name": "cheap", "port": "2506", "base": str(BEFORE),
+         "alternative": str(PLANNING / "otay_mesa_faster_primary.yaml"), "capital_cost_dollars": 1000},
+    ]}))
+    assert run(["--db", db, "appraise", "--rank", str(portfolio), "--json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)["projects"]
+    assert [p["rank"] for p in ranked] == [1, 2]
+    ratios = [p["economics"]["benefit_cost_ratio"] for p in ranked]
+    assert ratios == sorted(ratios, reverse=True) and ranked[0]["name"] == "cheap"
+
+
+def test_appraise_errors(db, capsys):
+    assert run(["--db", db, "appraise", str(BEFORE)]) == 1
+    assert "at least one alternative" in capsys.readouterr().err
+    assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--capital-cost", "1", "--capital-cost", "2"]) == 1
+    assert "once per alternative" in capsys.readouterr().err
+    assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--port", "2302"]) == 1
+    assert "no complete year" in capsys.readouterr().err
+    assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--weekend-factor", "trucks"]) == 1
+    assert "--weekend-factor must look like" in capsys.readouterr().err

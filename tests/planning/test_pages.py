@@ -1,0 +1,66 @@
+"""The staffing and appraisal pages, in English and Spanish."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from borderflow.api import create_app
+from borderflow.web import i18n, mount_web
+from borderflow.web.pages_planning import PLANNING_STRINGS
+from borderflow.web.pages_planning import router as planning_router
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def site(archive):
+    app = create_app(engine=archive)
+    mount_web(app)
+    if not any(getattr(r, "path", "") == "/staffing" for r in app.routes):
+        app.include_router(planning_router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_every_string_has_both_languages_and_is_merged():
+    for key, (english, spanish) in PLANNING_STRINGS.items():
+        assert english and spanish, key
+        assert i18n.STRINGS[key] == (english, spanish)
+
+
+def test_staffing_form_then_results(site):
+    form = site.get("/staffing")
+    assert form.status_code == 200 and 'name="target"' in form.text and 'value="otay_mesa_trucks" selected' in form.text
+    page = site.get("/staffing", params={"example": "otay_mesa_trucks", "target": "20",
+                                                  "replications": "10"})
+    assert page.status_code == 200, page.text
+    assert 'id="staffing-summary"' in page.text and "lower bound" in page.text
+    assert 'data-group="standard"' in page.text and 'data-group="fast"' in page.text
+    assert "Officer roster" in page.text and "SIPP booths" in page.text
+
+
+def test_staffing_in_spanish_and_bad_input(site):
+    site.cookies.set(i18n.COOKIE, "es")
+    page = site.get("/staffing", params={"example": "otay_mesa_trucks", "target": "-3"})
+    assert page.status_code == 422 and "No se puede calcular" in page.text
+    assert "Asignación de casetas" in page.text
+    missing = site.get("/staffing", params={"example": "atlantis"})
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+
+
+def test_appraisal_page(site):
+    form = site.get("/appraisal")
+    assert form.status_code == 200 and 'name="capital"' in form.text
+    page = site.get("/appraisal", params={
+        "run": "1", "base": "otay_mesa_trucks_10_booths", "alternative": "otay_mesa_trucks", "port": "2506",
+        "capital": "134000000", "replications": "2"})
+    assert page.status_code == 200, page.text
+    assert "Representative days" in page.text and 'data-field="bcr"' in page.text
+    assert "OMB Circular A-94" in page.text
+    mixed = site.get("/appraisal", params={"run": "1", "base": "otay_mesa_trucks",
+                                                    "alternative": "san_ysidro_expansion_62_booths"})
+    assert mixed.status_code == 422 and "mode the base does not" in mixed.text

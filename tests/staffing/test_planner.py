@@ -1,0 +1,114 @@
+"""Staffing plans: carry-over beats SIPP, infeasible hours are explained, requests checked."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from borderflow.errors import BadInputError, InfeasibleError
+from borderflow.sim import simulate
+from borderflow.staffing import StaffingRequest, plan_staffing
+from borderflow.staffing.evaluate import evaluation_from_results, with_booths
+from borderflow.staffing.shifts import ShiftRules
+
+from .conftest import one_lane
+
+FRESH_SEED = 90_210
+
+
+def fresh_p95(scenario, plan, replications: int) -> np.ndarray:
+    """p95 per group and hour of the plan re-simulated with seeds neither search nor check used."""
+    booths = {gid: g.booths for gid, g in plan.lane_groups.items()}
+    result = simulate(with_booths(scenario, booths), replications=replications, seed=FRESH_SEED)
+    found = evaluation_from_results(scenario.group_ids, result.lane_groups)
+    rows = [scenario.group_ids.index(g) for g in plan.lane_groups]
+    return found.p95_minutes[rows]
+
+
+def test_a_queue_that_carries_over_defeats_sipp_but_not_the_search(burst):
+    plan = plan_staffing(burst, StaffingRequest(target_p95_minutes=5, replications=60))
+    sipp, mine = plan.baseline_sipp["lane"], plan.lane_groups["lane"]
+    # SIPP staffs hour 1 for its 20 arrivals and leaves hour 0's queue to one booth
+    assert sipp.booths[1] == 1 and not sipp.target_met[1]
+    assert all(mine.target_met) and mine.booths[1] > sipp.booths[1]
+    assert plan.issues == ()
+    p95 = fresh_p95(burst, plan, 120)
+    assert np.all(np.nan_to_num(p95) <= 5.0)
+
+
+def test_too_few_booths_are_reported_hour_by_hour(burst):
+    plan = plan_staffing(burst, StaffingRequest(target_p95_minutes=5, max_booths=8, replications=20))
+    reasons = {(i.hour, i.reason) for i in plan.issues}
+    # 600 x 60 s = 10 booth-hours of work in hour 0 against 8 booths
+    assert (0, "overload") in reasons
+    assert (1, "backlog") in reasons
+    assert not plan.lane_groups["lane"].target_met[0]
+    assert plan.lane_groups["lane"].booths[0] == 8
+    message = next(i.message for i in plan.issues if i.hour == 0)
+    # about 600 arrivals (the check's mean) x 60 s: about 10 booth-hours against 8 booths
+    assert re.search(r"(59\d|60\d) arrivals x 60 s = (9\.\d|10\.\d) booth-hours of work", message)
+    assert "the 8 booths available" in message
+
+
+def test_a_target_too_tight_for_every_booth_is_explained():
+    # 100 an hour on at most 3 booths: about 1.7 of 3 busy, so someone always waits a
+    # little; the late hours' trickle is served at once
+    scenario = one_lane([100, 2, 2], booths=3, mean_seconds=60)
+    plan = plan_staffing(scenario, StaffingRequest(target_p95_minutes=0.05, replications=20))
+    tight = [i for i in plan.issues if i.reason == "tight"]
+    assert [i.hour for i in tight] == [0]
+    assert "even with all 3 booths open the p95 is" in tight[0].message
+    assert "below the mean inspection time of 1.0 min" in tight[0].message
+    assert plan.lane_groups["lane"].target_met[2]
+
+
+def test_nothing_can_meet_it():
+    scenario = one_lane([100, 100], booths=3)
+    with pytest.raises(InfeasibleError, match="cannot be met in any hour of lane: at most 0 booths"):
+        plan_staffing(scenario, StaffingRequest(target_p95_minutes=5, max_booths=0))
+    with pytest.raises(InfeasibleError, match="raise the target or --max-booths"):
+        plan_staffing(one_lane([400, 400], booths=3), StaffingRequest(target_p95_minutes=1, replications=5))
+
+
+def test_a_day_without_arrivals_needs_no_booths():
+    plan = plan_staffing(one_lane([0, 0, 0], booths=4), StaffingRequest(target_p95_minutes=5, replications=3))
+    assert plan.lane_groups["lane"].booths == (0, 0, 0) and plan.all_met and plan.booth_hours == 0
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    ({"target_p95_minutes": 0}, "target p95 must be a number of minutes > 0"),
+    ({"lane_groups": ("nope",)}, "unknown lane group nope"),
+    ({"max_booths": -1}, "max booths must be a whole number >= 0"),
+    ({"replications": 0}, "replications must be a whole number"),
+    ({"z": -1.0}, "z must be a number >= 0"),
+    ({"shifts": ShiftRules(length_hours=0)}, "shift length"),
+])
+def test_bad_requests(change, match, burst):
+    request = StaffingRequest(**{"target_p95_minutes": 5.0, **change})
+    with pytest.raises(BadInputError, match=match):
+        plan_staffing(burst, request)
+
+
+def test_one_lane_group_is_staffed_and_the_others_kept(trucks):
+    plan = plan_staffing(trucks, StaffingRequest(target_p95_minutes=20, lane_groups=("fast",),
+                                                 replications=30, shifts=None))
+    assert list(plan.lane_groups) == ["fast"] and list(plan.baseline_sipp) == ["fast"]
+    assert any("standard" in note for note in plan.notes)
+    assert plan.roster is None
+    # FAST-eligible trucks may all use standard lanes, so no bound counts them
+    assert plan.lower_bound_booth_hours == 0
+
+
+def test_the_json_has_the_documented_keys(burst):
+    plan = plan_staffing(burst, StaffingRequest(target_p95_minutes=5, replications=20,
+                                                shifts=ShiftRules(length_hours=2)))
+    data = plan.to_json_dict()
+    group = data["lane_groups"]["lane"]
+    for key in ("booths", "booth_hours", "p95_minutes", "target_met"):
+        assert len(group[key]) == 4 if key != "booth_hours" else group[key] == sum(group["booths"])
+        assert key in data["baseline_sipp"]["lane_groups"]["lane"]
+    assert data["lower_bound_booth_hours"] == pytest.approx((600 + 60) * 60 / 3600)
+    assert data["roster"]["officers"] == plan.roster.officers
+    assert sum(data["roster"]["starts"]) == data["roster"]["officers"]
