@@ -104,6 +104,9 @@ PAGES = {
     "crossing-san-ysidro": "/crossings/250401?lane=passenger-standard&days=365",
     "crossing-peace-arch-forecast": "/crossings/300402",
     "simulator": "/simulator",
+    "staffing": "/staffing",
+    "appraisal": "/appraisal",
+    "plans": "/plans",
     "not-found": "/crossings/999999",
 }
 

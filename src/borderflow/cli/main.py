@@ -46,7 +46,7 @@ def _register_all() -> None:
     from borderflow.cli import archive
 
     archive.register(app)
-    for name in ("simulate", "serve", "forecast", "staffing", "plans", "exchange", "users"):
+    for name in ("simulate", "calibrate", "serve", "forecast", "staffing", "plans", "exchange", "users"):
         try:
             module = __import__(f"borderflow.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.feeds.records import CrossingSeen, Parsed
 from borderflow.store import catalog as store_catalog
-from borderflow.store.payloads import compress, content_hash, decompress, load_payload, store_payload
+from borderflow.store.payloads import compress, content_hash, decompress, load_payload, store_payload, store_payloads
 from borderflow.store.schema import crossing_states, quarantine
 from borderflow.store.writes import ObservationWriter, WriteCounts, record_conflicts, write_averages, write_volumes
 from borderflow.services.sources import Source
@@ -90,6 +90,7 @@ class Ingestor:
         #: payload holds (None when it cannot stand for a later one), and its summary.
         self._last_content: dict[str, str | None] = {}
         self._last_summary: dict[str, FileSummary] = {}
+        self._repeats: list[dict[str, Any]] = []
 
     # -- crossings -----------------------------------------------------------------
     def _crossings(self, conn: Connection, seen: Iterable[CrossingSeen], origin: str, sha256: str | None = None) -> int:
@@ -209,10 +210,13 @@ class Ingestor:
         one before it is a single insert of its raw bytes, which needs no savepoint.
         """
         summaries: list[FileSummary] = []
+        self._repeats: list[dict[str, Any]] = []
         try:
             with self.engine.begin() as conn:
                 for item in items:
                     summaries.append(self._commit_one(conn, item))
+                # repeats write nothing but their raw bytes: one insert for the group
+                store_payloads(conn, self._repeats)
         except (BorderFlowError, SQLAlchemyError) as exc:
             self._forget()
             reason = _database_reason(exc)
@@ -238,8 +242,10 @@ class Ingestor:
         if item.error is not None:
             return self._refuse_whole(conn, item)
         if item.same_as is not None:
-            store_payload(conn, item.content, sha256=item.sha256, format=item.format, name=item.name,
-                          now=_now(), size_bytes=item.size_bytes, compression=item.compression)
+            self._repeats.append({
+                "sha256": item.sha256, "format": item.format, "name": item.name, "size_bytes": item.size_bytes,
+                "compression": item.compression, "content": item.content, "stored_at": _now(),
+            })
             return self._repeat(item)
         assert item.parsed is not None
         try:
@@ -318,7 +324,7 @@ GROUP_FILES = 256
 GROUP_SECONDS = 1.0
 
 #: Consecutive sources handed to a worker at once; the first of each is parsed in full.
-CHUNK_SOURCES = 32
+CHUNK_SOURCES = 256
 
 
 @dataclass

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 import zstandard
 
@@ -49,6 +50,17 @@ def store_payload(
     """
     values = dict(sha256=sha256, format=format, name=name, size_bytes=size_bytes,
                   compression=compression, content=content, stored_at=now)
+    return bool(conn.execute(_insert_if_absent(conn), [values]).rowcount)
+
+
+def store_payloads(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Keep many compressed payloads at once (rows shaped as the ``payloads`` table);
+    those already stored are left as they are."""
+    if rows:
+        conn.execute(_insert_if_absent(conn), rows)
+
+
+def _insert_if_absent(conn: Connection) -> Any:
     dialect = conn.dialect.name
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
@@ -56,8 +68,7 @@ def store_payload(
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database {dialect}")
-    result = conn.execute(dialect_insert(payloads).values(**values).on_conflict_do_nothing(index_elements=["sha256"]))
-    return bool(result.rowcount)
+    return dialect_insert(payloads).on_conflict_do_nothing(index_elements=["sha256"])
 
 
 def decompress(compression: str, content: bytes) -> bytes:

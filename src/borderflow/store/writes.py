@@ -59,6 +59,7 @@ def _existing(
     value_cols: Sequence[str],
     keys: list[tuple[Any, ...]],
     broad: Callable[[list[tuple[Any, ...]]], Any] | None = None,
+    scan_above: int = SCAN_ABOVE,
 ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """Stored values for the given keys.
 
@@ -72,7 +73,7 @@ def _existing(
     kcols = [table.c[c] for c in key_cols]
     vcols = [table.c[c] for c in value_cols]
     n = len(kcols)
-    if broad is not None and len(keys) > SCAN_ABOVE:
+    if broad is not None and len(keys) > scan_above:
         wanted = set(keys)
         for row in conn.execute(select(*kcols, *vcols).where(broad(keys))):
             key = tuple(row[:n])
@@ -126,15 +127,41 @@ def _classify(
 _OBS_KEY = ("crossing_id", "mode", "program", "direction", "observed_at", "source")
 
 
+#: A chunk of readings spanning at most this long is looked up by time alone.
+_NARROW_SPAN = dt.timedelta(days=2)
+
+
 def _observations_scan(keys: list[tuple[Any, ...]]) -> Any:
+    """The indexed condition that covers a chunk of reading keys.
+
+    Readings close in time (a live feed's payload: one hour) are found through the
+    ``observed_at`` index alone, whatever the archive's size. A chunk spread over a long
+    time (a historical CSV of a few lanes) names its lanes, so the unique index (crossing,
+    mode, program, direction, then time) is searched lane by lane.
+    """
     t = observations.c
     times = [k[4] for k in keys]
+    start, end = min(times), max(times)
+    condition = and_(t.source.in_(sorted({k[5] for k in keys})), t.observed_at >= start, t.observed_at <= end)
+    if end - start <= _NARROW_SPAN:
+        return condition
     return and_(
+        condition,
         t.crossing_id.in_(sorted({k[0] for k in keys})),
-        t.source.in_(sorted({k[5] for k in keys})),
-        t.observed_at >= min(times),
-        t.observed_at <= max(times),
+        t.mode.in_(sorted({k[1] for k in keys})),
+        t.program.in_(sorted({k[2] for k in keys})),
+        t.direction.in_(sorted({k[3] for k in keys})),
     )
+
+
+def _existing_observations(conn: Connection, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Stored values of readings, looked up in chunks of keys sorted by time."""
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    ordered = sorted(keys, key=lambda k: k[4])
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        found.update(_existing(conn, observations, _OBS_KEY, _OBS_VALUES, chunk, _observations_scan, scan_above=0))
+    return found
 
 
 def _volumes_scan(keys: list[tuple[Any, ...]]) -> Any:
@@ -220,7 +247,9 @@ class ObservationWriter:
                 self._latest[lane] = (obs.observed_at, values)
 
         def lookup(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-            return _existing(conn, observations, _OBS_KEY, _OBS_VALUES, keys, _observations_scan)
+            # Always an indexed scan: SQLite matches no index to a list of row values, and
+            # the archive grows to millions of readings.
+            return _existing_observations(conn, keys)
 
         to_insert, batch_counts = _classify(pending, lookup, _OBS_VALUES)
         if to_insert:

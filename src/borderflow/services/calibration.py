@@ -1,0 +1,250 @@
+"""Calibrate a lane's scenario from the archive: readings -> representative day -> fit.
+
+1. The lane's readings in ``[start, end)`` become an hourly series by the documented
+   hourly rule (:func:`borderflow.forecast.series.hourly_series`), then are put on the
+   crossing's local clock.
+2. ``lanes_open`` missing in an hour is carried forward from an earlier hour of the
+   same local day (never across midnight). Booths of a local hour are the median of
+   its lanes over the days, rounded; an hour with an observed wait has at least one.
+   When the lane never reports lanes (the CBP historical files do not), booths are
+   ``booths`` if given, else the crossing's maximum lanes for the mode, every hour —
+   an assumption the output states.
+3. Days: when the window holds at least :data:`MIN_DAYS_FOR_HOLDOUT` days with
+   readings, the last quarter of them (at least one) is held out; the representative
+   day is the mean wait of each local hour over the other days.
+4. Monthly volumes (BTS, ``crossings.bts_port_code``) give a daily demand target when
+   the mode has a matching measure: the port's count in the same calendar month (the
+   latest year up to the window's that has one) / days in the month x this lane's
+   share of the port, taken as the lane's mean booths / the sum of the maximum lanes
+   of that mode over the port's crossings. A rough share (programs and crossings are
+   not equally busy); it only picks the service mean (see
+   :mod:`borderflow.calibration.fit`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from borderflow.calibration.fit import (
+    HOURS,
+    DayFit,
+    DayTarget,
+    FitOptions,
+    fit_day,
+    mean_absolute_error,
+    scenario_dict,
+)
+from borderflow.errors import BadInputError
+from borderflow.forecast.series import hourly_series, series_id
+from borderflow.services.queries import get_crossing
+from borderflow.store.schema import crossings, observations, volumes
+from borderflow.vocabulary import MODES, PROGRAMS
+
+MIN_DAYS_FOR_HOLDOUT = 4
+HOLDOUT_FRACTION = 0.25
+#: BTS measure counting the units that queue in each mode.
+VOLUME_MEASURES: dict[str, str] = {
+    "passenger": "Personal Vehicles",
+    "pedestrian": "Pedestrians",
+    "commercial": "Trucks",
+}
+
+
+@dataclass(frozen=True)
+class VolumeTarget:
+    port_code: str
+    measure: str
+    month: str
+    port_daily: float
+    share: float
+
+    @property
+    def daily_demand(self) -> float:
+        return self.port_daily * self.share
+
+
+@dataclass(frozen=True)
+class Calibration:
+    crossing_id: str
+    mode: str
+    program: str
+    timezone: str
+    start: dt.datetime
+    end: dt.datetime
+    fit_days: tuple[str, ...]
+    holdout_days: tuple[str, ...]
+    booths_source: str
+    fit: DayFit
+    volume: VolumeTarget | None
+    holdout_wait_minutes: tuple[float, ...] | None
+    holdout_mae_minutes: float | None
+    holdout_naive_mae_minutes: float | None
+
+    def scenario(self) -> dict[str, Any]:
+        """The calibrated scenario, loadable by :func:`borderflow.sim.load_scenario`."""
+        fit = self.fit
+        return scenario_dict(
+            f"calibrated {self.crossing_id} {self.mode} {self.program}",
+            self.mode, self.program, fit.target.booths, fit.service_mean_seconds,
+            None if fit.service_cv == 1.0 else fit.service_cv, fit.per_hour, seed=0, replications=40,
+            description=(
+                f"Calibrated by borderflow calibrate from readings {self.start.isoformat()} to "
+                f"{self.end.isoformat()} ({len(self.fit_days)} days fitted); hour 0 is local "
+                f"midnight ({self.timezone}); booths from {self.booths_source}."
+            ),
+        )
+
+    def to_json_dict(self) -> dict[str, Any]:
+        fit = self.fit
+        hours = []
+        for h in range(HOURS):
+            hours.append({
+                "hour": h, "booths": fit.target.booths[h], "per_hour": round(fit.per_hour[h], 1),
+                "observed_wait_minutes": _num(fit.target.wait_minutes[h]),
+                "simulated_wait_minutes": _num(fit.simulated_wait_minutes[h]),
+                "naive_wait_minutes": _num(fit.naive_wait_minutes[h]),
+                "holdout_wait_minutes": _num(self.holdout_wait_minutes[h]) if self.holdout_wait_minutes else None,
+            })
+        return {
+            "crossing_id": self.crossing_id, "mode": self.mode, "program": self.program,
+            "timezone": self.timezone, "start": self.start.isoformat(), "end": self.end.isoformat(),
+            "fit_days": list(self.fit_days), "holdout_days": list(self.holdout_days),
+            "booths_source": self.booths_source,
+            "service_mean_seconds": fit.service_mean_seconds, "service_cv": fit.service_cv,
+            "service_chosen_by": fit.chosen_by, "daily_demand": round(fit.daily_demand, 1),
+            "volume": None if self.volume is None else {
+                "port_code": self.volume.port_code, "measure": self.volume.measure, "month": self.volume.month,
+                "port_daily": round(self.volume.port_daily, 1), "share": round(self.volume.share, 4),
+                "daily_demand": round(self.volume.daily_demand, 1)},
+            "mae_minutes": {
+                "in_sample": _num(fit.mae_minutes), "in_sample_naive": _num(fit.naive_mae_minutes),
+                "holdout": _num(self.holdout_mae_minutes), "holdout_naive": _num(self.holdout_naive_mae_minutes),
+            },
+            "candidates": [{"service_mean_seconds": c.service_mean_seconds, "mae_minutes": _num(c.mae_minutes),
+                            "daily_demand": round(c.daily_demand, 1)} for c in fit.candidates],
+            "hours": hours,
+            "scenario": self.scenario(),
+        }
+
+
+def calibrate_lane(engine: Engine, crossing_id: str, mode: str, program: str, *, start: dt.datetime,
+                   end: dt.datetime, direction: str = "northbound", booths: int | None = None,
+                   use_volumes: bool = True, options: FitOptions | None = None) -> Calibration:
+    """Calibrate one lane from its readings in ``[start, end)`` (module docstring)."""
+    _validate(mode, program, start, end, booths)
+    crossing = get_crossing(engine, crossing_id)
+    zone = str(crossing["timezone"])
+    local = _local_hours(engine, crossing_id, mode, program, direction, start, end, zone)
+    days = sorted(local.loc[local["y"].notna(), "date"].unique())
+    if not days:
+        raise BadInputError(f"no readings with a wait for {crossing_id} {mode} {program} between "
+                            f"{start.isoformat()} and {end.isoformat()}; widen the window or check the lane")
+    n_holdout = max(1, round(len(days) * HOLDOUT_FRACTION)) if len(days) >= MIN_DAYS_FOR_HOLDOUT else 0
+    fit_days, holdout_days = days[: len(days) - n_holdout], days[len(days) - n_holdout:]
+    fitted = local[local["date"].isin(fit_days)]
+    day_booths, booths_source = _booths(fitted, booths, crossing, mode)
+    waits = _hour_means(fitted)
+    day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
+    target = DayTarget(mode, program, tuple(waits), tuple(day_booths))
+    volume = _volume_target(engine, crossing, mode, fit_days, float(np.mean(day_booths))) if use_volumes else None
+    options = options or FitOptions()
+    if volume is not None:
+        options = FitOptions(options.service_grid_seconds, options.service_cv, volume.daily_demand,
+                             options.replications, options.final_replications, options.seed)
+    fit = fit_day(target, options)
+    holdout_waits = holdout_mae = holdout_naive = None
+    if holdout_days:
+        held = _hour_means(local[local["date"].isin(holdout_days)])
+        holdout_waits = tuple(held)
+        holdout_mae = mean_absolute_error(held, fit.simulated_wait_minutes)
+        holdout_naive = mean_absolute_error(held, fit.naive_wait_minutes)
+    return Calibration(crossing_id, mode, program, zone, start, end, tuple(str(d) for d in fit_days),
+                       tuple(str(d) for d in holdout_days), booths_source, fit, volume,
+                       holdout_waits, holdout_mae, holdout_naive)
+
+
+def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None) -> None:
+    if mode not in MODES:
+        raise BadInputError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    if program not in PROGRAMS:
+        raise BadInputError(f"program must be one of {', '.join(PROGRAMS)}; got {program!r}")
+    for label, value in (("from", start), ("to", end)):
+        if value.tzinfo is None:
+            raise BadInputError(f"--{label} needs a UTC offset or Z, e.g. 2026-08-12T00:00:00Z; got {value.isoformat()}")
+    if start >= end:
+        raise BadInputError(f"--from {start.isoformat()} must be before --to {end.isoformat()}")
+    if booths is not None and booths < 1:
+        raise BadInputError(f"--booths must be a whole number >= 1; got {booths}")
+
+
+def _local_hours(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
+                 start: dt.datetime, end: dt.datetime, zone: str) -> pd.DataFrame:
+    """Hourly series (hourly rule) with local ``date`` and ``hour``; lanes carried within a day."""
+    o = observations.c
+    query = select(o.observed_at, o.wait_minutes, o.lanes_open, o.source).where(
+        o.crossing_id == crossing_id, o.mode == mode, o.program == program, o.direction == direction,
+        o.observed_at >= start, o.observed_at < end)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    readings = pd.DataFrame(rows, columns=["observed_at", "wait_minutes", "lanes_open", "source"])
+    readings["unique_id"] = series_id(crossing_id, mode, program, direction)
+    series = hourly_series(readings)
+    stamps = pd.to_datetime(series["ds"], utc=True).dt.tz_convert(zone)
+    series = series.assign(date=stamps.dt.date, hour=stamps.dt.hour)
+    series["lanes_open"] = series.groupby("date")["lanes_open"].ffill()
+    return series
+
+
+def _hour_means(frame: pd.DataFrame) -> list[float]:
+    means = frame.groupby("hour")["y"].mean()
+    return [float(means.get(h, math.nan)) for h in range(HOURS)]
+
+
+def _booths(frame: pd.DataFrame, booths: int | None, crossing: dict[str, Any], mode: str) -> tuple[list[int], str]:
+    if booths is not None:
+        return [booths] * HOURS, "--booths"
+    if frame["lanes_open"].notna().any():
+        medians = frame.groupby("hour")["lanes_open"].median()
+        return [int(round(float(medians.get(h, 0.0)))) if not math.isnan(medians.get(h, math.nan)) else 0
+                for h in range(HOURS)], "lanes_open readings (median per local hour)"
+    maximum = (crossing.get("max_lanes") or {}).get(mode)
+    if not maximum:
+        raise BadInputError(f"{crossing['crossing_id']} reports no lanes open and has no maximum lanes for "
+                            f"{mode}; give --booths N")
+    return [int(maximum)] * HOURS, f"the crossing's maximum {mode} lanes ({maximum}), no lanes in the readings"
+
+
+def _volume_target(engine: Engine, crossing: dict[str, Any], mode: str, fit_days: list[Any],
+                   mean_booths: float) -> VolumeTarget | None:
+    port = crossing.get("bts_port_code") or ""
+    measure = VOLUME_MEASURES.get(mode)
+    if not port or measure is None or mean_booths <= 0:
+        return None
+    middle = fit_days[len(fit_days) // 2]
+    v, c = volumes.c, crossings.c
+    column = getattr(c, f"max_lanes_{mode}")
+    with engine.connect() as conn:
+        rows = conn.execute(select(v.period_start, v.value).where(
+            v.port_code == port, v.measure == measure, v.site == "", v.period == "month",
+            v.direction == "northbound").order_by(v.period_start.desc())).all()
+        lanes = conn.execute(select(column).where(c.bts_port_code == port)).scalars().all()
+    total_lanes = sum(int(x) for x in lanes if x)
+    same_month = [r for r in rows if r.period_start.month == middle.month and r.period_start.year <= middle.year]
+    if not same_month or total_lanes <= 0:
+        return None
+    month_start, value = same_month[0]
+    days = calendar.monthrange(month_start.year, month_start.month)[1]
+    return VolumeTarget(port, measure, month_start.strftime("%Y-%m"), float(value) / days,
+                        min(1.0, mean_booths / total_lanes))
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 2)

@@ -1,0 +1,94 @@
+"""Calibration: synthetic recovery, and real Brownsville / El Paso archives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from borderflow.calibration import DayTarget, FitOptions, fit_day, simulated_waits
+from borderflow.cli import calibrate as calibrate_cli
+from borderflow.cli.context import CliState
+from borderflow.services.calibration import calibrate_lane
+from borderflow.services.ingest import ingest
+from borderflow.sim import load_scenario, simulate
+
+DATA = Path(__file__).parent.parent / "data"
+UTC = dt.UTC
+
+
+def test_synthetic_day_is_recovered() -> None:
+    booths = [2] * 6 + [4] * 12 + [3] * 6
+    rates = [40] * 5 + [150, 220, 260, 250, 230, 200, 190, 200, 230, 250, 240, 210, 180, 150, 120, 90, 70, 50, 40]
+    observed = simulated_waits("passenger", "standard", booths, 60.0, None, rates, 200, 123)
+    target = DayTarget("passenger", "standard", tuple(observed.tolist()), tuple(booths))
+    fit = fit_day(target, FitOptions(daily_demand_target=float(sum(rates)), seed=5))
+    assert fit.service_mean_seconds == 60.0
+    busy = slice(6, 18)
+    assert np.allclose(fit.per_hour[busy], rates[busy], rtol=0.2)
+    assert abs(fit.daily_demand / sum(rates) - 1) < 0.15
+    assert fit.mae_minutes < 2.0 and fit.mae_minutes < fit.naive_mae_minutes / 2
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    from borderflow.store.catalog import seed_catalog
+    from borderflow.store.db import make_engine, migrate
+
+    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('cal') / 'archive.sqlite3'}")
+    migrate(eng)
+    seed_catalog(eng)
+    ingest(eng, [str(DATA / "cbp-rss-brownsville" / "snapshots"),
+                 str(DATA / "cbp-historical" / "elpaso-2025-holiday-waits.csv"),
+                 str(DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz")])
+    return eng
+
+
+def test_brownsville_bm_beats_naive_in_and_out_of_sample(archive: Engine) -> None:
+    c = calibrate_lane(archive, "535501", "passenger", "standard",
+                       start=dt.datetime(2026, 8, 11, tzinfo=UTC), end=dt.datetime(2026, 8, 23, tzinfo=UTC))
+    assert c.volume is not None and c.volume.port_code == "2301"
+    assert c.booths_source.startswith("lanes_open")
+    assert len(c.holdout_days) == 3
+    assert c.fit.mae_minutes < c.fit.naive_mae_minutes
+    assert c.holdout_mae_minutes is not None and c.holdout_naive_mae_minutes is not None
+    assert c.holdout_mae_minutes < c.holdout_naive_mae_minutes
+    result = simulate(load_scenario(c.scenario()), replications=5, seed=1)
+    assert result.lane_groups["lane"].total.arrivals > 0
+
+
+def test_el_paso_cli_json_and_scenario_file(archive: Engine, tmp_path: Path) -> None:
+    app = typer.Typer()
+
+    @app.callback()
+    def main(ctx: typer.Context) -> None:
+        ctx.obj = CliState(_engine=archive)
+
+    calibrate_cli.register(app)
+    out = tmp_path / "pdn.yaml"
+    run = CliRunner().invoke(app, ["calibrate", "--crossing", "240202", "--mode", "passenger", "--program",
+                                   "standard", "--from", "2025-05-01T00:00:00Z", "--to", "2025-07-10T00:00:00Z",
+                                   "--json", "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    mae = data["mae_minutes"]
+    assert data["booths_source"].startswith("the crossing's maximum")
+    assert mae["in_sample"] < mae["in_sample_naive"]
+    assert mae["holdout"] is not None and mae["holdout"] < mae["holdout_naive"]
+    assert len(data["hours"]) == 24
+    scenario = load_scenario(out)
+    assert scenario.hours == 24 and scenario.group_ids == ("lane",)
+
+
+def test_unknown_lane_window_is_one_clear_error(archive: Engine) -> None:
+    from borderflow.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="no readings with a wait"):
+        calibrate_lane(archive, "535501", "passenger", "standard",
+                       start=dt.datetime(2020, 1, 1, tzinfo=UTC), end=dt.datetime(2020, 1, 2, tzinfo=UTC))
