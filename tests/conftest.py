@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 
 from borderflow.store.catalog import seed_catalog
@@ -15,6 +16,12 @@ from borderflow.store.db import make_engine, migrate
 from borderflow.store.schema import metadata
 
 DATA = Path(__file__).parent / "data"
+
+# On CI every property test explores the same examples run after run (derandomized), so
+# a red build is reproducible; locally Hypothesis keeps searching anew.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 #: The PostgreSQL server the tests use: trust auth on loopback, as on CI.
 PG_ADMIN_URL = os.environ.get("BORDERFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

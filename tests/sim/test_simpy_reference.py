@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import assume, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from borderflow.sim import load_scenario, simulate
@@ -159,6 +159,10 @@ def test_independent_draws_agree_within_confidence(name):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.integers(0, 2**32))
 def test_same_inputs_same_vehicles_random_scenarios(s, seed):
+    # A zero-second service puts several events on one instant (a vehicle starts and ends
+    # together); the semantics leave their order open, so the two models may pick
+    # different free booths there. Vehicle-by-vehicle agreement is asked of durations > 0.
+    assume(all(v > 0 for g in s.lane_groups for v in g.service.values_seconds))
     model = compile_scenario(s)
     inputs = draw_inputs(model, np.random.default_rng(seed))
     istats, fstats, hist = new_statistics(model, 1)
