@@ -26,7 +26,7 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
         for col in ("files", "read", "stored", "duplicates", "conflicts", "quarantined", "new crossings"):
             table.add_column(col, justify="right")
         table.add_row(
-            str(len(summary.files)),
+            str(summary.file_count),
             *(str(summary.total(k)) for k in ("read", "stored", "duplicates", "conflicts", "quarantined", "new_crossings")),
         )
         out.print(table)

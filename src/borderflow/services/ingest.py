@@ -55,23 +55,42 @@ class FileSummary:
 
 @dataclass
 class IngestSummary:
+    """Totals over a run, and the per-file summaries worth reading.
+
+    Every file with a problem (an error, refused records, clashes) is kept, and the
+    others up to :data:`KEEP_FILES`: a year of five-minute snapshots must not keep a
+    hundred thousand summaries in memory. ``file_count`` counts them all.
+    """
+
     files: list[FileSummary] = field(default_factory=list)
+    file_count: int = 0
+    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_TOTALS, 0))
+    refused_anything: bool = False
+
+    def add(self, item: FileSummary) -> None:
+        self.file_count += 1
+        for key in _TOTALS:
+            self.totals[key] += getattr(item, key)
+        self.refused_anything = self.refused_anything or item.refused_anything
+        if len(self.files) < KEEP_FILES or item.refused_anything or item.conflicts:
+            self.files.append(item)
 
     def total(self, name: str) -> int:
-        return sum(getattr(f, name) for f in self.files)
-
-    @property
-    def refused_anything(self) -> bool:
-        return any(f.refused_anything for f in self.files)
+        return self.totals[name]
 
     def as_dict(self) -> dict[str, Any]:
-        keys = ("read", "stored", "duplicates", "conflicts", "quarantined", "new_crossings")
         return {
-            "files": len(self.files),
-            **{k: self.total(k) for k in keys},
+            "files": self.file_count,
+            **self.totals,
             "errors": [f.error for f in self.files if f.error],
             "per_file": [asdict(f) for f in self.files],
+            "per_file_complete": len(self.files) == self.file_count,
         }
+
+
+_TOTALS = ("read", "stored", "duplicates", "conflicts", "quarantined", "new_crossings")
+#: Per-file summaries kept beyond those with problems.
+KEEP_FILES = 5000
 
 
 def _now() -> dt.datetime:
@@ -295,7 +314,7 @@ class Ingestor:
 
         def flush() -> None:
             for result in self.commit_many(group):
-                summary.files.append(result)
+                summary.add(result)
                 if progress:
                     progress(result)
             group.clear()
@@ -475,7 +494,7 @@ def reparse(engine: Engine, format: str | None = None,
         with engine.connect() as conn:
             data = load_payload(conn, sha)
         item = ingestor.ingest_bytes(data, name, None if fmt == "unknown" else fmt)
-        summary.files.append(item)
+        summary.add(item)
         if progress:
             progress(item)
     return summary
