@@ -14,6 +14,10 @@ replication's numbers depend only on its seed:
 
 Keeping a stream per group (common random numbers) also makes what-if comparisons
 sharper: a change to one group leaves the others' service times alone.
+
+The drawing is compiled (:func:`_draw`): one call per replication, NumPy's algorithms
+on the replication's own ``Generator``, so the numbers are those of the same draws made
+with NumPy's vector methods in the order above (``tests/sim`` checks this).
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from borderflow.sim import engine
 from borderflow.sim.engine import N_BINS
 from borderflow.sim.scenario import Scenario, ServiceTime
-from borderflow.sim.service_time import draw_service_seconds
+from borderflow.sim.service_time import draw_one, packed
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,16 @@ class CompiledScenario:
     sec_spaces: np.ndarray  # (groups,) int64, 1 where there is no secondary
     services: tuple[ServiceTime, ...]
     sec_services: tuple[ServiceTime | None, ...]
+    # the same, packed for the compiled drawing: feeding entries of each group (CSR),
+    # and per distribution (primary of each group, then secondary of each group; code
+    # -1 = no secondary) its code, two parameters and empirical values (CSR)
+    feed_ptr: np.ndarray
+    feed_entry: np.ndarray
+    dist_code: np.ndarray
+    dist_p1: np.ndarray
+    dist_p2: np.ndarray
+    dist_values: np.ndarray
+    dist_values_ptr: np.ndarray
 
     @property
     def n_groups(self) -> int:
@@ -119,6 +134,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     )
     secs = [g.secondary for g in scenario.lane_groups]
     feeding = tuple(tuple(e for e, d in enumerate(scenario.demand) if gid in d.to) for gid in ids)
+    dists = [packed(g.service) for g in scenario.lane_groups]
+    dists += [packed(s.service) if s and s.probability > 0.0 else (-1, 0.0, 0.0, ()) for s in secs]
     return CompiledScenario(
         hours=scenario.hours,
         group_ids=ids,
@@ -136,39 +153,113 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         sec_spaces=np.array([s.spaces if s else 1 for s in secs], dtype=np.int64),
         services=tuple(g.service for g in scenario.lane_groups),
         sec_services=tuple(s.service if s else None for s in secs),
+        feed_ptr=_offsets([len(f) for f in feeding]),
+        feed_entry=np.array([e for f in feeding for e in f], dtype=np.int64),
+        dist_code=np.array([d[0] for d in dists], dtype=np.int64),
+        dist_p1=np.array([d[1] for d in dists], dtype=np.float64),
+        dist_p2=np.array([d[2] for d in dists], dtype=np.float64),
+        dist_values=np.array([v for d in dists for v in d[3]], dtype=np.float64),
+        dist_values_ptr=_offsets([len(d[3]) for d in dists]),
     )
 
 
 def draw_inputs(model: CompiledScenario, rng: np.random.Generator) -> ReplicationInputs:
     """Draw one replication's random inputs from ``rng`` (see the module doc)."""
-    times = []
-    for e, expected in enumerate(model.expected_per_entry):
-        n = int(rng.poisson(expected)) if expected > 0 else 0
-        spacings = rng.standard_exponential(n + 1)
-        times.append(engine.arrival_times(model.rates[e], spacings))
-    counts = [len(t) for t in times]
-    possible = [sum(counts[e] for e in entries) for entries in model.entries_of_group]
-    svc = [draw_service_seconds(model.services[g], possible[g], rng) for g in range(model.n_groups)]
-    refer: list[np.ndarray] = []
-    sec: list[np.ndarray] = []
-    for g in range(model.n_groups):
-        service = model.sec_services[g]
-        if service is None or model.sec_prob[g] <= 0.0:
-            refer.append(_EMPTY)
-            sec.append(_EMPTY)
-            continue
-        u = rng.random(possible[g])
-        refer.append(u)
-        sec.append(draw_service_seconds(service, int(np.count_nonzero(u < model.sec_prob[g])), rng))
     return ReplicationInputs(
-        entry_times=_concat(times),
-        entry_ptr=_offsets(counts),
-        svc=_concat(svc),
-        svc_ptr=_offsets(possible),
-        refer_u=_concat(refer),
-        refer_ptr=_offsets([len(u) for u in refer]),
-        sec_svc=_concat(sec),
-        sec_ptr=_offsets([len(x) for x in sec]),
+        *_draw(
+            rng,
+            model.rates,
+            np.asarray(model.expected_per_entry, dtype=np.float64),
+            model.feed_ptr,
+            model.feed_entry,
+            model.sec_prob,
+            model.dist_code,
+            model.dist_p1,
+            model.dist_p2,
+            model.dist_values,
+            model.dist_values_ptr,
+        )
+    )
+
+
+@njit(cache=True, error_model="numpy")
+def _draw(  # type: ignore[no-untyped-def]
+    rng,
+    rates: np.ndarray,
+    expected: np.ndarray,
+    feed_ptr: np.ndarray,
+    feed_entry: np.ndarray,
+    sec_prob: np.ndarray,
+    dist_code: np.ndarray,
+    dist_p1: np.ndarray,
+    dist_p2: np.ndarray,
+    dist_values: np.ndarray,
+    dist_values_ptr: np.ndarray,
+):
+    """The compiled body of :func:`draw_inputs`: the arrays of ``ReplicationInputs``."""
+    n_entries = rates.shape[0]
+    n_groups = feed_ptr.shape[0] - 1
+    # 1. arrivals, entry by entry: the count, then count + 1 spacings
+    entry_ptr = np.zeros(n_entries + 1, dtype=np.int64)
+    times = np.empty(int(expected.sum() * 1.1) + 64, dtype=np.float64)
+    spacings = np.empty(times.shape[0] + 1, dtype=np.float64)
+    for e in range(n_entries):
+        n = rng.poisson(expected[e]) if expected[e] > 0.0 else 0
+        lo = entry_ptr[e]
+        if lo + n > times.shape[0]:
+            grown = np.empty(2 * (lo + n), dtype=np.float64)
+            grown[:lo] = times[:lo]
+            times = grown
+        if n + 1 > spacings.shape[0]:
+            spacings = np.empty(2 * (n + 1), dtype=np.float64)
+        for i in range(n + 1):
+            spacings[i] = rng.standard_exponential()
+        times[lo : lo + n] = engine.arrival_times(rates[e], spacings[: n + 1])
+        entry_ptr[e + 1] = lo + n
+    # 2. service times, group by group: one for every arrival that could join
+    svc_ptr = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        possible = 0
+        for j in range(feed_ptr[g], feed_ptr[g + 1]):
+            e = feed_entry[j]
+            possible += entry_ptr[e + 1] - entry_ptr[e]
+        svc_ptr[g + 1] = svc_ptr[g] + possible
+    svc = np.empty(svc_ptr[n_groups], dtype=np.float64)
+    for g in range(n_groups):
+        values = dist_values[dist_values_ptr[g] : dist_values_ptr[g + 1]]
+        code, p1, p2 = dist_code[g], dist_p1[g], dist_p2[g]
+        for i in range(svc_ptr[g], svc_ptr[g + 1]):
+            svc[i] = draw_one(rng, code, p1, p2, values)
+    # 3. secondary, group by group: a referral uniform per possible joiner, then a
+    # secondary service time per referral
+    refer_ptr = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        has = dist_code[n_groups + g] >= 0
+        refer_ptr[g + 1] = refer_ptr[g] + (svc_ptr[g + 1] - svc_ptr[g] if has else 0)
+    refer_u = np.empty(refer_ptr[n_groups], dtype=np.float64)
+    sec_svc = np.empty(refer_ptr[n_groups], dtype=np.float64)
+    sec_ptr = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        s = n_groups + g
+        referred = 0
+        for i in range(refer_ptr[g], refer_ptr[g + 1]):
+            refer_u[i] = rng.random()
+            if refer_u[i] < sec_prob[g]:
+                referred += 1
+        lo = sec_ptr[g]
+        values = dist_values[dist_values_ptr[s] : dist_values_ptr[s + 1]]
+        for i in range(lo, lo + referred):
+            sec_svc[i] = draw_one(rng, dist_code[s], dist_p1[s], dist_p2[s], values)
+        sec_ptr[g + 1] = lo + referred
+    return (
+        times[: entry_ptr[n_entries]].copy(),
+        entry_ptr,
+        svc,
+        svc_ptr,
+        refer_u,
+        refer_ptr,
+        sec_svc[: sec_ptr[n_groups]].copy(),
+        sec_ptr,
     )
 
 
@@ -221,6 +312,107 @@ def run_replication(
     return ReplicationOutput(*out)
 
 
+def draw_and_run(
+    model: CompiledScenario,
+    rng: np.random.Generator,
+    istats: np.ndarray,
+    fstats: np.ndarray,
+    hist: np.ndarray,
+) -> None:
+    """``run_replication(model, draw_inputs(model, rng), ...)`` without records, as one
+    compiled call (the same numbers, less overhead per replication)."""
+    _draw_and_run(
+        rng,
+        model.rates,
+        np.asarray(model.expected_per_entry, dtype=np.float64),
+        model.feed_ptr,
+        model.feed_entry,
+        model.dist_code,
+        model.dist_p1,
+        model.dist_p2,
+        model.dist_values,
+        model.dist_values_ptr,
+        model.hours,
+        model.target_ptr,
+        model.target_group,
+        model.booths,
+        model.tail,
+        model.tree_size,
+        model.choice_group,
+        model.sec_prob,
+        model.sec_spaces,
+        model.spacing,
+        istats,
+        fstats,
+        hist,
+    )
+
+
+@njit(cache=True, error_model="numpy")
+def _draw_and_run(  # type: ignore[no-untyped-def]
+    rng,
+    rates,
+    expected,
+    feed_ptr,
+    feed_entry,
+    dist_code,
+    dist_p1,
+    dist_p2,
+    dist_values,
+    dist_values_ptr,
+    hours,
+    target_ptr,
+    target_group,
+    booths,
+    tail,
+    tree_size,
+    choice_group,
+    sec_prob,
+    sec_spaces,
+    spacing,
+    istats,
+    fstats,
+    hist,
+) -> None:
+    entry_times, entry_ptr, svc, svc_ptr, refer_u, refer_ptr, sec_svc, sec_ptr = _draw(
+        rng,
+        rates,
+        expected,
+        feed_ptr,
+        feed_entry,
+        sec_prob,
+        dist_code,
+        dist_p1,
+        dist_p2,
+        dist_values,
+        dist_values_ptr,
+    )
+    engine.simulate_replication(
+        hours,
+        entry_times,
+        entry_ptr,
+        target_ptr,
+        target_group,
+        booths,
+        tail,
+        tree_size,
+        choice_group,
+        svc,
+        svc_ptr,
+        sec_prob,
+        sec_spaces,
+        refer_u,
+        refer_ptr,
+        sec_svc,
+        sec_ptr,
+        spacing,
+        False,
+        istats,
+        fstats,
+        hist,
+    )
+
+
 def vehicle_columns(
     model: CompiledScenario, inputs: ReplicationInputs, out: ReplicationOutput, replication: int
 ) -> dict[str, np.ndarray]:
@@ -256,16 +448,5 @@ def vehicle_columns(
     }
 
 
-_EMPTY = np.empty(0, dtype=np.float64)
-
-
 def _offsets(lengths: list[int]) -> np.ndarray:
     return np.array([0, *itertools.accumulate(lengths)], dtype=np.int64)
-
-
-def _concat(parts: list[np.ndarray]) -> np.ndarray:
-    if not parts:
-        return _EMPTY
-    if len(parts) == 1:
-        return parts[0]
-    return np.concatenate(parts)

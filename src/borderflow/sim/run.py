@@ -19,15 +19,15 @@ from borderflow.errors import BadInputError
 from borderflow.sim import engine
 from borderflow.sim.replication import (
     CompiledScenario,
-    ReplicationInputs,
     compile_scenario,
+    draw_and_run,
     draw_inputs,
     new_statistics,
     run_replication,
     vehicle_columns,
 )
 from borderflow.sim.results import EngineInfo, SimulationResult, VehicleRecords
-from borderflow.sim.scenario import Scenario
+from borderflow.sim.scenario import Scenario, load_scenario
 from borderflow.sim.statistics import summarize
 
 #: Below this many expected vehicles in all, ``workers=None`` runs in this process
@@ -110,41 +110,34 @@ def warm_up() -> None:
     global _WARM
     if _WARM:
         return
-    model = CompiledScenario(
-        hours=1,
-        group_ids=("g",),
-        booths=np.ones((1, 1), dtype=np.int64),
-        tail=np.ones(1, dtype=np.int64),
-        tree_size=1,
-        choice_group=np.zeros(1, dtype=np.bool_),
-        rates=np.ones((1, 1)),
-        expected_per_entry=(1.0,),
-        entries_of_group=((0,),),
-        target_ptr=np.array([0, 1], dtype=np.int64),
-        target_group=np.zeros(1, dtype=np.int64),
-        spacing=np.ones(1),
-        sec_prob=np.zeros(1),
-        sec_spaces=np.ones(1, dtype=np.int64),
-        services=(),
-        sec_services=(None,),
-    )
-    inputs = ReplicationInputs(
-        entry_times=np.array([1.0]),
-        entry_ptr=np.array([0, 1], dtype=np.int64),
-        svc=np.array([1.0]),
-        svc_ptr=np.array([0, 1], dtype=np.int64),
-        refer_u=np.empty(0),
-        refer_ptr=np.zeros(2, dtype=np.int64),
-        sec_svc=np.empty(0),
-        sec_ptr=np.zeros(2, dtype=np.int64),
-    )
+    model = compile_scenario(_WARM_UP_SCENARIO)
+    inputs = draw_inputs(model, np.random.default_rng(0))
     istats, fstats, hist = new_statistics(model, 1)
-    run_replication(model, inputs, istats[0], fstats[0], hist, record=False)
-    engine.arrival_times(np.ones(1), np.ones(2))
+    run_replication(model, inputs, istats[0], fstats[0], hist, record=True)
+    draw_and_run(model, np.random.default_rng(0), istats[0] * 0, fstats[0] * 0, hist)
     _WARM = True
 
 
 _WARM = False
+_WARM_UP_SCENARIO = load_scenario(
+    {
+        "name": "warm-up",
+        "hours": 1,
+        "seed": 0,
+        "replications": 1,
+        "lane_groups": {
+            "g": {
+                "mode": "passenger",
+                "program": "standard",
+                "booths": 1,
+                "service": {"dist": "exponential", "mean_seconds": 60},
+                "secondary": {"probability": 0.5, "spaces": 1,
+                              "service": {"dist": "exponential", "mean_seconds": 60}},
+            }
+        },
+        "demand": [{"to": "g", "per_hour": 5}],
+    }
+)
 
 
 def _run_chunk(
@@ -154,10 +147,12 @@ def _run_chunk(
     columns: list[dict[str, np.ndarray]] = []
     for r, seed_seq in enumerate(seeds):
         rng = np.random.default_rng(seed_seq)
+        if not record:
+            draw_and_run(model, rng, istats[r], fstats[r], hist)
+            continue
         inputs = draw_inputs(model, rng)
         out = run_replication(model, inputs, istats[r], fstats[r], hist, record)
-        if record:
-            columns.append(vehicle_columns(model, inputs, out, first + r))
+        columns.append(vehicle_columns(model, inputs, out, first + r))
     merged = None
     if record:
         merged = {k: np.concatenate([c[k] for c in columns]) for k in columns[0]}
