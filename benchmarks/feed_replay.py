@@ -95,9 +95,13 @@ class Replay:
             index = int((hour - self.start).total_seconds() // 3600)
             noise = np.random.default_rng([self.seed, index]).normal(0.0, 8.0, size=len(self.lanes))
             values: dict[str, list[bytes]] = {"U": [], "D": [], "S": []}
+            update_texts: dict[ZoneInfo, bytes] = {}
+            swing = 10 * np.sin(2 * np.pi * hour.hour / 24)
             for (zone, wait), e in zip(self.lanes, noise):
-                minutes = max(0, int(round(wait + e + 10 * np.sin(2 * np.pi * hour.hour / 24))))
-                values["U"].append(_update_text(hour, zone).encode())
+                minutes = max(0, int(round(wait + e + swing)))
+                if zone not in update_texts:
+                    update_texts[zone] = _update_text(hour, zone).encode()
+                values["U"].append(update_texts[zone])
                 values["D"].append(str(minutes).encode())
                 values["S"].append(b"delay" if minutes > 0 else b"no delay")
             pieces: list[bytes] = []

@@ -69,3 +69,10 @@ class InfeasibleError(BorderFlowError):
 
     http_status = 422
     code = "infeasible"
+
+
+class DataIntegrityError(BorderFlowError):
+    """Stored data fails its own check (a payload that does not match its hash)."""
+
+    http_status = 500
+    code = "data_integrity"

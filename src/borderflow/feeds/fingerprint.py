@@ -3,12 +3,16 @@
 CBP updates each lane about once an hour, so a feed polled every five minutes repeats
 itself eleven times in twelve, differing only in the feed's own clock (the ``time`` of
 each port in JSON, ``last_updated_time`` in XML). Two payloads of the same format whose
-bytes are equal once those clocks are blanked therefore parse to the same records, with
+bytes are equal once those clocks are cut out therefore parse to the same records, with
 one exception the caller must guard against: an update time read as "yesterday" because
 it lay ahead of the feed clock becomes "today" once the clock passes it (see
 ``cbp_time``). That takes at least 21 hours of the same date, so
 :data:`MAX_CLOCK_GAP_SECONDS` bounds how far apart two payloads may be for one to stand
 for the other.
+
+The same cut gives a compact, exact encoding of a repeat: its clock fields, byte for
+byte (:meth:`Fingerprint.clock_fields`). :func:`rebuild` puts them back into the text of
+the payload it repeats and returns the repeat's bytes.
 """
 
 from __future__ import annotations
@@ -16,41 +20,72 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Two payloads with equal blanked bytes stand for each other only within this gap.
+from borderflow.errors import BadInputError
+
+#: Two payloads with the same text between their clocks stand for each other only
+#: within this gap.
 MAX_CLOCK_GAP_SECONDS = 12 * 3600
 
-_JSON_TIME = re.compile(rb'"time"\s*:\s*"(\d{1,2}):(\d{2})(?::(\d{2}))?"')
-_XML_TIME = re.compile(rb"<last_updated_time>\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*</last_updated_time>")
+# One group around the whole clock field (kept byte for byte), then hours, minutes and
+# seconds: re.split yields text, field, h, m, s, text, ...
+_PATTERNS = {
+    "cbp-json": re.compile(rb'("time"\s*:\s*"(\d{1,2}):(\d{2})(?::(\d{2}))?")'),
+    "cbp-xml": re.compile(rb"(<last_updated_time>\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*</last_updated_time>)"),
+}
+_STRIDE = 5
+#: Separates clock fields in :meth:`Fingerprint.clock_fields` (no field can hold it).
+_SEPARATOR = b"\x00"
 
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """The payload with its feed clock blanked, and that clock in seconds of the day."""
+    """The payload cut at its feed clock fields: the text between them, the fields
+    themselves, and the latest clock in seconds of the day."""
 
-    blanked: bytes
+    texts: tuple[bytes, ...]
+    fields: tuple[bytes, ...]
     clock_seconds: int
 
     def stands_for(self, reference: Fingerprint) -> bool:
         """Whether this payload parses to the same records as the earlier ``reference``."""
         gap = self.clock_seconds - reference.clock_seconds
-        return 0 <= gap <= MAX_CLOCK_GAP_SECONDS and self.blanked == reference.blanked
+        return 0 <= gap <= MAX_CLOCK_GAP_SECONDS and self.texts == reference.texts
+
+    def clock_fields(self) -> bytes:
+        """The clock fields, in order, as one byte string for :func:`rebuild`."""
+        return _SEPARATOR.join(self.fields)
 
 
 def feed_fingerprint(format: str, data: bytes) -> Fingerprint | None:
     """The fingerprint of a live-feed payload; None when the format has no feed clock or
     the clock cannot be read — then the payload must be parsed in full."""
-    if format == "cbp-json":
-        pattern = _JSON_TIME
-    elif format == "cbp-xml":
-        pattern = _XML_TIME
-    else:
+    pattern = _PATTERNS.get(format)
+    if pattern is None:
         return None
-    # split() yields text, hours, minutes, seconds, text, ...: the clocks fall out.
     parts = pattern.split(data)
-    if len(parts) < 5:
+    if len(parts) < _STRIDE + 1:
         return None
     latest = max(
         int(h) * 3600 + int(m) * 60 + int(sec or 0)
-        for h, m, sec in zip(parts[1::4], parts[2::4], parts[3::4])
+        for h, m, sec in zip(parts[2::_STRIDE], parts[3::_STRIDE], parts[4::_STRIDE])
     )
-    return Fingerprint(b"\x00".join(parts[0::4]), latest)
+    return Fingerprint(tuple(parts[0::_STRIDE]), tuple(parts[1::_STRIDE]), latest)
+
+
+def rebuild(format: str, base: bytes, clock_fields: bytes) -> bytes:
+    """The bytes of a payload that repeats ``base`` with the given clock fields."""
+    pattern = _PATTERNS.get(format)
+    if pattern is None:
+        raise BadInputError(f"format {format!r} has no feed clock; a clock delta cannot be applied to it")
+    texts = pattern.split(base)[0::_STRIDE]
+    fields = clock_fields.split(_SEPARATOR)
+    if len(fields) != len(texts) - 1:
+        raise BadInputError(
+            f"the clock delta holds {len(fields)} clock fields but its base payload has {len(texts) - 1}; "
+            "the base is not the payload this delta was made from"
+        )
+    out = [texts[0]]
+    for field, text in zip(fields, texts[1:]):
+        out.append(field)
+        out.append(text)
+    return b"".join(out)

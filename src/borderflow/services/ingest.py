@@ -18,10 +18,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from borderflow.errors import BadInputError, BorderFlowError
+from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
 from borderflow.feeds.records import CrossingSeen, Parsed
 from borderflow.store import catalog as store_catalog
-from borderflow.store.payloads import compress, content_hash, decompress, load_payload, store_payload, store_payloads
+from borderflow.store.payloads import (
+    clock_delta,
+    compress,
+    content_hash,
+    decompress,
+    load_payload,
+    rebuild_delta,
+    store_payload,
+    store_payloads,
+)
 from borderflow.store.schema import crossing_states, quarantine
 from borderflow.store.writes import ObservationWriter, WriteCounts, record_conflicts, write_averages, write_volumes
 from borderflow.services.sources import Source
@@ -110,6 +119,8 @@ class Ingestor:
         self._last_content: dict[str, str | None] = {}
         self._last_summary: dict[str, FileSummary] = {}
         self._repeats: list[dict[str, Any]] = []
+        #: Per format, the last payload seen here in full (what later repeats are cut on).
+        self._bases: dict[str, Prepared] = {}
 
     # -- crossings -----------------------------------------------------------------
     def _crossings(self, conn: Connection, seen: Iterable[CrossingSeen], origin: str, sha256: str | None = None) -> int:
@@ -257,7 +268,13 @@ class Ingestor:
             return FileSummary(name=item.name, error=item.error)
         if item.error is None and item.same_as is not None and self._last_content.get(item.format) != item.same_as:
             # The payload it stands for is not the last one stored: parse it in full here.
-            item = Preparer(item.format).reparse(item)
+            try:
+                item = Preparer(item.format).reparse(item, self._base_bytes(conn, item.format, item.same_as))
+            except BorderFlowError as exc:
+                return FileSummary(name=item.name, format=item.format, sha256=item.sha256,
+                                   error=f"{item.name}: {exc}")
+        elif item.parsed is not None:
+            self._bases[item.format] = item
         if item.error is not None:
             return self._refuse_whole(conn, item)
         if item.same_as is not None:
@@ -279,6 +296,19 @@ class Ingestor:
         self._last_content[item.format] = item.sha256 if item.repeatable else None
         self._last_summary[item.format] = summary
         return summary
+
+    def _base_bytes(self, conn: Connection, format: str, sha256: str) -> bytes:
+        """The bytes of the payload a repeat was prepared against: the last payload of
+        its format seen here in full, or else the stored one."""
+        base = self._bases.get(format)
+        if base is not None and base.sha256 == sha256 and base.content is not None:
+            return decompress(base.compression, base.content)
+        try:
+            return load_payload(conn, sha256)
+        except NotFoundError:
+            raise NotFoundError(
+                f"the payload it repeats ({sha256}) was neither stored nor seen in this run; ingest that one again"
+            ) from None
 
     def _repeat(self, item: Prepared) -> FileSummary:
         """The summary of a payload whose records repeat the last stored payload's."""
@@ -352,7 +382,8 @@ class Prepared:
 
     ``content`` is the compressed payload (None when the source could not be read);
     ``error`` a whole-file refusal; ``same_as`` the SHA-256 of the payload just before it
-    whose records it repeats (then ``parsed`` is None).
+    whose records it repeats (then ``parsed`` is None and ``content`` a clock delta on
+    that payload).
     """
 
     name: str
@@ -389,29 +420,33 @@ class Preparer:
         from borderflow.feeds.detect import detect_format
         from borderflow.feeds.fingerprint import feed_fingerprint
 
-        compression, content = compress(data)
-        item = Prepared(name=name, sha256=content_hash(data), size_bytes=len(data),
-                        compression=compression, content=content, format=self.format or "")
+        item = Prepared(name=name, sha256=content_hash(data), size_bytes=len(data), format=self.format or "")
         try:
             item.format = self.format or detect_format(data[:4096], name)
         except BorderFlowError as exc:
+            item.compression, item.content = compress(data)
             item.error = str(exc)
             return item
         fingerprint = feed_fingerprint(item.format, data)
         reference = self._reference.get(item.format)
         if fingerprint is not None and reference is not None and fingerprint.stands_for(reference[0]):
+            # a repeat: kept as its clock fields on the payload it repeats
             item.same_as = reference[1]
+            item.compression, item.content = clock_delta(reference[1], fingerprint.clock_fields())
             return item
+        item.compression, item.content = compress(data)
         self._parse(item, data, fingerprint)
         return item
 
-    def reparse(self, item: Prepared) -> Prepared:
-        """Parse a prepared repeat in full (its reference was not the last stored payload)."""
+    def reparse(self, item: Prepared, base: bytes) -> Prepared:
+        """Parse a prepared repeat in full, given the bytes of the payload it repeats
+        (which was not the last one stored); it is then kept whole, not as a delta."""
         assert item.content is not None
         from borderflow.feeds.fingerprint import feed_fingerprint
 
-        full = Prepared(**{**item.__dict__, "same_as": None})
-        data = decompress(item.compression, item.content)
+        data = rebuild_delta(item.format, base, item.content)
+        compression, content = compress(data)
+        full = Prepared(**{**item.__dict__, "same_as": None, "compression": compression, "content": content})
         self._parse(full, data, feed_fingerprint(item.format, data))
         return full
 

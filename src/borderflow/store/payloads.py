@@ -1,5 +1,12 @@
 """Raw payloads, compressed and addressed by their SHA-256, so any reading can be traced
-to the bytes it came from and parsed again after a parser fix."""
+to the bytes it came from and parsed again after a parser fix.
+
+Compressions: ``zstd`` (the default), ``zlib`` and ``none``, and ``delta`` (a clock delta) for a
+live-feed payload that repeats an earlier stored one except for the feed's clock: its
+content is the earlier payload's SHA-256 and the clock fields (zstd-compressed), and
+:func:`load_payload` rebuilds the exact bytes from the two (see
+:mod:`borderflow.feeds.fingerprint`), checking them against the SHA-256.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ import zstandard
 
 from sqlalchemy import Connection, select
 
-from borderflow.errors import NotFoundError
+from borderflow.errors import DataIntegrityError, NotFoundError
 from borderflow.store.schema import payloads
 
 #: Zstandard level 3: a CBP bwtnew payload (205 kB) compresses to 7.6 kB in about 0.08 ms,
@@ -26,6 +33,19 @@ _decompressor = zstandard.ZstdDecompressor()
 def compress(data: bytes) -> tuple[str, bytes]:
     """(compression name, compressed bytes) as stored in ``payloads``."""
     return "zstd", _compressor.compress(data)
+
+
+def clock_delta(base_sha256: str, clock_fields: bytes) -> tuple[str, bytes]:
+    """(compression name, content) of a payload stored as a clock delta on ``base_sha256``."""
+    return CLOCK_DELTA, _compressor.compress(base_sha256.encode("ascii") + clock_fields)
+
+
+def _split_clock_delta(content: bytes) -> tuple[str, bytes]:
+    raw = _decompressor.decompress(content)
+    return raw[:64].decode("ascii"), raw[64:]
+
+
+CLOCK_DELTA = "delta"
 
 
 def content_hash(data: bytes) -> str:
@@ -82,12 +102,34 @@ def decompress(compression: str, content: bytes) -> bytes:
 
 
 def load_payload(conn: Connection, sha256: str) -> bytes:
+    """The exact bytes of a stored payload."""
     row = conn.execute(
-        select(payloads.c.compression, payloads.c.content).where(payloads.c.sha256 == sha256)
+        select(payloads.c.compression, payloads.c.content, payloads.c.format).where(payloads.c.sha256 == sha256)
     ).first()
     if row is None:
         raise NotFoundError(f"no stored payload with sha256 {sha256}; list them with 'borderflow payloads'")
-    return decompress(row[0], row[1])
+    compression, content, format = row
+    if compression != CLOCK_DELTA:
+        return decompress(compression, content)
+    from borderflow.feeds.fingerprint import rebuild
+
+    base_sha256, fields = _split_clock_delta(content)
+    if base_sha256 == sha256:
+        raise DataIntegrityError(f"stored payload {sha256} is a clock delta on itself; ingest its source again")
+    data = rebuild(format, load_payload(conn, base_sha256), fields)
+    if content_hash(data) != sha256:
+        raise DataIntegrityError(
+            f"stored payload {sha256} does not rebuild to its SHA-256 from its base {base_sha256}; "
+            "ingest its source again"
+        )
+    return data
+
+
+def rebuild_delta(format: str, base: bytes, content: bytes) -> bytes:
+    """A clock-delta payload's bytes from its base's bytes (the caller has the base)."""
+    from borderflow.feeds.fingerprint import rebuild
+
+    return rebuild(format, base, _split_clock_delta(content)[1])
 
 
 def iter_payload_ids(conn: Connection, format: str | None = None) -> Iterator[tuple[str, str, str]]:

@@ -12,13 +12,15 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, and_, select, tuple_
 
 from borderflow.feeds.records import HistoricalAverage, Volume
 from borderflow.store.schema import conflicts, historical_averages, observations, volumes
 from borderflow.vocabulary import Observation
+
+R = TypeVar("R")
 
 #: Keys per SELECT ... WHERE (..) IN (..); keeps well under SQLite's variable limit.
 CHUNK = 400
@@ -89,14 +91,14 @@ def _existing(
 
 
 def _classify(
-    incoming: Iterable[tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]],
+    incoming: Iterable[tuple[tuple[Any, ...], tuple[Any, ...], R]],
     stored_lookup: Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, ...]]],
     value_names: Sequence[str],
-) -> tuple[list[dict[str, Any]], WriteCounts]:
+) -> tuple[list[R], WriteCounts]:
     """Split (key, values, row) triples into rows to insert and the counts of the rest."""
     counts = WriteCounts()
     first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    rows: dict[tuple[Any, ...], R] = {}
     for key, values, row in incoming:
         seen = first.get(key)
         if seen is None:
@@ -173,6 +175,69 @@ def _volumes_scan(keys: list[tuple[Any, ...]]) -> Any:
         t.period_start <= max(months),
     )
 _OBS_VALUES = ("wait_minutes", "lanes_open", "status")
+_OBS_COLUMNS = (
+    "crossing_id", "mode", "program", "direction", "observed_at", "wait_minutes", "lanes_open", "status",
+    "source", "reported_time", "payload_sha256",
+)
+
+
+class _BulkInsert:
+    """A plain multi-row INSERT of fixed columns, through the driver.
+
+    A live feed brings hundreds of readings a minute; SQLAlchemy's per-row parameter
+    handling would cost more than the database's own work. Values go through each
+    column type's own bind processor for the dialect (so a datetime is stored exactly
+    as SQLAlchemy would store it), then to the driver's ``executemany``.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        self._prepared: dict[str, tuple[str, list[tuple[int, Any]]]] = {}
+
+    def _for(self, conn: Connection) -> tuple[str, list[tuple[int, Any]]]:
+        dialect = conn.dialect
+        found = self._prepared.get(dialect.name)
+        if found is None:
+            mark = "?" if dialect.paramstyle == "qmark" else "%s"
+            sql = (
+                f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "
+                f"VALUES ({', '.join([mark] * len(self.columns))})"
+            )
+            processors: list[tuple[int, Any]] = []
+            for i, name in enumerate(self.columns):
+                proc = self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                if proc is not None:
+                    processors.append((i, proc))
+            found = (sql, processors)
+            self._prepared[dialect.name] = found
+        return found
+
+    def __call__(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        sql, processors = self._for(conn)
+        if processors:
+            # a batch holds few distinct timestamps: each is converted once
+            memo: list[dict[Any, Any]] = [{} for _ in processors]
+            out = []
+            for row in rows:
+                values = list(row)
+                for (i, proc), seen in zip(processors, memo):
+                    value = values[i]
+                    if isinstance(value, dt.datetime):
+                        done = seen.get(value)
+                        if done is None:
+                            done = seen[value] = proc(value)
+                        values[i] = done
+                    else:
+                        values[i] = proc(value)
+                out.append(tuple(values))
+            rows = out
+        conn.exec_driver_sql(sql, rows)
+
+
+_insert_observations = _BulkInsert(observations, _OBS_COLUMNS)
 
 
 class ObservationWriter:
@@ -208,7 +273,7 @@ class ObservationWriter:
 
     def write(self, conn: Connection, batch: Sequence[Observation], payload_sha256: str | None) -> WriteCounts:
         counts = WriteCounts()
-        pending: list[tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]] = []
+        pending: list[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]] = []
         for obs in batch:
             lane = (obs.crossing_id, obs.mode, obs.program, obs.direction, obs.source)
             values = obs.values
@@ -229,19 +294,10 @@ class ObservationWriter:
                 if self.is_timeless(obs) and latest[0] < obs.observed_at and latest[1] == values:
                     counts.duplicates += 1
                     continue
-            row = {
-                "crossing_id": obs.crossing_id,
-                "mode": obs.mode,
-                "program": obs.program,
-                "direction": obs.direction,
-                "observed_at": obs.observed_at,
-                "wait_minutes": obs.wait_minutes,
-                "lanes_open": obs.lanes_open,
-                "status": obs.status,
-                "source": obs.source,
-                "reported_time": obs.reported_time,
-                "payload_sha256": payload_sha256,
-            }
+            row = (
+                obs.crossing_id, obs.mode, obs.program, obs.direction, obs.observed_at, obs.wait_minutes,
+                obs.lanes_open, obs.status, obs.source, obs.reported_time, payload_sha256,
+            )
             pending.append((obs.key, values, row))
             if latest is None or latest[0] <= obs.observed_at:
                 self._latest[lane] = (obs.observed_at, values)
@@ -252,8 +308,7 @@ class ObservationWriter:
             return _existing_observations(conn, keys)
 
         to_insert, batch_counts = _classify(pending, lookup, _OBS_VALUES)
-        if to_insert:
-            conn.execute(observations.insert(), to_insert)
+        _insert_observations(conn, to_insert)
         counts.add(batch_counts)
         return counts
 
