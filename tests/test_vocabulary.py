@@ -13,7 +13,7 @@ def test_an_observation_pickles_with_every_field() -> None:
     # every field set away from its default, so a field the pickling forgot shows up
     obs = Observation(
         crossing_id="250401", mode="passenger", program="sentri",
-        observed_at=dt.datetime(2025, 1, 1, 8, tzinfo=dt.timezone.utc), wait_minutes=7, lanes_open=3,
+        observed_at=dt.datetime(2025, 1, 1, 8, tzinfo=dt.UTC), wait_minutes=7, lanes_open=3,
         status="delay", source="cbp-feed", direction="southbound", reported_time="At 12:00 am PST",
         dated_by_feed=True,
     )

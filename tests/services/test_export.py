@@ -21,7 +21,7 @@ from borderflow.store.db import make_engine, migrate
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS, STATUSES, Observation
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _export_csv(engine: Engine, **filters: object) -> str:

@@ -8,14 +8,13 @@ import gzip
 import re
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from borderflow.services.ingest import Ingestor, ingest
 from borderflow.store import schema
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def count(engine: Engine, table: str, **where: object) -> int:
@@ -81,7 +80,7 @@ def test_rss_snapshots_store_each_reading_once(engine: Engine) -> None:
     distinct = set()
     for path in snapshots[:60]:
         text = path.read_text()
-        for item in re.findall(r"<item>(.*?)</item>", text, re.S):
+        for item in re.findall(r"<item>(.*?)</item>", text, re.DOTALL):
             title = re.search(r"<title>(.*?)</title>", item).group(1)
             date = re.search(r"Date: (\S+)", item).group(1)
             mode = None

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from borderflow.errors import BadInputError
 from borderflow.services.poll import Poller, PollPolicy, parse_duration
 from borderflow.store import schema
-from borderflow.errors import BadInputError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FEED = (DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_bytes()
@@ -47,7 +48,7 @@ def server() -> Iterator[tuple[str, Script]]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             step = script.next()
             if step == "error":
                 self.send_response(503)
@@ -146,7 +147,7 @@ def test_sigterm_stops_the_cli_and_loses_nothing(server: tuple[str, Script], tmp
         time.sleep(0.2)
         try:
             fetched = rows(engine, "payloads")
-        except Exception:  # the table is created by the poller's first start
+        except SQLAlchemyError:  # the table is created by the poller's first start
             fetched = 0
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)

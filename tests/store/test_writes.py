@@ -13,7 +13,7 @@ from borderflow.services.ingest import Ingestor
 from borderflow.store import schema
 from borderflow.vocabulary import Observation
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _obs(hour: int, wait: int | None, *, crossing: str = "250401", status: str = "delay",
@@ -91,10 +91,9 @@ def test_a_failing_file_leaves_nothing_behind(engine: Engine) -> None:
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom):
-        with engine.begin() as conn:
-            ingestor.write_parsed(conn, Parsed(format="test", observations=[_obs(15, 30)]), name="f", sha256="b" * 64)
-            raise Boom
+    with pytest.raises(Boom), engine.begin() as conn:
+        ingestor.write_parsed(conn, Parsed(format="test", observations=[_obs(15, 30)]), name="f", sha256="b" * 64)
+        raise Boom
     ingestor.observations.forget()
     assert _count(engine, "observations") == 0
     # and once the file is ingested for real, the reading lands

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -57,7 +58,7 @@ def _with_progress(run: Callable[[Callable[[FileSummary], None]], IngestSummary]
 def ingest_command(
     ctx: typer.Context,
     sources: list[str] = typer.Argument(..., help="Files, folders, globs or http(s) URLs."),
-    format: Optional[str] = typer.Option(None, "--format", help="Force a format instead of detecting it."),
+    format: str | None = typer.Option(None, "--format", help="Force a format instead of detecting it."),
     as_json: bool = typer.Option(False, "--json", help="Write the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -73,7 +74,7 @@ def ingest_command(
 
 def reparse_command(
     ctx: typer.Context,
-    format: Optional[str] = typer.Option(None, "--format", help="Only payloads of this format."),
+    format: str | None = typer.Option(None, "--format", help="Only payloads of this format."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Parse every stored raw payload again (after a parser fix) and store what is new."""
@@ -85,11 +86,11 @@ def reparse_command(
         raise typer.Exit(1)
 
 
-def _parse_time(value: Optional[str], label: str) -> Optional[dt.datetime]:
+def _parse_time(value: str | None, label: str) -> dt.datetime | None:
     if value is None:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value)
     except ValueError as exc:
         raise BadInputError(f"--{label} must be ISO 8601 with an offset, e.g. 2024-05-01T00:00:00Z; got {value!r}") from exc
     if parsed.tzinfo is None:
@@ -100,18 +101,20 @@ def _parse_time(value: Optional[str], label: str) -> Optional[dt.datetime]:
 def export_command(
     ctx: typer.Context,
     what: str = typer.Argument(..., help="observations or volumes"),
-    crossing: Optional[str] = typer.Option(None, "--crossing", help="6-digit crossing number."),
-    mode: Optional[str] = typer.Option(None, "--mode"),
-    program: Optional[str] = typer.Option(None, "--program"),
-    start: Optional[str] = typer.Option(None, "--from", help="ISO 8601 start (inclusive)."),
-    end: Optional[str] = typer.Option(None, "--to", help="ISO 8601 end (exclusive)."),
-    port: Optional[str] = typer.Option(None, "--port", help="4-digit port code (volumes)."),
-    source: Optional[str] = typer.Option(None, "--source", help="Only this source."),
+    crossing: str | None = typer.Option(None, "--crossing", help="6-digit crossing number."),
+    mode: str | None = typer.Option(None, "--mode"),
+    program: str | None = typer.Option(None, "--program"),
+    start: str | None = typer.Option(None, "--from", help="ISO 8601 start (inclusive)."),
+    end: str | None = typer.Option(None, "--to", help="ISO 8601 end (exclusive)."),
+    port: str | None = typer.Option(None, "--port", help="4-digit port code (volumes)."),
+    source: str | None = typer.Option(None, "--source", help="Only this source."),
     format: str = typer.Option("csv", "--format", help="csv, parquet or json."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted."),
 ) -> None:
     """Export observations (the interchange CSV) or monthly volumes."""
-    from borderflow.services.export import EXPORT_FORMATS, ObservationFilter, export_observations, export_volumes
+    from borderflow.services.export import (
+        EXPORT_FORMATS,
+    )
 
     if what not in ("observations", "volumes"):
         raise BadInputError(f"export takes 'observations' or 'volumes'; got {what!r}")

@@ -25,7 +25,7 @@ from borderflow.services.calibration import Calibration, calibrate_lane
 
 def _when(text: str, label: str) -> dt.datetime:
     try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = dt.datetime.fromisoformat(text)
     except ValueError:
         raise BadInputError(f"--{label} must be a time like 2026-08-12T00:00:00Z; got {text!r}") from None
     if value.tzinfo is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Optional
 
 import typer
 
@@ -31,7 +30,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    db: Optional[str] = typer.Option(
+    db: str | None = typer.Option(
         None, "--db", help="Database URL; overrides BORDERFLOW_DATABASE_URL.", show_default=False
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),

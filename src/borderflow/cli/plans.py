@@ -73,7 +73,7 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
 
 
 @plans_app.command("import")
-def import_file(ctx: typer.Context, file: Path = typer.Argument(..., help="A plan file (.json) or a plans CSV (.csv)."),  # noqa: B008 - typer's way
+def import_file(ctx: typer.Context, file: Path = typer.Argument(..., help="A plan file (.json) or a plans CSV (.csv)."),
                 fmt: str | None = typer.Option(None, "--format", help="json or csv (default: by extension)."),
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """Import a plan (JSON, the whole plan) or actions and milestones (CSV, into existing plans)."""
@@ -103,7 +103,7 @@ def import_file(ctx: typer.Context, file: Path = typer.Argument(..., help="A pla
 @plans_app.command("export")
 def export(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or id."),
            fmt: str = typer.Option("json", "--format", help="json (the whole plan) or csv (actions, milestones)."),
-           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:  # noqa: B008 - typer's way
+           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:
     """Export a plan as a plan file (JSON) or as CSV."""
     from borderflow.plans.model import plan_to_dict
     from borderflow.services import plans
@@ -175,7 +175,7 @@ def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action
 
 @plans_app.command("edit")
 def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
-         assign: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. notes_mx='...'; repeat."),  # noqa: B008
+         assign: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. notes_mx='...'; repeat."),
          as_user: str = typer.Option(..., "--as", help="The user acting.")) -> None:
     """Edit action fields; each side edits only its own fields (shared ones: the lead side)."""
     from borderflow.services import plans
@@ -245,7 +245,7 @@ def report(ctx: typer.Context,
            lang: str = typer.Option("en", "--lang", help="en or es."),
            fmt: str = typer.Option("html", "--format", help="html, pdf or md."),
            plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan)."),
-           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:  # noqa: B008 - typer's way
+           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:
     """The progress report for a plenary: per subcommittee, done, late and why, KPIs, next steps."""
     from borderflow.plans.i18n import check_language
     from borderflow.plans.render import FORMATS, render

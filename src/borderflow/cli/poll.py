@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -16,8 +16,8 @@ def poll_command(
     every: str = typer.Option("5m", "--every", help="Time between polls: 30s, 5m, 1h."),
     timeout: str = typer.Option("20s", "--timeout", help="Give up on one fetch after this long."),
     attempts: int = typer.Option(4, "--attempts", min=1, help="Tries per poll before waiting for the next."),
-    format: Optional[str] = typer.Option(None, "--format", help="Force a format instead of detecting it."),
-    max_polls: Optional[int] = typer.Option(None, "--max-polls", min=1, help="Stop after this many polls."),
+    format: str | None = typer.Option(None, "--format", help="Force a format instead of detecting it."),
+    max_polls: int | None = typer.Option(None, "--max-polls", min=1, help="Stop after this many polls."),
     as_json: bool = typer.Option(False, "--json", help="Print the final counts as JSON."),
 ) -> None:
     """Poll a live feed until stopped (Ctrl-C or SIGTERM); nothing fetched is lost."""

@@ -21,7 +21,7 @@ def create_user(
     username: str = typer.Argument(..., help="Login name: lowercase letters, digits, . _ @ -"),
     agency: str = typer.Option(..., "--agency", help="The user's agency, e.g. CBP, GSA, ANAM, INDAABIN."),
     country: str = typer.Option(..., "--country", help="US or MX."),
-    role: list[str] = typer.Option(["viewer"], "--role",  # noqa: B008 - typer's way
+    role: list[str] = typer.Option(["viewer"], "--role",
                                    help="viewer, editor or admin; repeat for several."),
     name: str = typer.Option("", "--name", help="Display name."),
     as_json: bool = typer.Option(False, "--json"),

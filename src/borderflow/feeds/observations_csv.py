@@ -33,7 +33,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import TextIO
+from typing import IO
 
 from borderflow.errors import BadInputError
 from borderflow.feeds.bts import csv_rows, decode_text, sniff_text
@@ -151,7 +151,7 @@ def format_instant(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
-def write_observations_csv(observations: Iterable[Observation], out: TextIO) -> int:
+def write_observations_csv(observations: Iterable[Observation], out: IO[str]) -> int:
     """Write the observations CSV (with ``direction``) to ``out``; return the row count.
 
     Order is the caller's. Raises BadInputError, before writing that row, for an

@@ -213,7 +213,7 @@ def _booths(frame: pd.DataFrame, booths: int | None, crossing: dict[str, Any], m
         return [booths] * HOURS, "--booths"
     if frame["lanes_open"].notna().any():
         medians = frame.groupby("hour")["lanes_open"].median()
-        return [int(round(float(medians.get(h, 0.0)))) if not math.isnan(medians.get(h, math.nan)) else 0
+        return [round(float(medians.get(h, 0.0))) if not math.isnan(medians.get(h, math.nan)) else 0
                 for h in range(HOURS)], "lanes_open readings (median per local hour)"
     maximum = (crossing.get("max_lanes") or {}).get(mode)
     if not maximum:

@@ -82,7 +82,7 @@ def iter_observations(engine: Engine, filt: ObservationFilter) -> Iterator[Obser
 
 
 def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def export_observations(engine: Engine, out: IO[Any], format: str, filt: ObservationFilter) -> int:

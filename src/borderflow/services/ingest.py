@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
 from borderflow.feeds.records import CrossingSeen, Parsed
+from borderflow.services.sources import Source
 from borderflow.store import catalog as store_catalog
 from borderflow.store.payloads import (
     clock_delta,
@@ -32,8 +33,13 @@ from borderflow.store.payloads import (
     store_payloads,
 )
 from borderflow.store.schema import crossing_states, quarantine
-from borderflow.store.writes import ObservationWriter, WriteCounts, record_conflicts, write_averages, write_volumes
-from borderflow.services.sources import Source
+from borderflow.store.writes import (
+    ObservationWriter,
+    WriteCounts,
+    record_conflicts,
+    write_averages,
+    write_volumes,
+)
 
 if TYPE_CHECKING:
     from borderflow.feeds.fingerprint import Fingerprint
@@ -60,6 +66,11 @@ class FileSummary:
     @property
     def refused_anything(self) -> bool:
         return self.error is not None or self.quarantined > 0
+
+
+_TOTALS = ("read", "stored", "duplicates", "conflicts", "quarantined", "new_crossings")
+#: Per-file summaries kept beyond those with problems.
+KEEP_FILES = 5000
 
 
 @dataclass
@@ -97,13 +108,9 @@ class IngestSummary:
         }
 
 
-_TOTALS = ("read", "stored", "duplicates", "conflicts", "quarantined", "new_crossings")
-#: Per-file summaries kept beyond those with problems.
-KEEP_FILES = 5000
-
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Ingestor:
@@ -240,7 +247,7 @@ class Ingestor:
         one before it is a single insert of its raw bytes, which needs no savepoint.
         """
         summaries: list[FileSummary] = []
-        self._repeats: list[dict[str, Any]] = []
+        self._repeats = []
         try:
             with self.engine.begin() as conn:
                 for item in items:
@@ -283,7 +290,7 @@ class Ingestor:
                 "compression": item.compression, "content": item.content, "stored_at": _now(),
             })
             return self._repeat(item)
-        assert item.parsed is not None
+        assert item.parsed is not None and item.content is not None
         try:
             with conn.begin_nested():
                 store_payload(conn, item.content, sha256=item.sha256, format=item.format, name=item.name,

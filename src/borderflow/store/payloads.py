@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import zstandard
-
 from sqlalchemy import Connection, select
 
 from borderflow.errors import DataIntegrityError, NotFoundError
@@ -68,8 +67,8 @@ def store_payload(
     ``content`` is already compressed with ``compression`` (see :func:`compress`);
     ``size_bytes`` is the size before compression.
     """
-    values = dict(sha256=sha256, format=format, name=name, size_bytes=size_bytes,
-                  compression=compression, content=content, stored_at=now)
+    values = {"sha256": sha256, "format": format, "name": name, "size_bytes": size_bytes,
+              "compression": compression, "content": content, "stored_at": now}
     return bool(conn.execute(_insert_if_absent(conn), [values]).rowcount)
 
 
@@ -81,14 +80,14 @@ def store_payloads(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def _insert_if_absent(conn: Connection) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database {dialect}")
-    return dialect_insert(payloads).on_conflict_do_nothing(index_elements=["sha256"])
+        return sqlite.insert(payloads).on_conflict_do_nothing(index_elements=["sha256"])
+    if dialect == "postgresql":
+        return postgresql.insert(payloads).on_conflict_do_nothing(index_elements=["sha256"])
+    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover - SQLite and PostgreSQL only
 
 
 def decompress(compression: str, content: bytes) -> bytes:

@@ -193,7 +193,9 @@ __all__ = [
     "volumes",
 ]
 
-from borderflow.store import accounts_schema  # noqa: E402,F401  (users, tokens, audit_log on this metadata)
-from borderflow.store import forecast_schema  # noqa: E402,F401  (forecast_models, forecasts on this metadata)
-from borderflow.store import plans_schema  # noqa: E402,F401  (action plans, milestones, KPIs on this metadata)
-from borderflow.store import exchange_schema  # noqa: E402,F401  (exchange records and hash-chained audit on this metadata)
+from borderflow.store import (
+    accounts_schema,  # noqa: F401  (users, tokens, audit_log on this metadata)
+    exchange_schema,  # noqa: F401  (exchange records and hash-chained audit on this metadata)
+    forecast_schema,  # noqa: F401  (forecast_models, forecasts on this metadata)
+    plans_schema,  # noqa: F401  (action plans, milestones, KPIs on this metadata)
+)

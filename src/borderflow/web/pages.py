@@ -19,10 +19,10 @@ from borderflow.web import crossing as crossing_view
 from borderflow.web import overview
 from borderflow.web.i18n import COOKIE, LANGUAGES, Translator
 from borderflow.web.maps import CANADA_VIEW, MEXICO_VIEW, map_svg
-from borderflow.web.render import error_page, language, page
-from borderflow.web.severity import CLASSES
 from borderflow.web.pages_planning import router as planning_router
 from borderflow.web.pages_plans import router as plans_router
+from borderflow.web.render import error_page, language, page
+from borderflow.web.severity import CLASSES
 from borderflow.web.sim_pages import router as simulator_router
 
 router = APIRouter(include_in_schema=False)
