@@ -74,9 +74,20 @@ def test_backtest_json(db, capsys):
         metrics = result["metrics"][name]
         assert {"mae_minutes", "rmse_minutes", "coverage_80", "coverage_95"} <= set(metrics)
         assert len(result["mae_by_horizon"][name]) == 12
+    assert result["refit_every"] is None and result["n_fits"] == 1
     code, out, _ = cli(capsys, db, "backtest", "--crossing", "535501", "--start", "2026-06-29", "--end",
                        "2026-07-06", "--horizon", "12", "--every", "13", *SMALL_FLAGS)
     assert code == 0 and "gbm (default)" in out
+
+
+def test_backtest_refits_on_schedule(db, capsys):
+    code, out, err = cli(capsys, db, "backtest", "--crossing", "535501", "--start", "2026-06-22", "--end",
+                         "2026-07-06", "--horizon", "12", "--every", "13", "--refit-every", "168", *SMALL_FLAGS)
+    assert code == 0, err
+    assert "2 fits" in out
+    code, _, err = cli(capsys, db, "backtest", "--crossing", "535501", "--start", "2026-06-22", "--end",
+                       "2026-07-06", "--refit-every", "6", *SMALL_FLAGS)
+    assert code == 1 and "--refit-every must be" in err
 
 
 def test_api_forecast(sqlite_engine, trained):

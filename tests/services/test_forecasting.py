@@ -152,3 +152,18 @@ def test_backtest_lane_reports_every_model(archive):
         assert len(result["mae_by_horizon"][name]) == 12
     assert result["start"] == "2026-06-29T05:00:00+00:00"  # a date is midnight at the crossing
     assert result["n_origins"] == 13 and 0 < result["n_points"] <= 13 * 12  # origins 0, 13, .., 156 h
+
+
+def test_backtest_lane_refits_on_schedule(archive):
+    result = forecasting.backtest_lane(archive, "535501", "passenger", "standard", "2026-06-22", "2026-07-06",
+                                       horizon=12, every=13, params=SMALL, refit_every=168)
+    assert result["refit_every"] == 168 and result["n_fits"] == 2  # at 06-22 and 06-29
+    once = forecasting.backtest_lane(archive, "535501", "passenger", "standard", "2026-06-22", "2026-07-06",
+                                     horizon=12, every=13, params=SMALL)
+    assert once["refit_every"] is None and once["n_fits"] == 1
+    assert once["n_points"] == result["n_points"]
+    # The refit at 06-29 sees a week more: the second week's forecasts change.
+    assert result["metrics"]["historical_average"] != once["metrics"]["historical_average"]
+    with pytest.raises(BadInputError, match="refit-every"):
+        forecasting.backtest_lane(archive, "535501", "passenger", "standard", "2026-06-22", "2026-07-06",
+                                  params=SMALL, refit_every=5)

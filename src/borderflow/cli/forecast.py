@@ -129,6 +129,9 @@ def backtest_command(
     end: str = typer.Option(..., "--end", help="End of the test period (exclusive), a date or a time."),
     horizon: int = typer.Option(24, "--horizon", help="Hours forecast from each origin."),
     every: int = typer.Option(24, "--every", help="Hours between origins."),
+    refit_every: int | None = typer.Option(
+        None, "--refit-every", help="Refit every model every this many hours (>= 24) on the readings before "
+                                    "the refit; default: fit once, before --start."),
     source: str | None = typer.Option(None, "--source", help="Only readings of this source."),
     max_train_rows: int | None = typer.Option(None, "--max-train-rows", help="GBM training rows."),
     num_trees: int | None = typer.Option(None, "--num-trees", help="GBM boosting rounds per quantile."),
@@ -139,12 +142,13 @@ def backtest_command(
     from borderflow.services.forecasting import backtest_lane
 
     result = backtest_lane(state(ctx).engine(), crossing, mode, program, start, end, horizon=horizon, every=every, source=source,
-                           params=_gbm_params(max_train_rows, num_trees, seed))
+                           params=_gbm_params(max_train_rows, num_trees, seed), refit_every=refit_every)
     if as_json:
         emit_json(result)
         return
+    fits = f", {result['n_fits']} fits" if result["refit_every"] else ""
     table = Table(title=f"Backtest {crossing} {mode}/{program}: {result['n_origins']} origins, "
-                        f"{result['n_points']} hours scored")
+                        f"{result['n_points']} hours scored{fits}")
     for col in ("model", "MAE (min)", "RMSE (min)", "80% coverage", "95% coverage"):
         table.add_column(col, justify="right")
     for name, m in result["metrics"].items():

@@ -2,12 +2,16 @@
 
 Protocol:
 
-1. Every model is fitted **once**, on the hours before ``start`` (the training history).
-   Nothing from ``start`` on reaches a fit, so nothing is tuned on the test period.
+1. Every model is fitted on the hours before ``start`` (the training history). With
+   ``refit_every`` (hours) every model is fitted again at ``start + refit_every``,
+   ``start + 2 * refit_every``, ..., each time on all the hours before that time, as a
+   scheduled ``forecast train`` job would; without it the first fit serves the whole test
+   period. A fit never sees an hour at or after the first origin it forecasts from.
 2. Origins are ``start``, ``start + every``, ... while ``origin + horizon`` hours ``<= end``,
    so every scored hour lies in ``[start, end)``.
 3. At each origin each model forecasts the ``horizon`` coming hours using only the
-   hours before the origin (models are not refitted; their features roll forward).
+   hours before the origin, with its latest fit made at or before the origin (between
+   fits the features roll forward).
 4. A (series, origin, horizon) point is scored when the target hour has a reading and
    every model gave a forecast; all models are scored on exactly the same points.
 5. Metrics per model: ``mae_minutes``, ``rmse_minutes``, ``coverage_80`` and
@@ -69,17 +73,32 @@ class BacktestReport:
     fit_seconds: dict[str, float]
     predict_seconds: dict[str, float]
     series: list[str]
+    refit_every: int | None = None
+    fit_times: list[pd.Timestamp] = field(default_factory=list)
     points: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "start": self.start.isoformat(), "end": self.end.isoformat(),
             "horizon": self.horizon, "every": self.every, "series": self.series,
+            "refit_every": self.refit_every, "n_fits": len(self.fit_times),
             "default_model": self.default_model, "models": list(self.metrics),
             "n_origins": self.n_origins, "n_points": self.n_points,
             "metrics": self.metrics, "mae_by_horizon": self.mae_by_horizon,
             "seconds": {"fit": self.fit_seconds, "predict": self.predict_seconds},
         }
+
+
+def fit_schedule(start: pd.Timestamp, origins: pd.DatetimeIndex,
+                 refit_every: int | None) -> list[tuple[pd.Timestamp, pd.DatetimeIndex]]:
+    """(fit time, the origins that fit serves) pairs: fits at ``start + i * refit_every``
+    hours, each serving the origins from its own time up to the next fit's."""
+    if refit_every is None:
+        return [(start, origins)]
+    if refit_every < 1:
+        raise BadInputError(f"refit_every must be a whole number of hours >= 1; got {refit_every}")
+    slot = ((origins - start) // (refit_every * HOUR)).to_numpy()
+    return [(start + int(k) * refit_every * HOUR, origins[slot == k]) for k in np.unique(slot)]
 
 
 def _metrics(frame: pd.DataFrame, horizon: int) -> tuple[dict[str, float | int | None], list[float | None]]:
@@ -98,9 +117,11 @@ def _metrics(frame: pd.DataFrame, horizon: int) -> tuple[dict[str, float | int |
 
 def backtest(history: pd.DataFrame, models: Sequence[Forecaster], start: pd.Timestamp | str,
              end: pd.Timestamp | str, *, horizon: int = 24, every: int = 24,
-             info: Mapping[str, SeriesInfo] | None = None, default_model: str = "gbm") -> BacktestReport:
+             info: Mapping[str, SeriesInfo] | None = None, default_model: str = "gbm",
+             refit_every: int | None = None) -> BacktestReport:
     """Run the protocol of the module docstring on a long hourly frame (``unique_id``,
-    ``ds``, ``y``[, ``lanes_open``]) for every series in it that has readings before ``start``."""
+    ``ds``, ``y``[, ``lanes_open``]) for every series in it that has readings before ``start``;
+    ``refit_every`` (hours, default never) schedules the refits."""
     start_ts, end_ts = _whole_hour(start, "start"), _whole_hour(end, "end")
     if start_ts >= end_ts:
         raise BadInputError(f"start {start_ts.isoformat()} must be before end {end_ts.isoformat()}")
@@ -108,24 +129,30 @@ def backtest(history: pd.DataFrame, models: Sequence[Forecaster], start: pd.Time
     if len(set(names)) != len(names):
         raise BadInputError(f"model names must differ; got {names}")
     origins = rolling_origins(start_ts, end_ts, horizon, every)
+    schedule = fit_schedule(start_ts, origins, refit_every)
     ds = pd.to_datetime(history["ds"], utc=True)
     history = history.assign(ds=ds)
-    train = history[(ds < start_ts) & history["y"].notna()]
-    series = sorted(train["unique_id"].astype(str).unique())
+    observed = history[history["y"].notna()]
+    series = sorted(observed.loc[observed["ds"] < start_ts, "unique_id"].astype(str).unique())
     if not series:
         raise BadInputError(f"no readings before start {start_ts.isoformat()}: nothing to train on")
     known = history[ds < end_ts]
     fit_seconds: dict[str, float] = {}
     predict_seconds: dict[str, float] = {}
     forecasts = []
+    observed = observed[observed["unique_id"].astype(str).isin(series)]
     for model in models:
-        t0 = time.perf_counter()
-        model.fit(train, info)
-        fit_seconds[model.name] = round(time.perf_counter() - t0, 3)
-        t0 = time.perf_counter()
-        frame = model.predict(known, origins_frame(series, origins), horizon, info)
-        predict_seconds[model.name] = round(time.perf_counter() - t0, 3)
-        forecasts.append(frame.assign(model=model.name))
+        fit_s = predict_s = 0.0
+        for fit_time, served in schedule:
+            t0 = time.perf_counter()
+            model.fit(observed[observed["ds"] < fit_time], info)
+            t1 = time.perf_counter()
+            frame = model.predict(known, origins_frame(series, served), horizon, info)
+            predict_s += time.perf_counter() - t1
+            fit_s += t1 - t0
+            forecasts.append(frame.assign(model=model.name))
+        fit_seconds[model.name] = round(fit_s, 3)
+        predict_seconds[model.name] = round(predict_s, 3)
     actual = known[["unique_id", "ds", "y"]].dropna(subset=["y"])
     scored = pd.concat(forecasts, ignore_index=True).merge(actual, on=["unique_id", "ds"], how="inner")
     key = ["unique_id", "origin", "horizon"]
@@ -144,4 +171,5 @@ def backtest(history: pd.DataFrame, models: Sequence[Forecaster], start: pd.Time
         n_origins=int(first[["unique_id", "origin"]].drop_duplicates().shape[0]),
         n_points=len(first), fit_seconds=fit_seconds, predict_seconds=predict_seconds,
         series=series, points=scored.reset_index(drop=True),
+        refit_every=refit_every, fit_times=[t for t, _ in schedule],
     )

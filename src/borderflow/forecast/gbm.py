@@ -18,6 +18,11 @@ times, and trees memorise repeated hours by their calendar features. Day of year
 and the yearly lag are blanked when the training span is under ``min_days_for_yearly``
 (they would only say *when* an hour was). ``seed`` makes the sample reproducible.
 
+**Regularisation.** Hourly waits are noisy (at Peace Arch the hour-to-hour change is about
+as large as the error of a good forecast), so the trees are kept from chasing noise: every
+leaf holds at least ``min_data_in_leaf`` rows and every tree is grown on a fresh random
+half of the rows (``bagging_fraction``), with a smaller learning rate and more trees.
+
 **Intervals: conformalised quantile regression** (:mod:`borderflow.forecast.conformal`).
 Quantile trees scored on the rows they were fitted on are over-confident. So each lane's
 training history is split in time: the first ``1 - calibration_fraction`` fits the models;
@@ -75,11 +80,13 @@ class GBMParams:
     max_train_rows: int = 150_000
     copies_per_target: int = 4
     short_horizon_share: float = 0.6
-    num_trees: int = 200
-    learning_rate: float = 0.08
+    num_trees: int = 300
+    learning_rate: float = 0.06
     num_leaves: int = 31
-    min_data_in_leaf: int = 100
+    min_data_in_leaf: int = 300
     feature_fraction: float = 0.9
+    #: Share of the rows each tree is grown on (a fresh draw per tree); 1 = all rows.
+    bagging_fraction: float = 0.5
     calibration_fraction: float = 0.2
     refit: bool = True
     #: "log": learn log1p(wait); "log_vs_profile": learn log1p(wait) - log1p(base), base
@@ -107,6 +114,8 @@ class GBMParams:
             raise BadInputError(f"target must be 'log' or 'log_vs_profile'; got {self.target!r}")
         if self.copies_per_target < 1:
             raise BadInputError(f"copies_per_target must be >= 1; got {self.copies_per_target}")
+        if not 0.0 < self.bagging_fraction <= 1.0:
+            raise BadInputError(f"bagging_fraction must be in (0, 1]; got {self.bagging_fraction}")
         if not 0.0 <= self.short_horizon_share <= 1.0:
             raise BadInputError(f"short_horizon_share must be in [0, 1]; got {self.short_horizon_share}")
 
@@ -118,6 +127,7 @@ class GBMParams:
             "objective": "quantile", "alpha": alpha, "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves, "min_data_in_leaf": leaf,
             "feature_fraction": self.feature_fraction, "seed": self.seed,
+            "bagging_fraction": self.bagging_fraction, "bagging_freq": int(self.bagging_fraction < 1.0),
             "deterministic": True, "force_row_wise": True, "verbosity": -1,
             "num_threads": self.num_threads,
         }

@@ -20,6 +20,15 @@ Features (minutes unless named otherwise):
   the mean over 1-4 weeks earlier (only hours before the origin);
 * ``lag_1y`` — the mean of the target hour 51, 52 and 53 weeks earlier (the same weekday
   a year before, and its neighbours);
+* ``profile_52w`` — the mean of the target's local hour of week over the 52 weeks before
+  the origin (a year's profile: steadier than the lags, closer to the present than an
+  all-time mean);
+* ``anomaly_3h``, ``anomaly_24h``, ``anomaly_168h`` — how far the readings of the last 3,
+  24, 168 hours were above their own hours' 52-week profile, as the mean of
+  ``log1p(reading) - log1p(profile)`` (each profile from the 52 weeks before that reading);
+* ``expected_3h``, ``expected_24h``, ``expected_168h`` — the target's profile moved by
+  that anomaly, ``expm1(log1p(profile_52w) + anomaly)``: "this hour as usual, at today's
+  level". Trees split on one number instead of building the product from many splits;
 * ``mode``, ``program`` — the lane, as category codes (so one model serves many lanes);
 * the calendar and holiday features of the target hour.
 """
@@ -34,9 +43,12 @@ from borderflow.vocabulary import MODES, PROGRAMS
 
 WEEK = 168
 YEAR_WEEKS = 52
+#: Windows (hours before the origin) of the level anomalies.
+ANOMALY_WINDOWS: tuple[int, ...] = (3, 24, 168)
 LAG_FEATURES: tuple[str, ...] = (
     "horizon", "last_value", "last_age_hours", "mean_3h", "mean_24h", "mean_168h", "count_24h",
     "last_lanes_open", "last_anomaly", "lag_24h", "lag_1w", "lag_2w", "week_mean_4w", "lag_1y",
+    "profile_52w", *(f"anomaly_{h}h" for h in ANOMALY_WINDOWS), *(f"expected_{h}h" for h in ANOMALY_WINDOWS),
 )
 CATEGORICAL_FEATURES: tuple[str, ...] = ("mode", "program")
 FEATURES: tuple[str, ...] = (*LAG_FEATURES, *CALENDAR_FEATURES, *CATEGORICAL_FEATURES)
@@ -60,6 +72,21 @@ class PairFeatures:
         # Same hour 1-4 weeks before every grid hour (all strictly before that hour).
         self.week_mean = self._lag_mean(np.arange(self.n), np.full(self.n, self.n), range(1, 5))
         self._calendar: dict[str, np.ndarray] | None = None
+        # Readings sorted by (local hour of week, index), with running sums, so the mean of
+        # one hour of week over any index window [a, b) is two binary searches.
+        self.hour_of_week = self.calendar(np.arange(self.n))["hour_of_week"].astype(np.int64)
+        observed = np.flatnonzero(present)
+        self._how_stride = self.n + 1
+        keys = self.hour_of_week[observed] * self._how_stride + observed
+        order = np.argsort(keys, kind="stable")
+        self._how_keys = keys[order]
+        self._how_sum = np.concatenate([[0.0], np.cumsum(y[observed][order])])
+        every_hour = np.arange(self.n)
+        profile = self._hour_of_week_mean(self.hour_of_week, every_hour - YEAR_WEEKS * WEEK, every_hour)
+        anomaly = np.log1p(y) - np.log1p(profile)
+        known = ~np.isnan(anomaly)
+        self.anomaly_sum = np.concatenate([[0.0], np.cumsum(np.where(known, anomaly, 0.0))])
+        self.anomaly_count = np.concatenate([[0], np.cumsum(known.astype(np.int64))])
 
     # -- helpers ---------------------------------------------------------------------
     def _value(self, index: np.ndarray, usable: np.ndarray) -> np.ndarray:
@@ -85,6 +112,22 @@ class PairFeatures:
         count = self.cum_count[hi] - self.cum_count[lo]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total / np.maximum(count, 1), np.nan), count.astype(np.float64)
+
+    def _hour_of_week_mean(self, hours_of_week: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Mean of the readings at indices in ``[lo, hi)`` whose local hour of week is the given one."""
+        base = hours_of_week * self._how_stride
+        first = np.searchsorted(self._how_keys, base + np.clip(lo, 0, None))
+        last = np.searchsorted(self._how_keys, base + np.clip(hi, 0, None))
+        count = last - first
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, (self._how_sum[last] - self._how_sum[first]) / np.maximum(count, 1), np.nan)
+
+    def _anomaly_mean(self, origins: np.ndarray, hours: int) -> np.ndarray:
+        lo = np.clip(origins - hours, 0, None)
+        count = self.anomaly_count[origins] - self.anomaly_count[lo]
+        total = self.anomaly_sum[origins] - self.anomaly_sum[lo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
     def calendar(self, targets: np.ndarray) -> dict[str, np.ndarray]:
         """Calendar features of grid indices (computed once for the whole grid)."""
@@ -121,6 +164,12 @@ class PairFeatures:
         out["mean_3h"], _ = self._window_mean(origins, 3)
         out["mean_24h"], out["count_24h"] = self._window_mean(origins, 24)
         out["mean_168h"], _ = self._window_mean(origins, WEEK)
+        profile = self._hour_of_week_mean(self.hour_of_week[targets], origins - YEAR_WEEKS * WEEK, origins)
+        out["profile_52w"] = profile
+        for hours in ANOMALY_WINDOWS:
+            anomaly = self._anomaly_mean(origins, hours)
+            out[f"anomaly_{hours}h"] = anomaly
+            out[f"expected_{hours}h"] = np.expm1(np.log1p(profile) + anomaly)
         out.update(self.calendar(targets))
         size = len(origins)
         out["mode"] = np.full(size, float(MODES.index(self.info.mode)) if self.info.mode in MODES else np.nan)

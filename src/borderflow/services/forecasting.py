@@ -367,13 +367,16 @@ def backtest_lane(engine: Engine, crossing_id: str, mode: str, program: str,
                   start: dt.date | dt.datetime | pd.Timestamp | str,
                   end: dt.date | dt.datetime | pd.Timestamp | str, *,
                   horizon: int = 24, every: int = 24, direction: str = "northbound",
-                  source: str | None = None, params: GBMParams | None = None) -> dict[str, Any]:
+                  source: str | None = None, params: GBMParams | None = None,
+                  refit_every: int | None = None) -> dict[str, Any]:
     """Rolling-origin backtest of every model on one lane (see :mod:`borderflow.forecast.backtest`):
-    fitted on the readings before ``start``, scored on ``[start, end)``. A date means
-    midnight at the crossing (its local time zone)."""
+    fitted on the readings before ``start`` (and, with ``refit_every`` hours, again on the
+    readings before each refit time), scored on ``[start, end)``. A date means midnight at
+    the crossing (its local time zone)."""
     validate_lane(crossing_id, mode, program, direction)
     result = backtest_lanes(engine, [(crossing_id, mode, program, direction)], start, end,
-                            horizon=horizon, every=every, source=source, params=params)
+                            horizon=horizon, every=every, source=source, params=params,
+                            refit_every=refit_every)
     result.update({"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction})
     return result
 
@@ -382,7 +385,7 @@ def backtest_lanes(engine: Engine, lanes: list[tuple[str, str, str, str]],
                    start: dt.date | dt.datetime | pd.Timestamp | str,
                    end: dt.date | dt.datetime | pd.Timestamp | str, *,
                    horizon: int = 24, every: int = 24, source: str | None = None,
-                   params: GBMParams | None = None) -> dict[str, Any]:
+                   params: GBMParams | None = None, refit_every: int | None = None) -> dict[str, Any]:
     """The backtest of :func:`backtest_lane` on several lanes at once: each model is fitted
     once across all of them (the default model learns from every lane) and the metrics pool
     every lane's scored hours. Dates are midnight in the first lane's time zone."""
@@ -390,6 +393,8 @@ def backtest_lanes(engine: Engine, lanes: list[tuple[str, str, str, str]],
         raise BadInputError("a backtest needs at least one lane")
     if not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= MAX_FORECAST_HOURS:
         raise BadInputError(f"--horizon must be a whole number from 1 to {MAX_FORECAST_HOURS}; got {horizon!r}")
+    if refit_every is not None and (not isinstance(refit_every, (int, np.integer)) or refit_every < 24):
+        raise BadInputError(f"--refit-every must be a whole number of hours >= 24; got {refit_every!r}")
     infos = [lane_info(engine, *lane) for lane in lanes]
     start_ts = _lane_time(start, infos[0].timezone, "--start")
     end_ts = _lane_time(end, infos[0].timezone, "--end")
@@ -405,7 +410,8 @@ def backtest_lanes(engine: Engine, lanes: list[tuple[str, str, str, str]],
     models = [make_model(name) for name in MODEL_NAMES if name != DEFAULT_MODEL]
     models.append(GradientBoostedForecaster(gbm_params))
     report = backtest(history, models, start_ts.floor("h"), end_ts.floor("h"), horizon=horizon, every=every,
-                      info={i.unique_id: i for i in infos}, default_model=DEFAULT_MODEL)
+                      info={i.unique_id: i for i in infos}, default_model=DEFAULT_MODEL,
+                      refit_every=refit_every)
     result = report.as_dict()
     result.update({"source": source, "gbm_params": asdict(gbm_params)})
     return result
