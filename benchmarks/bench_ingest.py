@@ -77,8 +77,12 @@ def main() -> None:
             memory.append((done, rss_mb()))
 
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     Ingestor(engine).ingest_sources(sources, "cbp-json", progress, workers=args.workers)
     ingest_seconds = time.perf_counter() - t0
+    main_cpu = time.process_time() - cpu0
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = kids.ru_utime + kids.ru_stime
 
     with engine.connect() as conn:
         stored_rows = conn.execute(select(func.count()).select_from(observations)).scalar_one()
@@ -108,6 +112,10 @@ def main() -> None:
     print(f"payloads kept        {stored_payloads:,}; errors {totals['errors']}, conflicts {totals['conflicts']}")
     print(f"ingest wall time     {ingest_seconds:,.1f} s  ({totals['read'] / ingest_seconds:,.0f} readings/s,"
           f" {count / ingest_seconds:,.0f} snapshots/s)")
+    print(f"CPU time             main process {main_cpu:,.1f} s ({main_cpu / count * 1000:.2f} ms a snapshot), "
+          f"workers {worker_cpu:,.1f} s ({worker_cpu / count * 1000:.2f} ms a snapshot); "
+          f"on {os.cpu_count()} cores the wall time cannot go below "
+          f"{max(main_cpu, (main_cpu + worker_cpu) / (os.cpu_count() or 1)):,.1f} s")
     print(f"parse alone          {parse_alone_year:,.1f} s for the same year in one process"
           f" (estimated from {sample:,} sampled snapshots, {parse_seconds / sample * 1000:.2f} ms each)")
     print(f"ratio ingest / parse alone  {ingest_seconds / parse_alone_year:.2f}")
