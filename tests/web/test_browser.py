@@ -170,10 +170,12 @@ def test_language_switch_is_remembered(live_server: str, watched: Watched) -> No
     check_page(page, "es")
     assert page.get_by_role("heading", name="Historial de espera").count() == 1
     page.get_by_role("navigation").get_by_role("link", name="Resumen").click()
+    page.wait_for_url(live_server + "/")
     check_page(page, "es")
     assert page.locator("h1").inner_text() == "Tiempos de espera en la frontera"
     shoot(page, "overview-es-desktop")
     page.get_by_role("navigation").get_by_role("link", name="Simulador").click()
+    page.wait_for_url(re.compile(r"/simulator"))
     check_page(page, "es")
     assert page.get_by_label("Multiplicador de demanda").count() == 1
     shoot(page, "simulator-es-desktop")
@@ -181,6 +183,7 @@ def test_language_switch_is_remembered(live_server: str, watched: Watched) -> No
     page.goto(live_server + "/crossings/000000")
     assert page.locator("h1").inner_text() == "Página no encontrada"
     page.get_by_role("link", name="Read in English").click()
+    page.wait_for_function("document.documentElement.lang === 'en'")
     check_page(page, "en")
 
 
