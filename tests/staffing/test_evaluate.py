@@ -60,3 +60,37 @@ def test_with_booths_checks_its_plan() -> None:
     assert plan.lane_group("ready").booths == scenario.lane_group("ready").booths
     with pytest.raises(ValueError, match="booths of general"):
         with_booths(scenario, {"general": [1, 2]})
+
+
+def test_a_prefix_is_the_smaller_sample_and_inputs_need_not_be_kept() -> None:
+    scenario = load_scenario(EXAMPLES / "small_crossing.json")
+    booths = booth_matrix(scenario)
+    whole = CommonRandomNumbers(scenario, replications=8, seed=11)
+    smaller = CommonRandomNumbers(scenario, replications=3, seed=11).evaluate(booths)
+    prefix = whole.evaluate(booths, 3)
+    np.testing.assert_array_equal(prefix.p95_minutes, smaller.p95_minutes)
+    np.testing.assert_array_equal(prefix.arrivals, smaller.arrivals)
+    streamed = CommonRandomNumbers(scenario, replications=8, seed=11, keep_inputs=False)
+    kept_all, streamed_all = whole.evaluate(booths), streamed.evaluate(booths)
+    np.testing.assert_array_equal(kept_all.p95_minutes, streamed_all.p95_minutes)
+    np.testing.assert_array_equal(kept_all.p95_se_minutes, streamed_all.p95_se_minutes)
+    both, first = streamed.evaluate_with_prefix(booths, 3)
+    np.testing.assert_array_equal(both.p95_minutes, kept_all.p95_minutes)
+    np.testing.assert_array_equal(both.p95_se_minutes, kept_all.p95_se_minutes)
+    np.testing.assert_array_equal(first.p95_minutes, smaller.p95_minutes)
+    np.testing.assert_array_equal(first.mean_minutes, smaller.mean_minutes)
+    assert first.p95_se_minutes is None
+    with pytest.raises(ValueError, match="replications must be from 1 to 8"):
+        whole.evaluate(booths, 9)
+
+
+def test_many_replications_are_resampled_in_runs() -> None:
+    # more replications than MAX_CLUSTERS: the error comes from runs of replications and
+    # still shrinks with the sample
+    scenario = load_scenario(EXAMPLES / "mmc_check.yaml")
+    booths = booth_matrix(scenario)
+    few = CommonRandomNumbers(scenario, replications=30, seed=4).evaluate(booths)
+    many = CommonRandomNumbers(scenario, replications=480, seed=4).evaluate(booths)
+    busy = np.isfinite(few.p95_se_minutes) & (few.p95_minutes > 0)
+    ratio = np.nanmedian(many.p95_se_minutes[busy] / few.p95_se_minutes[busy])
+    assert 0.1 < ratio < 0.5  # sqrt(30 / 480) = 0.25

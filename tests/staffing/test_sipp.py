@@ -60,3 +60,18 @@ def test_sipp_plan_per_hour_and_unstaffed_groups_keep_their_booths():
     crossing = load_scenario(EXAMPLES / "small_crossing.json")
     only = sipp_plan(crossing, 5.0, [9, 9], groups=["ready"])
     assert tuple(only.booths[0]) == crossing.lane_group("general").booths
+
+
+def test_the_search_start_counts_lane_choosers_at_their_fastest_lane():
+    scenario = load_scenario(EXAMPLES / "small_crossing.json")
+    rates = group_arrivals_per_hour(scenario, fastest=True)
+    choice = np.asarray(next(d for d in scenario.demand if len(d.to) > 1).per_hour)
+    general_only = np.asarray(next(d for d in scenario.demand if d.to == ("general",)).per_hour)
+    # Ready (45 s) is faster than general (about 80 s): every chooser counts there
+    np.testing.assert_allclose(rates[1], choice)
+    np.testing.assert_allclose(rates[0], general_only)
+    split = group_arrivals_per_hour(scenario)
+    assert np.all(split[0] >= rates[0]) and np.any(split[0] > rates[0])
+    start = sipp_plan(scenario, 5.0, [9, 9], fastest=True).booths
+    baseline = sipp_plan(scenario, 5.0, [9, 9]).booths
+    assert start[0].sum() < baseline[0].sum()

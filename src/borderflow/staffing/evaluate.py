@@ -14,14 +14,11 @@ replications; and a plan evaluated here gives the same numbers as
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from borderflow.sim import engine
-from borderflow.sim.histogram import histogram_percentile_seconds
 from borderflow.sim.replication import (
     ReplicationInputs,
     compile_scenario,
@@ -32,11 +29,16 @@ from borderflow.sim.replication import (
 from borderflow.sim.results import LaneGroupResult
 from borderflow.sim.scenario import Scenario
 from borderflow.sim.statistics import summarize
+from borderflow.staffing.bootstrap import (
+    DEFAULT_RESAMPLES,
+    p95_standard_error_minutes,
+    resample_weights,
+)
 
-#: Batches for the standard error of the p95 (see CommonRandomNumbers).
-DEFAULT_BATCHES = 10
 #: The percentile the targets are stated in.
 QUANTILE = 0.95
+#: At most this many groups of replications are resampled for a standard error.
+MAX_CLUSTERS = 120
 
 
 @dataclass(frozen=True)
@@ -107,65 +109,103 @@ def evaluation_from_results(
 
 
 class CommonRandomNumbers:
-    """A scenario's random inputs for ``replications`` runs, drawn once from ``seed``.
+    """A scenario's random inputs for ``replications`` runs, from ``seed``.
 
-    ``evaluate(booths)`` runs every replication with that booth plan. Memory grows with
-    vehicles x replications (about 30 bytes a vehicle).
+    ``evaluate(booths)`` runs every replication (or a prefix) with that booth plan.
+    With ``keep_inputs`` (the default) the inputs are drawn once and kept — memory
+    grows with vehicles x replications, about 30 bytes a vehicle; without, they are
+    drawn again for every evaluation (the same numbers, for a large sample judged once).
 
-    The standard error of each p95 comes from batch means: the replications are cut
-    into ``batches`` runs of consecutive replications (at most one per replication),
-    the p95 of each batch is taken from its own histogram, and
-    ``SE = sd(batch p95) / sqrt(batches)`` — the usual estimate for a statistic of
-    pooled independent batches.
+    The standard error of each p95 comes from resampling whole replications
+    (:mod:`borderflow.staffing.bootstrap`), with the same resamples for every plan; past
+    MAX_CLUSTERS replications, runs of consecutive replications are resampled instead
+    (each run is as independent of the others as a single day is).
     """
 
     def __init__(
-        self, scenario: Scenario, replications: int, seed: int, batches: int = DEFAULT_BATCHES
+        self, scenario: Scenario, replications: int, seed: int,
+        resamples: int = DEFAULT_RESAMPLES, keep_inputs: bool = True,
     ) -> None:
         if replications < 1:
             raise ValueError("replications must be >= 1")
         self.scenario = scenario
         self.replications = int(replications)
         self.seed = int(seed)
-        edges = np.linspace(0, self.replications, min(batches, self.replications) + 1)
-        self._batches = [
-            (int(a), int(b)) for a, b in zip(edges[:-1].round(), edges[1:].round(), strict=True)
-        ]
-        model = compile_scenario(scenario)
-        children = np.random.SeedSequence(self.seed).spawn(self.replications)
-        self._inputs: list[ReplicationInputs] = [
-            draw_inputs(model, np.random.default_rng(child)) for child in children
-        ]
+        self.resamples = int(resamples)
+        self._model = compile_scenario(scenario)
+        self._children = np.random.SeedSequence(self.seed).spawn(self.replications)
+        self._inputs: list[ReplicationInputs] | None = (
+            [self._draw(r) for r in range(self.replications)] if keep_inputs else None
+        )
+        self._weights: dict[int, np.ndarray] = {}
         self.evaluations = 0
+        self.replications_run = 0
 
-    def evaluate(self, booths: np.ndarray) -> Evaluation:
-        """Simulate every replication with ``booths`` (groups x hours, scenario order)."""
+    def evaluate(
+        self, booths: np.ndarray, replications: int | None = None, standard_errors: bool = True
+    ) -> Evaluation:
+        """Simulate with ``booths`` (groups x hours, scenario order) on the first
+        ``replications`` replications (default all); ``standard_errors`` False skips
+        them (``p95_se_minutes`` None, as with a single replication).
+
+        ``SeedSequence(seed).spawn`` gives child ``r`` whatever the count, so the first
+        ``k`` replications are exactly those of ``CommonRandomNumbers(scenario, k, seed)``:
+        a prefix screens a plan cheaply, the whole set decides.
+        """
+        reps = self.replications if replications is None else int(replications)
+        return self._run(booths, reps, standard_errors, 0)[0]
+
+    def evaluate_with_prefix(self, booths: np.ndarray, prefix: int) -> tuple[Evaluation, Evaluation]:
+        """In one run: the evaluation on all replications (with standard errors) and
+        the one on the first ``prefix`` (without)."""
+        found, first = self._run(booths, self.replications, True, prefix)
+        assert first is not None
+        return found, first
+
+    def _run(
+        self, booths: np.ndarray, reps: int, standard_errors: bool, prefix: int
+    ) -> tuple[Evaluation, Evaluation | None]:
+        if not 1 <= reps <= self.replications or not 0 <= prefix <= reps:
+            raise ValueError(f"replications must be from 1 to {self.replications}; got {reps}")
         planned = with_booths(self.scenario, booths)
         model = compile_scenario(planned)
-        istats, fstats, hist = new_statistics(model, self.replications)
-        batch_hist = np.zeros((len(self._batches), *hist.shape), dtype=hist.dtype)
-        for b, (first, last) in enumerate(self._batches):
-            for r in range(first, last):
-                run_replication(
-                    model, self._inputs[r], istats[r], fstats[r], batch_hist[b], record=False
-                )
-        hist += batch_hist.sum(axis=0)
+        istats, fstats, hist = new_statistics(model, reps)
+        clusters = min(reps, MAX_CLUSTERS) if standard_errors and reps > 1 else 0
+        per_cluster = np.zeros((clusters, *hist.shape), dtype=hist.dtype) if clusters else None
+        first = np.zeros_like(hist) if prefix else None
+        scratch = np.zeros_like(hist)
+        for r in range(reps):
+            inputs = self._inputs[r] if self._inputs is not None else self._draw(r)
+            if per_cluster is None and r >= prefix:
+                run_replication(model, inputs, istats[r], fstats[r], hist, record=False)
+                continue
+            scratch.fill(0)
+            run_replication(model, inputs, istats[r], fstats[r], scratch, record=False)
+            hist += scratch
+            if per_cluster is not None:
+                per_cluster[r * clusters // reps] += scratch
+            if first is not None and r < prefix:
+                first += scratch
         self.evaluations += 1
-        rows = summarize(planned, istats, fstats, hist)
-        found = evaluation_from_results(planned.group_ids, rows)
-        return replace(found, p95_se_minutes=self._batch_se(batch_hist, fstats))
+        self.replications_run += reps
+        found = evaluation_from_results(planned.group_ids, summarize(planned, istats, fstats, hist))
+        early = None
+        if first is not None:
+            early = evaluation_from_results(
+                planned.group_ids, summarize(planned, istats[:prefix], fstats[:prefix], first)
+            )
+        if per_cluster is None:
+            return found, early
+        se = p95_standard_error_minutes(per_cluster, self._resample_weights(clusters), QUANTILE)
+        return replace(found, p95_se_minutes=se), early
 
-    def _batch_se(self, batch_hist: np.ndarray, fstats: np.ndarray) -> np.ndarray | None:
-        if len(self._batches) < 2:
-            return None
-        values = []
-        for b, (first, last) in enumerate(self._batches):
-            top = fstats[first:last, engine.WAIT_MAX].max(axis=0)
-            values.append(histogram_percentile_seconds(batch_hist[b], QUANTILE, top))
-        stacked = np.array(values) / 60.0  # (batches, G, H)
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # hours nobody reached: NaN
-            return np.nanstd(stacked, axis=0, ddof=1) / math.sqrt(len(self._batches))
+    def _draw(self, replication: int) -> ReplicationInputs:
+        return draw_inputs(self._model, np.random.default_rng(self._children[replication]))
+
+    def _resample_weights(self, clusters: int) -> np.ndarray:
+        if clusters not in self._weights:
+            self._weights[clusters] = resample_weights(clusters, self.resamples, self.seed)
+        return self._weights[clusters]
 
 
 def _nan(value: float | None) -> float:

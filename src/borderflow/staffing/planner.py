@@ -3,16 +3,23 @@
 :func:`plan_staffing` validates the request, then
 
 1. computes the classic baseline, SIPP with Erlang C (:mod:`.sipp`);
-2. searches with the simulator from an Allen-Cunneen start (:mod:`.search`);
-3. checks the plan with **fresh seeds** (``check_seed``, never used by the search, and
-   ``check_replications``): where an hour's p95 plus ``check_z`` standard errors
-   exceeds the target there, it adds a booth (to the lanes sharing drivers with it when
-   it is at its cap) and checks again with the next seed, up to ``check_rounds`` times. The search picks, among many candidates, the ones whose
-   estimates happen to pass, so its own estimates are optimistic at the edge; the
-   fresh check removes that bias. The p95 reported is the last check's (no margin);
+2. searches with the simulator from an Allen-Cunneen start (:mod:`.search`): trials
+   screened on half of ``replications``, decided on three times as many;
+3. checks the plan with **fresh seeds** (``check_seed``, never used by the search):
+   CHECK_DECISION_FACTOR x ``check_replications`` fresh replications, of which the
+   first ``check_replications`` are the reported check. Where an hour's p95 on all of
+   them plus ``check_z`` standard errors *of a check-sized estimate* exceeds the target,
+   it adds a booth (to the lanes sharing drivers with it when it is at its cap) and
+   checks again with the next seed, up to ``check_rounds`` times. The search keeps the
+   plans its own sample happens to favour, so its estimates are optimistic at the edge;
+   the fresh check removes that bias, and deciding on four times the reported sample
+   keeps it from adding booths on the chance high of one small sample. The p95
+   reported is the last check's (no margin);
 4. simulates the SIPP plan on those same fresh seeds, so both plans are judged alike;
-5. explains every (group, hour) that cannot meet the target, and optionally turns the
-   booths into officer shifts (:mod:`.shifts`).
+5. explains every (group, hour) that cannot meet the target, or cannot be promised to
+   (even every booth open leaves it within the search's margin of the target: reported
+   with its reason and not counted as met), and optionally turns the booths into
+   officer shifts (:mod:`.shifts`).
 
 Booth caps: a lane group may open at most the most booths the scenario ever opens for
 it (the booths it has), or ``max_booths`` when given.
@@ -34,6 +41,7 @@ from borderflow.staffing.evaluate import CommonRandomNumbers, Evaluation, booth_
 from borderflow.staffing.search import (
     DEFAULT_REMOVAL_PASSES,
     DEFAULT_Z,
+    SearchResult,
     lane_choice_components,
     search_plan,
 )
@@ -47,15 +55,20 @@ DEFAULT_CHECK_ROUNDS = 3
 AUTO_VEHICLES = 1_600_000
 MIN_AUTO_REPLICATIONS = 20
 MAX_AUTO_REPLICATIONS = 200
-#: Standard errors of margin in the fresh-seed check (the search's own margin is z).
-DEFAULT_CHECK_Z = 1.645
+#: The fresh-seed check's margin: standard errors of an estimate from the check's
+#: replications (the search's own margin is z). It decides on CHECK_DECISION_FACTOR
+#: times as many fresh replications, so its estimate is twice as precise as that.
+DEFAULT_CHECK_Z = 3.5
+CHECK_DECISION_FACTOR = 4
 
 
 @dataclass(frozen=True)
 class StaffingRequest:
     """What to staff. ``seed`` None: the scenario's; ``check_seed`` None: seed + 1;
-    ``replications`` None: see AUTO_VEHICLES; ``check_replications`` None: twice the
-    search's; ``check_z`` None: DEFAULT_CHECK_Z."""
+    ``replications`` None: see AUTO_VEHICLES (the search screens on half of them and
+    decides on three times as many); ``check_replications`` None: twice
+    ``replications``; ``z``: the search's margin in standard errors of its decision
+    sample; ``check_z`` None: DEFAULT_CHECK_Z."""
 
     target_p95_minutes: float
     lane_groups: tuple[str, ...] | None = None
@@ -147,6 +160,8 @@ class StaffingPlan:
     roster: Roster | None = None
     sipp_roster: Roster | None = None
     notes: tuple[str, ...] = field(default=())
+    screen_replications: int = 0
+    decision_replications: int = 0
 
     @property
     def booth_hours(self) -> int:
@@ -186,7 +201,9 @@ class StaffingPlan:
                 "target_met_all_hours": self.sipp_all_met,
                 "lane_groups": {gid: g.to_json_dict() for gid, g in self.baseline_sipp.items()},
             },
-            "search": {"evaluations": self.evaluations, "seconds": round(self.seconds, 3)},
+            "search": {"evaluations": self.evaluations, "seconds": round(self.seconds, 3),
+                       "screen_replications": self.screen_replications,
+                       "decision_replications": self.decision_replications},
             "notes": list(self.notes),
         }
         if self.roster is not None:
@@ -213,7 +230,7 @@ def plan_staffing(scenario: Scenario, request: StaffingRequest) -> StaffingPlan:
 
     baseline = sipp_plan(scenario, target, caps, groups=chosen)
     scv = [g.service.cv**2 for g in scenario.lane_groups]
-    start = sipp_plan(scenario, target, caps, groups=chosen, service_scv=scv).booths
+    start = sipp_plan(scenario, target, caps, groups=chosen, service_scv=scv, fastest=True).booths
     found = search_plan(
         scenario, target, optimise, caps, start, reps, seed,
         removal_passes=request.removal_passes, z=request.z,
@@ -222,15 +239,14 @@ def plan_staffing(scenario: Scenario, request: StaffingRequest) -> StaffingPlan:
     feasible[optimise] = ~found.infeasible[optimise]
     has_arrivals = found.cap_p95_minutes == found.cap_p95_minutes  # not NaN
     if has_arrivals[optimise].any() and not (feasible & has_arrivals)[optimise].any():
-        raise InfeasibleError(_nothing_message(scenario, optimise, caps, found.cap_p95_minutes, target))
+        raise InfeasibleError(_nothing_message(scenario, optimise, caps, found, request.z, target))
 
     booths, checked, sipp_checked, last_seed = _fresh_check(
         scenario, found.booths, baseline.booths, feasible, caps, _siblings(scenario, optimise),
         target, check_z, check_reps, check_seed, request.check_rounds,
     )
-    issues = _issues(scenario, optimise, caps, found.infeasible, found.cap_p95_minutes,
-                     checked, target)
-    plans = _group_plans(scenario, optimise, caps, booths, checked, target)
+    issues = _issues(scenario, optimise, caps, found, request.z, checked, target)
+    plans = _group_plans(scenario, optimise, caps, booths, checked, target, found.infeasible)
     sipp = _group_plans(scenario, optimise, caps, baseline.booths, sipp_checked, target)
     rules = request.shifts
     total = [int(v) for v in booths[optimise].sum(axis=0)]
@@ -248,6 +264,8 @@ def plan_staffing(scenario: Scenario, request: StaffingRequest) -> StaffingPlan:
         issues=tuple(issues),
         evaluations=found.evaluations,
         seconds=time.perf_counter() - started,
+        screen_replications=found.screen_replications,
+        decision_replications=found.decision_replications,
         lower_bound_booth_hours=work_lower_bound(scenario, chosen),
         roster=roster(total, rules) if rules is not None else None,
         sipp_roster=roster(sipp_total, rules) if rules is not None else None,
@@ -269,17 +287,26 @@ def _fresh_check(
     rounds: int,
 ) -> tuple[np.ndarray, Evaluation, Evaluation, int]:
     """Check (and repair) the searched plan on seeds the search never used; then judge
-    SIPP on the last check's seeds. Returns booths, both evaluations and that seed."""
+    SIPP on the last check's seeds. Returns booths, both evaluations and that seed.
+
+    Each round draws CHECK_DECISION_FACTOR x ``replications`` fresh replications: the
+    first ``replications`` are the reported check (the numbers ``simulate`` gives with
+    that seed); all of them decide where a booth is added: where the p95 plus ``z``
+    standard errors of a ``replications``-sized estimate exceeds the target."""
     booths = searched.copy()
+    margin = z * math.sqrt(CHECK_DECISION_FACTOR)  # in standard errors of the whole sample
     for round_ in range(rounds):
         seed = first_seed + round_
-        fresh = CommonRandomNumbers(scenario, replications, seed)
-        checked = fresh.evaluate(booths)
-        grow = _repairs(feasible & ~checked.meets(target, z), booths, caps, siblings)
+        fresh = CommonRandomNumbers(
+            scenario, CHECK_DECISION_FACTOR * replications, seed, keep_inputs=False
+        )
+        decided, checked = fresh.evaluate_with_prefix(booths, replications)
+        grow = _repairs(feasible & ~decided.meets(target, margin), booths, caps, siblings)
         if not grow.any() or round_ == rounds - 1:
             break
         booths[grow] += 1
-    return booths, checked, fresh.evaluate(sipp_booths), seed
+    sipp = fresh.evaluate(sipp_booths, replications, standard_errors=False)
+    return booths, checked, sipp, seed
 
 
 def _siblings(scenario: Scenario, optimise: Sequence[int]) -> dict[int, list[int]]:
@@ -381,8 +408,13 @@ def _group_plans(
     booths: np.ndarray,
     evaluation: Evaluation,
     target: float,
+    infeasible: np.ndarray | None = None,
 ) -> dict[str, GroupPlan]:
+    """Per staffed group; ``infeasible`` cells (cannot be promised) are not counted as
+    met, whatever the check measured."""
     met = evaluation.meets(target)
+    if infeasible is not None:
+        met = met & ~infeasible
     out = {}
     for i in optimise:
         group = scenario.lane_groups[i]
@@ -404,30 +436,41 @@ def _issues(
     scenario: Scenario,
     optimise: Sequence[int],
     caps: np.ndarray,
-    infeasible: np.ndarray,
-    cap_p95: np.ndarray,
+    found: SearchResult,
+    z: float,
     checked: Evaluation,
     target: float,
 ) -> list[HourIssue]:
+    """Every (group, hour) of the plan that misses the target on the check, or that
+    cannot be promised to meet it (infeasible: even every booth open leaves its p95
+    plus the search's margin above the target), with the reason."""
     met = checked.meets(target)
+    infeasible = found.infeasible
+    cap_p95 = found.cap_p95_minutes
+    cap_se = np.nan_to_num(
+        found.cap_p95_se_minutes if found.cap_p95_se_minutes is not None else np.zeros_like(cap_p95)
+    )
     issues = []
     for i in optimise:
         group = scenario.lane_groups[i]
         service = group.service.mean_seconds
         for h in range(scenario.hours):
-            if met[i, h]:
-                continue
-            arrivals = float(checked.arrivals[i, h])
             p95 = checked.p95_minutes[i, h]
             shown = "-" if math.isnan(p95) else f"{p95:.1f}"
-            if not infeasible[i, h] or not cap_p95[i, h] > target:
-                issues.append(HourIssue(group.id, h, "check", (
-                    f"{group.id} hour {h:02d}: p95 {shown} min on the fresh-seed check, above the "
-                    f"{target:g} min target that the search's replications met; the hour sits at "
-                    "the edge of the target (more replications settle it)")))
+            if not infeasible[i, h]:
+                if not met[i, h]:
+                    issues.append(HourIssue(group.id, h, "check", (
+                        f"{group.id} hour {h:02d}: p95 {shown} min on the fresh-seed check, above "
+                        f"the {target:g} min target that the search's replications met; the hour "
+                        "sits at the edge of the target (more replications settle it)")))
                 continue
+            arrivals = float(checked.arrivals[i, h])
             work = arrivals * service / 3600.0
             cap = int(caps[i])
+            at_cap = f"even with all {cap} booths open the p95 is {cap_p95[i, h]:.1f} min"
+            if not cap_p95[i, h] > target:
+                at_cap += (f", within {z:g} standard errors ({cap_se[i, h]:.2f} min) of the "
+                           "target: too close to promise")
             if work >= cap:
                 reason, text = "overload", (
                     f"{arrivals:.0f} arrivals x {service:g} s = {work:.1f} booth-hours of work in "
@@ -437,33 +480,42 @@ def _issues(
                 while first > 0 and infeasible[i, first - 1]:
                     first -= 1
                 reason, text = "backlog", (
-                    f"the queue built up from hour {first:02d} is still being served: even with all "
-                    f"{cap} booths open the p95 is {cap_p95[i, h]:.1f} min")
+                    f"the queue built up from hour {first:02d} is still being served: {at_cap}")
             else:
                 below = (f"; the target is below the mean inspection time of {service / 60:.1f} min"
                          if target * 60 < service else "")
-                reason, text = "tight", (
-                    f"even with all {cap} booths open the p95 is {cap_p95[i, h]:.1f} min "
-                    f"(load {work:.1f} of {cap} booths){below}")
+                reason, text = "tight", f"{at_cap} (load {work:.1f} of {cap} booths){below}"
+            if met[i, h]:
+                text += f" (the fresh-seed check measured {shown} min)"
             issues.append(HourIssue(group.id, h, reason,
                                     f"{group.id} hour {h:02d}: target {target:g} min not met: {text}"))
     return issues
 
 
 def _nothing_message(
-    scenario: Scenario, optimise: Sequence[int], caps: np.ndarray, cap_p95: np.ndarray, target: float
+    scenario: Scenario, optimise: Sequence[int], caps: np.ndarray, found: SearchResult,
+    z: float, target: float,
 ) -> str:
     names = ", ".join(scenario.lane_groups[i].id for i in optimise)
     if all(caps[i] == 0 for i in optimise):
         return (f"a p95 of {target:g} min cannot be met in any hour of {names}: at most 0 booths "
                 "may open; raise --max-booths")
-    best = np.nanmin(cap_p95[optimise]) if np.isfinite(cap_p95[optimise]).any() else math.nan
+    cap_p95 = found.cap_p95_minutes[optimise]
+    se = found.cap_p95_se_minutes
+    with_margin = cap_p95 + z * np.nan_to_num(se[optimise] if se is not None else 0.0)
+    if np.isfinite(with_margin).any():
+        k = int(np.nanargmin(with_margin))
+        best, margin = float(cap_p95.flat[k]), float(with_margin.flat[k])
+    else:
+        best = margin = math.nan
+    close = (f" (p95 + {z:g} standard errors = {margin:.1f} min: too close to promise)"
+             if best <= target else "")
     slowest = max(scenario.lane_groups[i].service.mean_seconds for i in optimise)
     hint = (f" (below the mean inspection time of {slowest / 60:.1f} min)"
             if target * 60 < slowest else "")
     return (f"a p95 of {target:g} min{hint} cannot be met in any hour of {names}: even with every "
             f"booth open (at most {', '.join(str(int(caps[i])) for i in optimise)}) the best hour's "
-            f"p95 is {best:.1f} min; raise the target or --max-booths")
+            f"p95 is {best:.1f} min{close}; raise the target or --max-booths")
 
 
 def _notes(scenario: Scenario, chosen: set[str], caps: np.ndarray, request: StaffingRequest) -> tuple[str, ...]:

@@ -44,9 +44,10 @@ class SippPlan:
     formula_met: np.ndarray  # (G, H) bool
 
 
-def group_arrivals_per_hour(scenario: Scenario) -> np.ndarray:
+def group_arrivals_per_hour(scenario: Scenario, fastest: bool = False) -> np.ndarray:
     """Expected arrivals per hour to each lane group (G, H), splitting lane choices as
-    the module doc says."""
+    the module doc says, or (``fastest``) sending them all to the lane among their
+    choices with the shortest mean inspection time (the first listed on a tie)."""
     index = {gid: i for i, gid in enumerate(scenario.group_ids)}
     hours = scenario.hours
     rates = np.zeros((len(index), hours))
@@ -56,6 +57,8 @@ def group_arrivals_per_hour(scenario: Scenario) -> np.ndarray:
     for entry in scenario.demand:
         per_hour = np.asarray(entry.per_hour, dtype=np.float64)
         targets = [index[t] for t in entry.to]
+        if fastest:
+            targets = [min(targets, key=lambda i: scenario.lane_groups[i].service.mean_seconds)]
         if len(targets) == 1:
             rates[targets[0]] += per_hour
             continue
@@ -98,14 +101,17 @@ def sipp_plan(
     max_booths: Sequence[int] | np.ndarray,
     groups: Collection[str] | None = None,
     service_scv: Sequence[float] | None = None,
+    fastest: bool = False,
 ) -> SippPlan:
     """SIPP booths for ``groups`` (default all); other groups keep the scenario's.
 
     ``max_booths[g]`` caps group g (scenario order). ``service_scv``: per group, for the
     Allen-Cunneen variant; default 1 (pure Erlang C, the classic baseline).
+    ``fastest``: drivers with a lane choice all counted at their fastest lane (the
+    search's start; the baseline splits them by capacity).
     """
     chosen = set(scenario.group_ids if groups is None else groups)
-    rates = group_arrivals_per_hour(scenario)
+    rates = group_arrivals_per_hour(scenario, fastest)
     hours = scenario.hours
     booths = np.array([g.booths for g in scenario.lane_groups], dtype=np.int64).reshape(
         len(scenario.lane_groups), hours
