@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numba import njit
@@ -68,6 +69,22 @@ class CompiledScenario:
     @property
     def n_groups(self) -> int:
         return len(self.group_ids)
+
+    @cached_property
+    def draw_arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays the compiled drawing reads after the Generator, in its order."""
+        return (
+            self.rates,
+            np.asarray(self.expected_per_entry, dtype=np.float64),
+            self.feed_ptr,
+            self.feed_entry,
+            self.sec_prob,
+            self.dist_code,
+            self.dist_p1,
+            self.dist_p2,
+            self.dist_values,
+            self.dist_values_ptr,
+        )
 
 
 @dataclass(frozen=True)
@@ -165,21 +182,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
 
 def draw_inputs(model: CompiledScenario, rng: np.random.Generator) -> ReplicationInputs:
     """Draw one replication's random inputs from ``rng`` (see the module doc)."""
-    return ReplicationInputs(
-        *_draw(
-            rng,
-            model.rates,
-            np.asarray(model.expected_per_entry, dtype=np.float64),
-            model.feed_ptr,
-            model.feed_entry,
-            model.sec_prob,
-            model.dist_code,
-            model.dist_p1,
-            model.dist_p2,
-            model.dist_values,
-            model.dist_values_ptr,
-        )
-    )
+    return ReplicationInputs(*_draw(rng, *model.draw_arrays))
 
 
 @njit(cache=True, error_model="numpy")
@@ -323,15 +326,7 @@ def draw_and_run(
     compiled call (the same numbers, less overhead per replication)."""
     _draw_and_run(
         rng,
-        model.rates,
-        np.asarray(model.expected_per_entry, dtype=np.float64),
-        model.feed_ptr,
-        model.feed_entry,
-        model.dist_code,
-        model.dist_p1,
-        model.dist_p2,
-        model.dist_values,
-        model.dist_values_ptr,
+        model.draw_arrays,
         model.hours,
         model.target_ptr,
         model.target_group,
@@ -339,7 +334,6 @@ def draw_and_run(
         model.tail,
         model.tree_size,
         model.choice_group,
-        model.sec_prob,
         model.sec_spaces,
         model.spacing,
         istats,
@@ -351,15 +345,7 @@ def draw_and_run(
 @njit(cache=True, error_model="numpy")
 def _draw_and_run(  # type: ignore[no-untyped-def]
     rng,
-    rates,
-    expected,
-    feed_ptr,
-    feed_entry,
-    dist_code,
-    dist_p1,
-    dist_p2,
-    dist_values,
-    dist_values_ptr,
+    draw_arrays,
     hours,
     target_ptr,
     target_group,
@@ -367,26 +353,14 @@ def _draw_and_run(  # type: ignore[no-untyped-def]
     tail,
     tree_size,
     choice_group,
-    sec_prob,
     sec_spaces,
     spacing,
     istats,
     fstats,
     hist,
 ) -> None:
-    entry_times, entry_ptr, svc, svc_ptr, refer_u, refer_ptr, sec_svc, sec_ptr = _draw(
-        rng,
-        rates,
-        expected,
-        feed_ptr,
-        feed_entry,
-        sec_prob,
-        dist_code,
-        dist_p1,
-        dist_p2,
-        dist_values,
-        dist_values_ptr,
-    )
+    entry_times, entry_ptr, svc, svc_ptr, refer_u, refer_ptr, sec_svc, sec_ptr = _draw(rng, *draw_arrays)
+    sec_prob = draw_arrays[4]
     engine.simulate_replication(
         hours,
         entry_times,

@@ -114,7 +114,8 @@ def warm_up() -> None:
     inputs = draw_inputs(model, np.random.default_rng(0))
     istats, fstats, hist = new_statistics(model, 1)
     run_replication(model, inputs, istats[0], fstats[0], hist, record=True)
-    draw_and_run(model, np.random.default_rng(0), istats[0] * 0, fstats[0] * 0, hist)
+    istats, fstats, hist = new_statistics(model, 1)
+    draw_and_run(model, np.random.default_rng(0), istats[0], fstats[0], hist)
     _WARM = True
 
 
