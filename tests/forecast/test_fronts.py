@@ -53,6 +53,13 @@ def test_forecast_models_lists_the_trained_model(trained, capsys):
     assert code == 0 and len(json.loads(out)) == 1
 
 
+def test_train_if_stale_says_up_to_date_and_trains_nothing(trained, capsys):
+    code, out, _ = cli(capsys, trained, "forecast", "train", "--crossing", "535501", *SMALL_FLAGS, "--if-stale")
+    assert code == 0 and out.startswith("Up to date: gbm-") and "nothing trained" in out
+    code, out, _ = cli(capsys, trained, "forecast", "models", "--json")
+    assert len(json.loads(out)) == 1
+
+
 def test_forecast_errors_are_one_line_and_exit_1(db, capsys):
     code, out, err = cli(capsys, db, "forecast", "--crossing", "535501", "--at", AS_OF)
     assert code == 1 and out == "" and err.startswith("error: no trained forecast model covers crossing 535501")

@@ -76,6 +76,32 @@ def test_train_stores_a_versioned_model(archive):
     assert isinstance(GradientBoostedForecaster.from_bytes(bytes(blob)), GradientBoostedForecaster)
 
 
+def test_train_if_stale_repeats_nothing_until_a_reading_arrives(archive):
+    first = forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True,
+                              now=dt.datetime(2026, 7, 6, 12, tzinfo=dt.UTC))
+    assert first["up_to_date"] is False
+    again = forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True)
+    assert again["up_to_date"] is True and again["version"] == first["version"]
+    assert len(forecasting.list_models(archive)) == 1
+    # Other settings are another model.
+    other = GBMParams(**{**SMALL.__dict__, "seed": 7})
+    assert forecasting.train(archive, crossing_ids=["535501"], params=other, if_stale=True,
+                             now=dt.datetime(2026, 7, 6, 13, tzinfo=dt.UTC))["up_to_date"] is False
+    # Back to the first settings: a newer model now serves the lane, so this one is no longer current.
+    assert forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True,
+                             now=dt.datetime(2026, 7, 6, 14, tzinfo=dt.UTC))["up_to_date"] is False
+    latest = forecasting.list_models(archive)[0]["version"]
+    assert forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True)["version"] == latest
+    # A reading a day later extends the lane's hours: trained again.
+    with archive.begin() as conn:
+        conn.execute(observations.insert(), [{**readings()[5], "observed_at": LAST + dt.timedelta(days=1),
+                                              "wait_minutes": 30}])
+    fresh = forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True,
+                              now=dt.datetime(2026, 7, 6, 15, tzinfo=dt.UTC))
+    assert fresh["up_to_date"] is False and fresh["version"] != latest
+    assert len(forecasting.list_models(archive)) == 4
+
+
 def test_forecast_has_bands_the_best_hour_and_is_stored_once(archive):
     forecasting.train(archive, crossing_ids=["535501"], params=SMALL)
     as_of = LAST + dt.timedelta(minutes=20)

@@ -84,22 +84,30 @@ def train_command(
     max_train_rows: int | None = typer.Option(None, "--max-train-rows", help="Training rows sampled."),
     num_trees: int | None = typer.Option(None, "--num-trees", help="Boosting rounds per quantile."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the row sample and the trees."),
+    if_stale: bool = typer.Option(False, "--if-stale",
+                                  help="Train only if readings arrived since the last model of these lanes."),
     as_json: bool = typer.Option(False, "--json", help="Write the summary as JSON."),
 ) -> None:
     """Train the default model on the archive's lanes and store it (used by 'forecast')."""
-    from borderflow.services.forecasting import train
+    from borderflow.services.forecasting import MIN_TRAIN_HOURS, train
 
     summary = train(state(ctx).engine(), crossing_ids=list(crossing or []) or None, mode=mode,
                     program=program, source=source, until=until,
-                    params=_gbm_params(max_train_rows, num_trees, seed))
+                    params=_gbm_params(max_train_rows, num_trees, seed), if_stale=if_stale)
     if as_json:
         emit_json(summary)
         return
-    out.print(f"Trained {summary['version']} on {len(summary['series'])} lane(s), "
-              f"{summary['train_rows']} rows, {summary['seconds']:.1f} s.", highlight=False)
-    if summary["skipped"]:
-        err.print(f"note: skipped {len(summary['skipped'])} lane(s) with too few hours of readings: "
-                  + ", ".join(sorted(summary["skipped"])), markup=False, highlight=False, soft_wrap=True)
+    if summary["up_to_date"]:
+        out.print(f"Up to date: {summary['version']} was trained on the same readings of "
+                  f"{len(summary['series'])} lane(s); nothing trained.", highlight=False)
+    else:
+        out.print(f"Trained {summary['version']} on {len(summary['series'])} lane(s), "
+                  f"{summary['train_rows']} rows, {summary['seconds']:.1f} s.", highlight=False)
+    skipped = sorted(summary["skipped"])
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more (--json lists all)" if len(skipped) > 5 else "")
+        err.print(f"note: skipped {len(skipped)} lane(s) with fewer than {MIN_TRAIN_HOURS} hours of readings: "
+                  f"{shown}", markup=False, highlight=False, soft_wrap=True)
 
 
 @forecast_app.command("models")

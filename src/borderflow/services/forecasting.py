@@ -40,6 +40,7 @@ from borderflow.forecast.series import (
     hourly_from_observations,
     parse_series_id,
     series_id,
+    to_dense,
 )
 from borderflow.services.export import ObservationFilter, iter_observations
 from borderflow.store.forecast_schema import forecast_models, forecasts
@@ -151,11 +152,15 @@ def archive_lanes(engine: Engine, crossing_ids: list[str] | None = None, mode: s
 def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | None = None,
           program: str | None = None, source: str | None = None,
           until: dt.datetime | pd.Timestamp | str | None = None,
-          params: GBMParams | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+          params: GBMParams | None = None, now: dt.datetime | None = None,
+          if_stale: bool = False) -> dict[str, Any]:
     """Fit the default model on every matching lane (readings before ``until``) and store it.
 
     One model is trained across all the lanes, so lanes with little history borrow the
-    shape of the others. Returns a summary with the new ``version``.
+    shape of the others. Returns a summary with the new ``version``. With ``if_stale``
+    nothing is trained when a stored model with the same settings was trained on exactly
+    these lanes over exactly these hours (no reading has arrived since); the summary then
+    names that model and has ``up_to_date`` True.
     """
     for c in crossing_ids or []:
         validate_lane(c, mode or "passenger", program or "standard")
@@ -177,15 +182,46 @@ def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | 
             f"(matching lanes: {len(lanes)}); ingest readings first or widen the selection")
     history = pd.concat(frames, ignore_index=True)
     model = GradientBoostedForecaster(params or GBMParams())
+    summary: dict[str, Any] = {
+        "model": model.name, "series": sorted(info), "skipped": skipped,
+        "train_start": history["ds"].min().isoformat(), "train_end": history["ds"].max().isoformat(),
+        "params": asdict(model.params), "up_to_date": False,
+    }
+    if if_stale:
+        current = _current_model(engine, history, model.params)
+        if current is not None:
+            summary.update(current, up_to_date=True, seconds=0.0)
+            return summary
     t0 = time.perf_counter()
     model.fit(history, info)
     seconds = time.perf_counter() - t0
     version = store_model(engine, model, now=now)
-    return {"version": version, "model": model.name, "series": sorted(info),
-            "skipped": skipped, "train_rows": model.training["rows"],
-            "calibration_rows": model.training["calibration_rows"],
-            "train_start": history["ds"].min().isoformat(), "train_end": history["ds"].max().isoformat(),
-            "seconds": round(seconds, 2), "params": asdict(model.params)}
+    summary.update(version=version, train_rows=model.training["rows"],
+                   calibration_rows=model.training["calibration_rows"], seconds=round(seconds, 2))
+    return summary
+
+
+def _current_model(engine: Engine, history: pd.DataFrame, params: GBMParams) -> dict[str, Any] | None:
+    """The stored model a fit on ``history`` with ``params`` would repeat: same settings,
+    same lanes, each over the same hours, and no newer model serving any of those lanes
+    (forecasts use the newest model of a lane). None if there is none."""
+    windows = {uid: {"start": s.start.isoformat(), "end": s.end.isoformat()}
+               for uid, s in to_dense(history).items()}
+    wanted = json.dumps(asdict(params), sort_keys=True)
+    t = forecast_models.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.version, t.params, t.series, t.train_rows)
+                            .where(t.model_name == GradientBoostedForecaster.name)
+                            .order_by(t.trained_at.desc()))
+        newer: set[str] = set()
+        for version, stored_params, series, rows_used in rows:
+            stored = {uid: {"start": w["start"], "end": w["end"]} for uid, w in json.loads(series).items()}
+            if stored.keys() & newer:
+                return None
+            if stored == windows and json.loads(stored_params) == json.loads(wanted):
+                return {"version": version, "train_rows": rows_used}
+            newer.update(stored)
+    return None
 
 
 def store_model(engine: Engine, model: GradientBoostedForecaster, now: dt.datetime | None = None) -> str:
