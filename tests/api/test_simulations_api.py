@@ -144,7 +144,7 @@ def test_unknown_job_and_a_full_queue(api: TestClient) -> None:
     missing = api.get("/api/v1/simulations/0123456789abcdef")
     assert missing.status_code == 404
     assert_envelope(missing.json(), "not_found")
-    api.app.state.simulations = simulations.JobStore(threads=0, max_queued=1)  # type: ignore[attr-defined]
+    api.app.state.simulations = simulations.JobStore(api.app.state.engine, threads=0, max_queued=1)  # type: ignore[attr-defined]
     first = api.post("/api/v1/simulations", json=SMALL)
     assert first.status_code == 202 and first.json()["status"] == "queued"
     second = api.post("/api/v1/simulations", json=SMALL)

@@ -128,6 +128,9 @@ def test_api_403_envelope_when_one_side_edits_the_others_fields(api, plan_engine
     history = client.get(f"/api/v1/plan-actions/{inf1}/history").json()
     assert history[-1] == {**history[-1], "to_status": "delayed", "username": "ana.cbp", "why": "permits"}
     plan = client.get("/api/v1/plans/21cbm-example").json()  # both sides read the shared plan, no token
+    for ref in ("%C2%B2", "%D9%A3", "999999"):  # "²" and Arabic-Indic "3" are digits to Python, not ids
+        missing = client.get(f"/api/v1/plans/{ref}")
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found", ref
     assert next(a for a in plan["actions"] if a["code"] == "INF-1")["notes_mx"] == "desde México"
     with plan_engine.connect() as conn:
         audit = [(r.username, r.action, r.outcome, r.status_code)

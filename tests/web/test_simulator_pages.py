@@ -115,7 +115,7 @@ def test_form_errors_come_back_in_the_form_in_the_readers_language(sqlite_client
 
 def test_run_and_compare_pages_for_missing_or_unfinished_runs(sqlite_client: TestClient) -> None:
     assert sqlite_client.get("/simulator/runs/nope").status_code == 404
-    sqlite_client.app.state.simulations = simulations.JobStore(threads=0)  # type: ignore[attr-defined]
+    sqlite_client.app.state.simulations = simulations.JobStore(sqlite_client.app.state.engine, threads=0)  # type: ignore[attr-defined]
     job = store(sqlite_client).submit(load_scenario(SMALL), label="waiting")
     page = sqlite_client.get(f"/simulator/runs/{job.id}").text
     assert f'data-job="{job.id}"' in page and "<progress" in page and 'http-equiv="refresh"' in page

@@ -7,8 +7,10 @@ planning...), in name order; then the dashboard's pages (``borderflow.web``).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
@@ -30,6 +32,14 @@ The BorderFlow archive of wait times and volumes at land ports of entry.
 """
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    store = getattr(app.state, "simulations", None)
+    if store is not None:
+        store.close()  # this process's simulation threads stop; its unfinished runs read as interrupted
+
+
 def create_app(engine: Engine | None = None, database_url: str | None = None, *,
                cache_seconds: float = 0.0) -> FastAPI:
     """The API over ``engine`` (else the database at ``database_url``, else the configured one).
@@ -45,7 +55,7 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
     elif not schema_is_current(engine):
         migrate(engine)
     app = FastAPI(title="BorderFlow", version=__version__, description=DESCRIPTION,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, lifespan=_lifespan)
     app.state.engine = engine
     app.state.cache = ResponseCache(engine, ttl_seconds=cache_seconds)
     app.add_middleware(CachedResponses, cache=app.state.cache)

@@ -72,7 +72,7 @@ class TokenBucket:
 
 def _rate_from_environment() -> int:
     text = os.environ.get(RATE_SETTING, "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_RATE_PER_MINUTE
+    return int(text) if (text.isascii() and text.isdigit()) and int(text) > 0 else DEFAULT_RATE_PER_MINUTE
 
 
 def limiter_of(request: Request) -> TokenBucket:

@@ -12,7 +12,8 @@
   (replications done), and when done ``results`` — exactly what ``borderflow simulate
   --json`` writes for the same scenario. ``GET /api/v1/simulations`` lists recent jobs.
 
-Jobs are kept in memory by the app (see :mod:`borderflow.services.simulations`).
+Runs are kept in the database (table ``simulation_runs``), so every server process answers for
+every run and finished runs outlive a restart (see :mod:`borderflow.services.simulations`).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def get_example(example_id: str) -> Any:
 
 async def _scenario_body(request: Request) -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_SCENARIO_BYTES:
+    if (declared.isascii() and declared.isdigit()) and int(declared) > MAX_SCENARIO_BYTES:
         raise PayloadTooLargeError(f"a scenario may be at most {MAX_SCENARIO_BYTES} bytes; got {declared}")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -168,7 +169,7 @@ async def create_simulation(
 
 @router.get("/simulations", response_model=SimulationList, summary="Recent simulations")
 def list_simulations(request: Request) -> Any:
-    """The newest simulations kept in memory (at most 20), without their results."""
+    """The newest simulation runs (at most 20), without their results."""
     jobs = simulations.store_for(request.app.state).recent(20)
     return {"items": [j.as_dict(with_results=False) for j in jobs]}
 

@@ -113,7 +113,7 @@ def normalize_crossing_id(raw: str) -> str:
     """
     text = raw.strip()
     text = CROSSING_ALIASES.get(text, text)
-    if text.isdigit() and len(text) < 6:
+    if text.isascii() and text.isdigit() and len(text) < 6:
         text = text.zfill(6)
     return text
 

@@ -233,9 +233,9 @@ class _RowReader:
     def _place(self, row: list[str]) -> _Place:
         col = self.col
         code = row[col["port code"]].strip()
-        if code.isdigit() and len(code) < 4:
+        if code.isascii() and code.isdigit() and len(code) < 4:
             code = code.zfill(4)
-        if len(code) != 4 or not code.isdigit():
+        if len(code) != 4 or not (code.isascii() and code.isdigit()):
             raise ValueError(f"Port Code must be 4 digits; got {code!r}")
         lat, lon = _coordinates(row, col)
         return (code, row[col["port name"]].strip(), row[col["state"]].strip(),

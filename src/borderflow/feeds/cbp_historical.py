@@ -153,7 +153,7 @@ def hour_of(text: str) -> int:
         hour = int(m.group(1))
         if 1 <= hour <= 12 and (m.group(2) or "00") == "00":
             return hour % 12 + (12 if m.group(3).lower() == "p" else 0)
-    elif t.isdigit() and int(t) < 24:
+    elif t.isascii() and t.isdigit() and int(t) < 24:
         return int(t)
     elif re.fullmatch(r"\d{1,2}:00", t) and int(t[:-3]) < 24:
         return int(t[:-3])
@@ -454,7 +454,7 @@ def _month(text: str) -> int | None:
         return None
     if t[:3] in _MONTHS and t.isalpha():
         return _MONTHS.index(t[:3]) + 1
-    if t.isdigit() and 1 <= int(t) <= 12:
+    if (t.isascii() and t.isdigit()) and 1 <= int(t) <= 12:
         return int(t)
     raise ValueError(f"Month must be a month name like 'January'; got {text!r}")
 
@@ -509,16 +509,16 @@ def _json(data: bytes, name: str) -> object:
 def _port_number(value: object) -> str:
     text = _text(value)
     text = {"l24501": "240501"}.get(text, text)
-    if text.isdigit() and len(text) < 6:
+    if (text.isascii() and text.isdigit()) and len(text) < 6:
         text = text.zfill(6)
-    if len(text) != 6 or not text.isdigit():
+    if len(text) != 6 or not (text.isascii() and text.isdigit()):
         raise BadInputError(f"port_number must be CBP's 6 digits; got {value!r}")
     return text
 
 
 def _int_in(value: object, low: int, high: int, what: str) -> int:
     text = _text(value)
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise ValueError(f"{what} must be a whole number {low}-{high}; got {value!r}")
     return int(text)
 

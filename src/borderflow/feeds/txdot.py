@@ -133,7 +133,7 @@ def _volume(row: list[str]) -> Volume:
     if len(row) < 8:
         raise ValueError(f"expected 8 fields (ID..Northbound Crossing), got {len(row)}")
     _, year, month, _, poe, crossing, mode, count = (c.strip() for c in row[:8])
-    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12 and int(year) >= 1):
+    if not ((year.isascii() and year.isdigit()) and (month.isascii() and month.isdigit()) and 1 <= int(month) <= 12 and int(year) >= 1):
         raise ValueError(f"Year and Month must be a year and 1-12; got {year!r} and {month!r}")
     try:
         value = float(count.replace(",", ""))

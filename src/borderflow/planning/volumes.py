@@ -73,7 +73,7 @@ def port_year(engine: Any, port_code: str, year: int) -> PortYear:
     """The port's monthly counts for ``year`` from the archive (BTS, port level)."""
     from borderflow.services.queries import monthly_volumes
 
-    if not (isinstance(port_code, str) and len(port_code) == 4 and port_code.isdigit()):
+    if not (isinstance(port_code, str) and len(port_code) == 4 and port_code.isascii() and port_code.isdigit()):
         raise BadInputError(f"port must be a 4-digit CBP port code like 2504; got {port_code!r}")
     monthly: dict[str, tuple[float | None, ...]] = {}
     notes = []

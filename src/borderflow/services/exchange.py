@@ -464,7 +464,7 @@ def head(engine: Engine) -> tuple[int, str]:
 def parse_anchor(text: str) -> tuple[int, str]:
     """``"SEQ:HASH"`` as printed by ``borderflow audit head``."""
     seq, _, digest = text.strip().partition(":")
-    if not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", digest):
+    if not (seq.isascii() and seq.isdigit()) or not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise BadInputError(f"an anchor is SEQ:HASH as 'borderflow audit head' prints it; got {text!r}")
     return int(seq), digest
 

@@ -95,7 +95,7 @@ def _lane_time(value: dt.date | dt.datetime | pd.Timestamp | str, timezone: str,
 
 
 def validate_lane(crossing_id: str, mode: str, program: str, direction: str = "northbound") -> None:
-    if not (isinstance(crossing_id, str) and len(crossing_id) == 6 and crossing_id.isdigit()):
+    if not (isinstance(crossing_id, str) and len(crossing_id) == 6 and crossing_id.isascii() and crossing_id.isdigit()):
         raise BadInputError(f"crossing must be a 6-digit CBP crossing number like 250401; got {crossing_id!r}")
     if mode not in MODES:
         raise BadInputError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")

@@ -93,7 +93,7 @@ def require_side(user: User, side: str, what: str) -> None:
 
 def _plan_row(conn: Connection, ref: str | int) -> Any:
     query = select(plans)
-    query = query.where(plans.c.id == int(ref)) if str(ref).isdigit() else query.where(plans.c.slug == str(ref))
+    query = query.where(plans.c.id == int(ref)) if str(ref).isascii() and str(ref).isdigit() else query.where(plans.c.slug == str(ref))
     row = conn.execute(query).first()
     if row is None:
         raise NotFoundError(f"no plan {ref!r}; list plans with 'borderflow plans list' or GET /api/v1/plans")

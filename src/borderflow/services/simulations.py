@@ -5,35 +5,41 @@
 * :func:`apply_edits` is the simulator page's quick form: a demand multiplier, booths
   added or removed per lane group, replications and seed (the page's script applies the
   same rule in the browser before it posts a JSON scenario).
-* :class:`JobStore` runs validated scenarios on daemon threads, one replication at a
-  time, so a job reports its progress (replications done / replications); results are
+* :class:`JobStore` keeps runs in the database (table ``simulation_runs``) and runs
+  validated scenarios on daemon threads, one replication at a time, so a run reports its
+  progress (replications done / replications); results are
   ``SimulationResult.to_json_dict()``, the shape ``borderflow simulate --json`` writes.
   Replication ``r`` uses child ``r`` of ``SeedSequence(seed).spawn(replications)``, as
   :func:`borderflow.sim.run.simulate` does, so the numbers equal the CLI's.
 
-Jobs live in the memory of one process: ``borderflow serve --workers N`` with N > 1
-would let a poll reach a worker that does not hold the job.
+Every server process reads the same runs (``borderflow serve --workers N`` may answer a
+poll from any worker) and finished runs outlive a restart; a run is executed by the
+process that accepted it, and a run whose process stopped is reported as interrupted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import logging
 import math
+import os
 import queue
+import re
+import socket
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+from sqlalchemy import Engine, func, select
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
 from borderflow.sim import engine
@@ -47,15 +53,21 @@ from borderflow.sim.results import EngineInfo, SimulationResult
 from borderflow.sim.run import warm_up
 from borderflow.sim.scenario import Scenario, load_scenario
 from borderflow.sim.statistics import summarize
+from borderflow.store.simulation_schema import simulation_runs
 
 log = logging.getLogger("borderflow.simulations")
 
 #: Most expected vehicles (all replications) one web job may simulate; larger runs belong
 #: to ``borderflow simulate`` (a San Ysidro-sized day x 20 replications is about 1.4 million).
 MAX_JOB_VEHICLES = 20_000_000
-#: Jobs kept in memory (oldest finished dropped first) and jobs allowed to wait in line.
-MAX_KEPT_JOBS = 100
+#: Finished runs kept (oldest dropped first) and runs allowed to wait in line.
+MAX_KEPT_JOBS = 500
 MAX_QUEUED_JOBS = 16
+#: A queued or running run's process renews its heartbeat this often; a run without one
+#: for STALE_AFTER_SECONDS is taken as interrupted. Progress is written at most this often.
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER_SECONDS = 60.0
+PROGRESS_WRITE_SECONDS = 0.25
 RUNNER_THREADS = 2
 #: Largest demand multiplier the quick form accepts.
 MAX_DEMAND_MULTIPLIER = 100.0
@@ -216,12 +228,21 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+ACTIVE = ("queued", "running")
+FINISHED = ("done", "failed")
+INTERRUPTED = ("interrupted: the server stopped before this simulation finished; submit it again")
+
+
 @dataclass
 class Job:
-    """One simulation run. ``status``: queued, running, done or failed."""
+    """One simulation run as stored. ``status``: queued, running, done or failed."""
 
     id: str
-    scenario: Scenario
+    scenario_name: str
+    hours: int
+    replications: int
+    seed: int
+    lane_groups: tuple[str, ...]
     label: str = ""
     status: str = "queued"
     replications_done: int = 0
@@ -235,14 +256,14 @@ class Job:
     def progress(self) -> float:
         if self.status == "done":
             return 1.0
-        return round(self.replications_done / max(1, self.scenario.replications), 4)
+        return round(self.replications_done / max(1, self.replications), 4)
 
     def as_dict(self, with_results: bool = True) -> dict[str, Any]:
         body: dict[str, Any] = {
             "id": self.id, "status": self.status, "progress": self.progress, "label": self.label,
-            "scenario_name": self.scenario.name, "hours": self.scenario.hours,
-            "replications": self.scenario.replications, "replications_done": self.replications_done,
-            "seed": self.scenario.seed, "lane_groups": list(self.scenario.group_ids),
+            "scenario_name": self.scenario_name, "hours": self.hours,
+            "replications": self.replications, "replications_done": self.replications_done,
+            "seed": self.seed, "lane_groups": list(self.lane_groups),
             "created_at": self.created_at, "started_at": self.started_at, "finished_at": self.finished_at,
             "error": self.error,
         }
@@ -251,90 +272,206 @@ class Job:
         return body
 
 
-class JobStore:
-    """Simulation jobs in memory, run in order by a few daemon threads (which never keep
-    the process alive at exit)."""
+#: Run ids are uuid4 hex strings; anything else names no run (and never reaches the database).
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
+_SUMMARY_COLUMNS = ("id", "status", "label", "scenario_name", "hours", "replications", "replications_done",
+                    "seed", "lane_groups", "created_at", "started_at", "finished_at", "error")
 
-    def __init__(self, threads: int = RUNNER_THREADS, max_kept: int = MAX_KEPT_JOBS,
+
+def _job(row: Any, results: bytes | None = None) -> Job:
+    m = row._mapping
+    return Job(
+        id=m["id"], scenario_name=m["scenario_name"], hours=int(m["hours"]), replications=int(m["replications"]),
+        seed=int(m["seed"]), lane_groups=tuple(json.loads(m["lane_groups"])), label=m["label"], status=m["status"],
+        replications_done=int(m["replications_done"]), created_at=m["created_at"], started_at=m["started_at"],
+        finished_at=m["finished_at"], error=m["error"],
+        results=json.loads(gzip.decompress(results)) if results is not None else None,
+    )
+
+
+class _Stopped(Exception):
+    """The store was closed while a run was in hand."""
+
+
+class JobStore:
+    """Simulation runs kept in the database, run in order by a few daemon threads of the
+    process that accepted them (threads never keep the process alive at exit).
+
+    Every server process reads the same runs, so ``borderflow serve --workers N`` may
+    answer a poll from any worker, and finished runs outlive a restart. While a run is
+    queued or running its process renews the run's heartbeat every
+    :data:`HEARTBEAT_SECONDS`; a run whose heartbeat is older than
+    :data:`STALE_AFTER_SECONDS` (its process stopped) is marked failed, as interrupted.
+    The newest ``max_kept`` finished runs are kept.
+    """
+
+    def __init__(self, engine: Engine, threads: int = RUNNER_THREADS, max_kept: int = MAX_KEPT_JOBS,
                  max_queued: int = MAX_QUEUED_JOBS) -> None:
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self.engine = engine
+        self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
-        self._queue: queue.Queue[Job] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, Scenario]] = queue.Queue()
         self._threads = threads
         self._started = False
+        self._active: set[str] = set()
+        self._stop = threading.Event()
         self.max_kept = max_kept
         self.max_queued = max_queued
 
-    def submit(self, scenario: Scenario, label: str = "") -> Job:
-        """Queue ``scenario`` (already validated); BusyError when too many are waiting."""
-        with self._lock:
-            waiting = sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
-            if waiting >= self.max_queued:
-                raise BusyError(f"{waiting} simulations are queued or running (at most {self.max_queued}); "
-                                "try again when some have finished")
-            job = Job(id=uuid.uuid4().hex, scenario=scenario, label=label[:200])
-            self._jobs[job.id] = job
-            self._forget_old()
-            if not self._started:
-                for k in range(self._threads):
-                    threading.Thread(target=self._work, name=f"borderflow-sim-{k}", daemon=True).start()
-                self._started = True
-        self._queue.put(job)
-        return job
-
+    # -- reading ---------------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is None:
-            raise NotFoundError(f"no simulation {job_id!r}; simulations are kept in memory and lost on restart")
-        return job
+        row = None
+        if _JOB_ID.fullmatch(job_id):
+            self._sweep()
+            t = simulation_runs.c
+            with self.engine.connect() as conn:
+                row = conn.execute(select(*(t[c] for c in _SUMMARY_COLUMNS), t.results).where(t.id == job_id)).first()
+        if row is None:
+            raise NotFoundError(f"no simulation {job_id!r}; the newest {self.max_kept} finished runs are kept")
+        return _job(row, row.results)
 
     def recent(self, limit: int = 20) -> list[Job]:
-        """The newest jobs first."""
-        with self._lock:
-            return list(reversed(self._jobs.values()))[:limit]
-
-    def _forget_old(self) -> None:
-        finished = [k for k, j in self._jobs.items() if j.status in ("done", "failed")]
-        while len(self._jobs) > self.max_kept and finished:
-            self._jobs.pop(finished.pop(0), None)
-
-    def _work(self) -> None:
-        while True:
-            job = self._queue.get()
-            job.status, job.started_at = "running", _now()
-
-            def progress(done: int, _total: int, job: Job = job) -> None:
-                job.replications_done = done
-
-            try:
-                result = run_with_progress(job.scenario, progress)
-                job.results = result.to_json_dict()
-                job.status = "done"
-            except BorderFlowError as exc:
-                job.error, job.status = str(exc), "failed"
-            except Exception as exc:  # a job must report, never kill its runner thread
-                log.exception("simulation %s failed", job.id)
-                job.error, job.status = f"the simulation failed ({type(exc).__name__}); it has been logged", "failed"
-            finally:
-                job.finished_at = _now()
-                self._queue.task_done()
+        """The newest runs first, without their results."""
+        self._sweep()
+        t = simulation_runs.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*(t[c] for c in _SUMMARY_COLUMNS))
+                                .order_by(t.created_at.desc(), t.id).limit(limit)).all()
+        return [_job(row) for row in rows]
 
     def wait(self, job_id: str, timeout_seconds: float = 60.0) -> Job:
-        """Block until the job is done or failed (for tests and scripts)."""
+        """Block until the run is done or failed (for tests and scripts)."""
         deadline = time.monotonic() + timeout_seconds
         job = self.get(job_id)
-        while job.status not in ("done", "failed") and time.monotonic() < deadline:
+        while job.status not in FINISHED and time.monotonic() < deadline:
             time.sleep(0.02)
+            job = self.get(job_id)
         return job
+
+    # -- submitting ------------------------------------------------------------------------
+    def submit(self, scenario: Scenario, label: str = "") -> Job:
+        """Queue ``scenario`` (already validated); BusyError when too many are waiting."""
+        self._sweep()
+        t = simulation_runs.c
+        now = _now()
+        job = Job(id=uuid.uuid4().hex, scenario_name=scenario.name, hours=scenario.hours,
+                  replications=scenario.replications, seed=scenario.seed, lane_groups=tuple(scenario.group_ids),
+                  label=label[:200], created_at=now)
+        with self._lock:
+            with self.engine.begin() as conn:
+                waiting = conn.execute(select(func.count()).where(t.status.in_(ACTIVE))).scalar_one()
+                if waiting >= self.max_queued:
+                    raise BusyError(f"{waiting} simulations are queued or running (at most {self.max_queued}); "
+                                    "try again when some have finished")
+                conn.execute(simulation_runs.insert().values(
+                    id=job.id, status=job.status, label=job.label, scenario_name=job.scenario_name[:200],
+                    hours=job.hours, replications=job.replications, replications_done=0, seed=str(job.seed),
+                    lane_groups=json.dumps(list(job.lane_groups)), scenario=json.dumps(asdict(scenario)),
+                    owner=self.owner, created_at=now, heartbeat_at=now))
+            self._active.add(job.id)
+            if not self._started and self._threads > 0:
+                for k in range(self._threads):
+                    threading.Thread(target=self._work, name=f"borderflow-sim-{k}", daemon=True).start()
+                threading.Thread(target=self._keep_alive, name="borderflow-sim-heartbeat", daemon=True).start()
+                self._started = True
+        self._queue.put((job.id, scenario))
+        return job
+
+    # -- running ---------------------------------------------------------------------------
+    def _update(self, job_id: str, **values: Any) -> None:
+        t = simulation_runs.c
+        with self.engine.begin() as conn:
+            conn.execute(simulation_runs.update().where(t.id == job_id).values(**values))
+
+    def close(self) -> None:
+        """Stop this process's threads after the replication in hand (the server is
+        stopping). Its unfinished runs stay queued or running until their heartbeat is
+        stale, then read as interrupted."""
+        self._stop.set()
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job_id, scenario = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            try:
+                self._run(job_id, scenario)
+            except Exception:  # the database failed us: the run stays active until its heartbeat stops
+                log.exception("simulation %s could not be recorded", job_id)
+            finally:
+                with self._lock:
+                    self._active.discard(job_id)
+                self._queue.task_done()
+
+    def _run(self, job_id: str, scenario: Scenario) -> None:
+        self._update(job_id, status="running", started_at=_now(), heartbeat_at=_now())
+        last_write = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last_write
+            if self._stop.is_set():
+                raise _Stopped
+            if done < total and time.monotonic() - last_write < PROGRESS_WRITE_SECONDS:
+                return
+            last_write = time.monotonic()
+            self._update(job_id, replications_done=done, heartbeat_at=_now())
+
+        try:
+            result = run_with_progress(scenario, progress)
+        except _Stopped:
+            return
+        except BorderFlowError as exc:
+            self._update(job_id, status="failed", error=str(exc), finished_at=_now(), heartbeat_at=_now())
+        except Exception as exc:  # a run must report, never kill its runner thread
+            log.exception("simulation %s failed", job_id)
+            self._update(job_id, status="failed", finished_at=_now(), heartbeat_at=_now(),
+                         error=f"the simulation failed ({type(exc).__name__}); it has been logged")
+        else:
+            blob = gzip.compress(json.dumps(result.to_json_dict()).encode("utf-8"), mtime=0)
+            self._update(job_id, status="done", results=blob, replications_done=scenario.replications,
+                         finished_at=_now(), heartbeat_at=_now())
+        self._forget_old()
+
+    def _keep_alive(self) -> None:
+        t = simulation_runs.c
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            with self._lock:
+                active = list(self._active)
+            if not active:
+                continue
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(simulation_runs.update()
+                                 .where(t.owner == self.owner, t.status.in_(ACTIVE), t.id.in_(active))
+                                 .values(heartbeat_at=_now()))
+            except Exception:
+                log.exception("simulation heartbeat failed")
+
+    def _sweep(self) -> None:
+        """Mark runs whose process stopped (no heartbeat for STALE_AFTER_SECONDS) as interrupted."""
+        t = simulation_runs.c
+        cutoff = _now() - dt.timedelta(seconds=STALE_AFTER_SECONDS)
+        with self.engine.begin() as conn:
+            conn.execute(simulation_runs.update()
+                         .where(t.status.in_(ACTIVE), t.heartbeat_at < cutoff)
+                         .values(status="failed", error=INTERRUPTED, finished_at=_now()))
+
+    def _forget_old(self) -> None:
+        t = simulation_runs.c
+        with self.engine.begin() as conn:
+            old = conn.execute(select(t.id).where(t.status.in_(FINISHED))
+                               .order_by(t.created_at.desc(), t.id).offset(self.max_kept)).scalars().all()
+            for start in range(0, len(old), 500):
+                conn.execute(simulation_runs.delete().where(t.id.in_(old[start:start + 500])))
 
 
 def store_for(state: Any) -> JobStore:
-    """The app's job store (``app.state.simulations``), created on first use."""
+    """The app's job store (``app.state.simulations``) over the app's database, created on first use."""
     with _STATE_LOCK:
         store = getattr(state, "simulations", None)
         if store is None:
-            store = JobStore()
+            store = JobStore(state.engine)
             state.simulations = store
     return store
 

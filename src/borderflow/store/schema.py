@@ -198,4 +198,5 @@ from borderflow.store import (
     exchange_schema,  # noqa: F401  (exchange records and hash-chained audit on this metadata)
     forecast_schema,  # noqa: F401  (forecast_models, forecasts on this metadata)
     plans_schema,  # noqa: F401  (action plans, milestones, KPIs on this metadata)
+    simulation_schema,  # noqa: F401  (simulation runs on this metadata)
 )

@@ -55,7 +55,7 @@ def parse_choice(lane: str | None, days: str | None, lanes: list[tuple[str, str]
     first lane with readings) and the range in days (one of :data:`RANGE_DAYS`)."""
     if days in (None, ""):
         n_days = DEFAULT_DAYS
-    elif days.isdigit() and int(days) in RANGE_DAYS:
+    elif days.isascii() and days.isdigit() and int(days) in RANGE_DAYS:
         n_days = int(days)
     else:
         raise BadInputError(f"days must be one of {', '.join(map(str, RANGE_DAYS))}; got {days!r}")

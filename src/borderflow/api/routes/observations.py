@@ -67,7 +67,7 @@ REQUEST_BODY = {"requestBody": {"required": True, "content": {
 
 async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if (declared.isascii() and declared.isdigit()) and int(declared) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"the body may be at most {MAX_BODY_BYTES} bytes; got {declared}")
     chunks, size = [], 0
     async for chunk in request.stream():
