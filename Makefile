@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 load: $(VENV)/.installed
 	@mkdir -p var
-	$(BIN)/borderflow --db $(DATABASE) ingest --quiet data/ || echo "note: some records were kept aside (borderflow quarantine lists them)"
+	$(BIN)/borderflow --db $(DATABASE) ingest --quiet data/ || echo "note: some records were kept aside (borderflow quarantine and borderflow conflicts list them)"
 	$(BIN)/borderflow --db $(DATABASE) forecast train --if-stale
 	$(BIN)/borderflow --db $(DATABASE) status
 

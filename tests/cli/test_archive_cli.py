@@ -82,3 +82,37 @@ def test_every_command_and_setting_is_documented() -> None:
         assert f"borderflow {name}" in readme, f"README does not show 'borderflow {name}'"
     for setting in SETTINGS:
         assert setting.env in readme, f"README does not document {setting.env}"
+
+
+def test_quarantine_and_conflicts_list_what_an_ingest_kept_aside(db: str, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    header = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + "250401,passenger,standard,2026-08-01T12:00:00Z,30,5,delay,city-sensors\n"
+                     "250401,boat,standard,2026-08-01T12:00:00Z,30,5,delay,city-sensors\n")
+    second = tmp_path / "second.csv"
+    second.write_text(header + "250401,passenger,standard,2026-08-01T12:00:00Z,45,5,delay,city-sensors\n")
+    assert run(["--db", db, "ingest", str(first), str(second), "-q"]) == 1  # something was kept aside
+    err = capsys.readouterr().err
+    assert "see 'borderflow quarantine'" in err and "see 'borderflow conflicts'" in err
+
+    assert run(["--db", db, "quarantine", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["total"] == 1
+    refused = found["items"][0]
+    assert refused["file"].endswith("first.csv") and "boat" in refused["raw"] and "mode" in refused["reason"]
+    assert run(["--db", db, "quarantine", "--file", "second.csv", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"total": 0, "items": []}
+
+    assert run(["--db", db, "conflicts", "--json"]) == 0
+    clash = json.loads(capsys.readouterr().out)["items"]
+    assert len(clash) == 1 and clash[0]["file"].endswith("second.csv")
+    assert clash[0]["stored"]["wait_minutes"] == 30 and clash[0]["incoming"]["wait_minutes"] == 45
+    assert clash[0]["key"].startswith("250401|passenger|standard|northbound|2026-08-01T12:00:00")
+
+    assert run(["--db", db, "conflicts"]) == 0
+    table = capsys.readouterr().out
+    assert "Clashing readings: newest 1 of 1" in table and "wait_minutes" in table and "45" in table
+    assert run(["--db", db, "quarantine", "--limit", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --limit must be") and err.count("\n") == 1

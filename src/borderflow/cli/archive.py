@@ -1,4 +1,4 @@
-"""Archive verbs: ingest, reparse, export, poll, status, catalog."""
+"""Archive verbs: ingest, reparse, export, poll, status, quarantine, conflicts, catalog."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -180,11 +180,69 @@ def catalog_build_command(
     out.print(f"{count} crossings written to {output}")
 
 
+def _kept_aside_table(title: str, found: dict[str, Any], columns: tuple[str, ...],
+                      row: Callable[[dict[str, Any]], tuple[str, ...]]) -> None:
+    shown = len(found["items"])
+    if not shown:
+        out.print(f"{title}: none.", highlight=False)
+        return
+    table = Table(title=f"{title}: newest {shown} of {found['total']}")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for item in found["items"]:
+        table.add_row(*row(item))
+    out.print(table)
+
+
+def _when(iso: str | None) -> str:
+    return f"{iso[:16].replace('T', ' ')} UTC" if iso else ""
+
+
+def _values(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in values.items())
+
+
+def quarantine_command(
+    ctx: typer.Context,
+    file: str | None = typer.Option(None, "--file", help="Only records from files whose name contains this."),
+    limit: int = typer.Option(50, "--limit", help="Newest records shown (1-100000)."),
+    as_json: bool = typer.Option(False, "--json", help="Write the records as JSON."),
+) -> None:
+    """Records an ingest refused and kept aside: file, place, reason, raw text."""
+    from borderflow.services.kept_aside import quarantined
+
+    found = quarantined(state(ctx).engine(), file_contains=file, limit=limit)
+    if as_json:
+        emit_json(found)
+        return
+    _kept_aside_table("Refused records", found, ("kept at", "file", "place", "reason", "raw"),
+                      lambda r: (_when(r["kept_at"]), r["file"], r["place"], r["reason"], r["raw"][:200]))
+
+
+def conflicts_command(
+    ctx: typer.Context,
+    file: str | None = typer.Option(None, "--file", help="Only clashes from files whose name contains this."),
+    limit: int = typer.Option(50, "--limit", help="Newest clashes shown (1-100000)."),
+    as_json: bool = typer.Option(False, "--json", help="Write the clashes as JSON."),
+) -> None:
+    """Readings that clash with stored ones (same key, other values): both versions; the stored one stands."""
+    from borderflow.services.kept_aside import clashes
+
+    found = clashes(state(ctx).engine(), file_contains=file, limit=limit)
+    if as_json:
+        emit_json(found)
+        return
+    _kept_aside_table("Clashing readings", found, ("kept at", "key", "stored", "incoming", "file"),
+                      lambda r: (_when(r["kept_at"]), r["key"], _values(r["stored"]), _values(r["incoming"]), r["file"]))
+
+
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
     app.command("reparse")(reparse_command)
     app.command("export")(export_command)
     app.command("status")(status_command)
+    app.command("quarantine")(quarantine_command)
+    app.command("conflicts")(conflicts_command)
     app.command("catalog-build")(catalog_build_command)
     from borderflow.cli.poll import poll_command
 
