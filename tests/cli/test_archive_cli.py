@@ -116,3 +116,40 @@ def test_quarantine_and_conflicts_list_what_an_ingest_kept_aside(db: str, tmp_pa
     assert run(["--db", db, "quarantine", "--limit", "0"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: --limit must be") and err.count("\n") == 1
+
+
+def test_payloads_are_listed_and_given_back_byte_for_byte(db: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import hashlib
+
+    source = DATA / "cbp-feed" / "bwt-2017-03-17.xml"
+    raw = source.read_bytes()
+    assert run(["--db", db, "ingest", str(source), "-q"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "payloads", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["total"] == 1
+    entry = listed["items"][0]
+    assert entry["sha256"] == hashlib.sha256(raw).hexdigest() and entry["format"] == "cbp-xml"
+    assert entry["size_bytes"] == len(raw) and entry["name"].endswith("bwt-2017-03-17.xml")
+    assert run(["--db", db, "payloads", "--format", "cbp-json", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 0
+
+    copy = tmp_path / "copy.xml"
+    assert run(["--db", db, "payload", entry["sha256"][:10], "-o", str(copy)]) == 0
+    assert copy.read_bytes() == raw and "wrote" in capsys.readouterr().err
+    assert run(["--db", db, "payload", "0" * 64]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: no stored payload with sha256") and "borderflow payloads" in err
+    assert run(["--db", db, "payload", "not-a-hash"]) == 1
+    assert "6 to 64 hex digits" in capsys.readouterr().err
+
+
+def test_payload_to_stdout_is_the_exact_bytes(db: str, capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    import hashlib
+
+    raw = (DATA / "cbp-feed" / "bwt-2014-03-15.xml").read_bytes()
+    assert run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwt-2014-03-15.xml"), "-q"]) == 0
+    capfdbinary.readouterr()
+    assert run(["--db", db, "payload", hashlib.sha256(raw).hexdigest()]) == 0
+    assert capfdbinary.readouterr().out == raw

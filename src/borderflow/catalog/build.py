@@ -1,6 +1,6 @@
 """Build the shipped catalog of ports and crossings from real public files.
 
-Run once by a maintainer (``borderflow catalog build DATA_DIR``); the result,
+Run once by a maintainer (``borderflow catalog-build DATA_DIR``); the result,
 ``crossings.json``, ships as package data. Inputs, all public:
 
 - CBP ``/api/bwtmodern/crossingslist`` (bwtId, maximum lanes per mode),

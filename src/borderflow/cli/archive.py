@@ -1,4 +1,4 @@
-"""Archive verbs: ingest, reparse, export, poll, status, quarantine, conflicts, catalog."""
+"""Archive verbs: ingest, reparse, export, poll, status, quarantine, conflicts, payloads, catalog."""
 
 from __future__ import annotations
 
@@ -236,6 +236,52 @@ def conflicts_command(
                       lambda r: (_when(r["kept_at"]), r["key"], _values(r["stored"]), _values(r["incoming"]), r["file"]))
 
 
+def payloads_command(
+    ctx: typer.Context,
+    format: str | None = typer.Option(None, "--format", help="Only payloads of this format."),
+    name: str | None = typer.Option(None, "--name", help="Only payloads whose file name or URL contains this."),
+    limit: int = typer.Option(50, "--limit", help="Newest payloads shown (1-100000)."),
+    as_json: bool = typer.Option(False, "--json", help="Write the list as JSON."),
+) -> None:
+    """The raw files and fetched feeds the archive keeps, newest first (see 'borderflow payload')."""
+    from borderflow.services.payload_files import list_payloads
+
+    found = list_payloads(state(ctx).engine(), format=format, name_contains=name, limit=limit)
+    if as_json:
+        emit_json(found)
+        return
+    if not found["items"]:
+        out.print("Stored payloads: none.", highlight=False)
+        return
+    table = Table(title=f"Stored payloads: newest {len(found['items'])} of {found['total']}")
+    for col in ("sha256", "format", "bytes", "stored", "name"):
+        table.add_column(col, overflow="fold")
+    for p in found["items"]:
+        table.add_row(p["sha256"][:16], p["format"], str(p["size_bytes"]), _when(p["stored_at"]), p["name"])
+    out.print(table)
+
+
+def payload_command(
+    ctx: typer.Context,
+    sha256: str = typer.Argument(..., help="The payload's SHA-256 (or a unique prefix of 6+ hex digits)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the bytes to this file (default stdout)."),
+) -> None:
+    """Give back a stored payload byte for byte, as it was ingested or fetched."""
+    from borderflow.services.payload_files import payload_bytes
+
+    info, data = payload_bytes(state(ctx).engine(), sha256)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise BadInputError(f"cannot write {output}: {exc.strerror}; choose another --output") from None
+    err.print(f"wrote {len(data)} bytes of {info['name']} ({info['format']}, sha256 {info['sha256']}) to {output}",
+              markup=False, highlight=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
     app.command("reparse")(reparse_command)
@@ -243,6 +289,8 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status_command)
     app.command("quarantine")(quarantine_command)
     app.command("conflicts")(conflicts_command)
+    app.command("payloads")(payloads_command)
+    app.command("payload")(payload_command)
     app.command("catalog-build")(catalog_build_command)
     from borderflow.cli.poll import poll_command
 
