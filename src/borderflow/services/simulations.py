@@ -1,7 +1,8 @@
 """Simulations for the web: example scenarios, quick what-if edits, and background jobs.
 
 * :func:`examples` / :func:`example` read the example scenarios that ship with the
-  project (``examples/scenarios``: package data when installed so, else the repository).
+  project (package data ``borderflow/examples/scenarios``; ``examples/scenarios`` in the
+  repository links there).
 * :func:`apply_edits` is the simulator page's quick form: a demand multiplier, booths
   added or removed per lane group, replications and seed (the page's script applies the
   same rule in the browser before it posts a JSON scenario).
@@ -85,14 +86,10 @@ class BusyError(BorderFlowError):
 
 
 def examples_dir() -> Path | None:
-    """Where the example scenarios are: package data ``borderflow/examples/scenarios`` when
-    the package ships them, else the repository's ``examples/scenarios`` (editable installs)."""
+    """Where the example scenarios are: package data ``borderflow/examples/scenarios``
+    (the repository's ``examples/scenarios`` links there)."""
     packaged = Path(str(resources.files("borderflow"))) / "examples" / "scenarios"
-    repository = Path(__file__).resolve().parents[3] / "examples" / "scenarios"
-    for candidate in (packaged, repository):
-        if candidate.is_dir():
-            return candidate
-    return None
+    return packaged if packaged.is_dir() else None
 
 
 def _example_files() -> dict[str, Path]:
