@@ -41,6 +41,9 @@ def test_human_tables_and_roster(burst_file, capsys):
     assert "lane (passenger, standard), at most 12 booths" in out
     assert "SIPP booths" in out and "Booth-hours: plan" in out and "lower bound" in out
     assert "Officer roster (plan)" in out and "On duty / needed by hour" in out
+    flat = " ".join(out.split())
+    assert "search 20 replications (seed" in flat and "screened on 10, decided on 60" in flat
+    assert "check 40 replications (fresh seed" in flat and "decided on 160)" in flat
 
 
 def test_hours_that_cannot_be_met_are_reported_not_failed(burst_file, capsys):

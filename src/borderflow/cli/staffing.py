@@ -38,7 +38,12 @@ from borderflow.planning.portfolio import RankedProject, rank_portfolio, rerank
 from borderflow.planning.values import Valuation
 from borderflow.planning.volumes import latest_complete_year, port_year
 from borderflow.sim.scenario import load_scenario
-from borderflow.staffing.planner import StaffingPlan, StaffingRequest, plan_staffing
+from borderflow.staffing.planner import (
+    CHECK_DECISION_FACTOR,
+    StaffingPlan,
+    StaffingRequest,
+    plan_staffing,
+)
 from borderflow.staffing.shifts import Roster, ShiftRules
 
 
@@ -67,8 +72,10 @@ def staff_command(file: Path, request: StaffingRequest, json_out: bool) -> Staff
 def print_plan(plan: StaffingPlan, console: Console) -> None:
     console.print(
         f"[bold]{plan.scenario}[/bold] - p95 target {plan.target_p95_minutes:g} min; search "
-        f"{plan.replications} replications (seed {plan.seed}), {plan.evaluations} simulations; "
-        f"check {plan.check_replications} replications (fresh seed {plan.check_seed})"
+        f"{plan.replications} replications (seed {plan.seed}; trials screened on "
+        f"{plan.screen_replications}, decided on {plan.decision_replications}), "
+        f"{plan.evaluations} simulations in {plan.seconds:.1f} s; check {plan.check_replications} "
+        f"replications (fresh seed {plan.check_seed}; decided on {CHECK_DECISION_FACTOR * plan.check_replications})"
     )
     for gid, group in plan.lane_groups.items():
         sipp = plan.baseline_sipp[gid]
