@@ -194,6 +194,39 @@ def test_crossing_page_shows_the_forecast_band(sqlite_client: TestClient, sqlite
     assert '<polygon class="band b-forecast"' in html and "80% band" in html
 
 
+def test_overview_shows_the_next_hours_forecast_where_a_model_covers_the_lane(
+        sqlite_client: TestClient, sqlite_engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from borderflow.services.forecasting import train
+    from borderflow.store.forecast_schema import forecasts
+    from borderflow.store.schema import observations
+    from tests.services.test_forecasting import SMALL, WEEKS, readings
+
+    now = dt.datetime.now(dt.UTC)
+    start = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=WEEKS * 168)
+    with sqlite_engine.begin() as conn:  # B&M passenger/standard: five weeks up to the last hour
+        conn.execute(observations.insert(), readings(start=start))
+    html = sqlite_client.get("/").text
+    assert "next hour" not in html  # no model yet
+    train(sqlite_engine, crossing_ids=["535501"], params=SMALL)
+    html = sqlite_client.get("/").text
+    cells = re.findall(r'<span class="next-hour" data-forecast="([0-9.]+)"[^>]*>next hour (\d+) min \((\d+)–(\d+)\)',
+                       row_of(html, "535501"))
+    assert len(cells) == 1  # only the lane the model covers
+    with sqlite_engine.connect() as conn:
+        stored = conn.execute(select(forecasts.c.point, forecasts.c.lo80, forecasts.c.hi80, forecasts.c.target_at)
+                              .where(forecasts.c.crossing_id == "535501", forecasts.c.horizon == 1)).all()
+    assert len(stored) == 1
+    point, lo80, hi80, target = stored[0]
+    assert float(cells[0][0]) == pytest.approx(point, abs=0.05)
+    assert (int(cells[0][1]), int(cells[0][2]), int(cells[0][3])) == (round(point), round(lo80), round(hi80))
+    assert now < target.replace(tzinfo=dt.UTC) + dt.timedelta(hours=1) <= now + dt.timedelta(hours=2)
+    sqlite_client.cookies.set("borderflow_lang", "es")
+    assert "próxima hora" in row_of(sqlite_client.get("/").text, "535501")
+    sqlite_client.cookies.delete("borderflow_lang")
+
+
 def test_static_files_and_pages_stay_out_of_the_api_schema(sqlite_client: TestClient) -> None:
     for path, kind in (("/static/borderflow.css", "text/css"), ("/static/borderflow.js", "javascript"),
                        ("/static/favicon.svg", "image/svg+xml"), ("/static/map/border-region.geojson", "")):

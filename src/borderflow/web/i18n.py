@@ -123,6 +123,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "forecast.title": ("Forecast", "Pronóstico"),
     "forecast.band": ("Forecast with its 80% band", "Pronóstico con su banda del 80 %"),
     "forecast.band80": ("80% band", "Banda del 80 %"),
+    "forecast.next_hour": ("next hour {wait} ({lo}–{hi})", "próxima hora {wait} ({lo}–{hi})"),
+    "forecast.next_hour_title": ("Forecast of the coming hour with its 80% band (minutes)",
+                                 "Pronóstico de la próxima hora con su banda del 80 % (minutos)"),
     "forecast.none": ("No forecast for this lane: {reason}", "No hay pronóstico para este carril: {reason}"),
     "forecast.about": (("Model {model} (version {version}), made from readings up to {last}. Best hour to cross: "
                        "{best} ({wait} min)."),

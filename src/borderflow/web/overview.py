@@ -1,18 +1,23 @@
-"""The overview page's data: every crossing with its current wait per lane, and the map points.
+"""The overview page's data: every crossing with its current wait per lane, the next
+hour's forecast with its 80% band where a trained model covers the lane, and the map points.
 
 Built from :func:`borderflow.services.queries.current_waits` (the function behind
-``GET /api/v1/waits/current``), northbound lanes, so the page and the API agree.
+``GET /api/v1/waits/current``), northbound lanes, so the page and the API agree; the
+forecasts are :func:`borderflow.services.forecasting.forecast_for` as of now (stored, so
+a lane is forecast again only when a new reading arrives).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
 
+from borderflow.errors import BorderFlowError
 from borderflow.services import queries
 from borderflow.vocabulary import CBP_LANES
 from borderflow.web.i18n import Translator
@@ -24,15 +29,30 @@ LANE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     sorted(CBP_LANES, key=lambda lane: ("passenger", "pedestrian", "commercial").index(lane[0])))
 
 
+log = logging.getLogger("borderflow.web")
+
+
+@dataclass(frozen=True)
+class NextHour:
+    """The forecast of the coming hour: median and 80% band (minutes), the hour it covers."""
+
+    hour: dt.datetime
+    wait_minutes: float
+    lo80: float
+    hi80: float
+
+
 @dataclass(frozen=True)
 class Cell:
-    """One lane's latest reading: wait (minutes or None), status, age and severity class."""
+    """One lane's latest reading: wait (minutes or None), status, age and severity class,
+    and the next hour's forecast when there is one."""
 
     wait_minutes: int | None
     status: str | None
     age_minutes: int
     observed_at: dt.datetime
     severity: str
+    next_hour: NextHour | None = None
 
 
 @dataclass
@@ -95,6 +115,32 @@ def build_rows(engine: Engine, now: dt.datetime) -> list[Row]:
         rows.append(row)
     rows.sort(key=lambda r: (r.border != "mexico", folded(r.name), r.crossing_id))
     return rows
+
+
+def attach_forecasts(engine: Engine, rows: list[Row], now: dt.datetime) -> None:
+    """Give each lane cell that a stored model covers its next hour's forecast (as of
+    ``now``). A lane the model cannot forecast (no recent reading, no model) keeps none;
+    a failure is logged and never takes the page down."""
+    from borderflow.forecast.series import parse_series_id
+    from borderflow.services.forecasting import forecast_for, list_models
+
+    covered = {parse_series_id(uid) for model in list_models(engine) for uid in model["series"]}
+    for row in rows:
+        for i, (mode, program) in enumerate(LANE_COLUMNS):
+            cell = row.cells[i]
+            if cell is None or (row.crossing_id, mode, program, "northbound") not in covered:
+                continue
+            try:
+                found = forecast_for(engine, row.crossing_id, mode, program, 1, as_of=now)
+            except BorderFlowError:
+                continue  # e.g. the newest reading is too old for a forecast
+            except Exception:
+                log.exception("next-hour forecast failed for %s %s/%s", row.crossing_id, mode, program)
+                continue
+            first = found["forecast"][0]
+            row.cells[i] = replace(cell, next_hour=NextHour(
+                dt.datetime.fromisoformat(first["hour"]), first["wait_minutes"],
+                first["lo80"], first["hi80"]))
 
 
 def matches(row: Row, query: str, border: str) -> bool:

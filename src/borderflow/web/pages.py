@@ -48,8 +48,10 @@ def overview_page(request: Request, q: str = "", border: str = "") -> Response:
     """Every crossing on the maps and in the table of current waits; ``q`` searches names."""
     t = Translator(language(request))
     border = border if border in ("mexico", "canada") else ""
-    rows = overview.build_rows(engine_of(request), _now())
+    now = _now()
+    rows = overview.build_rows(engine_of(request), now)
     shown = [r for r in rows if overview.matches(r, q.strip()[:100], border)]
+    overview.attach_forecasts(engine_of(request), shown, now)
     points = overview.map_points(rows, t)
     names = {code: t(f"country.{code}") for code in ("USA", "MEX", "CAN")}
     maps = []
