@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -132,19 +133,51 @@ def test_replay_at_a_past_instant(client: TestClient, engine: Engine) -> None:
     # Every crossing the feed ever showed stays listed; the 2022 ones as in 2022.
     assert {p["port_number"] for p in latest} == new_numbers | set(old_by_port)
     latest_by_port = {p["port_number"]: p for p in latest}
+    changed = 0
     for port in new:
-        # A lane closed (or pending) without a time in 2014 and absent ("N/A") in 2022 still shows
-        # the 2014 state: the archive records no lane becoming N/A (cbp_feed_out documents it).
+        # A lane closed (or pending) without a time in 2014 and absent ("N/A") in 2022 is N/A
+        # now, as in 2022: the 2022 snapshot recorded it stopped reporting (absent_lanes).
         before = old_by_port.get(port["port_number"])
-        unchanged_untimed = frozenset(
-            (block, lane) for block, lanes in MODES.items() for lane in lanes
+        changed += sum(
+            1 for block, lanes in MODES.items() for lane in lanes
             if before is not None and port[block][lane]["operational_status"] == "N/A"
-            and before[block][lane]["operational_status"] in ("Lanes Closed", "Update Pending")
-            and before[block][lane]["update_time"] == "")
-        assert compare_port(latest_by_port[port["port_number"]], port, unchanged_untimed) == []
-        for block, lane in unchanged_untimed:
-            assert latest_by_port[port["port_number"]][block][lane]["operational_status"] == \
-                before[block][lane]["operational_status"]  # type: ignore[index]
+            and before[block][lane]["operational_status"] in ("Lanes Closed", "Update Pending"))
+        assert compare_port(latest_by_port[port["port_number"]], port, frozenset()) == []
+    assert changed > 0  # the case is in the data
+
+
+def test_a_lane_that_stops_reporting_is_replayed_as_na(client: TestClient, engine: Engine, tmp_path: Path) -> None:
+    """The 2022 capture, then the same feed an hour later with one reporting lane turned "N/A":
+    replayed at the first time the lane shows its reading, at the second time N/A."""
+    first = json.loads((DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_text())
+    port = next(p for p in first if p["port_number"] == "250401")  # San Ysidro
+    lane = port["passenger_vehicle_lanes"]["standard_lanes"]
+    assert lane["operational_status"] != "N/A" and lane["delay_minutes"]
+    later = json.loads(json.dumps(first))
+    for p in later:
+        p["time"] = _an_hour_later(p["time"])
+    gone = next(p for p in later if p["port_number"] == "250401")
+    gone["passenger_vehicle_lanes"]["standard_lanes"] = {
+        "update_time": "", "operational_status": "N/A", "delay_minutes": "", "lanes_open": ""}
+    path = tmp_path / "bwtnew-later.json"
+    path.write_text(json.dumps(later))
+    ingest_file(engine, DATA / "cbp-feed" / "bwtnew-2022-06-29.json")
+    ingest_file(engine, path)
+    at_first = "2022-06-29T17:30:00Z"
+    at_later = "2022-06-29T18:30:00Z"
+    then = {p["port_number"]: p for p in client.get("/api/bwtnew", params={"at": at_first}).json()}
+    assert then["250401"]["passenger_vehicle_lanes"]["standard_lanes"] == lane
+    now = {p["port_number"]: p for p in client.get("/api/bwtnew", params={"at": at_later}).json()}
+    assert now["250401"]["passenger_vehicle_lanes"]["standard_lanes"]["operational_status"] == "N/A"
+    assert now["250401"]["passenger_vehicle_lanes"]["standard_lanes"]["delay_minutes"] == ""
+    # Other lanes and ports are untouched.
+    assert now["250401"]["pedestrian_lanes"] == then["250401"]["pedestrian_lanes"]
+    assert now["250601"]["passenger_vehicle_lanes"] == then["250601"]["passenger_vehicle_lanes"]
+
+
+def _an_hour_later(clock: str) -> str:
+    hours, rest = clock.split(":", 1)
+    return f"{int(hours) + 1}:{rest}"
 
 
 def test_feed_validators_and_empty_archive(client: TestClient, engine: Engine) -> None:

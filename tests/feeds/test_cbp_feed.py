@@ -129,6 +129,10 @@ def test_2014_xml_by_hand() -> None:
     assert seen.snapshot["port_number"] == "l24501"
     assert seen.max_lanes == {"commercial": None, "passenger": 2, "pedestrian": None}  # N/A
     assert seen.hours == "6 am-10 pm"
+    # The lanes the port showed without a reading ("N/A" or blank) are kept in its snapshot.
+    reading = {f"{o.mode}/{o.program}" for o in parsed.observations if o.crossing_id == "240501"}
+    absent = set(seen.snapshot["absent_lanes"].split())
+    assert absent and not absent & reading and len(absent | reading) == 7
     # Champlain FAST "Lanes Closed", no update time: observed at the feed time.
     fast = lane(parsed, "071201", "commercial", "fast")
     assert (fast.observed_at, fast.wait_minutes, fast.status, fast.reported_time) == (

@@ -173,6 +173,9 @@ def test_values_by_hand() -> None:
     assert (ready.observed_at, ready.wait_minutes, ready.status) == (
         utc(2026, 8, 12, 4, 14, 34), None, "closed")
     assert ("passenger", "sentri") not in bm
+    bm_seen = next(c for c in result.crossings if c.crossing_id == "535501")
+    assert "passenger/sentri" in bm_seen.snapshot["absent_lanes"].split()  # kept as stopped reporting
+    assert not {f"{m}/{p}" for m, p in bm} & set(bm_seen.snapshot["absent_lanes"].split())
     gateway = next(c for c in result.crossings if c.crossing_id == "535504")
     assert gateway.max_lanes == {"passenger": 5, "pedestrian": 5}
     assert gateway.hours == "24 hrs/day" and gateway.snapshot["date"] == "8/11/2026"

@@ -32,8 +32,10 @@ Status values (``STATUS_WORDS``), "" -> None, any other word rejects the lane.
 CrossingSeen.snapshot keeps, as written: every port-level string (``port_number``
 "l24501" included, ``date``, ``time``, ``construction_notice``, CBP's extra keys), every
 mode-level string as "<block>.<key>" ("passenger_vehicle_lanes.maximum_lanes"), the
-mode's automation type as "<block>.automation_type" whichever key CBP used, and for
-XML the feed's ``last_updated_date``/``last_updated_time``.
+mode's automation type as "<block>.automation_type" whichever key CBP used, for
+XML the feed's ``last_updated_date``/``last_updated_time``, and under ``absent_lanes``
+(:data:`~borderflow.feeds.records.ABSENT_LANES`) the lanes the port showed without a
+reading ("N/A", blank or no lane block), so the archive knows when a lane stopped reporting.
 
 XML is read by :func:`read_xml` (expat; DOCTYPE and ENTITY declarations are refused,
 so no entity expansion; nesting is capped), shared with the RSS parser.
@@ -58,7 +60,7 @@ from zoneinfo import ZoneInfo
 
 from borderflow.errors import BadInputError
 from borderflow.feeds import cbp_time
-from borderflow.feeds.records import CrossingSeen, Parsed, Rejected
+from borderflow.feeds.records import ABSENT_LANES, CrossingSeen, Parsed, Rejected
 from borderflow.vocabulary import Observation, Status
 
 FORMAT_JSON = "cbp-json"
@@ -383,11 +385,12 @@ def _read_port(parsed: Parsed, place: str, block: Any, extra: dict[str, str]) ->
         day = cbp_time.local_date(feed_time, zone)
     else:
         raise BadInputError("no date for the port and no feed date with a known zone")
-    parsed.crossings.append(_crossing_seen(parsed, place, block, crossing_id, feed_time, extra))
+    absent: list[str] = []
     for (mode_key, lane_key), (mode, program) in LANES.items():
         mode_block = block.get(mode_key)
         lane = mode_block.get(lane_key) if isinstance(mode_block, dict) else None
         if lane is None:
+            absent.append(f"{mode}/{program}")
             continue
         lane_place = f"{place} {mode_key}.{lane_key}"
         try:
@@ -399,6 +402,10 @@ def _read_port(parsed: Parsed, place: str, block: Any, extra: dict[str, str]) ->
             continue
         if found is not None:
             parsed.observations.append(found)
+        else:
+            absent.append(f"{mode}/{program}")
+    port_extra = {**extra, ABSENT_LANES: " ".join(sorted(absent))}
+    parsed.crossings.append(_crossing_seen(parsed, place, block, crossing_id, feed_time, port_extra))
 
 
 def _port_feed_time(parsed: Parsed, place: str, block: dict[str, Any]) -> dt.datetime | None:

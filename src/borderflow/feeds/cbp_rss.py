@@ -24,7 +24,8 @@ Rules:
   time rule (:mod:`borderflow.feeds.cbp_time`) on the item's ``Date``, with the
   pubDate as feed time; ``reported_time`` keeps "At 4:00 pm CDT". "Lanes Closed" /
   "Update Pending" without a time is an Observation at the pubDate with
-  ``wait_minutes`` None; "N/A" without a time is no lane.
+  ``wait_minutes`` None; "N/A" without a time is no reading, and the item's snapshot lists
+  such lanes under ``absent_lanes`` (:data:`~borderflow.feeds.records.ABSENT_LANES`).
 - **Status.** RSS prints "N min delay" for every timed lane, including those CBP's
   JSON calls "no delay" (0-8 minutes), so it does not carry CBP's operational status:
   ``status`` is None for those lines; "no delay", "Lanes Closed", "Update Pending",
@@ -46,7 +47,7 @@ from zoneinfo import ZoneInfo
 from borderflow.errors import BadInputError
 from borderflow.feeds import cbp_time
 from borderflow.feeds.cbp_feed import MODE_BLOCKS, parse_count, parse_delay_minutes, read_xml
-from borderflow.feeds.records import CrossingSeen, Parsed, Rejected
+from borderflow.feeds.records import ABSENT_LANES, CrossingSeen, Parsed, Rejected
 from borderflow.vocabulary import Observation, Status
 
 _catalog_crossing_by_name: Callable[[str, str], str | None] | None
@@ -222,6 +223,18 @@ def _read_item(parsed: Parsed, place: str, title: str, item: ET.Element) -> None
             parsed.rejected.append(Rejected(place, "line not understood", line))
     feed_time = parsed.generated_at
     day = _item_day(snapshot.get("date", ""), feed_time, crossing_id)
+    absent: list[str] = []
+    for mode_name, program, rest, line in lanes:
+        try:
+            found = _lane_observation(crossing_id, mode_name, program, rest, day, feed_time)
+        except BadInputError as error:
+            parsed.rejected.append(Rejected(f"{place} {mode_name} {program}", str(error), line))
+            continue
+        if found is not None:
+            parsed.observations.append(found)
+        else:
+            absent.append(f"{mode_name}/{program}")
+    snapshot[ABSENT_LANES] = " ".join(sorted(absent))
     parsed.crossings.append(
         CrossingSeen(
             crossing_id=crossing_id,
@@ -233,14 +246,6 @@ def _read_item(parsed: Parsed, place: str, title: str, item: ET.Element) -> None
             snapshot=snapshot,
         )
     )
-    for mode_name, program, rest, line in lanes:
-        try:
-            found = _lane_observation(crossing_id, mode_name, program, rest, day, feed_time)
-        except BadInputError as error:
-            parsed.rejected.append(Rejected(f"{place} {mode_name} {program}", str(error), line))
-            continue
-        if found is not None:
-            parsed.observations.append(found)
 
 
 def _item_day(text: str, feed_time: dt.datetime | None, crossing_id: str) -> dt.date | None:

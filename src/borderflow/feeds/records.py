@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 
 from borderflow.vocabulary import Observation
 
+#: Snapshot key of a live feed's (or RSS item's) lanes shown without a reading ("N/A" or
+#: blank), as "mode/program" words joined by spaces, sorted: the archive's record of a
+#: lane that stopped reporting, which the CBP-compatible feed replays as N/A.
+ABSENT_LANES = "absent_lanes"
+
 
 @dataclass(frozen=True, slots=True)
 class CrossingSeen:

@@ -22,9 +22,12 @@ Where each value comes from (state at ``at``; None = now):
   as text, "" when unknown ("1 hrs 30 min" of 2014 is served as "90"). A reading with
   a wait but no status (CBP's RSS lines "30 min delay") is served as "delay". A lane with no
   reading, or whose timed reading is more than :data:`STALE_AFTER` older than its port's
-  time T (below), is served as CBP serves an absent lane: ``N/A`` and empty strings. The archive
-  does not record a lane *becoming* N/A, and a closed lane is stored once while it stays
-  closed, so an untimed "Lanes Closed"/"Update Pending" stands until a newer reading.
+  time T (below), is served as CBP serves an absent lane: ``N/A`` and empty strings. So is a
+  lane that the newest port snapshot at or before ``at`` showed without a reading ("N/A",
+  its ``absent_lanes``) when its newest reading is older than that snapshot: the lane
+  stopped reporting. (Snapshots stored before the archive kept that list say nothing of
+  it.) A closed lane is stored once while it stays closed, so an untimed "Lanes
+  Closed"/"Update Pending" stands until a newer reading.
 - **Port time** T (each crossing is served as it was last seen): the snapshot's time when no served reading of the port is more than
   the reading lead (2 h) newer, and then ``date``/``time`` are the snapshot's own text;
   else the newest served reading's time (never after ``at`` or now), written in the
@@ -49,6 +52,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, and_, func, select
 
 from borderflow.feeds.cbp_time import CBP_CLOCK_ZONE, READING_LEAD
+from borderflow.feeds.records import ABSENT_LANES
 from borderflow.services.queries import latest_readings
 from borderflow.store.schema import crossing_states, crossings, observations
 
@@ -91,7 +95,8 @@ XML_PORT_HEAD = ("port_number", "border", "port_name", "crossing_name", "hours",
 LANE_KEYS = ("update_time", "operational_status", "delay_minutes", "lanes_open")
 #: Snapshot keys that are not port fields (feed headers, RSS item fields).
 _PORT_CLOCK = frozenset({"date", "time"})
-_NOT_PORT_FIELDS = frozenset({"last_updated_date", "last_updated_time", "number_of_ports", "title", "pubDate"})
+_NOT_PORT_FIELDS = frozenset({"last_updated_date", "last_updated_time", "number_of_ports", "title", "pubDate",
+                              ABSENT_LANES})
 _BORDER_WORDS = {"mexico": "Mexican Border", "canada": "Canadian Border"}
 _XML_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -148,8 +153,10 @@ def _latest_states(engine: Engine, at: dt.datetime | None, live_only: bool) -> d
         return {r.crossing_id: (r.seen_at, json.loads(r.snapshot)) for r in conn.execute(query)}
 
 
-def _lane(reading: dict[str, Any] | None, zone: ZoneInfo, port_time: dt.datetime) -> dict[str, str]:
-    if reading is None or reading["status"] == "not_applicable":
+def _lane(reading: dict[str, Any] | None, zone: ZoneInfo, port_time: dt.datetime,
+          absent_since: dt.datetime | None = None) -> dict[str, str]:
+    gone = absent_since is not None and (reading is None or reading["observed_at"] < absent_since)
+    if reading is None or reading["status"] == "not_applicable" or gone:
         return {"update_time": "", "operational_status": "N/A", "delay_minutes": "", "lanes_open": ""}
     timeless = reading["reported_time"] is None and reading["status"] in _UNTIMED
     if not timeless and reading["observed_at"] < port_time - STALE_AFTER:
@@ -177,8 +184,19 @@ def _catalog_value(row: Any, key: str) -> str:
     return ""
 
 
+def _absent_lanes(*states: tuple[dt.datetime, dict[str, str]] | None) -> dict[tuple[str, str], dt.datetime]:
+    """(mode, program) -> when the newest snapshot that lists absent lanes showed it without a
+    reading (states newest first; snapshots from before the archive kept the list say nothing)."""
+    for state in states:
+        if state is not None and ABSENT_LANES in state[1]:
+            seen_at, snap = state
+            return {tuple(word.split("/", 1)): seen_at for word in snap[ABSENT_LANES].split()}  # type: ignore[misc]
+    return {}
+
+
 def _port(crossing_id: str, snap: dict[str, str], row: Any, lanes: dict[tuple[str, str], dict[str, Any]],
-          port_time: dt.datetime, fresh: bool, zone: ZoneInfo) -> FeedPort:
+          port_time: dt.datetime, fresh: bool, zone: ZoneInfo,
+          absent: dict[tuple[str, str], dt.datetime] | None = None) -> FeedPort:
     local = port_time.astimezone(zone)
     out: dict[str, Any] = {}
     for key in PORT_HEAD:
@@ -203,7 +221,8 @@ def _port(crossing_id: str, snap: dict[str, str], row: Any, lanes: dict[tuple[st
             if key.startswith(block + ".") and name not in mode_out and name != "automation_type":
                 mode_out[name] = value
         for lane_block, program in lane_blocks.items():
-            mode_out[lane_block] = _lane(lanes.get((mode, program)), zone, port_time)
+            mode_out[lane_block] = _lane(lanes.get((mode, program)), zone, port_time,
+                                         (absent or {}).get((mode, program)))
         out[block] = mode_out
     for key in PORT_TAIL:
         out[key] = snap.get(key, "")
@@ -267,9 +286,10 @@ def build_feed(engine: Engine, at: dt.datetime | None = None, now: dt.datetime |
     readings = _readings(engine, at)
     with engine.connect() as conn:
         rows = {r.crossing_id: r for r in conn.execute(select(crossings))}
-    candidates: list[tuple[str, dt.datetime, bool, dict[str, str]]] = []
+    candidates: list[tuple[str, dt.datetime, bool, dict[str, str], dict[tuple[str, str], dt.datetime]]] = []
     for crossing_id in sorted(set(states) | set(readings)):
         seen_at, snap = states.get(crossing_id, (None, {}))
+        absent = _absent_lanes(states.get(crossing_id), live.get(crossing_id))
         if crossing_id in live and live[crossing_id][0] != seen_at:  # an RSS snapshot is newer:
             older = {k: v for k, v in live[crossing_id][1].items() if k not in _PORT_CLOCK}
             snap = {**older, **snap}  # it overrides what it says; the feed's own clock is not its
@@ -279,15 +299,15 @@ def build_feed(engine: Engine, at: dt.datetime | None = None, now: dt.datetime |
         port_time = seen_at if fresh else max(t for t in (seen_at, newest_lane) if t is not None)
         assert port_time is not None
         port_time = min(port_time, latest_possible)  # a reading CBP dated early is not a later feed
-        candidates.append((crossing_id, port_time, fresh, snap))
+        candidates.append((crossing_id, port_time, fresh, snap, absent))
     if not candidates:
         return Feed()
     newest = max(c[1] for c in candidates)
     ports = []
-    for crossing_id, port_time, fresh, snap in candidates:
+    for crossing_id, port_time, fresh, snap, absent in candidates:
         row = rows.get(crossing_id)
         zone = ZoneInfo(row.timezone) if row is not None else ZoneInfo(CBP_CLOCK_ZONE)
-        ports.append(_port(crossing_id, snap, row, readings[crossing_id], port_time, fresh, zone))
+        ports.append(_port(crossing_id, snap, row, readings[crossing_id], port_time, fresh, zone, absent))
     ports.sort(key=lambda p: tuple(str(p.fields[k]).casefold() for k in ("border", "port_name", "crossing_name",
                                                                           "port_number")))
     return Feed(ports=ports, generated_at=newest)
