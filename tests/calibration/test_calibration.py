@@ -92,3 +92,89 @@ def test_unknown_lane_window_is_one_clear_error(archive: Engine) -> None:
     with pytest.raises(BadInputError, match="no readings with a wait"):
         calibrate_lane(archive, "535501", "passenger", "standard",
                        start=dt.datetime(2020, 1, 1, tzinfo=UTC), end=dt.datetime(2020, 1, 2, tzinfo=UTC))
+
+
+# -- a coming day, from the forecast ------------------------------------------------------------
+
+#: An hour after B&M's last RSS reading (2026-08-22 18:00 UTC); the forecast starts at 20:00 UTC.
+AS_OF = dt.datetime(2026, 8, 22, 19, 5, tzinfo=UTC)
+NEXT_DAY = dt.date(2026, 8, 23)
+
+
+@pytest.fixture(scope="module")
+def with_model(archive: Engine) -> Engine:
+    from borderflow.forecast.gbm import GBMParams
+    from borderflow.services.forecasting import train
+
+    train(archive, crossing_ids=["535501"], mode="passenger", program="standard",
+          params=GBMParams(max_horizon=48, max_train_rows=6_000, num_trees=40, num_leaves=15,
+                           learning_rate=0.15, min_data_in_leaf=20, copies_per_target=2))
+    return archive
+
+
+def test_a_coming_day_is_fitted_to_its_forecast(with_model: Engine) -> None:
+    from zoneinfo import ZoneInfo
+
+    from borderflow.services.calibration import calibrate_forecast_day
+    from borderflow.services.forecasting import forecast_for
+
+    c = calibrate_forecast_day(with_model, "535501", "passenger", "standard", NEXT_DAY, as_of=AS_OF)
+    # The forecast from 20:00 UTC (15:00 CDT) to the end of the 23rd: 9 + 24 hours.
+    expected = forecast_for(with_model, "535501", "passenger", "standard", 33, as_of=AS_OF)
+    chicago = ZoneInfo("America/Chicago")
+    by_hour = {dt.datetime.fromisoformat(f["hour"]).astimezone(chicago): f["wait_minutes"]
+               for f in expected["forecast"]}
+    assert list(c.fit.target.wait_minutes) == [by_hour[dt.datetime(2026, 8, 23, h, tzinfo=chicago)]
+                                               for h in range(24)]
+    assert c.forecast is not None and c.forecast["model_version"] == expected["model_version"]
+    assert c.forecast["last_reading_at"] == "2026-08-22T18:00:00Z"
+    assert c.fit_days == ("2026-08-23",) and c.holdout_days == ()
+    assert c.booths_source.startswith("lanes_open readings of the 28 days before the forecast")
+    assert all(b >= 1 for b in c.fit.target.booths)
+    assert c.fit.mae_minutes < c.fit.naive_mae_minutes  # the fitted demand follows the forecast's shape
+    scenario = load_scenario(c.scenario())
+    assert scenario.name == "forecast 535501 passenger standard 2026-08-23"
+    assert "forecast of 2026-08-23 by model gbm-" in c.scenario()["description"]
+    assert simulate(scenario, replications=3, seed=1).lane_groups["lane"].total.arrivals > 0
+
+
+def test_a_coming_day_refusals(with_model: Engine) -> None:
+    from borderflow.errors import BadInputError, NotFoundError
+    from borderflow.services.calibration import calibrate_forecast_day
+
+    def calibrate(day: dt.date, crossing: str = "535501", as_of: dt.datetime = AS_OF) -> None:
+        calibrate_forecast_day(with_model, crossing, "passenger", "standard", day, as_of=as_of)
+
+    with pytest.raises(BadInputError, match="starts before the forecast's first hour"):
+        calibrate(dt.date(2026, 8, 22))
+    with pytest.raises(BadInputError, match="forecasts reach 168 hours"):
+        calibrate(dt.date(2026, 8, 30))
+    with pytest.raises(NotFoundError, match="forecast train"):
+        calibrate(NEXT_DAY, crossing="535502")
+    with pytest.raises(BadInputError, match="--at needs a UTC offset"):
+        calibrate(NEXT_DAY, as_of=AS_OF.replace(tzinfo=None))
+
+
+def test_cli_forecast_day_json_and_option_errors(with_model: Engine, tmp_path: Path) -> None:
+    app = typer.Typer()
+
+    @app.callback()
+    def main(ctx: typer.Context) -> None:
+        ctx.obj = CliState(_engine=with_model)
+
+    calibrate_cli.register(app)
+    lane = ["calibrate", "--crossing", "535501", "--mode", "passenger", "--program", "standard"]
+    out = tmp_path / "tomorrow.yaml"
+    run = CliRunner().invoke(app, [*lane, "--forecast-day", "2026-08-23", "--at", "2026-08-22T19:05:00Z",
+                                   "--json", "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    assert data["forecast"]["model_version"].startswith("gbm-") and data["fit_days"] == ["2026-08-23"]
+    assert [h["observed_wait_minutes"] for h in data["hours"]][:1] != [None]
+    assert load_scenario(out).hours == 24
+    both = CliRunner().invoke(app, [*lane, "--forecast-day", "2026-08-23", "--from", "2026-08-11T00:00:00Z"])
+    assert both.exit_code != 0 and "not both" in str(both.exception or both.output)
+    neither = CliRunner().invoke(app, lane)
+    assert neither.exit_code != 0 and "--forecast-day" in str(neither.exception or neither.output)
+    bad = CliRunner().invoke(app, [*lane, "--forecast-day", "23/08/2026"])
+    assert bad.exit_code != 0 and "like 2026-08-23" in str(bad.exception or bad.output)

@@ -20,7 +20,7 @@ from rich.table import Table
 from borderflow.calibration.fit import FitOptions
 from borderflow.cli.context import emit_json, out, state
 from borderflow.errors import BadInputError
-from borderflow.services.calibration import Calibration, calibrate_lane
+from borderflow.services.calibration import Calibration, calibrate_forecast_day, calibrate_lane
 
 
 def _when(text: str, label: str) -> dt.datetime:
@@ -33,6 +33,13 @@ def _when(text: str, label: str) -> dt.datetime:
     return value
 
 
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInputError(f"--forecast-day must be a date like 2026-08-23; got {text!r}") from None
+
+
 def write_scenario(calibration: Calibration, path: Path) -> None:
     data = calibration.scenario()
     text = json.dumps(data, indent=2) if path.suffix.lower() == ".json" else yaml.safe_dump(data, sort_keys=False)
@@ -41,8 +48,10 @@ def write_scenario(calibration: Calibration, path: Path) -> None:
 
 def print_calibration(c: Calibration) -> None:
     d = c.to_json_dict()
-    table = Table(title=f"{c.crossing_id} {c.mode} {c.program} - local hours ({c.timezone})", title_justify="left")
-    for title in ("Hour", "Booths", "Demand/h", "Observed", "Simulated", "Naive", "Held-out"):
+    day = f" on {c.fit_days[0]}" if c.forecast else ""
+    table = Table(title=f"{c.crossing_id} {c.mode} {c.program} - local hours ({c.timezone}){day}", title_justify="left")
+    for title in ("Hour", "Booths", "Demand/h", "Forecast" if c.forecast else "Observed", "Simulated", "Naive",
+                  "Held-out"):
         table.add_column(title, justify="right")
     for row in d["hours"]:
         table.add_row(f"{row['hour']:02d}", str(row["booths"]), f"{row['per_hour']:.0f}",
@@ -57,6 +66,13 @@ def print_calibration(c: Calibration) -> None:
         v = d["volume"]
         out.print(f"volumes: port {v['port_code']} {v['measure']} {v['month']}: {v['port_daily']:,.0f} a day x "
                   f"share {v['share']:.3f} = {v['daily_demand']:,.0f} a day")
+    if c.forecast:
+        f = c.forecast
+        out.print(f"target: the forecast of {c.fit_days[0]} by {f['model_version']}, made from readings up to "
+                  f"{f['last_reading_at']}", highlight=False)
+        out.print(f"MAE to the forecast: {_cell(mae['in_sample'])} min "
+                  f"(naive constant demand: {_cell(mae['in_sample_naive'])} min)")
+        return
     out.print(f"days fitted: {len(c.fit_days)}, held out: {len(c.holdout_days)}")
     out.print(f"MAE in-sample (fitted days): {_cell(mae['in_sample'])} min "
               f"(naive constant demand: {_cell(mae['in_sample_naive'])} min)")
@@ -80,8 +96,12 @@ def register(app: typer.Typer) -> None:
         crossing: Annotated[str, typer.Option("--crossing", help="Crossing number, e.g. 535501.")],
         mode: Annotated[str, typer.Option("--mode", help="passenger, commercial or pedestrian.")],
         program: Annotated[str, typer.Option("--program", help="standard, sentri, ready or fast.")],
-        start: Annotated[str, typer.Option("--from", help="Window start, ISO time with offset.")],
-        end: Annotated[str, typer.Option("--to", help="Window end (excluded), ISO time with offset.")],
+        start: Annotated[str | None, typer.Option("--from", help="Window start, ISO time with offset.")] = None,
+        end: Annotated[str | None, typer.Option("--to", help="Window end (excluded), ISO time with offset.")] = None,
+        forecast_day: Annotated[str | None, typer.Option(
+            "--forecast-day", help="Instead of --from/--to: fit to the forecast of this local day (YYYY-MM-DD).")] = None,
+        at: Annotated[str | None, typer.Option(
+            "--at", help="With --forecast-day: forecast as of this ISO time (default now).")] = None,
         direction: Annotated[str, typer.Option("--direction")] = "northbound",
         booths: Annotated[int | None, typer.Option(
             "--booths", help="Booths every hour (default: lanes_open readings, else the maximum lanes).")] = None,
@@ -92,14 +112,25 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the scenario here.")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Write the calibration JSON to stdout.")] = False,
     ) -> None:
-        """Fit demand per hour and service time to a lane's observed waits; report the MAE."""
+        """Fit demand per hour and service time to a lane's observed waits (or to its forecast of a coming day)."""
         if seed < 0:
             raise BadInputError(f"--seed must be a whole number >= 0; got {seed}")
-        calibration = calibrate_lane(
-            state(ctx).engine(), crossing, mode, program, start=_when(start, "from"), end=_when(end, "to"),
-            direction=direction, booths=booths, use_volumes=not no_volumes,
-            options=FitOptions(service_cv=service_cv, seed=seed),
-        )
+        options = FitOptions(service_cv=service_cv, seed=seed)
+        if forecast_day is not None:
+            if start is not None or end is not None:
+                raise BadInputError("give either --from and --to (observed waits) or --forecast-day, not both")
+            calibration = calibrate_forecast_day(
+                state(ctx).engine(), crossing, mode, program, _day(forecast_day),
+                as_of=_when(at, "at") if at is not None else None, direction=direction, booths=booths,
+                use_volumes=not no_volumes, options=options)
+        else:
+            if start is None or end is None:
+                raise BadInputError("calibrate needs --from and --to (a window of readings), or --forecast-day DATE")
+            if at is not None:
+                raise BadInputError("--at goes with --forecast-day")
+            calibration = calibrate_lane(
+                state(ctx).engine(), crossing, mode, program, start=_when(start, "from"), end=_when(end, "to"),
+                direction=direction, booths=booths, use_volumes=not no_volumes, options=options)
         if output is not None:
             write_scenario(calibration, output)
         if json_out:

@@ -12,7 +12,13 @@
 3. Days: when the window holds at least :data:`MIN_DAYS_FOR_HOLDOUT` days with
    readings, the last quarter of them (at least one) is held out; the representative
    day is the mean wait of each local hour over the other days.
-4. Monthly volumes (BTS, ``crossings.bts_port_code``) give a daily demand target when
+4. :func:`calibrate_forecast_day` fits the same way to a day that has not happened: the
+   target waits are the lane's forecast (the stored default model's median, made as of
+   ``as_of`` by :func:`borderflow.services.forecasting.forecast_for`) for each local hour
+   of that day, and the booths are the median lanes open of each local hour over the
+   :data:`FORECAST_BOOTH_DAYS` days before ``as_of``. The scenario it writes is the
+   demand for the staffing planner (``borderflow staff``) for that day.
+5. Monthly volumes (BTS, ``crossings.bts_port_code``) give a daily demand target when
    the mode has a matching measure: the port's count in the same calendar month (the
    latest year up to the window's that has one) / days in the month x this lane's
    share of the port, taken as the lane's mean booths / the sum of the maximum lanes
@@ -28,6 +34,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -49,6 +56,8 @@ from borderflow.store.schema import crossings, observations, volumes
 from borderflow.vocabulary import MODES, PROGRAMS
 
 MIN_DAYS_FOR_HOLDOUT = 4
+#: Days of lanes-open readings before the forecast time that set a forecast day's booths.
+FORECAST_BOOTH_DAYS = 28
 HOLDOUT_FRACTION = 0.25
 #: BTS measure counting the units that queue in each mode.
 VOLUME_MEASURES: dict[str, str] = {
@@ -87,19 +96,25 @@ class Calibration:
     holdout_wait_minutes: tuple[float, ...] | None
     holdout_mae_minutes: float | None
     holdout_naive_mae_minutes: float | None
+    #: For a forecast day: the forecast the target came from (model version, origin,
+    #: last reading seen); None when the target is observed readings.
+    forecast: dict[str, Any] | None = None
 
     def scenario(self) -> dict[str, Any]:
         """The calibrated scenario, loadable by :func:`borderflow.sim.load_scenario`."""
         fit = self.fit
+        if self.forecast is None:
+            name = f"calibrated {self.crossing_id} {self.mode} {self.program}"
+            basis = (f"Calibrated by borderflow calibrate from readings {self.start.isoformat()} to "
+                     f"{self.end.isoformat()} ({len(self.fit_days)} days fitted)")
+        else:
+            name = f"forecast {self.crossing_id} {self.mode} {self.program} {self.fit_days[0]}"
+            basis = (f"Calibrated by borderflow calibrate to the forecast of {self.fit_days[0]} by model "
+                     f"{self.forecast['model_version']}, made from readings up to {self.forecast['last_reading_at']}")
         return scenario_dict(
-            f"calibrated {self.crossing_id} {self.mode} {self.program}",
-            self.mode, self.program, fit.target.booths, fit.service_mean_seconds,
+            name, self.mode, self.program, fit.target.booths, fit.service_mean_seconds,
             None if fit.service_cv == 1.0 else fit.service_cv, fit.per_hour, seed=0, replications=40,
-            description=(
-                f"Calibrated by borderflow calibrate from readings {self.start.isoformat()} to "
-                f"{self.end.isoformat()} ({len(self.fit_days)} days fitted); hour 0 is local "
-                f"midnight ({self.timezone}); booths from {self.booths_source}."
-            ),
+            description=f"{basis}; hour 0 is local midnight ({self.timezone}); booths from {self.booths_source}.",
         )
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -131,6 +146,7 @@ class Calibration:
             "candidates": [{"service_mean_seconds": c.service_mean_seconds, "mae_minutes": _num(c.mae_minutes),
                             "daily_demand": round(c.daily_demand, 1)} for c in fit.candidates],
             "hours": hours,
+            "forecast": self.forecast,
             "scenario": self.scenario(),
         }
 
@@ -169,6 +185,59 @@ def calibrate_lane(engine: Engine, crossing_id: str, mode: str, program: str, *,
     return Calibration(crossing_id, mode, program, zone, start, end, tuple(str(d) for d in fit_days),
                        tuple(str(d) for d in holdout_days), booths_source, fit, volume,
                        holdout_waits, holdout_mae, holdout_naive)
+
+
+def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program: str, day: dt.date, *,
+                           as_of: dt.datetime | None = None, direction: str = "northbound",
+                           booths: int | None = None, use_volumes: bool = True,
+                           options: FitOptions | None = None) -> Calibration:
+    """Calibrate a lane's scenario for a coming local ``day`` from its forecast (module docstring).
+
+    The forecast is made as of ``as_of`` (default now) and must cover the whole day: the
+    day starts at or after the forecast's first hour and ends within
+    :data:`~borderflow.services.forecasting.MAX_FORECAST_HOURS` of it.
+    """
+    from borderflow.services.forecasting import MAX_FORECAST_HOURS, forecast_for
+
+    asked = as_of or dt.datetime.now(dt.UTC)
+    if asked.tzinfo is None:
+        raise BadInputError(f"--at needs a UTC offset or Z, e.g. 2026-08-22T19:00:00Z; got {asked.isoformat()}")
+    _validate(mode, program, asked - dt.timedelta(days=FORECAST_BOOTH_DAYS), asked, booths)
+    crossing = get_crossing(engine, crossing_id)
+    zone = str(crossing["timezone"])
+    local_zone = ZoneInfo(zone)
+    day_start = dt.datetime.combine(day, dt.time(0), local_zone).astimezone(dt.UTC)
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), local_zone).astimezone(dt.UTC)
+    origin = pd.Timestamp(asked).tz_convert("UTC").ceil("h").to_pydatetime()
+    if day_start < origin:
+        raise BadInputError(f"{day} (local) starts before the forecast's first hour {origin.isoformat()}; "
+                            "choose a later day, or an earlier --at")
+    hours = int((day_end - origin) / dt.timedelta(hours=1))
+    if hours > MAX_FORECAST_HOURS:
+        raise BadInputError(f"{day} (local) ends {hours} hours after the forecast's first hour; forecasts reach "
+                            f"{MAX_FORECAST_HOURS} hours: choose an earlier day, or a later --at")
+    forecast = forecast_for(engine, crossing_id, mode, program, hours, as_of=asked, direction=direction)
+    waits = [math.nan] * HOURS
+    for item in forecast["forecast"]:
+        local = dt.datetime.fromisoformat(item["hour"]).astimezone(local_zone)
+        if local.date() == day:
+            waits[local.hour] = float(item["wait_minutes"])  # a repeated fall-back hour keeps the later
+    recent = _local_hours(engine, crossing_id, mode, program, direction,
+                          asked - dt.timedelta(days=FORECAST_BOOTH_DAYS), asked, zone)
+    day_booths, booths_source = _booths(recent, booths, crossing, mode)
+    if booths is None and recent["lanes_open"].notna().any():
+        booths_source = f"lanes_open readings of the {FORECAST_BOOTH_DAYS} days before the forecast (median per local hour)"
+    day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
+    target = DayTarget(mode, program, tuple(waits), tuple(day_booths))
+    volume = _volume_target(engine, crossing, mode, [day], float(np.mean(day_booths))) if use_volumes else None
+    options = options or FitOptions()
+    if volume is not None:
+        options = FitOptions(options.service_grid_seconds, options.service_cv, volume.daily_demand,
+                             options.replications, options.final_replications, options.seed)
+    fit = fit_day(target, options)
+    basis = {k: forecast[k] for k in ("model", "model_version", "made_at", "origin", "last_reading_at")}
+    return Calibration(crossing_id, mode, program, zone, day_start, day_end, (str(day),), (), booths_source,
+                       fit, volume, None, None, None, forecast=basis)
 
 
 def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None) -> None:
