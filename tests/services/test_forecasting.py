@@ -92,14 +92,21 @@ def test_train_if_stale_repeats_nothing_until_a_reading_arrives(archive):
                              now=dt.datetime(2026, 7, 6, 14, tzinfo=dt.UTC))["up_to_date"] is False
     latest = forecasting.list_models(archive)[0]["version"]
     assert forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True)["version"] == latest
+    # Models of other lanes, however many, change nothing.
+    with archive.begin() as conn:
+        conn.execute(observations.insert(), [{**r, "crossing_id": "535502"} for r in readings()])
+    for hour in (16, 17):
+        forecasting.train(archive, crossing_ids=["535502"], params=SMALL,
+                          now=dt.datetime(2026, 7, 6, hour, tzinfo=dt.UTC))
+    assert forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True)["version"] == latest
     # A reading a day later extends the lane's hours: trained again.
     with archive.begin() as conn:
         conn.execute(observations.insert(), [{**readings()[5], "observed_at": LAST + dt.timedelta(days=1),
                                               "wait_minutes": 30}])
     fresh = forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True,
-                              now=dt.datetime(2026, 7, 6, 15, tzinfo=dt.UTC))
+                              now=dt.datetime(2026, 7, 6, 18, tzinfo=dt.UTC))
     assert fresh["up_to_date"] is False and fresh["version"] != latest
-    assert len(forecasting.list_models(archive)) == 4
+    assert len(forecasting.list_models(archive)) == 6
 
 
 def test_forecast_has_bands_the_best_hour_and_is_stored_once(archive):

@@ -216,10 +216,8 @@ def _current_model(engine: Engine, history: pd.DataFrame, params: GBMParams) -> 
         newer: set[str] = set()
         for version, stored_params, series, rows_used in rows:
             stored = {uid: {"start": w["start"], "end": w["end"]} for uid, w in json.loads(series).items()}
-            if stored.keys() & newer:
-                return None
             if stored == windows and json.loads(stored_params) == json.loads(wanted):
-                return {"version": version, "train_rows": rows_used}
+                return None if windows.keys() & newer else {"version": version, "train_rows": rows_used}
             newer.update(stored)
     return None
 

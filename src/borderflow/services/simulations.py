@@ -351,7 +351,7 @@ class JobStore:
         self._sweep()
         t = simulation_runs.c
         now = _now()
-        job = Job(id=uuid.uuid4().hex, scenario_name=scenario.name, hours=scenario.hours,
+        job = Job(id=uuid.uuid4().hex, scenario_name=scenario.name[:200], hours=scenario.hours,
                   replications=scenario.replications, seed=scenario.seed, lane_groups=tuple(scenario.group_ids),
                   label=label[:200], created_at=now)
         with self._lock:
@@ -361,7 +361,7 @@ class JobStore:
                     raise BusyError(f"{waiting} simulations are queued or running (at most {self.max_queued}); "
                                     "try again when some have finished")
                 conn.execute(simulation_runs.insert().values(
-                    id=job.id, status=job.status, label=job.label, scenario_name=job.scenario_name[:200],
+                    id=job.id, status=job.status, label=job.label, scenario_name=job.scenario_name,
                     hours=job.hours, replications=job.replications, replications_done=0, seed=str(job.seed),
                     lane_groups=json.dumps(list(job.lane_groups)), scenario=json.dumps(asdict(scenario)),
                     owner=self.owner, created_at=now, heartbeat_at=now))
