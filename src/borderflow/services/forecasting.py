@@ -43,6 +43,7 @@ from borderflow.forecast.series import (
     to_dense,
 )
 from borderflow.services.export import ObservationFilter, iter_observations
+from borderflow.store.db import writing
 from borderflow.store.forecast_schema import forecast_models, forecasts
 from borderflow.store.schema import crossings, observations
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
@@ -310,7 +311,7 @@ def _store_forecasts(engine: Engine, key: dict[str, Any], made_at: dt.datetime, 
              "lo95": float(r.lo_95), "hi95": float(r.hi_95)} for r in frame.itertuples()]
     t = forecasts.c
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             have = set(conn.scalars(select(t.horizon).where(and_(*(getattr(t, k) == v for k, v in key.items())))))
             new = [r for r in rows if r["horizon"] not in have]
             if new:

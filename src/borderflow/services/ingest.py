@@ -22,6 +22,7 @@ from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
 from borderflow.feeds.records import CrossingSeen, Parsed
 from borderflow.services.sources import Source
 from borderflow.store import catalog as store_catalog
+from borderflow.store.db import writing
 from borderflow.store.payloads import (
     clock_delta,
     compress,
@@ -249,7 +250,7 @@ class Ingestor:
         summaries: list[FileSummary] = []
         self._repeats = []
         try:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 for item in items:
                     summaries.append(self._commit_one(conn, item))
                 # repeats write nothing but their raw bytes: one insert for the group

@@ -54,6 +54,7 @@ from borderflow.sim.results import EngineInfo, SimulationResult
 from borderflow.sim.run import warm_up
 from borderflow.sim.scenario import Scenario, load_scenario
 from borderflow.sim.statistics import summarize
+from borderflow.store.db import writing
 from borderflow.store.simulation_schema import simulation_runs
 
 log = logging.getLogger("borderflow.simulations")
@@ -355,7 +356,7 @@ class JobStore:
                   replications=scenario.replications, seed=scenario.seed, lane_groups=tuple(scenario.group_ids),
                   label=label[:200], created_at=now)
         with self._lock:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 waiting = conn.execute(select(func.count()).where(t.status.in_(ACTIVE))).scalar_one()
                 if waiting >= self.max_queued:
                     raise BusyError(f"{waiting} simulations are queued or running (at most {self.max_queued}); "
@@ -456,7 +457,7 @@ class JobStore:
 
     def _forget_old(self) -> None:
         t = simulation_runs.c
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             old = conn.execute(select(t.id).where(t.status.in_(FINISHED))
                                .order_by(t.created_at.desc(), t.id).offset(self.max_kept)).scalars().all()
             for start in range(0, len(old), 500):

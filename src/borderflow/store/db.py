@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
 from borderflow.errors import BadInputError
@@ -28,6 +30,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_WRITE_OPTION = "borderflow_writes"
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write, committed on success (like ``engine.begin()``).
+
+    On SQLite it takes the write lock when it starts (``BEGIN IMMEDIATE``), waiting up to
+    the busy timeout for another writer to finish. A plain deferred transaction that
+    reads first and writes later fails at once with "database is locked" when another
+    connection commits in between; this one cannot. On PostgreSQL it is ``engine.begin()``.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (or the configured database), ready for BorderFlow's use."""
     resolved = database_url(url)
@@ -44,8 +64,10 @@ def make_engine(url: str | None = None) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; issue it ourselves so that
-        # a whole file lands in one transaction or not at all.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # a whole file lands in one transaction or not at all. A transaction opened by
+        # writing() takes the write lock at once (see there).
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+            "BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE_OPTION) else "BEGIN"))
 
         @event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
