@@ -20,7 +20,13 @@ The rule (documented in ``docs/calibration.md``):
    observed wait keeps the previous hour's rate; an observed wait of 0 is fitted as
    :data:`ZERO_WAIT_TARGET_MINUTES` (a reported 0 means "under a minute", and is
    consistent with any light load — aiming at 0 would empty the hour); the rate is
-   bounded by :data:`MAX_LOAD` times the booths' capacity.
+   bounded by :data:`MAX_LOAD` times the booths' capacity. The wait each hour aims at is
+   the observed one smoothed over ``smooth_hours`` (default 3: the hour and its two
+   neighbours, the mean of those observed, within the day); an hour without an
+   observation stays without one. A representative day of a few days is noisy, and
+   chasing each hour exactly makes the demand zig-zag (an hour after an over-full one
+   inherits a queue and gets almost none). The MAE is always against the unsmoothed
+   observed waits.
 3. **Choosing ``s``.** With a daily demand target (from monthly volumes), the ``s``
    whose fitted rates add up closest to the target (in ratio); otherwise the ``s`` with
    the smallest MAE, ties (within :data:`MAE_TIE_MINUTES`) going to the one nearest the
@@ -96,6 +102,9 @@ class FitOptions:
     replications: int = 8
     final_replications: int = 40
     seed: int = 0
+    #: Hours of the centred moving mean the demand is fitted to (1 = the observed waits as
+    #: they are); odd. Chosen on held-out days (docs/calibration.md).
+    smooth_hours: int = 3
 
 
 @dataclass(frozen=True)
@@ -195,13 +204,29 @@ def mean_absolute_error(observed: Sequence[float] | np.ndarray, simulated: Seque
     return float(np.mean(np.abs(obs[known] - sim[known]))) if known.any() else math.nan
 
 
+def smoothed(waits: Sequence[float], hours: int) -> tuple[float, ...]:
+    """Centred moving mean over ``hours`` hours of the observed ones (NaN stays NaN)."""
+    if hours < 1 or hours % 2 == 0:
+        raise BadInputError(f"smooth_hours must be an odd whole number >= 1; got {hours}")
+    values = np.asarray(waits, dtype=np.float64)
+    half = hours // 2
+    out = values.copy()
+    for h in range(len(values)):
+        if math.isnan(values[h]):
+            continue
+        window = values[max(0, h - half): h + half + 1]
+        out[h] = float(np.nanmean(window))
+    return tuple(out.tolist())
+
+
 def fit_rates(target: DayTarget, service_mean_seconds: float, options: FitOptions) -> tuple[float, ...]:
     """Demand per hour for one service mean, hour by hour (rule 2 of the module docstring)."""
     rates = [0.0] * HOURS
     previous = 0.0
+    aims = smoothed(target.wait_minutes, options.smooth_hours)
     for h in range(HOURS):
         booths = target.booths[h]
-        observed = target.wait_minutes[h]
+        observed = aims[h]
         if booths == 0:
             rates[h] = 0.0
             continue

@@ -109,13 +109,17 @@ def register(app: typer.Typer) -> None:
             "--service-cv", help="Lognormal service with this cv (default exponential).")] = None,
         no_volumes: Annotated[bool, typer.Option("--no-volumes", help="Ignore monthly volumes.")] = False,
         seed: Annotated[int, typer.Option("--seed")] = 0,
+        smooth_hours: Annotated[int, typer.Option(
+            "--smooth-hours", help="Fit the demand to a centred moving mean of this many hours (odd; 1 = none).")] = 3,
         output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the scenario here.")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Write the calibration JSON to stdout.")] = False,
     ) -> None:
         """Fit demand per hour and service time to a lane's observed waits (or to its forecast of a coming day)."""
         if seed < 0:
             raise BadInputError(f"--seed must be a whole number >= 0; got {seed}")
-        options = FitOptions(service_cv=service_cv, seed=seed)
+        if smooth_hours < 1 or smooth_hours % 2 == 0 or smooth_hours > 23:
+            raise BadInputError(f"--smooth-hours must be an odd whole number from 1 to 23; got {smooth_hours}")
+        options = FitOptions(service_cv=service_cv, seed=seed, smooth_hours=smooth_hours)
         if forecast_day is not None:
             if start is not None or end is not None:
                 raise BadInputError("give either --from and --to (observed waits) or --forecast-day, not both")

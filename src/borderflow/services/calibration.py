@@ -32,7 +32,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -173,8 +173,7 @@ def calibrate_lane(engine: Engine, crossing_id: str, mode: str, program: str, *,
     volume = _volume_target(engine, crossing, mode, fit_days, float(np.mean(day_booths))) if use_volumes else None
     options = options or FitOptions()
     if volume is not None:
-        options = FitOptions(options.service_grid_seconds, options.service_cv, volume.daily_demand,
-                             options.replications, options.final_replications, options.seed)
+        options = replace(options, daily_demand_target=volume.daily_demand)
     fit = fit_day(target, options)
     holdout_waits = holdout_mae = holdout_naive = None
     if holdout_days:
@@ -232,8 +231,7 @@ def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program:
     volume = _volume_target(engine, crossing, mode, [day], float(np.mean(day_booths))) if use_volumes else None
     options = options or FitOptions()
     if volume is not None:
-        options = FitOptions(options.service_grid_seconds, options.service_cv, volume.daily_demand,
-                             options.replications, options.final_replications, options.seed)
+        options = replace(options, daily_demand_target=volume.daily_demand)
     fit = fit_day(target, options)
     basis = {k: forecast[k] for k in ("model", "model_version", "made_at", "origin", "last_reading_at")}
     return Calibration(crossing_id, mode, program, zone, day_start, day_end, (str(day),), (), booths_source,
