@@ -447,12 +447,16 @@ class JobStore:
                 log.exception("simulation heartbeat failed")
 
     def _sweep(self) -> None:
-        """Mark runs whose process stopped (no heartbeat for STALE_AFTER_SECONDS) as interrupted."""
+        """Mark runs whose process stopped (no heartbeat for STALE_AFTER_SECONDS) as
+        interrupted. Looked for with a read, so a page view never waits for a writer."""
         t = simulation_runs.c
         cutoff = _now() - dt.timedelta(seconds=STALE_AFTER_SECONDS)
+        stale = (t.status.in_(ACTIVE), t.heartbeat_at < cutoff)
+        with self.engine.connect() as conn:
+            if conn.execute(select(t.id).where(*stale).limit(1)).first() is None:
+                return
         with self.engine.begin() as conn:
-            conn.execute(simulation_runs.update()
-                         .where(t.status.in_(ACTIVE), t.heartbeat_at < cutoff)
+            conn.execute(simulation_runs.update().where(*stale)
                          .values(status="failed", error=INTERRUPTED, finished_at=_now()))
 
     def _forget_old(self) -> None:
