@@ -93,3 +93,48 @@ def test_appraisal_errors(api):
     no_port = api.post("/api/v1/appraisals", json={
         "base": {"scenario": BURST}, "alternatives": [{"scenario": BURST}], "port_code": "2302", "replications": 1})
     assert no_port.status_code == 404
+
+
+def test_a_coming_day_is_calibrated_from_its_forecast_and_staffed(api, archive):
+    import datetime as dt
+
+    from borderflow.services.calibration import calibrate_forecast_day
+    from borderflow.services.forecasting import train
+    from borderflow.store.schema import observations
+    from tests.services.test_forecasting import LAST, SMALL, readings
+
+    with archive.begin() as conn:
+        conn.execute(observations.insert(), readings())
+    train(archive, crossing_ids=["535501"], params=SMALL)
+    at = LAST + dt.timedelta(minutes=20)  # 2026-07-05 23:20 CDT: the forecast starts at midnight
+    body = {"crossing_id": "535501", "mode": "passenger", "program": "standard",
+            "forecast_day": "2026-07-06", "at": at.isoformat()}
+    response = api.post("/api/v1/calibrations", json=body)
+    assert response.status_code == 200, response.text
+    got = response.json()
+    expected = calibrate_forecast_day(archive, "535501", "passenger", "standard", dt.date(2026, 7, 6),
+                                      as_of=at).to_json_dict()
+    assert got["hours"] == expected["hours"] and got["forecast"] == expected["forecast"]
+    assert got["scenario"]["name"] == "forecast 535501 passenger standard 2026-07-06"
+    plan = api.post("/api/v1/staffing", json={"scenario": got["scenario"], "target_p95_minutes": 20, "max_booths": 8,
+                                              "replications": 10})
+    assert plan.status_code == 200, plan.text
+    assert plan.json()["hours"] == 24 and plan.json()["booth_hours"] > 0
+
+
+def test_calibration_request_errors(api):
+    lane = {"crossing_id": "535501", "mode": "passenger", "program": "standard"}
+    cases = [
+        ({**lane, "forecast_day": "2026-07-06", "start": "2026-07-01T00:00:00Z"}, 422, "not both"),
+        (lane, 422, "forecast_day"),
+        ({**lane, "start": "2024-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, 422, "at most 400 days"),
+        ({**lane, "forecast_day": "2026-07-06", "smooth_hours": 2}, 422, "odd"),
+        ({**lane, "start": "2026-07-01T00:00:00", "end": "2026-07-02T00:00:00Z"}, 422, "UTC offset"),
+        ({**lane, "start": "2026-07-01T00:00:00Z", "end": "2026-07-02T00:00:00Z", "at": "2026-07-01T00:00:00Z"},
+         422, "forecast_day"),
+    ]
+    for body, status, words in cases:
+        response = api.post("/api/v1/calibrations", json=body)
+        assert response.status_code == status, (body, response.text)
+        error = response.json()["error"]
+        assert words in error["message"], (body, error)

@@ -6,7 +6,12 @@
   lists), optionally a port whose archived BTS volumes give the days' demand -> the
   results JSON of ``borderflow appraise --json`` (docs/appraisal.md).
 
-Both run synchronously in a worker thread; the work one request may ask for is capped
+* ``POST /api/v1/calibrations`` — a lane and either a window of readings (``start``,
+  ``end``) or a coming day (``forecast_day``, forecast as of ``at``) -> the calibration
+  JSON of ``borderflow calibrate --json``, its ``scenario`` ready for ``/staffing``
+  (docs/calibration.md).
+
+All run synchronously in a worker thread; the work one request may ask for is capped
 (larger runs belong to the CLI). Errors come in the one JSON envelope: 422 for bad
 input or a target that cannot be met (code ``infeasible``), 404 for an unknown example
 or port without volumes.
@@ -14,6 +19,7 @@ or port without volumes.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -39,6 +45,8 @@ MAX_STAFFING_HOURS = 48
 #: Most replications per day, and days x scenarios, one appraisal request may simulate.
 MAX_APPRAISAL_REPLICATIONS = 50
 MAX_APPRAISAL_RUNS = 120
+#: Longest window of readings one calibration request may fit.
+MAX_CALIBRATION_DAYS = 400
 
 
 class ScenarioChoice(BaseModel):
@@ -96,6 +104,24 @@ class AppraisalBody(BaseModel):
     passengers_per_vehicle: float | None = Field(default=None, gt=0, le=100)
     weekend_factors: dict[str, float] | None = None
     all_months: bool = False
+
+
+class CalibrationBody(BaseModel):
+    """A lane, and what to fit it to: readings in [start, end), or the forecast of a coming day."""
+
+    model_config = ConfigDict(extra="forbid")
+    crossing_id: str = Field(description="Crossing number, e.g. 535501.")
+    mode: str = Field(description="passenger, commercial or pedestrian.")
+    program: str = Field(description="standard, sentri, ready or fast.")
+    direction: str = "northbound"
+    start: dt.datetime | None = Field(default=None, description="Window start (with offset): fit to readings.")
+    end: dt.datetime | None = Field(default=None, description="Window end, excluded.")
+    forecast_day: dt.date | None = Field(default=None, description="Instead of a window: this local day's forecast.")
+    at: dt.datetime | None = Field(default=None, description="With forecast_day: forecast as of this time (default now).")
+    booths: int | None = Field(default=None, ge=1, le=1000, description="Booths every hour (default: from the readings).")
+    smooth_hours: int = Field(default=3, ge=1, le=23, description="Odd; the demand is fitted to this moving mean.")
+    use_volumes: bool = True
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
 
 
 def resolve_scenario(choice: ScenarioChoice, what: str) -> Scenario:
@@ -165,5 +191,47 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
         elif body.year is not None:
             raise BadInputError("year needs port_code (the BTS port whose volumes to use)")
         return appraise(base, alternatives, volumes, options).to_json_dict()
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/calibrations", responses=ERRORS, summary="Calibrate a lane's scenario to its readings or its forecast")
+async def create_calibration(request: Request, body: CalibrationBody) -> Any:
+    """Demand per hour and service time fitted to a lane's observed waits in a window, or to
+    its forecast of a coming local day: the JSON of `borderflow calibrate --json`, whose
+    `scenario` can be posted to `/api/v1/staffing` as it is."""
+    from borderflow.calibration.fit import FitOptions
+    from borderflow.services.calibration import calibrate_forecast_day, calibrate_lane
+
+    if body.smooth_hours % 2 == 0:
+        raise BadInputError(f"smooth_hours must be odd; got {body.smooth_hours}")
+    options = FitOptions(seed=body.seed, smooth_hours=body.smooth_hours)
+    engine = request.app.state.engine
+    if body.forecast_day is not None:
+        if body.start is not None or body.end is not None:
+            raise BadInputError("give either start and end (readings) or forecast_day, not both")
+        forecast_day = body.forecast_day
+
+        def run() -> dict[str, Any]:
+            return calibrate_forecast_day(engine, body.crossing_id, body.mode, body.program, forecast_day,
+                                          as_of=body.at, direction=body.direction, booths=body.booths,
+                                          use_volumes=body.use_volumes, options=options).to_json_dict()
+    else:
+        if body.start is None or body.end is None:
+            raise BadInputError("give start and end (a window of readings), or forecast_day")
+        if body.at is not None:
+            raise BadInputError("at goes with forecast_day")
+        for label, value in (("start", body.start), ("end", body.end)):
+            if value.tzinfo is None:
+                raise BadInputError(f"{label} needs a UTC offset or Z, e.g. 2026-08-12T00:00:00Z; got {value.isoformat()}")
+        if body.end - body.start > dt.timedelta(days=MAX_CALIBRATION_DAYS):
+            raise BadInputError(f"the web calibrates windows of at most {MAX_CALIBRATION_DAYS} days; "
+                                "use borderflow calibrate")
+        start, end = body.start, body.end
+
+        def run() -> dict[str, Any]:
+            return calibrate_lane(engine, body.crossing_id, body.mode, body.program, start=start, end=end,
+                                  direction=body.direction, booths=body.booths, use_volumes=body.use_volumes,
+                                  options=options).to_json_dict()
 
     return await run_in_threadpool(run)
