@@ -7,6 +7,7 @@ import warnings
 import pytest
 
 from borderflow.api import create_app
+from borderflow.sim import load_scenario
 from borderflow.web import i18n, mount_web
 from borderflow.web.pages_planning import PLANNING_STRINGS
 from borderflow.web.pages_planning import router as planning_router
@@ -50,6 +51,39 @@ def test_staffing_in_spanish_and_bad_input(site):
     assert "Asignación de casetas" in page.text
     missing = site.get("/staffing", params={"example": "atlantis"})
     assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+
+
+def test_staffing_a_coming_day_from_a_lanes_forecast(site, archive):
+    import datetime as dt
+    import re
+
+    from borderflow.services.calibration import calibrate_forecast_day
+    from borderflow.services.forecasting import train
+    from borderflow.staffing import StaffingRequest, plan_staffing
+    from borderflow.store.schema import observations
+    from tests.services.test_forecasting import LAST, SMALL, readings
+
+    assert "forecast:" not in site.get("/staffing").text  # no model, no forecast choice
+    with archive.begin() as conn:
+        conn.execute(observations.insert(), readings())
+    train(archive, crossing_ids=["535501"], params=SMALL)
+    form = site.get("/staffing").text
+    assert '<option value="forecast:535501/passenger/standard">' in form and 'name="day"' in form
+    page = site.get("/staffing", params={"example": "forecast:535501/passenger/standard", "target": "20",
+                                         "max_booths": "8", "replications": "10"})
+    assert page.status_code == 200, page.text
+    # The day after the lane's newest reading (2026-07-05 23:00 CDT), forecast from that reading.
+    basis = re.search(r'<p id="staffing-basis">(.*?)</p>', page.text).group(1)
+    assert "forecast of 2026-07-06 (America/Chicago)" in basis and "readings up to 2026-07-06T04:00:00Z" in basis
+    assert 'value="2026-07-06"' in page.text
+    calibration = calibrate_forecast_day(archive, "535501", "passenger", "standard", dt.date(2026, 7, 6),
+                                         as_of=LAST + dt.timedelta(minutes=1))
+    plan = plan_staffing(load_scenario(calibration.scenario()),
+                         StaffingRequest(target_p95_minutes=20, max_booths=8, replications=10))
+    assert f"Plan: {plan.booth_hours} booth-hours" in page.text
+    late = site.get("/staffing", params={"example": "forecast:535501/passenger/standard", "target": "20",
+                                         "day": "2026-08-30"})
+    assert late.status_code == 422 and "forecasts reach 168 hours" in late.text
 
 
 def test_appraisal_page(site):

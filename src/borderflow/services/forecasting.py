@@ -296,6 +296,12 @@ def _last_reading(engine: Engine, crossing_id: str, mode: str, program: str, dir
         return conn.execute(query).scalar()
 
 
+def last_reading_at(engine: Engine, crossing_id: str, mode: str, program: str,
+                    direction: str = "northbound") -> dt.datetime | None:
+    """When the lane's newest reading with a wait (the kind a forecast reads) was observed."""
+    return _last_reading(engine, crossing_id, mode, program, direction, pd.Timestamp("2200-01-01", tz="UTC"))
+
+
 def _stored(engine: Engine, key: dict[str, Any], hours: int) -> list[Any] | None:
     t = forecasts.c
     cond = and_(*(getattr(t, k) == v for k, v in key.items()))

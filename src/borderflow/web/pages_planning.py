@@ -1,6 +1,7 @@
 """The planning pages: staffing (``/staffing``) and appraisal (``/appraisal``).
 
-Both are a GET form over the shipped example scenarios; when the form's fields are in
+Both are a GET form over the shipped example scenarios (staffing also over a coming day
+fitted to a lane's forecast, where a model is trained); when the form's fields are in
 the query the page also shows the results, so a result has an address that can be
 shared (the computation is deterministic for its seed). Handlers take their parameters
 as text and check them, so a bad value is an HTML page in the reader's language.
@@ -16,6 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from borderflow.errors import BadInputError, BorderFlowError
@@ -60,6 +62,15 @@ PLANNING_STRINGS: dict[str, tuple[str, str]] = {
         "debajo, halladas por simulación (las colas pasan de una hora a la siguiente), junto al plan clásico "
         "hora por hora con Erlang C (SIPP), y los turnos de oficiales que lo cubren.")),
     "staff.target": ("Target: 95th-percentile wait (minutes)", "Meta: percentil 95 de la espera (minutos)"),
+    "staff.examples": ("Example scenarios", "Escenarios de ejemplo"),
+    "staff.forecasts": ("A coming day from a lane's forecast", "Un día próximo según el pronóstico de un carril"),
+    "staff.forecast_option": ("Forecast: {crossing}, {lane}", "Pronóstico: {crossing}, {lane}"),
+    "staff.day": ("Day (for a forecast; local date)", "Día (para un pronóstico; fecha local)"),
+    "staff.forecast_basis": (
+        ("Demand fitted to the forecast of {day} ({zone}) by model {version}, made from readings up to {last}; "
+         "booths as the lane opened them over the 28 days before."),
+        ("Demanda ajustada al pronóstico del {day} ({zone}) del modelo {version}, hecho con lecturas hasta {last}; "
+         "casetas como las abrió el carril en los 28 días anteriores.")),
     "staff.max_booths": ("Most booths per lane group (empty: the scenario's)",
                          "Máximo de casetas por grupo de carriles (vacío: las del escenario)"),
     "staff.shift_hours": ("Shift length (hours)", "Duración del turno (horas)"),
@@ -147,6 +158,62 @@ def _examples() -> list[dict[str, Any]]:
     return simulations.examples()
 
 
+FORECAST_PREFIX = "forecast:"
+
+
+def _forecast_sources(engine: Engine, t: i18n.Translator) -> list[dict[str, str]]:
+    """Northbound lanes a stored forecast model covers, as scenario choices ``forecast:<lane id>``."""
+    from borderflow.forecast.series import parse_series_id
+    from borderflow.services.forecasting import list_models
+    from borderflow.services.queries import get_crossing
+
+    lanes = sorted({parse_series_id(uid) for m in list_models(engine) for uid in m["series"]})
+    sources = []
+    for crossing_id, mode, program, direction in lanes:
+        if direction != "northbound":
+            continue
+        try:
+            c = get_crossing(engine, crossing_id)
+        except BorderFlowError:
+            continue
+        name = f"{c['port_name']} - {c['crossing_name']}" if c.get("crossing_name") else c["port_name"]
+        sources.append({"id": f"{FORECAST_PREFIX}{crossing_id}/{mode}/{program}",
+                        "name": t("staff.forecast_option", crossing=name, lane=t.lane(mode, program))})
+    return sources
+
+
+def _forecast_scenario(engine: Engine, source: str, day_text: str, t: i18n.Translator) -> tuple[Scenario, str, str]:
+    """The scenario of a coming day fitted to a lane's forecast, the sentence saying so, and the day.
+
+    The forecast is made as of just after the lane's newest reading (for a live archive,
+    about now); the day defaults to the local day after that reading."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from borderflow.services.calibration import calibrate_forecast_day
+    from borderflow.services.forecasting import last_reading_at
+    from borderflow.services.queries import get_crossing
+
+    crossing_id, mode, program = source[len(FORECAST_PREFIX):].split("/")
+    zone = ZoneInfo(str(get_crossing(engine, crossing_id)["timezone"]))
+    newest = last_reading_at(engine, crossing_id, mode, program)
+    if newest is None:
+        raise BadInputError(f"{crossing_id} {mode}/{program} has no reading to forecast from")
+    as_of = newest + dt.timedelta(minutes=1)
+    if day_text.strip():
+        try:
+            day = dt.date.fromisoformat(day_text.strip())
+        except ValueError:
+            raise BadInputError(f"the day must be a date like 2026-08-23; got {day_text!r}") from None
+    else:
+        day = as_of.astimezone(zone).date() + dt.timedelta(days=1)
+    calibration = calibrate_forecast_day(engine, crossing_id, mode, program, day, as_of=as_of)
+    f = calibration.forecast or {}
+    basis = t("staff.forecast_basis", day=day.isoformat(), zone=calibration.timezone, version=f.get("model_version"),
+              last=f.get("last_reading_at"))
+    return load_scenario(calibration.scenario()), basis, day.isoformat()
+
+
 def _scenario(example_id: str) -> Scenario:
     return load_scenario(simulations.example(example_id)["scenario"])
 
@@ -167,16 +234,19 @@ def _number(raw: str | None, name: str, kind: type, low: float | None = None) ->
 @router.get("/staffing", response_class=HTMLResponse)
 async def staffing_page(
     request: Request, example: str = DEFAULT_STAFFING_EXAMPLE, target: str = "", max_booths: str = "",
-    replications: str = "", seed: str = "", shift_hours: str = "8", min_crew: str = "0",
+    replications: str = "", seed: str = "", shift_hours: str = "8", min_crew: str = "0", day: str = "",
 ) -> Response:
     t = i18n.Translator(language(request))
     examples = _examples()
-    if example not in {e["id"] for e in examples}:
-        return error_page(request, 404, f"no example scenario {example!r}")
+    engine: Engine = request.app.state.engine
+    forecasts = await run_in_threadpool(_forecast_sources, engine, t)
+    if example not in {e["id"] for e in examples} | {f["id"] for f in forecasts}:
+        return error_page(request, 404, f"no example scenario or forecast lane {example!r}")
     values = {"example": example, "target": target, "max_booths": max_booths, "replications": replications,
-              "seed": seed, "shift_hours": shift_hours, "min_crew": min_crew}
+              "seed": seed, "shift_hours": shift_hours, "min_crew": min_crew, "day": day}
     context: dict[str, Any] = {"title": t("staff.title"), "section": "staffing", "examples": examples,
-                               "values": values, "plan": None, "error": None}
+                               "forecasts": forecasts, "values": values, "plan": None, "error": None,
+                               "basis": None}
     if target.strip():
         try:
             request_ = StaffingRequest(
@@ -187,7 +257,11 @@ async def staffing_page(
                 shifts=ShiftRules(length_hours=_number(shift_hours, "shift length", int, 1) or 8,
                                   min_on_duty=_number(min_crew, "minimum crew", int, 0) or 0),
             )
-            scenario = _scenario(example)
+            if example.startswith(FORECAST_PREFIX):
+                scenario, context["basis"], values["day"] = await run_in_threadpool(
+                    _forecast_scenario, engine, example, day, t)
+            else:
+                scenario = _scenario(example)
             if scenario.expected_vehicles() > MAX_VEHICLES:
                 raise BadInputError(f"the page staffs scenarios of at most {MAX_VEHICLES:,} vehicles; "
                                     "use borderflow staff")
