@@ -252,6 +252,26 @@ def list_models(engine: Engine) -> list[dict[str, Any]]:
                 for r in rows]
 
 
+_COVERED: dict[str, tuple[tuple[Any, ...], frozenset[tuple[str, str, str, str]]]] = {}
+
+
+def covered_lanes(engine: Engine) -> frozenset[tuple[str, str, str, str]]:
+    """(crossing_id, mode, program, direction) of every lane a stored model was trained on.
+
+    Read again only when a model has been stored since (pages ask on every view)."""
+    t = forecast_models.c
+    with engine.connect() as conn:
+        state = tuple(conn.execute(select(func.count(), func.max(t.trained_at), func.max(t.version))).one())
+        key = str(engine.url)
+        cached = _COVERED.get(key)
+        if cached is not None and cached[0] == state:
+            return cached[1]
+        lanes = frozenset(parse_series_id(uid) for series in conn.execute(select(t.series)).scalars()
+                          for uid in json.loads(series))
+    _COVERED[key] = (state, lanes)
+    return lanes
+
+
 def model_for(engine: Engine, unique_id: str) -> tuple[str, GradientBoostedForecaster]:
     """The newest stored model trained on this lane, loaded (and cached by content hash)."""
     t = forecast_models.c

@@ -121,10 +121,9 @@ def attach_forecasts(engine: Engine, rows: list[Row], now: dt.datetime) -> None:
     """Give each lane cell that a stored model covers its next hour's forecast (as of
     ``now``). A lane the model cannot forecast (no recent reading, no model) keeps none;
     a failure is logged and never takes the page down."""
-    from borderflow.forecast.series import parse_series_id
-    from borderflow.services.forecasting import forecast_for, list_models
+    from borderflow.services.forecasting import covered_lanes, forecast_for
 
-    covered = {parse_series_id(uid) for model in list_models(engine) for uid in model["series"]}
+    covered = covered_lanes(engine)
     for row in rows:
         for i, (mode, program) in enumerate(LANE_COLUMNS):
             cell = row.cells[i]

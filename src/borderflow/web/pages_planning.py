@@ -163,11 +163,10 @@ FORECAST_PREFIX = "forecast:"
 
 def _forecast_sources(engine: Engine, t: i18n.Translator) -> list[dict[str, str]]:
     """Northbound lanes a stored forecast model covers, as scenario choices ``forecast:<lane id>``."""
-    from borderflow.forecast.series import parse_series_id
-    from borderflow.services.forecasting import list_models
+    from borderflow.services.forecasting import covered_lanes
     from borderflow.services.queries import get_crossing
 
-    lanes = sorted({parse_series_id(uid) for m in list_models(engine) for uid in m["series"]})
+    lanes = sorted(covered_lanes(engine))
     sources = []
     for crossing_id, mode, program, direction in lanes:
         if direction != "northbound":
