@@ -66,6 +66,7 @@ def test_status_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--db", db, "status", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["tables"]["observations"] > 0 and info["observations_by_source"][0]["source"] == "cbp-feed"
+    assert info["tables"]["forecast_models"] == 0 and info["tables"]["simulation_runs"] == 0
 
 
 def test_bad_database_url_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

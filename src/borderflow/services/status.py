@@ -10,9 +10,15 @@ from borderflow.store import schema
 
 
 def archive_status(engine: Engine) -> dict[str, Any]:
-    tables = ("crossings", "observations", "historical_averages", "volumes", "payloads", "quarantine", "conflicts")
+    from borderflow.store.forecast_schema import forecast_models, forecasts
+    from borderflow.store.simulation_schema import simulation_runs
+
+    tables = {name: getattr(schema, name) for name in (
+        "crossings", "observations", "historical_averages", "volumes", "payloads", "quarantine", "conflicts")}
+    tables.update({"forecast_models": forecast_models, "forecasts": forecasts, "simulation_runs": simulation_runs})
     with engine.connect() as conn:
-        counts = {name: conn.execute(select(func.count()).select_from(getattr(schema, name))).scalar_one() for name in tables}
+        counts = {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                  for name, table in tables.items()}
         t = schema.observations.c
         by_source = [
             {"source": r[0], "rows": r[1], "first": r[2].isoformat() if r[2] else None, "last": r[3].isoformat() if r[3] else None}
