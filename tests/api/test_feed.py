@@ -232,3 +232,27 @@ def test_rss_readings_are_served_in_cbp_shape(client: TestClient, engine: Engine
         port = ports[seen.crossing_id]
         assert port["date"] == seen.snapshot["date"]  # the RSS item's own date, not the 2022 feed's
         assert port["hours"] == seen.snapshot["hours"]
+
+
+def test_reparse_gives_an_older_archive_the_lanes_that_stopped_reporting(client: TestClient, engine: Engine) -> None:
+    """An archive stored before snapshots kept absent_lanes learns them from `reparse`."""
+    from sqlalchemy import select
+
+    from borderflow.services.ingest import reparse
+    from borderflow.store.schema import crossing_states
+
+    for name in ("bwt-2014-03-15.xml", "bwtnew-2022-06-29.json"):
+        ingest_file(engine, DATA / "cbp-feed" / name)
+    with engine.begin() as conn:  # as an older BorderFlow stored them
+        for row in conn.execute(select(crossing_states.c.id, crossing_states.c.snapshot)).all():
+            snap = json.loads(row.snapshot)
+            snap.pop("absent_lanes", None)
+            conn.execute(crossing_states.update().where(crossing_states.c.id == row.id)
+                         .values(snapshot=json.dumps(snap, sort_keys=True)))
+    new, _ = load_source("bwtnew-2022-06-29.json")
+    before = {p["port_number"]: p for p in served(client, xml=False)[0]}
+    stale = [p["port_number"] for p in new if compare_port(before[p["port_number"]], p, frozenset())]
+    assert stale  # the 2014 "Lanes Closed" lanes still show
+    reparse(engine)
+    after = {p["port_number"]: p for p in served(client, xml=False)[0]}
+    assert all(compare_port(after[p["port_number"]], p, frozenset()) == [] for p in new)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
-from borderflow.feeds.records import CrossingSeen, Parsed
+from borderflow.feeds.records import ABSENT_LANES, CrossingSeen, Parsed
 from borderflow.services.sources import Source
 from borderflow.store import catalog as store_catalog
 from borderflow.store.db import writing
@@ -171,10 +171,16 @@ class Ingestor:
         if last == stable:
             return
         exists = conn.execute(
-            select(crossing_states.c.id).where(
+            select(crossing_states.c.id, crossing_states.c.snapshot).where(
                 crossing_states.c.crossing_id == c.crossing_id, crossing_states.c.seen_at == c.seen_at
             )
         ).first()
+        if exists is not None and ABSENT_LANES in c.snapshot and ABSENT_LANES not in json.loads(exists.snapshot):
+            # stored before snapshots kept the lanes shown without a reading: parsed again
+            # (reparse), the state is stored anew with them (a new row, so the archive's
+            # version, and every answer cached on it, moves on)
+            conn.execute(crossing_states.delete().where(crossing_states.c.id == exists.id))
+            exists = None
         if exists is None:
             conn.execute(
                 crossing_states.insert().values(
