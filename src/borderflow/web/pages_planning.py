@@ -165,6 +165,7 @@ def _forecast_sources(engine: Engine, t: i18n.Translator) -> list[dict[str, str]
     """Northbound lanes a stored forecast model covers, as scenario choices ``forecast:<lane id>``."""
     from borderflow.services.forecasting import covered_lanes
     from borderflow.services.queries import get_crossing
+    from borderflow.web.overview import display_name
 
     lanes = sorted(covered_lanes(engine))
     sources = []
@@ -175,7 +176,7 @@ def _forecast_sources(engine: Engine, t: i18n.Translator) -> list[dict[str, str]
             c = get_crossing(engine, crossing_id)
         except BorderFlowError:
             continue
-        name = f"{c['port_name']} - {c['crossing_name']}" if c.get("crossing_name") else c["port_name"]
+        name = display_name(c)
         sources.append({"id": f"{FORECAST_PREFIX}{crossing_id}/{mode}/{program}",
                         "name": t("staff.forecast_option", crossing=name, lane=t.lane(mode, program))})
     return sources
