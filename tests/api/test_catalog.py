@@ -59,3 +59,16 @@ def test_etag_answers_304_and_changes_with_the_query(client: TestClient) -> None
     assert other.status_code == 200 and other.headers["etag"] != etag
     garbage = client.get("/api/v1/crossings", params={"limit": 3}, headers={"If-Modified-Since": "not a date"})
     assert garbage.status_code == 200
+
+
+def test_crossing_by_name_matches_cbp_spellings() -> None:
+    assert catalog.crossing_by_name("Brownsville", "Veterans International") == "535502"
+    assert catalog.crossing_by_name("Otay Mesa", "Passenger") == "250601"
+    # A crossing named as its port, or not named, is the port's unnamed crossing ...
+    assert catalog.crossing_by_name("San Ysidro", "San Ysidro") == "250401"
+    assert catalog.crossing_by_name("San Ysidro", "") == "250401"
+    # ... or its only crossing.
+    assert catalog.crossing_by_name("Santa Teresa", "") == "240801"
+    # A port with several named crossings and none unnamed stays ambiguous.
+    assert catalog.crossing_by_name("Laredo", "") is None
+    assert catalog.crossing_by_name("Laredo", "Bridge IX") is None

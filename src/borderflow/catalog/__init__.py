@@ -144,6 +144,15 @@ def crossing_by_name(port_name: str, crossing_name: str) -> str | None:
 
     Matching ignores case, punctuation, parenthesised abbreviations and the words
     "bridge", "international" and "port of entry" ("Veterans International" matches
-    "Veterans International Bridge").
+    "Veterans International Bridge"). A crossing named as its port or not named at all
+    ("San Ysidro - San Ysidro", "Santa Teresa") is the port's unnamed crossing, or its only
+    crossing when it has just one.
     """
-    return _by_name().get((_name_key(port_name), _name_key(crossing_name)))
+    port, name = _name_key(port_name), _name_key(crossing_name)
+    found = _by_name().get((port, name))
+    if found is None and name in ("", port):
+        found = _by_name().get((port, ""))
+        if found is None:
+            only = [c for (p, _), c in _by_name().items() if p == port]
+            found = only[0] if len(only) == 1 else None
+    return found
