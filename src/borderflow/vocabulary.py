@@ -50,6 +50,10 @@ CBP_LANES: tuple[tuple[str, str], ...] = (
     ("pedestrian", "ready"),
 )
 
+#: The largest wait (minutes) or lane count a reading may carry: nine digits, as in the
+#: observations CSV. Anything larger is a broken source, and no database column holds it.
+MAX_READING_VALUE = 999_999_999
+
 
 @dataclass(frozen=True, slots=True)
 class Observation:

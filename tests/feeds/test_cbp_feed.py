@@ -277,6 +277,41 @@ def test_bad_values_are_kept_aside() -> None:
     assert "jammed" in unknown.rejected[0].reason
 
 
+def test_absurd_numbers_are_kept_aside() -> None:
+    huge = "99999999999999999999999"
+    parsed = cbp_feed.parse_json(edited_crossing('"delay_minutes": "20"', f'"delay_minutes": "{huge}"'), "edited")
+    (bad,) = parsed.rejected
+    assert "more than 999999999 minutes" in bad.reason
+    assert len(parsed.observations) == len(load("api-responses/Crossing.json").observations) - 1
+    assert cbp_feed.parse_delay_minutes("16666666 hrs 39 min") == 999_999_999
+    with pytest.raises(BadInputError, match="more than"):
+        cbp_feed.parse_delay_minutes("16666666 hrs 40 min")
+    text = (DATA / "bwt-2017-03-17.xml").read_bytes()
+    edited = text.replace(b"<lanes_open>2</lanes_open>", b"<lanes_open>" + huge.encode() + b"</lanes_open>", 1)
+    xml = cbp_feed.parse_xml(edited, "edited.xml")
+    (bad,) = xml.rejected
+    assert "lanes_open" in bad.reason and "more than 999999999" in bad.reason
+    assert len(xml.observations) == len(load("bwt-2017-03-17.xml").observations) - 1
+
+
+def test_a_mode_block_that_is_not_a_block_is_kept_aside() -> None:
+    import json
+
+    document = json.loads((DATA / "bwtnew-2022-06-29.json").read_bytes())
+    whole = load("bwtnew-2022-06-29.json")
+    crossing_id = document[3]["port_number"]
+    document[3]["passenger_vehicle_lanes"] = "oops"
+    parsed = cbp_feed.parse_json(json.dumps(document).encode(), "edited.json")
+    (bad,) = parsed.rejected
+    assert bad.place.endswith("passenger_vehicle_lanes") and "is a str, expected an object" in bad.reason
+    lost = [o for o in whole.observations if o.crossing_id == crossing_id and o.mode == "passenger"]
+    assert lost
+    assert len(parsed.observations) == len(whole.observations) - len(lost)
+    # its lanes are unknown, not absent: nothing to replay as N/A
+    seen = next(c for c in parsed.crossings if c.crossing_id == crossing_id)
+    assert "passenger/" not in seen.snapshot["absent_lanes"]
+
+
 def test_pedestrain_typo_key_gives_the_pedestrian_automation_type() -> None:
     data = edited_crossing('"ped_automation_type": "Manual",', "").replace(
         b'"port_status": "Open",', b'"port_status": "Open", "pedestrain_automation_type": "Auto",'

@@ -240,6 +240,45 @@ def test_escaped_html_description_reads_the_same() -> None:
     assert again.observations == parsed(SNAPSHOTS[0]).observations
 
 
+def test_pretty_printed_feed_reads_the_same() -> None:
+    """Line breaks and indentation in the source are spaces in HTML: a feed re-indented
+    by a tool, or with a heading spread over lines, gives the same readings."""
+    import xml.etree.ElementTree as ET
+
+    tree = ET.ElementTree(ET.fromstring(SNAPSHOTS[0].read_bytes()))
+    ET.indent(tree, space="    ")
+    pretty = ET.tostring(tree.getroot(), encoding="utf-8", xml_declaration=True)
+    assert pretty.count(b"\n") > 50
+    again = cbp_rss.parse(pretty, "pretty.xml")
+    assert (again.observations, again.rejected) == (parsed(SNAPSHOTS[0]).observations, [])
+    spread = SNAPSHOTS[0].read_bytes().replace(
+        b"<h4><b> Passenger Vehicles </b></h4>", b"<h4>\n<b>Passenger\n  Vehicles</b>\n</h4>")
+    assert spread != SNAPSHOTS[0].read_bytes()
+    again = cbp_rss.parse(spread, "spread.xml")
+    assert (again.observations, again.rejected) == (parsed(SNAPSHOTS[0]).observations, [])
+
+
+def test_lane_under_the_wrong_heading_is_kept_aside_not_misfiled() -> None:
+    # B&M's first block is passenger; with its heading gone its lanes would fall under
+    # the heading before, if any. Here a Sentri line moved under Pedestrian: no such lane.
+    data = SNAPSHOTS[0].read_bytes().replace(b"Ready Lanes:  N/A  <br/></description>",
+                                             b"Sentri Lanes:  N/A  <br/></description>", 1)
+    assert data != SNAPSHOTS[0].read_bytes()
+    result = cbp_rss.parse(data, "moved.xml")
+    (bad,) = result.rejected
+    assert "no sentri lanes for pedestrian traffic" in bad.reason
+    assert not any(o.mode == "pedestrian" and o.program == "sentri" for o in result.observations)
+
+
+def test_absurd_numbers_are_kept_aside() -> None:
+    data = SNAPSHOTS[0].read_bytes().replace(b"60 min delay 2 lane(s) open",
+                                             b"60 min delay 99999999999999999999 lane(s) open", 1)
+    result = cbp_rss.parse(data, "huge.xml")
+    (bad,) = result.rejected
+    assert "more than 999999999" in bad.reason and bad.place.endswith("passenger standard")
+    assert len(result.observations) == len(parsed(SNAPSHOTS[0]).observations) - 1
+
+
 def test_whole_file_errors_name_file_and_place() -> None:
     with pytest.raises(BadInputError, match=r"cut\.xml: not well-formed XML at line 1 column"):
         cbp_rss.parse(SNAPSHOTS[0].read_bytes()[:700], "cut.xml")

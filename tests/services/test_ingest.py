@@ -217,3 +217,26 @@ def test_repeated_feed_payloads_are_counted_as_duplicates(engine: Engine) -> Non
     second = ingestor.ingest_bytes(later.encode(), "poll-2")
     assert second.stored == 0 and second.read == first.read
     assert count(engine, "payloads") == 2
+
+
+def test_a_file_the_store_cannot_take_costs_only_itself(engine: Engine, monkeypatch) -> None:
+    """An unexpected failure while storing one file (here the driver's OverflowError,
+    as SQLite raises for an integer beyond 64 bits) rolls back that file alone and is
+    reported in one line; the files before and after it land."""
+    files = [str(DATA / "cbp-feed" / n) for n in ("bwt-2014-03-15.xml", "bwt-2017-03-17.xml", "bwtnew-2022-06-29.json")]
+    real = Ingestor.write_parsed
+
+    def failing(self, conn, parsed, *, name, sha256):  # type: ignore[no-untyped-def]
+        if name.endswith("bwt-2017-03-17.xml"):
+            real(self, conn, parsed, name=name, sha256=sha256)  # half-written, then:
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return real(self, conn, parsed, name=name, sha256=sha256)
+
+    monkeypatch.setattr(Ingestor, "write_parsed", failing)
+    first, failed, last = ingest(engine, files).files
+    assert first.error is None and last.error is None and first.stored > 0 and last.stored > 0
+    assert failed.error is not None and "\n" not in failed.error
+    assert failed.error.startswith(f"{files[1]}: could not be stored (OverflowError")
+    assert count(engine, "observations", payload_sha256=failed.sha256) == 0
+    assert count(engine, "payloads", sha256=failed.sha256) == 0
+    assert count(engine, "observations") == first.stored + last.stored

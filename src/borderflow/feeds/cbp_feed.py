@@ -61,7 +61,7 @@ from zoneinfo import ZoneInfo
 from borderflow.errors import BadInputError
 from borderflow.feeds import cbp_time
 from borderflow.feeds.records import ABSENT_LANES, CrossingSeen, Parsed, Rejected
-from borderflow.vocabulary import Observation, Status
+from borderflow.vocabulary import MAX_READING_VALUE, Observation, Status
 
 FORMAT_JSON = "cbp-json"
 FORMAT_XML = "cbp-xml"
@@ -254,7 +254,10 @@ def parse_delay_minutes(text: str) -> int | None:
     match = _DELAY.match(stripped) if stripped.isascii() else None
     if match is None or (match[1] is None and match[2] is None):
         raise BadInputError(f"delay_minutes {text!r} is not like '25', '10 min' or '1 hrs 30 min'")
-    return int(match[1] or 0) * 60 + int(match[2] or 0)
+    minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
+    if minutes > MAX_READING_VALUE:
+        raise BadInputError(f"delay_minutes {text!r} is more than {MAX_READING_VALUE} minutes; the source is broken")
+    return minutes
 
 
 @lru_cache(maxsize=8192)
@@ -265,6 +268,8 @@ def parse_count(text: str, what: str) -> int | None:
         return None
     if not (stripped.isascii() and stripped.isdigit()):
         raise BadInputError(f"{what} {text!r} is not a whole number or N/A")
+    if len(stripped.lstrip("0")) > len(str(MAX_READING_VALUE)):
+        raise BadInputError(f"{what} {text!r} is more than {MAX_READING_VALUE}; the source is broken")
     return int(stripped)
 
 
@@ -386,8 +391,18 @@ def _read_port(parsed: Parsed, place: str, block: Any, extra: dict[str, str]) ->
     else:
         raise BadInputError("no date for the port and no feed date with a known zone")
     absent: list[str] = []
+    broken: set[str] = set()
     for (mode_key, lane_key), (mode, program) in LANES.items():
         mode_block = block.get(mode_key)
+        if not (mode_block is None or isinstance(mode_block, dict) or mode_block == ""):
+            # present but not a block of lanes: its lanes are unknown, not absent
+            if mode_key not in broken:
+                broken.add(mode_key)
+                parsed.rejected.append(Rejected(
+                    f"{place} {mode_key}",
+                    f"{mode_key} is a {type(mode_block).__name__}, expected an object holding its lanes",
+                    _raw(mode_block)))
+            continue
         lane = mode_block.get(lane_key) if isinstance(mode_block, dict) else None
         if lane is None:
             absent.append(f"{mode}/{program}")

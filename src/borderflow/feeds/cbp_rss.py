@@ -48,7 +48,7 @@ from borderflow.errors import BadInputError
 from borderflow.feeds import cbp_time
 from borderflow.feeds.cbp_feed import MODE_BLOCKS, parse_count, parse_delay_minutes, read_xml
 from borderflow.feeds.records import ABSENT_LANES, CrossingSeen, Parsed, Rejected
-from borderflow.vocabulary import Observation, Status
+from borderflow.vocabulary import CBP_LANES, Observation, Status
 
 _catalog_crossing_by_name: Callable[[str, str], str | None] | None
 try:  # the catalog ships with BorderFlow; a stripped install uses KNOWN_NAMES only
@@ -165,7 +165,11 @@ def description_lines(description: ET.Element | None) -> list[str]:
     markup = (description.text or "") + "".join(
         ET.tostring(child, encoding="unicode") for child in description
     )
-    markup = _HEADING.sub(lambda m: "\n[[" + _TAG.sub("", m[1]) + "]]\n", markup)
+    if _BREAK.search(markup) or _HEADING.search(markup):
+        # HTML: a line ends at <br/>, <p> or a heading; a line break in the source is a
+        # space (a pretty-printed feed breaks and indents wherever it likes).
+        markup = " ".join(markup.split())
+    markup = _HEADING.sub(lambda m: "\n[[" + " ".join(_TAG.sub("", m[1]).split()) + "]]\n", markup)
     markup = _BREAK.sub("\n", markup)
     text = html.unescape(_TAG.sub("", markup))
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
@@ -216,7 +220,12 @@ def _read_item(parsed: Parsed, place: str, title: str, item: ET.Element) -> None
         elif _fold(key) == "border notice":
             snapshot["construction_notice"] = value.strip()
         elif lane and mode is not None:
-            lanes.append((mode, LANE_NAMES[_fold(lane[1])], lane[2].strip(), line))
+            program = LANE_NAMES[_fold(lane[1])]
+            if (mode, program) in CBP_LANES:
+                lanes.append((mode, program, lane[2].strip(), line))
+            else:
+                parsed.rejected.append(Rejected(place, f"CBP reports no {program} lanes for {mode} traffic; "
+                                                       "is a heading missing before this line?", line))
         elif "construction_notice" in snapshot:  # a notice running over several lines
             snapshot["construction_notice"] += "\n" + line
         else:
@@ -274,7 +283,7 @@ def _lane_observation(
         )
     status = BODY_WORDS[body["word"].lower()] if body["word"] else None
     wait_minutes = parse_delay_minutes(body["wait"] or "")
-    lanes_open = int(body["lanes"]) if body["lanes"] else None
+    lanes_open = parse_count(body["lanes"], "lanes open") if body["lanes"] else None
     dated_by_feed = False
     if time_text is not None:
         reading = cbp_time.parse_clock(time_text)

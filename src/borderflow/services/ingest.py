@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 #: Snapshot fields that change with every poll and so do not make a new crossing state.
 _VOLATILE_SNAPSHOT_FIELDS = frozenset({"date", "time", "last_updated_date", "last_updated_time", "pubDate"})
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -261,7 +264,9 @@ class Ingestor:
                     summaries.append(self._commit_one(conn, item))
                 # repeats write nothing but their raw bytes: one insert for the group
                 store_payloads(conn, self._repeats)
-        except (BorderFlowError, SQLAlchemyError) as exc:
+        except Exception as exc:  # reported per file, never as a traceback
+            if not isinstance(exc, (BorderFlowError, SQLAlchemyError)):
+                log.exception("storing a group of %d file(s) failed", len(items))
             self._forget()
             reason = _database_reason(exc)
             return [
@@ -303,7 +308,9 @@ class Ingestor:
                 store_payload(conn, item.content, sha256=item.sha256, format=item.format, name=item.name,
                               now=_now(), size_bytes=item.size_bytes, compression=item.compression)
                 summary = self.write_parsed(conn, item.parsed, name=item.name, sha256=item.sha256)
-        except (BorderFlowError, SQLAlchemyError) as exc:
+        except Exception as exc:  # one file's failure must not cost the others
+            if not isinstance(exc, (BorderFlowError, SQLAlchemyError)):
+                log.exception("storing %s failed", item.name)
             self._forget()
             return FileSummary(name=item.name, format=item.format, sha256=item.sha256,
                                error=f"{item.name}: {_database_reason(exc)}")
@@ -378,7 +385,10 @@ def _database_reason(exc: Exception) -> str:
     if isinstance(exc, BorderFlowError):
         return str(exc)
     first_line = str(exc).splitlines()[0] if str(exc) else ""
-    return f"the database refused the write ({type(exc).__name__}: {first_line}); nothing of it was stored"
+    if isinstance(exc, SQLAlchemyError):
+        return f"the database refused the write ({type(exc).__name__}: {first_line}); nothing of it was stored"
+    return (f"could not be stored ({type(exc).__name__}: {first_line}); nothing of it was stored, "
+            "the other files were; the details are in the log")
 
 
 #: Files committed together (each in its own savepoint): fewer commits, same atomicity
