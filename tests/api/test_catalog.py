@@ -72,3 +72,6 @@ def test_crossing_by_name_matches_cbp_spellings() -> None:
     # A port with several named crossings and none unnamed stays ambiguous.
     assert catalog.crossing_by_name("Laredo", "") is None
     assert catalog.crossing_by_name("Laredo", "Bridge IX") is None
+    # Spanish spellings with accents match the catalog's plain ones
+    assert catalog.crossing_by_name("Hidalgo/Pharr", "Anzaldúas") == "230503"
+    assert catalog.crossing_by_name("Hidalgo/Pharr", "Anzaldúas International Bridge") == "230503"

@@ -98,6 +98,38 @@ def test_repeated_and_skipped_hours_are_deterministic() -> None:
     assert "does not exist" in parsed.rejected[0].reason
 
 
+def test_repeated_hour_is_read_in_time_order_whichever_way_the_file_is_sorted() -> None:
+    rows = ["2013-11-03 00:00:00,5", "2013-11-03 01:00:00,10", "2013-11-03 01:00:00,30", "2013-11-03 02:00:00,7"]
+    header = "Group Starts,Avg - Delay (Peace Arch South Cars)\n"
+    oldest_first = cascade.parse((header + "\n".join(rows) + "\n").encode())
+    newest_first = cascade.parse((header + "\n".join(reversed(rows)) + "\n").encode())
+    # 01:00 PDT (08:00 UTC) is the first 01:00 in time, 01:00 PST (09:00 UTC) the second
+    assert sorted((o.observed_at.hour, o.wait_minutes) for o in oldest_first.observations) == [
+        (7, 5), (8, 10), (9, 30), (10, 7)]
+    assert sorted(oldest_first.observations, key=lambda o: o.observed_at) == sorted(
+        newest_first.observations, key=lambda o: o.observed_at)
+
+
+def test_spreadsheet_columns_without_a_name() -> None:
+    text = ("Group Starts,Avg - Delay (Peace Arch South Cars),,\n"
+            "2017-06-01 08:00:00,4,,\n2017-06-01 09:00:00,6,,\n")
+    parsed = cascade.parse(text.encode())
+    assert [o.wait_minutes for o in parsed.observations] == [4, 6] and parsed.rejected == []
+    filled = cascade.parse(text.replace("09:00:00,6,,", "09:00:00,6,,8").encode())
+    (bad,) = filled.rejected
+    assert bad.place == "column 4" and "no name" in bad.reason and "line 3" in bad.reason
+    assert [o.wait_minutes for o in filled.observations] == [4, 6]
+
+
+def test_one_row_at_midnight_is_not_guessed_hourly_or_daily() -> None:
+    header = "Group Starts,Avg - Delay (Peace Arch South Cars)\n"
+    parsed = cascade.parse((header + "2018-08-31 00:00:00,1.2\n").encode())
+    (bad,) = parsed.rejected
+    assert parsed.observations == [] and "hourly" in bad.reason and bad.place == "line 2"
+    (one,) = cascade.parse((header + "2018-08-31 13:00:00,1.2\n").encode()).observations
+    assert one.source == "cascade"
+
+
 def test_daily_peace_arch_north() -> None:
     parsed = cascade.parse(DAILY.read_bytes(), DAILY.name)
     filled = _filled(DAILY)

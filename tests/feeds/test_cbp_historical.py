@@ -113,6 +113,13 @@ def test_averages_count_every_non_empty_cell(averages: Parsed) -> None:
     assert len(keys) == len(averages.averages)
 
 
+def test_averages_year_comes_from_the_file_name_not_its_folder() -> None:
+    head = b"\n".join(AVERAGES.read_bytes().splitlines()[:30]) + b"\n"
+    for name, year in [("archive/2024/elpaso-2025-hourly-averages.csv", 2025),
+                       ("C:\\waits\\2019\\elpaso.csv", None), ("elpaso.csv", None)]:
+        assert {a.year for a in ch.parse_averages(head, name).averages} == {year}, name
+
+
 def test_averages_read_by_hand(averages: Parsed) -> None:
     got = {(a.crossing_id, a.mode, a.program, a.month, a.weekday, a.hour): a.wait_minutes
            for a in averages.averages}
@@ -194,6 +201,17 @@ def test_holiday_bad_column_and_conflicting_cells() -> None:
     assert places == ["column 7", "line 2, column 6", "line 2, column 8"]
     assert "is a Tuesday" in parsed.rejected[0].reason
     assert "none kept" in parsed.rejected[1].reason
+
+
+def test_holiday_spreadsheet_columns_without_a_date() -> None:
+    text = ('Port,Lane,Sub-Lane,Holiday,Time,"Monday, Dec 30, 2024 (min)",,\n'
+            "El Paso - Ysleta,Passenger,General,X,Noon,5.0,,\n")
+    parsed = ch.parse_holiday(text.encode())
+    assert [o.wait_minutes for o in parsed.observations] == [5] and parsed.rejected == []
+    filled = ch.parse_holiday(text.replace("Noon,5.0,,", "Noon,5.0,,4").encode())
+    (bad,) = filled.rejected
+    assert bad.place == "column 8" and "no date" in bad.reason
+    assert [o.wait_minutes for o in filled.observations] == [5]
 
 
 # --- cbp-waitgraph ---------------------------------------------------------------------

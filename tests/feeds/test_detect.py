@@ -47,6 +47,46 @@ def test_real_files_are_recognised(path: str, fmt: str) -> None:
     assert detect.detect_format(raw[:4096], "") == fmt  # the name is not needed
 
 
+def _as_spreadsheet_saves_it(raw: bytes) -> bytes:
+    """Every field quoted, CRLF line ends and a BOM, as Excel and many tools write CSV."""
+    import csv
+
+    text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8-sig")
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(csv.reader(io.StringIO(text)))
+    return b"\xef\xbb\xbf" + out.getvalue().encode()
+
+
+@pytest.mark.parametrize(("path", "fmt"), sorted((p, f) for p, f in REAL.items() if p.endswith((".csv", ".gz"))))
+def test_spreadsheet_saved_csv_is_recognised_and_reads_the_same(path: str, fmt: str) -> None:
+    raw = (DATA / path).read_bytes()
+    if len(raw) > 2_000_000 or path.endswith(".gz"):
+        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8-sig")
+        raw = "\n".join(text.splitlines()[:3000]).encode() + b"\n"
+    saved = _as_spreadsheet_saves_it(raw)
+    assert detect.detect_format(saved[:4096], "") == fmt
+    name = Path(path).name.removesuffix(".gz")
+    assert detect.parse_bytes(saved, name) == detect.parse_bytes(raw, name)
+
+
+def test_bts_columns_in_another_order_and_json_with_a_bom() -> None:
+    text = gzip.decompress((DATA / "bts/border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz").read_bytes())
+    lines = text.decode("utf-8").splitlines()[:50]
+    import csv
+
+    rows = list(csv.reader(lines))
+    order = list(reversed(range(len(rows[0]))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([[r[i] for i in order] for r in rows])
+    moved = out.getvalue().encode()
+    assert detect.detect_format(moved, "") == "bts-csv"
+    assert detect.parse_bytes(moved, "x.csv").volumes == detect.parse_bytes(
+        ("\n".join(lines) + "\n").encode(), "x.csv").volumes
+    graph = (DATA / "cbp-feed/api-responses/Wait_Time_Graph.json").read_bytes()
+    assert detect.detect_format(b"\xef\xbb\xbf" + graph, "") == "cbp-waitgraph"
+    assert detect.parse_bytes(b"\xef\xbb\xbf" + graph, "g.json") == detect.parse_bytes(graph, "g.json")
+
+
 def test_gzip_is_looked_through_for_every_format() -> None:
     raw = (DATA / "cascade/trucks-daily-volume-2018-01_2020-03.csv").read_bytes()
     packed = gzip.compress(raw)

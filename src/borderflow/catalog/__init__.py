@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -125,6 +126,8 @@ def timezone_of(crossing_id: str) -> str | None:
 
 
 def _name_key(text: str) -> str:
+    # accents folded ("Anzaldúas" is "Anzalduas"), then case, punctuation and filler words
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = text.lower().replace("&amp;", "&")
     text = re.sub(r"\(.*?\)", " ", text)
     text = re.sub(r"\b(bridge|international|port of entry)\b", " ", text)

@@ -110,7 +110,13 @@ def decode_text(data: bytes) -> str:
 def sniff_text(head: bytes) -> str:
     """The first line of a head (gzip allowed) as text, BOM and line end dropped."""
     text = gunzip_head(head).decode("utf-8-sig", errors="replace")
-    return text.splitlines()[0] if text else ""
+    first = text.splitlines()[0] if text else ""
+    if '"' in first:  # a spreadsheet quoting every field: the fields themselves
+        try:
+            first = ",".join(next(csv.reader([first])))
+        except (csv.Error, StopIteration):
+            pass
+    return first
 
 
 def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -129,7 +135,7 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 def sniff(head: bytes, name: str = "") -> bool:
     """True for a BTS CSV (either schema, plain or gzip)."""
     first = [c.strip().lower() for c in sniff_text(head).split(",")]
-    return tuple(first[:7]) == _COMMON and (
+    return set(_COMMON) <= set(first) and (
         "point" in first or "location" in first or "latitude" in first
     )
 

@@ -19,7 +19,8 @@ Rules:
 
 * ``Group Starts`` is read as ``YYYY-MM-DD HH:MM:SS`` (also without seconds or time,
   or US style ``M/D/YYYY H:MM``); the period is read from its spacing: days when every
-  row is a midnight at least a day from the next, else hours;
+  row is a midnight at least a day from the next, else hours; a file of one row at
+  midnight could be either and its row is rejected;
 * hourly delays -> Observations, source "cascade", at the start of the hour;
 * daily delays are daily *means* -> Observations, source "cascade-daily-mean",
   observed_at the local midnight starting the day;
@@ -32,11 +33,13 @@ Rules:
 * class -> lane: Cars = passenger/standard, NEXUS = passenger/sentri, Trucks =
   commercial/standard, FAST = commercial/fast; buses have no lane of their own in
   BorderFlow, so bus delays are rejected (bus volumes are read);
-* an empty cell is no reading: nothing is made, a note counts them per column;
+* an empty cell is no reading: nothing is made, a note counts them per column; a column
+  with no name (a spreadsheet's trailing one) is skipped, or rejected if it holds values;
 * local -> UTC: a wall-clock hour the clocks skip (spring forward) is rejected if it
-  holds a value; a wall-clock hour seen twice in the file (fall back) is read as the
-  first (daylight) hour the first time and the second (standard) hour the second time;
-  a single occurrence is the first (daylight) hour.
+  holds a value; a wall-clock hour seen twice in the file (fall back) is read in time
+  order, the first (daylight) hour first: in a file sorted oldest first that is its first
+  row, in one sorted newest first its second; a single occurrence is the daylight hour
+  (oldest-first files) or the standard one (newest-first files).
 """
 
 from __future__ import annotations
@@ -118,11 +121,26 @@ def parse(data: bytes, name: str = "") -> Parsed:
             parsed.rejected.append(Rejected(
                 f"line {line}", f"Group Starts must be 'YYYY-MM-DD HH:MM:SS'; got {row[0]!r}",
                 ",".join(row)))
+    unnamed = [i for i, text in enumerate(rows[0][1]) if i and not text.strip()]
+    for index in unnamed:
+        filled = [line for line, row in body if index < len(row) and row[index].strip()]
+        if filled:
+            parsed.rejected.append(Rejected(
+                f"column {index + 1}", f"{len(filled)} value(s) under a column with no name "
+                f"(first on line {filled[0]}); name the series in the header", ""))
+    if len(times) == 1 and times[0][2].time() == dt.time(0):
+        line, row, _ = times.pop()
+        parsed.rejected.append(Rejected(
+            f"line {line}", "a single row at midnight cannot tell an hourly export from a daily "
+            "one; ingest it together with its neighbouring rows", ",".join(row)))
     daily = _is_daily([t for _, _, t in times])
+    # A wall-clock hour repeated when the clocks go back: the earlier instant (fold 0) is
+    # the first in time order, whichever way the file is sorted.
+    newest_first = len(times) > 1 and times[-1][2] < times[0][2]
     empty = dict.fromkeys((s.header for s in series), 0)
     seen_local: set[dt.datetime] = set()
     for line, row, local in times:
-        fold = 1 if local in seen_local else 0
+        fold = int((local in seen_local) != newest_first)
         seen_local.add(local)
         for s in series:
             text = row[s.index].strip() if s.index < len(row) else ""
@@ -142,6 +160,8 @@ def parse(data: bytes, name: str = "") -> Parsed:
 def _series(header: list[str], parsed: Parsed) -> list[Series]:
     found = []
     for index, text in enumerate(header[1:], 1):
+        if not text.strip():
+            continue  # a spreadsheet's trailing empty column (values under it: see parse)
         m = _COLUMN.match(text)
         site = SITES.get(m.group(3).lower()) if m else None
         cls = CLASSES.get(m.group(5).lower()) if m else None

@@ -183,7 +183,7 @@ def parse_averages(data: bytes, name: str = "") -> Parsed:
                                FORMAT_AVERAGES)
     days = [h.split("(")[0].strip().lower() for h in header]
     weekdays = {i: _WEEKDAYS.index(d) for i, d in enumerate(days) if d in _WEEKDAYS}
-    year_match = re.search(r"(?<!\d)((?:19|20)\d\d)(?!\d)", name)
+    year_match = re.search(r"(?<!\d)((?:19|20)\d\d)(?!\d)", re.split(r"[/\\]", name)[-1])
     year = int(year_match.group(1)) if year_match else None
     parsed = Parsed(format=FORMAT_AVERAGES)
     for line, row in rows:
@@ -221,11 +221,18 @@ def sniff_holiday(head: bytes, name: str = "") -> bool:
 
 def parse_holiday(data: bytes, name: str = "") -> Parsed:
     """Actual hourly waits on holiday dates as Observations (source "cbp-historical")."""
-    rows, col, header = _table(data, name, ("port", "lane", "sub-lane", "time"), FORMAT_HOLIDAY)
+    table, col, header = _table(data, name, ("port", "lane", "sub-lane", "time"), FORMAT_HOLIDAY)
+    rows = list(table)
     parsed = Parsed(format=FORMAT_HOLIDAY)
     dates: dict[int, dt.date] = {}
     for index, text in enumerate(header):
-        if index > col["time"]:
+        if index > col["time"] and not text.strip():
+            filled = [line for line, row in rows if index < len(row) and row[index].strip()]
+            if filled:  # a blank column (a spreadsheet's trailing one) is skipped silently
+                parsed.rejected.append(Rejected(
+                    f"column {index + 1}", f"{len(filled)} value(s) under a column with no date "
+                    f"(first on line {filled[0]}); put the date in the header", ""))
+        elif index > col["time"]:
             try:
                 dates[index] = _date_column(text)
             except ValueError as exc:
@@ -271,7 +278,7 @@ _GRAPH_KINDS = (("average", "mean"), ("min", "min"), ("max", "max"))
 
 
 def sniff_waitgraph(head: bytes, name: str = "") -> bool:
-    text = head.lstrip()[:1]
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     return text in (b"[", b"{") and (b"_time_slots" in head or b"_lane_today_wait" in head)
 
 
@@ -368,7 +375,7 @@ _HISTORICAL_NAME = re.compile(
 
 
 def sniff_historical_json(head: bytes, name: str = "") -> bool:
-    return head.lstrip()[:1] == b"{" and b'"wait_times"' in head and (
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" and b'"wait_times"' in head and (
         b'"time_slot"' in head or b'"bwt_day"' in head or b"_time_avg" in head)
 
 
