@@ -37,6 +37,19 @@ def test_refused_file_is_one_line_on_stderr_and_exit_1(db: str, tmp_path: Path, 
     assert "Traceback" not in err
 
 
+def test_parser_notes_reach_the_user(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text("Group Starts,Avg - Delay (Peace Arch South Cars)\n"
+                    "2017-06-01 08:00:00,4\n2017-06-01 09:00:00,\n2017-06-01 10:00:00,6\n")
+    code = run(["--db", db, "ingest", str(path), "-q"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert f"note: {path}: 1 empty cell(s) in 'Avg - Delay (Peace Arch South Cars)': no reading made" in err
+    run(["--db", db, "ingest", str(path), "--json"])
+    (one,) = json.loads(capsys.readouterr().out)["per_file"]
+    assert one["notes"] == ["1 empty cell(s) in 'Avg - Delay (Peace Arch South Cars)': no reading made"]
+
+
 def test_missing_path_is_a_domain_error(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--db", db, "ingest", "/no/such/file.json"]) == 1
     assert "no such file" in capsys.readouterr().err

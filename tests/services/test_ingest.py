@@ -240,3 +240,16 @@ def test_a_file_the_store_cannot_take_costs_only_itself(engine: Engine, monkeypa
     assert count(engine, "observations", payload_sha256=failed.sha256) == 0
     assert count(engine, "payloads", sha256=failed.sha256) == 0
     assert count(engine, "observations") == first.stored + last.stored
+
+
+def test_a_crossing_first_seen_in_a_feed_keeps_the_zone_its_labels_name(engine: Engine, tmp_path: Path) -> None:
+    text = (DATA / "cbp-feed" / "api-responses" / "Crossing.json").read_text("utf-8")
+    assert '"300401"' in text and "PDT" in text
+    path = tmp_path / "new-crossing.json"
+    path.write_text(text.replace('"300401"', '"999901"'))
+    summary = ingest(engine, [str(path)])
+    assert summary.total("new_crossings") == 1 and summary.total("stored") > 0
+    with engine.connect() as conn:
+        zone = conn.execute(select(schema.crossings.c.timezone)
+                            .where(schema.crossings.c.crossing_id == "999901")).scalar_one()
+    assert zone == "America/Los_Angeles"

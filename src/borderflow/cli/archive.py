@@ -32,6 +32,8 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
         )
         out.print(table)
     for f in summary.files:
+        for note in f.notes:
+            err.print(f"note: {f.name}: {note}", markup=False, highlight=False, soft_wrap=True)
         if f.error:
             err.print(f"error: {f.error}", markup=False, highlight=False, soft_wrap=True)
         elif f.quarantined:

@@ -53,6 +53,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 from xml.parsers import expat
@@ -420,7 +421,8 @@ def _read_port(parsed: Parsed, place: str, block: Any, extra: dict[str, str]) ->
         else:
             absent.append(f"{mode}/{program}")
     port_extra = {**extra, ABSENT_LANES: " ".join(sorted(absent))}
-    parsed.crossings.append(_crossing_seen(parsed, place, block, crossing_id, feed_time, port_extra))
+    seen = _crossing_seen(parsed, place, block, crossing_id, feed_time, port_extra)
+    parsed.crossings.append(replace(seen, timezone=zone.key if zone is not None else ""))
 
 
 def _port_feed_time(parsed: Parsed, place: str, block: dict[str, Any]) -> dt.datetime | None:

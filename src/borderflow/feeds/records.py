@@ -31,6 +31,9 @@ class CrossingSeen:
     hours: str = ""
     seen_at: dt.datetime | None = None
     snapshot: dict[str, str] = field(default_factory=dict)
+    #: The IANA zone the parser read the crossing's times in ("" when it had none); for a
+    #: crossing the catalog does not know, the zone its feed's labels named.
+    timezone: str = ""
 
 
 @dataclass(frozen=True, slots=True)

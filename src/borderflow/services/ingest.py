@@ -66,6 +66,9 @@ class FileSummary:
     new_crossings: int = 0
     error: str | None = None
     sha256: str = ""
+    #: What the parser wants the user to know that is not a refusal (empty cells counted,
+    #: identical duplicate rows collapsed, names it could not place).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def refused_anything(self) -> bool:
@@ -96,7 +99,7 @@ class IngestSummary:
         for key in _TOTALS:
             self.totals[key] += getattr(item, key)
         self.refused_anything = self.refused_anything or item.refused_anything
-        if len(self.files) < KEEP_FILES or item.refused_anything or item.conflicts:
+        if len(self.files) < KEEP_FILES or item.refused_anything or item.conflicts or item.notes:
             self.files.append(item)
 
     def total(self, name: str) -> int:
@@ -152,7 +155,7 @@ class Ingestor:
                     hours=c.hours,
                     origin=origin,
                     seen_at=c.seen_at,
-                    timezone=timezone_of(c.crossing_id) or "UTC",
+                    timezone=timezone_of(c.crossing_id) or c.timezone or "UTC",
                 )
                 self._known_crossings.add(c.crossing_id)
                 added += 1
@@ -202,7 +205,7 @@ class Ingestor:
     # -- one payload -----------------------------------------------------------------
     def write_parsed(self, conn: Connection, parsed: Parsed, *, name: str, sha256: str) -> FileSummary:
         now = _now()
-        summary = FileSummary(name=name, format=parsed.format, sha256=sha256)
+        summary = FileSummary(name=name, format=parsed.format, sha256=sha256, notes=list(parsed.notes))
         summary.new_crossings = self._crossings(conn, parsed.crossings, parsed.format, sha256)
         summary.new_crossings += self._crossings(conn, self._unknown_crossings(parsed), parsed.format)
         counts = WriteCounts()
