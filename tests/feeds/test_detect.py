@@ -121,6 +121,9 @@ def test_unknown_input_names_the_file_the_formats_and_the_option() -> None:
     assert all(fmt in message for fmt in detect.FORMATS)
     with pytest.raises(UnknownFormatError, match="known formats: observations-csv"):
         detect.parse_bytes(b"", "x", format="excel")
+    for empty in (b"[]", b" [ ]\n", b"\xef\xbb\xbf{}"):
+        with pytest.raises(UnknownFormatError, match="'feed.json' is empty JSON .*no readings"):
+            detect.detect_format(empty, "feed.json")
 
 
 def test_a_missing_optional_parser_sniffs_false() -> None:

@@ -79,6 +79,10 @@ def detect_format(head: bytes, name: str) -> str:
             return fmt
     lines = plain[:60].decode("utf-8", errors="replace").splitlines()
     start = lines[0] if lines else ""
+    if b"".join(plain.split()).lstrip(b"\xef\xbb\xbf") in (b"[]", b"{}"):
+        raise UnknownFormatError(
+            f"{name or 'the input'!r} is empty JSON ({start.strip()!r}): no ports, no readings; "
+            "if a feed answered this, it had nothing to say; fetch it again later")
     raise UnknownFormatError(
         f"cannot tell the format of {name or 'the input'!r} (it starts {start!r}); "
         f"known formats: {', '.join(FORMATS)}; name one with --format")
