@@ -47,7 +47,9 @@ def test_hours() -> None:
         f"{h}:00 PM" for h in range(1, 12)]
     assert [ch.hour_of(w) for w in words] == list(range(24))
     assert ch.hour_of("17") == 17 and ch.hour_of("7 pm") == 19
-    for bad in ("", "12:30 PM", "13:00 PM", "25", "soon"):
+    # as spreadsheets write them
+    assert ch.hour_of("1:00:00 PM") == 13 and ch.hour_of("12:00:00 AM") == 0 and ch.hour_of("13:00:00") == 13
+    for bad in ("", "12:30 PM", "13:00 PM", "25", "soon", "1:00:30 PM", "24:00:00", "1:00:00:00 PM"):
         with pytest.raises(ValueError):
             ch.hour_of(bad)
 

@@ -71,7 +71,7 @@ _PROGRAMS = {"general": "standard", "standard": "standard", "fast": "fast", "sen
              "ready": "ready", "ready lane": "ready"}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([AaPp])\.?\s*[Mm]\.?$")
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(?::00)?\s*([AaPp])\.?\s*[Mm]\.?$")
 _DATE_COLUMN = re.compile(r"^\s*(\w+),\s*([A-Za-z]+)\.?\s+(\d{1,2}),\s*(\d{4})")
 _NO_DATA = {"", "nan", "null", "none", "n/a"}
 
@@ -143,7 +143,8 @@ def average_minutes(text: str) -> float:
 
 
 def hour_of(text: str) -> int:
-    """"Midnight" -> 0, "1:00 AM" -> 1, "Noon" -> 12, "11:00 PM" -> 23, "13" -> 13."""
+    """"Midnight" -> 0, "1:00 AM" -> 1, "Noon" -> 12, "11:00 PM" -> 23, "13" -> 13; with
+    seconds as spreadsheets write them ("1:00:00 PM", "13:00:00")."""
     t = text.strip().lower()
     if t == "midnight":
         return 0
@@ -155,8 +156,8 @@ def hour_of(text: str) -> int:
             return hour % 12 + (12 if m.group(3).lower() == "p" else 0)
     elif t.isascii() and t.isdigit() and int(t) < 24:
         return int(t)
-    elif re.fullmatch(r"\d{1,2}:00", t) and int(t[:-3]) < 24:
-        return int(t[:-3])
+    elif re.fullmatch(r"\d{1,2}:00(?::00)?", t) and int(t.split(":")[0]) < 24:
+        return int(t.split(":")[0])
     raise ValueError(f"Time must be an hour like 'Midnight', '1:00 AM' or 'Noon'; got {text!r}")
 
 
