@@ -83,6 +83,17 @@ def test_volume_kpi_matches_pandas_over_the_raw_bts_file(sqlite_engine: Engine) 
     assert [v.value for v in got.values] == [float(s) for s in sums]
     assert got.baseline == pytest.approx(sums[[str(p).startswith("2019") for p in sums.index]].mean())
     assert got.met is False and got.values[-1].period == "2024Q4"
+    # TxDOT counts the same trucks bridge by bridge: loading it changes nothing, never doubles
+    ingest(sqlite_engine, [str(BTS.parent.parent / "txdot" / "monthly_crossings_2008_2025.csv.gz")])
+    assert plans.compute_kpi(sqlite_engine, "laredo", "Laredo trucks", spec).values == got.values
+    # ... unless the KPI asks for TxDOT's own count, which runs past BTS's last month
+    txdot = plans.compute_kpi(sqlite_engine, "laredo", "Laredo trucks",
+                              kpi.parse_spec({**spec.as_dict(), "volumes_from": "txdot"}))
+    by_period = {v.period: v.value for v in txdot.values}
+    assert txdot.values[-1].period > "2024Q4"
+    # the two publishers agree to the truck in most quarters (not all: 2019Q4 differs by 10%)
+    gaps = sorted(abs(by_period[v.period] / v.value - 1) for v in got.values if v.period in by_period)
+    assert len(gaps) >= 30 and gaps[len(gaps) // 2] < 1e-5 and gaps[-1] < 0.11
 
 
 def test_results_kpi_reads_appraisal_output(tmp_path: Path, sqlite_engine: Engine) -> None:

@@ -54,6 +54,10 @@ class KpiSpec:
     hours: tuple[int, int] | None = None
     ports: tuple[str, ...] = ()
     measure: str = ""
+    #: volumes: the archive source whose rows are summed ("bts", "txdot", ...); "" = the
+    #: port-level totals of the one source that has the most of them (never two sources
+    #: added together: BTS and TxDOT count the same trucks).
+    volumes_from: str = ""
     results: tuple[tuple[str, str, str], ...] = ()
     baseline_from: str = ""
     baseline_to: str = ""
@@ -130,6 +134,12 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _source_name(value: Any, where: str) -> str:
+    if not isinstance(value, str) or len(value) > 40:
+        raise BadInputError(f"{where} must be an archive source name such as \"bts\" or \"txdot\"; got {value!r}")
+    return value.strip()
+
+
 def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     """A validated :class:`KpiSpec` from its JSON object; BadInputError naming the field."""
     from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
@@ -173,7 +183,8 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
             raise BadInputError(f"{where}.measure is required for volumes, e.g. \"Trucks\"")
         return KpiSpec(**common, statistic=choice(data.get("statistic", "sum"), ("sum",), f"{where}.statistic"),
                        ports=_strings(data.get("ports"), f"{where}.ports"), measure=measure,
-                       direction=choice(data.get("direction", "northbound"), DIRECTIONS, f"{where}.direction"))
+                       direction=choice(data.get("direction", "northbound"), DIRECTIONS, f"{where}.direction"),
+                       volumes_from=_source_name(data.get("volumes_from", ""), f"{where}.volumes_from"))
     entries = data.get("results") or []
     if not isinstance(entries, list) or not entries:
         raise BadInputError(f"{where}.results must list {{\"period\", \"file\", \"field\"}} entries")

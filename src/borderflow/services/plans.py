@@ -405,12 +405,21 @@ def _wait_readings(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.datetime
 
 
 def _volume_counts(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.date, float]]:
+    """Monthly sums over the spec's ports from one source only: ``volumes_from`` when the
+    spec names it (all its rows: TxDOT's bridges add up to the port), else the port-level
+    totals of the source with the most of them (BTS, where it was loaded)."""
     v = volumes.c
-    query = (select(v.period_start, func.sum(v.value))
-             .where(v.port_code.in_(spec.ports), v.measure == spec.measure, v.direction == spec.direction,
-                    v.period == "month")
-             .group_by(v.period_start).order_by(v.period_start))
+    rows = (v.port_code.in_(spec.ports), v.measure == spec.measure, v.direction == spec.direction,
+            v.period == "month")
     with engine.connect() as conn:
+        if spec.volumes_from:
+            chosen = (v.source == spec.volumes_from,)
+        else:
+            best = conn.execute(select(v.source).where(*rows, v.site == "").group_by(v.source)
+                                .order_by(func.count().desc(), v.source).limit(1)).scalar()
+            chosen = (v.source == best, v.site == "")
+        query = (select(v.period_start, func.sum(v.value)).where(*rows, *chosen)
+                 .group_by(v.period_start).order_by(v.period_start))
         return [(d, float(total)) for d, total in conn.execute(query)]
 
 
