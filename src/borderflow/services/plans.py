@@ -412,6 +412,7 @@ def _volume_counts(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.date, fl
     rows = (v.port_code.in_(spec.ports), v.measure == spec.measure, v.direction == spec.direction,
             v.period == "month")
     with engine.connect() as conn:
+        chosen: tuple[Any, ...]
         if spec.volumes_from:
             chosen = (v.source == spec.volumes_from,)
         else:
