@@ -256,3 +256,20 @@ def test_reparse_gives_an_older_archive_the_lanes_that_stopped_reporting(client:
     reparse(engine)
     after = {p["port_number"]: p for p in served(client, xml=False)[0]}
     assert all(compare_port(after[p["port_number"]], p, frozenset()) == [] for p in new)
+
+
+def test_newer_captures_ingested_first_in_one_run_replay_the_older_one_intact(client: TestClient, engine: Engine) -> None:
+    """Folders ingest in name order, so a newer capture may come before an older one in
+    the same run; the older port states must still be stored where they differ from the
+    state before them, and the replay at the older instant must give the older feed."""
+    from borderflow.services.ingest import Ingestor
+
+    ingestor = Ingestor(engine)  # one ingestor: the run's own memory of the latest states
+    for name in ("api-responses/Border_Wait_Times_Mod.json", "api-responses/Crossing.json",
+                 "bwtnew-2022-06-29.json"):  # 2022-06-30 captures first, then 2022-06-29
+        path = DATA / "cbp-feed" / name
+        assert ingestor.ingest_bytes(path.read_bytes(), str(path)).error is None
+    want, _ = load_source("bwtnew-2022-06-29.json")
+    got, _ = served(client, xml=False, at="2022-06-29T17:26:00Z")
+    by_port = {p["port_number"]: p for p in got}
+    assert [d for p in want for d in compare_port(by_port[p["port_number"]], p)] == []

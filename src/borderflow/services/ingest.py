@@ -127,7 +127,8 @@ class Ingestor:
         self.engine = engine
         self.observations = ObservationWriter()
         self._known_crossings: set[str] | None = None
-        self._states: dict[str, dict[str, str]] = {}
+        #: crossing -> (seen_at, stable fields) of the newest state written or read here
+        self._states: dict[str, tuple[dt.datetime, dict[str, str]]] = {}
         #: Per live-feed format: the SHA-256 of the payload whose records the last stored
         #: payload holds (None when it cannot stand for a later one), and its summary.
         self._last_content: dict[str, str | None] = {}
@@ -165,7 +166,11 @@ class Ingestor:
 
     def _state(self, conn: Connection, c: CrossingSeen, sha256: str | None) -> None:
         stable = {k: v for k, v in c.snapshot.items() if k not in _VOLATILE_SNAPSHOT_FIELDS}
-        last = self._states.get(c.crossing_id)
+        assert c.seen_at is not None
+        cached = self._states.get(c.crossing_id)
+        # The state to compare with is the newest one at or before this snapshot: the one
+        # kept here only when this snapshot is not older than it (files may come in any order).
+        last = cached[1] if cached is not None and cached[0] <= c.seen_at else None
         if last is None:
             t = crossing_states.c
             row = conn.execute(
@@ -175,6 +180,8 @@ class Ingestor:
             if row is not None:
                 last = {k: v for k, v in json.loads(row[0]).items() if k not in _VOLATILE_SNAPSHOT_FIELDS}
         if last == stable:
+            if cached is None or cached[0] <= c.seen_at:
+                self._states[c.crossing_id] = (c.seen_at, stable)
             return
         exists = conn.execute(
             select(crossing_states.c.id, crossing_states.c.snapshot).where(
@@ -194,7 +201,8 @@ class Ingestor:
                     snapshot=json.dumps(c.snapshot, sort_keys=True), payload_sha256=sha256,
                 )
             )
-        self._states[c.crossing_id] = stable
+        if cached is None or cached[0] <= c.seen_at:
+            self._states[c.crossing_id] = (c.seen_at, stable)
 
     def _unknown_crossings(self, parsed: Parsed) -> list[CrossingSeen]:
         """Crossings named by readings of sources that describe no crossing themselves."""
