@@ -170,7 +170,7 @@ def test_a_coming_day_refusals(with_model: Engine) -> None:
         calibrate(dt.date(2026, 8, 30))
     with pytest.raises(NotFoundError, match="forecast train"):
         calibrate(NEXT_DAY, crossing="535502")
-    with pytest.raises(BadInputError, match="--at needs a UTC offset"):
+    with pytest.raises(BadInputError, match=r"forecast time \(at\) needs a UTC offset"):
         calibrate(NEXT_DAY, as_of=AS_OF.replace(tzinfo=None))
 
 

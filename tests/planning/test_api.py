@@ -132,9 +132,19 @@ def test_calibration_request_errors(api):
         ({**lane, "start": "2026-07-01T00:00:00", "end": "2026-07-02T00:00:00Z"}, 422, "UTC offset"),
         ({**lane, "start": "2026-07-01T00:00:00Z", "end": "2026-07-02T00:00:00Z", "at": "2026-07-01T00:00:00Z"},
          422, "forecast_day"),
+        # instants beyond UTC's range, a direction that is none, a window the wrong way round
+        ({**lane, "start": "0001-01-01T00:00:00+14:00", "end": "0001-02-01T00:00:00Z"}, 422, "outside the years"),
+        ({**lane, "start": "9999-12-01T00:00:00Z", "end": "9999-12-31T23:59:59-14:00"}, 422, "outside the years"),
+        ({**lane, "direction": "sideways", "start": "2026-07-01T00:00:00Z", "end": "2026-07-02T00:00:00Z"},
+         422, "direction must be one of northbound, southbound"),
+        ({**lane, "start": "2026-07-02T00:00:00Z", "end": "2026-07-01T00:00:00Z"}, 422, "must be before its end"),
+        # the fit's work grows with the booths: the web fits at most 40 in an hour
+        ({**lane, "start": "2026-07-01T00:00:00Z", "end": "2026-07-02T00:00:00Z", "booths": 1000}, 422,
+         "the web calibrates at most 40"),
     ]
     for body, status, words in cases:
         response = api.post("/api/v1/calibrations", json=body)
         assert response.status_code == status, (body, response.text)
         error = response.json()["error"]
         assert words in error["message"], (body, error)
+        assert "--" not in error["message"], (body, error)  # no command-line options named to API users

@@ -47,6 +47,9 @@ MAX_APPRAISAL_REPLICATIONS = 50
 MAX_APPRAISAL_RUNS = 120
 #: Longest window of readings one calibration request may fit.
 MAX_CALIBRATION_DAYS = 400
+#: Most booths in an hour a web calibration fits: the fit simulates up to three times the
+#: booths' capacity hour by hour, about a second of work per booth (San Ysidro has 34 lanes).
+MAX_CALIBRATION_BOOTHS = 40
 
 
 class ScenarioChoice(BaseModel):
@@ -215,7 +218,8 @@ async def create_calibration(request: Request, body: CalibrationBody) -> Any:
         def run() -> dict[str, Any]:
             return calibrate_forecast_day(engine, body.crossing_id, body.mode, body.program, forecast_day,
                                           as_of=body.at, direction=body.direction, booths=body.booths,
-                                          use_volumes=body.use_volumes, options=options).to_json_dict()
+                                          use_volumes=body.use_volumes, options=options,
+                                          max_booths=MAX_CALIBRATION_BOOTHS).to_json_dict()
     else:
         if body.start is None or body.end is None:
             raise BadInputError("give start and end (a window of readings), or forecast_day")
@@ -232,6 +236,6 @@ async def create_calibration(request: Request, body: CalibrationBody) -> Any:
         def run() -> dict[str, Any]:
             return calibrate_lane(engine, body.crossing_id, body.mode, body.program, start=start, end=end,
                                   direction=body.direction, booths=body.booths, use_volumes=body.use_volumes,
-                                  options=options).to_json_dict()
+                                  options=options, max_booths=MAX_CALIBRATION_BOOTHS).to_json_dict()
 
     return await run_in_threadpool(run)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,7 +54,7 @@ from borderflow.errors import BadInputError
 from borderflow.forecast.series import hourly_series, series_id
 from borderflow.services.queries import get_crossing
 from borderflow.store.schema import crossings, observations, volumes
-from borderflow.vocabulary import MODES, PROGRAMS
+from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
 
 MIN_DAYS_FOR_HOLDOUT = 4
 #: Days of lanes-open readings before the forecast time that set a forecast day's booths.
@@ -151,11 +152,24 @@ class Calibration:
         }
 
 
+def _check_work(day_booths: Sequence[float], source: str, max_booths: int | None) -> None:
+    """The fit simulates demand up to a few times the booths' capacity, so its work grows
+    with the booths: refuse more than ``max_booths`` in an hour (the web's limit)."""
+    most = max((b for b in day_booths if not math.isnan(b)), default=0)
+    if max_booths is not None and most > max_booths:
+        where = "as given" if source == "--booths" else source
+        raise BadInputError(f"{most:g} booths in an hour ({where}); the web calibrates at most {max_booths} "
+                            "(the fit's simulation grows with them); give booths, or use borderflow calibrate")
+
+
 def calibrate_lane(engine: Engine, crossing_id: str, mode: str, program: str, *, start: dt.datetime,
                    end: dt.datetime, direction: str = "northbound", booths: int | None = None,
+                   max_booths: int | None = None,
                    use_volumes: bool = True, options: FitOptions | None = None) -> Calibration:
     """Calibrate one lane from its readings in ``[start, end)`` (module docstring)."""
-    _validate(mode, program, start, end, booths)
+    _validate(mode, program, start, end, booths, direction)
+    if booths is not None:
+        _check_work([booths], "--booths", max_booths)
     crossing = get_crossing(engine, crossing_id)
     zone = str(crossing["timezone"])
     local = _local_hours(engine, crossing_id, mode, program, direction, start, end, zone)
@@ -167,6 +181,7 @@ def calibrate_lane(engine: Engine, crossing_id: str, mode: str, program: str, *,
     fit_days, holdout_days = days[: len(days) - n_holdout], days[len(days) - n_holdout:]
     fitted = local[local["date"].isin(fit_days)]
     day_booths, booths_source = _booths(fitted, booths, crossing, mode)
+    _check_work(day_booths, booths_source, max_booths)
     waits = _hour_means(fitted)
     day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
     target = DayTarget(mode, program, tuple(waits), tuple(day_booths))
@@ -188,7 +203,7 @@ def calibrate_lane(engine: Engine, crossing_id: str, mode: str, program: str, *,
 
 def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program: str, day: dt.date, *,
                            as_of: dt.datetime | None = None, direction: str = "northbound",
-                           booths: int | None = None, use_volumes: bool = True,
+                           booths: int | None = None, use_volumes: bool = True, max_booths: int | None = None,
                            options: FitOptions | None = None) -> Calibration:
     """Calibrate a lane's scenario for a coming local ``day`` from its forecast (module docstring).
 
@@ -200,8 +215,11 @@ def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program:
 
     asked = as_of or dt.datetime.now(dt.UTC)
     if asked.tzinfo is None:
-        raise BadInputError(f"--at needs a UTC offset or Z, e.g. 2026-08-22T19:00:00Z; got {asked.isoformat()}")
-    _validate(mode, program, asked - dt.timedelta(days=FORECAST_BOOTH_DAYS), asked, booths)
+        raise BadInputError(f"the forecast time (at) needs a UTC offset or Z, e.g. 2026-08-22T19:00:00Z; "
+                            f"got {asked.isoformat()}")
+    _validate(mode, program, asked - dt.timedelta(days=FORECAST_BOOTH_DAYS), asked, booths, direction)
+    if booths is not None:
+        _check_work([booths], "--booths", max_booths)
     crossing = get_crossing(engine, crossing_id)
     zone = str(crossing["timezone"])
     local_zone = ZoneInfo(zone)
@@ -224,6 +242,7 @@ def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program:
     recent = _local_hours(engine, crossing_id, mode, program, direction,
                           asked - dt.timedelta(days=FORECAST_BOOTH_DAYS), asked, zone)
     day_booths, booths_source = _booths(recent, booths, crossing, mode)
+    _check_work(day_booths, booths_source, max_booths)
     if booths is None and recent["lanes_open"].notna().any():
         booths_source = f"lanes_open readings of the {FORECAST_BOOTH_DAYS} days before the forecast (median per local hour)"
     day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
@@ -238,18 +257,29 @@ def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program:
                        fit, volume, None, None, None, forecast=basis)
 
 
-def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None) -> None:
+def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None,
+              direction: str = "northbound") -> None:
+    """The request's lane and window, with messages that fit the CLI and the API alike."""
     if mode not in MODES:
         raise BadInputError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if program not in PROGRAMS:
         raise BadInputError(f"program must be one of {', '.join(PROGRAMS)}; got {program!r}")
-    for label, value in (("from", start), ("to", end)):
+    if direction not in DIRECTIONS:
+        raise BadInputError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
+    for label, value in (("start", start), ("end", end)):
         if value.tzinfo is None:
-            raise BadInputError(f"--{label} needs a UTC offset or Z, e.g. 2026-08-12T00:00:00Z; got {value.isoformat()}")
+            raise BadInputError(f"the window {label} needs a UTC offset or Z, e.g. 2026-08-12T00:00:00Z; "
+                                f"got {value.isoformat()}")
+        try:
+            utc = value.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            utc = None
+        if utc is None or not 1900 <= utc.year <= 2199:
+            raise BadInputError(f"the window {label} {value.isoformat()} is outside the years 1900-2199")
     if start >= end:
-        raise BadInputError(f"--from {start.isoformat()} must be before --to {end.isoformat()}")
+        raise BadInputError(f"the window start {start.isoformat()} must be before its end {end.isoformat()}")
     if booths is not None and booths < 1:
-        raise BadInputError(f"--booths must be a whole number >= 1; got {booths}")
+        raise BadInputError(f"booths must be a whole number >= 1; got {booths}")
 
 
 def _local_hours(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
