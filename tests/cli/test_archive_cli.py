@@ -167,3 +167,20 @@ def test_payload_to_stdout_is_the_exact_bytes(db: str, capfdbinary: pytest.Captu
     capfdbinary.readouterr()
     assert run(["--db", db, "payload", hashlib.sha256(raw).hexdigest()]) == 0
     assert capfdbinary.readouterr().out == raw
+
+
+def test_unusable_database_or_path_is_one_line_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [
+        (["--db", f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3", "status"], "the database cannot be used"),
+        (["--db", "postgresql://nobody@127.0.0.1:1/db", "status"], "the database cannot be used"),
+        (["--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "export", "observations", "-o",
+          str(tmp_path / "no" / "such" / "dir" / "x.csv")], "check the path"),
+        (["--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "export", "observations",
+          "--from", "0001-01-01T00:00:00+14:00"], "outside the range of UTC timestamps"),
+    ]
+    for args, words in cases:
+        code = run(args)
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert code == 1 and len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], (args, lines)
+        assert "Traceback" not in captured.err and captured.out == ""

@@ -97,7 +97,10 @@ def _parse_time(value: str | None, label: str) -> dt.datetime | None:
         raise BadInputError(f"--{label} must be ISO 8601 with an offset, e.g. 2024-05-01T00:00:00Z; got {value!r}") from exc
     if parsed.tzinfo is None:
         raise BadInputError(f"--{label} needs an offset or Z, e.g. {value}Z; got {value!r}")
-    return parsed
+    try:
+        return parsed.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise BadInputError(f"--{label} {value} is outside the range of UTC timestamps") from None
 
 
 def export_command(

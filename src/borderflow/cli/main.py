@@ -77,7 +77,28 @@ def run(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # never a traceback for the user; --debug shows it
+        if "--debug" in args:
+            raise
+        err.print(f"error: {_unexpected(exc)}", markup=False, highlight=False, soft_wrap=True)
+        return 1
     return 0
+
+
+def _unexpected(exc: Exception) -> str:
+    """One line for an error no command turned into a BorderFlowError."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}; check the path and its permissions"
+    if isinstance(exc, DBAPIError):
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        return (f"the database cannot be used ({reason}); check --db / BORDERFLOW_DATABASE_URL and that "
+                "the server is up")
+    if isinstance(exc, SQLAlchemyError):
+        return f"the database failed ({type(exc).__name__}); check --db / BORDERFLOW_DATABASE_URL"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"unexpected {type(exc).__name__}: {first}; run again with --debug for the details, and report it"
 
 
 def entry() -> None:
