@@ -115,3 +115,9 @@ def test_api_forecast(sqlite_engine, trained):
     assert client.get("/api/v1/crossings/5355/forecast").status_code == 422
     stale = client.get(url, params={"at": "2026-09-01T00:00:00Z"})
     assert stale.status_code == 404 and "more than 168 hours" in stale.json()["error"]["message"]
+    ancient = client.get(url, params={"at": "0001-01-01T00:00:00Z"})
+    message = ancient.json()["error"]["message"]
+    assert ancient.status_code == 422 and "forecast time (at)" in message and "0001-01-01T00:00:00" in message
+    assert "datetime.datetime" not in message
+    unknown = client.get("/api/v1/crossings/999999/forecast", params={"mode": "passenger", "program": "standard"})
+    assert unknown.status_code == 404 and "GET /api/v1/crossings" in unknown.json()["error"]["message"]

@@ -108,6 +108,10 @@ def test_language_cookie_header_and_switch(client: TestClient) -> None:
         assert client.get("/lang/en", params={"next": evil}, follow_redirects=False).headers["location"] == "/"
     unknown = client.get("/lang/fr")
     assert unknown.status_code == 404 and "text/html" in unknown.headers["content-type"]
+    # a page only a posted form reaches goes back to the form, which answers a GET
+    back = client.get("/lang/es", params={"next": "/simulator/run"}, follow_redirects=False)
+    assert back.headers["location"] == "/simulator"
+    assert client.get("/lang/es", params={"next": "/simulator/run"}).status_code == 200
 
 
 def test_crossing_page_history_and_heat_map_match_the_services(client: TestClient, engine: Engine) -> None:

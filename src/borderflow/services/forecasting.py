@@ -64,17 +64,23 @@ _CACHE_LOCK = threading.Lock()
 
 # -- validation and lanes ------------------------------------------------------------------
 
+def _shown(value: object) -> str:
+    """A value as a user wrote it: ISO 8601 for times, quoted text otherwise."""
+    iso = getattr(value, "isoformat", None)
+    return str(iso()) if callable(iso) else repr(value)
+
+
 def _utc(value: dt.datetime | pd.Timestamp | str | None, label: str) -> pd.Timestamp | None:
     if value is None:
         return None
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, OverflowError) as exc:
-        raise BadInputError(f"{label} must be an ISO 8601 time, e.g. 2017-07-01T00:00:00Z; got {value!r}") from exc
+        raise BadInputError(f"{label} must be an ISO 8601 time, e.g. 2017-07-01T00:00:00Z; got {_shown(value)}") from exc
     if stamp.tzinfo is None:
-        raise BadInputError(f"{label} needs a time zone offset or Z, e.g. 2017-07-01T00:00:00Z; got {value!r}")
+        raise BadInputError(f"{label} needs a time zone offset or Z, e.g. 2017-07-01T00:00:00Z; got {_shown(value)}")
     if not 1970 <= stamp.year <= 2200:
-        raise BadInputError(f"{label} must lie between the years 1970 and 2200; got {value!r}")
+        raise BadInputError(f"{label} must lie between the years 1970 and 2200; got {_shown(value)}")
     return stamp.tz_convert("UTC")
 
 
@@ -113,8 +119,8 @@ def lane_info(engine: Engine, crossing_id: str, mode: str, program: str,
         row = conn.execute(select(crossings.c.timezone, crossings.c.state, crossings.c.border)
                            .where(crossings.c.crossing_id == crossing_id)).first()
     if row is None:
-        raise NotFoundError(f"crossing {crossing_id} is not in the archive; "
-                            "see 'borderflow catalog' for the known crossings")
+        raise NotFoundError(f"crossing {crossing_id} is not in the archive; the known crossings are "
+                            "listed by GET /api/v1/crossings and on the overview page (/)")
     return SeriesInfo(series_id(crossing_id, mode, program, direction), timezone=row[0] or "UTC",
                       mode=mode, program=program, regions=regions_for(row[1] or "", row[2] or ""))
 
@@ -359,7 +365,7 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     validate_lane(crossing_id, mode, program, direction)
     if not isinstance(hours, (int, np.integer)) or not 1 <= hours <= MAX_FORECAST_HOURS:
         raise BadInputError(f"hours must be a whole number from 1 to {MAX_FORECAST_HOURS}; got {hours!r}")
-    asked = _utc(as_of, "as_of") or pd.Timestamp.now(tz="UTC")
+    asked = _utc(as_of, "the forecast time (at)") or pd.Timestamp.now(tz="UTC")
     origin = asked.ceil("h")
     info = lane_info(engine, crossing_id, mode, program, direction)
     uid = info.unique_id

@@ -76,12 +76,18 @@ def crossing_page(request: Request, crossing_id: str, lane: str | None = None, d
     return page(request, "crossing.html", title=name, section="crossing", name=name, **context)
 
 
+#: Pages answered only to a posted form, and the page holding the form.
+FORM_PAGES = {"/simulator/run": "/simulator"}
+
+
 @router.get("/lang/{code}")
 def switch_language(request: Request, code: str, next: str = "/") -> Response:
     """Remember ``code`` (en or es) in a cookie and go back to ``next`` (a path on this site)."""
     if code not in LANGUAGES:
         return error_page(request, 404)
     target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
+    # a page a form posted to has no GET: back to the form instead
+    target = FORM_PAGES.get(target.split("?", 1)[0], target)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, code, max_age=LANGUAGE_COOKIE_SECONDS, samesite="lax", httponly=False)
     return response
