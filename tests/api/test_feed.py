@@ -273,3 +273,16 @@ def test_newer_captures_ingested_first_in_one_run_replay_the_older_one_intact(cl
     got, _ = served(client, xml=False, at="2022-06-29T17:26:00Z")
     by_port = {p["port_number"]: p for p in got}
     assert [d for p in want for d in compare_port(by_port[p["port_number"]], p)] == []
+
+
+def test_head_is_answered_wherever_get_is(client: TestClient, engine: Engine) -> None:
+    ingest_file(engine, DATA / "cbp-feed" / "bwtnew-2022-06-29.json")
+    for path in ("/api/bwtnew", "/xml/bwt.xml", "/api/v1/crossings", "/", "/crossings/535501"):
+        got = client.get(path)
+        head = client.head(path)
+        assert got.status_code == head.status_code == 200, path
+        assert head.content == b"" and len(got.content) > 0, path
+        for name in ("content-type", "etag", "last-modified", "content-length"):
+            assert head.headers.get(name) == got.headers.get(name), (path, name)
+    assert client.head("/api/v1/crossings/999999").status_code == 404
+    assert client.post("/api/bwtnew").status_code == 405  # other methods are still refused

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from borderflow import __version__
 from borderflow.api.caching import CachedResponses, ResponseCache
 from borderflow.api.errors import install_error_handlers
+from borderflow.api.head import HeadAsGet
 from borderflow.api.routes import archive, catalog, feed, history, meta, observations, waits
 
 DESCRIPTION = """\
@@ -59,6 +60,7 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
     app.state.engine = engine
     app.state.cache = ResponseCache(engine, ttl_seconds=cache_seconds)
     app.add_middleware(CachedResponses, cache=app.state.cache)
+    app.add_middleware(HeadAsGet)  # outermost: a HEAD is the GET, cached or not, without its body
     install_error_handlers(app)
     for module in (meta, catalog, waits, history, archive, feed, observations):
         app.include_router(module.router)
