@@ -163,3 +163,25 @@ def test_the_reported_p95_is_the_fresh_check_simulate_gives(burst):
                                [v or 0.0 for v in plan.lane_groups["lane"].p95_minutes])
     data = plan.to_json_dict()["search"]
     assert data["screen_replications"] == 10 and data["decision_replications"] == 60
+
+
+def test_a_lane_that_cannot_meet_the_target_keeps_the_lane_its_drivers_may_choose():
+    """Standard trucks overload their one allowed booth whatever is done; trucks free to
+    take FAST or standard relieve it only if the FAST booth stays open. The plan must not
+    close it (it met no target by closing it, and made the failing lane's queue worse)."""
+    data = {
+        "name": "overloaded standard lane", "hours": 2, "seed": 0, "replications": 10,
+        "lane_groups": {
+            "standard": {"mode": "commercial", "program": "standard", "booths": [3, 3],
+                         "service": {"dist": "lognormal", "mean_seconds": 120, "cv": 0.6}},
+            "fast": {"mode": "commercial", "program": "fast", "booths": [1, 1],
+                     "service": {"dist": "lognormal", "mean_seconds": 60, "cv": 0.6}},
+        },
+        "demand": [{"to": "standard", "per_hour": [60, 60]}, {"to": ["fast", "standard"], "per_hour": [20, 20]}],
+    }
+    plan = plan_staffing(load_scenario(data), StaffingRequest(target_p95_minutes=15, max_booths=1))
+    assert list(plan.lane_groups["fast"].booths) == [1, 1]
+    standard_p95 = plan.lane_groups["standard"].p95_minutes
+    sipp_p95 = plan.baseline_sipp["standard"].p95_minutes
+    assert all(p is not None and s is not None and p <= s * 1.1
+               for p, s in zip(standard_p95, sipp_p95, strict=True)), (standard_p95, sipp_p95)

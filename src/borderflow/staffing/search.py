@@ -331,7 +331,12 @@ class _ComponentSearch:
         for _ in range(self.removal_passes):
             changed = False
             for h in range(self.hours):
-                candidates = [int(g) for g in self.opt if booths[g, h] > 0 and not self.infeasible[g, h]]
+                if self.infeasible[:, h].any():
+                    # a lane that cannot meet the target even at its cap: the lanes its
+                    # drivers may choose instead keep every booth of that hour (a booth
+                    # taken from them would only lengthen the queue that already fails)
+                    continue
+                candidates = [int(g) for g in self.opt if booths[g, h] > 0]
                 while candidates:
                     change = np.zeros_like(booths)
                     change[candidates, h] = -1
