@@ -128,6 +128,30 @@ def test_bad_bodies_are_4xx_in_the_envelope(client: TestClient, engine: Engine, 
     assert outcomes == ["refused"] * len(cases)
 
 
+def test_an_error_in_a_bare_list_names_the_field(client: TestClient, editor_token: str) -> None:
+    row = {"crossing_id": "250401", "mode": "passenger", "program": "standard",
+           "observed_at": "2024-05-01T16:00:00Z", "source": "loops"}
+    for bad, words in (({**row, "extra": 1}, "extra"), ({**row, "wait_minutes": True}, "wait_minutes")):
+        response = client.post(URL, json=[row, bad], headers={"authorization": f"Bearer {editor_token}"})
+        message = response.json()["error"]["message"]
+        assert response.status_code == 422 and f"at 1.{words}" in message, message
+        assert "ObservationsIn" not in message
+
+
+def test_source_names_are_the_same_through_csv_and_json(client: TestClient, editor_token: str) -> None:
+    head = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+    long = _post(client, head + "250401,passenger,standard,2024-05-01T16:00:00Z,5,,," + "x" * 41 + "\n", editor_token)
+    assert long.status_code == 200 and long.json()["stored"] == 0
+    assert "at most 40 characters" in long.json()["refused"][0]["reason"]
+    spaced = _post(client, head + "250401,passenger,standard,2024-05-01T16:00:00Z,5,,,Mi fuente 2\n", editor_token)
+    assert spaced.json()["stored"] == 1
+    # and every source the archive takes can be asked for
+    history = client.get("/api/v1/crossings/250401/lanes/passenger/standard/history",
+                         params={"start": "2024-05-01T00:00:00Z", "end": "2024-05-02T00:00:00Z", "source": "Mi fuente 2"})
+    assert history.status_code == 200, history.text
+    assert [r["wait_minutes"] for r in history.json()["readings"]] == [5]
+
+
 def test_token_text_is_never_stored(engine: Engine) -> None:
     accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["editor"])
     issued = accounts.create_token(engine, "ana")

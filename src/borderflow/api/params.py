@@ -24,8 +24,9 @@ CrossingFilter = Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description=
 PortFilter = Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Only this 4-digit port code.")]
 StateFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z][A-Za-z .'-]{0,39}$",
                                           description="US state, full name, any case (e.g. Texas).")]
-SourceFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,39}$",
-                                           description="Only readings of this source (e.g. cbp-feed).")]
+SourceFilter = Annotated[str | None, Query(pattern=r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]{0,38}[^\s\x00-\x1f\x7f])?$",
+                                           description="Only readings of this source (e.g. cbp-feed): any source "
+                                                       "name the archive accepts, at most 40 characters.")]
 MeasureFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ,./()&'-]{0,59}$",
                                             description="BTS measure, any case (e.g. Personal Vehicles).")]
 MonthParam = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="Month YYYY-MM.")]

@@ -15,7 +15,8 @@ Field rules (every row is checked; a bad row becomes a :class:`Rejected` with pl
   in UTC. A time without an offset is rejected: guessing a zone would shift readings;
 * ``wait_minutes`` / ``lanes_open`` — whole numbers >= 0 (at most 9 digits); empty =
   unknown (None);
-* ``source`` — required; printable text without leading or trailing spaces.
+* ``source`` — required; printable text of at most 40 characters, without leading or
+  trailing spaces.
 
 Rows are not de-duplicated here (the store keeps one reading per key).
 
@@ -116,8 +117,8 @@ def read_row(row: list[str], width: int = len(COLUMNS) + 1) -> Observation:
     wait_minutes, lanes_open = count(4), count(5)
     status = word(6, STATUSES, None)
     source = cells[7]
-    if not source or not source.isprintable():
-        problems.append(f"source is required and must be printable text; got {row[7]!r}")
+    if not source or not source.isprintable() or len(source) > 40:
+        problems.append(f"source is required and must be printable text of at most 40 characters; got {row[7][:60]!r}")
     direction = word(8, DIRECTIONS, "northbound") if width > len(COLUMNS) else "northbound"
     if problems or observed_at is None:
         raise ValueError("; ".join(problems))

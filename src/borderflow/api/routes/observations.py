@@ -37,7 +37,8 @@ router = APIRouter(prefix="/api/v1", tags=["writes"])
 MAX_BODY_BYTES = 20_000_000
 ACTION = "observations.create"
 _CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
-_JSON_BODY = TypeAdapter(ObservationsIn | list[ObservationIn])
+_JSON_OBJECT = TypeAdapter(ObservationsIn)
+_JSON_LIST = TypeAdapter(list[ObservationIn])
 
 
 def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +89,9 @@ def csv_from_json(data: bytes) -> bytes:
     """JSON observations written as the observations CSV (with direction); BadInputError if not that shape."""
     try:
         document = json.loads(data)
-        parsed = _JSON_BODY.validate_python(document)
+        # validated as the shape it has, so an error names the field, not the other shape
+        adapter: TypeAdapter[Any] = _JSON_LIST if isinstance(document, list) else _JSON_OBJECT
+        parsed = adapter.validate_python(document)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         if isinstance(exc, ValidationError):
             details = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()[:50]]
