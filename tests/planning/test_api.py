@@ -93,6 +93,13 @@ def test_appraisal_errors(api):
     no_port = api.post("/api/v1/appraisals", json={
         "base": {"scenario": BURST}, "alternatives": [{"scenario": BURST}], "port_code": "2302", "replications": 1})
     assert no_port.status_code == 404
+    for extra, words in (({"weekend_factors": {"zzz": 1}}, "weekend_factors.zzz"),
+                         ({"weekend_factors": {"passenger": -1}}, "weekend_factors.passenger"),
+                         ({"port_code": "abc"}, "port_code")):
+        bad = api.post("/api/v1/appraisals", json={
+            "base": {"scenario": BURST}, "alternatives": [{"scenario": BURST}], "replications": 1,
+            "passengers_per_vehicle": 1.5, **extra})
+        assert bad.status_code == 422 and words in bad.json()["error"]["message"], bad.text
 
 
 def test_a_coming_day_is_calibrated_from_its_forecast_and_staffed(api, archive):

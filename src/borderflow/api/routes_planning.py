@@ -20,7 +20,7 @@ or port without volumes.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -99,13 +99,16 @@ class AppraisalBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     base: ScenarioChoice
     alternatives: list[AlternativeBody] = Field(min_length=1, max_length=10)
-    port_code: str | None = Field(default=None, description="BTS port code whose archived volumes give the demand.")
+    port_code: str | None = Field(default=None, pattern=r"^[0-9]{4}$",
+                                  description="BTS port code (4 digits) whose archived volumes give the demand.")
     year: int | None = Field(default=None, ge=1996, le=2100)
     replications: int = Field(default=10, ge=1, le=MAX_APPRAISAL_REPLICATIONS)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     valuation: ValuationBody = Field(default_factory=lambda: ValuationBody())
     passengers_per_vehicle: float | None = Field(default=None, gt=0, le=100)
-    weekend_factors: dict[str, float] | None = None
+    weekend_factors: dict[Literal["passenger", "pedestrian", "commercial"],
+                          Annotated[float, Field(ge=0, le=10)]] | None = Field(
+        default=None, description="Weekend day's traffic over a weekday's, per mode (with port_code).")
     all_months: bool = False
 
 
@@ -181,7 +184,9 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
     options = AppraisalOptions(
         replications=body.replications, seed=body.seed,
         valuation=Valuation(**body.valuation.model_dump()),
-        passengers_per_vehicle=body.passengers_per_vehicle, weekend_factors=body.weekend_factors,
+        passengers_per_vehicle=body.passengers_per_vehicle,
+        weekend_factors=({str(k): v for k, v in body.weekend_factors.items()}
+                         if body.weekend_factors is not None else None),
         all_months=body.all_months, workers=1,
     )
 
