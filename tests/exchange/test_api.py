@@ -61,8 +61,16 @@ def test_publish_read_correct_retract(api: tuple[TestClient, dict[str, dict[str,
     fixed = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "White van", "body": "XYZ1"},
                         headers=who["us_editor"])
     assert fixed.status_code == 201 and fixed.json()["version"] == 2 and fixed.json()["supersedes"] == 1
-    stale = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "x"}, headers=who["us_editor"])
+    stale = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "x", "body": ""}, headers=who["us_editor"])
     assert stale.status_code == 409
+    # a correction replaces the whole text: without a body it is refused, never emptied silently
+    bodiless = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 2, "title": "White van"},
+                           headers=who["us_editor"])
+    assert bodiless.status_code == 422 and "body" in bodiless.json()["error"]["message"]
+    for title in ("White\u202evan", "White\x00van", "White\nvan"):
+        spoof = client.post(URL, json={**new, "title": title}, headers=who["us_editor"])
+        assert spoof.status_code == 422 and "control or direction override" in spoof.json()["error"]["message"]
+    assert client.get(f"{URL}/{rid}", headers=who["us_editor"]).json()["version"] == 2
     other = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "no"}, headers=who["us_other"])
     assert other.status_code == 404  # GSA may not read it: not found, not forbidden
     viewer = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "no"}, headers=who["mx_viewer"])

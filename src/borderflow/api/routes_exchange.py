@@ -126,9 +126,11 @@ class RecordIn(BaseModel):
 
 
 class CorrectionIn(BaseModel):
+    """The whole corrected content: a correction replaces title and body (send "" to empty the body)."""
+
     supersedes: int = Field(ge=1, le=1_000_000, description="The latest version, which this one replaces")
     title: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
-    body: str = Field(default="", max_length=exchange.MAX_BODY)
+    body: str = Field(max_length=exchange.MAX_BODY, description="The whole corrected text; required.")
     port_code: str | None = Field(default=None, pattern=r"^\d{4}$")
     reason: str = Field(default="", max_length=exchange.MAX_TITLE)
 

@@ -124,10 +124,19 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
+#: Characters no record text may hold: controls (tab and line breaks aside) and the
+#: direction overrides that make text read differently from how it is stored.
+_UNSAFE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
 def _text(value: str, name: str, limit: int, *, required: bool) -> str:
     text = value.strip()
     if (required and not text) or len(text) > limit:
         raise BadInputError(f"{name} must be {'1' if required else '0'}-{limit} characters; got {len(text)}")
+    bad = _UNSAFE_TEXT.search(text) or (re.search(r"[\t\r\n]", text) if name in ("title", "reason") else None)
+    if bad:
+        raise BadInputError(f"{name} holds the character U+{ord(bad.group()):04X} at position {bad.start() + 1}, "
+                            "a control or direction override; remove it")
     return text
 
 
