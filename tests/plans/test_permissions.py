@@ -45,6 +45,8 @@ def test_a_refused_edit_changes_nothing(plan_engine: Engine, us_editor: User) ->
     _, before = plans.get_action(plan_engine, inf1)
     with pytest.raises(ForbiddenError):  # one allowed and one forbidden field: neither lands
         plans.update_action(plan_engine, inf1, {"notes_us": "ok", "notes_mx": "not ok"}, us_editor)
+    with pytest.raises(BadInputError, match="at most 10000 characters"):  # as a plan file's notes
+        plans.update_action(plan_engine, inf1, {"notes_us": "x" * 1_000_000}, us_editor)
     _, after = plans.get_action(plan_engine, inf1)
     assert after == before
 

@@ -298,6 +298,9 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
     for name, value in values.items():
         if not isinstance(value, str):
             raise BadInputError(f"field {name!r} must be text; got {type(value).__name__}")
+        limit = 120 if name.startswith("lead_agency") else 10_000  # as a plan file's fields
+        if len(value) > limit:
+            raise BadInputError(f"field {name!r} may be at most {limit} characters; got {len(value)}")
     with engine.begin() as conn:
         if "lead_side" in values:
             choice(values["lead_side"], SIDES, "lead_side")
