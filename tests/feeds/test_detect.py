@@ -87,6 +87,15 @@ def test_bts_columns_in_another_order_and_json_with_a_bom() -> None:
     assert detect.parse_bytes(b"\xef\xbb\xbf" + graph, "g.json") == detect.parse_bytes(graph, "g.json")
 
 
+def test_utf16_feed_is_recognised_and_read() -> None:
+    from borderflow.feeds import cbp_feed
+
+    raw = (DATA / "cbp-feed" / "bwt-2017-03-17.xml").read_bytes()
+    wide = raw.decode("latin-1").replace("ISO-8859-1", "UTF-16").encode("utf-16")
+    assert detect.detect_format(wide[:4096], "bwt16.xml") == "cbp-xml"
+    assert detect.parse_bytes(wide, "bwt16.xml").observations == cbp_feed.parse_xml(raw, "bwt.xml").observations
+
+
 def test_gzip_is_looked_through_for_every_format() -> None:
     raw = (DATA / "cascade/trucks-daily-volume-2018-01_2020-03.csv").read_bytes()
     packed = gzip.compress(raw)

@@ -74,6 +74,8 @@ def detect_format(head: bytes, name: str) -> str:
     """The first format whose sniffer accepts ``head`` (the first 4096 bytes; gzip is
     looked through) and ``name``; UnknownFormatError naming the file otherwise."""
     plain = gunzip_head(head)
+    if plain[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (with its byte-order mark): sniffed as text
+        plain = plain[: len(plain) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
     for fmt, (sniff, _) in FORMATS.items():
         if sniff(plain, name):
             return fmt
