@@ -253,3 +253,19 @@ def test_a_crossing_first_seen_in_a_feed_keeps_the_zone_its_labels_name(engine: 
         zone = conn.execute(select(schema.crossings.c.timezone)
                             .where(schema.crossings.c.crossing_id == "999901")).scalar_one()
     assert zone == "America/Los_Angeles"
+
+
+def test_a_crossing_named_only_by_readings_takes_its_ports_zone_and_border(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text("crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+                    "250499,passenger,standard,2024-05-01T16:00:00Z,30,,,loops\n"
+                    "990099,passenger,standard,2024-05-01T16:00:00Z,30,,,loops\n")
+    summary = ingest(engine, [str(path)])
+    assert summary.total("new_crossings") == 2 and summary.total("stored") == 2
+    c = schema.crossings.c
+    with engine.connect() as conn:
+        rows = {r.crossing_id: r for r in conn.execute(select(c.crossing_id, c.timezone, c.border, c.port_name)
+                                                        .where(c.crossing_id.in_(["250499", "990099"])))}
+    assert (rows["250499"].timezone, rows["250499"].border, rows["250499"].port_name) == (
+        "America/Los_Angeles", "mexico", "San Ysidro")  # port 2504
+    assert (rows["990099"].timezone, rows["990099"].border) == ("UTC", "")  # no such port: nothing to go on

@@ -141,22 +141,25 @@ class Ingestor:
     def _crossings(self, conn: Connection, seen: Iterable[CrossingSeen], origin: str, sha256: str | None = None) -> int:
         if self._known_crossings is None:
             self._known_crossings = store_catalog.known_crossing_ids(conn)
-        from borderflow.catalog import timezone_of
+        from borderflow.catalog import ports, timezone_of
 
         added = 0
         for c in seen:
             if c.crossing_id not in self._known_crossings:
+                # a source that names a crossing without describing it: its port (the
+                # first four digits) still says where it is, when the catalog knows the port
+                port = next((p for p in ports() if p.port_code == c.crossing_id[:4]), None)
                 store_catalog.add_crossing(
                     conn,
                     c.crossing_id,
-                    port_name=c.port_name,
+                    port_name=c.port_name or (port.name if port else ""),
                     crossing_name=c.crossing_name,
-                    border=c.border,
+                    border=c.border or (port.border if port else ""),
                     max_lanes=c.max_lanes,
                     hours=c.hours,
                     origin=origin,
                     seen_at=c.seen_at,
-                    timezone=timezone_of(c.crossing_id) or c.timezone or "UTC",
+                    timezone=timezone_of(c.crossing_id) or c.timezone or (port.timezone if port else "") or "UTC",
                 )
                 self._known_crossings.add(c.crossing_id)
                 added += 1
