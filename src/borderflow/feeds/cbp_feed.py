@@ -53,7 +53,6 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 from xml.parsers import expat
@@ -421,8 +420,8 @@ def _read_port(parsed: Parsed, place: str, block: Any, extra: dict[str, str]) ->
         else:
             absent.append(f"{mode}/{program}")
     port_extra = {**extra, ABSENT_LANES: " ".join(sorted(absent))}
-    seen = _crossing_seen(parsed, place, block, crossing_id, feed_time, port_extra)
-    parsed.crossings.append(replace(seen, timezone=zone.key if zone is not None else ""))
+    parsed.crossings.append(_crossing_seen(parsed, place, block, crossing_id, feed_time, port_extra,
+                                           zone.key if zone is not None else ""))
 
 
 def _port_feed_time(parsed: Parsed, place: str, block: dict[str, Any]) -> dt.datetime | None:
@@ -493,6 +492,7 @@ def _crossing_seen(
     crossing_id: str,
     seen_at: dt.datetime | None,
     extra: dict[str, str],
+    timezone: str = "",
 ) -> CrossingSeen:
     """The port block as a CrossingSeen; snapshot keeps every port-level string."""
     snapshot = dict(extra)
@@ -527,4 +527,5 @@ def _crossing_seen(
         hours=snapshot.get("hours", "").strip(),
         seen_at=seen_at,
         snapshot=snapshot,
+        timezone=timezone,
     )
