@@ -263,6 +263,17 @@ def test_waitgraph_bad_items_are_kept_aside() -> None:
     assert "'June 30'" in reasons["item 0"] and "'30040x'" in reasons["item 2"]
     with pytest.raises(BadInputError, match="not valid JSON"):
         ch.parse_waitgraph(b'[{"port_number": ')
+    # a block of the wrong shape is kept aside, not dropped; places name the block
+    whole = ch.parse_waitgraph(json.dumps([good]).encode())
+    broken = {**good, "private_time_slots": "oops"}
+    parsed = ch.parse_waitgraph(json.dumps([broken]).encode())
+    (bad,) = parsed.rejected
+    assert bad.place.endswith("private_time_slots") and "not an object" in bad.reason
+    assert {a.mode for a in parsed.averages} == {a.mode for a in whole.averages} - {"passenger"}
+    first = good["commercial_time_slots"]["commercial_slot"][0]
+    edited = {**good, "commercial_time_slots": {"commercial_slot": [{**first, "time": "25:00"}]}}
+    (late,) = ch.parse_waitgraph(json.dumps([edited]).encode()).rejected
+    assert " commercial time '25:00'" in late.place
 
 
 # --- cbp-historical-json ---------------------------------------------------------------

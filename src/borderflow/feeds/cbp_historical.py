@@ -303,28 +303,38 @@ def parse_waitgraph(data: bytes, name: str = "") -> Parsed:
         zone = zone_of(crossing_id)
         seen: dict[tuple[object, ...], list[object]] = {}
         for block, lanes in _GRAPH_BLOCKS.items():
-            for slot in _graph_slots(port, block):
-                _graph_slot(parsed, seen, slot, lanes, crossing_id, on_date, zone)
+            for slot in _graph_slots(parsed, port, block, f"{crossing_id} {on_date}"):
+                _graph_slot(parsed, seen, slot, lanes, crossing_id, on_date, zone, block)
     return parsed
 
 
-def _graph_slots(port: dict[str, object], block: str) -> list[dict[str, object]]:
+def _graph_slots(parsed: Parsed, port: dict[str, object], block: str, where: str) -> list[dict[str, object]]:
+    """The hour slots of one block; a block or slot of the wrong shape is kept aside."""
     names = [block] + (["pedestrian"] if block == "pedestrain" else [])
     for b in names:
-        holder = port.get(f"{b}_time_slots")
-        if isinstance(holder, dict):
-            slots = holder.get(f"{b}_slot", [])
-            if isinstance(slots, dict):
-                slots = [slots]
-            if isinstance(slots, list):
-                return [s for s in slots if isinstance(s, dict)]
+        key = f"{b}_time_slots"
+        if key not in port or port[key] in (None, ""):
+            continue
+        holder = port[key]
+        slots = holder.get(f"{b}_slot", []) if isinstance(holder, dict) else None
+        if isinstance(slots, dict):
+            slots = [slots]
+        if not isinstance(slots, list):
+            parsed.rejected.append(Rejected(f"{where} {key}", f"{key} is not an object holding a list "
+                                            f"{b}_slot of hours", json.dumps(holder, default=str)[:500]))
+            return []
+        bad = [s for s in slots if not isinstance(s, dict)]
+        for s in bad:
+            parsed.rejected.append(Rejected(f"{where} {key}", "an hour slot is not an object",
+                                            json.dumps(s, default=str)[:500]))
+        return [s for s in slots if isinstance(s, dict)]
     return []
 
 
 def _graph_slot(parsed: Parsed, seen: dict[tuple[object, ...], list[object]],
                 slot: dict[str, object], lanes: list[tuple[str, str, str]], crossing_id: str,
-                on_date: dt.date, zone: str | None) -> None:
-    place = f"{crossing_id} {on_date} time {slot.get('time')!r}"
+                on_date: dt.date, zone: str | None, block: str = "") -> None:
+    place = f"{crossing_id} {on_date} {block.replace('pedestrain', 'pedestrian')} time {slot.get('time')!r}"
     try:
         hour = hour_of(str(slot.get("time", "")))
     except ValueError as exc:
