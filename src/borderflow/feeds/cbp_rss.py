@@ -128,14 +128,16 @@ def parse(data: bytes, name: str = "") -> Parsed:
             "fix: supply CBP's wait-times RSS"
         )
     parsed = Parsed(format=FORMAT)
-    stamps = [channel.findtext("pubDate")] + [i.findtext("pubDate") for i in channel.iter("item")]
-    for stamp in stamps:
+    # the feed's time: the channel's pubDate, else the first item's that reads
+    stamps = [("channel pubDate", channel.findtext("pubDate"))] + [
+        (f"item {n} pubDate", i.findtext("pubDate")) for n, i in enumerate(channel.iter("item"), 1)]
+    for where, stamp in stamps:
         if stamp and stamp.strip():
             try:
                 parsed.generated_at = cbp_time.parse_rss_pubdate(stamp)
                 break
             except BadInputError as error:
-                parsed.rejected.append(Rejected("channel pubDate", str(error), stamp))
+                parsed.rejected.append(Rejected(where, str(error), stamp))
     for index, item in enumerate(channel.findall("item")):
         title = " ".join((item.findtext("title") or "").split())
         place = f"item {index + 1} ({title})"
