@@ -279,6 +279,14 @@ def test_absurd_numbers_are_kept_aside() -> None:
     assert len(result.observations) == len(parsed(SNAPSHOTS[0]).observations) - 1
 
 
+def test_bad_pubdates_are_named_where_they_are() -> None:
+    text = SNAPSHOTS[0].read_text("utf-8")
+    bad = re.sub(r"<pubDate>[^<]*</pubDate>", "<pubDate>soon</pubDate>", text, count=2)
+    result = cbp_rss.parse(bad.encode(), "bad-dates.xml")
+    assert [r.place for r in result.rejected][:2] == ["channel pubDate", "item 1 pubDate"]
+    assert result.generated_at == parsed(SNAPSHOTS[0]).generated_at  # item 2's reads
+
+
 def test_whole_file_errors_name_file_and_place() -> None:
     with pytest.raises(BadInputError, match=r"cut\.xml: not well-formed XML at line 1 column"):
         cbp_rss.parse(SNAPSHOTS[0].read_bytes()[:700], "cut.xml")
