@@ -89,6 +89,39 @@ def test_a_run_whose_process_stopped_is_reported_interrupted(stores, engine: Eng
         limited.submit(small())
 
 
+def test_a_queued_run_whose_process_stopped_is_adopted_by_a_live_one(stores, engine: Engine) -> None:
+    """A server accepted two runs and stopped: one still queued, one already running. A
+    restarted server runs the queued one (it had not started: nothing is lost by starting
+    it here) and reports the other interrupted (its work in hand is gone)."""
+    gone = stores(engine, threads=0)
+    queued, running = gone.submit(small(), label="queued"), gone.submit(small(), label="running")
+    with engine.begin() as conn:
+        conn.execute(simulation_runs.update().where(simulation_runs.c.id == running.id).values(status="running"))
+    for job in (queued, running):
+        age(engine, job.id, simulations.STALE_AFTER_SECONDS + 5)
+    live = stores(engine, threads=1)
+    assert live.get(running.id).status == "failed"
+    done = live.wait(queued.id, timeout_seconds=60)
+    assert done.status == "done" and done.label == "queued" and done.replications_done == 3
+    expected = simulate(small()).to_json_dict()
+    assert {k: v for k, v in done.results.items() if k != "engine"} == {
+        k: v for k, v in expected.items() if k != "engine"}
+    with engine.connect() as conn:
+        owner = conn.execute(select(simulation_runs.c.owner).where(simulation_runs.c.id == queued.id)).scalar_one()
+    assert owner == live.owner != gone.owner
+
+
+def test_stored_scenarios_load_back_in_both_shapes() -> None:
+    from dataclasses import asdict
+
+    from borderflow.sim.scenario import scenario_mapping
+
+    for path in sorted((Path(__file__).parents[2] / "examples" / "scenarios").iterdir()):
+        scenario = load_scenario(path)
+        assert simulations._stored_scenario(json.dumps(scenario_mapping(scenario))) == scenario, path.name
+        assert simulations._stored_scenario(json.dumps(asdict(scenario))) == scenario, path.name  # older runs
+
+
 def test_the_heartbeat_keeps_a_waiting_run_alive(stores, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(simulations, "HEARTBEAT_SECONDS", 0.05)
     store = stores(engine, threads=0)

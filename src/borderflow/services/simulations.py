@@ -15,7 +15,8 @@
 
 Every server process reads the same runs (``borderflow serve --workers N`` may answer a
 poll from any worker) and finished runs outlive a restart; a run is executed by the
-process that accepted it, and a run whose process stopped is reported as interrupted.
+process that accepted it. When that process stops, a run it had not started is taken up
+by a live process that runs simulations, and one it was running is reported as interrupted.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ from borderflow.sim.replication import (
 )
 from borderflow.sim.results import EngineInfo, SimulationResult
 from borderflow.sim.run import warm_up
-from borderflow.sim.scenario import Scenario, load_scenario
+from borderflow.sim.scenario import Scenario, load_scenario, scenario_mapping
 from borderflow.sim.statistics import summarize
 from borderflow.store.db import writing
 from borderflow.store.simulation_schema import simulation_runs
@@ -287,6 +288,27 @@ def _job(row: Any, results: bytes | None = None) -> Job:
     )
 
 
+def _stored_scenario(text: str) -> Scenario:
+    """A stored run's scenario: its file's mapping (or, as older runs kept it, its fields
+    with the lane groups as a list)."""
+    data = json.loads(text)
+    if isinstance(data.get("lane_groups"), list):
+        data["lane_groups"] = {g.pop("id"): g for g in data["lane_groups"]}
+        for group in data["lane_groups"].values():
+            for service in (group.get("service"), (group.get("secondary") or {}).get("service")):
+                if isinstance(service, dict):
+                    if service.get("dist") == "empirical":
+                        service.pop("cv", None)
+                        service.pop("mean_seconds", None)
+                    else:
+                        service.pop("values_seconds", None)
+                        if service.get("dist") not in ("lognormal", "gamma"):
+                            service.pop("cv", None)
+            if group.get("secondary") is None:
+                group.pop("secondary", None)
+    return load_scenario(data)
+
+
 class _Stopped(Exception):
     """The store was closed while a run was in hand."""
 
@@ -298,8 +320,10 @@ class JobStore:
     Every server process reads the same runs, so ``borderflow serve --workers N`` may
     answer a poll from any worker, and finished runs outlive a restart. While a run is
     queued or running its process renews the run's heartbeat every
-    :data:`HEARTBEAT_SECONDS`; a run whose heartbeat is older than
-    :data:`STALE_AFTER_SECONDS` (its process stopped) is marked failed, as interrupted.
+    :data:`HEARTBEAT_SECONDS`; when a run's heartbeat is older than
+    :data:`STALE_AFTER_SECONDS` (its process stopped) a queued run is adopted by the first
+    live store with runner threads that reads it, and a running one is marked failed, as
+    interrupted.
     The newest ``max_kept`` finished runs are kept.
     """
 
@@ -364,16 +388,20 @@ class JobStore:
                 conn.execute(simulation_runs.insert().values(
                     id=job.id, status=job.status, label=job.label, scenario_name=job.scenario_name,
                     hours=job.hours, replications=job.replications, replications_done=0, seed=str(job.seed),
-                    lane_groups=json.dumps(list(job.lane_groups)), scenario=json.dumps(asdict(scenario)),
+                    lane_groups=json.dumps(list(job.lane_groups)), scenario=json.dumps(scenario_mapping(scenario)),
                     owner=self.owner, created_at=now, heartbeat_at=now))
             self._active.add(job.id)
-            if not self._started and self._threads > 0:
-                for k in range(self._threads):
-                    threading.Thread(target=self._work, name=f"borderflow-sim-{k}", daemon=True).start()
-                threading.Thread(target=self._keep_alive, name="borderflow-sim-heartbeat", daemon=True).start()
-                self._started = True
+            self._start_threads()
         self._queue.put((job.id, scenario))
         return job
+
+    def _start_threads(self) -> None:
+        """Start the runner and heartbeat threads once (call with ``_lock`` held)."""
+        if not self._started and self._threads > 0:
+            for k in range(self._threads):
+                threading.Thread(target=self._work, name=f"borderflow-sim-{k}", daemon=True).start()
+            threading.Thread(target=self._keep_alive, name="borderflow-sim-heartbeat", daemon=True).start()
+            self._started = True
 
     # -- running ---------------------------------------------------------------------------
     def _update(self, job_id: str, **values: Any) -> None:
@@ -447,17 +475,41 @@ class JobStore:
                 log.exception("simulation heartbeat failed")
 
     def _sweep(self) -> None:
-        """Mark runs whose process stopped (no heartbeat for STALE_AFTER_SECONDS) as
-        interrupted. Looked for with a read, so a page view never waits for a writer."""
+        """Runs whose process stopped (no heartbeat for STALE_AFTER_SECONDS): one still
+        queued (never started) is adopted and run here when this process runs simulations;
+        the others are marked interrupted. Looked for with a read first, so a page view
+        never waits for a writer."""
         t = simulation_runs.c
         cutoff = _now() - dt.timedelta(seconds=STALE_AFTER_SECONDS)
         stale = (t.status.in_(ACTIVE), t.heartbeat_at < cutoff)
         with self.engine.connect() as conn:
-            if conn.execute(select(t.id).where(*stale).limit(1)).first() is None:
-                return
-        with self.engine.begin() as conn:
+            rows = conn.execute(select(t.id, t.status, t.scenario).where(*stale)
+                                .order_by(t.created_at).limit(100)).all()
+        if not rows:
+            return
+        adopted: list[tuple[str, Scenario]] = []
+        with writing(self.engine) as conn:
+            for row in rows:
+                if row.status != "queued" or self._threads == 0 or self._stop.is_set():
+                    continue
+                try:
+                    scenario = _stored_scenario(row.scenario)
+                except (BorderFlowError, ValueError, TypeError, KeyError):
+                    continue  # kept in a shape this version cannot read: interrupted below
+                claimed = conn.execute(simulation_runs.update()
+                                       .where(t.id == row.id, t.status == "queued", t.heartbeat_at < cutoff)
+                                       .values(owner=self.owner, heartbeat_at=_now())).rowcount
+                if claimed == 1:  # no other process took it first
+                    adopted.append((row.id, scenario))
             conn.execute(simulation_runs.update().where(*stale)
                          .values(status="failed", error=INTERRUPTED, finished_at=_now()))
+        if adopted:
+            with self._lock:
+                self._active.update(job_id for job_id, _ in adopted)
+                self._start_threads()
+            for item in adopted:
+                log.info("simulation %s adopted: the process that accepted it stopped before running it", item[0])
+                self._queue.put(item)
 
     def _forget_old(self) -> None:
         t = simulation_runs.c

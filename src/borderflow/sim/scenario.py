@@ -155,6 +155,34 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     return _build(data, path.name)
 
 
+def scenario_mapping(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as the mapping of its file (JSON-ready): ``load_scenario`` of it gives
+    the same scenario back. Stored runs keep their scenario this way."""
+
+    def service(s: ServiceTime) -> dict[str, Any]:
+        if s.dist == "empirical":
+            return {"dist": s.dist, "values_seconds": list(s.values_seconds)}
+        out: dict[str, Any] = {"dist": s.dist, "mean_seconds": s.mean_seconds}
+        if s.dist in DISTRIBUTIONS_WITH_CV:
+            out["cv"] = s.cv
+        return out
+
+    groups: dict[str, Any] = {}
+    for g in scenario.lane_groups:
+        group: dict[str, Any] = {"mode": g.mode, "program": g.program, "booths": list(g.booths),
+                                 "service": service(g.service), "queue_spacing_metres": g.queue_spacing_metres}
+        if g.secondary is not None:
+            group["secondary"] = {"probability": g.secondary.probability, "service": service(g.secondary.service),
+                                  "spaces": g.secondary.spaces}
+        groups[g.id] = group
+    return {
+        "name": scenario.name, "description": scenario.description, "hours": scenario.hours,
+        "seed": scenario.seed, "replications": scenario.replications, "lane_groups": groups,
+        "demand": [{"to": list(d.to) if len(d.to) > 1 else d.to[0], "per_hour": list(d.per_hour)}
+                   for d in scenario.demand],
+    }
+
+
 # ---------------------------------------------------------------------------
 # validation
 

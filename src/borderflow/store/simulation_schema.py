@@ -1,10 +1,11 @@
 """Simulation runs submitted to the server (on the archive's ``metadata``); migration ``0006_simulation_runs``.
 
-A row is one run: the validated scenario it ran (JSON of the scenario's dataclasses), its
+A row is one run: the validated scenario it ran (JSON in the scenario file's shape), its
 progress, and when finished its results (gzip-compressed JSON, the shape ``borderflow
 simulate --json`` writes) or its error. The process that accepted a run executes it and
 renews ``heartbeat_at`` while the run is queued or running, so every server process
-reads the same runs, and a run whose process stopped is seen as interrupted.
+reads the same runs; when that process stops, a live one takes up its queued runs and
+its running ones are seen as interrupted.
 """
 
 from __future__ import annotations
