@@ -133,6 +133,44 @@ def test_the_rate_limit_answers_429_with_retry_after(engine: Engine) -> None:
     assert other.status_code == 401
 
 
+def test_the_rate_limit_is_shared_by_every_server_process(engine: Engine) -> None:
+    """Two apps over one database stand for two workers of `serve --workers 2`: requests
+    spread over both count against one bucket."""
+    from sqlalchemy import func, select
+
+    from borderflow.api.routes_exchange import SharedBuckets
+    from borderflow.store.exchange_schema import exchange_rate_buckets
+
+    headers = _token(engine, "ana", "CBP", "US", ["viewer"])
+    first, second = create_app(engine=engine), create_app(engine=engine)
+    for app in (first, second):
+        app.state.exchange_limiter = SharedBuckets(engine, 3)
+    with TestClient(first) as one, TestClient(second) as two:
+        codes = [client.get(URL, headers=headers).status_code for client in (one, two, one, two)]
+    assert codes == [200, 200, 200, 429]
+    default = create_app(engine=engine)  # what serve uses unless told otherwise: the same buckets
+    with TestClient(default) as client:
+        assert client.get(URL, headers=headers).status_code == 429
+        assert client.get(URL, headers=_token(engine, "ben", "CBP", "US", ["viewer"])).status_code == 200
+    assert type(default.state.exchange_limiter) is SharedBuckets
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(exchange_rate_buckets)).scalar_one() == 2
+
+
+def test_shared_buckets_refill(engine: Engine) -> None:
+    from borderflow.api.routes_exchange import SharedBuckets
+
+    now = [1_000.0]
+    bucket = SharedBuckets(engine, 60, clock=lambda: now[0])
+    assert all(bucket.take("a") == 0 for _ in range(60))
+    assert bucket.take("a") == pytest.approx(1.0)
+    assert bucket.take("b") == 0
+    now[0] += 1.0
+    assert bucket.take("a") == 0 and bucket.take("a") == pytest.approx(1.0)
+    now[0] += 120.0  # a long idle: full again, never more than full
+    assert all(bucket.take("a") == 0 for _ in range(60)) and bucket.take("a") > 0
+
+
 def test_token_bucket_refills() -> None:
     now = [0.0]
     bucket = TokenBucket(60, clock=lambda: now[0])

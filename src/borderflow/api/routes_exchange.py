@@ -8,11 +8,11 @@ wanted vehicles, closures) between agencies of the US and Mexico.
   a 403 would tell a caller that a record they may not see is there.
 - Every call that reaches the exchange, allowed or not, leaves an entry in the hash-chained
   exchange audit log (``borderflow audit verify``).
-- Rate limit: a token bucket per bearer token (per client address without one) in this
-  process, ``BORDERFLOW_EXCHANGE_RATE_PER_MINUTE`` requests a minute (default 120) with
-  bursts up to the same number; past it, 429 in the error envelope with ``Retry-After``
-  (seconds). It is checked before the token, so guessing tokens is limited too. With
-  several server processes each keeps its own bucket.
+- Rate limit: a token bucket per bearer token (per client address without one), kept in
+  the database so every server process counts against the same one,
+  ``BORDERFLOW_EXCHANGE_RATE_PER_MINUTE`` requests a minute (default 120) with bursts up
+  to the same number; past it, 429 in the error envelope with ``Retry-After`` (seconds).
+  It is checked before the token, so guessing tokens is limited too.
 """
 
 from __future__ import annotations
@@ -70,17 +70,65 @@ class TokenBucket:
             return (1.0 - tokens) / self.refill_per_second
 
 
+class SharedBuckets:
+    """The same token buckets kept in the database (``exchange_rate_buckets``), so every
+    server process of ``borderflow serve --workers N`` counts against one limit. A take is
+    one short write transaction (the row locked on PostgreSQL, the database on SQLite);
+    buckets idle for a minute (full again) are deleted now and then."""
+
+    def __init__(self, engine: Any, per_minute: int, clock: Any = time.time) -> None:
+        if per_minute < 1:
+            raise ValueError(f"{RATE_SETTING} must be a whole number >= 1; got {per_minute}")
+        self.engine = engine
+        self.capacity = float(per_minute)
+        self.refill_per_second = per_minute / 60.0
+        self._clock = clock
+        self._takes = 0
+
+    def take(self, key: str) -> float:
+        """0 when a request may go now, else the seconds until one may."""
+        from sqlalchemy import delete, insert, select, update
+        from sqlalchemy.exc import IntegrityError
+
+        from borderflow.store.db import writing
+        from borderflow.store.exchange_schema import exchange_rate_buckets as buckets
+
+        for attempt in range(2):
+            now = float(self._clock())
+            try:
+                with writing(self.engine) as conn:
+                    row = conn.execute(select(buckets.c.tokens, buckets.c.updated_at)
+                                       .where(buckets.c.key == key).with_for_update()).first()
+                    tokens = self.capacity if row is None else min(
+                        self.capacity, row.tokens + max(0.0, now - row.updated_at) * self.refill_per_second)
+                    wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.refill_per_second
+                    left = tokens - 1.0 if wait == 0.0 else tokens
+                    if row is None:
+                        conn.execute(insert(buckets).values(key=key, tokens=left, updated_at=now))
+                    else:
+                        conn.execute(update(buckets).where(buckets.c.key == key).values(tokens=left, updated_at=now))
+                    self._takes += 1
+                    if self._takes % 1000 == 0:
+                        conn.execute(delete(buckets).where(buckets.c.updated_at < now - 60.0))
+                return wait
+            except IntegrityError:  # another process made the same bucket first: read it again
+                if attempt:
+                    raise
+        return 0.0  # pragma: no cover - the loop returns or raises
+
+
 def _rate_from_environment() -> int:
     text = os.environ.get(RATE_SETTING, "").strip()
     return int(text) if (text.isascii() and text.isdigit()) and int(text) > 0 else DEFAULT_RATE_PER_MINUTE
 
 
-def limiter_of(request: Request) -> TokenBucket:
-    """The app's bucket (made on first use; tests may set ``app.state.exchange_limiter``)."""
+def limiter_of(request: Request) -> TokenBucket | SharedBuckets:
+    """The app's buckets, shared through its database (made on first use; tests may set
+    ``app.state.exchange_limiter``)."""
     state = request.app.state
     if getattr(state, "exchange_limiter", None) is None:
-        state.exchange_limiter = TokenBucket(_rate_from_environment())
-    limiter: TokenBucket = state.exchange_limiter
+        state.exchange_limiter = SharedBuckets(state.engine, _rate_from_environment())
+    limiter: TokenBucket | SharedBuckets = state.exchange_limiter
     return limiter
 
 
@@ -88,7 +136,8 @@ async def rate_limit(request: Request) -> None:
     header = request.headers.get("authorization", "")
     key = ("token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest() if header
            else "addr:" + (request.client.host if request.client else ""))
-    wait = limiter_of(request).take(key)
+    limiter = limiter_of(request)
+    wait = limiter.take(key) if isinstance(limiter, TokenBucket) else await run_in_threadpool(limiter.take, key)
     if wait > 0:
         seconds = max(1, math.ceil(wait))
         raise HTTPException(429, detail=f"too many exchange requests: at most {int(limiter_of(request).capacity)} "

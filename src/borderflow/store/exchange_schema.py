@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     Index,
     Integer,
     String,
@@ -86,4 +87,16 @@ exchange_audit_head = Table(
     Column("entry_hash", String(64), nullable=False),
 )
 
-__all__ = ["exchange_audit", "exchange_audit_head", "exchange_records"]
+#: The exchange's rate limit, shared by every server process: one token bucket per key
+#: (a hash of the bearer token, or the client address). Migration ``0007``.
+exchange_rate_buckets = Table(
+    "exchange_rate_buckets",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    #: Seconds since the epoch of the last take (a wall clock every process shares).
+    Column("updated_at", Float, nullable=False),
+    Index("ix_exchange_rate_buckets_updated_at", "updated_at"),
+)
+
+__all__ = ["exchange_audit", "exchange_audit_head", "exchange_rate_buckets", "exchange_records"]
