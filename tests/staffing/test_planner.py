@@ -102,6 +102,40 @@ def test_one_lane_group_is_staffed_and_the_others_kept(trucks):
     assert plan.lower_bound_booth_hours == 0
 
 
+def test_max_booths_caps_only_the_staffed_groups(trucks):
+    """Staffing FAST alone under --max-booths 3: the standard lanes keep their 12 booths in
+    the search and in the reported check (simulate agrees), and the plan needs no more
+    booth-hours than SIPP."""
+    plan = plan_staffing(trucks, StaffingRequest(target_p95_minutes=20, lane_groups=("fast",), max_booths=3,
+                                                 replications=20, shifts=None))
+    fast = plan.lane_groups["fast"]
+    assert max(fast.booths) <= 3 and fast.max_booths == 3
+    again = simulate(with_booths(trucks, {"fast": fast.booths}), replications=plan.check_replications,
+                     seed=plan.check_seed)
+    found = evaluation_from_results(trucks.group_ids, again.lane_groups)
+    np.testing.assert_allclose(np.nan_to_num(found.p95_minutes[trucks.group_ids.index("fast")]),
+                               [v or 0.0 for v in fast.p95_minutes])
+    assert plan.booth_hours <= plan.sipp_booth_hours
+
+
+def test_a_lane_kept_as_it_is_does_not_take_the_drivers_a_closed_lane_pushes_onto_it(trucks):
+    """FAST staffed alone at a 3-minute target: closing FAST would "meet" it by sending
+    its trucks to standard, past the target there. Where standard meets the target with
+    FAST fully open, the plan keeps it so (re-simulated on fresh seeds)."""
+    plan = plan_staffing(trucks, StaffingRequest(target_p95_minutes=3, lane_groups=("fast",),
+                                                 replications=20, shifts=None))
+    fast = plan.lane_groups["fast"]
+    standard = trucks.group_ids.index("standard")
+    opened = simulate(with_booths(trucks, {"fast": [max(fast.booths)] * trucks.hours}), replications=40, seed=77)
+    planned = simulate(with_booths(trucks, {"fast": fast.booths}), replications=40, seed=77)
+    at_cap = evaluation_from_results(trucks.group_ids, opened.lane_groups).p95_minutes[standard]
+    kept = evaluation_from_results(trucks.group_ids, planned.lane_groups).p95_minutes[standard]
+    watched = np.nan_to_num(at_cap) <= 3.0 * 0.9  # comfortably met with FAST open
+    assert watched.sum() >= 4
+    assert (np.nan_to_num(kept)[watched] <= 3.0 * 1.15).all(), (kept[watched], fast.booths)
+    assert sum(fast.booths) > 4  # the old plan closed FAST after hour 2: 4 booth-hours
+
+
 def test_the_json_has_the_documented_keys(burst):
     plan = plan_staffing(burst, StaffingRequest(target_p95_minutes=5, replications=20,
                                                 shifts=ShiftRules(length_hours=2)))

@@ -225,8 +225,8 @@ def plan_staffing(scenario: Scenario, request: StaffingRequest) -> StaffingPlan:
     check_z = DEFAULT_CHECK_Z if request.check_z is None else request.check_z
     target = float(request.target_p95_minutes)
     given = booth_matrix(scenario)
-    caps = _caps(given, request.max_booths)
     optimise = [i for i, gid in enumerate(scenario.group_ids) if gid in chosen]
+    caps = _caps(given, request.max_booths, optimise)
 
     baseline = sipp_plan(scenario, target, caps, groups=chosen)
     scv = [g.service.cv**2 for g in scenario.lane_groups]
@@ -395,10 +395,13 @@ def _check(scenario: Scenario, request: StaffingRequest) -> set[str]:
     return chosen
 
 
-def _caps(given: np.ndarray, max_booths: int | None) -> np.ndarray:
+def _caps(given: np.ndarray, max_booths: int | None, staffed: Sequence[int]) -> np.ndarray:
+    """Most booths per group: ``max_booths`` for the staffed groups when given, else (and
+    always for the groups kept as they are) the most the scenario opens in an hour."""
+    caps = given.max(axis=1).astype(np.int64)
     if max_booths is not None:
-        return np.full(given.shape[0], int(max_booths), dtype=np.int64)
-    return given.max(axis=1).astype(np.int64)
+        caps[list(staffed)] = int(max_booths)
+    return caps
 
 
 def _group_plans(

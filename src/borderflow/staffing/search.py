@@ -236,6 +236,10 @@ class _ComponentSearch:
         cap_plan[self.opt] = self.caps[self.opt, None]
         at_cap = self.crn.evaluate(cap_plan)
         self.infeasible = self.optimised[:, None] & ~at_cap.meets(self.target, self.z)
+        # Groups kept as they are that share drivers with staffed ones: where they meet the
+        # target with every staffed booth open, the plan may not push drivers onto them
+        # past it (else closing a lane would "meet" its target by emptying it).
+        self.protect = ~self.optimised[:, None] & at_cap.meets(self.target, self.z)
         booths = np.minimum(self.start, self.caps[:, None])
         booths[self.infeasible] = np.broadcast_to(self.caps[:, None], booths.shape)[self.infeasible]
         booths, _ = self._forward(booths, self.screen, self.screen_z)
@@ -251,9 +255,10 @@ class _ComponentSearch:
         )
 
     def _failing(self, evaluation: Evaluation, z: float | None = None) -> np.ndarray:
-        """Optimised, feasible cells whose p95 plus z SE exceeds the target (G, H)."""
+        """Optimised (or protected), feasible cells whose p95 plus z SE exceeds the target (G, H)."""
         margin = self.z if z is None else z
-        return self.optimised[:, None] & ~self.infeasible & ~evaluation.meets(self.target, margin)
+        watched = self.optimised[:, None] | self.protect
+        return watched & ~self.infeasible & ~evaluation.meets(self.target, margin)
 
     def _forward(self, booths: np.ndarray, reps: int, z: float) -> tuple[np.ndarray, Evaluation]:
         evaluation = self.crn.evaluate(booths, reps)
@@ -262,11 +267,12 @@ class _ComponentSearch:
                 bad = np.flatnonzero(self._failing(evaluation, z)[:, h])
                 if bad.size == 0:
                     break
-                grow = [g for g in bad if booths[g, h] < self.caps[g]]
+                grow = [g for g in bad if self.optimised[g] and booths[g, h] < self.caps[g]]
                 if not grow:
-                    # at their caps: lanes sharing drivers with them may take some (lane
-                    # choice), else the queue they inherit is the problem
-                    grow = [g for g in self.opt if booths[g, h] < self.caps[g]] if len(self.opt) > 1 else []
+                    # at their caps, or kept as they are: lanes sharing drivers with them
+                    # may take some (lane choice), else the queue they inherit is the problem
+                    shared = len(self.opt) > 1 or not self.optimised[bad].all()
+                    grow = [g for g in self.opt if booths[g, h] < self.caps[g]] if shared else []
                 if grow:
                     booths = booths.copy()
                     booths[grow, h] += 1
