@@ -269,3 +269,45 @@ def test_a_crossing_named_only_by_readings_takes_its_ports_zone_and_border(engin
     assert (rows["250499"].timezone, rows["250499"].border, rows["250499"].port_name) == (
         "America/Los_Angeles", "mexico", "San Ysidro")  # port 2504
     assert (rows["990099"].timezone, rows["990099"].border) == ("UTC", "")  # no such port: nothing to go on
+
+
+def test_two_ingests_at_once_lose_nothing(engine: Engine, tmp_path: Path) -> None:
+    """Two `borderflow ingest` processes at once on feeds of the same crossings: writers
+    take turns, so no file is lost to a unique-key race (PostgreSQL refused one whole file
+    before) and every reading one-after-the-other stores is stored. Files may land out of
+    order, so a lane closed in both may also keep the later feed's copy of the same state:
+    redundant, never different. On SQLite and PostgreSQL."""
+    import json as _json
+    import subprocess
+    import sys
+
+    feed = _json.loads((DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_bytes())
+    paths = []
+    for n, clock in enumerate(("17:25:00", "17:31:00", "17:37:00", "17:43:00", "17:49:00", "17:55:00")):
+        for port in feed:
+            port["time"] = clock
+        path = tmp_path / f"feed-{n}.json"
+        path.write_text(_json.dumps(feed))
+        paths.append(str(path))
+    url = engine.url.render_as_string(hide_password=False)
+
+    def rows() -> set[tuple[object, ...]]:
+        t = schema.observations.c
+        with engine.connect() as conn:
+            return {tuple(r) for r in conn.execute(select(t.crossing_id, t.mode, t.program, t.observed_at,
+                                                          t.wait_minutes, t.lanes_open, t.status))}
+
+    runs = [subprocess.Popen([sys.executable, "-m", "borderflow", "--db", url, "ingest", "-q", *paths[k::2]],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in (0, 1)]
+    outcomes = [run.communicate(timeout=300) + (run.returncode,) for run in runs]
+    assert all(code == 0 and "error" not in err for _, err, code in outcomes), outcomes
+    together, payloads = rows(), count(engine, "payloads")
+    with engine.begin() as conn:
+        for table in ("observations", "crossing_states", "payloads", "conflicts", "quarantine"):
+            conn.execute(getattr(schema, table).delete())
+    ingest(engine, paths)
+    alone = rows()
+    assert payloads == count(engine, "payloads") == len(paths)
+    assert alone <= together
+    states = {(r[0], r[1], r[2], r[4], r[5], r[6]) for r in alone}
+    assert all((r[0], r[1], r[2], r[4], r[5], r[6]) in states for r in together - alone)

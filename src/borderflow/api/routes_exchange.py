@@ -96,7 +96,7 @@ class SharedBuckets:
         for attempt in range(2):
             now = float(self._clock())
             try:
-                with writing(self.engine) as conn:
+                with writing(self.engine, serialize=False) as conn:  # its row is locked instead
                     row = conn.execute(select(buckets.c.tokens, buckets.c.updated_at)
                                        .where(buckets.c.key == key).with_for_update()).first()
                     tokens = self.capacity if row is None else min(

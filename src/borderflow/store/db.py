@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from borderflow.errors import BadInputError
@@ -33,18 +33,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _WRITE_OPTION = "borderflow_writes"
 
 
-@contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write, committed on success (like ``engine.begin()``).
+#: PostgreSQL advisory lock taken by archive writers (``writing``): "Border" in ASCII.
+ARCHIVE_WRITE_LOCK = 0x426F72646572
 
-    On SQLite it takes the write lock when it starts (``BEGIN IMMEDIATE``), waiting up to
-    the busy timeout for another writer to finish. A plain deferred transaction that
-    reads first and writes later fails at once with "database is locked" when another
-    connection commits in between; this one cannot. On PostgreSQL it is ``engine.begin()``.
+
+@contextmanager
+def writing(engine: Engine, *, serialize: bool = True) -> Iterator[Connection]:
+    """A transaction that reads what is stored and then writes, committed on success.
+
+    Such a transaction must not interleave with another of its kind: two ingests that
+    both see a reading missing would both insert it (one then fails on the unique key and
+    its whole file is lost) or both store a lane state. So writers take turns:
+
+    * on SQLite it takes the write lock when it starts (``BEGIN IMMEDIATE``), waiting up
+      to the busy timeout for another writer to finish (a deferred transaction that reads
+      first fails at once with "database is locked" when another commits in between);
+    * on PostgreSQL it takes the transaction-scoped advisory lock
+      :data:`ARCHIVE_WRITE_LOCK` first (``serialize=False`` skips it, for short writes
+      that lock their own rows).
     """
     with engine.connect() as conn:
         conn.execution_options(**{_WRITE_OPTION: True})
         with conn.begin():
+            if serialize and conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ARCHIVE_WRITE_LOCK})
             yield conn
 
 
