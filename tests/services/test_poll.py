@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -111,8 +112,37 @@ def test_source_that_is_down_is_retried_with_backoff(sqlite_engine: Engine) -> N
         port = s.getsockname()[1]  # nothing listens here once closed
     poller = Poller(sqlite_engine, f"http://127.0.0.1:{port}/", FAST, seed=3)
     stats = poller.run(max_polls=2)
-    assert stats.fetched == 0 and stats.failures == 6
+    assert stats.fetched == 0 and stats.failures == 6 and stats.missed == 2
     assert "127.0.0.1" in (stats.last_error or "")
+    # the command says so: one line and exit 1 (an unreachable source)
+    from borderflow.cli.main import run
+
+    code = run(["--db", str(sqlite_engine.url), "poll", f"http://127.0.0.1:{port}/", "--every", "0.01s",
+                "--attempts", "1", "--max-polls", "1"])
+    assert code == 1
+    assert run(["--db", str(sqlite_engine.url), "poll", f"http://127.0.0.1:{port}/", "--format", "nope",
+                "--max-polls", "1"]) == 1  # refused before any fetch
+
+
+def test_clock_only_repeats_are_kept_as_their_clock(sqlite_engine: Engine, server: tuple[str, Script]) -> None:
+    """What the README promises for polled feeds: a payload that repeats the one before
+    except for the feed's clock is kept as that clock (a delta), rebuilt byte for byte."""
+    from borderflow.store.payloads import load_payload
+    from borderflow.store.schema import payloads
+
+    url, script = server
+    script.steps = ["tick"]
+    poller = Poller(sqlite_engine, url, FAST, seed=1)
+    stats = poller.run(max_polls=4)
+    assert stats.fetched == 4 and stats.refused == 0 and stats.missed == 0
+    with sqlite_engine.connect() as conn:
+        kept = conn.execute(select(payloads.c.sha256, payloads.c.compression, func.length(payloads.c.content))
+                            .order_by(payloads.c.stored_at)).all()
+        assert [k.compression != "delta" for k in kept] == [True, False, False, False]
+        assert all(size < 400 for _, _, size in kept[1:]), kept
+        bodies = [load_payload(conn, sha) for sha, _, _ in kept]
+    assert [hashlib.sha256(b).hexdigest() for b in bodies] == [sha for sha, _, _ in kept]  # byte for byte
+    assert len({b for b in bodies}) == 4 and all(b'"time": "13:26:' in b for b in bodies)
 
 
 def test_backoff_grows_is_capped_and_jittered(sqlite_engine: Engine) -> None:

@@ -27,6 +27,12 @@ def poll_command(
         from borderflow.errors import BadInputError
 
         raise BadInputError(f"poll needs an http(s) URL; got {url!r} (use 'borderflow ingest' for files)")
+    if format is not None:
+        from borderflow.errors import BadInputError
+        from borderflow.feeds.detect import FORMATS
+
+        if format not in FORMATS:
+            raise BadInputError(f"--format {format!r} is not a known format; use one of: {', '.join(sorted(FORMATS))}")
     policy = PollPolicy(every_seconds=parse_duration(every), timeout_seconds=parse_duration(timeout), attempts=attempts)
 
     def report(result: Any) -> None:
@@ -47,9 +53,16 @@ def poll_command(
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    summary = {k: getattr(stats, k) for k in ("polls", "fetched", "failures", "stored", "refused", "last_error")}
+    summary = {k: getattr(stats, k)
+               for k in ("polls", "fetched", "failures", "missed", "stored", "refused", "last_error")}
     if as_json:
         emit_json(summary)
     else:
-        err.print(f"polls {stats.polls}, fetched {stats.fetched}, failed tries {stats.failures}, stored {stats.stored}",
+        err.print(f"polls {stats.polls}, fetched {stats.fetched}, failed tries {stats.failures}, "
+                  f"polls with nothing fetched {stats.missed}, stored {stats.stored}, payloads refused {stats.refused}",
                   markup=False)
+    if stats.missed or stats.refused:
+        # the source was unreachable at some poll, or sent something refused (kept aside)
+        if not as_json:
+            err.print(f"error: {stats.last_error or 'a poll failed'}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from borderflow.errors import BadInputError, SourceUnavailableError
-from borderflow.services.ingest import FileSummary, Ingestor
+from borderflow.services.ingest import FileSummary, Ingestor, Preparer
 from borderflow.services.sources import fetch_url
 
 log = logging.getLogger("borderflow.poll")
@@ -54,6 +54,8 @@ class PollStats:
     failures: int = 0
     stored: int = 0
     refused: int = 0
+    #: Scheduled polls that fetched nothing after all their tries.
+    missed: int = 0
     last_error: str | None = None
     results: list[FileSummary] = field(default_factory=list)
 
@@ -74,6 +76,9 @@ class Poller:
         self.policy = policy
         self.format = format
         self.ingestor = Ingestor(engine)
+        # one Preparer for the whole run: a payload that repeats the one before except for
+        # the feed's clock is kept as that clock alone (see services.ingest)
+        self.preparer = Preparer(format)
         self.stop_event = threading.Event()
         self.stats = PollStats()
         self._rng = np.random.default_rng(seed)
@@ -107,7 +112,7 @@ class Poller:
                 continue
             self.stats.fetched += 1
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            result = self.ingestor.ingest_bytes(data, f"{self.url}@{stamp}", self.format)
+            result = self.ingestor.commit(self.preparer.prepare(f"{self.url}@{stamp}", data))
             self.stats.stored += result.stored
             if result.refused_anything:
                 self.stats.refused += 1
@@ -116,6 +121,8 @@ class Poller:
             if self._on_result:
                 self._on_result(result)
             return result
+        if not self.stop_event.is_set():
+            self.stats.missed += 1
         return None
 
     def run(self, max_polls: int | None = None) -> PollStats:
