@@ -184,3 +184,15 @@ def test_unusable_database_or_path_is_one_line_not_a_traceback(tmp_path: Path, c
         lines = captured.err.strip().splitlines()
         assert code == 1 and len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], (args, lines)
         assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_a_bad_export_filter_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'e.sqlite3'}"
+    for extra in (["--mode", "boat"], ["--from", "2024-05-02T00:00:00Z", "--to", "2024-05-01T00:00:00Z"]):
+        for fmt in ("json", "csv"):
+            code = run(["--db", db, "export", "observations", "--format", fmt, *extra])
+            captured = capsys.readouterr()
+            assert code == 1 and captured.out == "" and captured.err.startswith("error: "), (extra, fmt, captured)
+        target = tmp_path / "out.csv"
+        assert run(["--db", db, "export", "observations", "-o", str(target), *extra]) == 1
+        assert list(tmp_path.glob("out.csv*")) == []

@@ -127,25 +127,34 @@ def export_command(
         raise BadInputError(f"--format must be one of {', '.join(EXPORT_FORMATS)}; got {format!r}")
     if format == "parquet" and output is None:
         raise BadInputError("parquet is binary: name a file with -o FILE")
+    from borderflow.services.export import ObservationFilter
+
+    # every filter is checked before a byte is written (no half file, no lone "[")
+    filt = ObservationFilter(crossing_id=crossing, mode=mode, program=program,
+                             start=_parse_time(start, "from"), end=_parse_time(end, "to"), source=source)
+    filt.validate()
     engine = state(ctx).engine()
     binary = format == "parquet"
     if output is not None:
         tmp = output.with_name(output.name + ".partial")
-        with open(tmp, "wb" if binary else "w", newline="" if not binary else None, encoding=None if binary else "utf-8") as fh:
-            count = _export(what, engine, fh, format, crossing, mode, program, start, end, port, source)
+        try:
+            with open(tmp, "wb" if binary else "w", newline="" if not binary else None,
+                      encoding=None if binary else "utf-8") as fh:
+                count = _export(what, engine, fh, format, filt, port, source)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # nothing half-written is left behind
+            raise
         tmp.replace(output)
         err.print(f"wrote {count} rows to {output}", markup=False, highlight=False)
     else:
-        _export(what, engine, sys.stdout, format, crossing, mode, program, start, end, port, source)
+        _export(what, engine, sys.stdout, format, filt, port, source)
 
 
-def _export(what, engine, fh, format, crossing, mode, program, start, end, port, source) -> int:  # type: ignore[no-untyped-def]
-    from borderflow.services.export import ObservationFilter, export_observations, export_volumes
+def _export(what, engine, fh, format, filt, port, source) -> int:  # type: ignore[no-untyped-def]
+    from borderflow.services.export import export_observations, export_volumes
 
     if what == "volumes":
         return export_volumes(engine, fh, format, port_code=port, source=source)
-    filt = ObservationFilter(crossing_id=crossing, mode=mode, program=program,
-                             start=_parse_time(start, "from"), end=_parse_time(end, "to"), source=source)
     return export_observations(engine, fh, format, filt)
 
 
