@@ -95,7 +95,7 @@ def test_booth_message_names_rule_value_and_hour():
                     )
                 }
             },
-            "secondary.spaces must be a whole number >= 1; got 0",
+            "secondary.spaces must be a whole number from 1 to 10000; got 0",
         ),
         ({"demand": [{"to": "nowhere", "per_hour": 1}]}, "names unknown lane group(s) nowhere"),
         ({"demand": [{"to": ["general", "general"], "per_hour": 1}]}, "lists a lane group twice"),
@@ -157,6 +157,36 @@ def test_file_errors_are_bad_input(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps(day(hours=-1)))
     with pytest.raises(BadInputError, match=r"^bad.json: hours must be"):
         load_scenario(tmp_path / "bad.json")
+
+
+def test_a_key_given_twice_a_folder_and_absurd_sizes_are_refused(tmp_path):
+    text = yaml.safe_dump(day())
+    twice = text.replace("general:", "general:\n    mode: passenger\n    program: standard\n    booths: 1\n"
+                         "    service: {dist: exponential, mean_seconds: 60}\n  general:", 1)
+    assert twice.count("  general:") == 2
+    (tmp_path / "twice.yaml").write_text(twice)
+    with pytest.raises(BadInputError, match="found the key 'general' twice"):
+        load_scenario(tmp_path / "twice.yaml")
+    (tmp_path / "twice.json").write_text(json.dumps(day()).replace('"name":', '"name": "x", "name":', 1))
+    with pytest.raises(BadInputError, match="found the key 'name' twice"):
+        load_scenario(tmp_path / "twice.json")
+    with pytest.raises(BadInputError, match="is a folder"):
+        load_scenario(tmp_path)
+    huge = day()
+    huge["lane_groups"]["general"]["booths"] = [100_000_000] * 24
+    assert "at most 10,000 in an hour" in problem(huge)
+    spaces = day()
+    spaces["lane_groups"]["general"]["secondary"] = {
+        "probability": 0.1, "spaces": 100_000_000, "service": {"dist": "exponential", "mean_seconds": 60}}
+    assert "spaces must be a whole number from 1 to 10000" in problem(spaces)
+
+
+def test_a_replication_too_large_for_memory_is_refused_before_it_starts():
+    from borderflow.sim import simulate
+
+    scenario = load_scenario(day(demand=[{"to": "general", "per_hour": 1_000_000_000}]))
+    with pytest.raises(BadInputError, match="24,000,000,000 vehicles in one replication; at most 200,000,000"):
+        simulate(scenario)
 
 
 def test_run_options_are_validated():

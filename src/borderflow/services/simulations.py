@@ -53,7 +53,7 @@ from borderflow.sim.replication import (
 )
 from borderflow.sim.results import EngineInfo, SimulationResult
 from borderflow.sim.run import warm_up
-from borderflow.sim.scenario import Scenario, load_scenario, scenario_mapping
+from borderflow.sim.scenario import Scenario, load_scenario, read_scenario_text, scenario_mapping
 from borderflow.sim.statistics import summarize
 from borderflow.store.db import writing
 from borderflow.store.simulation_schema import simulation_runs
@@ -136,11 +136,12 @@ def example(example_id: str) -> dict[str, Any]:
 def parse_scenario_text(text: str) -> dict[str, Any]:
     """A scenario mapping from YAML or JSON text (JSON is YAML); BadInputError otherwise."""
     try:
-        data = yaml.safe_load(text)
+        data = read_scenario_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise BadInputError(f"the scenario is not valid YAML or JSON{where}; check its syntax") from None
+        problem = getattr(exc, "problem", None) or "check its syntax"
+        raise BadInputError(f"the scenario is not valid YAML or JSON{where}: {problem}") from None
     if not isinstance(data, dict):
         raise BadInputError("a scenario must be a mapping with name, hours, lane_groups and demand; "
                             f"got {type(data).__name__}")

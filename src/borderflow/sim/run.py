@@ -45,6 +45,11 @@ class _Chunk:
     records: dict[str, np.ndarray] | None
 
 
+#: Most vehicles one replication may expect: its arrivals are drawn and held at once
+#: (150 million took about 1 GB).
+MAX_VEHICLES_PER_REPLICATION = 200_000_000
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
@@ -58,6 +63,12 @@ def simulate(
     gain from it). ``records``: also return every vehicle's times as arrays.
     """
     scenario = scenario.with_run_options(replications, seed)
+    expected = scenario.expected_vehicles()
+    if expected > MAX_VEHICLES_PER_REPLICATION:
+        raise BadInputError(
+            f"scenario {scenario.name!r} expects about {expected:,.0f} vehicles in one replication; at most "
+            f"{MAX_VEHICLES_PER_REPLICATION:,} fit in memory (a replication's arrivals are held at once): "
+            "lower the demand or simulate fewer hours")
     n_workers = _resolve_workers(scenario, workers)
     model = compile_scenario(scenario)
     reps = scenario.replications

@@ -33,6 +33,9 @@ MAX_HOURS = 8784
 MAX_REPLICATIONS = (
     10_000  # per-replication sums are kept (for the CIs): ~100 bytes per group-hour each
 )
+#: Most booths a lane group may open in an hour, and most secondary spaces: each is
+#: simulated as its own server (the largest US land port has about 60 primary booths).
+MAX_BOOTHS = 10_000
 DEFAULT_SEED = 0
 DEFAULT_REPLICATIONS = 10
 #: Queue length per vehicle, metres (a car plus the gap to the next, a common planning figure).
@@ -131,20 +134,52 @@ class Scenario:
         return float(sum(sum(d.per_hour) for d in self.demand))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader refusing a key given twice in one mapping: the second would
+    silently replace the first (two lane groups of one name, a name written twice)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, (str, int, float, bool)):
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"found the key {key!r} twice in one mapping; keep one", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"found the key {key!r} twice in one object; keep one")
+        out[key] = value
+    return out
+
+
+def read_scenario_text(text: str, *, json_text: bool = False) -> Any:
+    """YAML or JSON text as data, a key given twice being an error (ValueError for JSON,
+    yaml.YAMLError for YAML). The YAML loader is a safe loader."""
+    if json_text:
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    return yaml.load(text, Loader=_UniqueKeyLoader)
+
+
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """Read and validate a scenario from a YAML/JSON file path or an already-parsed mapping."""
     if isinstance(source, Mapping):
         return _build(source, "scenario")
     path = Path(source)
+    if path.is_dir():
+        raise BadInputError(f"{str(path)!r} is a folder; name a scenario file (YAML or JSON) in it")
     if not path.is_file():
         raise BadInputError(f"scenario file {str(path)!r} does not exist; check the path")
     text = path.read_text(encoding="utf-8")
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        data = read_scenario_text(text, json_text=path.suffix.lower() == ".json")
+    except (ValueError, yaml.YAMLError) as exc:  # JSONDecodeError is a ValueError
         detail = " ".join(str(exc).split())
         raise BadInputError(f"{path.name} is not valid YAML/JSON: {detail}") from exc
     if not isinstance(data, Mapping):
@@ -257,6 +292,10 @@ def _lane_groups(raw: Any, hours: int, problems: list[str]) -> dict[str, LaneGro
         if program == "fast" and mode not in (None, "commercial"):
             problems.append(f"{path}.program fast is a commercial (truck) program; got mode {mode}")
         booths = _per_hour(spec.get("booths"), f"{path}.booths", hours, problems, whole=True)
+        if booths is not None and max(booths, default=0) > MAX_BOOTHS:
+            problems.append(f"{path}.booths may be at most {MAX_BOOTHS:,} in an hour (a group's booths are "
+                            f"simulated one by one); got {max(booths):,.0f}")
+            booths = None
         service = _service(spec.get("service"), f"{path}.service", problems)
         secondary = None
         if spec.get("secondary") is not None:
@@ -350,7 +389,7 @@ def _secondary(raw: Any, path: str, problems: list[str]) -> Secondary | None:
     if not _is_number(p) or not 0 <= p <= 1:
         problems.append(f"{path}.probability must be a number from 0 to 1; got {_show(p)}")
         p = None
-    spaces = _check_whole(raw.get("spaces"), f"{path}.spaces", 1, None, problems)
+    spaces = _check_whole(raw.get("spaces"), f"{path}.spaces", 1, MAX_BOOTHS, problems)
     service = _service(raw.get("service"), f"{path}.service", problems)
     if p is None or spaces is None or service is None:
         return None
