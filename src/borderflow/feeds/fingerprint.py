@@ -4,11 +4,13 @@ CBP updates each lane about once an hour, so a feed polled every five minutes re
 itself eleven times in twelve, differing only in the feed's own clock (the ``time`` of
 each port in JSON, ``last_updated_time`` in XML). Two payloads of the same format whose
 bytes are equal once those clocks are cut out therefore parse to the same records, with
-one exception the caller must guard against: an update time read as "yesterday" because
-it lay ahead of the feed clock becomes "today" once the clock passes it (see
-``cbp_time``). That takes at least 21 hours of the same date, so
-:data:`MAX_CLOCK_GAP_SECONDS` bounds how far apart two payloads may be for one to stand
-for the other.
+one exception: an update time read as "yesterday" because it lay more than two hours
+ahead of the feed clock becomes "today" once the clock comes within two hours of it (see
+``cbp_time``). A lane still showing yesterday afternoon's reading the next day can cross
+that line between two polls a few minutes apart; the repeat then stands for records it
+does not have, and the re-dated readings are stored only by ``borderflow reparse``
+(a known limit). :data:`MAX_CLOCK_GAP_SECONDS` bounds how far apart two payloads may be
+for one to stand for the other.
 
 The same cut gives a compact, exact encoding of a repeat: its clock fields, byte for
 byte (:meth:`Fingerprint.clock_fields`). :func:`rebuild` puts them back into the text of
