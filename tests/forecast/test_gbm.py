@@ -99,6 +99,11 @@ def test_limits_are_bad_input():
         small().fit(history.iloc[:40])
     with pytest.raises(BadInputError, match="max_horizon"):
         GBMParams(max_horizon=0).validate()
+    for bad in ({"num_trees": 0}, {"learning_rate": 0.0}, {"num_leaves": 1}, {"min_data_in_leaf": 0},
+                {"feature_fraction": 1.5}):
+        with pytest.raises(BadInputError, match=next(iter(bad))):
+            GBMParams(**bad).validate()  # type: ignore[arg-type]
+    GBMParams().validate()
     with pytest.raises(BadInputError, match="not fitted"):
         small().to_bytes()
 

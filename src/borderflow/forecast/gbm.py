@@ -118,6 +118,16 @@ class GBMParams:
             raise BadInputError(f"bagging_fraction must be in (0, 1]; got {self.bagging_fraction}")
         if not 0.0 <= self.short_horizon_share <= 1.0:
             raise BadInputError(f"short_horizon_share must be in [0, 1]; got {self.short_horizon_share}")
+        if not 1 <= self.num_trees <= 10_000:
+            raise BadInputError(f"num_trees (--num-trees) must be 1..10000; got {self.num_trees}")
+        if not 0.0 < self.learning_rate <= 1.0:
+            raise BadInputError(f"learning_rate must be in (0, 1]; got {self.learning_rate}")
+        if not 2 <= self.num_leaves <= 4096:
+            raise BadInputError(f"num_leaves must be 2..4096; got {self.num_leaves}")
+        if self.min_data_in_leaf < 1:
+            raise BadInputError(f"min_data_in_leaf must be >= 1; got {self.min_data_in_leaf}")
+        if not 0.0 < self.feature_fraction <= 1.0:
+            raise BadInputError(f"feature_fraction must be in (0, 1]; got {self.feature_fraction}")
 
     def lightgbm(self, alpha: float, rows: int) -> dict[str, Any]:
         # Small training sets get smaller leaves (else no split is allowed), but never
