@@ -43,6 +43,15 @@ Role = Literal["viewer", "editor", "admin"]
 RecordId = Annotated[str, Path(description="A record id as published, e.g. xr_3f2a9c01d4e5b6a7", max_length=40)]
 
 
+def take_token(tokens: float, since: float, now: float, capacity: float, per_second: float) -> tuple[float, float]:
+    """One request against a bucket holding ``tokens`` at ``since``, refilled at
+    ``per_second`` up to ``capacity``: (tokens left now, seconds to wait; 0 = go)."""
+    tokens = min(capacity, tokens + max(0.0, now - since) * per_second)
+    if tokens >= 1.0:
+        return tokens - 1.0, 0.0
+    return tokens, (1.0 - tokens) / per_second
+
+
 class TokenBucket:
     """``per_minute`` requests a minute per key, bursts up to ``per_minute``; thread-safe."""
 
@@ -60,14 +69,13 @@ class TokenBucket:
         now = self._clock()
         with self._lock:
             tokens, since = self._buckets.get(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - since) * self.refill_per_second)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
+            left, wait = take_token(tokens, since, now, self.capacity, self.refill_per_second)
+            self._buckets[key] = (left, now)
+            if wait == 0.0:
                 return 0.0
-            self._buckets[key] = (tokens, now)
             if len(self._buckets) > 100_000:  # forget idle keys rather than grow without bound
                 self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
-            return (1.0 - tokens) / self.refill_per_second
+            return wait
 
 
 class SharedBuckets:
@@ -99,10 +107,8 @@ class SharedBuckets:
                 with writing(self.engine, serialize=False) as conn:  # its row is locked instead
                     row = conn.execute(select(buckets.c.tokens, buckets.c.updated_at)
                                        .where(buckets.c.key == key).with_for_update()).first()
-                    tokens = self.capacity if row is None else min(
-                        self.capacity, row.tokens + max(0.0, now - row.updated_at) * self.refill_per_second)
-                    wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.refill_per_second
-                    left = tokens - 1.0 if wait == 0.0 else tokens
+                    tokens, since = (self.capacity, now) if row is None else (row.tokens, row.updated_at)
+                    left, wait = take_token(tokens, since, now, self.capacity, self.refill_per_second)
                     if row is None:
                         conn.execute(insert(buckets).values(key=key, tokens=left, updated_at=now))
                     else:
