@@ -108,3 +108,34 @@ def test_a_repeat_whose_base_is_nowhere_is_refused_with_the_reason(engine: Engin
     assert summary.error is not None and "ingest that one again" in summary.error
     with engine.connect() as conn:
         assert conn.execute(select(schema.payloads.c.sha256)).first() is None
+
+
+def _with_lead_reading(data: bytes) -> bytes:
+    """The capture with Alexandria Bay's standard cars updated "At 4:30 pm EDT": more than
+    two hours ahead of the port's 13:25 clock, so read as the afternoon before."""
+    head, sep, rest = data.partition(b'"passenger_vehicle_lanes"')
+    assert sep and b'"At Noon EDT"' in rest
+    return head + sep + rest.replace(b'"At Noon EDT"', b'"At 4:30 pm EDT"', 1)
+
+
+def test_a_repeat_whose_clock_re_dates_a_reading_is_parsed_in_full(engine: Engine) -> None:
+    """13:25 and 13:29 date the 4:30 pm reading the day before; at 14:35 it is within two
+    hours and is today's. The 13:29 poll may stand on the 13:25 one; the 14:35 poll may
+    not, or the re-dated reading would never be stored."""
+    def at(clock: bytes) -> bytes:
+        return _with_lead_reading(re.sub(rb'"time": "13:25:(\d\d)"', b'"time": "' + clock + b':\\1"', JSON))
+
+    payloads = [at(b"13:25"), at(b"13:29"), at(b"14:35")]
+    preparer = Preparer("cbp-json")
+    first, near, far = (preparer.prepare(f"p{k}", data) for k, data in enumerate(payloads))
+    assert first.parsed is not None and first.parsed.day_before_slack is not None
+    assert near.same_as == first.sha256
+    assert far.same_as is None and far.parsed is not None
+    Ingestor(engine).ingest_sources(sources(payloads), "cbp-json")
+    o = schema.observations.c
+    with engine.connect() as conn:
+        instants = conn.execute(
+            select(o.observed_at).where(o.crossing_id == "070801", o.mode == "passenger", o.program == "standard")
+            .order_by(o.observed_at)).scalars().all()
+    # 4:30 pm EDT is 20:30 UTC: on the 28th (read at 13:25 and 13:29), on the 29th (at 14:35)
+    assert [(i.day, i.hour, i.minute) for i in instants] == [(28, 20, 30), (29, 20, 30)]

@@ -411,7 +411,7 @@ def _read_port(parsed: Parsed, place: str, block: Any, extra: dict[str, str]) ->
         try:
             if not isinstance(lane, dict):
                 raise BadInputError(f"lane block is a {type(lane).__name__}, expected an object")
-            found = _lane_observation(crossing_id, mode, program, lane, day, feed_time)
+            found = _lane_observation(parsed, crossing_id, mode, program, lane, day, feed_time)
         except BadInputError as error:
             parsed.rejected.append(Rejected(lane_place, str(error), _raw(lane)))
             continue
@@ -439,6 +439,7 @@ def _port_feed_time(parsed: Parsed, place: str, block: dict[str, Any]) -> dt.dat
 
 
 def _lane_observation(
+    parsed: Parsed,
     crossing_id: str,
     mode: str,
     program: str,
@@ -461,7 +462,9 @@ def _lane_observation(
                 f"no time zone for crossing {crossing_id} (not in the catalog, label "
                 f"{reading.label!r} unknown); fix: add the crossing to the catalog"
             )
-        observed_at = cbp_time.resolve_update_time(reading, day, zone, feed_time)
+        observed_at, slack = cbp_time.place_update_time(reading, day, zone, feed_time)
+        if slack is not None and (parsed.day_before_slack is None or slack < parsed.day_before_slack):
+            parsed.day_before_slack = slack
         reported = update_text
     elif status in UNTIMED_STATUSES:
         if feed_time is None:

@@ -233,10 +233,24 @@ def resolve_update_time(
     READING_LEAD later than it belongs to the previous calendar day. Without a feed
     time no day is moved.
     """
+    return place_update_time(reading, day, zone, feed_time)[0]
+
+
+def place_update_time(
+    reading: ClockReading,
+    day: dt.date,
+    zone: ZoneInfo,
+    feed_time: dt.datetime | None,
+) -> tuple[dt.datetime, dt.timedelta | None]:
+    """:func:`resolve_update_time`, and for an update time rule 2 moved to the previous
+    day, how much later the feed time would have had to be to keep it on ``day`` (a
+    positive slack; None when the time was not moved). A feed polled again with the
+    same text but a clock that far ahead dates that reading differently."""
     at = to_utc(day, reading.time, zone, reading.label)
     if feed_time is not None and at > feed_time + READING_LEAD:
-        at = to_utc(day - dt.timedelta(days=1), reading.time, zone, reading.label)
-    return at
+        slack = at - READING_LEAD - feed_time
+        return to_utc(day - dt.timedelta(days=1), reading.time, zone, reading.label), slack
+    return at, None
 
 
 def local_date(instant: dt.datetime, zone: ZoneInfo) -> dt.date:

@@ -106,6 +106,12 @@ class Parsed:
     rejected: list[Rejected] = field(default_factory=list)
     #: The time the source says it was generated (feed time), in UTC, when known.
     generated_at: dt.datetime | None = None
+    #: The least advance of the feed's clock that would date one of these readings a day
+    #: later: an update time ahead of the feed time by more than the allowed lead was
+    #: put on the day before (:func:`~borderflow.feeds.cbp_time.place_update_time`).
+    #: None when no reading was moved. A repeat of the payload whose clocks moved this
+    #: far is not a repeat of its records.
+    day_before_slack: dt.timedelta | None = None
     #: Things the user should be told that are not rejections (e.g. "693 empty delay
     #: cells, no reading made"; "POE 'X' has no BTS port code").
     notes: list[str] = field(default_factory=list)

@@ -443,7 +443,8 @@ class Preparer:
 
     def __init__(self, format: str | None = None) -> None:
         self.format = format
-        self._reference: dict[str, tuple[Fingerprint, str]] = {}
+        #: format -> (fingerprint, SHA-256, day_before_slack) of the last clean payload
+        self._reference: dict[str, tuple[Fingerprint, str, dt.timedelta | None]] = {}
 
     def prepare_source(self, source: Source | BadInputError) -> Prepared:
         if isinstance(source, BadInputError):
@@ -467,7 +468,7 @@ class Preparer:
             return item
         fingerprint = feed_fingerprint(item.format, data)
         reference = self._reference.get(item.format)
-        if fingerprint is not None and reference is not None and fingerprint.stands_for(reference[0]):
+        if fingerprint is not None and reference is not None and fingerprint.stands_for(reference[0], reference[2]):
             # a repeat: kept as its clock fields on the payload it repeats
             item.same_as = reference[1]
             item.compression, item.content = clock_delta(reference[1], fingerprint.clock_fields())
@@ -499,7 +500,7 @@ class Preparer:
             return
         item.repeatable = fingerprint is not None and not item.parsed.rejected
         if fingerprint is not None and item.repeatable:
-            self._reference[item.format] = (fingerprint, item.sha256)
+            self._reference[item.format] = (fingerprint, item.sha256, item.parsed.day_before_slack)
         else:
             self._reference.pop(item.format, None)
 
