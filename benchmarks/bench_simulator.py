@@ -84,7 +84,7 @@ def time_simpy(scenario: Scenario, reps: int) -> tuple[int, float]:
     seeds = np.random.SeedSequence(scenario.seed).spawn(reps)
     vehicles, seconds = 0, 0.0
     for seed_seq in seeds:
-        inputs = inputs_from_engine(model, draw_inputs(model, np.random.default_rng(seed_seq)))
+        inputs = inputs_from_engine(model, draw_inputs(model, seed_seq))
         started = time.process_time()
         vehicles += len(run_reference(scenario, inputs))
         seconds += time.process_time() - started

@@ -213,7 +213,7 @@ def run_with_progress(scenario: Scenario, progress: Callable[[int, int], None] |
     started = time.perf_counter()
     istats, fstats, hist = new_statistics(model, reps)
     for r, seed_seq in enumerate(seeds):
-        inputs = draw_inputs(model, np.random.default_rng(seed_seq))
+        inputs = draw_inputs(model, seed_seq)
         run_replication(model, inputs, istats[r], fstats[r], hist, False)
         if progress is not None:
             progress(r + 1, reps)

@@ -1,30 +1,32 @@
 """One replication: the scenario as arrays, its random inputs, and a run of the engine.
 
-Random inputs are drawn from one ``numpy.random.Generator`` in a fixed order, so a
-replication's numbers depend only on its seed:
+Random inputs come from separate streams, one per demand entry, per lane group and per
+lane group's secondary. Each is a ``numpy.random.Generator`` seeded from the
+replication's ``SeedSequence`` and a key naming what the stream is for (a group by its
+id, an entry by the groups it feeds), never by its place in the file. So a replication's
+numbers depend only on its seed and on what the scenario says, not on the order it says
+it in, and a change to one group or entry leaves the other streams' draws alone (common
+random numbers: what-if comparisons see the change, not a reshuffle of chance).
 
-1. per demand entry, in file order: the number of arrivals over the horizon,
-   N ~ Poisson(sum of per_hour), then N + 1 standard exponential spacings (arrival
-   times, see :func:`borderflow.sim.engine.arrival_times`);
-2. per lane group, in file order: one service time for every arrival that could join
-   it (the k-th vehicle to join takes the k-th);
-3. per lane group with a secondary, in file order: one referral uniform per possible
-   joiner, then one secondary service time per referral (the j-th referred takes the
-   j-th).
+1. an entry's stream: the number of arrivals over the horizon, N ~ Poisson(sum of
+   per_hour), then N + 1 standard exponential spacings (arrival times, see
+   :func:`borderflow.sim.engine.arrival_times`);
+2. a lane group's stream: one service time for every arrival that could join it (the
+   k-th vehicle to join takes the k-th);
+3. a secondary's stream: one referral uniform per possible joiner of its group, then one
+   secondary service time per referral (the j-th referred takes the j-th).
 
-Keeping a stream per group (common random numbers) also makes what-if comparisons
-sharper: a change to one group leaves the others' service times alone.
-
-The drawing is compiled (:func:`_draw`): one call per replication, NumPy's algorithms
-on the replication's own ``Generator``, so the numbers are those of the same draws made
-with NumPy's vector methods in the order above (``tests/sim`` checks this).
+Entries that feed the same groups are told apart by their order among themselves. The
+drawing is compiled (one call per stream) and uses NumPy's algorithms on the stream's own
+``Generator``, so the numbers are those of the same draws made with NumPy's vector methods
+(``tests/sim`` checks this).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from numba import njit
@@ -65,26 +67,14 @@ class CompiledScenario:
     dist_p2: np.ndarray
     dist_values: np.ndarray
     dist_values_ptr: np.ndarray
+    # the spawn-key words of each stream: entries, groups, secondaries (module doc)
+    entry_keys: tuple[tuple[int, ...], ...] = ()
+    group_keys: tuple[tuple[int, ...], ...] = ()
+    secondary_keys: tuple[tuple[int, ...], ...] = ()
 
     @property
     def n_groups(self) -> int:
         return len(self.group_ids)
-
-    @cached_property
-    def draw_arrays(self) -> tuple[np.ndarray, ...]:
-        """The arrays the compiled drawing reads after the Generator, in its order."""
-        return (
-            self.rates,
-            np.asarray(self.expected_per_entry, dtype=np.float64),
-            self.feed_ptr,
-            self.feed_entry,
-            self.sec_prob,
-            self.dist_code,
-            self.dist_p1,
-            self.dist_p2,
-            self.dist_values,
-            self.dist_values_ptr,
-        )
 
 
 @dataclass(frozen=True)
@@ -153,6 +143,12 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     feeding = tuple(tuple(e for e, d in enumerate(scenario.demand) if gid in d.to) for gid in ids)
     dists = [packed(g.service) for g in scenario.lane_groups]
     dists += [packed(s.service) if s and s.probability > 0.0 else (-1, 0.0, 0.0, ()) for s in secs]
+    seen: dict[tuple[str, ...], int] = {}
+    entry_keys = []
+    for d in scenario.demand:
+        fed = tuple(sorted(d.to))
+        seen[fed] = seen.get(fed, -1) + 1
+        entry_keys.append(_stream_key("entry", *fed, str(seen[fed])))
     return CompiledScenario(
         hours=scenario.hours,
         group_ids=ids,
@@ -177,93 +173,91 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         dist_p2=np.array([d[2] for d in dists], dtype=np.float64),
         dist_values=np.array([v for d in dists for v in d[3]], dtype=np.float64),
         dist_values_ptr=_offsets([len(d[3]) for d in dists]),
+        entry_keys=tuple(entry_keys),
+        group_keys=tuple(_stream_key("group", gid) for gid in ids),
+        secondary_keys=tuple(_stream_key("secondary", gid) for gid in ids),
     )
 
 
-def draw_inputs(model: CompiledScenario, rng: np.random.Generator) -> ReplicationInputs:
-    """Draw one replication's random inputs from ``rng`` (see the module doc)."""
-    return ReplicationInputs(*_draw(rng, *model.draw_arrays))
+def _stream_key(*parts: str) -> tuple[int, ...]:
+    """Four 32-bit words naming a stream (SHA-256 of its parts), for a spawn key."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return tuple(int.from_bytes(digest[k : k + 4], "little") for k in range(0, 16, 4))
+
+
+def _stream(seed: np.random.SeedSequence, key: tuple[int, ...]) -> np.random.Generator:
+    sequence = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, *key))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def draw_inputs(model: CompiledScenario, seed: np.random.SeedSequence) -> ReplicationInputs:
+    """Draw one replication's random inputs from the streams of ``seed`` (module doc)."""
+    empty = np.empty(0, dtype=np.float64)
+    times = [
+        _draw_arrivals(_stream(seed, model.entry_keys[e]), model.rates[e], expected) if expected > 0.0 else empty
+        for e, expected in enumerate(model.expected_per_entry)
+    ]
+    counts = [len(t) for t in times]
+    n_groups = model.n_groups
+    svc, refer_u, sec_svc = [], [], []
+    for g in range(n_groups):
+        possible = sum(counts[e] for e in model.entries_of_group[g])
+        lo, hi = model.dist_values_ptr[g], model.dist_values_ptr[g + 1]
+        svc.append(_draw_services(_stream(seed, model.group_keys[g]), possible, model.dist_code[g],
+                                  model.dist_p1[g], model.dist_p2[g], model.dist_values[lo:hi])
+                   if possible else empty)
+        s = n_groups + g
+        if model.dist_code[s] < 0 or not possible:
+            refer_u.append(empty)
+            sec_svc.append(empty)
+            continue
+        lo, hi = model.dist_values_ptr[s], model.dist_values_ptr[s + 1]
+        u, sec = _draw_secondary(_stream(seed, model.secondary_keys[g]), possible, model.sec_prob[g],
+                                 model.dist_code[s], model.dist_p1[s], model.dist_p2[s], model.dist_values[lo:hi])
+        refer_u.append(u)
+        sec_svc.append(sec)
+    return ReplicationInputs(
+        _join(times), _offsets(counts), _join(svc), _offsets([len(a) for a in svc]),
+        _join(refer_u), _offsets([len(a) for a in refer_u]), _join(sec_svc), _offsets([len(a) for a in sec_svc]),
+    )
+
+
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
 
 
 @njit(cache=True, error_model="numpy")
-def _draw(  # type: ignore[no-untyped-def]
-    rng,
-    rates: np.ndarray,
-    expected: np.ndarray,
-    feed_ptr: np.ndarray,
-    feed_entry: np.ndarray,
-    sec_prob: np.ndarray,
-    dist_code: np.ndarray,
-    dist_p1: np.ndarray,
-    dist_p2: np.ndarray,
-    dist_values: np.ndarray,
-    dist_values_ptr: np.ndarray,
-):
-    """The compiled body of :func:`draw_inputs`: the arrays of ``ReplicationInputs``."""
-    n_entries = rates.shape[0]
-    n_groups = feed_ptr.shape[0] - 1
-    # 1. arrivals, entry by entry: the count, then count + 1 spacings
-    entry_ptr = np.zeros(n_entries + 1, dtype=np.int64)
-    times = np.empty(int(expected.sum() * 1.1) + 64, dtype=np.float64)
-    spacings = np.empty(times.shape[0] + 1, dtype=np.float64)
-    for e in range(n_entries):
-        n = rng.poisson(expected[e]) if expected[e] > 0.0 else 0
-        lo = entry_ptr[e]
-        if lo + n > times.shape[0]:
-            grown = np.empty(2 * (lo + n), dtype=np.float64)
-            grown[:lo] = times[:lo]
-            times = grown
-        if n + 1 > spacings.shape[0]:
-            spacings = np.empty(2 * (n + 1), dtype=np.float64)
-        for i in range(n + 1):
-            spacings[i] = rng.standard_exponential()
-        times[lo : lo + n] = engine.arrival_times(rates[e], spacings[: n + 1])
-        entry_ptr[e + 1] = lo + n
-    # 2. service times, group by group: one for every arrival that could join
-    svc_ptr = np.zeros(n_groups + 1, dtype=np.int64)
-    for g in range(n_groups):
-        possible = 0
-        for j in range(feed_ptr[g], feed_ptr[g + 1]):
-            e = feed_entry[j]
-            possible += entry_ptr[e + 1] - entry_ptr[e]
-        svc_ptr[g + 1] = svc_ptr[g] + possible
-    svc = np.empty(svc_ptr[n_groups], dtype=np.float64)
-    for g in range(n_groups):
-        values = dist_values[dist_values_ptr[g] : dist_values_ptr[g + 1]]
-        code, p1, p2 = dist_code[g], dist_p1[g], dist_p2[g]
-        for i in range(svc_ptr[g], svc_ptr[g + 1]):
-            svc[i] = draw_one(rng, code, p1, p2, values)
-    # 3. secondary, group by group: a referral uniform per possible joiner, then a
-    # secondary service time per referral
-    refer_ptr = np.zeros(n_groups + 1, dtype=np.int64)
-    for g in range(n_groups):
-        has = dist_code[n_groups + g] >= 0
-        refer_ptr[g + 1] = refer_ptr[g] + (svc_ptr[g + 1] - svc_ptr[g] if has else 0)
-    refer_u = np.empty(refer_ptr[n_groups], dtype=np.float64)
-    sec_svc = np.empty(refer_ptr[n_groups], dtype=np.float64)
-    sec_ptr = np.zeros(n_groups + 1, dtype=np.int64)
-    for g in range(n_groups):
-        s = n_groups + g
-        referred = 0
-        for i in range(refer_ptr[g], refer_ptr[g + 1]):
-            refer_u[i] = rng.random()
-            if refer_u[i] < sec_prob[g]:
-                referred += 1
-        lo = sec_ptr[g]
-        values = dist_values[dist_values_ptr[s] : dist_values_ptr[s + 1]]
-        for i in range(lo, lo + referred):
-            sec_svc[i] = draw_one(rng, dist_code[s], dist_p1[s], dist_p2[s], values)
-        sec_ptr[g + 1] = lo + referred
-    return (
-        times[: entry_ptr[n_entries]].copy(),
-        entry_ptr,
-        svc,
-        svc_ptr,
-        refer_u,
-        refer_ptr,
-        sec_svc[: sec_ptr[n_groups]].copy(),
-        sec_ptr,
-    )
+def _draw_arrivals(rng, rates, expected):  # type: ignore[no-untyped-def]
+    """An entry's arrival times: N ~ Poisson(expected), then N + 1 spacings."""
+    n = rng.poisson(expected)
+    spacings = np.empty(n + 1, dtype=np.float64)
+    for i in range(n + 1):
+        spacings[i] = rng.standard_exponential()
+    return engine.arrival_times(rates, spacings)
+
+
+@njit(cache=True, error_model="numpy")
+def _draw_services(rng, n, code, p1, p2, values):  # type: ignore[no-untyped-def]
+    """``n`` service times of one distribution."""
+    out = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        out[i] = draw_one(rng, code, p1, p2, values)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _draw_secondary(rng, n, probability, code, p1, p2, values):  # type: ignore[no-untyped-def]
+    """``n`` referral uniforms, then a secondary service time per referral."""
+    u = np.empty(n, dtype=np.float64)
+    referred = 0
+    for i in range(n):
+        u[i] = rng.random()
+        if u[i] < probability:
+            referred += 1
+    sec = np.empty(referred, dtype=np.float64)
+    for i in range(referred):
+        sec[i] = draw_one(rng, code, p1, p2, values)
+    return u, sec
 
 
 def new_statistics(
@@ -317,74 +311,13 @@ def run_replication(
 
 def draw_and_run(
     model: CompiledScenario,
-    rng: np.random.Generator,
+    seed: np.random.SeedSequence,
     istats: np.ndarray,
     fstats: np.ndarray,
     hist: np.ndarray,
 ) -> None:
-    """``run_replication(model, draw_inputs(model, rng), ...)`` without records, as one
-    compiled call (the same numbers, less overhead per replication)."""
-    _draw_and_run(
-        rng,
-        model.draw_arrays,
-        model.hours,
-        model.target_ptr,
-        model.target_group,
-        model.booths,
-        model.tail,
-        model.tree_size,
-        model.choice_group,
-        model.sec_spaces,
-        model.spacing,
-        istats,
-        fstats,
-        hist,
-    )
-
-
-@njit(cache=True, error_model="numpy")
-def _draw_and_run(  # type: ignore[no-untyped-def]
-    rng,
-    draw_arrays,
-    hours,
-    target_ptr,
-    target_group,
-    booths,
-    tail,
-    tree_size,
-    choice_group,
-    sec_spaces,
-    spacing,
-    istats,
-    fstats,
-    hist,
-) -> None:
-    entry_times, entry_ptr, svc, svc_ptr, refer_u, refer_ptr, sec_svc, sec_ptr = _draw(rng, *draw_arrays)
-    sec_prob = draw_arrays[4]
-    engine.simulate_replication(
-        hours,
-        entry_times,
-        entry_ptr,
-        target_ptr,
-        target_group,
-        booths,
-        tail,
-        tree_size,
-        choice_group,
-        svc,
-        svc_ptr,
-        sec_prob,
-        sec_spaces,
-        refer_u,
-        refer_ptr,
-        sec_svc,
-        sec_ptr,
-        spacing,
-        False,
-        istats,
-        fstats,
-        hist,
-    )
+    """``run_replication(model, draw_inputs(model, seed), ...)`` without records."""
+    run_replication(model, draw_inputs(model, seed), istats, fstats, hist, record=False)
 
 
 def vehicle_columns(

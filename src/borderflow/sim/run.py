@@ -122,11 +122,11 @@ def warm_up() -> None:
     if _WARM:
         return
     model = compile_scenario(_WARM_UP_SCENARIO)
-    inputs = draw_inputs(model, np.random.default_rng(0))
+    inputs = draw_inputs(model, np.random.SeedSequence(0))
     istats, fstats, hist = new_statistics(model, 1)
     run_replication(model, inputs, istats[0], fstats[0], hist, record=True)
     istats, fstats, hist = new_statistics(model, 1)
-    draw_and_run(model, np.random.default_rng(0), istats[0], fstats[0], hist)
+    draw_and_run(model, np.random.SeedSequence(0), istats[0], fstats[0], hist)
     _WARM = True
 
 
@@ -158,11 +158,10 @@ def _run_chunk(
     istats, fstats, hist = new_statistics(model, len(seeds))
     columns: list[dict[str, np.ndarray]] = []
     for r, seed_seq in enumerate(seeds):
-        rng = np.random.default_rng(seed_seq)
         if not record:
-            draw_and_run(model, rng, istats[r], fstats[r], hist)
+            draw_and_run(model, seed_seq, istats[r], fstats[r], hist)
             continue
-        inputs = draw_inputs(model, rng)
+        inputs = draw_inputs(model, seed_seq)
         out = run_replication(model, inputs, istats[r], fstats[r], hist, record)
         columns.append(vehicle_columns(model, inputs, out, first + r))
     merged = None

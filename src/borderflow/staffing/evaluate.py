@@ -200,7 +200,7 @@ class CommonRandomNumbers:
         return replace(found, p95_se_minutes=se), early
 
     def _draw(self, replication: int) -> ReplicationInputs:
-        return draw_inputs(self._model, np.random.default_rng(self._children[replication]))
+        return draw_inputs(self._model, self._children[replication])
 
     def _resample_weights(self, clusters: int) -> np.ndarray:
         if clusters not in self._weights:
