@@ -44,8 +44,12 @@ def test_forecast_json_and_table(trained, capsys):
     result = json.loads(out)
     assert len(result["forecast"]) == 24 and result["best_hour"] in result["forecast"]
     assert result["model_version"].startswith("gbm-") and result["last_reading_at"] == "2026-07-06T04:00:00Z"
-    code, out, _ = cli(capsys, trained, "forecast", "--crossing", "535501", "--hours", "6", "--at", AS_OF)
-    assert code == 0 and "Best hour to cross:" in out and "80% band" in out
+    code, out, err = cli(capsys, trained, "forecast", "--crossing", "535501", "--hours", "6", "--at", AS_OF)
+    assert code == 0 and "Best hour to cross:" in out and "80% band" in out and "in-sample" not in err
+    # As of a time the model was trained on: answered, with a note saying so.
+    earlier = (LAST - dt.timedelta(days=2)).isoformat()
+    code, out, err = cli(capsys, trained, "forecast", "--crossing", "535501", "--hours", "6", "--at", earlier)
+    assert code == 0 and "in-sample forecast" in err
 
 
 def test_forecast_models_lists_the_trained_model(trained, capsys):
@@ -109,6 +113,17 @@ def test_api_forecast(sqlite_engine, trained):
     body = response.json()
     assert len(body["forecast"]) == 12 and body["best_hour"]["wait_minutes"] == min(
         h["wait_minutes"] for h in body["forecast"])
+    assert body["out_of_sample"] is True
+    # Asked as of another instant: answered, not stored (anonymous readers cannot fill the archive).
+    from sqlalchemy import func, select
+
+    from borderflow.store.forecast_schema import forecasts
+
+    for minutes in (5, 10, 15):
+        at = (LAST - dt.timedelta(hours=30, minutes=minutes)).isoformat()
+        assert client.get(url, params={"hours": 168, "at": at}).status_code == 200
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(forecasts)).scalar() == 0
     missing = client.get(url, params={"mode": "pedestrian", "at": AS_OF})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert client.get(url, params={"hours": 0}).status_code == 422

@@ -152,3 +152,16 @@ def test_rolling_corrections_follow_a_noisier_period_without_looking_ahead():
     tampered = history.assign(y=np.where(history["ds"] >= last, 500.0, history["y"]))
     one = origins_frame([UID], [last])
     pd.testing.assert_frame_equal(model.predict(history, one, 24), model.predict(tampered, one, 24))
+
+
+def test_a_stray_reading_years_before_the_rest_does_not_starve_the_fit():
+    """One feed capture years before a regular source stretches the lane's hourly grid;
+    the held-out part is still the last fifth of the *readings*."""
+    history = synthetic_lane(weeks=5, seed=10)
+    stray = pd.DataFrame({"unique_id": [UID], "ds": [history["ds"].iloc[0] - pd.Timedelta(days=3 * 365)],
+                          "y": [12.0]})
+    with_stray = pd.concat([stray, history], ignore_index=True)
+    model = small().fit(with_stray)
+    regular = small().fit(history)
+    assert model.training["calibration_rows"] > 0.5 * regular.training["calibration_rows"]
+    assert model.training["rows"] > 0.5 * regular.training["rows"]

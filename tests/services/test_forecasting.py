@@ -146,6 +146,37 @@ def test_forecast_sees_only_readings_before_as_of(archive):
     result = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6, as_of=early, store=False)
     assert pd.Timestamp(result["last_reading_at"]) < pd.Timestamp(early)
     assert result["origin"] == "2026-07-03T04:00:00Z"  # a whole hour is its own origin
+    # The only model saw the hours it forecasts: served, but flagged in-sample.
+    assert result["out_of_sample"] is False
+    # A model trained before the origin is preferred, though older than the newest one.
+    honest = forecasting.train(archive, crossing_ids=["535501"], params=SMALL, until=early - dt.timedelta(hours=1),
+                               now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    again = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6, as_of=early, store=False)
+    assert again["out_of_sample"] is True and again["model_version"] == honest["version"]
+    latest = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6,
+                                      as_of=LAST + dt.timedelta(minutes=20), store=False)
+    assert latest["model_version"] != honest["version"] and latest["out_of_sample"] is True
+
+
+def test_a_reading_stored_late_for_an_earlier_hour_is_seen(archive):
+    """The feed went quiet for six hours; a reading for one of them arrives afterwards.
+    The stored forecast and the stored model both read the old history: neither is reused."""
+    forecasting.train(archive, crossing_ids=["535501"], params=SMALL, now=dt.datetime(2026, 7, 6, 12, tzinfo=dt.UTC))
+    as_of = LAST + dt.timedelta(minutes=20)
+    first = forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=as_of)
+    assert forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=as_of)["made_at"] == \
+        first["made_at"]
+    assert forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True)["up_to_date"] is True
+    with archive.begin() as conn:
+        conn.execute(observations.insert(), [{**readings()[5], "observed_at": START + dt.timedelta(hours=102),
+                                              "wait_minutes": 40}])
+    later = forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=as_of)
+    assert later["last_reading_at"] == first["last_reading_at"] and later["made_at"] != first["made_at"]
+    with archive.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(forecasts)).scalar() == 48
+    retrained = forecasting.train(archive, crossing_ids=["535501"], params=SMALL, if_stale=True,
+                                  now=dt.datetime(2026, 7, 6, 13, tzinfo=dt.UTC))
+    assert retrained["up_to_date"] is False
 
 
 def test_best_hour_ties_go_to_the_earliest():
@@ -173,6 +204,20 @@ def test_refusals(archive):
         forecasting.forecast_for(archive, "535501", as_of=LAST + dt.timedelta(days=30))
     with pytest.raises(NotFoundError, match="no lane has 72"):
         forecasting.train(archive, crossing_ids=["535502"], params=SMALL)
+    with pytest.raises(BadInputError, match="seed"):
+        forecasting.train(archive, crossing_ids=["535501"], params=GBMParams(**{**SMALL.__dict__, "seed": -1}))
+    for every in (0, 10**20):
+        with pytest.raises(BadInputError, match="--every must be"):
+            forecasting.backtest_lane(archive, "535501", "passenger", "standard", "2026-06-29", "2026-07-06",
+                                      every=every, params=SMALL)
+
+
+def test_backtest_scores_only_hours_from_start(archive):
+    """A start within an hour begins at the next whole hour: every scored hour lies in [start, end)."""
+    start = dt.datetime(2026, 6, 29, 5, 30, tzinfo=dt.UTC)
+    result = forecasting.backtest_lane(archive, "535501", "passenger", "standard", start, "2026-07-06",
+                                       horizon=6, every=24, params=SMALL)
+    assert pd.Timestamp(result["start"]) == pd.Timestamp("2026-06-29T06:00:00Z")
 
 
 def test_backtest_lane_reports_every_model(archive):

@@ -53,6 +53,9 @@ class ForecastResponse(BaseModel):
     levels: list[int]
     forecast: list[ForecastHour]
     best_hour: ForecastHour = Field(description="The hour with the lowest forecast wait; ties to the earliest.")
+    out_of_sample: bool = Field(description="True when the model was trained only on readings before the "
+                                "origin; False when every model of the lane was trained on later readings "
+                                "(a forecast as of an earlier time), so its errors there look better than they are.")
 
 
 def _engine(request: Request) -> Engine:
@@ -75,7 +78,12 @@ def get_forecast(
                                         "offset or Z); omitted = now."),
 ) -> Any:
     """Hourly wait forecasts of one lane with 80% and 95% intervals and the best hour to cross,
-    from the newest model trained on the lane (``borderflow forecast train``)."""
+    from the newest model trained on the lane before the origin (``borderflow forecast train``).
+
+    Forecasts as of now are stored (the same question before a new reading gets the stored
+    answer); one asked ``at`` another instant is computed and not stored, so anonymous
+    requests cannot fill the archive."""
     from borderflow.services.forecasting import forecast_for
 
-    return forecast_for(_engine(request), crossing_id, mode.value, program.value, hours, as_of=at)
+    return forecast_for(_engine(request), crossing_id, mode.value, program.value, hours, as_of=at,
+                        store=at is None)

@@ -43,6 +43,10 @@ def _print_forecast(result: dict[str, Any]) -> None:
     b = result["best_hour"]
     out.print(f"Best hour to cross: {b['local_hour'][:16].replace('T', ' ')} local, about "
               f"{b['wait_minutes']:.0f} min (80%: {b['lo80']:.0f}-{b['hi80']:.0f}).", highlight=False)
+    if not result["out_of_sample"]:
+        err.print(f"note: every model of this lane was trained on readings after {result['origin']}; this is "
+                  "an in-sample forecast, better than the model would do on unseen hours (train with "
+                  "--until to forecast the past honestly)", markup=False, highlight=False, soft_wrap=True)
     if result["hours_since_last_reading"] > 3:
         err.print(f"note: the last reading is {result['hours_since_last_reading']:.0f} hours older than "
                   f"the first forecast hour ({result['last_reading_at']})", markup=False, highlight=False)

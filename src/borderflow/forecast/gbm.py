@@ -25,7 +25,8 @@ half of the rows (``bagging_fraction``), with a smaller learning rate and more t
 
 **Intervals: conformalised quantile regression** (:mod:`borderflow.forecast.conformal`).
 Quantile trees scored on the rows they were fitted on are over-confident. So each lane's
-training history is split in time: the first ``1 - calibration_fraction`` fits the models;
+training history is split in time: the first ``1 - calibration_fraction`` of its readings
+(not of its hours: a lane may have long gaps) fits the models;
 on the last part (origins after the split, never seen by the fit) the 2.5/97.5% and
 10/90% bounds are compared with what happened, per bound and horizon bucket, and each
 bound is moved (in log space) by the conformal quantile of its misses. With ``refit``
@@ -40,6 +41,7 @@ narrow when they calm down; only readings before the origin are used.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -128,6 +130,8 @@ class GBMParams:
             raise BadInputError(f"min_data_in_leaf must be >= 1; got {self.min_data_in_leaf}")
         if not 0.0 < self.feature_fraction <= 1.0:
             raise BadInputError(f"feature_fraction must be in (0, 1]; got {self.feature_fraction}")
+        if not 0 <= self.seed < 2**32:
+            raise BadInputError(f"seed (--seed) must be a whole number from 0 to {2**32 - 1}; got {self.seed}")
 
     def lightgbm(self, alpha: float, rows: int) -> dict[str, Any]:
         # Small training sets get smaller leaves (else no split is allowed), but never
@@ -151,6 +155,24 @@ def _base(cols: dict[str, np.ndarray], target: str) -> np.ndarray:
     for fallback in ("mean_168h", "last_value"):
         base = np.where(np.isnan(base), cols[fallback], base)
     return np.log1p(np.nan_to_num(base, nan=0.0))
+
+
+def readings_digest(series: DenseSeries) -> str:
+    """SHA-256 of a lane's hourly series (its first hour and every hour's wait): equal
+    digests mean a fit saw the same readings."""
+    digest = hashlib.sha256(series.start.isoformat().encode())
+    digest.update(np.ascontiguousarray(np.nan_to_num(series.y, nan=-1.0), dtype="<f8").tobytes())
+    return digest.hexdigest()
+
+
+def _calibration_split(y: np.ndarray, fraction: float) -> int:
+    """The grid index where a lane's held-out calibration part starts: the last
+    ``fraction`` of its *readings*, not of its hours. A lane whose grid reaches far back
+    to a stray old reading (one feed capture years before a regular source) would
+    otherwise hold out almost nothing, or almost everything."""
+    observed = np.flatnonzero(~np.isnan(y))
+    k = int(len(observed) * (1 - fraction))
+    return int(observed[k]) if k < len(observed) else len(y)
 
 
 class GradientBoostedForecaster(GridForecaster):
@@ -245,7 +267,7 @@ class GradientBoostedForecaster(GridForecaster):
         for uid, s in dense.items():
             pf = PairFeatures(s, self.info[uid])
             budget = max(1, int(p.max_train_rows * observed[uid] / total))
-            split = int(len(s.y) * (1 - p.calibration_fraction))
+            split = _calibration_split(s.y, p.calibration_fraction)
             fit_parts.append((pf, *self._pairs(pf, 0, split, 1, budget, rng)))
             cal_parts.append((pf, *self._pairs(pf, split, len(s.y), split, budget, rng)))
             if p.refit:
@@ -264,7 +286,8 @@ class GradientBoostedForecaster(GridForecaster):
         self.training = {
             "rows": len(y_fit), "calibration_rows": len(y_cal),
             "series": {uid: {"start": s.start.isoformat(), "end": s.end.isoformat(),
-                             "observed_hours": observed[uid]} for uid, s in dense.items()},
+                             "observed_hours": observed[uid], "readings_sha256": readings_digest(s)}
+                       for uid, s in dense.items()},
         }
         return self
 

@@ -31,7 +31,7 @@ from borderflow.errors import BadInputError, NotFoundError
 from borderflow.forecast import DEFAULT_MODEL, MODEL_NAMES, make_model
 from borderflow.forecast.backtest import backtest
 from borderflow.forecast.features import regions_for
-from borderflow.forecast.gbm import GBMParams, GradientBoostedForecaster
+from borderflow.forecast.gbm import GBMParams, GradientBoostedForecaster, readings_digest
 from borderflow.forecast.models import origins_frame
 from borderflow.forecast.series import (
     AGGREGATE_SOURCE_SUFFIXES,
@@ -55,6 +55,8 @@ FORECAST_LOOKBACK = pd.Timedelta(weeks=53, days=1)
 #: A forecast needs a reading at most this many hours before its origin; older readings say
 #: nothing about the present, and every lag feature would be missing.
 MAX_STALE_HOURS = 168
+#: The longest step between backtest origins or refits: a century of hours.
+MAX_BACKTEST_HOURS = 24 * 366 * 100
 #: A lane needs this many hours with a reading to be trained on.
 MIN_TRAIN_HOURS = 72
 _MODEL_CACHE: OrderedDict[str, GradientBoostedForecaster] = OrderedDict()
@@ -210,10 +212,13 @@ def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | 
 
 def _current_model(engine: Engine, history: pd.DataFrame, params: GBMParams) -> dict[str, Any] | None:
     """The stored model a fit on ``history`` with ``params`` would repeat: same settings,
-    same lanes, each over the same hours, and no newer model serving any of those lanes
+    same lanes, each over the same hours with the same readings (a reading that arrived
+    late for an hour inside the window counts), and no newer model serving any of those lanes
     (forecasts use the newest model of a lane). None if there is none."""
-    windows = {uid: {"start": s.start.isoformat(), "end": s.end.isoformat()}
-               for uid, s in to_dense(history).items()}
+    dense = to_dense(history)
+    windows = {uid: {"start": s.start.isoformat(), "end": s.end.isoformat()} for uid, s in dense.items()}
+    digests = {uid: readings_digest(s) for uid, s in dense.items()}
+    observed = {uid: int((~np.isnan(s.y)).sum()) for uid, s in dense.items()}
     wanted = json.dumps(asdict(params), sort_keys=True)
     t = forecast_models.c
     with engine.connect() as conn:
@@ -222,8 +227,13 @@ def _current_model(engine: Engine, history: pd.DataFrame, params: GBMParams) -> 
                             .order_by(t.trained_at.desc()))
         newer: set[str] = set()
         for version, stored_params, series, rows_used in rows:
-            stored = {uid: {"start": w["start"], "end": w["end"]} for uid, w in json.loads(series).items()}
-            if stored == windows and json.loads(stored_params) == json.loads(wanted):
+            lanes = json.loads(series)
+            stored = {uid: {"start": w["start"], "end": w["end"]} for uid, w in lanes.items()}
+            # the same readings: their digest (models stored before it was kept: their count)
+            same = stored == windows and all(
+                lanes[uid]["readings_sha256"] == digests[uid] if "readings_sha256" in lanes[uid]
+                else lanes[uid].get("observed_hours") == observed[uid] for uid in windows)
+            if same and json.loads(stored_params) == json.loads(wanted):
                 return None if windows.keys() & newer else {"version": version, "train_rows": rows_used}
             newer.update(stored)
     return None
@@ -278,29 +288,42 @@ def covered_lanes(engine: Engine) -> frozenset[tuple[str, str, str, str]]:
     return lanes
 
 
-def model_for(engine: Engine, unique_id: str) -> tuple[str, GradientBoostedForecaster]:
-    """The newest stored model trained on this lane, loaded (and cached by content hash)."""
+def model_for(engine: Engine, unique_id: str,
+              origin: pd.Timestamp | None = None) -> tuple[str, GradientBoostedForecaster, bool]:
+    """The model to forecast this lane from ``origin``, loaded (and cached by content hash),
+    and whether it is *out of sample* there.
+
+    The newest stored model trained on the lane whose training data all lie before the
+    origin; if every one of them was trained on readings at or after it (a forecast as of
+    an earlier time than the models), the newest one, flagged in-sample (False): its
+    errors there are not what it would make on hours it never saw.
+    """
     t = forecast_models.c
     with engine.connect() as conn:
-        candidates = conn.execute(select(t.version, t.series, t.sha256).order_by(t.trained_at.desc(), t.version.desc()))
-        chosen = next(((v, sha) for v, series, sha in candidates if unique_id in json.loads(series)), None)
-        if chosen is None:
+        candidates = [(v, sha, end) for v, series, sha, end in conn.execute(
+            select(t.version, t.series, t.sha256, t.train_end).order_by(t.trained_at.desc(), t.version.desc()))
+            if unique_id in json.loads(series)]
+        # train_end is the hour after the newest hour a model read
+        before = [c for c in candidates
+                  if origin is None or pd.Timestamp(c[2]).tz_convert("UTC") <= origin]
+        out_of_sample = bool(before)
+        if not candidates:
             crossing_id, mode, program, _ = parse_series_id(unique_id)
             raise NotFoundError(
                 f"no trained forecast model covers crossing {crossing_id} {mode}/{program}; "
                 f"run 'borderflow forecast train --crossing {crossing_id}' first")
-        version, sha = chosen
+        version, sha, _ = (before or candidates)[0]
         with _CACHE_LOCK:
             if sha in _MODEL_CACHE:
                 _MODEL_CACHE.move_to_end(sha)
-                return version, _MODEL_CACHE[sha]
+                return version, _MODEL_CACHE[sha], out_of_sample
         blob = conn.execute(select(t.content).where(t.version == version)).scalar_one()
     model = GradientBoostedForecaster.from_bytes(bytes(blob))
     with _CACHE_LOCK:
         _MODEL_CACHE[sha] = model
         while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
             _MODEL_CACHE.popitem(last=False)
-    return version, model
+    return version, model, out_of_sample
 
 
 # -- forecasting ---------------------------------------------------------------------------
@@ -313,13 +336,22 @@ def _iso(value: dt.datetime | pd.Timestamp | None) -> str | None:
 
 def _last_reading(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
                   before: pd.Timestamp) -> dt.datetime | None:
+    return _newest(engine, crossing_id, mode, program, direction, before)[0]
+
+
+def _newest(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
+            before: pd.Timestamp) -> tuple[dt.datetime | None, int | None]:
+    """When the lane's newest reading with a wait before ``before`` was observed, and the
+    highest row id among those readings: a reading stored late for an earlier hour raises
+    the id though not the time."""
     t = observations.c
-    query = select(func.max(t.observed_at)).where(
+    query = select(func.max(t.observed_at), func.max(t.id)).where(
         t.crossing_id == crossing_id, t.mode == mode, t.program == program, t.direction == direction,
         t.wait_minutes.is_not(None), t.observed_at < before.to_pydatetime(),
         *(~t.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES))
     with engine.connect() as conn:
-        return conn.execute(query).scalar()
+        row = conn.execute(query).one()
+    return row[0], row[1]
 
 
 def last_reading_at(engine: Engine, crossing_id: str, mode: str, program: str,
@@ -369,10 +401,10 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     origin = asked.ceil("h")
     info = lane_info(engine, crossing_id, mode, program, direction)
     uid = info.unique_id
-    version, model = model_for(engine, uid)
+    version, model, out_of_sample = model_for(engine, uid, origin)
     if hours > model.params.max_horizon:
         raise BadInputError(f"model {version} forecasts at most {model.params.max_horizon} hours; got hours={hours}")
-    last = _last_reading(engine, crossing_id, mode, program, direction, asked)
+    last, newest_id = _newest(engine, crossing_id, mode, program, direction, asked)
     if last is None:
         raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no reading with a wait "
                             f"before {_iso(asked)}; nothing to forecast from")
@@ -382,7 +414,8 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
             f"{_iso(last)}, more than {MAX_STALE_HOURS} hours earlier; a forecast needs recent readings "
             f"(ingest or poll them, or forecast as of an earlier time with --at / at=)")
     key = {"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
-           "model_version": version, "origin": origin.to_pydatetime(), "last_reading_at": last}
+           "model_version": version, "origin": origin.to_pydatetime(), "last_reading_at": last,
+           "newest_reading_id": newest_id}
     stored = _stored(engine, key, hours) if store else None
     if stored is not None:
         frame = pd.DataFrame([{"ds": pd.Timestamp(r[0]), "horizon": r[1], "point": r[2], "lo_80": r[3],
@@ -395,7 +428,8 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
         made_at = dt.datetime.now(dt.UTC)
         if store:
             _store_forecasts(engine, key, made_at, frame)
-    return _package(info, version, model.name, origin, last, made_at, frame, hours)
+    return {**_package(info, version, model.name, origin, last, made_at, frame, hours),
+            "out_of_sample": out_of_sample}
 
 
 def best_hour_to_cross(hours: list[dict[str, Any]]) -> dict[str, Any]:
@@ -460,8 +494,12 @@ def backtest_lanes(engine: Engine, lanes: list[tuple[str, str, str, str]],
         raise BadInputError("a backtest needs at least one lane")
     if not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= MAX_FORECAST_HOURS:
         raise BadInputError(f"--horizon must be a whole number from 1 to {MAX_FORECAST_HOURS}; got {horizon!r}")
-    if refit_every is not None and (not isinstance(refit_every, (int, np.integer)) or refit_every < 24):
-        raise BadInputError(f"--refit-every must be a whole number of hours >= 24; got {refit_every!r}")
+    if not isinstance(every, (int, np.integer)) or not 1 <= every <= MAX_BACKTEST_HOURS:
+        raise BadInputError(f"--every must be a whole number of hours from 1 to {MAX_BACKTEST_HOURS}; got {every!r}")
+    if refit_every is not None and (not isinstance(refit_every, (int, np.integer))
+                                    or not 24 <= refit_every <= MAX_BACKTEST_HOURS):
+        raise BadInputError(f"--refit-every must be a whole number of hours from 24 to {MAX_BACKTEST_HOURS}; "
+                            f"got {refit_every!r}")
     infos = [lane_info(engine, *lane) for lane in lanes]
     start_ts = _lane_time(start, infos[0].timezone, "--start")
     end_ts = _lane_time(end, infos[0].timezone, "--end")
@@ -476,7 +514,8 @@ def backtest_lanes(engine: Engine, lanes: list[tuple[str, str, str, str]],
         gbm_params = GBMParams(**{**asdict(gbm_params), "max_horizon": horizon})
     models = [make_model(name) for name in MODEL_NAMES if name != DEFAULT_MODEL]
     models.append(GradientBoostedForecaster(gbm_params))
-    report = backtest(history, models, start_ts.floor("h"), end_ts.floor("h"), horizon=horizon, every=every,
+    # whole hours inside [start, end): a start within an hour begins at the next one
+    report = backtest(history, models, start_ts.ceil("h"), end_ts.floor("h"), horizon=horizon, every=every,
                       info={i.unique_id: i for i in infos}, default_model=DEFAULT_MODEL,
                       refit_every=refit_every)
     result = report.as_dict()

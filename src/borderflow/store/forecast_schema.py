@@ -66,9 +66,12 @@ forecasts = Table(
     Column("model_version", String(64), nullable=False),
     #: observed_at of the newest reading the forecast saw.
     Column("last_reading_at", UTCDateTime(), nullable=False),
+    #: The highest observations.id among the readings it could see: a reading stored
+    #: late for an earlier hour makes the same question a new one (NULL before 0008).
+    Column("newest_reading_id", BigInteger),
     UniqueConstraint(
         "crossing_id", "mode", "program", "direction", "model_version", "origin",
-        "last_reading_at", "target_at", name="uq_forecasts_target",
+        "last_reading_at", "newest_reading_id", "target_at", name="uq_forecasts_target",
     ),
     Index("ix_forecasts_lane_target", "crossing_id", "mode", "program", "target_at"),
 )
