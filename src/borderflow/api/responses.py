@@ -3,7 +3,9 @@
 Every successful GET carries a strong ``ETag`` (SHA-256 of the body) and, where the data
 has a time, ``Last-Modified``. ``If-None-Match`` (a list of tags, ``W/`` tags compared
 weakly, ``*``) answers 304 when it matches either encoding's tag; without it,
-``If-Modified-Since`` answers 304 when the data is not newer (to the second). A 304 has
+``If-Modified-Since`` answers 304 when the data is not newer (to the second). An HTTP
+date cannot tell two changes within one second apart, so a time less than a second old
+is not sent (and not used for 304): the client asks in full next time. A 304 has
 no body. Large bodies go gzip-compressed to clients whose ``Accept-Encoding`` allows it.
 """
 
@@ -69,15 +71,17 @@ def conditional(request_headers: Headers, item: Rendered) -> Response:
         headers["Vary"] = "Accept-Encoding"
     if packed:
         headers["Content-Encoding"] = "gzip"
-    if item.last_modified is not None:
-        headers["Last-Modified"] = http_date(item.last_modified)
+    last_modified = item.last_modified
+    if last_modified is not None and dt.datetime.now(dt.UTC) - last_modified < dt.timedelta(seconds=1):
+        last_modified = None  # the same second may still change it (module doc)
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
     if_none_match = request_headers.get("if-none-match")
     if if_none_match is not None:
         fresh = _matches(if_none_match, item.etag, item.gzip_etag)
     else:
         since = request_headers.get("if-modified-since")
-        fresh = since is not None and item.last_modified is not None and _not_modified_since(
-            since, item.last_modified)
+        fresh = since is not None and last_modified is not None and _not_modified_since(since, last_modified)
     if fresh:
         headers.pop("Content-Encoding", None)
         return Response(status_code=304, headers=headers)

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
+from sqlalchemy import Engine, func, select
 
 from borderflow.api.caching import Rendered, ResponseCache, request_key
 from borderflow.api.models import ErrorEnvelope
@@ -35,6 +36,17 @@ def json_bytes(model: BaseModel) -> bytes:
 def this_minute() -> dt.datetime:
     """Now in UTC, truncated to the minute: the reference of ages and of the live feed."""
     return dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+
+
+def last_changed(engine: Engine, live_minute: dt.datetime | None) -> dt.datetime | None:
+    """Last-Modified of an answer built from the archive: when the archive last stored a
+    payload (a late capture changes even a replay of the past), and for a live answer no
+    earlier than the minute it was built for (ages and staleness move with the clock)."""
+    from borderflow.store.schema import payloads
+
+    with engine.connect() as conn:
+        stored = conn.execute(select(func.max(payloads.c.stored_at))).scalar()
+    return max((t for t in (stored, live_minute) if t is not None), default=None)
 
 
 def minute_end(minute: dt.datetime) -> float:

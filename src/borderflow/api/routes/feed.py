@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from borderflow.api.auth import engine_of
 from borderflow.api.caching import Rendered, rendered
 from borderflow.api.params import At, utc
-from borderflow.api.routes import ERRORS, cached, minute_end, this_minute
+from borderflow.api.routes import ERRORS, cached, last_changed, minute_end, this_minute
 from borderflow.services.cbp_feed_out import build_feed, render_json, render_xml
 
 router = APIRouter(tags=["cbp-compatible feed"])
@@ -37,9 +37,10 @@ async def _serve(request: Request, at: Any, xml: bool) -> Response:
 
     def compute() -> Rendered:
         feed = build_feed(engine, at_utc, now=cap)
+        changed = last_changed(engine, cap)
         if xml:
-            return rendered(render_xml(feed), "application/xml", last_modified=feed.generated_at)
-        return rendered(render_json(feed), "application/json", last_modified=feed.generated_at)
+            return rendered(render_xml(feed), "application/xml", last_modified=changed)
+        return rendered(render_json(feed), "application/json", last_modified=changed)
 
     return await cached(request, compute, minute_end(cap) if cap is not None else None)
 

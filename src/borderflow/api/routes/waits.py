@@ -20,20 +20,29 @@ from borderflow.api.params import (
     utc,
 )
 from borderflow.api.responses import link_header, next_link
-from borderflow.api.routes import ERRORS, JSON, cached, json_bytes, minute_end, this_minute
+from borderflow.api.routes import (
+    ERRORS,
+    JSON,
+    cached,
+    json_bytes,
+    last_changed,
+    minute_end,
+    this_minute,
+)
 from borderflow.services import queries
 from borderflow.vocabulary import Mode, Program
 
 router = APIRouter(prefix="/api/v1", tags=["waits"])
 
 
-def _render(request: Request, items: list[dict[str, Any]], as_of: Any, limit: int, offset: int) -> Rendered:
+def _render(request: Request, items: list[dict[str, Any]], as_of: Any, limit: int, offset: int,
+            live: bool) -> Rendered:
     page = items[offset:offset + limit]
     nxt = next_link(request, offset, limit, len(items) > offset + limit)
     body = CurrentWaitList.model_validate({"as_of": as_of, "items": page, "limit": limit, "offset": offset,
                                            "next": nxt})
-    newest = max((i["observed_at"] for i in items), default=None)
-    return rendered(json_bytes(body), JSON, last_modified=newest, headers=link_header(nxt))
+    changed = last_changed(engine_of(request), as_of if live else None)
+    return rendered(json_bytes(body), JSON, last_modified=changed, headers=link_header(nxt))
 
 
 @router.get("/waits/current", response_model=CurrentWaitList, responses=ERRORS, summary="Current waits")
@@ -53,7 +62,7 @@ async def current_waits(request: Request, crossing_id: CrossingFilter = None, bo
         items = queries.current_waits(
             engine, at=at_utc, now=as_of, crossing_id=crossing_id, border=border.value if border else None,
             state=state, mode=mode.value if mode else None, program=program.value if program else None)
-        return _render(request, items, as_of, limit, offset)
+        return _render(request, items, as_of, limit, offset, at_utc is None)
 
     return await cached(request, compute, minute_end(as_of) if at_utc is None else None)
 
@@ -71,6 +80,6 @@ async def crossing_current_waits(request: Request, crossing_id: CrossingId, mode
         queries.get_crossing(engine, crossing_id)
         items = queries.current_waits(engine, at=at_utc, now=as_of, crossing_id=crossing_id,
                                       mode=mode.value if mode else None, program=program.value if program else None)
-        return _render(request, items, as_of, 1000, 0)
+        return _render(request, items, as_of, 1000, 0, at_utc is None)
 
     return await cached(request, compute, minute_end(as_of) if at_utc is None else None)
