@@ -77,9 +77,40 @@ def test_publish_read_correct_retract(api: tuple[TestClient, dict[str, dict[str,
     assert viewer.status_code == 403
     gone = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "found"}, headers=who["us_editor"])
     assert gone.status_code == 201 and gone.json()["retracted"] is True
-    assert client.get(f"{URL}/{rid}/versions/1", headers=who["mx_viewer"]).json()["body"] == "plates XYZ"
+    assert client.get(f"{URL}/{rid}/versions/1", headers=who["mx_viewer"]).status_code == 410  # withdrawn
+    assert client.get(f"{URL}/{rid}/versions/1", headers=who["us_editor"]).json()["body"] == "plates XYZ"
     listed = client.get(URL, headers=who["mx_viewer"]).json()["records"]
     assert [(r["record_id"], r["version"]) for r in listed] == [(rid, 3)]
+
+
+def test_a_retraction_withdraws_the_content_from_every_agency_but_the_owner(
+        engine: Engine, api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    colleague = _token(engine, "cora", "CBP", "US", ["viewer"])
+    new = {"kind": "closure", "classification": "public", "title": "Lane 3 closed", "body": "secret detail",
+           "port_code": "2504"}
+    rid = client.post(URL, json=new, headers=who["us_editor"]).json()["record_id"]
+    client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "Lane 4 closed", "body": "secret detail"},
+                headers=who["us_editor"])
+    gone = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "published by mistake"},
+                       headers=who["us_editor"])
+    assert gone.status_code == 201
+    for reader in (who["mx_viewer"], who["us_other"]):
+        for version in (1, 2):
+            withdrawn = client.get(f"{URL}/{rid}/versions/{version}", headers=reader)
+            assert withdrawn.status_code == 410 and withdrawn.json()["error"]["code"] == "gone"
+            message = withdrawn.json()["error"]["message"]
+            assert "published by mistake" in message and "ana" in message and "retracted at version 3" in message
+            assert "Lane" not in withdrawn.text and "secret" not in withdrawn.text
+        latest = client.get(f"{URL}/{rid}", headers=reader).json()
+        assert (latest["retracted"], latest["title"], latest["body"], latest["port_code"]) == (True, "", "", None)
+        assert latest["reason"] == "published by mistake" and latest["published_by"] == "ana"
+        listed = client.get(URL, headers=reader).json()["records"]
+        assert "Lane" not in str(listed) and "secret" not in str(listed)
+    for owner in (who["us_editor"], colleague):  # the owning agency keeps every version for its own audit
+        assert client.get(f"{URL}/{rid}/versions/1", headers=owner).json()["body"] == "secret detail"
+    entries = exchange.verify(engine)
+    assert entries.ok
 
 
 def test_what_a_caller_may_not_see_answers_like_what_does_not_exist(

@@ -36,6 +36,11 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.Captu
     code, _, err = cli("exchange", "retract", rid, "--as", "luis", "--supersedes", "2", "--reason", "x")
     assert code == 1 and "only an editor or admin of US:CBP" in err
     assert cli("exchange", "retract", rid, "--as", "ana", "--supersedes", "2", "--reason", "reopened")[0] == 0
+    code, out, err = cli("exchange", "show", rid, "--as", "luis", "--version", "1")
+    assert code == 1 and "Lane" not in out + err and "reason: 'reopened'" in err and len(err.splitlines()) == 1
+    code, out, _ = cli("exchange", "show", rid, "--as", "luis")
+    assert code == 0 and "RETRACTED" in out and "reason: reopened" in out and "Lane" not in out
+    assert "Lane closed" in cli("exchange", "show", rid, "--as", "ana", "--version", "1")[1]
     code, out, _ = cli("audit", "verify")
     assert code == 0 and out.startswith("ok: ")
     anchor = cli("audit", "head")[1].strip()

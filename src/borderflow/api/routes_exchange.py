@@ -267,10 +267,13 @@ async def get_record(request: Request, who: Who, record_id: RecordId) -> Respons
     return _out(record)
 
 
-@router.get("/records/{record_id}/versions/{version}", response_model=RecordOut, responses=_ERRORS,
+@router.get("/records/{record_id}/versions/{version}", response_model=RecordOut, responses={
+    **_ERRORS, 410: {"model": ErrorEnvelope, "description": "An earlier version of a retracted record (only "
+                                                           "the owning agency reads those)"}},
             summary="One version of a record")
 async def get_version(request: Request, who: Who, record_id: RecordId,
                       version: Annotated[int, Path(ge=1, le=1_000_000)]) -> Response:
+    """One version; once a record is retracted, only its owning agency reads the earlier ones (410 otherwise)."""
     record = await run_in_threadpool(exchange.read, engine_of(request), who.user, record_id, version,
                                      channel=_channel(request))
     return _out(record)

@@ -8,7 +8,8 @@ Rules (the access rule itself is :func:`borderflow.exchange.access.may_read`):
   of its own country.
 - **Versions are immutable.** Publishing makes version 1; a correction is a new version
   (new content, a reason) pointing at the version it replaces; a retraction is a last
-  version with a reason. Owner, classification, kind and share list are fixed for the
+  version with a reason; it withdraws the earlier versions from everyone but the owning
+  agency (WithdrawnError, HTTP 410). Owner, classification, kind and share list are fixed for the
   record's life: to widen or narrow who sees it, retract it and publish anew. BorderFlow
   never UPDATEs or DELETEs a version or an audit entry: :func:`guard_immutability` makes
   any such statement on a connection the service works through fail, and a test pins it.
@@ -38,7 +39,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Delete, Engine, Update, event, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
+from borderflow.errors import (
+    BadInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    WithdrawnError,
+)
 from borderflow.exchange import chain, crypto
 from borderflow.exchange.access import CLASSIFICATIONS, agency_key, may_read, parse_agency
 from borderflow.services.accounts import ROLES, User
@@ -381,9 +388,26 @@ def _not_found(record_id: str, version: int | None = None) -> NotFoundError:
     return NotFoundError(f"no {what} that you may read; list what you may read with GET /api/v1/exchange/records")
 
 
+def _withdrawn(user: User, rows: list[Mapping[str, Any]], version: int) -> WithdrawnError | None:
+    """The error for an earlier version of a retracted record, unless ``user`` is of the
+    owning agency (which keeps every version for its own audit)."""
+    first = rows[0]
+    if agency_key(first["owner_country"], first["owner_agency"]) == agency_key(user.country, user.agency):
+        return None
+    retraction = _opened(rows[-1], ())
+    return WithdrawnError(
+        f"record {retraction.record_id} was retracted at version {retraction.version} on "
+        f"{retraction.published_at.isoformat(timespec='seconds')} by {retraction.published_by} "
+        f"({retraction.owner_country}:{retraction.owner_agency}), reason: {retraction.reason!r}; its version "
+        f"{version} is withdrawn from every agency but the owner's; the record's latest version is the retraction")
+
+
 def read(engine: Engine, user: User, record_id: str, version: int | None = None, *,
          channel: Channel = Channel(), audit: bool = True) -> RecordVersion:
     """The latest version (or ``version``) of a record ``user`` may read; NotFoundError otherwise.
+
+    Once a record is retracted, its earlier versions are withdrawn: only users of the
+    owning agency read them; anyone else gets WithdrawnError (when, by whom, the reason).
 
     ``audit=False`` only for the answer to a write, whose entry is already in the log.
     """
@@ -399,10 +423,17 @@ def read(engine: Engine, user: User, record_id: str, version: int | None = None,
             return _Outcome(error=_not_found(record_id, version))
         try:
             opened = _opened(chosen[0], tuple(r["version"] for r in rows))
+            withdrawn = (_withdrawn(user, rows, chosen[0]["version"])
+                         if rows[-1]["action"] == "retract" and chosen[0] is not rows[-1] else None)
         except crypto.ExchangeKeyError as exc:
             _append(conn, head, user, channel, "read", "refused", record_id=record_id,
                     version=chosen[0]["version"], details={"reason": str(exc)})
             return _Outcome(error=exc)
+        if withdrawn is not None:
+            if audit:
+                _append(conn, head, user, channel, "read", "refused", record_id=record_id,
+                        version=chosen[0]["version"], details={"reason": "withdrawn by a retraction"})
+            return _Outcome(error=withdrawn)
         if audit:
             _append(conn, head, user, channel, "read", "ok", record_id=record_id, version=opened.version)
         return _Outcome(value=opened)
