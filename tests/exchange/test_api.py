@@ -63,10 +63,6 @@ def test_publish_read_correct_retract(api: tuple[TestClient, dict[str, dict[str,
     assert fixed.status_code == 201 and fixed.json()["version"] == 2 and fixed.json()["supersedes"] == 1
     stale = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "x", "body": ""}, headers=who["us_editor"])
     assert stale.status_code == 409
-    # a correction replaces the whole text: without a body it is refused, never emptied silently
-    bodiless = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 2, "title": "White van"},
-                           headers=who["us_editor"])
-    assert bodiless.status_code == 422 and "body" in bodiless.json()["error"]["message"]
     for title in ("White\u202evan", "White\x00van", "White\nvan"):
         spoof = client.post(URL, json={**new, "title": title}, headers=who["us_editor"])
         assert spoof.status_code == 422 and "control or direction override" in spoof.json()["error"]["message"]
@@ -111,6 +107,25 @@ def test_a_retraction_withdraws_the_content_from_every_agency_but_the_owner(
         assert client.get(f"{URL}/{rid}/versions/1", headers=owner).json()["body"] == "secret detail"
     entries = exchange.verify(engine)
     assert entries.ok
+
+
+def test_a_correction_keeps_the_body_and_port_it_leaves_out(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    for classification in ("bilateral", "national"):
+        new = {"kind": "closure", "classification": classification, "title": "Lane 3 closed", "body": "until 14:00",
+               "port_code": "2504", "share_roles": ["viewer", "editor"]}
+        rid = client.post(URL, json=new, headers=who["us_editor"]).json()["record_id"]
+        kept = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "Lane 4 closed"},
+                           headers=who["us_editor"]).json()
+        assert (kept["version"], kept["title"], kept["body"], kept["port_code"]) == (2, "Lane 4 closed",
+                                                                                   "until 14:00", "2504")
+        cleared = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 2, "title": "Lane 4 closed",
+                                                                "body": "", "port_code": None},
+                              headers=who["us_editor"]).json()
+        assert (cleared["body"], cleared["port_code"]) == ("", None)
+        moved = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 3, "title": "x", "port_code": "2506"},
+                            headers=who["us_editor"]).json()
+        assert (moved["body"], moved["port_code"]) == ("", "2506")
 
 
 def test_what_a_caller_may_not_see_answers_like_what_does_not_exist(

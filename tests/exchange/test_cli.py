@@ -25,7 +25,7 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.Captu
     assert cli("users", "create", "luis", "--agency", "ANAM", "--country", "MX")[0] == 0
     record = tmp_path / "r.json"
     record.write_text(json.dumps({"kind": "closure", "classification": "bilateral", "title": "Lane closed",
-                                  "share_agencies": ["MX:ANAM"], "port_code": "2504"}))
+                                  "body": "until 14:00", "share_agencies": ["MX:ANAM"], "port_code": "2504"}))
     code, out, _ = cli("exchange", "publish", str(record), "--as", "ana", "--json")
     assert code == 0
     rid = json.loads(out)["record_id"]
@@ -33,9 +33,16 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.Captu
     assert cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "1", "--title", "Lane 2 closed")[0] == 0
     code, out, _ = cli("exchange", "show", rid, "--as", "luis", "--json")
     assert json.loads(out)["title"] == "Lane 2 closed"
-    code, _, err = cli("exchange", "retract", rid, "--as", "luis", "--supersedes", "2", "--reason", "x")
+    assert (json.loads(out)["body"], json.loads(out)["port_code"]) == ("until 14:00", "2504")  # carried over
+    code, out, _ = cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "2", "--title", "Lane 2 closed",
+                       "--port", "", "--reason", "no port", "--json")
+    assert code == 0 and (json.loads(out)["body"], json.loads(out)["port_code"]) == ("until 14:00", None)
+    code, out, _ = cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "3", "--title", "Lane 2 closed",
+                       "--body", "", "--port", "2504", "--json")
+    assert code == 0 and (json.loads(out)["body"], json.loads(out)["port_code"]) == ("", "2504")
+    code, _, err = cli("exchange", "retract", rid, "--as", "luis", "--supersedes", "4", "--reason", "x")
     assert code == 1 and "only an editor or admin of US:CBP" in err
-    assert cli("exchange", "retract", rid, "--as", "ana", "--supersedes", "2", "--reason", "reopened")[0] == 0
+    assert cli("exchange", "retract", rid, "--as", "ana", "--supersedes", "4", "--reason", "reopened")[0] == 0
     code, out, err = cli("exchange", "show", rid, "--as", "luis", "--version", "1")
     assert code == 1 and "Lane" not in out + err and "reason: 'reopened'" in err and len(err.splitlines()) == 1
     code, out, _ = cli("exchange", "show", rid, "--as", "luis")

@@ -181,12 +181,15 @@ class RecordIn(BaseModel):
 
 
 class CorrectionIn(BaseModel):
-    """The whole corrected content: a correction replaces title and body (send "" to empty the body)."""
+    """A corrected version: the title restated; body and port_code left out carry the replaced
+    version's over ("" empties the body, null clears the port)."""
 
     supersedes: int = Field(ge=1, le=1_000_000, description="The latest version, which this one replaces")
     title: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
-    body: str = Field(max_length=exchange.MAX_BODY, description="The whole corrected text; required.")
-    port_code: str | None = Field(default=None, pattern=r"^\d{4}$")
+    body: str | None = Field(default=None, max_length=exchange.MAX_BODY,
+                             description='The whole corrected text; left out or null: kept; "" empties it.')
+    port_code: str | None = Field(default=None, pattern=r"^\d{4}$",
+                                  description="Left out: kept; null: the record names no port.")
     reason: str = Field(default="", max_length=exchange.MAX_TITLE)
 
 
@@ -285,7 +288,10 @@ async def correct_record(request: Request, who: Who, record_id: RecordId, change
     """A new version replacing the latest (``supersedes``); editor or admin of the owning agency."""
     record = await run_in_threadpool(
         lambda: exchange.correct(engine_of(request), who.user, record_id, supersedes=change.supersedes,
-                                 title=change.title, body=change.body, port_code=change.port_code,
+                                 title=change.title,
+                                 body=exchange.Keep.PREVIOUS if change.body is None else change.body,
+                                 port_code=(change.port_code if "port_code" in change.model_fields_set
+                                            else exchange.Keep.PREVIOUS),
                                  reason=change.reason, channel=_channel(request)))
     return _out(record, 201)
 

@@ -114,14 +114,19 @@ def show(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str 
 @exchange_app.command("correct")
 def correct(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str = AS_USER,
             supersedes: int = typer.Option(..., "--supersedes", min=1, help="The latest version."),
-            title: str = typer.Option(..., "--title"), body: str = typer.Option("", "--body"),
-            port_code: str | None = typer.Option(None, "--port"), reason: str = typer.Option("", "--reason"),
-            as_json: bool = AS_JSON) -> None:
-    """Publish a corrected version of a record of the user's agency."""
+            title: str = typer.Option(..., "--title"),
+            body: str | None = typer.Option(None, "--body", help="The whole corrected text; left out: kept; "
+                                                                 "'' empties it."),
+            port_code: str | None = typer.Option(None, "--port", help="Left out: kept; '' clears it."),
+            reason: str = typer.Option("", "--reason"), as_json: bool = AS_JSON) -> None:
+    """Publish a corrected version of a record of the user's agency (body and port carry over unless given)."""
     from borderflow.services import exchange
 
+    keep = exchange.Keep.PREVIOUS
     _show(exchange.correct(state(ctx).engine(), _user(ctx, as_user), record_id, supersedes=supersedes, title=title,
-                           body=body, port_code=port_code, reason=reason, channel=exchange.Channel("cli")), as_json)
+                           body=keep if body is None else body,
+                           port_code=keep if port_code is None else (port_code or None), reason=reason,
+                           channel=exchange.Channel("cli")), as_json)
 
 
 @exchange_app.command("retract")

@@ -29,6 +29,7 @@ Rules (the access rule itself is :func:`borderflow.exchange.access.may_read`):
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import re
 import secrets
@@ -60,6 +61,12 @@ RECORD_ID = re.compile(r"^xr_[0-9a-f]{16}$")
 _PORT = re.compile(r"^\d{4}$")
 _IMMUTABLE = frozenset({"exchange_records", "exchange_audit"})
 T = TypeVar("T")
+
+
+class Keep(enum.Enum):
+    """A correction's field left out: the replaced version's value carries over."""
+
+    PREVIOUS = "previous"
 
 
 @dataclass(frozen=True)
@@ -359,6 +366,10 @@ def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: 
         values = {key: latest[key] for key in ("record_id", "kind", "owner_country", "owner_agency",
                                                "classification", "share_agencies", "share_roles")}
         values.update(version=latest["version"] + 1, supersedes=latest["version"])
+        kept = [name for name, value in content.items() if isinstance(value, Keep)]
+        if kept:
+            previous = _opened(latest, ()).__dict__
+            content.update({name: previous[name] for name in kept})
         _store(conn, head, user, channel, action, values, content)
         return _Outcome()
 
@@ -366,11 +377,17 @@ def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: 
     return read(engine, user, record_id, channel=channel, audit=False)
 
 
-def correct(engine: Engine, user: User, record_id: str, *, supersedes: int, title: str, body: str,
-            port_code: str | None = None, reason: str = "", channel: Channel = Channel()) -> RecordVersion:
-    """A new version with corrected content, replacing version ``supersedes`` (the latest)."""
+def correct(engine: Engine, user: User, record_id: str, *, supersedes: int, title: str,
+            body: str | Keep = Keep.PREVIOUS, port_code: str | None | Keep = Keep.PREVIOUS, reason: str = "",
+            channel: Channel = Channel()) -> RecordVersion:
+    """A new version with corrected content, replacing version ``supersedes`` (the latest).
+
+    The title is restated; ``body`` and ``port_code`` left as :attr:`Keep.PREVIOUS` carry the
+    replaced version's over (``body=""`` empties the body, ``port_code=None`` clears the port).
+    """
     content = {"title": _text(title, "title", MAX_TITLE, required=True),
-               "body": _text(body, "body", MAX_BODY, required=False), "port_code": _port(port_code),
+               "body": body if isinstance(body, Keep) else _text(body, "body", MAX_BODY, required=False),
+               "port_code": port_code if isinstance(port_code, Keep) else _port(port_code),
                "reason": _text(reason, "reason", MAX_TITLE, required=False)}
     return _amend(engine, user, record_id, supersedes, "correct", content, channel)
 
