@@ -7,10 +7,12 @@ so it is for the operator acting for a user; every command is logged with ``via:
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from borderflow.cli.context import emit_json, err, out, state
 from borderflow.errors import BadInputError
@@ -87,18 +89,27 @@ def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = 
     """The latest version of every record the user may read."""
     from borderflow.services import exchange
 
-    found = exchange.list_visible(state(ctx).engine(), _user(ctx, as_user), kind=kind, limit=limit,
-                                  channel=exchange.Channel("cli"))
-    if as_json:
-        emit_json([r.as_dict() for r in found])
-        return
-    table = Table(title="Exchange records")
-    for col in ("id", "v", "kind", "class", "owner", "title", "published"):
-        table.add_column(col)
-    for r in found:
-        table.add_row(r.record_id, str(r.version), r.kind, r.classification, f"{r.owner_country}:{r.owner_agency}",
-                      "RETRACTED: " + r.reason if r.retracted else r.title, r.published_at.isoformat(timespec="seconds"))
-    out.print(table)
+    shown: list[str] = []
+
+    def render(found: list[exchange.RecordVersion]) -> None:  # before the list is logged as shown
+        if as_json:
+            shown.append(json.dumps([r.as_dict() for r in found], indent=1, default=str) + "\n")
+            return
+        table = Table(title="Exchange records")
+        for col in ("id", "v", "kind", "class", "owner", "title", "published"):
+            table.add_column(col, no_wrap=col in ("id", "published"))  # an id cut short is no use
+        for r in found:  # user text as Text: never read as markup (see cli.context)
+            table.add_row(r.record_id, str(r.version), r.kind, r.classification,
+                          Text(f"{r.owner_country}:{r.owner_agency}"),
+                          Text("RETRACTED: " + r.reason if r.retracted else r.title),
+                          r.published_at.isoformat(timespec="seconds"))
+        with out.capture() as captured:
+            out.print(table)
+        shown.append(captured.get())
+
+    exchange.list_visible(state(ctx).engine(), _user(ctx, as_user), kind=kind, limit=limit,
+                          channel=exchange.Channel("cli"), present=render)
+    sys.stdout.write(shown[0])
 
 
 @exchange_app.command("show")

@@ -460,9 +460,15 @@ def read(engine: Engine, user: User, record_id: str, version: int | None = None,
 
 
 def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: int = 100, offset: int = 0,
-                 channel: Channel = Channel()) -> list[RecordVersion]:
+                 channel: Channel = Channel(),
+                 present: Callable[[list[RecordVersion]], object] | None = None) -> list[RecordVersion]:
     """The latest version of every record ``user`` may read, newest first; the list is audited
-    with the versions it returned."""
+    with the versions it returned.
+
+    ``present`` (a front's rendering of the page) runs before the entry is written: when it
+    raises, the entry says ``failed`` and the error is raised, so a list nobody was shown is
+    never logged as ``ok``.
+    """
     if kind is not None and kind not in KINDS:
         raise BadInputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
 
@@ -481,8 +487,16 @@ def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: 
         except crypto.ExchangeKeyError as exc:
             _append(conn, head, user, channel, "list", "refused", details={"reason": str(exc)})
             return _Outcome(error=exc)
-        _append(conn, head, user, channel, "list", "ok", details={
-            "kind": kind, "limit": limit, "offset": offset, "returned": [[r.record_id, r.version] for r in page]})
+        details = {"kind": kind, "limit": limit, "offset": offset,
+                   "returned": [[r.record_id, r.version] for r in page]}
+        if present is not None:
+            try:
+                present(page)
+            except Exception as exc:  # noqa: BLE001 - whatever the front's failure, the entry must not say ok
+                _append(conn, head, user, channel, "list", "failed",
+                        details={**details, "reason": f"the page could not be shown: {type(exc).__name__}"})
+                return _Outcome(error=exc)
+        _append(conn, head, user, channel, "list", "ok", details=details)
         return _Outcome(value=page)
 
     result: list[RecordVersion] = _finish(_transaction(engine, work))
