@@ -256,3 +256,71 @@ def test_schemathesis_finds_no_server_error(engine: Engine) -> None:
         run()
     assert {200, 201, 404, 422} <= statuses
     assert exchange.verify(engine).ok
+
+
+def test_the_rate_limit_counts_a_token_however_its_scheme_is_spelled_and_guesses_by_address(engine: Engine) -> None:
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(3)
+    token = _token(engine, "ana", "CBP", "US", ["viewer"])["Authorization"].split(" ", 1)[1]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        spelled = [client.get(URL, headers={"Authorization": f"{scheme} {token}"}).status_code
+                   for scheme in ("Bearer", "bearer", "BEARER", "bEaReR")]
+        guesses = [client.get(URL, headers={"Authorization": f"Bearer bft_{n:043d}"}).status_code for n in range(4)]
+    assert spelled == [200, 200, 200, 429]
+    assert guesses == [401, 401, 401, 429]  # every guess from one address shares one bucket
+
+
+def test_the_token_is_checked_and_the_size_limited_before_the_body_is_read(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(10_000)
+    headers = _token(engine, "ana", "CBP", "US", ["editor"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        unread = client.post(URL, content=b"{not json", headers={"Content-Type": "application/json"})
+        assert unread.status_code == 401  # the body was not parsed before the token was checked
+        big = b'{"kind": "alert", "classification": "public", "title": "x", "body": "' + b"a" * 600_000 + b'"}'
+        for body in (big, iter([big[:300_000], big[300_000:]])):  # declared, and streamed without a length
+            refused = client.post(URL, content=body, headers={**headers, "Content-Type": "application/json"})
+            assert refused.status_code == 413, refused.text
+            assert refused.json()["error"]["code"] == "payload_too_large"
+            assert "at most 524288 bytes" in refused.json()["error"]["message"]
+    monkeypatch.setenv("BORDERFLOW_API_MAX_BODY_BYTES", "1000")
+    small = create_app(engine=engine)
+    with TestClient(small, raise_server_exceptions=False) as client:
+        for body in (b"x" * 2000, iter([b"x" * 600, b"x" * 600])):
+            refused = client.post("/api/v1/observations", content=body, headers={**headers, "Content-Type": "text/csv"})
+            assert refused.status_code == 413 and refused.json()["error"]["code"] == "payload_too_large"
+            assert "BORDERFLOW_API_MAX_BODY_BYTES" in refused.json()["error"]["message"]
+
+
+def test_refused_sign_ins_are_in_the_exchange_audit_without_the_token(engine: Engine) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from borderflow.store.exchange_schema import exchange_audit
+
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(10_000)
+    accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["viewer"])
+    accounts.create_user(engine, "bob", agency="CBP", country="US", roles=["viewer"])
+    revoked = accounts.create_token(engine, "ana")
+    accounts.revoke_token(engine, revoked.info.id)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    expired = accounts.create_token(engine, "ana", expires_in=dt.timedelta(days=1), now=past)
+    disabled = accounts.create_token(engine, "bob")
+    accounts.disable_user(engine, "bob")
+    tokens = {"unknown": "bft_" + "x" * 43, "revoked": revoked.text, "expired": expired.text,
+              "disabled": disabled.text}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for text in tokens.values():
+            assert client.get(URL, headers={"Authorization": f"Bearer {text}"}).status_code == 401
+        assert client.get(URL).status_code == 401  # no credential offered: no sign-in to log
+    with engine.connect() as conn:
+        rows = conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq)).all()
+    assert [(r.action, r.outcome) for r in rows] == [("exchange.sign_in", "denied")] * 4
+    assert [r.username for r in rows] == ["", "ana", "ana", "bob"]
+    assert "revoked" in rows[1].details and "expired" in rows[2].details and "disabled" in rows[3].details
+    for row in rows:
+        assert not any(text in row.details or text[4:12] in row.details for text in tokens.values())
+    assert exchange.verify(engine).ok

@@ -222,13 +222,16 @@ def _lock_head(conn: Connection) -> tuple[int, str]:
     return int(row.seq), str(row.entry_hash)
 
 
-def _append(conn: Connection, head: tuple[int, str], user: User, channel: Channel, action: str, outcome: str,
-            *, record_id: str | None = None, version: int | None = None, record_sha256: str | None = None,
-            details: Mapping[str, Any] | None = None) -> tuple[int, str]:
-    """Write the next entry after ``head`` and move the head; returns the new head."""
+def _append(conn: Connection, head: tuple[int, str], user: User | None, channel: Channel, action: str,
+            outcome: str, *, record_id: str | None = None, version: int | None = None,
+            record_sha256: str | None = None, details: Mapping[str, Any] | None = None) -> tuple[int, str]:
+    """Write the next entry after ``head`` and move the head; returns the new head.
+
+    ``user`` is None only for a refused sign-in whose token names nobody."""
     entry: dict[str, Any] = {
-        "seq": head[0] + 1, "at": _now(), "user_id": user.id, "username": user.username,
-        "agency": user.agency, "country": user.country, "action": f"exchange.{action}",
+        "seq": head[0] + 1, "at": _now(), "user_id": user.id if user else None,
+        "username": user.username if user else "", "agency": user.agency if user else "",
+        "country": user.country if user else "", "action": f"exchange.{action}",
         "record_id": record_id, "version": version, "outcome": outcome, "record_sha256": record_sha256,
         "details": _json({"via": channel.via, "remote_addr": channel.remote_addr[:64],
                           "user_agent": channel.user_agent[:200], **(details or {})}),
@@ -266,6 +269,15 @@ def _finish(outcome: _Outcome) -> Any:
     if outcome.error is not None:
         raise outcome.error
     return outcome.value
+
+
+def record_refused_sign_in(engine: Engine, channel: Channel, reason: str, user: User | None = None,
+                           details: Mapping[str, Any] | None = None) -> None:
+    """Log a sign-in the exchange refused (unknown, revoked or expired token, disabled user)
+    as ``exchange.sign_in`` ``denied``: the user when the credential names one, the reason,
+    never the token itself."""
+    _transaction(engine, lambda conn, head: _append(conn, head, user, channel, "sign_in", "denied",
+                                                    details={"reason": reason[:200], **(details or {})}))
 
 
 # --- records ----------------------------------------------------------------------------
