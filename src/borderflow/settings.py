@@ -52,6 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
         "before it is read (the exchange endpoints take at most 512 KiB whatever this says).",
     ),
     Setting(
+        "forwarded_allow_ips",
+        "BORDERFLOW_FORWARDED_ALLOW_IPS",
+        "",
+        "Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto 'borderflow serve' trusts ('serve --forwarded-allow-ips'); empty: "
+        "none, the client address is the connection's peer.",
+    ),
+    Setting(
         "exchange_key",
         "BORDERFLOW_EXCHANGE_KEY",
         "",
