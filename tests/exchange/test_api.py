@@ -20,6 +20,7 @@ with warnings.catch_warnings():
 
 from borderflow.api import create_app
 from borderflow.api.routes_exchange import TokenBucket
+from borderflow.errors import BadInputError
 from borderflow.services import accounts, exchange
 
 URL = "/api/v1/exchange/records"
@@ -324,3 +325,20 @@ def test_refused_sign_ins_are_in_the_exchange_audit_without_the_token(engine: En
     for row in rows:
         assert not any(text in row.details or text[4:12] in row.details for text in tokens.values())
     assert exchange.verify(engine).ok
+
+
+def test_port_codes_are_four_ascii_digits_and_titles_refuse_c1_controls_and_line_separators(
+        api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    new = {"kind": "alert", "classification": "public", "title": "Lane closed"}
+    for port in ("\uff12\uff15\uff10\uff14", "\u0662\u0665\u0660\u0664", "2504\n"):
+        refused = client.post(URL, json={**new, "port_code": port}, headers=who["us_editor"])
+        assert refused.status_code == 422, port
+        with pytest.raises(BadInputError, match="4-digit CBP port code"):
+            exchange.draft("alert", "public", "t", "", owner_country="US", port_code=port)
+    with pytest.raises(BadInputError, match="4-digit"):
+        exchange.draft("alert", "public", "t", "", owner_country="US", port_code=2504)  # type: ignore[arg-type]
+    for title in ("Lane\x85closed", "Lane\x9b2Jclosed", "Lane\u2028closed", "Lane\u2029closed"):
+        refused = client.post(URL, json={**new, "title": title}, headers=who["us_editor"])
+        assert refused.status_code == 422 and f"U+{ord(title[4]):04X}" in refused.json()["error"]["message"]
+    assert client.post(URL, json={**new, "body": "line one\nline two"}, headers=who["us_editor"]).status_code == 201

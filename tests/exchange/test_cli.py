@@ -40,6 +40,9 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.Captu
     code, out, _ = cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "3", "--title", "Lane 2 closed",
                        "--body", "", "--port", "2504", "--json")
     assert code == 0 and (json.loads(out)["body"], json.loads(out)["port_code"]) == ("", "2504")
+    code, _, err = cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "4", "--title", "x",
+                       "--port", "2504\n")
+    assert code == 1 and "4-digit CBP port code" in err and len(err.splitlines()) == 1
     code, _, err = cli("exchange", "retract", rid, "--as", "luis", "--supersedes", "4", "--reason", "x")
     assert code == 1 and "only an editor or admin of US:CBP" in err
     assert cli("exchange", "retract", rid, "--as", "ana", "--supersedes", "4", "--reason", "reopened")[0] == 0

@@ -238,7 +238,7 @@ class RecordIn(BaseModel):
     classification: Classification
     title: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
     body: str = Field(default="", max_length=exchange.MAX_BODY)
-    port_code: str | None = Field(default=None, pattern=r"^\d{4}$", description="4-digit CBP port code")
+    port_code: str | None = Field(default=None, pattern=r"^[0-9]{4}$", description="4-digit CBP port code")
     share_agencies: list[Annotated[str, Field(max_length=130)]] = Field(
         default_factory=list, max_length=exchange.MAX_SHARES, description="COUNTRY:AGENCY, e.g. MX:ANAM")
     share_roles: list[Role] = Field(default_factory=list, max_length=3)
@@ -252,7 +252,7 @@ class CorrectionIn(BaseModel):
     title: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
     body: str | None = Field(default=None, max_length=exchange.MAX_BODY,
                              description='The whole corrected text; left out or null: kept; "" empties it.')
-    port_code: str | None = Field(default=None, pattern=r"^\d{4}$",
+    port_code: str | None = Field(default=None, pattern=r"^[0-9]{4}$",
                                   description="Left out: kept; null: the record names no port.")
     reason: str = Field(default="", max_length=exchange.MAX_TITLE)
 

@@ -57,8 +57,9 @@ PUBLISHER_ROLES: frozenset[str] = frozenset({"editor", "admin"})
 MAX_TITLE = 200
 MAX_BODY = 20_000
 MAX_SHARES = 50
-RECORD_ID = re.compile(r"^xr_[0-9a-f]{16}$")
-_PORT = re.compile(r"^\d{4}$")
+#: Matched in full (``fullmatch``): ``$`` would let a trailing line break through, ``\d`` other scripts' digits.
+RECORD_ID = re.compile(r"xr_[0-9a-f]{16}")
+_PORT = re.compile(r"[0-9]{4}")
 _IMMUTABLE = frozenset({"exchange_records", "exchange_audit"})
 T = TypeVar("T")
 
@@ -138,26 +139,28 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-#: Characters no record text may hold: controls (tab and line breaks aside) and the
-#: direction overrides that make text read differently from how it is stored.
-_UNSAFE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+#: Characters no record text may hold: C0 and C1 controls (tab and line breaks aside) and
+#: the direction overrides that make text read differently from how it is stored.
+_UNSAFE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: What a one-line text (title, reason) may not hold either: tabs and line breaks of any kind.
+_LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029]")
 
 
 def _text(value: str, name: str, limit: int, *, required: bool) -> str:
     text = value.strip()
     if (required and not text) or len(text) > limit:
         raise BadInputError(f"{name} must be {'1' if required else '0'}-{limit} characters; got {len(text)}")
-    bad = _UNSAFE_TEXT.search(text) or (re.search(r"[\t\r\n]", text) if name in ("title", "reason") else None)
+    bad = _UNSAFE_TEXT.search(text) or (_LINE_BREAKS.search(text) if name in ("title", "reason") else None)
     if bad:
         raise BadInputError(f"{name} holds the character U+{ord(bad.group()):04X} at position {bad.start() + 1}, "
                             "a control or direction override; remove it")
     return text
 
 
-def _port(value: str | None) -> str | None:
+def _port(value: object) -> str | None:
     if value is None or value == "":
         return None
-    if not _PORT.match(value):
+    if not isinstance(value, str) or not _PORT.fullmatch(value):
         raise BadInputError(f"port_code must be a 4-digit CBP port code such as 2504; got {value!r}")
     return value
 
@@ -345,9 +348,9 @@ def publish(engine: Engine, user: User, new: Draft, *, channel: Channel = Channe
 def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: str, content: dict[str, Any],
            channel: Channel) -> RecordVersion:
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
-        rows = _rows(conn, record_id) if RECORD_ID.match(record_id) else []
+        rows = _rows(conn, record_id) if RECORD_ID.fullmatch(record_id) else []
         first = _shared(rows[0]) if rows else None
-        logged_id = record_id if RECORD_ID.match(record_id) else None
+        logged_id = record_id if RECORD_ID.fullmatch(record_id) else None
         if first is None or not may_read(user, first):
             _append(conn, head, user, channel, action, "not_found", record_id=logged_id,
                     details={} if logged_id else {"asked": record_id[:80]})
@@ -441,7 +444,7 @@ def read(engine: Engine, user: User, record_id: str, version: int | None = None,
     ``audit=False`` only for the answer to a write, whose entry is already in the log.
     """
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
-        valid = bool(RECORD_ID.match(record_id))
+        valid = bool(RECORD_ID.fullmatch(record_id))
         rows = _rows(conn, record_id) if valid else []
         visible = bool(rows) and may_read(user, _shared(rows[0]))
         chosen = [r for r in rows if version is None or r["version"] == version][-1:] if visible else []
