@@ -205,13 +205,29 @@ def _refuse_mutation(_conn: Any, clauseelement: Any, *_args: Any) -> None:
                            "its rows (a correction is a new version)")
 
 
+#: An UPDATE, DELETE or TRUNCATE of a version or audit table in SQL text (not of exchange_audit_head).
+_SQL_MUTATION = re.compile(r"\b(?:UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?[\"`]?"
+                           r"(exchange_records|exchange_audit)[\"`]?(?!\w)", re.IGNORECASE)
+
+
+def _refuse_sql_mutation(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    found = _SQL_MUTATION.search(statement)
+    if found:
+        raise RuntimeError(f"{found.group(1)} is append-only: BorderFlow never updates or deletes "
+                           "its rows (a correction is a new version)")
+
+
 def guard_immutability(conn: Connection) -> None:
-    """Refuse, on this connection, any SQLAlchemy UPDATE or DELETE of versions or audit entries.
+    """Refuse, on this connection, any UPDATE, DELETE or TRUNCATE of versions or audit entries:
+    SQLAlchemy constructs before they compile, and every statement as sent to the database
+    (SQL text included) before it runs.
 
     Set on every connection the service works through (not on the engine, which other code
     and the operator's maintenance share)."""
     if not event.contains(conn, "before_execute", _refuse_mutation):
         event.listen(conn, "before_execute", _refuse_mutation)
+    if not event.contains(conn, "before_cursor_execute", _refuse_sql_mutation):
+        event.listen(conn, "before_cursor_execute", _refuse_sql_mutation)
 
 
 # --- the audit chain --------------------------------------------------------------------
