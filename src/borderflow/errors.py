@@ -50,6 +50,13 @@ class ConflictError(BorderFlowError):
     code = "conflict"
 
 
+class WithdrawnError(BorderFlowError):
+    """The thing asked for existed but was withdrawn (a retracted exchange record's content)."""
+
+    http_status = 410
+    code = "gone"
+
+
 class UnauthorizedError(BorderFlowError):
     """No credentials, or credentials that are not valid."""
 

@@ -40,8 +40,24 @@ SETTINGS: tuple[Setting, ...] = (
         "exchange_rate_per_minute",
         "BORDERFLOW_EXCHANGE_RATE_PER_MINUTE",
         "120",
-        "Requests a token (or an address without one) may make to the exchange endpoints "
-        "per minute, per server process; over it: 429 with Retry-After.",
+        "Requests a token (or an address without a valid token) may make to the exchange "
+        "endpoints per minute, counted in the database, so shared by every server process; "
+        "over it: 429 with Retry-After.",
+    ),
+    Setting(
+        "api_max_body_bytes",
+        "BORDERFLOW_API_MAX_BODY_BYTES",
+        "20000000",
+        "The largest request body the API reads, in bytes; a larger one is refused with 413 "
+        "before it is read (the exchange endpoints take at most 512 KiB whatever this says).",
+    ),
+    Setting(
+        "forwarded_allow_ips",
+        "BORDERFLOW_FORWARDED_ALLOW_IPS",
+        "",
+        "Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto 'borderflow serve' trusts ('serve --forwarded-allow-ips'); empty: "
+        "none, the client address is the connection's peer.",
     ),
     Setting(
         "exchange_key",

@@ -92,3 +92,22 @@ def test_serve_runs_the_api_on_the_chosen_database(tmp_path: Path) -> None:
             server.kill()
             server.wait()
     assert not (tmp_path / "elsewhere.sqlite3").exists()
+
+
+def test_serve_trusts_forwarded_headers_only_from_proxies_it_is_told_of(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    db = f"sqlite:///{tmp_path / 'p.sqlite3'}"
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **kwargs: calls.append(kwargs))
+    monkeypatch.delenv("BORDERFLOW_FORWARDED_ALLOW_IPS", raising=False)
+    for name in ("BORDERFLOW_DATABASE_URL", "BORDERFLOW_API_CACHE_SECONDS"):  # serve sets them: restored after
+        monkeypatch.setenv(name, "")
+    assert _cli(db, "serve") == 0
+    assert calls[-1]["proxy_headers"] is False  # uvicorn's own default trusts 127.0.0.1
+    assert _cli(db, "serve", "--forwarded-allow-ips", "10.0.0.5,10.0.0.6") == 0
+    assert (calls[-1]["proxy_headers"], calls[-1]["forwarded_allow_ips"]) == (True, "10.0.0.5,10.0.0.6")
+    monkeypatch.setenv("BORDERFLOW_FORWARDED_ALLOW_IPS", "10.0.0.7")
+    assert _cli(db, "serve") == 0
+    assert (calls[-1]["proxy_headers"], calls[-1]["forwarded_allow_ips"]) == (True, "10.0.0.7")

@@ -20,6 +20,7 @@ with warnings.catch_warnings():
 
 from borderflow.api import create_app
 from borderflow.api.routes_exchange import TokenBucket
+from borderflow.errors import BadInputError
 from borderflow.services import accounts, exchange
 
 URL = "/api/v1/exchange/records"
@@ -63,10 +64,6 @@ def test_publish_read_correct_retract(api: tuple[TestClient, dict[str, dict[str,
     assert fixed.status_code == 201 and fixed.json()["version"] == 2 and fixed.json()["supersedes"] == 1
     stale = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "x", "body": ""}, headers=who["us_editor"])
     assert stale.status_code == 409
-    # a correction replaces the whole text: without a body it is refused, never emptied silently
-    bodiless = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 2, "title": "White van"},
-                           headers=who["us_editor"])
-    assert bodiless.status_code == 422 and "body" in bodiless.json()["error"]["message"]
     for title in ("White\u202evan", "White\x00van", "White\nvan"):
         spoof = client.post(URL, json={**new, "title": title}, headers=who["us_editor"])
         assert spoof.status_code == 422 and "control or direction override" in spoof.json()["error"]["message"]
@@ -77,9 +74,59 @@ def test_publish_read_correct_retract(api: tuple[TestClient, dict[str, dict[str,
     assert viewer.status_code == 403
     gone = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "found"}, headers=who["us_editor"])
     assert gone.status_code == 201 and gone.json()["retracted"] is True
-    assert client.get(f"{URL}/{rid}/versions/1", headers=who["mx_viewer"]).json()["body"] == "plates XYZ"
+    assert client.get(f"{URL}/{rid}/versions/1", headers=who["mx_viewer"]).status_code == 410  # withdrawn
+    assert client.get(f"{URL}/{rid}/versions/1", headers=who["us_editor"]).json()["body"] == "plates XYZ"
     listed = client.get(URL, headers=who["mx_viewer"]).json()["records"]
     assert [(r["record_id"], r["version"]) for r in listed] == [(rid, 3)]
+
+
+def test_a_retraction_withdraws_the_content_from_every_agency_but_the_owner(
+        engine: Engine, api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    colleague = _token(engine, "cora", "CBP", "US", ["viewer"])
+    new = {"kind": "closure", "classification": "public", "title": "Lane 3 closed", "body": "secret detail",
+           "port_code": "2504"}
+    rid = client.post(URL, json=new, headers=who["us_editor"]).json()["record_id"]
+    client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "Lane 4 closed", "body": "secret detail"},
+                headers=who["us_editor"])
+    gone = client.post(f"{URL}/{rid}/retraction", json={"supersedes": 2, "reason": "published by mistake"},
+                       headers=who["us_editor"])
+    assert gone.status_code == 201
+    for reader in (who["mx_viewer"], who["us_other"]):
+        for version in (1, 2):
+            withdrawn = client.get(f"{URL}/{rid}/versions/{version}", headers=reader)
+            assert withdrawn.status_code == 410 and withdrawn.json()["error"]["code"] == "gone"
+            message = withdrawn.json()["error"]["message"]
+            assert "published by mistake" in message and "ana" in message and "retracted at version 3" in message
+            assert "Lane" not in withdrawn.text and "secret" not in withdrawn.text
+        latest = client.get(f"{URL}/{rid}", headers=reader).json()
+        assert (latest["retracted"], latest["title"], latest["body"], latest["port_code"]) == (True, "", "", None)
+        assert latest["reason"] == "published by mistake" and latest["published_by"] == "ana"
+        listed = client.get(URL, headers=reader).json()["records"]
+        assert "Lane" not in str(listed) and "secret" not in str(listed)
+    for owner in (who["us_editor"], colleague):  # the owning agency keeps every version for its own audit
+        assert client.get(f"{URL}/{rid}/versions/1", headers=owner).json()["body"] == "secret detail"
+    entries = exchange.verify(engine)
+    assert entries.ok
+
+
+def test_a_correction_keeps_the_body_and_port_it_leaves_out(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    for classification in ("bilateral", "national"):
+        new = {"kind": "closure", "classification": classification, "title": "Lane 3 closed", "body": "until 14:00",
+               "port_code": "2504", "share_roles": ["viewer", "editor"]}
+        rid = client.post(URL, json=new, headers=who["us_editor"]).json()["record_id"]
+        kept = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 1, "title": "Lane 4 closed"},
+                           headers=who["us_editor"]).json()
+        assert (kept["version"], kept["title"], kept["body"], kept["port_code"]) == (2, "Lane 4 closed",
+                                                                                   "until 14:00", "2504")
+        cleared = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 2, "title": "Lane 4 closed",
+                                                                "body": "", "port_code": None},
+                              headers=who["us_editor"]).json()
+        assert (cleared["body"], cleared["port_code"]) == ("", None)
+        moved = client.post(f"{URL}/{rid}/corrections", json={"supersedes": 3, "title": "x", "port_code": "2506"},
+                            headers=who["us_editor"]).json()
+        assert (moved["body"], moved["port_code"]) == ("", "2506")
 
 
 def test_what_a_caller_may_not_see_answers_like_what_does_not_exist(
@@ -210,3 +257,88 @@ def test_schemathesis_finds_no_server_error(engine: Engine) -> None:
         run()
     assert {200, 201, 404, 422} <= statuses
     assert exchange.verify(engine).ok
+
+
+def test_the_rate_limit_counts_a_token_however_its_scheme_is_spelled_and_guesses_by_address(engine: Engine) -> None:
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(3)
+    token = _token(engine, "ana", "CBP", "US", ["viewer"])["Authorization"].split(" ", 1)[1]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        spelled = [client.get(URL, headers={"Authorization": f"{scheme} {token}"}).status_code
+                   for scheme in ("Bearer", "bearer", "BEARER", "bEaReR")]
+        guesses = [client.get(URL, headers={"Authorization": f"Bearer bft_{n:043d}"}).status_code for n in range(4)]
+    assert spelled == [200, 200, 200, 429]
+    assert guesses == [401, 401, 401, 429]  # every guess from one address shares one bucket
+
+
+def test_the_token_is_checked_and_the_size_limited_before_the_body_is_read(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(10_000)
+    headers = _token(engine, "ana", "CBP", "US", ["editor"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        unread = client.post(URL, content=b"{not json", headers={"Content-Type": "application/json"})
+        assert unread.status_code == 401  # the body was not parsed before the token was checked
+        big = b'{"kind": "alert", "classification": "public", "title": "x", "body": "' + b"a" * 600_000 + b'"}'
+        for body in (big, iter([big[:300_000], big[300_000:]])):  # declared, and streamed without a length
+            refused = client.post(URL, content=body, headers={**headers, "Content-Type": "application/json"})
+            assert refused.status_code == 413, refused.text
+            assert refused.json()["error"]["code"] == "payload_too_large"
+            assert "at most 524288 bytes" in refused.json()["error"]["message"]
+    monkeypatch.setenv("BORDERFLOW_API_MAX_BODY_BYTES", "1000")
+    small = create_app(engine=engine)
+    with TestClient(small, raise_server_exceptions=False) as client:
+        for body in (b"x" * 2000, iter([b"x" * 600, b"x" * 600])):
+            refused = client.post("/api/v1/observations", content=body, headers={**headers, "Content-Type": "text/csv"})
+            assert refused.status_code == 413 and refused.json()["error"]["code"] == "payload_too_large"
+            assert "BORDERFLOW_API_MAX_BODY_BYTES" in refused.json()["error"]["message"]
+
+
+def test_refused_sign_ins_are_in_the_exchange_audit_without_the_token(engine: Engine) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from borderflow.store.exchange_schema import exchange_audit
+
+    app = create_app(engine=engine)
+    app.state.exchange_limiter = TokenBucket(10_000)
+    accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["viewer"])
+    accounts.create_user(engine, "bob", agency="CBP", country="US", roles=["viewer"])
+    revoked = accounts.create_token(engine, "ana")
+    accounts.revoke_token(engine, revoked.info.id)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    expired = accounts.create_token(engine, "ana", expires_in=dt.timedelta(days=1), now=past)
+    disabled = accounts.create_token(engine, "bob")
+    accounts.disable_user(engine, "bob")
+    tokens = {"unknown": "bft_" + "x" * 43, "revoked": revoked.text, "expired": expired.text,
+              "disabled": disabled.text}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for text in tokens.values():
+            assert client.get(URL, headers={"Authorization": f"Bearer {text}"}).status_code == 401
+        assert client.get(URL).status_code == 401  # no credential offered: no sign-in to log
+    with engine.connect() as conn:
+        rows = conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq)).all()
+    assert [(r.action, r.outcome) for r in rows] == [("exchange.sign_in", "denied")] * 4
+    assert [r.username for r in rows] == ["", "ana", "ana", "bob"]
+    assert "revoked" in rows[1].details and "expired" in rows[2].details and "disabled" in rows[3].details
+    for row in rows:
+        assert not any(text in row.details or text[4:12] in row.details for text in tokens.values())
+    assert exchange.verify(engine).ok
+
+
+def test_port_codes_are_four_ascii_digits_and_titles_refuse_c1_controls_and_line_separators(
+        api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    new = {"kind": "alert", "classification": "public", "title": "Lane closed"}
+    for port in ("\uff12\uff15\uff10\uff14", "\u0662\u0665\u0660\u0664", "2504\n"):
+        refused = client.post(URL, json={**new, "port_code": port}, headers=who["us_editor"])
+        assert refused.status_code == 422, port
+        with pytest.raises(BadInputError, match="4-digit CBP port code"):
+            exchange.draft("alert", "public", "t", "", owner_country="US", port_code=port)
+    with pytest.raises(BadInputError, match="4-digit"):
+        exchange.draft("alert", "public", "t", "", owner_country="US", port_code=2504)  # type: ignore[arg-type]
+    for title in ("Lane\x85closed", "Lane\x9b2Jclosed", "Lane\u2028closed", "Lane\u2029closed"):
+        refused = client.post(URL, json={**new, "title": title}, headers=who["us_editor"])
+        assert refused.status_code == 422 and f"U+{ord(title[4]):04X}" in refused.json()["error"]["message"]
+    assert client.post(URL, json={**new, "body": "line one\nline two"}, headers=who["us_editor"]).status_code == 201

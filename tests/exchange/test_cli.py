@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, select, text
 
 from borderflow.cli.main import run
 from borderflow.store.db import make_engine
@@ -25,7 +25,7 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.Captu
     assert cli("users", "create", "luis", "--agency", "ANAM", "--country", "MX")[0] == 0
     record = tmp_path / "r.json"
     record.write_text(json.dumps({"kind": "closure", "classification": "bilateral", "title": "Lane closed",
-                                  "share_agencies": ["MX:ANAM"], "port_code": "2504"}))
+                                  "body": "until 14:00", "share_agencies": ["MX:ANAM"], "port_code": "2504"}))
     code, out, _ = cli("exchange", "publish", str(record), "--as", "ana", "--json")
     assert code == 0
     rid = json.loads(out)["record_id"]
@@ -33,9 +33,24 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.Captu
     assert cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "1", "--title", "Lane 2 closed")[0] == 0
     code, out, _ = cli("exchange", "show", rid, "--as", "luis", "--json")
     assert json.loads(out)["title"] == "Lane 2 closed"
-    code, _, err = cli("exchange", "retract", rid, "--as", "luis", "--supersedes", "2", "--reason", "x")
+    assert (json.loads(out)["body"], json.loads(out)["port_code"]) == ("until 14:00", "2504")  # carried over
+    code, out, _ = cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "2", "--title", "Lane 2 closed",
+                       "--port", "", "--reason", "no port", "--json")
+    assert code == 0 and (json.loads(out)["body"], json.loads(out)["port_code"]) == ("until 14:00", None)
+    code, out, _ = cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "3", "--title", "Lane 2 closed",
+                       "--body", "", "--port", "2504", "--json")
+    assert code == 0 and (json.loads(out)["body"], json.loads(out)["port_code"]) == ("", "2504")
+    code, _, err = cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "4", "--title", "x",
+                       "--port", "2504\n")
+    assert code == 1 and "4-digit CBP port code" in err and len(err.splitlines()) == 1
+    code, _, err = cli("exchange", "retract", rid, "--as", "luis", "--supersedes", "4", "--reason", "x")
     assert code == 1 and "only an editor or admin of US:CBP" in err
-    assert cli("exchange", "retract", rid, "--as", "ana", "--supersedes", "2", "--reason", "reopened")[0] == 0
+    assert cli("exchange", "retract", rid, "--as", "ana", "--supersedes", "4", "--reason", "reopened")[0] == 0
+    code, out, err = cli("exchange", "show", rid, "--as", "luis", "--version", "1")
+    assert code == 1 and "Lane" not in out + err and "reason: 'reopened'" in err and len(err.splitlines()) == 1
+    code, out, _ = cli("exchange", "show", rid, "--as", "luis")
+    assert code == 0 and "RETRACTED" in out and "reason: reopened" in out and "Lane" not in out
+    assert "Lane closed" in cli("exchange", "show", rid, "--as", "ana", "--version", "1")[1]
     code, out, _ = cli("audit", "verify")
     assert code == 0 and out.startswith("ok: ")
     anchor = cli("audit", "head")[1].strip()
@@ -46,3 +61,41 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.Captu
     code, _, err = cli("audit", "verify", "--anchor", anchor)
     assert code == 1 and "first bad entry 3:" in err
     assert cli("audit", "verify", "--anchor", "nonsense")[0] == 1
+
+
+def test_user_text_is_printed_as_written_never_as_markup(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from borderflow.cli.context import out
+
+    monkeypatch.setattr(out, "_width", 200)  # every title on one line
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert run(["--db", db, "users", "create", "ana", "--agency", "CBP [/]", "--country", "US", "--role", "editor"]) == 0
+    titles = ["Lane [/] closed", "[link=https://evil.example]x[/link] :warning:"]
+    for title in titles:
+        record = tmp_path / "r.json"
+        record.write_text(json.dumps({"kind": "alert", "classification": "public", "title": title}))
+        assert run(["--db", db, "exchange", "publish", str(record), "--as", "ana"]) == 0
+        assert title in capsys.readouterr().out
+    assert run(["--db", db, "exchange", "list", "--as", "ana"]) == 0
+    listed = capsys.readouterr().out
+    assert all(title in listed for title in titles) and "CBP [/]" in listed
+    assert run(["--db", db, "users", "list"]) == 0
+    assert "CBP [/]" in capsys.readouterr().out
+
+
+def test_a_list_that_could_not_be_shown_is_not_logged_as_shown(sqlite_engine: Engine) -> None:
+    from borderflow.services import accounts, exchange
+    from borderflow.store.exchange_schema import exchange_audit
+
+    ana = accounts.create_user(sqlite_engine, "ana", agency="CBP", country="US", roles=["editor"])
+    exchange.publish(sqlite_engine, ana, exchange.draft("alert", "public", "t", "", owner_country="US"))
+
+    def broken(_page: object) -> None:
+        raise ValueError("the terminal went away")
+
+    with pytest.raises(ValueError):
+        exchange.list_visible(sqlite_engine, ana, present=broken)
+    with sqlite_engine.connect() as conn:
+        last = conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq.desc())).first()
+    assert last is not None and (last.action, last.outcome) == ("exchange.list", "failed")
+    assert exchange.verify(sqlite_engine).ok

@@ -25,7 +25,13 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine
 
-from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
+from borderflow.errors import (
+    BadInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    WithdrawnError,
+)
 from borderflow.services import accounts, exchange
 from tests.exchange.conftest import clear_exchange
 from tests.exchange.test_access import expected
@@ -102,7 +108,12 @@ def make_machine(engine: Engine) -> type[RuleBasedStateMachine]:
         def read(self, record_id: str, who: int, version: int | None) -> None:
             user, rec = self.user(who), self.known.get(record_id)
             exists = rec is not None and (version is None or version <= rec.versions)
-            if exists and oracle(user, rec):  # type: ignore[arg-type]
+            withdrawn = (exists and rec.retracted and version is not None  # type: ignore[union-attr]
+                         and version < rec.versions and (user.country, user.agency) != rec.owner)  # type: ignore[union-attr]
+            if exists and oracle(user, rec) and withdrawn:  # type: ignore[arg-type]
+                with pytest.raises(WithdrawnError):
+                    exchange.read(engine, user, record_id, version)
+            elif exists and oracle(user, rec):  # type: ignore[arg-type]
                 got = exchange.read(engine, user, record_id, version)
                 assert got.version == (version or rec.versions)  # type: ignore[union-attr]
             else:

@@ -180,6 +180,9 @@ def test_an_entry_appended_outside_the_exchange_is_reported(engine: Engine) -> N
     lambda c: c.execute(exchange_records.delete()),
     lambda c: c.execute(exchange_audit.update().values(outcome="ok")),
     lambda c: c.execute(exchange_audit.delete().where(exchange_audit.c.seq == 1)),
+    lambda c: c.execute(text("UPDATE exchange_records SET kind = 'alert'")),
+    lambda c: c.execute(text('delete from "exchange_audit" where seq = 1')),
+    lambda c: c.exec_driver_sql("UPDATE exchange_audit SET outcome = 'ok'"),
 ])
 def test_the_service_connection_refuses_to_update_or_delete(engine: Engine, tamper: Callable[..., object]) -> None:
     _world(engine)

@@ -60,3 +60,12 @@ def test_report_files_in_both_languages(db: str, tmp_path: Path) -> None:
     assert "Próximos pasos" in (tmp_path / "r-es.md").read_text(encoding="utf-8")
     assert run(["--db", db, "report", "--meeting", "Example plenary B", "--lang", "fr"]) == 1
     assert run(["--db", db, "report", "--meeting", "No such meeting"]) == 1
+
+
+def test_user_text_in_plan_tables_is_printed_as_written(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    why = "permits [/] pending [link=https://evil.example]x[/link]"
+    assert run(["--db", db, "plans", "status", "2", "--to", "in_progress", "--why", why, "--as", "luis.anam"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "history", "2"]) == 0
+    shown = capsys.readouterr().out
+    assert "[/]" in shown and "[link=" in shown

@@ -68,3 +68,13 @@ def test_registered_typer_command(scenario_file):
     help_text = CliRunner().invoke(app, ["simulate", "--help"]).output
     for option in ("--replications", "--seed", "--json", "--workers"):
         assert option in help_text
+
+
+def test_names_are_printed_as_written_never_as_markup(tmp_path, capsys):
+    data = scenario_dict(1, {"lane": group(1, mean=80)}, [{"to": ["lane"], "per_hour": [20]}],
+                         name="[link=https://evil.example]x[/link] [/]")
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    simulate_command(path, replications=2, seed=1, json_out=False, workers=1)
+    shown = capsys.readouterr().out
+    assert "[link=https://evil.example]x[/link] [/]" in shown

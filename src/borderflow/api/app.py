@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
 from borderflow import __version__
+from borderflow.api.body_limit import BodyLimit
 from borderflow.api.caching import CachedResponses, ResponseCache
 from borderflow.api.errors import install_error_handlers
 from borderflow.api.head import HeadAsGet
@@ -60,7 +61,8 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
     app.state.engine = engine
     app.state.cache = ResponseCache(engine, ttl_seconds=cache_seconds)
     app.add_middleware(CachedResponses, cache=app.state.cache)
-    app.add_middleware(HeadAsGet)  # outermost: a HEAD is the GET, cached or not, without its body
+    app.add_middleware(HeadAsGet)  # a HEAD is the GET, cached or not, without its body
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes())  # outermost: nothing reads an oversized body
     install_error_handlers(app)
     for module in (meta, catalog, waits, history, archive, feed, observations):
         app.include_router(module.router)
@@ -70,6 +72,18 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
 
     mount_web(app)
     return app
+
+
+def max_body_bytes() -> int:
+    """``BORDERFLOW_API_MAX_BODY_BYTES`` as a whole number of bytes; BadInputError otherwise."""
+    from borderflow.errors import BadInputError
+    from borderflow.settings import setting
+
+    text = setting("api_max_body_bytes").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise BadInputError(f"BORDERFLOW_API_MAX_BODY_BYTES must be a whole number of bytes >= 1, e.g. 20000000; "
+                            f"got {text!r}")
+    return int(text)
 
 
 def extra_routers() -> list[APIRouter]:

@@ -8,34 +8,45 @@ wanted vehicles, closures) between agencies of the US and Mexico.
   a 403 would tell a caller that a record they may not see is there.
 - Every call that reaches the exchange, allowed or not, leaves an entry in the hash-chained
   exchange audit log (``borderflow audit verify``).
-- Rate limit: a token bucket per bearer token (per client address without one), kept in
-  the database so every server process counts against the same one,
-  ``BORDERFLOW_EXCHANGE_RATE_PER_MINUTE`` requests a minute (default 120) with bursts up
-  to the same number; past it, 429 in the error envelope with ``Retry-After`` (seconds).
-  It is checked before the token, so guessing tokens is limited too.
+- Before a body is read (:func:`admit`): the token is checked, the caller counted against
+  the rate limit and the declared body size checked (at most :data:`MAX_BODY_BYTES`). A
+  refused sign-in is logged in the exchange audit as ``exchange.sign_in`` ``denied``.
+- Rate limit: a token bucket per valid bearer token (per client address without a valid
+  one, so guessed tokens share their address's bucket), kept in the database so every
+  server process counts against the same one, ``BORDERFLOW_EXCHANGE_RATE_PER_MINUTE``
+  requests a minute (default 120) with bursts up to the same number; past it, 429 in the
+  error envelope with ``Retry-After`` (seconds), before any 401.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from borderflow.api.auth import engine_of, principal
+from borderflow.api.auth import bearer, engine_of
+from borderflow.api.body_limit import declared_length, limited_receive
+from borderflow.api.errors import PayloadTooLargeError
 from borderflow.api.models import ErrorEnvelope
-from borderflow.services import exchange
+from borderflow.errors import UnauthorizedError
+from borderflow.services import accounts, exchange
 from borderflow.services.accounts import Principal
 
 RATE_SETTING = "BORDERFLOW_EXCHANGE_RATE_PER_MINUTE"
 DEFAULT_RATE_PER_MINUTE = 120
+#: The largest exchange request body: far above the largest valid record (20,000 characters
+#: of body, each up to 12 bytes as a JSON escape, plus title and share list).
+MAX_BODY_BYTES = 512 * 1024
 
 Kind = Literal["alert", "incident", "seizure_summary", "wanted_vehicle", "closure"]
 Classification = Literal["public", "bilateral", "national"]
@@ -138,21 +149,74 @@ def limiter_of(request: Request) -> TokenBucket | SharedBuckets:
     return limiter
 
 
-async def rate_limit(request: Request) -> None:
-    header = request.headers.get("authorization", "")
-    key = ("token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest() if header
-           else "addr:" + (request.client.host if request.client else ""))
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _bearer_text(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer <token>`` (the scheme in any case), else None."""
+    scheme, _, text = request.headers.get("authorization", "").strip().partition(" ")
+    return text.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def admit(request: Request) -> None:
+    """Before a body is read: sign the caller in, count them against the rate limit, check
+    the declared body size. The bucket is the token's (its hash) when the token is valid, the
+    client address's otherwise, so neither another spelling of a token nor a guessed one gets
+    a bucket of its own. A refused sign-in is logged in the exchange audit (never the token)."""
+    engine = engine_of(request)
+    text = _bearer_text(request)
+    refused: UnauthorizedError | None = None
+    try:
+        who = await run_in_threadpool(accounts.authenticate, engine, text)
+        key = "token:" + accounts.hash_token(text or "")
+    except UnauthorizedError as exc:
+        refused, key = exc, "addr:" + _client(request)
     limiter = limiter_of(request)
     wait = limiter.take(key) if isinstance(limiter, TokenBucket) else await run_in_threadpool(limiter.take, key)
     if wait > 0:
         seconds = max(1, math.ceil(wait))
-        raise HTTPException(429, detail=f"too many exchange requests: at most {int(limiter_of(request).capacity)} "
+        raise HTTPException(429, detail=f"too many exchange requests: at most {int(limiter.capacity)} "
                                         f"a minute per token; retry after {seconds} s",
                             headers={"Retry-After": str(seconds)})
+    if refused is not None:
+        if "authorization" in request.headers:  # a credential was offered and refused: a failed sign-in
+            owner = await run_in_threadpool(accounts.token_user, engine, text) if text else None
+            await run_in_threadpool(exchange.record_refused_sign_in, engine, _channel(request), str(refused),
+                                    owner, {"request": f"{request.method} {request.url.path}"[:200]})
+        raise refused
+    declared = declared_length(request.scope)
+    if declared is not None and declared > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"an exchange request body may be at most {MAX_BODY_BYTES} bytes; got {declared}")
+    request.state.exchange_principal = who
+
+
+class AdmittedRoute(APIRoute):
+    """An exchange route: :func:`admit` runs before the body is read, and the body is cut
+    off at :data:`MAX_BODY_BYTES` even when it comes without a length."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def admitted(request: Request) -> Response:
+            await admit(request)
+            limited = limited_receive(request.receive, MAX_BODY_BYTES,
+                                      f"an exchange request body may be at most {MAX_BODY_BYTES} bytes")
+            return await handle(Request(request.scope, limited))
+
+        return admitted
+
+
+async def signed_in(request: Request,
+                    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    """The caller :func:`admit` signed in (``_credentials`` only documents the scheme)."""
+    who: Principal = request.state.exchange_principal
+    return who
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorEnvelope, "description": "No token, or a token not usable"},
+    413: {"model": ErrorEnvelope, "description": "Request body too large"},
     404: {"model": ErrorEnvelope, "description": "No such record, or one the caller may not read"},
     422: {"model": ErrorEnvelope, "description": "Bad input"},
     429: {"model": ErrorEnvelope, "description": "Rate limit reached; see Retry-After"},
@@ -164,7 +228,7 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorEnvelope, "description": "Not the latest version, or already retracted"},
 }
 
-router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"], dependencies=[Depends(rate_limit)])
+router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"], route_class=AdmittedRoute)
 
 
 class RecordIn(BaseModel):
@@ -174,19 +238,22 @@ class RecordIn(BaseModel):
     classification: Classification
     title: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
     body: str = Field(default="", max_length=exchange.MAX_BODY)
-    port_code: str | None = Field(default=None, pattern=r"^\d{4}$", description="4-digit CBP port code")
+    port_code: str | None = Field(default=None, pattern=r"^[0-9]{4}$", description="4-digit CBP port code")
     share_agencies: list[Annotated[str, Field(max_length=130)]] = Field(
         default_factory=list, max_length=exchange.MAX_SHARES, description="COUNTRY:AGENCY, e.g. MX:ANAM")
     share_roles: list[Role] = Field(default_factory=list, max_length=3)
 
 
 class CorrectionIn(BaseModel):
-    """The whole corrected content: a correction replaces title and body (send "" to empty the body)."""
+    """A corrected version: the title restated; body and port_code left out carry the replaced
+    version's over ("" empties the body, null clears the port)."""
 
     supersedes: int = Field(ge=1, le=1_000_000, description="The latest version, which this one replaces")
     title: str = Field(min_length=1, max_length=exchange.MAX_TITLE)
-    body: str = Field(max_length=exchange.MAX_BODY, description="The whole corrected text; required.")
-    port_code: str | None = Field(default=None, pattern=r"^\d{4}$")
+    body: str | None = Field(default=None, max_length=exchange.MAX_BODY,
+                             description='The whole corrected text; left out or null: kept; "" empties it.')
+    port_code: str | None = Field(default=None, pattern=r"^[0-9]{4}$",
+                                  description="Left out: kept; null: the record names no port.")
     reason: str = Field(default="", max_length=exchange.MAX_TITLE)
 
 
@@ -232,7 +299,7 @@ def _out(record: exchange.RecordVersion, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-Who = Annotated[Principal, Depends(principal)]
+Who = Annotated[Principal, Depends(signed_in)]
 
 
 @router.get("/records", response_model=RecordList, responses=_ERRORS, summary="Records you may read")
@@ -267,10 +334,13 @@ async def get_record(request: Request, who: Who, record_id: RecordId) -> Respons
     return _out(record)
 
 
-@router.get("/records/{record_id}/versions/{version}", response_model=RecordOut, responses=_ERRORS,
+@router.get("/records/{record_id}/versions/{version}", response_model=RecordOut, responses={
+    **_ERRORS, 410: {"model": ErrorEnvelope, "description": "An earlier version of a retracted record (only "
+                                                           "the owning agency reads those)"}},
             summary="One version of a record")
 async def get_version(request: Request, who: Who, record_id: RecordId,
                       version: Annotated[int, Path(ge=1, le=1_000_000)]) -> Response:
+    """One version; once a record is retracted, only its owning agency reads the earlier ones (410 otherwise)."""
     record = await run_in_threadpool(exchange.read, engine_of(request), who.user, record_id, version,
                                      channel=_channel(request))
     return _out(record)
@@ -282,7 +352,10 @@ async def correct_record(request: Request, who: Who, record_id: RecordId, change
     """A new version replacing the latest (``supersedes``); editor or admin of the owning agency."""
     record = await run_in_threadpool(
         lambda: exchange.correct(engine_of(request), who.user, record_id, supersedes=change.supersedes,
-                                 title=change.title, body=change.body, port_code=change.port_code,
+                                 title=change.title,
+                                 body=exchange.Keep.PREVIOUS if change.body is None else change.body,
+                                 port_code=(change.port_code if "port_code" in change.model_fields_set
+                                            else exchange.Keep.PREVIOUS),
                                  reason=change.reason, channel=_channel(request)))
     return _out(record, 201)
 

@@ -11,9 +11,11 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-#: Human output goes to stdout; logs, progress and errors to stderr.
-out = Console()
-err = Console(stderr=True)
+#: Human output goes to stdout; logs, progress and errors to stderr. Both print text as it
+#: is: user text (titles, names, reasons) holding "[...]" or ":name:" is never read as Rich
+#: markup or emoji codes, which could break the output or hide a link in it.
+out = Console(markup=False, emoji=False)
+err = Console(stderr=True, markup=False, emoji=False)
 
 
 @dataclass

@@ -7,10 +7,12 @@ so it is for the operator acting for a user; every command is logged with ``via:
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from borderflow.cli.context import emit_json, err, out, state
 from borderflow.errors import BadInputError
@@ -87,18 +89,27 @@ def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = 
     """The latest version of every record the user may read."""
     from borderflow.services import exchange
 
-    found = exchange.list_visible(state(ctx).engine(), _user(ctx, as_user), kind=kind, limit=limit,
-                                  channel=exchange.Channel("cli"))
-    if as_json:
-        emit_json([r.as_dict() for r in found])
-        return
-    table = Table(title="Exchange records")
-    for col in ("id", "v", "kind", "class", "owner", "title", "published"):
-        table.add_column(col)
-    for r in found:
-        table.add_row(r.record_id, str(r.version), r.kind, r.classification, f"{r.owner_country}:{r.owner_agency}",
-                      "RETRACTED: " + r.reason if r.retracted else r.title, r.published_at.isoformat(timespec="seconds"))
-    out.print(table)
+    shown: list[str] = []
+
+    def render(found: list[exchange.RecordVersion]) -> None:  # before the list is logged as shown
+        if as_json:
+            shown.append(json.dumps([r.as_dict() for r in found], indent=1, default=str) + "\n")
+            return
+        table = Table(title="Exchange records")
+        for col in ("id", "v", "kind", "class", "owner", "title", "published"):
+            table.add_column(col, no_wrap=col in ("id", "published"))  # an id cut short is no use
+        for r in found:  # user text as Text: never read as markup (see cli.context)
+            table.add_row(r.record_id, str(r.version), r.kind, r.classification,
+                          Text(f"{r.owner_country}:{r.owner_agency}"),
+                          Text("RETRACTED: " + r.reason if r.retracted else r.title),
+                          r.published_at.isoformat(timespec="seconds"))
+        with out.capture() as captured:
+            out.print(table)
+        shown.append(captured.get())
+
+    exchange.list_visible(state(ctx).engine(), _user(ctx, as_user), kind=kind, limit=limit,
+                          channel=exchange.Channel("cli"), present=render)
+    sys.stdout.write(shown[0])
 
 
 @exchange_app.command("show")
@@ -114,14 +125,19 @@ def show(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str 
 @exchange_app.command("correct")
 def correct(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str = AS_USER,
             supersedes: int = typer.Option(..., "--supersedes", min=1, help="The latest version."),
-            title: str = typer.Option(..., "--title"), body: str = typer.Option("", "--body"),
-            port_code: str | None = typer.Option(None, "--port"), reason: str = typer.Option("", "--reason"),
-            as_json: bool = AS_JSON) -> None:
-    """Publish a corrected version of a record of the user's agency."""
+            title: str = typer.Option(..., "--title"),
+            body: str | None = typer.Option(None, "--body", help="The whole corrected text; left out: kept; "
+                                                                 "'' empties it."),
+            port_code: str | None = typer.Option(None, "--port", help="Left out: kept; '' clears it."),
+            reason: str = typer.Option("", "--reason"), as_json: bool = AS_JSON) -> None:
+    """Publish a corrected version of a record of the user's agency (body and port carry over unless given)."""
     from borderflow.services import exchange
 
+    keep = exchange.Keep.PREVIOUS
     _show(exchange.correct(state(ctx).engine(), _user(ctx, as_user), record_id, supersedes=supersedes, title=title,
-                           body=body, port_code=port_code, reason=reason, channel=exchange.Channel("cli")), as_json)
+                           body=keep if body is None else body,
+                           port_code=keep if port_code is None else (port_code or None), reason=reason,
+                           channel=exchange.Channel("cli")), as_json)
 
 
 @exchange_app.command("retract")

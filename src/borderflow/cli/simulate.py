@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from borderflow.errors import BadInputError
 from borderflow.sim.results import LaneGroupResult, PeriodStats, SimulationResult
@@ -38,17 +39,16 @@ def simulate_command(
     if json_out:
         sys.stdout.write(json.dumps(result.to_json_dict(), indent=2) + "\n")
         return
-    console = Console()
+    console = Console(markup=False, emoji=False)  # scenario and lane group names printed as written
     if not console.is_terminal:  # piped or captured: don't squeeze 13 columns into 80
-        console = Console(width=160)
+        console = Console(width=160, markup=False, emoji=False)
     print_result(result, console)
 
 
 def print_result(result: SimulationResult, console: Console) -> None:
-    console.print(
-        f"[bold]{result.scenario}[/bold] - {result.hours} h, {result.replications} "
-        f"replications, seed {result.seed}"
-    )
+    console.print(Text.assemble(
+        (result.scenario, "bold"), f" - {result.hours} h, {result.replications} replications, seed {result.seed}"
+    ))
     for group in result.lane_groups.values():
         console.print(_table(group))
     e = result.engine

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from borderflow.cli.context import state
 from borderflow.errors import BadInputError
@@ -48,8 +49,9 @@ from borderflow.staffing.shifts import Roster, ShiftRules
 
 
 def _console() -> Console:
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
+    # markup off: scenario, lane group and project names are printed as they are written
+    console = Console(markup=False, emoji=False)
+    return console if console.is_terminal else Console(width=160, markup=False, emoji=False)
 
 
 def _write_json(data: Any) -> None:
@@ -70,13 +72,13 @@ def staff_command(file: Path, request: StaffingRequest, json_out: bool) -> Staff
 
 
 def print_plan(plan: StaffingPlan, console: Console) -> None:
-    console.print(
-        f"[bold]{plan.scenario}[/bold] - p95 target {plan.target_p95_minutes:g} min; search "
+    console.print(Text.assemble(
+        (plan.scenario, "bold"), f" - p95 target {plan.target_p95_minutes:g} min; search "
         f"{plan.replications} replications (seed {plan.seed}; trials screened on "
         f"{plan.screen_replications}, decided on {plan.decision_replications}), "
         f"{plan.evaluations} simulations in {plan.seconds:.1f} s; check {plan.check_replications} "
         f"replications (fresh seed {plan.check_seed}; decided on {CHECK_DECISION_FACTOR * plan.check_replications})"
-    )
+    ))
     for gid, group in plan.lane_groups.items():
         sipp = plan.baseline_sipp[gid]
         table = Table(title=f"{gid} ({group.mode}, {group.program}), at most {group.max_booths} booths",
@@ -102,7 +104,7 @@ def print_plan(plan: StaffingPlan, console: Console) -> None:
         f"{_yes(plan.all_met)}, SIPP {_yes(plan.sipp_all_met)}."
     )
     for issue in plan.issues:
-        console.print(f"[yellow]not met[/yellow] {issue.message}")
+        console.print(Text.assemble(("not met", "yellow"), f" {issue.message}"))
     for note in plan.notes:
         console.print(f"note: {note}")
     if plan.roster is not None:
@@ -115,9 +117,9 @@ def print_plan(plan: StaffingPlan, console: Console) -> None:
 def print_roster(roster: Roster, console: Console, title: str) -> None:
     rules = roster.rules
     hours = len(roster.starts)
-    console.print(f"[bold]{title}[/bold]: {roster.officers} officers on {rules.length_hours}-hour "
-                  f"shifts{' (circular)' if rules.circular else ''}, {roster.officer_hours:,} "
-                  f"officer-hours; {roster.status}")
+    console.print(Text.assemble((title, "bold"), f": {roster.officers} officers on {rules.length_hours}-hour "
+                                f"shifts{' (circular)' if rules.circular else ''}, {roster.officer_hours:,} "
+                                f"officer-hours; {roster.status}"))
     table = Table()
     for name in ("Shift starts at hour", "Covers hours", "Officers"):
         table.add_column(name, justify="right")
@@ -177,10 +179,10 @@ def print_appraisal(result: AppraisalResult, console: Console) -> None:
     v = result.valuation
     where = (f"port {result.port_code}, BTS {result.year}" if result.port_code
              else "the scenario's own day, every day of the year")
-    console.print(f"[bold]Appraisal[/bold] - demand from {where}; {result.replications} replications "
-                  f"per day, seed {result.seed}; ${v.person_hour_dollars:.2f}/person-hour, "
-                  f"${v.truck_hour_dollars:.2f}/truck-hour ({v.dollar_year} dollars), "
-                  f"{v.discount_rate:.1%} over {v.horizon_years} years")
+    console.print(Text.assemble(("Appraisal", "bold"), f" - demand from {where}; {result.replications} replications "
+                                f"per day, seed {result.seed}; ${v.person_hour_dollars:.2f}/person-hour, "
+                                f"${v.truck_hour_dollars:.2f}/truck-hour ({v.dollar_year} dollars), "
+                                f"{v.discount_rate:.1%} over {v.horizon_years} years"))
     days = Table(title="Representative days", title_justify="left")
     for name in ("Day", "Month", "Type", "Volume a day", "Vehicles it stands for"):
         days.add_column(name, justify="right")

@@ -291,6 +291,17 @@ def authenticate(engine: Engine, text: str | None, now: dt.datetime | None = Non
     return Principal(user=_user(row), token_id=row.token_id)
 
 
+def token_user(engine: Engine, text: str) -> User | None:
+    """The user a token's text belongs to, usable or not (None when it names nobody); for
+    logging a refused sign-in without keeping the token."""
+    if not _TOKEN_TEXT.fullmatch(text):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(users).join(tokens, users.c.id == tokens.c.user_id)
+                           .where(tokens.c.token_hash == hash_token(text))).first()
+    return _user(row) if row is not None else None
+
+
 def require_role(principal: Principal, allowed: frozenset[str], action: str) -> None:
     """ForbiddenError unless the principal holds one of ``allowed`` roles."""
     if not allowed.intersection(principal.user.roles):

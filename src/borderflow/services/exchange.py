@@ -8,7 +8,8 @@ Rules (the access rule itself is :func:`borderflow.exchange.access.may_read`):
   of its own country.
 - **Versions are immutable.** Publishing makes version 1; a correction is a new version
   (new content, a reason) pointing at the version it replaces; a retraction is a last
-  version with a reason. Owner, classification, kind and share list are fixed for the
+  version with a reason; it withdraws the earlier versions from everyone but the owning
+  agency (WithdrawnError, HTTP 410). Owner, classification, kind and share list are fixed for the
   record's life: to widen or narrow who sees it, retract it and publish anew. BorderFlow
   never UPDATEs or DELETEs a version or an audit entry: :func:`guard_immutability` makes
   any such statement on a connection the service works through fail, and a test pins it.
@@ -28,6 +29,7 @@ Rules (the access rule itself is :func:`borderflow.exchange.access.may_read`):
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import re
 import secrets
@@ -38,7 +40,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Delete, Engine, Update, event, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
+from borderflow.errors import (
+    BadInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    WithdrawnError,
+)
 from borderflow.exchange import chain, crypto
 from borderflow.exchange.access import CLASSIFICATIONS, agency_key, may_read, parse_agency
 from borderflow.services.accounts import ROLES, User
@@ -49,10 +57,17 @@ PUBLISHER_ROLES: frozenset[str] = frozenset({"editor", "admin"})
 MAX_TITLE = 200
 MAX_BODY = 20_000
 MAX_SHARES = 50
-RECORD_ID = re.compile(r"^xr_[0-9a-f]{16}$")
-_PORT = re.compile(r"^\d{4}$")
+#: Matched in full (``fullmatch``): ``$`` would let a trailing line break through, ``\d`` other scripts' digits.
+RECORD_ID = re.compile(r"xr_[0-9a-f]{16}")
+_PORT = re.compile(r"[0-9]{4}")
 _IMMUTABLE = frozenset({"exchange_records", "exchange_audit"})
 T = TypeVar("T")
+
+
+class Keep(enum.Enum):
+    """A correction's field left out: the replaced version's value carries over."""
+
+    PREVIOUS = "previous"
 
 
 @dataclass(frozen=True)
@@ -124,26 +139,28 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-#: Characters no record text may hold: controls (tab and line breaks aside) and the
-#: direction overrides that make text read differently from how it is stored.
-_UNSAFE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+#: Characters no record text may hold: C0 and C1 controls (tab and line breaks aside) and
+#: the direction overrides that make text read differently from how it is stored.
+_UNSAFE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: What a one-line text (title, reason) may not hold either: tabs and line breaks of any kind.
+_LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029]")
 
 
 def _text(value: str, name: str, limit: int, *, required: bool) -> str:
     text = value.strip()
     if (required and not text) or len(text) > limit:
         raise BadInputError(f"{name} must be {'1' if required else '0'}-{limit} characters; got {len(text)}")
-    bad = _UNSAFE_TEXT.search(text) or (re.search(r"[\t\r\n]", text) if name in ("title", "reason") else None)
+    bad = _UNSAFE_TEXT.search(text) or (_LINE_BREAKS.search(text) if name in ("title", "reason") else None)
     if bad:
         raise BadInputError(f"{name} holds the character U+{ord(bad.group()):04X} at position {bad.start() + 1}, "
                             "a control or direction override; remove it")
     return text
 
 
-def _port(value: str | None) -> str | None:
+def _port(value: object) -> str | None:
     if value is None or value == "":
         return None
-    if not _PORT.match(value):
+    if not isinstance(value, str) or not _PORT.fullmatch(value):
         raise BadInputError(f"port_code must be a 4-digit CBP port code such as 2504; got {value!r}")
     return value
 
@@ -188,13 +205,29 @@ def _refuse_mutation(_conn: Any, clauseelement: Any, *_args: Any) -> None:
                            "its rows (a correction is a new version)")
 
 
+#: An UPDATE, DELETE or TRUNCATE of a version or audit table in SQL text (not of exchange_audit_head).
+_SQL_MUTATION = re.compile(r"\b(?:UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?[\"`]?"
+                           r"(exchange_records|exchange_audit)[\"`]?(?!\w)", re.IGNORECASE)
+
+
+def _refuse_sql_mutation(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    found = _SQL_MUTATION.search(statement)
+    if found:
+        raise RuntimeError(f"{found.group(1)} is append-only: BorderFlow never updates or deletes "
+                           "its rows (a correction is a new version)")
+
+
 def guard_immutability(conn: Connection) -> None:
-    """Refuse, on this connection, any SQLAlchemy UPDATE or DELETE of versions or audit entries.
+    """Refuse, on this connection, any UPDATE, DELETE or TRUNCATE of versions or audit entries:
+    SQLAlchemy constructs before they compile, and every statement as sent to the database
+    (SQL text included) before it runs.
 
     Set on every connection the service works through (not on the engine, which other code
     and the operator's maintenance share)."""
     if not event.contains(conn, "before_execute", _refuse_mutation):
         event.listen(conn, "before_execute", _refuse_mutation)
+    if not event.contains(conn, "before_cursor_execute", _refuse_sql_mutation):
+        event.listen(conn, "before_cursor_execute", _refuse_sql_mutation)
 
 
 # --- the audit chain --------------------------------------------------------------------
@@ -208,13 +241,16 @@ def _lock_head(conn: Connection) -> tuple[int, str]:
     return int(row.seq), str(row.entry_hash)
 
 
-def _append(conn: Connection, head: tuple[int, str], user: User, channel: Channel, action: str, outcome: str,
-            *, record_id: str | None = None, version: int | None = None, record_sha256: str | None = None,
-            details: Mapping[str, Any] | None = None) -> tuple[int, str]:
-    """Write the next entry after ``head`` and move the head; returns the new head."""
+def _append(conn: Connection, head: tuple[int, str], user: User | None, channel: Channel, action: str,
+            outcome: str, *, record_id: str | None = None, version: int | None = None,
+            record_sha256: str | None = None, details: Mapping[str, Any] | None = None) -> tuple[int, str]:
+    """Write the next entry after ``head`` and move the head; returns the new head.
+
+    ``user`` is None only for a refused sign-in whose token names nobody."""
     entry: dict[str, Any] = {
-        "seq": head[0] + 1, "at": _now(), "user_id": user.id, "username": user.username,
-        "agency": user.agency, "country": user.country, "action": f"exchange.{action}",
+        "seq": head[0] + 1, "at": _now(), "user_id": user.id if user else None,
+        "username": user.username if user else "", "agency": user.agency if user else "",
+        "country": user.country if user else "", "action": f"exchange.{action}",
         "record_id": record_id, "version": version, "outcome": outcome, "record_sha256": record_sha256,
         "details": _json({"via": channel.via, "remote_addr": channel.remote_addr[:64],
                           "user_agent": channel.user_agent[:200], **(details or {})}),
@@ -252,6 +288,15 @@ def _finish(outcome: _Outcome) -> Any:
     if outcome.error is not None:
         raise outcome.error
     return outcome.value
+
+
+def record_refused_sign_in(engine: Engine, channel: Channel, reason: str, user: User | None = None,
+                           details: Mapping[str, Any] | None = None) -> None:
+    """Log a sign-in the exchange refused (unknown, revoked or expired token, disabled user)
+    as ``exchange.sign_in`` ``denied``: the user when the credential names one, the reason,
+    never the token itself."""
+    _transaction(engine, lambda conn, head: _append(conn, head, user, channel, "sign_in", "denied",
+                                                    details={"reason": reason[:200], **(details or {})}))
 
 
 # --- records ----------------------------------------------------------------------------
@@ -319,9 +364,9 @@ def publish(engine: Engine, user: User, new: Draft, *, channel: Channel = Channe
 def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: str, content: dict[str, Any],
            channel: Channel) -> RecordVersion:
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
-        rows = _rows(conn, record_id) if RECORD_ID.match(record_id) else []
+        rows = _rows(conn, record_id) if RECORD_ID.fullmatch(record_id) else []
         first = _shared(rows[0]) if rows else None
-        logged_id = record_id if RECORD_ID.match(record_id) else None
+        logged_id = record_id if RECORD_ID.fullmatch(record_id) else None
         if first is None or not may_read(user, first):
             _append(conn, head, user, channel, action, "not_found", record_id=logged_id,
                     details={} if logged_id else {"asked": record_id[:80]})
@@ -352,6 +397,10 @@ def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: 
         values = {key: latest[key] for key in ("record_id", "kind", "owner_country", "owner_agency",
                                                "classification", "share_agencies", "share_roles")}
         values.update(version=latest["version"] + 1, supersedes=latest["version"])
+        kept = [name for name, value in content.items() if isinstance(value, Keep)]
+        if kept:
+            previous = _opened(latest, ()).__dict__
+            content.update({name: previous[name] for name in kept})
         _store(conn, head, user, channel, action, values, content)
         return _Outcome()
 
@@ -359,11 +408,17 @@ def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: 
     return read(engine, user, record_id, channel=channel, audit=False)
 
 
-def correct(engine: Engine, user: User, record_id: str, *, supersedes: int, title: str, body: str,
-            port_code: str | None = None, reason: str = "", channel: Channel = Channel()) -> RecordVersion:
-    """A new version with corrected content, replacing version ``supersedes`` (the latest)."""
+def correct(engine: Engine, user: User, record_id: str, *, supersedes: int, title: str,
+            body: str | Keep = Keep.PREVIOUS, port_code: str | None | Keep = Keep.PREVIOUS, reason: str = "",
+            channel: Channel = Channel()) -> RecordVersion:
+    """A new version with corrected content, replacing version ``supersedes`` (the latest).
+
+    The title is restated; ``body`` and ``port_code`` left as :attr:`Keep.PREVIOUS` carry the
+    replaced version's over (``body=""`` empties the body, ``port_code=None`` clears the port).
+    """
     content = {"title": _text(title, "title", MAX_TITLE, required=True),
-               "body": _text(body, "body", MAX_BODY, required=False), "port_code": _port(port_code),
+               "body": body if isinstance(body, Keep) else _text(body, "body", MAX_BODY, required=False),
+               "port_code": port_code if isinstance(port_code, Keep) else _port(port_code),
                "reason": _text(reason, "reason", MAX_TITLE, required=False)}
     return _amend(engine, user, record_id, supersedes, "correct", content, channel)
 
@@ -381,14 +436,31 @@ def _not_found(record_id: str, version: int | None = None) -> NotFoundError:
     return NotFoundError(f"no {what} that you may read; list what you may read with GET /api/v1/exchange/records")
 
 
+def _withdrawn(user: User, rows: list[Mapping[str, Any]], version: int) -> WithdrawnError | None:
+    """The error for an earlier version of a retracted record, unless ``user`` is of the
+    owning agency (which keeps every version for its own audit)."""
+    first = rows[0]
+    if agency_key(first["owner_country"], first["owner_agency"]) == agency_key(user.country, user.agency):
+        return None
+    retraction = _opened(rows[-1], ())
+    return WithdrawnError(
+        f"record {retraction.record_id} was retracted at version {retraction.version} on "
+        f"{retraction.published_at.isoformat(timespec='seconds')} by {retraction.published_by} "
+        f"({retraction.owner_country}:{retraction.owner_agency}), reason: {retraction.reason!r}; its version "
+        f"{version} is withdrawn from every agency but the owner's; the record's latest version is the retraction")
+
+
 def read(engine: Engine, user: User, record_id: str, version: int | None = None, *,
          channel: Channel = Channel(), audit: bool = True) -> RecordVersion:
     """The latest version (or ``version``) of a record ``user`` may read; NotFoundError otherwise.
 
+    Once a record is retracted, its earlier versions are withdrawn: only users of the
+    owning agency read them; anyone else gets WithdrawnError (when, by whom, the reason).
+
     ``audit=False`` only for the answer to a write, whose entry is already in the log.
     """
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
-        valid = bool(RECORD_ID.match(record_id))
+        valid = bool(RECORD_ID.fullmatch(record_id))
         rows = _rows(conn, record_id) if valid else []
         visible = bool(rows) and may_read(user, _shared(rows[0]))
         chosen = [r for r in rows if version is None or r["version"] == version][-1:] if visible else []
@@ -399,10 +471,17 @@ def read(engine: Engine, user: User, record_id: str, version: int | None = None,
             return _Outcome(error=_not_found(record_id, version))
         try:
             opened = _opened(chosen[0], tuple(r["version"] for r in rows))
+            withdrawn = (_withdrawn(user, rows, chosen[0]["version"])
+                         if rows[-1]["action"] == "retract" and chosen[0] is not rows[-1] else None)
         except crypto.ExchangeKeyError as exc:
             _append(conn, head, user, channel, "read", "refused", record_id=record_id,
                     version=chosen[0]["version"], details={"reason": str(exc)})
             return _Outcome(error=exc)
+        if withdrawn is not None:
+            if audit:
+                _append(conn, head, user, channel, "read", "refused", record_id=record_id,
+                        version=chosen[0]["version"], details={"reason": "withdrawn by a retraction"})
+            return _Outcome(error=withdrawn)
         if audit:
             _append(conn, head, user, channel, "read", "ok", record_id=record_id, version=opened.version)
         return _Outcome(value=opened)
@@ -412,9 +491,15 @@ def read(engine: Engine, user: User, record_id: str, version: int | None = None,
 
 
 def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: int = 100, offset: int = 0,
-                 channel: Channel = Channel()) -> list[RecordVersion]:
+                 channel: Channel = Channel(),
+                 present: Callable[[list[RecordVersion]], object] | None = None) -> list[RecordVersion]:
     """The latest version of every record ``user`` may read, newest first; the list is audited
-    with the versions it returned."""
+    with the versions it returned.
+
+    ``present`` (a front's rendering of the page) runs before the entry is written: when it
+    raises, the entry says ``failed`` and the error is raised, so a list nobody was shown is
+    never logged as ``ok``.
+    """
     if kind is not None and kind not in KINDS:
         raise BadInputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
 
@@ -433,8 +518,16 @@ def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: 
         except crypto.ExchangeKeyError as exc:
             _append(conn, head, user, channel, "list", "refused", details={"reason": str(exc)})
             return _Outcome(error=exc)
-        _append(conn, head, user, channel, "list", "ok", details={
-            "kind": kind, "limit": limit, "offset": offset, "returned": [[r.record_id, r.version] for r in page]})
+        details = {"kind": kind, "limit": limit, "offset": offset,
+                   "returned": [[r.record_id, r.version] for r in page]}
+        if present is not None:
+            try:
+                present(page)
+            except Exception as exc:  # noqa: BLE001 - whatever the front's failure, the entry must not say ok
+                _append(conn, head, user, channel, "list", "failed",
+                        details={**details, "reason": f"the page could not be shown: {type(exc).__name__}"})
+                return _Outcome(error=exc)
+        _append(conn, head, user, channel, "list", "ok", details=details)
         return _Outcome(value=page)
 
     result: list[RecordVersion] = _finish(_transaction(engine, work))
