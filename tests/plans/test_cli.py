@@ -69,3 +69,44 @@ def test_user_text_in_plan_tables_is_printed_as_written(db: str, capsys: pytest.
     assert run(["--db", db, "plans", "history", "2"]) == 0
     shown = capsys.readouterr().out
     assert "[/]" in shown and "[link=" in shown
+
+
+def test_refused_cli_writes_are_audited_as_denied(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # INF-2 (id 2) is led by Mexico; INF-1 (id 1) by the US.
+    assert run(["--db", db, "plans", "status", "2", "--to", "done", "--why", "x", "--as", "ana.cbp"]) == 1
+    assert run(["--db", db, "plans", "edit", "1", "--set", "notes_mx=from the US", "--as", "ana.cbp"]) == 1
+    assert run(["--db", db, "plans", "edit", "1", "--set", "title= ", "--as", "ana.cbp"]) == 1
+    assert run(["--db", db, "plans", "milestone", "1", "--done-on", "2026-05-01", "--as", "luis.anam"]) == 1
+    assert run(["--db", db, "plans", "edit", "1", "--set", "notes_us=ok", "--as", "ana.cbp"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "users", "audit", "--json"]) == 0
+    audit = json.loads(capsys.readouterr().out)
+    assert [(r["username"], r["action"], r["outcome"]) for r in audit][:5] == [
+        ("ana.cbp", "plans.edit", "ok"),
+        ("luis.anam", "plans.milestone", "denied"),
+        ("ana.cbp", "plans.edit", "refused"),
+        ("ana.cbp", "plans.edit", "denied"),
+        ("ana.cbp", "plans.status", "denied"),
+    ]
+
+
+def test_report_and_kpis_with_a_results_file_missing(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import select
+
+    from borderflow.store.db import make_engine
+    from borderflow.store.plans_schema import plan_kpis, plans
+
+    engine = make_engine(db)
+    with engine.begin() as conn:
+        conn.execute(plan_kpis.insert().values(
+            plan_id=conn.execute(select(plans.c.id)).scalar_one(), key="gone", name="Gone", spec=json.dumps(
+                {"source": "results", "better": "higher", "results": [
+                    {"period": "2026Q1", "file": "/tmp/nonexistent.json", "field": "x"}]})))
+    engine.dispose()
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "kpis", "--plan", "21cbm-example"]) == 0
+    assert "gone: Gone: cannot be measured: KPI results file '/tmp/nonexistent.json' does not exist" in \
+        capsys.readouterr().out.replace("\n", "")
+    out = tmp_path / "r.md"
+    assert run(["--db", db, "report", "--meeting", "Example plenary B", "--format", "md", "--out", str(out)]) == 0
+    assert "cannot be measured" in out.read_text(encoding="utf-8")

@@ -150,3 +150,78 @@ def test_local_time_filters_use_the_crossing_zone() -> None:
         (dt.datetime(2024, 7, 1, 1, 0, tzinfo=dt.UTC), 30.0, la),    # Sun Jun 30 18:00 local
     ]
     assert kpi.wait_series(readings, spec) == [kpi.KpiValue("2024Q2", 1.0, 1)]
+
+
+_RESULTS = {"source": "results", "better": "higher", "field": "x"}
+
+
+@pytest.mark.parametrize("spec, message", [
+    # a results period must be a label of the KPI's own period
+    *[({**_RESULTS, "results": [{"period": label, "file": "a.json", "field": "x"}]}, "results\\[0\\].period")
+      for label in ("FY2026", "2026q1", "2026Q5", "2026-1", "2026-03")],
+    ({**_RESULTS, "period": "month", "results": [{"period": "2026Q1", "file": "a.json", "field": "x"}]},
+     "results\\[0\\].period"),
+    # start/end are dates YYYY-MM-DD within the plans' range
+    ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher", "start": "2026-13-01"},
+     "spec.start must be a date YYYY-MM-DD"),
+    ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher", "start": 20260101},
+     "spec.start must be a date YYYY-MM-DD"),
+    ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher", "end": "0001-01-01"},
+     "spec.end must be a date from 1990-01-01"),
+    # a bool is not an hour nor a weekday
+    ({"source": "observations", "crossings": ["250401"], "mode": "passenger", "statistic": "p95", "better": "lower",
+      "hours": [True, 10]}, "hours"),
+    ({"source": "observations", "crossings": ["250401"], "mode": "passenger", "statistic": "p95", "better": "lower",
+      "weekdays": [False]}, "weekdays"),
+])
+def test_bad_results_periods_dates_and_hours_are_refused(spec: dict[str, object], message: str) -> None:
+    with pytest.raises(BadInputError, match=message):
+        kpi.parse_spec(spec)
+
+
+def test_results_periods_of_the_kpis_period_are_accepted() -> None:
+    months = kpi.parse_spec({**_RESULTS, "period": "month", "results": [{"period": "2026-03", "file": "a", "field": "x"}]})
+    quarters = kpi.parse_spec({**_RESULTS, "results": [{"period": "2026Q4", "file": "a", "field": "x"}]})
+    assert months.results[0][0] == "2026-03" and quarters.results[0][0] == "2026Q4"
+
+
+def test_a_quarter_baseline_counts_only_quarters_wholly_inside_the_months() -> None:
+    spec = kpi.parse_spec({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher",
+                           "baseline": {"from": "2024-02", "to": "2024-12"}})
+    values = [kpi.KpiValue("2024Q1", 1000.0, 3), kpi.KpiValue("2024Q2", 10.0, 3), kpi.KpiValue("2024Q3", 20.0, 3),
+              kpi.KpiValue("2024Q4", 30.0, 3), kpi.KpiValue("2025Q1", 5000.0, 3)]
+    assert kpi.baseline_of(values, spec) == 20.0  # Q1 only partly inside: left out
+    whole = kpi.parse_spec({**spec.as_dict(), "baseline": {"from": "2024-01", "to": "2024-11"}})
+    assert kpi.baseline_of(values, whole) == pytest.approx((1000 + 10 + 20) / 3)
+
+
+def test_daily_means_are_not_readings_of_a_wait_kpi(sqlite_engine: Engine) -> None:
+    from borderflow.store.schema import observations
+
+    at = dt.datetime(2024, 5, 6, 15, 0, tzinfo=dt.UTC)  # a Monday, 08:00 in San Ysidro
+    row = {"crossing_id": "250401", "mode": "passenger", "program": "standard", "direction": "northbound",
+           "observed_at": at}
+    with sqlite_engine.begin() as conn:
+        conn.execute(observations.insert(), [{**row, "wait_minutes": 30, "source": "cbp-bwt"},
+                                             {**row, "wait_minutes": 90, "source": "cascade-daily-mean"}])
+    spec = kpi.parse_spec({"source": "observations", "crossings": ["250401"], "mode": "passenger",
+                           "statistic": "mean", "better": "lower"})
+    got = plans.compute_kpi(sqlite_engine, "k", "k", spec)
+    assert [(v.period, v.value, v.n) for v in got.values] == [("2024Q2", 30.0, 1)]
+
+
+def test_a_kpi_that_cannot_be_measured_says_why_and_the_others_are_computed(tmp_path: Path,
+                                                                            engine: Engine) -> None:
+    from borderflow.plans.model import parse_plan
+
+    (tmp_path / "q1.json").write_text(json.dumps({"hours": 12.5}))
+    doc = {"format": "borderflow-plan/1", "slug": "p", "year": 2026, "title": "P", "kpis": [
+        {"key": "gone", "name": "Gone", "spec": {**_RESULTS, "unit": "hours", "target": 10, "results": [
+            {"period": "2026Q1", "file": "/tmp/nonexistent-borderflow.json", "field": "hours"}]}},
+        {"key": "here", "name": "Here", "spec": {**_RESULTS, "results": [
+            {"period": "2026Q1", "file": "q1.json", "field": "hours"}]}}]}
+    plans.import_plan(engine, parse_plan(doc))
+    gone, here = plans.plan_kpis_computed(engine, "p", base=tmp_path)
+    assert gone.values == () and "does not exist" in gone.error and gone.spec.target == 10.0
+    assert gone.as_dict()["error"] == gone.error and gone.met is None
+    assert here.error == "" and [v.value for v in here.values] == [12.5]

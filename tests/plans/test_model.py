@@ -85,3 +85,49 @@ def test_every_report_string_exists_in_both_languages() -> None:
     assert set(STRINGS["en"]) == set(STRINGS["es"])
     same = [k for k in STRINGS["en"] if STRINGS["en"][k] == STRINGS["es"][k]]
     assert same == []
+
+
+def _with_second_kpi_key(doc: dict[str, Any]) -> None:
+    doc["kpis"][1]["key"] = doc["kpis"][0]["key"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (_with_second_kpi_key, "kpis\\[1\\].key 'laredo-trucks' is used by another KPI"),
+    (lambda d: d["actions"][0]["milestones"][0].update(due_on="0001-01-01"), "due_on must be a date from 1990-01-01"),
+    (lambda d: d["actions"][0]["milestones"][0].update(due_on="9999-12-31"), "to 2100-12-31; got 9999-12-31"),
+    (lambda d: d["actions"][0]["milestones"][0].update(done_on=20260101), "done_on must be a date YYYY-MM-DD"),
+    (lambda d: d["meetings"][0].update(name="  "), "meetings\\[0\\].name is required"),
+    (lambda d: d["meetings"][1].update(name=d["meetings"][0]["name"]), "repeats the name 'Example plenary A'"),
+    (lambda d: d["kpis"][0]["spec"].update(start="2026-13-01"), "kpis\\[0\\].spec.start must be a date"),
+])
+def test_bad_plan_files_are_refused_with_the_reason(example_doc: dict[str, Any], change: Any, message: str) -> None:
+    doc = copy.deepcopy(example_doc)
+    change(doc)
+    with pytest.raises(BadInputError, match=message):
+        parse_plan(doc)
+
+
+def test_a_bad_csv_milestone_row_cites_its_own_line(plan_engine: Engine) -> None:
+    text = plans.export_csv(plans.load_plan(plan_engine, "21cbm-example")).replace("INF-1", "NEW-1")
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("milestone,21cbm-example,NEW-1"))
+    lines[first] = lines[first].replace(",2024-12-31", ",2024-13-31", 1)
+    with pytest.raises(BadInputError, match=f"^line {first + 1}\\.due_on must be a date"):
+        plans.import_csv(plan_engine, "\n".join(lines) + "\n")
+
+
+def test_importing_an_action_without_history_is_not_a_status_change(engine: Engine) -> None:
+    import datetime as dt
+
+    from borderflow.plans.report import build_report
+
+    doc = {"format": "borderflow-plan/1", "slug": "p", "year": 2026, "title": "P",
+           "meetings": [{"name": "A", "held_on": "2026-01-10"}, {"name": "B", "held_on": dt.date.today().isoformat()}],
+           "actions": [{"code": "X-1", "subcommittee": "infrastructure", "title": "Done before", "kind": "study",
+                        "lead_side": "US", "status": "done"}]}
+    plans.import_plan(engine, parse_plan(doc))
+    loaded = plans.load_plan(engine, "p")
+    assert loaded.actions[0].history == () and loaded.actions[0].status == "done"
+    report = build_report(loaded, "B", [])
+    assert [i.action.code for s in report.sections for i in s.done] == []
+    assert plan_to_dict(loaded)["actions"][0]["history"] == []

@@ -27,3 +27,40 @@ def test_plan_pages_in_both_languages(plan_engine: Engine) -> None:
         en = client.get("/plans/21cbm-example", headers={"Accept-Language": "en"})
         assert "Status history" in en.text and "EXAMPLE" in en.text
         assert client.get("/plans/nope").status_code == 404
+
+
+def test_a_kpi_that_cannot_be_measured_does_not_hide_the_plan(plan_engine: Engine) -> None:
+    """A results file missing, and a definition stored before results periods were checked:
+    each KPI says why it cannot be measured; the page, the KPIs and the report still answer."""
+    import json
+
+    from sqlalchemy import select
+
+    from borderflow.store.plans_schema import plan_kpis, plans
+
+    results = {"source": "results", "better": "higher", "unit": "trucks", "target": 800000}
+    with plan_engine.begin() as conn:
+        plan_id = conn.execute(select(plans.c.id)).scalar_one()
+        conn.execute(plan_kpis.insert(), [
+            {"plan_id": plan_id, "key": "missing-file", "name": "Missing file", "spec": json.dumps(
+                {**results, "results": [{"period": "2026Q1", "file": "/tmp/nonexistent.json", "field": "x"}]})},
+            {"plan_id": plan_id, "key": "fiscal-year", "name": "Fiscal year", "spec": json.dumps(
+                {**results, "results": [{"period": "FY2026", "file": "/tmp/nonexistent.json", "field": "x"}]})}])
+    app = create_app(engine=plan_engine)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        page = client.get("/plans/21cbm-example", headers={"Accept-Language": "es"})
+        assert page.status_code == 200 and "no se puede medir" in page.text and "/tmp/nonexistent.json" in page.text
+        assert "Meta 800,000" in page.text and "800000.0" not in page.text and "(camiones)" in page.text
+        assert "Joint study of truck crossing capacity" in page.text
+        kpis = client.get("/api/v1/plans/21cbm-example/kpis")
+        assert kpis.status_code == 200
+        errors = {k["key"]: k.get("error", "") for k in kpis.json()}
+        assert "does not exist" in errors["missing-file"] and "'2026Q1'" in errors["fiscal-year"]
+        assert errors["laredo-trucks"] == ""
+        for fmt in ("html", "md", "pdf"):
+            report = client.get("/api/v1/plans/21cbm-example/report",
+                                params={"meeting": "Example plenary B", "format": fmt, "lang": "en"})
+            assert report.status_code == 200, report.text
+        md = client.get("/api/v1/plans/21cbm-example/report", params={"meeting": "Example plenary B", "format": "md"})
+        assert "cannot be measured" in md.text and "FY2026" in md.text and "Fiscal year" in md.text

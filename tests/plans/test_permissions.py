@@ -144,3 +144,19 @@ def test_api_403_envelope_when_one_side_edits_the_others_fields(api, plan_engine
         ("ana.cbp", "plans.action.status", "ok", 200),
         ("ana.cbp", "plans.milestone.create", "denied", 403),
     ]
+
+
+def test_an_edit_keeps_a_plan_file_importable(api, plan_engine: Engine, us_editor: User) -> None:  # type: ignore[no-untyped-def]
+    from borderflow.plans.model import parse_plan, plan_to_dict
+
+    client, us, _ = api
+    inf1 = action_id(plan_engine, "INF-1")  # lead side US
+    for blank in ("", "   "):
+        with pytest.raises(BadInputError, match="'title' is required"):
+            plans.update_action(plan_engine, inf1, {"title": blank}, us_editor)
+        refused = client.patch(f"/api/v1/plan-actions/{inf1}", json={"title": blank}, headers=us)
+        assert refused.status_code == 422 and "'title' is required" in refused.json()["error"]["message"]
+    plans.update_action(plan_engine, inf1, {"title": "  Modernize San Ysidro  ", "notes_us": ""}, us_editor)
+    loaded = plans.load_plan(plan_engine, "21cbm-example")
+    assert loaded.actions[0].title == "Modernize San Ysidro"
+    parse_plan({**plan_to_dict(loaded), "slug": "again"})  # the export still imports

@@ -86,3 +86,60 @@ def test_pdf_renders_in_both_languages(report_b) -> None:  # type: ignore[no-unt
         data = render(report_b, lang, "pdf")
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
         assert len(data) > 3000
+
+
+def _small_plan(engine, actions: list[dict[str, object]], kpis: list[dict[str, object]] | None = None):  # type: ignore[no-untyped-def]
+    from borderflow.plans.model import parse_plan
+
+    plans.import_plan(engine, parse_plan({
+        "format": "borderflow-plan/1", "slug": "small", "year": 2026, "title": "Small plan",
+        "meetings": [{"name": "A", "held_on": "2026-01-10"}, {"name": "B", "held_on": "2026-06-01"}],
+        "actions": actions, "kpis": kpis or []}))
+    return plans.load_plan(engine, "small")
+
+
+def _action(code: str, status: str, history: list[tuple[str, str, str]], due_on: str) -> dict[str, object]:
+    chain, before = [], None
+    for to, at, why in history:
+        chain.append({"from_status": before, "to_status": to, "at": at, "username": "ana", "country": "US", "why": why})
+        before = to
+    return {"code": code, "subcommittee": "infrastructure", "title": f"Action {code}", "kind": "study",
+            "lead_side": "US", "status": status, "next_steps_us": f"next for {code}",
+            "milestones": [{"side": "US", "title": f"Milestone of {code}", "due_on": due_on}], "history": chain}
+
+
+def test_cancelled_actions_are_reported_and_closed_actions_have_no_next_steps(sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    plan = _small_plan(sqlite_engine, [
+        _action("C-1", "cancelled", [("planned", "2025-12-01T00:00:00Z", "adopted"),
+                                     ("cancelled", "2026-03-01T00:00:00Z", "funding withdrawn")], "2026-09-01"),
+        _action("D-1", "done", [("planned", "2025-12-01T00:00:00Z", "adopted"),
+                                ("done", "2026-02-01T00:00:00Z", "finished early")], "2026-08-01"),
+        _action("O-1", "in_progress", [("in_progress", "2025-12-01T00:00:00Z", "started")], "2026-07-01"),
+    ])
+    report = build_report(plan, "B", [])
+    infra = next(s for s in report.sections if s.key == "infrastructure")
+    assert [(i.action.code, i.milestone.title if i.milestone else i.text) for i in infra.next_steps] == [
+        ("O-1", "Milestone of O-1"), ("O-1", "next for O-1")]
+    assert [(i.action.code, i.on, i.why) for i in infra.cancelled] == [("C-1", dt.date(2026, 3, 1), "funding withdrawn")]
+    for lang, heading in (("en", "Cancelled since the last meeting"), ("es", "Acciones canceladas")):
+        for fmt in ("md", "html"):
+            text = render(report, lang, fmt).decode("utf-8")
+            assert heading in text and "funding withdrawn" in text and "Milestone of C-1" not in text
+        assert render(report, lang, "pdf").startswith(b"%PDF-")
+
+
+def test_spanish_units_plurals_and_whole_numbers(report_b, sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    from borderflow.plans.i18n import unit
+
+    spanish = render(report_b, "es", "md").decode("utf-8")
+    english = render(report_b, "en", "md").decode("utf-8")
+    assert "(camiones; mayor es mejor)" in spanish and "(minutos; menor es mejor)" in spanish
+    assert "(trucks;" not in spanish and "(minutes;" not in spanish and "(trucks; higher is better)" in english
+    assert "Meta 800,000," in spanish and "Target 800,000," in english and "800,000.0" not in spanish + english
+    assert unit("TEUs por turno", "es") == "TEUs por turno" and unit("Vehicles", "es") == "vehículos"
+    one = _small_plan(sqlite_engine, [_action("O-1", "in_progress", [], "2026-07-01")])
+    report = build_report(one, "B", [])
+    assert "1 acción," in render(report, "es", "md").decode("utf-8")
+    assert "1 action," in render(report, "en", "md").decode("utf-8")
+    html = render(report, "es", "html").decode("utf-8")
+    assert "<b>1</b>acción<" in html and "acciones" not in html.split("<body>")[1].split("</header>")[0]

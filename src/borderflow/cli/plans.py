@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 from rich.table import Table
 
 from borderflow.cli.context import emit_json, err, out, state
-from borderflow.errors import BadInputError
+from borderflow.errors import BadInputError, BorderFlowError, ForbiddenError
+
+T = TypeVar("T")
 
 plans_app = typer.Typer(help="Binational action plans: actions, milestones, status history, KPIs.",
                         no_args_is_help=True)
@@ -126,6 +130,7 @@ def export(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug o
 def kpis(ctx: typer.Context, plan: str = typer.Option(..., "--plan", help="Plan slug or id."),
          as_json: bool = typer.Option(False, "--json")) -> None:
     """Compute the plan's KPIs from the archive now: baseline, target, measured values."""
+    from borderflow.plans.i18n import number
     from borderflow.services import plans
 
     series = plans.plan_kpis_computed(state(ctx).engine(), plan, base=Path.cwd())
@@ -133,15 +138,18 @@ def kpis(ctx: typer.Context, plan: str = typer.Option(..., "--plan", help="Plan 
         emit_json([s.as_dict() for s in series])
         return
     for s in series:
+        if s.error:
+            out.print(f"{s.key}: {s.name}: cannot be measured: {s.error}", markup=False, highlight=False)
+            continue
         table = Table(title=f"{s.key}: {s.name}")
         table.add_column("period")
         table.add_column(f"value ({s.spec.unit})", justify="right")
         table.add_column("n", justify="right")
         for v in s.values:
-            table.add_row(v.period, f"{v.value:,.1f}", str(v.n))
+            table.add_row(v.period, number(v.value), str(v.n))
         out.print(table)
-        base = "-" if s.baseline is None else f"{s.baseline:,.1f}"
-        target = "-" if s.spec.target is None else f"{s.spec.target:,.1f}"
+        base = "-" if s.baseline is None else number(s.baseline)
+        target = "-" if s.spec.target is None else number(s.spec.target)
         met = {True: "met", False: "not met", None: "-"}[s.met]
         out.print(f"baseline {base}, target {target} ({s.spec.better} is better): {met}", markup=False)
 
@@ -150,6 +158,36 @@ def _user(ctx: typer.Context, username: str):  # type: ignore[no-untyped-def]
     from borderflow.services import plans
 
     return plans.user_for_cli(state(ctx).engine(), username)
+
+
+def _audited(ctx: typer.Context, user: Any, action: str, target: str, details: dict[str, Any],
+             work: Callable[[], T], done: Callable[[T], dict[str, Any]] | None = None) -> T:
+    """Run a write for ``user`` and audit it as the API does: ``ok``, ``denied`` (the
+    two-sides rule refused it) or ``refused`` (any other error); then re-raise."""
+    from borderflow.services import plans
+
+    engine = state(ctx).engine()
+    try:
+        result = work()
+    except BorderFlowError as exc:
+        outcome = "denied" if isinstance(exc, ForbiddenError) else "refused"
+        plans.cli_audit(engine, user, action, target, {**details, "reason": str(exc)[:500]}, outcome, exc.http_status)
+        raise
+    plans.cli_audit(engine, user, action, target, done(result) if done else details)
+    return result
+
+
+def _the_plan(engine: Any, plan: str | None) -> str:
+    """``plan``, or the slug of the only stored plan (BadInputError naming them otherwise)."""
+    from borderflow.services import plans
+
+    if plan is not None:
+        return plan
+    stored = plans.list_plans(engine)
+    if len(stored) != 1:
+        raise BadInputError(f"name the plan with --plan; there are {len(stored)}: "
+                            f"{', '.join(p['slug'] for p in stored) or 'none (import one first)'}")
+    return str(stored[0]["slug"])
 
 
 @plans_app.command("status")
@@ -163,9 +201,9 @@ def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action
 
     engine = state(ctx).engine()
     user = _user(ctx, as_user)
-    change = plans.change_status(engine, action_id, to, why, user)
-    plans.cli_audit(engine, user, "plans.status", f"action {action_id}",
-                    {"from": change.from_status, "to": change.to_status, "why": change.why})
+    change = _audited(ctx, user, "plans.status", f"action {action_id}", {"to": to, "why": why},
+                      lambda: plans.change_status(engine, action_id, to, why, user),
+                      lambda c: {"from": c.from_status, "to": c.to_status, "why": c.why})
     if as_json:
         emit_json({"action_id": action_id, "from_status": change.from_status, "to_status": change.to_status,
                    "at": change.at.isoformat(), "username": change.username, "why": change.why})
@@ -188,8 +226,8 @@ def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
         changes[name.strip()] = value
     engine = state(ctx).engine()
     user = _user(ctx, as_user)
-    plans.update_action(engine, action_id, changes, user)
-    plans.cli_audit(engine, user, "plans.edit", f"action {action_id}", {"fields": sorted(changes)})
+    _audited(ctx, user, "plans.edit", f"action {action_id}", {"fields": sorted(changes)},
+             lambda: plans.update_action(engine, action_id, changes, user))
     out.print(f"action {action_id}: changed {', '.join(sorted(changes))}", markup=False)
 
 
@@ -204,8 +242,8 @@ def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
     changes = {k: v for k, v in (("done_on", done_on), ("due_on", due_on)) if v is not None}
     engine = state(ctx).engine()
     user = _user(ctx, as_user)
-    result = plans.update_milestone(engine, milestone_id, changes, user)
-    plans.cli_audit(engine, user, "plans.milestone", f"milestone {milestone_id}", result)
+    result = _audited(ctx, user, "plans.milestone", f"milestone {milestone_id}", {"fields": sorted(changes)},
+                      lambda: plans.update_milestone(engine, milestone_id, changes, user), lambda r: r)
     out.print(f"milestone {milestone_id}: {result}", markup=False)
 
 
@@ -231,13 +269,17 @@ def history(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: b
 @plans_app.command("meeting")
 def meeting(ctx: typer.Context, name: str = typer.Argument(..., help="Meeting name, e.g. 'Plenary 2026'."),
             held_on: str = typer.Option(..., "--on", help="YYYY-MM-DD."),
-            place: str = typer.Option("", "--place")) -> None:
-    """Record a plenary meeting (reports cover the time since the previous one)."""
-    from borderflow.plans.model import Meeting, parse_date
+            place: str = typer.Option("", "--place"),
+            plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan).")) -> None:
+    """Record a plenary meeting of a plan (its reports cover the time since the previous one)."""
+    from borderflow.plans.model import parse_meeting
     from borderflow.services import plans
 
-    plans.add_meeting(state(ctx).engine(), Meeting(name.strip(), parse_date(held_on, "--on"), place.strip()))
-    out.print(f"recorded meeting {name} on {held_on}", markup=False)
+    engine = state(ctx).engine()
+    slug = _the_plan(engine, plan)
+    recorded = parse_meeting({"name": name, "held_on": held_on, "place": place}, "meeting")
+    plans.add_meeting(engine, slug, recorded)
+    out.print(f"recorded meeting {recorded.name} of plan {slug} on {recorded.held_on}", markup=False)
 
 
 def report(ctx: typer.Context,
@@ -256,12 +298,7 @@ def report(ctx: typer.Context,
     if fmt not in FORMATS:
         raise BadInputError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
     engine = state(ctx).engine()
-    if plan is None:
-        stored = plans.list_plans(engine)
-        if len(stored) != 1:
-            raise BadInputError(f"name the plan with --plan; there are {len(stored)}: "
-                                f"{', '.join(p['slug'] for p in stored) or 'none (import one first)'}")
-        plan = stored[0]["slug"]
+    plan = _the_plan(engine, plan)
     loaded = plans.load_plan(engine, plan)
     series = plans.plan_kpis_computed(engine, plan, base=Path.cwd())
     data = render(build_report(loaded, meeting_name, series), lang, fmt)

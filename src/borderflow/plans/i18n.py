@@ -28,6 +28,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "section.late": "Late, and why",
         "section.kpis": "Indicators",
         "section.next": "Next steps",
+        "section.cancelled": "Cancelled since the last meeting",
         "col.action": "Action",
         "col.lead": "Lead agencies",
         "col.status": "Status",
@@ -46,6 +47,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "kpi.met": "target met",
         "kpi.not_met": "target not yet met",
         "kpi.no_data": "no measurements in the archive yet",
+        "kpi.error": "cannot be measured",
         "kpi.computed": "Computed from the BorderFlow archive",
         "status.planned": "planned",
         "status.in_progress": "in progress",
@@ -56,7 +58,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "side.MX": "Mexico",
         "why.overdue": "milestone past due",
         "count.actions": "actions",
+        "count.actions_one": "action",
         "count.done": "completed since the last meeting",
+        "count.done_one": "completed since the last meeting",
         "count.late": "late",
         "page.plans": "Action plans",
         "page.intro": "Binational action plans: actions, milestones, status history and indicators measured from the archive.",
@@ -83,6 +87,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "section.late": "Pendientes con retraso y motivo",
         "section.kpis": "Indicadores",
         "section.next": "Próximos pasos",
+        "section.cancelled": "Acciones canceladas desde la última reunión",
         "col.action": "Acción",
         "col.lead": "Dependencias responsables",
         "col.status": "Estado",
@@ -101,6 +106,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "kpi.met": "meta alcanzada",
         "kpi.not_met": "meta aún no alcanzada",
         "kpi.no_data": "aún no hay mediciones en el archivo",
+        "kpi.error": "no se puede medir",
         "kpi.computed": "Calculado a partir del archivo de BorderFlow",
         "status.planned": "planeada",
         "status.in_progress": "en curso",
@@ -111,7 +117,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "side.MX": "México",
         "why.overdue": "hito vencido",
         "count.actions": "acciones",
+        "count.actions_one": "acción",
         "count.done": "logros desde la última reunión",
+        "count.done_one": "logro desde la última reunión",
         "count.late": "con retraso",
         "page.plans": "Planes de acción",
         "page.intro": "Planes de acción binacionales: acciones, hitos, historial de estado e indicadores medidos con el archivo.",
@@ -156,9 +164,44 @@ def long_date(day: object, lang: str) -> str:
     return f"{month} {day.day}, {day.year}" if lang == "en" else f"{day.day} de {month} de {day.year}"
 
 
-def number(value: float | None, lang: str, digits: int = 1) -> str:
-    """A number with the language's separators: 1,234.5 / 1,234.5 (Mexico uses the same)."""
+def number(value: float | None, lang: str = "en", digits: int = 1) -> str:
+    """A number with the language's separators: 1,234.5 / 1,234.5 (Mexico uses the same).
+
+    A whole number is written without decimals (800,000, not 800,000.0), so counts read
+    as counts; other values keep ``digits`` decimals.
+    """
     if value is None:
         return "—"
-    text = f"{value:,.{digits}f}" if abs(value) < 1e15 else f"{value:.3g}"
-    return text
+    if abs(value) >= 1e15:
+        return f"{value:.3g}"
+    if value == round(value):
+        return f"{round(value):,d}"
+    return f"{value:,.{digits}f}"
+
+
+def count_label(count: int, key: str, lang: str) -> str:
+    """The words after a count: "action" for 1, "actions" otherwise (``key_one`` when the
+    language has a singular for ``key``)."""
+    table = STRINGS[check_language(lang)]
+    return table.get(key + "_one", table[key]) if count == 1 else table[key]
+
+
+#: KPI units in Spanish; a unit not listed (a custom one) is shown as written.
+UNITS_ES: dict[str, str] = {
+    "minute": "minuto", "minutes": "minutos", "second": "segundo", "seconds": "segundos", "hour": "hora",
+    "hours": "horas", "day": "día", "days": "días", "truck": "camión", "trucks": "camiones",
+    "vehicle": "vehículo", "vehicles": "vehículos", "personal vehicles": "vehículos particulares",
+    "pedestrian": "peatón", "pedestrians": "peatones", "crossing": "cruce", "crossings": "cruces",
+    "passenger": "pasajero", "passengers": "pasajeros", "person": "persona", "people": "personas",
+    "bus": "autobús", "buses": "autobuses", "train": "tren", "trains": "trenes", "container": "contenedor",
+    "containers": "contenedores", "lane": "carril", "lanes": "carriles", "booth": "caseta", "booths": "casetas",
+    "percent": "por ciento", "hours saved": "horas ahorradas", "hours per year": "horas por año",
+    "trucks per day": "camiones por día", "vehicles per day": "vehículos por día",
+}
+
+
+def unit(text: str, lang: str) -> str:
+    """A KPI unit in ``lang``: the known units translated, any other as written."""
+    if lang != "es":
+        return text
+    return UNITS_ES.get(text.strip().lower(), text)

@@ -10,13 +10,20 @@ A :class:`KpiSpec` names what to measure:
 - ``source: volumes`` — ``statistic: sum`` of ``measure`` (e.g. BTS ``Trucks``) at
   ``ports`` (4-digit) and ``direction``; a quarter missing a month is left out.
 - ``source: results`` — a number read from saved simulation or appraisal results
-  files (JSON): ``results: [{"period", "file", "field": "a.b.0.c"}]``.
+  files (JSON): ``results: [{"period", "file", "field": "a.b.0.c"}]``; each ``period`` is
+  a label of the KPI's own ``period`` ("2026-03" for months, "2026Q1" for quarters).
 
 Values are grouped by ``period`` (``month`` -> "2024-05", ``quarter`` -> "2024Q2").
 Percentiles interpolate linearly between closest ranks (Hyndman-Fan type 7, as
 :mod:`borderflow.services.queries`). The **baseline** is the mean of the period values
-whose period lies in ``baseline: {"from": "YYYY-MM", "to": "YYYY-MM"}`` (inclusive);
-``target`` and ``better`` (``lower`` or ``higher``) say when the KPI is met.
+whose period lies wholly in ``baseline: {"from": "YYYY-MM", "to": "YYYY-MM"}``
+(inclusive): a quarter only partly inside those months is left out, as a quarter
+missing a month is left out of the measured values. ``target`` and ``better``
+(``lower`` or ``higher``) say when the KPI is met.
+
+A KPI that cannot be measured (a results file missing, a stored definition no longer
+valid) is a :class:`KpiSeries` with no values and its ``error``: the plan's other KPIs,
+its page and its report are still shown.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -31,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from borderflow.errors import BadInputError, NotFoundError
-from borderflow.plans.model import choice
+from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date
 
 SOURCES: tuple[str, ...] = ("observations", "volumes", "results")
 WAIT_STATISTICS: tuple[str, ...] = ("mean", "p50", "p95", "count")
@@ -91,6 +99,8 @@ class KpiSeries:
     spec: KpiSpec
     values: tuple[KpiValue, ...]
     baseline: float | None
+    #: Why the KPI could not be measured ("" when it was): shown instead of values.
+    error: str = ""
 
     @property
     def latest(self) -> KpiValue | None:
@@ -108,7 +118,22 @@ class KpiSeries:
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "name": self.name, "spec": self.spec.as_dict(), "baseline": self.baseline,
                 "target": self.spec.target, "better": self.spec.better, "unit": self.spec.unit,
-                "met": self.met, "values": [asdict(v) for v in self.values]}
+                "met": self.met, "values": [asdict(v) for v in self.values],
+                **({"error": self.error} if self.error else {})}
+
+
+def unmeasured(key: str, name: str, data: Mapping[str, Any], reason: str) -> KpiSeries:
+    """The series of a KPI that cannot be measured: no values, ``reason`` as its error.
+
+    ``data`` is the stored definition, which may itself be what is wrong: only its unit,
+    direction and target are kept, where they are usable.
+    """
+    better = data.get("better") if data.get("better") in BETTER else "lower"
+    target = data.get("target")
+    usable = isinstance(target, int | float) and not isinstance(target, bool) and math.isfinite(target)
+    spec = KpiSpec(source=str(data.get("source", "")), statistic="", period="quarter", better=str(better),
+                   unit=str(data.get("unit", "")), target=float(target) if usable and target is not None else None)
+    return KpiSeries(key, name, spec, (), None, reason)
 
 
 def period_label(day: dt.date, period: str) -> str:
@@ -118,12 +143,40 @@ def period_label(day: dt.date, period: str) -> str:
     return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
 
 
+_MONTH_LABEL = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER_LABEL = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def period_months(label: str) -> tuple[dt.date, dt.date] | None:
+    """(first month, last month) of a period label "2024-05" or "2024Q2"; None for anything else."""
+    if found := _MONTH_LABEL.match(label):
+        first = dt.date(int(found[1]), int(found[2]), 1)
+        return first, first
+    if found := _QUARTER_LABEL.match(label):
+        year, quarter = int(found[1]), int(found[2])
+        return dt.date(year, 3 * quarter - 2, 1), dt.date(year, 3 * quarter, 1)
+    return None
+
+
 def _month(text: Any, where: str) -> str:
-    try:
-        dt.date.fromisoformat(f"{text}-01")
-    except (ValueError, TypeError):
-        raise BadInputError(f"{where} must be a month YYYY-MM; got {text!r}") from None
-    return str(text)
+    if not isinstance(text, str) or not _MONTH_LABEL.match(text) or not (
+            FIRST_DATE.year <= int(text[:4]) <= LAST_DATE.year):
+        raise BadInputError(f"{where} must be a month YYYY-MM from {FIRST_DATE.year} to {LAST_DATE.year}; "
+                            f"got {text!r}")
+    return text
+
+
+def _period_label(text: str, period: str, where: str) -> str:
+    pattern, example = (_MONTH_LABEL, "2026-03") if period == "month" else (_QUARTER_LABEL, "2026Q1")
+    found = pattern.match(text)
+    if not found or not FIRST_DATE.year <= int(found[1]) <= LAST_DATE.year:
+        raise BadInputError(f"{where} must be a {period} label like {example!r} (the KPI's period is "
+                            f"{period!r}); got {text!r}")
+    return text
+
+
+def _whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -160,16 +213,18 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     common: dict[str, Any] = {
         "source": source, "period": period, "better": better, "unit": str(data.get("unit", "")),
         "target": float(target) if target is not None else None, "baseline_from": b_from, "baseline_to": b_to,
-        "start": dt.date.fromisoformat(data["start"]) if data.get("start") else None,
-        "end": dt.date.fromisoformat(data["end"]) if data.get("end") else None,
+        "start": parse_date(data["start"], f"{where}.start") if data.get("start") not in (None, "") else None,
+        "end": parse_date(data["end"], f"{where}.end") if data.get("end") not in (None, "") else None,
     }
+    if common["start"] and common["end"] and common["start"] >= common["end"]:
+        raise BadInputError(f"{where}.start must be before {where}.end; got {common['start']} and {common['end']}")
     if source == "observations":
         hours = data.get("hours")
         if hours is not None and not (isinstance(hours, list) and len(hours) == 2
-                                      and all(isinstance(h, int) for h in hours) and 0 <= hours[0] < hours[1] <= 24):
+                                      and all(_whole_number(h) for h in hours) and 0 <= hours[0] < hours[1] <= 24):
             raise BadInputError(f"{where}.hours must be [start, end) whole local hours 0-24, e.g. [6, 10]; got {hours!r}")
         weekdays = data.get("weekdays") or []
-        if not isinstance(weekdays, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in weekdays):
+        if not isinstance(weekdays, list) or not all(_whole_number(d) and 0 <= d <= 6 for d in weekdays):
             raise BadInputError(f"{where}.weekdays must be a list of 0 (Monday) .. 6 (Sunday); got {weekdays!r}")
         return KpiSpec(**common, statistic=choice(data.get("statistic"), WAIT_STATISTICS, f"{where}.statistic"),
                        crossings=_strings(data.get("crossings"), f"{where}.crossings"),
@@ -192,7 +247,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     for i, e in enumerate(entries):
         if not isinstance(e, Mapping) or not all(isinstance(e.get(k), str) and e.get(k) for k in ("period", "file", "field")):
             raise BadInputError(f"{where}.results[{i}] needs text period, file and field; got {e!r}")
-        results.append((e["period"], e["file"], e["field"]))
+        results.append((_period_label(e["period"], period, f"{where}.results[{i}].period"), e["file"], e["field"]))
     return KpiSpec(**common, statistic="value", results=tuple(results))
 
 
@@ -268,10 +323,18 @@ def results_series(spec: KpiSpec, base: Path | None = None) -> list[KpiValue]:
 
 
 def baseline_of(values: Iterable[KpiValue], spec: KpiSpec) -> float | None:
-    """Mean of the period values inside the baseline months (None when none fall there)."""
+    """Mean of the period values wholly inside the baseline months (None when none fall there).
+
+    A quarter counts only when its three months all lie in [from, to]: baseline
+    2024-02 .. 2024-12 takes 2024Q2, Q3 and Q4, not Q1.
+    """
     if not spec.baseline_from:
         return None
-    low = period_label(dt.date.fromisoformat(spec.baseline_from + "-01"), spec.period)
-    high = period_label(dt.date.fromisoformat(spec.baseline_to + "-01"), spec.period)
-    inside = [v.value for v in values if low <= v.period <= high]
+    low = dt.date.fromisoformat(spec.baseline_from + "-01")
+    high = dt.date.fromisoformat(spec.baseline_to + "-01")
+    inside = []
+    for v in values:
+        months = period_months(v.period)
+        if months is not None and low <= months[0] and months[1] <= high:
+            inside.append(v.value)
     return math.fsum(inside) / len(inside) if inside else None

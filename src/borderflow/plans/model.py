@@ -168,13 +168,26 @@ def choice(value: Any, options: tuple[str, ...], where: str) -> str:
     return str(value)
 
 
+#: Dates a plan may hold (milestones, meetings, KPI start/end): a plan's years, with room.
+FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_date(value: Any, where: str) -> dt.date:
+    """A date written YYYY-MM-DD (or a ``date``) between :data:`FIRST_DATE` and :data:`LAST_DATE`."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise BadInputError(f"{where} must be a date YYYY-MM-DD; got {value!r}") from None
+        day = value
+    else:
+        try:
+            if not isinstance(value, str) or not _DATE.match(value.strip()):
+                raise ValueError(value)
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise BadInputError(f"{where} must be a date YYYY-MM-DD; got {value!r}") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise BadInputError(f"{where} must be a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}; "
+                            f"got {day.isoformat()}")
+    return day
 
 
 def _optional_date(value: Any, where: str) -> dt.date | None:
@@ -210,6 +223,13 @@ def parse_milestone(data: Any, where: str) -> Milestone:
     return Milestone(side=choice(item.get("side"), SIDES, f"{where}.side"), title=_text(item, "title", where),
                      due_on=parse_date(item.get("due_on"), f"{where}.due_on"),
                      done_on=_optional_date(item.get("done_on"), f"{where}.done_on"))
+
+
+def parse_meeting(data: Any, where: str) -> Meeting:
+    """A meeting ``{"name", "held_on", "place"?}``: a name is required, the date bounded."""
+    item = _mapping(data, where)
+    return Meeting(_text(item, "name", where, limit=120), parse_date(item.get("held_on"), f"{where}.held_on"),
+                   _text(item, "place", where, required=False, limit=200))
 
 
 def parse_evidence(data: Any, where: str) -> Evidence:
@@ -284,11 +304,12 @@ def parse_plan(data: Any) -> Plan:
     codes = [a.code for a in actions]
     if len(set(codes)) != len(codes):
         raise BadInputError("plan.actions has a repeated code; each action code must be unique")
-    meetings = tuple(Meeting(_text(_mapping(m, f"plan.meetings[{i}]"), "name", f"plan.meetings[{i}]", limit=120),
-                             parse_date(m.get("held_on"), f"plan.meetings[{i}].held_on"),
-                             _text(m, "place", f"plan.meetings[{i}]", required=False, limit=200))
-                     for i, m in enumerate(_list(doc, "meetings", "plan")))
-    kpis = []
+    meetings = tuple(parse_meeting(m, f"plan.meetings[{i}]") for i, m in enumerate(_list(doc, "meetings", "plan")))
+    names = [m.name for m in meetings]
+    if len(set(names)) != len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise BadInputError(f"plan.meetings repeats the name {repeated[0]!r}; each meeting of a plan needs its own name")
+    kpis: list[KpiDefinition] = []
     for i, k in enumerate(_list(doc, "kpis", "plan")):
         where = f"plan.kpis[{i}]"
         item = _mapping(k, where)
@@ -298,8 +319,10 @@ def parse_plan(data: Any) -> Plan:
         action = item.get("action") or None
         if action is not None and action not in codes:
             raise BadInputError(f"{where}.action names no action of this plan; got {action!r}")
-        kpis.append(KpiDefinition(_text(item, "key", where, limit=60), _text(item, "name", where, limit=300),
-                                  spec.as_dict(), action))
+        key = _text(item, "key", where, limit=60)
+        if any(d.key == key for d in kpis):
+            raise BadInputError(f"{where}.key {key!r} is used by another KPI of this plan; each KPI key must be unique")
+        kpis.append(KpiDefinition(key, _text(item, "name", where, limit=300), spec.as_dict(), action))
     sources = tuple(Source(_text(_mapping(s, f"plan.sources[{i}]"), "title", f"plan.sources[{i}]", limit=500),
                            _text(s, "url", f"plan.sources[{i}]", required=False, limit=2000))
                     for i, s in enumerate(_list(doc, "sources", "plan")))

@@ -142,9 +142,7 @@ def render_pdf(c: dict[str, Any]) -> bytes:
     _para(pdf, f"{t('report.for_meeting')} {c['meeting']}, {t('report.held_on')} {c['held_on']}"
                + (f" ({c['place']})" if c["place"] else "") + ".", 10)
     _para(pdf, c["since"] + ".", 9)
-    tot = c["totals"]
-    _para(pdf, f"{t('report.summary')}: {tot['actions']} {t('count.actions')}, {tot['done']} {t('count.done')}, "
-               f"{tot['late']} {t('count.late')}.", 9, "B")
+    _para(pdf, f"{t('report.summary')}: " + ", ".join(f"{n} {label}" for n, label in c["summary"]) + ".", 9, "B")
     pdf.ln(3)
     for s in c["sections"]:
         _heading(pdf, s["name"], 13)
@@ -158,6 +156,11 @@ def render_pdf(c: dict[str, Any]) -> bytes:
                         + (f" ({d['days']} {t('col.days_late').lower()})" if d["days"] else "")
                         + f". {t('col.why')}: {d['why']}") if d else t("report.no_items"), 8.5)
         pdf.ln(1)
+        if s["cancelled"]:
+            _heading(pdf, t("section.cancelled"), 10)
+            for d in s["cancelled"]:
+                _para(pdf, f"- {d['code']} {d['title']} - {d['lead']} ({d['on']}): {d['why']}", 8.5)
+            pdf.ln(1)
         _heading(pdf, t("section.kpis"), 10)
         for k in s["kpis"]:
             _kpi(pdf, k, t)

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from borderflow.errors import BadInputError
 from borderflow.plans.charts import kpi_chart_svg
-from borderflow.plans.i18n import check_language, long_date, number, translator
+from borderflow.plans.i18n import check_language, count_label, long_date, number, translator, unit
 from borderflow.plans.kpi import KpiSeries
 from borderflow.plans.report import ProgressReport
 
@@ -32,8 +32,10 @@ def _kpi(series: KpiSeries, lang: str, t: Any) -> dict[str, Any]:
     latest = series.latest
     met = series.met
     state = t("kpi.no_data") if latest is None else (t("kpi.met") if met else t("kpi.not_met") if met is False else "")
+    if series.error:
+        state = f"{t('kpi.error')}: {series.error}"
     return {
-        "name": series.name, "unit": series.spec.unit, "better": t(f"kpi.better_{series.spec.better}"),
+        "name": series.name, "unit": unit(series.spec.unit, lang), "better": t(f"kpi.better_{series.spec.better}"),
         "baseline": number(series.baseline, lang), "target": number(series.spec.target, lang),
         "latest": number(latest.value, lang) if latest else "—", "latest_period": latest.period if latest else "",
         "state": state, "met": met, "values": [(v.period, number(v.value, lang), v.n) for v in series.values],
@@ -66,6 +68,8 @@ def report_context(report: ProgressReport, lang: str) -> dict[str, Any]:
                       "days": "" if i.days_late is None else str(i.days_late),
                       "why": i.why or t("why.overdue"), "lead": _lead(i.action)} for i in s.late],
             "kpis": [_kpi(k, lang, t) for k in s.kpis],
+            "cancelled": [{"code": i.action.code, "title": i.action.title, "on": day(i.on), "why": i.why,
+                           "lead": _lead(i.action)} for i in s.cancelled],
             "next": [{"code": i.action.code, "title": i.action.title, "text": i.text, "side": t(f"side.{i.side}"),
                       "lead": i.action.lead_agency_us if i.side == "US" else i.action.lead_agency_mx,
                       "due": day(i.due_on)} for i in s.next_steps],
@@ -81,6 +85,7 @@ def report_context(report: ProgressReport, lang: str) -> dict[str, Any]:
                   if report.previous else t("report.since_none")),
         "generated": long_date(report.generated_on, lang), "sections": sections,
         "general_kpis": [_kpi(k, lang, t) for k in report.kpis], "totals": totals,
+        "summary": [(totals[k], count_label(totals[k], f"count.{k}", lang)) for k in ("actions", "done", "late")],
         "sources": [{"title": s.title, "url": s.url} for s in plan.sources],
     }
 
@@ -102,9 +107,7 @@ def render_markdown(report: ProgressReport, lang: str) -> str:
         lines += [f"> **{t('report.example')}**", ""]
     lines += [f"{t('report.for_meeting')} **{c['meeting']}**, {t('report.held_on')} {c['held_on']}"
               + (f" ({c['place']})" if c["place"] else "") + ".", "", c["since"] + ".", ""]
-    tot = c["totals"]
-    lines += [(f"**{t('report.summary')}:** {tot['actions']} {t('count.actions')}, {tot['done']} {t('count.done')}, "
-               f"{tot['late']} {t('count.late')}."), ""]
+    lines += [f"**{t('report.summary')}:** " + ", ".join(f"{n} {label}" for n, label in c["summary"]) + ".", ""]
 
     def kpi_lines(k: dict[str, Any]) -> list[str]:
         out = [(f"**{k['name']}** ({k['unit']}; {k['better']}): {t('kpi.baseline')} {k['baseline']}, "
@@ -127,6 +130,10 @@ def render_markdown(report: ProgressReport, lang: str) -> str:
                       f"{d['side']} | {d['due']} | {d['days']} | {_md_cell(d['why'])} |" for d in s["late"]]
         else:
             lines.append(t("report.no_items"))
+        if s["cancelled"]:
+            lines += ["", f"### {t('section.cancelled')}", ""]
+            lines += [f"- **{d['code']}** {_md_cell(d['title'])} — {d['lead']} ({d['on']}): {_md_cell(d['why'])}"
+                      for d in s["cancelled"]]
         lines += ["", f"### {t('section.kpis')}", ""]
         for k in s["kpis"]:
             lines += kpi_lines(k)

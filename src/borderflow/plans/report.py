@@ -8,8 +8,10 @@ For meeting M (held on day D) and the meeting before it (held on P, or none):
   the reason is the last status change's ``why`` (or "milestone past due");
 - **KPIs**: every KPI of the plan with its baseline, target and measured values
   (values of periods starting after D are left out);
+- **cancelled**: actions whose status became ``cancelled`` in (P, D], with the reason;
 - **next steps**: milestones due in (D, D + 1 year], not done, and the sides'
-  ``next_steps`` text.
+  ``next_steps`` text — only for actions still open at D (neither ``done`` nor
+  ``cancelled``): a closed action has no next step.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from borderflow.errors import NotFoundError
-from borderflow.plans.kpi import KpiSeries
+from borderflow.plans.kpi import KpiSeries, period_months
 from borderflow.plans.model import Action, Meeting, Milestone, Plan
 
 NEXT_WINDOW = dt.timedelta(days=365)
@@ -50,6 +52,13 @@ class NextItem:
 
 
 @dataclass(frozen=True)
+class CancelledItem:
+    action: Action
+    on: dt.date
+    why: str
+
+
+@dataclass(frozen=True)
 class SubcommitteeSection:
     key: str
     name: str
@@ -58,6 +67,7 @@ class SubcommitteeSection:
     late: tuple[LateItem, ...]
     kpis: tuple[KpiSeries, ...]
     next_steps: tuple[NextItem, ...]
+    cancelled: tuple[CancelledItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,11 +90,10 @@ def _status_at(action: Action, day: dt.date) -> tuple[str, str]:
     return status, why
 
 
-def _period_start(label: str) -> dt.date:
-    if "Q" in label:
-        year, quarter = label.split("Q")
-        return dt.date(int(year), 3 * int(quarter) - 2, 1)
-    return dt.date.fromisoformat(label + "-01")
+def _starts_by(label: str, day: dt.date) -> bool:
+    """Whether period ``label`` starts on or before ``day`` (a label that names no period: no)."""
+    months = period_months(label)
+    return months is not None and months[0] <= day
 
 
 def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
@@ -100,35 +109,40 @@ def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
     day, since = meeting.held_on, previous.held_on if previous else dt.date.min
     by_action = {a.code: a for a in plan.actions}
     sections = []
-    cut = {s.key: replace(s, values=tuple(v for v in s.values if _period_start(v.period) <= day)) for s in kpi_series}
+    cut = {s.key: replace(s, values=tuple(v for v in s.values if _starts_by(v.period, day))) for s in kpi_series}
     owners = {d.key: d.action for d in plan.kpis}
     for sub in plan.subcommittees:
         actions = tuple(a for a in plan.actions if a.subcommittee == sub.key)
         done: list[DoneItem] = []
         late: list[LateItem] = []
         upcoming: list[NextItem] = []
+        cancelled: list[CancelledItem] = []
         for a in actions:
             for h in a.history:
                 if h.to_status == "done" and since < h.at.date() <= day:
                     done.append(DoneItem(a, None, h.at.date()))
+                if h.to_status == "cancelled" and since < h.at.date() <= day:
+                    cancelled.append(CancelledItem(a, h.at.date(), h.why))
             status, why = _status_at(a, day)
+            still_open = status not in ("done", "cancelled")
             for m in a.milestones:
                 if m.done_on and since < m.done_on <= day:
                     done.append(DoneItem(a, m, m.done_on))
                 elif (m.done_on is None or m.done_on > day) and m.due_on < day and status != "cancelled":
                     late.append(LateItem(a, m, m.due_on, (day - m.due_on).days, why if status == "delayed" else ""))
-                elif (m.done_on is None or m.done_on > day) and day < m.due_on <= day + NEXT_WINDOW:
+                elif still_open and (m.done_on is None or m.done_on > day) and day < m.due_on <= day + NEXT_WINDOW:
                     upcoming.append(NextItem(a, m, m.due_on, m.side, m.title))
             if status == "delayed" and not any(i.action.code == a.code for i in late):
                 late.append(LateItem(a, None, None, None, why))
             for side, text in (("US", a.next_steps_us), ("MX", a.next_steps_mx)):
-                if text and status not in ("done", "cancelled"):
+                if text and still_open:
                     upcoming.append(NextItem(a, None, None, side, text))
         sub_kpis = [cut[k] for k, owner in owners.items()
                     if k in cut and owner in by_action and by_action[owner].subcommittee == sub.key]
         sections.append(SubcommitteeSection(
             sub.key, sub.name, actions, tuple(sorted(done, key=lambda i: i.on)),
             tuple(sorted(late, key=lambda i: (i.due_on or day, i.action.code))), tuple(sub_kpis),
-            tuple(sorted(upcoming, key=lambda i: (i.due_on or dt.date.max, i.action.code, i.side)))))
+            tuple(sorted(upcoming, key=lambda i: (i.due_on or dt.date.max, i.action.code, i.side))),
+            tuple(sorted(cancelled, key=lambda i: (i.on, i.action.code)))))
     general = tuple(cut[k] for k, owner in owners.items() if k in cut and owner not in by_action)
     return ProgressReport(plan, meeting, previous, tuple(sections), generated_on or dt.date.today(), general)

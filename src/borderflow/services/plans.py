@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, func, select
 from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
 from borderflow.plans import kpi as kpis
 from borderflow.plans.model import (
+    SHARED_FIELDS,
     SIDE_FIELDS,
     SIDES,
     STATUSES,
@@ -146,7 +147,8 @@ def load_plan(engine: Engine, ref: str | int) -> Plan:
         defs = tuple(KpiDefinition(k.key, k.name, json.loads(k.spec), codes.get(k.action_id))
                      for k in conn.execute(select(plan_kpis).where(plan_kpis.c.plan_id == row.id).order_by(plan_kpis.c.id)))
         meetings = tuple(Meeting(m.name, m.held_on, m.place)
-                         for m in conn.execute(select(plan_meetings).order_by(plan_meetings.c.held_on)))
+                         for m in conn.execute(select(plan_meetings).where(plan_meetings.c.plan_id == row.id)
+                                               .order_by(plan_meetings.c.held_on, plan_meetings.c.id)))
     return Plan(slug=row.slug, year=row.year, title=row.title, strategy=row.strategy, is_example=bool(row.is_example),
                 sources=tuple(Source(s["title"], s.get("url", "")) for s in json.loads(row.sources)),
                 subcommittees=subs, meetings=meetings, actions=tuple(actions), kpis=defs, id=row.id)
@@ -180,8 +182,9 @@ def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], acti
         conn.execute(plan_evidence.insert().values(action_id=action_id, side=e.side, kind=e.kind, text=e.text,
                                                    url=e.url, sha256=e.sha256, added_at=e.added_at or now,
                                                    username=e.username))
-    history = action.history or (StatusChange(None, action.status, now, "import", "", "imported"),)
-    for h in history:
+    # An action without history keeps none: the import is not a status change, so it
+    # never shows as "done since the last meeting" (its status holds at every meeting).
+    for h in action.history:
         conn.execute(plan_status_changes.insert().values(action_id=action_id, from_status=h.from_status,
                                                          to_status=h.to_status, at=h.at, username=h.username,
                                                          country=h.country, why=h.why))
@@ -189,7 +192,7 @@ def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], acti
 
 
 def import_plan(engine: Engine, plan: Plan) -> int:
-    """Store a validated plan; ConflictError when its slug exists. Meetings merge by name."""
+    """Store a validated plan with its own meetings; ConflictError when its slug exists."""
     now = _now()
     with engine.begin() as conn:
         if conn.execute(select(plans.c.id).where(plans.c.slug == plan.slug)).first() is not None:
@@ -209,10 +212,8 @@ def import_plan(engine: Engine, plan: Plan) -> int:
         for d in plan.kpis:
             conn.execute(plan_kpis.insert().values(plan_id=plan_id, action_id=action_ids.get(d.action or ""),
                                                    key=d.key, name=d.name, spec=json.dumps(d.spec, sort_keys=True)))
-        known = set(conn.scalars(select(plan_meetings.c.name)))
         for m in plan.meetings:
-            if m.name not in known:
-                conn.execute(plan_meetings.insert().values(name=m.name, held_on=m.held_on, place=m.place))
+            conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=m.name, held_on=m.held_on, place=m.place))
     return plan_id
 
 
@@ -238,15 +239,17 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
     Actions whose code the plan already has are left as they are (``skipped``); the
     whole file is checked first, so a bad row changes nothing.
     """
-    from borderflow.plans.model import parse_action
+    from borderflow.plans.model import parse_action, parse_milestone
 
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("record", "plan", "code") if c not in (reader.fieldnames or [])]
     if missing:
         raise BadInputError(f"the plans CSV needs the columns {', '.join(CSV_COLUMNS)}; missing {', '.join(missing)}")
     by_plan: dict[str, dict[str, dict[str, Any]]] = {}
-    for line, row in enumerate(reader, start=2):
-        where = f"line {line}"
+    last_line = reader.line_num  # the header's
+    for row in reader:
+        # A row starts on the line after the previous one ended (a quoted note may span lines).
+        where, last_line = f"line {last_line + 1}", reader.line_num
         actions = by_plan.setdefault(row["plan"], {})
         if row["record"] == "action":
             actions[row["code"]] = {**{k: v for k, v in row.items() if k not in ("record", "plan", "side", "due_on", "done_on")},
@@ -254,7 +257,9 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
         elif row["record"] == "milestone":
             if row["code"] not in actions:
                 raise BadInputError(f"{where}: a milestone must follow its action row; no action {row['code']!r} above it")
-            actions[row["code"]]["milestones"].append({k: row[k] for k in ("side", "title", "due_on", "done_on")})
+            stone = {k: row.get(k) for k in ("side", "title", "due_on", "done_on")}
+            parse_milestone(stone, where)  # checked here, so an error cites the milestone's own line
+            actions[row["code"]]["milestones"].append(stone)
         else:
             raise BadInputError(f"{where}: record must be action or milestone; got {row['record']!r}")
     summary = {"added": 0, "skipped": 0}
@@ -278,6 +283,20 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
 # -- edits ----------------------------------------------------------------------------
 
 
+def _edited_text(name: str, value: Any) -> str:
+    """An edited action field under a plan file's rules: text, trimmed, within its length,
+    and not blank for a required field (title, kind, subcommittee, lead_side)."""
+    if not isinstance(value, str):
+        raise BadInputError(f"field {name!r} must be text; got {type(value).__name__}")
+    text = value.strip()
+    if name in SHARED_FIELDS and not text:
+        raise BadInputError(f"field {name!r} is required and may not be empty; send the new {name}")
+    limit = 120 if name.startswith("lead_agency") else 10_000  # as a plan file's fields
+    if len(text) > limit:
+        raise BadInputError(f"field {name!r} may be at most {limit} characters; got {len(text)}")
+    return text
+
+
 @dataclass(frozen=True)
 class EditResult:
     action_id: int
@@ -294,13 +313,7 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
                             "or 'borderflow plans status ACTION_ID --to STATUS --why TEXT'")
     for name in sorted(changes):
         require_side(user, side_of_field(name, action.lead_side), f"field {name!r} of action {action.code}")
-    values = dict(changes)
-    for name, value in values.items():
-        if not isinstance(value, str):
-            raise BadInputError(f"field {name!r} must be text; got {type(value).__name__}")
-        limit = 120 if name.startswith("lead_agency") else 10_000  # as a plan file's fields
-        if len(value) > limit:
-            raise BadInputError(f"field {name!r} may be at most {limit} characters; got {len(value)}")
+    values = {name: _edited_text(name, value) for name, value in changes.items()}
     with engine.begin() as conn:
         if "lead_side" in values:
             choice(values["lead_side"], SIDES, "lead_side")
@@ -381,22 +394,30 @@ def add_evidence(engine: Engine, action_id: int, evidence: Evidence, user: User)
                                                    added_at=_now(), username=user.username))
 
 
-def add_meeting(engine: Engine, meeting: Meeting) -> None:
+def add_meeting(engine: Engine, ref: str | int, meeting: Meeting) -> None:
+    """Record a meeting of plan ``ref``; ConflictError when the plan has one of that name."""
     with engine.begin() as conn:
-        if conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.name == meeting.name)).first():
-            raise ConflictError(f"a meeting named {meeting.name!r} exists; pick another name")
-        conn.execute(plan_meetings.insert().values(name=meeting.name, held_on=meeting.held_on, place=meeting.place))
+        plan_id = _plan_row(conn, ref).id
+        if conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.plan_id == plan_id,
+                                                         plan_meetings.c.name == meeting.name)).first():
+            raise ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name")
+        conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=meeting.name, held_on=meeting.held_on,
+                                                   place=meeting.place))
 
 
 # -- KPIs -----------------------------------------------------------------------------
 
 
 def _wait_readings(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.datetime, float, dt.tzinfo]]:
+    from borderflow.forecast.series import AGGREGATE_SOURCE_SUFFIXES
+
     o = observations.c
     query = (select(o.observed_at, o.wait_minutes, crossings.c.timezone)
              .join(crossings, crossings.c.crossing_id == o.crossing_id)
              .where(o.crossing_id.in_(spec.crossings), o.mode == spec.mode, o.program == spec.program,
-                    o.direction == spec.direction, o.wait_minutes.is_not(None)))
+                    o.direction == spec.direction, o.wait_minutes.is_not(None),
+                    # Means over a day (cascade-daily-mean) are not readings: the hourly rule.
+                    *(~o.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES)))
     # A day's margin each side: the exact cut is in local time, done in Python.
     if spec.start:
         query = query.where(o.observed_at >= dt.datetime.combine(spec.start, dt.time(), dt.UTC) - dt.timedelta(days=1))
@@ -437,10 +458,21 @@ def compute_kpi(engine: Engine, key: str, name: str, spec: kpis.KpiSpec, base: P
     return kpis.KpiSeries(key, name, spec, tuple(values), kpis.baseline_of(values, spec))
 
 
+def measure_kpi(engine: Engine, definition: KpiDefinition, base: Path | None = None) -> kpis.KpiSeries:
+    """One stored KPI computed now; a KPI that cannot be measured (its results file is
+    missing, its stored definition is no longer valid) comes back with its ``error``."""
+    try:
+        spec = kpis.parse_spec(definition.spec, f"KPI {definition.key!r}")
+        return compute_kpi(engine, definition.key, definition.name, spec, base)
+    except (BadInputError, NotFoundError) as exc:
+        return kpis.unmeasured(definition.key, definition.name, definition.spec, str(exc))
+
+
 def plan_kpis_computed(engine: Engine, ref: str | int, base: Path | None = None) -> list[kpis.KpiSeries]:
-    """Every KPI of a plan, computed now from the archive."""
+    """Every KPI of a plan, computed now from the archive (each on its own: one that
+    cannot be measured says why and does not stop the others)."""
     plan = load_plan(engine, ref)
-    return [compute_kpi(engine, d.key, d.name, kpis.parse_spec(d.spec), base) for d in plan.kpis]
+    return [measure_kpi(engine, d, base) for d in plan.kpis]
 
 
 def user_for_cli(engine: Engine, username: str) -> User:
@@ -452,11 +484,13 @@ def user_for_cli(engine: Engine, username: str) -> User:
     return user
 
 
-def cli_audit(engine: Engine, user: User, action: str, target: str, details: dict[str, Any]) -> None:
-    """Audit a CLI write (no token, no remote address)."""
+def cli_audit(engine: Engine, user: User, action: str, target: str, details: dict[str, Any],
+              outcome: str = "ok", status_code: int = 0) -> None:
+    """Audit a CLI write (no token, no remote address): ``ok``, or ``denied`` (the
+    two-sides rule refused it, status 403) or ``refused`` (bad input, conflict) as the API."""
     from borderflow.services.accounts import Principal, record_audit
 
     record_audit(engine, principal=Principal(user=user, token_id=None),  # type: ignore[arg-type]
-                 action=action, target=target, outcome="ok", status_code=0, user_agent="borderflow-cli",
-                 details=details)
+                 action=action, target=target, outcome=outcome, status_code=status_code,
+                 user_agent="borderflow-cli", details=details)
 

@@ -3,8 +3,9 @@
 strategy -> plan (one year's action plan) -> subcommittee -> action -> milestones,
 status changes (every one kept: who, when, why), evidence; KPIs belong to a plan (and
 optionally to an action) and hold only their *definition* (JSON): their values are
-computed from the archive each time. Meetings (plenaries) date the progress report.
-Migration ``0004_plans`` mirrors this file.
+computed from the archive each time. Meetings (plenaries) belong to a plan and date its
+progress report. Migration ``0004_plans`` mirrors this file, ``0009_plan_meetings``
+gives meetings their plan.
 """
 
 from __future__ import annotations
@@ -136,9 +137,13 @@ plan_meetings = Table(
     "plan_meetings",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(120), nullable=False, unique=True),
+    #: The plan whose progress the meeting reviews: each plan has its own meetings
+    #: (migration 0009 gave each meeting stored before it to every plan then stored).
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False),
+    Column("name", String(120), nullable=False),
     Column("held_on", Date, nullable=False),
     Column("place", String(200), nullable=False, default=""),
+    UniqueConstraint("plan_id", "name", name="uq_plan_meetings_name"),
 )
 
 __all__ = [

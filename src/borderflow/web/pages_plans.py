@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from borderflow.errors import NotFoundError
 from borderflow.plans.charts import kpi_chart_svg
-from borderflow.plans.i18n import translator
+from borderflow.plans.i18n import number, translator, unit
 from borderflow.services import plans
 from borderflow.web.render import error_page, language, page
 
@@ -41,4 +41,5 @@ async def plan_page(request: Request, slug: str) -> Response:
     labels = {"baseline": pt("kpi.baseline"), "target": pt("kpi.target"), "measured": pt("kpi.measured")}
     charts = [(s, Markup(kpi_chart_svg(s, labels)) if s.values else Markup("")) for s in series]
     return page(request, "plans.html", title=plan.title, section="plans", pt=pt, plans=None, plan=plan,
-                charts=charts, lang_code=lang)
+                charts=charts, lang_code=lang, num=lambda value: number(value, lang),
+                kpi_unit=lambda text: unit(text, lang))
