@@ -114,6 +114,14 @@ def test_each_real_sample_is_served_back_field_by_field(client: TestClient, engi
     assert all(isinstance(v, str) for p in json_ports for v in p.values() if not isinstance(v, dict))
     if name.endswith(".json"):  # every key in CBP's order, nothing added
         assert json.dumps(json_ports) == json.dumps(source)
+    else:  # each lane's elements in bwt.xml's order (a lane without a time starts with its status)
+        def lane_orders(root: ET.Element) -> list[list[str]]:
+            return [[c.tag for c in lane] for port in root.iter("port") for mode in port for lane in mode
+                    if len(lane)]
+
+        mine = ET.fromstring(client.get("/xml/bwt.xml").content)
+        theirs = ET.fromstring((DATA / "cbp-feed" / name).read_bytes())
+        assert lane_orders(mine) == lane_orders(theirs)
 
 
 def test_replay_at_a_past_instant(client: TestClient, engine: Engine) -> None:
@@ -231,7 +239,7 @@ def test_rss_readings_are_served_in_cbp_shape(client: TestClient, engine: Engine
               "pedestrian": "pedestrian_lanes"}
     lanes = {"standard": "standard_lanes", "fast": "FAST_lanes", "sentri": "NEXUS_SENTRI_lanes",
              "ready": "ready_lanes"}
-    checked = 0
+    checked = zero = 0
     for reading in newest.observations:
         lane = ports[reading.crossing_id][blocks[reading.mode]][lanes[reading.program]]
         if reading.reported_time is None:  # closed / pending: no time of its own
@@ -241,8 +249,11 @@ def test_rss_readings_are_served_in_cbp_shape(client: TestClient, engine: Engine
         assert lane["delay_minutes"] == ("" if reading.wait_minutes is None else str(reading.wait_minutes))
         assert lane["lanes_open"] == ("" if reading.lanes_open is None else str(reading.lanes_open))
         assert lane["operational_status"] in ("delay", "no delay")
+        if reading.status is None:  # "0 min delay" is what CBP's feed calls "no delay"
+            assert lane["operational_status"] == ("no delay" if reading.wait_minutes == 0 else "delay")
+            zero += reading.wait_minutes == 0
         checked += 1
-    assert checked >= 8
+    assert checked >= 8 and zero >= 1
     for seen in newest.crossings:
         port = ports[seen.crossing_id]
         assert port["date"] == seen.snapshot["date"]  # the RSS item's own date, not the 2022 feed's

@@ -20,7 +20,8 @@ Where each value comes from (state at ``at``; None = now):
   pm EDT", "At Noon CDT") in the crossing's zone; a lane "Lanes Closed"/"Update
   Pending" with no time has ""; ``delay_minutes`` and ``lanes_open`` are whole numbers
   as text, "" when unknown ("1 hrs 30 min" of 2014 is served as "90"). A reading with
-  a wait but no status (CBP's RSS lines "30 min delay") is served as "delay". A lane with no
+  a wait but no status (CBP's RSS lines "30 min delay") is served as "delay", or "no delay"
+  at 0 minutes (as CBP's feed says of every zero-minute lane in the captures). A lane with no
   reading, or whose timed reading is more than :data:`STALE_AFTER` older than its port's
   time T (below), is served as CBP serves an absent lane: ``N/A`` and empty strings. So is a
   lane that the newest port snapshot at or before ``at`` showed without a reading ("N/A",
@@ -65,8 +66,14 @@ STATUS_WORDS_OUT: dict[str | None, str] = {
     "delay": "delay", "no_delay": "no delay", "closed": "Lanes Closed",
     "update_pending": "Update Pending", "not_applicable": "N/A", None: "",
 }
-#: The word for a reading with a wait but no status: CBP's RSS writes "30 min delay".
+#: The word for a reading with a wait but no status (CBP's RSS writes "30 min delay"):
+#: "no delay" for 0 minutes, as every zero-minute lane of the three feed captures says,
+#: else "delay".
 UNSTATED_WITH_WAIT = "delay"
+
+
+def _unstated(wait_minutes: int) -> str:
+    return "no delay" if wait_minutes == 0 else UNSTATED_WITH_WAIT
 _UNTIMED = frozenset({"closed", "update_pending"})
 #: Mode block -> (its scalar keys in CBP's JSON order, its lane blocks -> program).
 MODE_LAYOUT: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
@@ -167,7 +174,8 @@ def _lane(reading: dict[str, Any] | None, zone: ZoneInfo, port_time: dt.datetime
         update_time = reading["reported_time"] or format_update_time(reading["observed_at"], zone)
     return {
         "update_time": update_time,
-        "operational_status": (UNSTATED_WITH_WAIT if reading["status"] is None and reading["wait_minutes"] is not None
+        "operational_status": (_unstated(reading["wait_minutes"]) if reading["status"] is None
+                               and reading["wait_minutes"] is not None
                                else STATUS_WORDS_OUT.get(reading["status"], "")),
         "delay_minutes": "" if reading["wait_minutes"] is None else str(reading["wait_minutes"]),
         "lanes_open": "" if reading["lanes_open"] is None else str(reading["lanes_open"]),
@@ -322,6 +330,15 @@ def _xml_text(value: Any) -> str:
     return _XML_BAD_CHARS.sub("", str(value))
 
 
+def _xml_lane_keys(lane: dict[str, str]) -> tuple[str, ...]:
+    """bwt.xml's order of a lane's keys: a lane without an update time ("N/A", "Lanes
+    Closed", "Update Pending") starts with its status (all 706 such lanes of the 2014 and
+    2017 captures), a timed one with its time."""
+    if lane.get("update_time"):
+        return LANE_KEYS
+    return ("operational_status", *(k for k in LANE_KEYS if k != "operational_status"))
+
+
 def render_xml(feed: Feed) -> bytes:
     """The feed as ``bwt.xml`` writes it (ISO-8859-1; characters beyond it as references)."""
     root = ET.Element("border_wait_time")
@@ -343,7 +360,7 @@ def render_xml(feed: Feed) -> bytes:
             for sub, lane_value in value.items():
                 if isinstance(lane_value, dict):
                     lane = ET.SubElement(child, sub)
-                    for lane_key in LANE_KEYS:
+                    for lane_key in _xml_lane_keys(lane_value):
                         ET.SubElement(lane, lane_key).text = _xml_text(lane_value.get(lane_key, ""))
     # A parser turns a raw CR into LF; as a character reference it survives ("\r\n" in notices).
     body = ET.tostring(root, encoding="unicode", short_empty_elements=False).replace("\r", "&#13;")
