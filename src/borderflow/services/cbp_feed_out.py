@@ -37,6 +37,12 @@ Where each value comes from (state at ``at``; None = now):
   time, on CBP's clock (America/New_York), written "2014-3-15" and "15:25:59".
 
 Ports are ordered as CBP orders them: border, port name, crossing name (case-folded).
+
+A replay goes by CBP's update times, not by when a feed first carried a reading: CBP
+publishes a reading some minutes after the time it is stamped with (up to a quarter of
+an hour in the Brownsville RSS captures), so ``?at=`` a few minutes past the hour can show
+the hour's reading that a client polling at that instant had not seen yet. The archive
+keeps which payload first carried a reading, but not every payload's publication time.
 """
 
 from __future__ import annotations
