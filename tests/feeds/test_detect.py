@@ -18,7 +18,7 @@ from borderflow.feeds.records import Parsed
 DATA = Path(__file__).parent.parent / "data"
 
 #: the formats this suite owns (the live-feed ones are tested with their parsers)
-OWN = ("observations-csv", "cbp-averages-csv", "cbp-holiday-csv", "bts-csv", "txdot-csv",
+OWN = ("observations-csv", "volumes-csv", "cbp-averages-csv", "cbp-holiday-csv", "bts-csv", "txdot-csv",
        "cascade-csv", "cbp-waitgraph", "cbp-historical-json")
 
 REAL = {

@@ -76,8 +76,37 @@ def test_volumes_export(engine: Engine) -> None:
     out = io.StringIO()
     export_volumes(engine, out, "csv", port_code="2608")
     lines = out.getvalue().splitlines()
-    assert lines[0] == "port_code,month,measure,value"
-    assert "2608,2024-04,Buses,10" in lines  # San Luis, Apr 2024, Buses: 10 in the BTS file
+    assert lines[0] == "port_code,site,period,period_start,measure,direction,value,source"
+    assert "2608,,month,2024-04-01,Buses,northbound,10,bts" in lines  # San Luis, Apr 2024, Buses: 10 in the BTS file
+
+
+def test_every_stored_count_exports_and_ingests_back_into_another_archive(engine: Engine, tmp_path: Path) -> None:
+    """BTS, TxDOT bridges and Cascade daily truck counts: the whole volumes table round-trips."""
+    from sqlalchemy import select
+
+    from borderflow.store.db import make_engine, migrate
+    from borderflow.store.schema import volumes
+
+    ingest(engine, [str(DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz"),
+                    *(str(p) for p in sorted((DATA / "txdot").glob("*"))),
+                    *(str(p) for p in sorted((DATA / "cascade").glob("*volume*")))])
+    path = tmp_path / "volumes.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        written = export_volumes(engine, fh, "csv")
+    other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    migrate(other)
+    summary = ingest(other, [str(path)])
+    assert summary.files[0].format == "volumes-csv" and not summary.refused_anything
+
+    def rows(e: Engine) -> list[tuple[object, ...]]:
+        t = volumes.c
+        with e.connect() as conn:
+            return sorted(conn.execute(select(t.port_code, t.site, t.period, t.period_start, t.measure,
+                                              t.direction, t.value, t.source)).all())
+
+    mine = rows(engine)
+    assert written == len(mine) and rows(other) == mine
+    assert {r[-1] for r in mine} >= {"bts", "txdot"} and any(r[1] for r in mine)  # bridge-level rows too
 
 
 observations = st.builds(

@@ -116,7 +116,7 @@ def export_command(
     format: str = typer.Option("csv", "--format", help="csv, parquet or json."),
     output: Path | None = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted."),
 ) -> None:
-    """Export observations (the interchange CSV) or monthly volumes."""
+    """Export observations or volumes, in their interchange CSVs (which ingest reads back)."""
     from borderflow.services.export import (
         EXPORT_FORMATS,
     )

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import cast
 
 from borderflow.errors import UnknownFormatError
-from borderflow.feeds import bts, cascade, cbp_historical, observations_csv, txdot
+from borderflow.feeds import bts, cascade, cbp_historical, observations_csv, txdot, volumes_csv
 from borderflow.feeds.bts import gunzip_head, gunzip_if_gzip
 from borderflow.feeds.records import Parsed
 
@@ -55,6 +55,7 @@ def _lazy(module: str, sniff_name: str, parse_name: str) -> tuple[Sniff, Parse]:
 
 FORMATS: dict[str, tuple[Sniff, Parse]] = {
     observations_csv.FORMAT: (observations_csv.sniff, observations_csv.parse),
+    volumes_csv.FORMAT: (volumes_csv.sniff, volumes_csv.parse),
     cbp_historical.FORMAT_AVERAGES: (cbp_historical.sniff_averages, cbp_historical.parse_averages),
     cbp_historical.FORMAT_HOLIDAY: (cbp_historical.sniff_holiday, cbp_historical.parse_holiday),
     bts.FORMAT: (bts.sniff, bts.parse),

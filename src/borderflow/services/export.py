@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -138,27 +137,26 @@ def _write_parquet(rows: Iterator[Observation], out: IO[bytes]) -> int:
 
 def export_volumes(engine: Engine, out: IO[Any], format: str, port_code: str | None = None,
                    source: str | None = None) -> int:
-    """Monthly port-level counts as ``port_code,month,measure,value`` (month YYYY-MM)."""
+    """Every stored count in the volumes CSV's shape (:mod:`borderflow.feeds.volumes_csv`:
+    ``port_code,site,period,period_start,measure,direction,value,source``), which ingest
+    reads back; JSON and Parquet hold the same fields. Ordered by port, site, period,
+    start, measure, direction, source."""
+    from borderflow.feeds.volumes_csv import COLUMNS, write_volumes_csv
+
     t = volumes.c
-    query = (
-        select(t.port_code, t.period_start, t.measure, t.value, t.source)
-        .where(t.period == "month", t.site == "")
-        .order_by(t.port_code, t.period_start, t.measure, t.source)
-    )
+    query = select(*(getattr(t, c) for c in COLUMNS)).order_by(
+        t.port_code, t.site, t.period, t.period_start, t.measure, t.direction, t.source)
     if port_code:
         query = query.where(t.port_code == port_code)
     if source:
         query = query.where(t.source == source)
     with engine.connect() as conn:
-        records = [
-            {"port_code": r[0], "month": r[1].strftime("%Y-%m"), "measure": r[2],
-             "value": int(r[3]) if float(r[3]).is_integer() else r[3]}
-            for r in conn.execute(query)
-        ]
+        records = [dict(zip(COLUMNS, r)) for r in conn.execute(query)]
+    for r in records:
+        r["period_start"] = r["period_start"].isoformat()
+        r["value"] = int(r["value"]) if float(r["value"]).is_integer() else r["value"]
     if format == "csv":
-        writer = csv.DictWriter(out, fieldnames=["port_code", "month", "measure", "value"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+        return write_volumes_csv(records, out)
     elif format == "json":
         json.dump(records, out, indent=1)
         out.write("\n")
@@ -166,7 +164,7 @@ def export_volumes(engine: Engine, out: IO[Any], format: str, port_code: str | N
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.Table.from_pylist(records), out)
+        pq.write_table(pa.Table.from_pylist([{**r, "value": float(r["value"])} for r in records]), out)
     else:
         raise BadInputError(f"--format must be one of {', '.join(EXPORT_FORMATS)}; got {format!r}")
     return len(records)
