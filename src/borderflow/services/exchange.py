@@ -506,15 +506,23 @@ def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: 
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
         latest: dict[str, dict[str, Any]] = {}
         counts: dict[str, list[int]] = {}
-        query = select(exchange_records).order_by(exchange_records.c.record_id, exchange_records.c.version)
-        for row in conn.execute(query):
+        t = exchange_records.c
+        # The access fields of every version first (no content: a record's text may be
+        # 20,000 characters); the content only of the page's versions.
+        meta = select(*(c for c in exchange_records.c if c.name != "payload")).order_by(t.record_id, t.version)
+        if kind is not None:
+            meta = meta.where(t.kind == kind)
+        for row in conn.execute(meta):
             m = dict(row._mapping)
             counts.setdefault(m["record_id"], []).append(m["version"])
             latest[m["record_id"]] = m
-        visible = [r for r in latest.values() if may_read(user, _shared(r)) and (kind is None or r["kind"] == kind)]
+        visible = [r for r in latest.values() if may_read(user, _shared(r))]
         visible.sort(key=lambda r: (r["published_at"], r["record_id"]), reverse=True)
+        chosen = visible[offset:offset + limit]
+        payloads = dict(conn.execute(select(t.id, t.payload).where(t.id.in_([r["id"] for r in chosen])))
+                        .all()) if chosen else {}
         try:
-            page = [_opened(r, tuple(counts[r["record_id"]])) for r in visible[offset:offset + limit]]
+            page = [_opened({**r, "payload": payloads[r["id"]]}, tuple(counts[r["record_id"]])) for r in chosen]
         except crypto.ExchangeKeyError as exc:
             _append(conn, head, user, channel, "list", "refused", details={"reason": str(exc)})
             return _Outcome(error=exc)
