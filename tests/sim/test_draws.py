@@ -7,6 +7,7 @@ the same arrays, so a replication's numbers are those of its seed, whichever way
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -47,8 +48,15 @@ def numpy_service(service: ServiceTime, n: int, rng: np.random.Generator) -> np.
 
 
 def numpy_inputs(model: CompiledScenario, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
-    def stream(key: tuple[int, ...]) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, *key)))
+    base = seed.generate_state(4, np.uint64).tobytes()
+
+    def stream(key: bytes) -> np.random.Generator:
+        digest = hashlib.blake2b(base + key, digest_size=32).digest()
+        bits = np.random.PCG64()
+        bits.state = {"bit_generator": "PCG64", "has_uint32": 0, "uinteger": 0,
+                      "state": {"state": int.from_bytes(digest[:16], "little"),
+                                "inc": int.from_bytes(digest[16:], "little") | 1}}
+        return np.random.Generator(bits)
 
     times = []
     for e, expected in enumerate(model.expected_per_entry):
