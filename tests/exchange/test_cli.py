@@ -99,3 +99,22 @@ def test_a_list_that_could_not_be_shown_is_not_logged_as_shown(sqlite_engine: En
         last = conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq.desc())).first()
     assert last is not None and (last.action, last.outcome) == ("exchange.list", "failed")
     assert exchange.verify(sqlite_engine).ok
+
+
+def test_an_unknown_or_disabled_user_named_by_as_is_refused_and_audited(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert run(["--db", db, "exchange", "keygen"]) == 0
+    assert run(["--db", db, "users", "create", "eve", "--agency", "CBP", "--country", "US", "--role", "editor"]) == 0
+    assert run(["--db", db, "users", "disable", "eve"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "exchange", "list", "--as", "eve"]) == 1
+    assert run(["--db", db, "exchange", "list", "--as", "nobody"]) == 1
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT username, action, outcome, details FROM exchange_audit ORDER BY seq")).all()
+    engine.dispose()
+    assert [(r[0], r[1], r[2]) for r in rows[-2:]] == [("eve", "exchange.sign_in", "denied"),
+                                                      ("", "exchange.sign_in", "denied")]
+    assert '"asked":"nobody"' in rows[-1][3] and '"via":"cli"' in rows[-1][3]
+    assert run(["--db", db, "audit", "verify"]) == 0

@@ -110,3 +110,15 @@ def test_report_and_kpis_with_a_results_file_missing(db: str, tmp_path: Path, ca
     out = tmp_path / "r.md"
     assert run(["--db", db, "report", "--meeting", "Example plenary B", "--format", "md", "--out", str(out)]) == 0
     assert "cannot be measured" in out.read_text(encoding="utf-8")
+
+
+def test_an_unknown_or_disabled_user_named_by_as_is_audited_as_denied(db: str,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--db", db, "users", "disable", "ana.cbp"]) == 0
+    assert run(["--db", db, "plans", "edit", "1", "--set", "notes_us=x", "--as", "ana.cbp"]) == 1
+    assert run(["--db", db, "plans", "status", "1", "--to", "done", "--why", "x", "--as", "nobody"]) == 1
+    capsys.readouterr()
+    assert run(["--db", db, "users", "audit", "--json"]) == 0
+    audit = json.loads(capsys.readouterr().out)
+    assert [(r["username"], r["action"], r["outcome"]) for r in audit][:2] == [
+        ("", "plans.status", "denied"), ("ana.cbp", "plans.edit", "denied")]

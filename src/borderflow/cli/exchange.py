@@ -26,11 +26,23 @@ AS_JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _user(ctx: typer.Context, username: str):  # type: ignore[no-untyped-def]
+    """The user ``--as`` names; an unknown or disabled one is refused, and the refusal is
+    logged in the exchange audit as a sign-in denied (as the API logs a refused token)."""
+    from borderflow.errors import NotFoundError
+    from borderflow.services import exchange
     from borderflow.services.accounts import get_user
 
-    user = get_user(state(ctx).engine(), username)
+    engine = state(ctx).engine()
+    try:
+        user = get_user(engine, username)
+    except NotFoundError as exc:
+        exchange.record_refused_sign_in(engine, exchange.Channel("cli"), str(exc), None,
+                                        {"asked": username[:80]})
+        raise
     if user.disabled:
-        raise BadInputError(f"user {user.username!r} is disabled; a disabled user cannot use the exchange")
+        error = BadInputError(f"user {user.username!r} is disabled; a disabled user cannot use the exchange")
+        exchange.record_refused_sign_in(engine, exchange.Channel("cli"), str(error), user)
+        raise error
     return user
 
 

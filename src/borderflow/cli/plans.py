@@ -154,10 +154,10 @@ def kpis(ctx: typer.Context, plan: str = typer.Option(..., "--plan", help="Plan 
         out.print(f"baseline {base}, target {target} ({s.spec.better} is better): {met}", markup=False)
 
 
-def _user(ctx: typer.Context, username: str):  # type: ignore[no-untyped-def]
+def _user(ctx: typer.Context, username: str, action: str):  # type: ignore[no-untyped-def]
     from borderflow.services import plans
 
-    return plans.user_for_cli(state(ctx).engine(), username)
+    return plans.user_for_cli(state(ctx).engine(), username, action)
 
 
 def _audited(ctx: typer.Context, user: Any, action: str, target: str, details: dict[str, Any],
@@ -200,7 +200,7 @@ def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action
     from borderflow.services import plans
 
     engine = state(ctx).engine()
-    user = _user(ctx, as_user)
+    user = _user(ctx, as_user, "plans.status")
     change = _audited(ctx, user, "plans.status", f"action {action_id}", {"to": to, "why": why},
                       lambda: plans.change_status(engine, action_id, to, why, user),
                       lambda c: {"from": c.from_status, "to": c.to_status, "why": c.why})
@@ -225,7 +225,7 @@ def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
             raise BadInputError(f"--set takes FIELD=VALUE; got {item!r}")
         changes[name.strip()] = value
     engine = state(ctx).engine()
-    user = _user(ctx, as_user)
+    user = _user(ctx, as_user, "plans.edit")
     _audited(ctx, user, "plans.edit", f"action {action_id}", {"fields": sorted(changes)},
              lambda: plans.update_action(engine, action_id, changes, user))
     out.print(f"action {action_id}: changed {', '.join(sorted(changes))}", markup=False)
@@ -241,7 +241,7 @@ def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
 
     changes = {k: v for k, v in (("done_on", done_on), ("due_on", due_on)) if v is not None}
     engine = state(ctx).engine()
-    user = _user(ctx, as_user)
+    user = _user(ctx, as_user, "plans.milestone")
     result = _audited(ctx, user, "plans.milestone", f"milestone {milestone_id}", {"fields": sorted(changes)},
                       lambda: plans.update_milestone(engine, milestone_id, changes, user), lambda r: r)
     out.print(f"milestone {milestone_id}: {result}", markup=False)

@@ -475,12 +475,24 @@ def plan_kpis_computed(engine: Engine, ref: str | int, base: Path | None = None)
     return [measure_kpi(engine, d, base) for d in plan.kpis]
 
 
-def user_for_cli(engine: Engine, username: str) -> User:
-    from borderflow.services.accounts import get_user
+def user_for_cli(engine: Engine, username: str, action: str = "plans.write") -> User:
+    """The user ``--as`` names for a CLI write; an unknown or disabled one is refused and
+    the refusal audited as ``denied`` (with the name asked for), as every refused write is."""
+    from borderflow.services.accounts import Principal, get_user, record_audit
 
-    user = get_user(engine, username)
+    try:
+        user = get_user(engine, username)
+    except NotFoundError as exc:
+        record_audit(engine, principal=None, action=action, target="", outcome="denied",
+                     status_code=exc.http_status, user_agent="borderflow-cli",
+                     details={"asked": username[:80], "reason": str(exc)[:500]})
+        raise
     if user.disabled:
-        raise ForbiddenError(f"user {user.username!r} is disabled")
+        error = ForbiddenError(f"user {user.username!r} is disabled")
+        record_audit(engine, principal=Principal(user=user, token_id=None),  # type: ignore[arg-type]
+                     action=action, target="", outcome="denied", status_code=error.http_status,
+                     user_agent="borderflow-cli", details={"reason": str(error)})
+        raise error
     return user
 
 
