@@ -136,3 +136,18 @@ def test_api_forecast(sqlite_engine, trained):
     assert "datetime.datetime" not in message
     unknown = client.get("/api/v1/crossings/999999/forecast", params={"mode": "passenger", "program": "standard"})
     assert unknown.status_code == 404 and "GET /api/v1/crossings" in unknown.json()["error"]["message"]
+
+
+def test_the_repeated_hour_when_clocks_go_back_is_told_apart(capsys):
+    from borderflow.cli.forecast import _print_forecast
+
+    stamps = [("05", "2026-11-01T00:00:00-05:00"), ("06", "2026-11-01T01:00:00-05:00"),
+              ("07", "2026-11-01T01:00:00-06:00"), ("08", "2026-11-01T02:00:00-06:00")]
+    items = [{"hour": f"2026-11-01T{h}:00:00Z", "local_hour": local, "horizon": k + 1, "wait_minutes": 5.0 + k,
+              "lo80": 1, "hi80": 9, "lo95": 0, "hi95": 12} for k, (h, local) in enumerate(stamps)]
+    _print_forecast({"crossing_id": "535501", "mode": "passenger", "program": "standard",
+                     "timezone": "America/Chicago", "model_version": "gbm-x", "forecast": items,
+                     "best_hour": items[0], "hours_since_last_reading": 1, "out_of_sample": True,
+                     "origin": "2026-11-01T05:00:00Z", "last_reading_at": "2026-11-01T04:00:00Z"})
+    out = capsys.readouterr().out
+    assert "01:00 -05:00" in out and "01:00 -06:00" in out and "02:00 -06:00" not in out

@@ -35,13 +35,17 @@ def _print_forecast(result: dict[str, Any]) -> None:
     for col in ("local hour", "wait (min)", "80% band", "95% band"):
         table.add_column(col, justify="right")
     best = result["best_hour"]["hour"]
-    for item in result["forecast"]:
+    walls = [item["local_hour"][:16] for item in result["forecast"]]
+    for item, wall in zip(result["forecast"], walls):
         mark = " *" if item["hour"] == best else ""
-        table.add_row(item["local_hour"][:16].replace("T", " ") + mark, f"{item['wait_minutes']:.0f}",
+        # the hour clocks repeat when they go back is told apart by its UTC offset
+        shown = wall.replace("T", " ") + (f" {item['local_hour'][19:]}" if walls.count(wall) > 1 else "")
+        table.add_row(shown + mark, f"{item['wait_minutes']:.0f}",
                       f"{item['lo80']:.0f}-{item['hi80']:.0f}", f"{item['lo95']:.0f}-{item['hi95']:.0f}")
     out.print(table)
     b = result["best_hour"]
-    out.print(f"Best hour to cross: {b['local_hour'][:16].replace('T', ' ')} local, about "
+    out.print(f"Best hour to cross: {b['local_hour'][:16].replace('T', ' ')} local "
+              f"(UTC{b['local_hour'][19:]}), about "
               f"{b['wait_minutes']:.0f} min (80%: {b['lo80']:.0f}-{b['hi80']:.0f}).", highlight=False)
     if not result["out_of_sample"]:
         err.print(f"note: every model of this lane was trained on readings after {result['origin']}; this is "
