@@ -143,8 +143,8 @@ def period_label(day: dt.date, period: str) -> str:
     return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
 
 
-_MONTH_LABEL = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER_LABEL = re.compile(r"^(\d{4})Q([1-4])$")
+_MONTH_LABEL = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])\Z")
+_QUARTER_LABEL = re.compile(r"([0-9]{4})Q([1-4])\Z")
 
 
 def period_months(label: str) -> tuple[dt.date, dt.date] | None:

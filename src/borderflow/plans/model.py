@@ -170,7 +170,7 @@ def choice(value: Any, options: tuple[str, ...], where: str) -> str:
 
 #: Dates a plan may hold (milestones, meetings, KPI start/end): a plan's years, with room.
 FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 def parse_date(value: Any, where: str) -> dt.date:
