@@ -22,7 +22,6 @@ branch_labels = None
 depends_on = None
 
 
-
 def _stored(*extra: sa.ColumnClause[object]) -> sa.TableClause:
     """plan_meetings as stored, typed (so dates come back as dates on every database)."""
     return sa.table('plan_meetings', sa.column('id', sa.Integer), sa.column('name', sa.String(120)),
@@ -56,7 +55,7 @@ def downgrade() -> None:
     new = _stored(sa.column('plan_id', sa.Integer))
     kept: dict[str, dict[str, object]] = {}
     for r in conn.execute(sa.select(new.c.name, new.c.held_on, new.c.place).order_by(new.c.plan_id, new.c.id)):
-        kept.setdefault(r.name, dict(r._mapping))  # before 0008 a name was unique across plans
+        kept.setdefault(r.name, dict(r._mapping))  # before 0009 a name was unique across plans
     op.drop_table('plan_meetings')
     table = op.create_table('plan_meetings',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
