@@ -312,3 +312,32 @@ def test_head_is_answered_wherever_get_is(client: TestClient, engine: Engine) ->
             assert head.headers.get(name) == got.headers.get(name), (path, name)
     assert client.head("/api/v1/crossings/999999").status_code == 404
     assert client.post("/api/bwtnew").status_code == 405  # other methods are still refused
+
+
+def test_a_replay_shows_what_the_rss_had_published_by_then(client: TestClient, engine: Engine) -> None:
+    """Replayed at each snapshot's own time, every timed lane shows the update the snapshot
+    showed: not a reading CBP stamped earlier but published only in a later feed (64 of
+    613 lanes did before publication times were kept), and not a "Lanes Closed" dated by an
+    earlier feed's clock a few seconds after the stamp of the reading a later feed brought."""
+    from borderflow.feeds import cbp_rss
+
+    snapshots = sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("*.xml"))[:60]
+    for path in snapshots:
+        ingest_file(engine, path)
+    blocks = {"commercial": "commercial_vehicle_lanes", "passenger": "passenger_vehicle_lanes",
+              "pedestrian": "pedestrian_lanes"}
+    lanes = {"standard": "standard_lanes", "fast": "FAST_lanes", "sentri": "NEXUS_SENTRI_lanes",
+             "ready": "ready_lanes"}
+    compared = differ = 0
+    for path in snapshots:
+        parsed = cbp_rss.parse(path.read_bytes(), path.name)
+        assert parsed.generated_at is not None
+        at = parsed.generated_at.isoformat().replace("+00:00", "Z")
+        ports = {p["port_number"]: p for p in client.get("/api/bwtnew", params={"at": at}).json()}
+        for reading in parsed.observations:
+            if reading.reported_time is None:
+                continue
+            compared += 1
+            lane = ports[reading.crossing_id][blocks[reading.mode]][lanes[reading.program]]
+            differ += lane["update_time"] != reading.reported_time
+    assert compared > 500 and differ == 0, (differ, compared)

@@ -38,11 +38,11 @@ Where each value comes from (state at ``at``; None = now):
 
 Ports are ordered as CBP orders them: border, port name, crossing name (case-folded).
 
-A replay goes by CBP's update times, not by when a feed first carried a reading: CBP
-publishes a reading some minutes after the time it is stamped with (up to a quarter of
-an hour in the Brownsville RSS captures), so ``?at=`` a few minutes past the hour can show
-the hour's reading that a client polling at that instant had not seen yet. The archive
-keeps which payload first carried a reading, but not every payload's publication time.
+A replay shows a reading from the time the feed that first carried it was published
+(``payloads.published_at``, the feed's own time), not from the time it is stamped with:
+CBP publishes a reading some minutes after its stamp (up to a quarter of an hour in the
+Brownsville RSS captures). Payloads stored before publication times were kept count as
+published from the reading's stamp until ``borderflow reparse`` reads them again.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from sqlalchemy import Engine, and_, func, select
 from borderflow.feeds.cbp_time import CBP_CLOCK_ZONE, READING_LEAD
 from borderflow.feeds.records import ABSENT_LANES
 from borderflow.services.queries import latest_readings
-from borderflow.store.schema import crossing_states, crossings, observations
+from borderflow.store.schema import crossing_states, crossings, observations, payloads
 
 #: Sources whose readings are CBP's own and so belong in CBP's feed.
 CBP_SOURCES: tuple[str, ...] = ("cbp-feed", "cbp-rss")
@@ -251,9 +251,10 @@ def _port(crossing_id: str, snap: dict[str, str], row: Any, lanes: dict[tuple[st
 def _published_leads(engine: Engine, at: dt.datetime) -> list[dict[str, Any]]:
     """Readings CBP dated up to READING_LEAD after ``at`` that a feed published by ``at`` showed.
 
-    A payload's publication time is known when it carries a reading dated at the feed
-    time (a lane "Lanes Closed"/"Update Pending" without a time of its own); a lead
-    reading counts when its payload's publication time is at or before ``at``.
+    A payload's publication time is the one stored with it (``payloads.published_at``);
+    for payloads stored before that was kept, it is known when the payload carries a
+    reading dated at the feed time (a lane "Lanes Closed"/"Update Pending" without a time
+    of its own). A lead reading counts when its payload was published at or before ``at``.
     """
     o = observations.c
     with engine.connect() as conn:
@@ -265,6 +266,11 @@ def _published_leads(engine: Engine, at: dt.datetime) -> list[dict[str, Any]]:
             .order_by(o.observed_at, o.id))]
         shas = sorted({r["payload_sha256"] for r in leads})
         published: dict[str, dt.datetime] = {}
+        for start in range(0, len(shas), 400):
+            published.update(conn.execute(
+                select(payloads.c.sha256, payloads.c.published_at)
+                .where(payloads.c.sha256.in_(shas[start:start + 400]), payloads.c.published_at.is_not(None))).all())
+        shas = [sha for sha in shas if sha not in published]
         for start in range(0, len(shas), 400):
             for sha, when in conn.execute(
                 select(o.payload_sha256, func.max(o.observed_at))
@@ -279,7 +285,7 @@ def _published_leads(engine: Engine, at: dt.datetime) -> list[dict[str, Any]]:
 def _readings(engine: Engine, at: dt.datetime | None) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
     """crossing_id -> (mode, program) -> the lane's newest CBP reading as the feed showed it at ``at``."""
     found: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
-    items = latest_readings(engine, at=at, sources=CBP_SOURCES)
+    items = latest_readings(engine, at=at, sources=CBP_SOURCES, published_by=at, by_publication=True)
     if at is not None:
         items += _published_leads(engine, at)
     for item in items:

@@ -314,13 +314,15 @@ class Ingestor:
             self._repeats.append({
                 "sha256": item.sha256, "format": item.format, "name": item.name, "size_bytes": item.size_bytes,
                 "compression": item.compression, "content": item.content, "stored_at": _now(),
+                "published_at": None,
             })
             return self._repeat(item)
         assert item.parsed is not None and item.content is not None
         try:
             with conn.begin_nested():
                 store_payload(conn, item.content, sha256=item.sha256, format=item.format, name=item.name,
-                              now=_now(), size_bytes=item.size_bytes, compression=item.compression)
+                              now=_now(), size_bytes=item.size_bytes, compression=item.compression,
+                              published_at=item.parsed.generated_at)
                 summary = self.write_parsed(conn, item.parsed, name=item.name, sha256=item.sha256)
         except Exception as exc:  # one file's failure must not cost the others
             if not isinstance(exc, (BorderFlowError, SQLAlchemyError)):

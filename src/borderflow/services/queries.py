@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Select, and_, func, select
+from sqlalchemy import Engine, Select, and_, func, or_, select
 
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.store.schema import (
@@ -29,6 +29,7 @@ from borderflow.store.schema import (
     crossings,
     historical_averages,
     observations,
+    payloads,
     ports,
     volumes,
 )
@@ -160,36 +161,48 @@ def archive_version(engine: Engine) -> tuple[int, ...]:
 
 
 def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_id: str | None = None,
-                    sources: Iterable[str] | None = None) -> list[dict[str, Any]]:
+                    sources: Iterable[str] | None = None, published_by: dt.datetime | None = None,
+                    by_publication: bool = False) -> list[dict[str, Any]]:
     """The newest reading of every lane (crossing, mode, program, direction) at or before ``at``.
 
+    With ``published_by``, only readings whose payload was published by then (or whose
+    payload's publication time is not known): what a feed had shown by that instant.
+    ``by_publication`` ranks a lane's readings by when the payload that first carried them
+    was published (its stamp when not known), then by their own time: what the latest feed
+    showed. A lane "Lanes Closed" is dated by its feed's clock, so a reading a later feed
+    brings, stamped a few seconds before that clock, is still the newer one.
     When two sources read a lane at the same instant, the one stored last wins.
     Ordered by crossing, mode, program, direction.
     """
     o = observations.c
+    p = payloads.c
     conditions = []
     if at is not None:
         conditions.append(o.observed_at <= at)
+    if published_by is not None:
+        unpublished = select(p.sha256).where(p.published_at > published_by)
+        conditions.append(or_(o.payload_sha256.is_(None), o.payload_sha256.not_in(unpublished)))
     if crossing_id is not None:
         conditions.append(o.crossing_id == crossing_id)
-    source_list = sorted(set(sources)) if sources is not None else None
-    if source_list is not None:
-        conditions.append(o.source.in_(source_list))
+    if sources is not None:
+        conditions.append(o.source.in_(sorted(set(sources))))
     lane_cols = (o.crossing_id, o.mode, o.program, o.direction)
+    rank = func.coalesce(p.published_at, o.observed_at) if by_publication else o.observed_at
+    joined = observations.outerjoin(payloads, p.sha256 == o.payload_sha256) if by_publication else observations
     newest = (
-        select(*lane_cols, func.max(o.observed_at).label("newest"))
-        .where(and_(True, *conditions)).group_by(*lane_cols).subquery()
+        select(*lane_cols, func.max(rank).label("newest"))
+        .select_from(joined).where(and_(True, *conditions)).group_by(*lane_cols).subquery()
     )
     query = (
         select(o.id, o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.wait_minutes,
                o.lanes_open, o.status, o.source, o.reported_time)
+        .select_from(joined)
         .join(newest, and_(o.crossing_id == newest.c.crossing_id, o.mode == newest.c.mode,
                            o.program == newest.c.program, o.direction == newest.c.direction,
-                           o.observed_at == newest.c.newest))
-        .order_by(o.crossing_id, o.mode, o.program, o.direction, o.id)
+                           rank == newest.c.newest))
+        .where(and_(True, *conditions))
+        .order_by(o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.id)
     )
-    if source_list is not None:
-        query = query.where(o.source.in_(source_list))
     chosen: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     with engine.connect() as conn:
         for row in conn.execute(query):

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import zstandard
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from borderflow.errors import DataIntegrityError, NotFoundError
 from borderflow.store.schema import payloads
@@ -61,15 +61,21 @@ def store_payload(
     now: dt.datetime,
     size_bytes: int,
     compression: str,
+    published_at: dt.datetime | None = None,
 ) -> bool:
     """Keep a compressed payload unless it is already stored; True when it was new.
 
     ``content`` is already compressed with ``compression`` (see :func:`compress`);
-    ``size_bytes`` is the size before compression.
+    ``size_bytes`` is the size before compression. ``published_at`` (the source's own
+    time) is also written on a stored payload that did not have it yet (a reparse fills it).
     """
     values = {"sha256": sha256, "format": format, "name": name, "size_bytes": size_bytes,
-              "compression": compression, "content": content, "stored_at": now}
-    return bool(conn.execute(_insert_if_absent(conn), [values]).rowcount)
+              "compression": compression, "content": content, "stored_at": now, "published_at": published_at}
+    new = bool(conn.execute(_insert_if_absent(conn), [values]).rowcount)
+    if not new and published_at is not None:
+        conn.execute(update(payloads).where(payloads.c.sha256 == sha256, payloads.c.published_at.is_(None))
+                     .values(published_at=published_at))
+    return new
 
 
 def store_payloads(conn: Connection, rows: list[dict[str, Any]]) -> None:

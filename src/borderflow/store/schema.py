@@ -73,6 +73,9 @@ payloads = Table(
     Column("compression", String(10), nullable=False),
     Column("content", LargeBinary, nullable=False),
     Column("stored_at", UTCDateTime(), nullable=False),
+    #: When the source says it published the payload (a live feed's own time), when it
+    #: says; a feed replay shows a reading only from then on (NULL: not known).
+    Column("published_at", UTCDateTime()),
 )
 
 observations = Table(
