@@ -49,7 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
         "BORDERFLOW_API_MAX_BODY_BYTES",
         "20000000",
         "The largest request body the API reads, in bytes; a larger one is refused with 413 "
-        "before it is read (the exchange endpoints take at most 512 KiB whatever this says).",
+        "before it is read (POST /api/v1/observations checks it after sign-in, so the refusal "
+        "is audited; the exchange endpoints take at most 512 KiB whatever this says).",
     ),
     Setting(
         "forwarded_allow_ips",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -161,3 +162,29 @@ def test_token_text_is_never_stored(engine: Engine) -> None:
         stored = [tuple(str(v) for v in row) for row in conn.execute(select(tokens))]
     assert not any(issued.text in value for row in stored for value in row)
     assert any(accounts.hash_token(issued.text) in row for row in stored)
+
+
+def test_the_body_limit_is_the_setting_and_an_oversized_upload_is_audited(
+        engine: Engine, editor_token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from borderflow.api.app import create_app
+
+    rows = "".join(f"250401,passenger,standard,2024-05-0{d}T08:00:00-07:00,45,12,delay,loops,northbound\n"
+                   for d in range(1, 10))
+    body = GOOD + rows * 3  # about 2.8 kB; some rows repeat
+    monkeypatch.setenv("BORDERFLOW_API_MAX_BODY_BYTES", "1000")
+    with TestClient(create_app(engine=engine), raise_server_exceptions=False) as small:
+        for sent in (body.encode(), iter([body[:1500].encode(), body[1500:].encode()])):  # declared, then chunked
+            refused = small.post(URL, content=sent, headers={"content-type": "text/csv",
+                                                             "authorization": f"Bearer {editor_token}"})
+            assert refused.status_code == 413 and "BORDERFLOW_API_MAX_BODY_BYTES" in refused.text
+        # a route that does not sign in first is refused by the app-wide limit itself
+        assert small.post("/api/v1/calibrations", content=b"{" + b" " * 2000 + b"}",
+                          headers={"content-type": "application/json"}).status_code == 413
+    entries = accounts.list_audit(engine)
+    assert [(e["action"], e["outcome"], e["status_code"]) for e in entries] == [
+        ("observations.create", "refused", 413)] * 2
+    monkeypatch.setenv("BORDERFLOW_API_MAX_BODY_BYTES", "5000")
+    with TestClient(create_app(engine=engine), raise_server_exceptions=False) as larger:
+        taken = larger.post(URL, content=body, headers={"content-type": "text/csv",
+                                                        "authorization": f"Bearer {editor_token}"})
+        assert taken.status_code == 200 and taken.json()["stored"] == 10  # GOOD and nine days

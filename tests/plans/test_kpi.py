@@ -225,3 +225,14 @@ def test_a_kpi_that_cannot_be_measured_says_why_and_the_others_are_computed(tmp_
     assert gone.values == () and "does not exist" in gone.error and gone.spec.target == 10.0
     assert gone.as_dict()["error"] == gone.error and gone.met is None
     assert here.error == "" and [v.value for v in here.values] == [12.5]
+
+
+@pytest.mark.parametrize(("field", "value", "source"), [
+    ("crossings", ["abc"], "observations"), ("crossings", ["53550"], "observations"),
+    ("crossings", ["５３５５０１"], "observations"), ("crossings", [], "observations"),
+    ("ports", ["23O4"], "volumes"), ("ports", ["23 04"], "volumes")])
+def test_crossing_and_port_codes_are_checked_at_import(field: str, value: list[str], source: str) -> None:
+    spec = ({"source": "observations", "mode": "passenger", "statistic": "mean", "better": "lower"}
+            if source == "observations" else {"source": "volumes", "measure": "Trucks", "better": "higher"})
+    with pytest.raises(BadInputError, match=f"{field} must be a list of"):
+        kpi.parse_spec({**spec, field: value})

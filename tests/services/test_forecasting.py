@@ -245,3 +245,19 @@ def test_backtest_lane_refits_on_schedule(archive):
     with pytest.raises(BadInputError, match="refit-every"):
         forecasting.backtest_lane(archive, "535501", "passenger", "standard", "2026-06-22", "2026-07-06",
                                   params=SMALL, refit_every=5)
+
+
+def test_out_of_sample_is_judged_by_the_lane_own_readings(archive):
+    """A model trained across lanes read 535502 two days longer than 535501: a forecast of
+    535501 from just after its own last reading is still out of sample."""
+    longer = readings(hours=WEEKS * 168 + 48, seed=3)
+    with archive.begin() as conn:
+        conn.execute(observations.insert(), [{**r, "crossing_id": "535502"} for r in longer])
+    trained = forecasting.train(archive, crossing_ids=["535501", "535502"], params=SMALL)
+    assert len(trained["series"]) == 2
+    result = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6,
+                                      as_of=LAST + dt.timedelta(minutes=20), store=False)
+    assert result["model_version"] == trained["version"] and result["out_of_sample"] is True
+    inside = forecasting.forecast_for(archive, "535502", "passenger", "standard", 6,
+                                      as_of=LAST + dt.timedelta(minutes=20), store=False)
+    assert inside["out_of_sample"] is False

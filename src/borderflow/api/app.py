@@ -62,7 +62,10 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
     app.state.cache = ResponseCache(engine, ttl_seconds=cache_seconds)
     app.add_middleware(CachedResponses, cache=app.state.cache)
     app.add_middleware(HeadAsGet)  # a HEAD is the GET, cached or not, without its body
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes())  # outermost: nothing reads an oversized body
+    app.state.max_body_bytes = max_body_bytes()
+    # outermost: nothing reads an oversized body, but for routes that sign in, check and audit it themselves
+    app.add_middleware(BodyLimit, max_bytes=app.state.max_body_bytes,
+                       own_limit=("/api/v1/observations", "/api/v1/exchange/"))
     install_error_handlers(app)
     for module in (meta, catalog, waits, history, archive, feed, observations):
         app.include_router(module.router)

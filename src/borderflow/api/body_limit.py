@@ -4,8 +4,11 @@ The limit is the setting ``BORDERFLOW_API_MAX_BODY_BYTES`` (:mod:`borderflow.set
 for every request to the app. A declared ``Content-Length`` over the limit is answered at
 once, without reading a byte of the body; a body sent without a length (chunked) is counted
 as it arrives and refused as soon as it passes the limit. Either way the answer is the
-error envelope, code ``payload_too_large``. Routes may hold a tighter limit of their own
-(:func:`limited_receive`; the exchange does).
+error envelope, code ``payload_too_large``. Routes that sign the caller in and audit the
+refusal hold the limit themselves and are passed through untouched (``own_limit``): the
+observations upload applies this same setting after sign-in, so an oversized upload is
+audited like any refused write; the exchange applies its own, tighter limit
+(:func:`limited_receive`) after its sign-in.
 """
 
 from __future__ import annotations
@@ -49,12 +52,14 @@ def limited_receive(receive: Receive, max_bytes: int, message: str) -> Receive:
 class BodyLimit:
     """ASGI middleware refusing bodies over ``max_bytes`` (see the module doc)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, own_limit: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        #: Path prefixes whose routes hold a limit of their own (see the module doc).
+        self.own_limit = own_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.own_limit):
             await self.app(scope, receive, send)
             return
         declared = declared_length(scope)

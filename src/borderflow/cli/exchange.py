@@ -6,11 +6,13 @@ so it is for the operator acting for a user; every command is logged with ``via:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -107,14 +109,18 @@ def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = 
         if as_json:
             shown.append(json.dumps([r.as_dict() for r in found], indent=1, default=str) + "\n")
             return
-        table = Table(title="Exchange records")
-        for col in ("id", "v", "kind", "class", "owner", "title", "published"):
-            table.add_column(col, no_wrap=col in ("id", "published"))  # an id cut short is no use
+        # light borders, so an 80-column terminal keeps the whole id and time and a readable title
+        table = Table(title="Exchange records", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                      collapse_padding=True)
+        for col in ("id", "v", "kind", "class", "owner", "title", "published (UTC)"):
+            # an id or a time cut short is no use; the title takes what width is left, wrapped
+            table.add_column(col, no_wrap=col in ("id", "published (UTC)"), min_width=10 if col == "title" else None,
+                             overflow="ellipsis" if col in ("kind", "class", "owner") else "fold")
         for r in found:  # user text as Text: never read as markup (see cli.context)
             table.add_row(r.record_id, str(r.version), r.kind, r.classification,
                           Text(f"{r.owner_country}:{r.owner_agency}"),
                           Text("RETRACTED: " + r.reason if r.retracted else r.title),
-                          r.published_at.isoformat(timespec="seconds"))
+                          r.published_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"))
         with out.capture() as captured:
             out.print(table)
         shown.append(captured.get())

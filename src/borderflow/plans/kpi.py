@@ -179,11 +179,14 @@ def _whole_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _strings(value: Any, where: str) -> tuple[str, ...]:
+def _codes(value: Any, where: str, digits: int, example: str) -> tuple[str, ...]:
+    """A list of CBP codes of ``digits`` ASCII digits (crossings 6, ports 4)."""
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise BadInputError(f"{where} must be a list of codes; got {value!r}")
+    if not isinstance(value, list) or not value or not all(
+            isinstance(v, str) and re.fullmatch(f"[0-9]{{{digits}}}", v.strip()) for v in value):
+        raise BadInputError(f"{where} must be a list of {digits}-digit CBP codes such as [{example!r}]; "
+                            f"got {value!r}")
     return tuple(v.strip() for v in value)
 
 
@@ -227,7 +230,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
         if not isinstance(weekdays, list) or not all(_whole_number(d) and 0 <= d <= 6 for d in weekdays):
             raise BadInputError(f"{where}.weekdays must be a list of 0 (Monday) .. 6 (Sunday); got {weekdays!r}")
         return KpiSpec(**common, statistic=choice(data.get("statistic"), WAIT_STATISTICS, f"{where}.statistic"),
-                       crossings=_strings(data.get("crossings"), f"{where}.crossings"),
+                       crossings=_codes(data.get("crossings"), f"{where}.crossings", 6, "250401"),
                        mode=choice(data.get("mode"), MODES, f"{where}.mode"),
                        program=choice(data.get("program", "standard"), PROGRAMS, f"{where}.program"),
                        direction=choice(data.get("direction", "northbound"), DIRECTIONS, f"{where}.direction"),
@@ -237,7 +240,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
         if not measure:
             raise BadInputError(f"{where}.measure is required for volumes, e.g. \"Trucks\"")
         return KpiSpec(**common, statistic=choice(data.get("statistic", "sum"), ("sum",), f"{where}.statistic"),
-                       ports=_strings(data.get("ports"), f"{where}.ports"), measure=measure,
+                       ports=_codes(data.get("ports"), f"{where}.ports", 4, "2304"), measure=measure,
                        direction=choice(data.get("direction", "northbound"), DIRECTIONS, f"{where}.direction"),
                        volumes_from=_source_name(data.get("volumes_from", ""), f"{where}.volumes_from"))
     entries = data.get("results") or []

@@ -293,17 +293,20 @@ def model_for(engine: Engine, unique_id: str,
     """The model to forecast this lane from ``origin``, loaded (and cached by content hash),
     and whether it is *out of sample* there.
 
-    The newest stored model trained on the lane whose training data all lie before the
-    origin; if every one of them was trained on readings at or after it (a forecast as of
-    an earlier time than the models), the newest one, flagged in-sample (False): its
-    errors there are not what it would make on hours it never saw.
+    The newest stored model trained on the lane whose readings of this lane all lie before
+    the origin; if every one of them read this lane at or after it (a forecast as of an
+    earlier time than the models), the newest one, flagged in-sample (False): its errors
+    there are not what it would make on hours it never saw. (A model trained across lanes
+    may have read other lanes later than the origin; it never reads them to forecast this one.)
     """
     t = forecast_models.c
     with engine.connect() as conn:
-        candidates = [(v, sha, end) for v, series, sha, end in conn.execute(
-            select(t.version, t.series, t.sha256, t.train_end).order_by(t.trained_at.desc(), t.version.desc()))
-            if unique_id in json.loads(series)]
-        # train_end is the hour after the newest hour a model read
+        candidates = []
+        for version, series, sha in conn.execute(
+                select(t.version, t.series, t.sha256).order_by(t.trained_at.desc(), t.version.desc())):
+            lanes = json.loads(series)
+            if unique_id in lanes:  # "end": the hour after the lane's newest hour the model read
+                candidates.append((version, sha, lanes[unique_id]["end"]))
         before = [c for c in candidates
                   if origin is None or pd.Timestamp(c[2]).tz_convert("UTC") <= origin]
         out_of_sample = bool(before)

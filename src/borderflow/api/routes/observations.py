@@ -34,6 +34,7 @@ from borderflow.store.schema import quarantine
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 
 #: Largest request body accepted, in bytes.
+#: The default of BORDERFLOW_API_MAX_BODY_BYTES, for an app built without it.
 MAX_BODY_BYTES = 20_000_000
 ACTION = "observations.create"
 _CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
@@ -67,14 +68,19 @@ REQUEST_BODY = {"requestBody": {"required": True, "content": {
 
 
 async def _body(request: Request) -> bytes:
+    """The body, at most the API's limit (BORDERFLOW_API_MAX_BODY_BYTES): checked here,
+    after sign-in, so a refused upload is audited like any refused write."""
+    limit = int(getattr(request.app.state, "max_body_bytes", MAX_BODY_BYTES))
     declared = request.headers.get("content-length", "")
-    if (declared.isascii() and declared.isdigit()) and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLargeError(f"the body may be at most {MAX_BODY_BYTES} bytes; got {declared}")
+    if (declared.isascii() and declared.isdigit()) and int(declared) > limit:
+        raise PayloadTooLargeError(f"the body may be at most {limit} bytes (BORDERFLOW_API_MAX_BODY_BYTES); "
+                                   f"got {declared}; split the file")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise PayloadTooLargeError(f"the body may be at most {MAX_BODY_BYTES} bytes; split the file")
+        if size > limit:
+            raise PayloadTooLargeError(f"the body may be at most {limit} bytes (BORDERFLOW_API_MAX_BODY_BYTES); "
+                                       "split the file")
         chunks.append(chunk)
     return b"".join(chunks)
 
