@@ -196,3 +196,22 @@ def test_a_bad_export_filter_writes_nothing(tmp_path: Path, capsys: pytest.Captu
         target = tmp_path / "out.csv"
         assert run(["--db", db, "export", "observations", "-o", str(target), *extra]) == 1
         assert list(tmp_path.glob("out.csv*")) == []
+
+
+def test_volume_export_filters_are_checked_and_an_empty_parquet_keeps_its_columns(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pyarrow.parquet as pq
+
+    db = f"sqlite:///{tmp_path / 'v.sqlite3'}"
+    for what, extra, says in (("volumes", ["--port", "abc"], "4-digit"), ("volumes", ["--crossing", "250401"], "--port"),
+                              ("volumes", ["--mode", "passenger"], "--mode"), ("observations", ["--port", "2304"],
+                                                                                 "--crossing")):
+        assert run(["--db", db, "export", what, *extra]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == "" and says in captured.err and len(captured.err.splitlines()) == 1
+    target = tmp_path / "v.parquet"
+    assert run(["--db", db, "export", "volumes", "--format", "parquet", "-o", str(target)]) == 0
+    table = pq.read_table(target)
+    assert table.num_rows == 0 and table.column_names == [
+        "port_code", "site", "period", "period_start", "measure", "direction", "value", "source"]
+    assert str(table.schema.field("period_start").type) == "date32[day]"

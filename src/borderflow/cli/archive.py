@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -133,6 +134,15 @@ def export_command(
     filt = ObservationFilter(crossing_id=crossing, mode=mode, program=program,
                              start=_parse_time(start, "from"), end=_parse_time(end, "to"), source=source)
     filt.validate()
+    if what == "volumes":
+        given = [flag for flag, value in (("--crossing", crossing), ("--mode", mode), ("--program", program),
+                                          ("--from", start), ("--to", end)) if value is not None]
+        if given:
+            raise BadInputError(f"{', '.join(given)} filter observations; volumes take --port and --source")
+        if port is not None and not re.fullmatch(r"[0-9]{4}", port):
+            raise BadInputError(f"--port must be a 4-digit CBP port code such as 2304; got {port!r}")
+    elif port is not None:
+        raise BadInputError("--port filters volumes; observations take --crossing (a 6-digit crossing number)")
     engine = state(ctx).engine()
     binary = format == "parquet"
     if output is not None:

@@ -118,8 +118,8 @@ def _kpi(pdf: FPDF, k: dict[str, Any], t: Any) -> None:
     if k["values"] and pdf.get_y() > pdf.h - pdf.b_margin - 75:
         pdf.add_page()  # keep a KPI's title with its chart
     _para(pdf, f"{k['name']} ({k['unit']}; {k['better']})", 9, "B")
-    _para(pdf, f"{t('kpi.baseline')} {k['baseline']} | {t('kpi.target')} {k['target']} | "
-               f"{t('kpi.latest')} {k['latest']} {k['latest_period']} | {k['state']}", 8)
+    latest = f"{t('kpi.latest')} {k['latest']} {k['latest_period']} | " if k["latest_period"] else ""
+    _para(pdf, f"{t('kpi.baseline')} {k['baseline']} | {t('kpi.target')} {k['target']} | {latest}{k['state']}", 8)
     _chart(pdf, k["series"], {"baseline": t("kpi.baseline"), "target": t("kpi.target"), "measured": t("kpi.measured")})
     pdf.ln(2)
 

@@ -110,8 +110,9 @@ def render_markdown(report: ProgressReport, lang: str) -> str:
     lines += [f"**{t('report.summary')}:** " + ", ".join(f"{n} {label}" for n, label in c["summary"]) + ".", ""]
 
     def kpi_lines(k: dict[str, Any]) -> list[str]:
+        latest = f", {t('kpi.latest')} {k['latest']} {k['latest_period']}" if k["latest_period"] else ""
         out = [(f"**{k['name']}** ({k['unit']}; {k['better']}): {t('kpi.baseline')} {k['baseline']}, "
-                f"{t('kpi.target')} {k['target']}, {t('kpi.latest')} {k['latest']} {k['latest_period']} — {k['state']}"),
+                f"{t('kpi.target')} {k['target']}{latest} — {k['state']}"),
                ""]
         if k["values"]:
             out += [f"| {t('kpi.measured')} | |", "|---|---:|"] + [f"| {p} | {v} |" for p, v, _ in k["values"]] + [""]

@@ -164,7 +164,11 @@ def export_volumes(engine: Engine, out: IO[Any], format: str, port_code: str | N
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.Table.from_pylist([{**r, "value": float(r["value"])} for r in records]), out)
+        schema = pa.schema([(c, pa.date32() if c == "period_start" else pa.float64() if c == "value" else pa.string())
+                            for c in COLUMNS])
+        rows = [{**r, "value": float(r["value"]), "period_start": dt.date.fromisoformat(r["period_start"])}
+                for r in records]
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)  # typed columns even with no row
     else:
         raise BadInputError(f"--format must be one of {', '.join(EXPORT_FORMATS)}; got {format!r}")
     return len(records)

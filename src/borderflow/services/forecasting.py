@@ -517,6 +517,9 @@ def backtest_lanes(engine: Engine, lanes: list[tuple[str, str, str, str]],
         gbm_params = GBMParams(**{**asdict(gbm_params), "max_horizon": horizon})
     models = [make_model(name) for name in MODEL_NAMES if name != DEFAULT_MODEL]
     models.append(GradientBoostedForecaster(gbm_params))
+    if start_ts.ceil("h") >= end_ts.floor("h"):
+        raise BadInputError(f"--start {_iso(start_ts)} .. --end {_iso(end_ts)} holds no whole hour to score "
+                            "(a start within an hour begins at the next one); widen the window")
     # whole hours inside [start, end): a start within an hour begins at the next one
     report = backtest(history, models, start_ts.ceil("h"), end_ts.floor("h"), horizon=horizon, every=every,
                       info={i.unique_id: i for i in infos}, default_model=DEFAULT_MODEL,
