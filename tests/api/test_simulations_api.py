@@ -194,3 +194,8 @@ def test_scenario_text_must_be_a_mapping() -> None:
     for text in ("- 1\n- 2\n", "just words", "a: [b"):
         with pytest.raises(BadInputError):
             simulations.parse_scenario_text(text)
+    # an alias that refers to itself, an alias at all, and nesting no scenario has: one-line 422s, not 500s
+    for text, says in (("a: &a [*a]", "alias"), ("x: &v 1\ny: *v", "alias"), ("[" * 50_000, "nested too deeply"),
+                       ('{"a":' * 50_000, "nested too deeply")):
+        with pytest.raises(BadInputError, match=says):
+            simulations.parse_scenario_text(text)

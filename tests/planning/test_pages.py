@@ -74,7 +74,7 @@ def test_staffing_a_coming_day_from_a_lanes_forecast(site, archive):
     assert page.status_code == 200, page.text
     # The day after the lane's newest reading (2026-07-05 23:00 CDT), forecast from that reading.
     basis = re.search(r'<p id="staffing-basis">(.*?)</p>', page.text).group(1)
-    assert "forecast of 2026-07-06 (America/Chicago)" in basis and "readings up to 2026-07-06T04:00:00Z" in basis
+    assert "forecast of 2026-07-06 (America/Chicago)" in basis and "readings up to 2026-07-05 23:00 CDT" in basis
     assert 'value="2026-07-06"' in page.text
     calibration = calibrate_forecast_day(archive, "535501", "passenger", "standard", dt.date(2026, 7, 6),
                                          as_of=LAST + dt.timedelta(minutes=1))

@@ -96,6 +96,13 @@ def live_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     seed_catalog(engine)
     load(engine, FEED, *RSS[::2], BTS_SAN_YSIDRO, CASCADE)
     train_small_model(engine)
+    import json
+
+    from borderflow.plans.model import parse_plan
+    from borderflow.services.plans import import_plan
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "plans" / "21cbm-example.json"
+    import_plan(engine, parse_plan(json.loads(example.read_text(encoding="utf-8"))))
     yield engine
     engine.dispose()
 

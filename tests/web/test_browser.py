@@ -107,6 +107,7 @@ PAGES = {
     "staffing": "/staffing",
     "appraisal": "/appraisal",
     "plans": "/plans",
+    "plan": "/plans/21cbm-example",
     "not-found": "/crossings/999999",
 }
 

@@ -112,6 +112,10 @@ def test_language_cookie_header_and_switch(client: TestClient) -> None:
     back = client.get("/lang/es", params={"next": "/simulator/run"}, follow_redirects=False)
     assert back.headers["location"] == "/simulator"
     assert client.get("/lang/es", params={"next": "/simulator/run"}).status_code == 200
+    # a shareable link names its language, and the switch replaces it
+    assert '<html lang="es">' in client.get("/", params={"lang": "es"}, headers={"Accept-Language": "en"}).text
+    switched = client.get("/lang/en", params={"next": "/crossings/250401?days=30&lang=es"}, follow_redirects=False)
+    assert switched.headers["location"] == "/crossings/250401?days=30"
 
 
 def test_crossing_page_history_and_heat_map_match_the_services(client: TestClient, engine: Engine) -> None:
@@ -170,6 +174,31 @@ def test_errors_elsewhere_html_for_browsers_json_for_the_api(client: TestClient)
     assert api_error.status_code == 404 and api_error.json()["error"]["code"] == "not_found"
 
 
+def test_database_and_overflow_errors_on_pages_are_html(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def down(*_args: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("no such table: observations"))
+
+    def overflow(*_args: object) -> None:
+        raise OverflowError("Python int too large to convert to C int")
+
+    with TestClient(web_app(sqlite_engine), raise_server_exceptions=False) as client:
+        for params in ({"max_booths": "9" * 30}, {"min_crew": "999999"}, {"shift_hours": "25"}, {"seed": "9" * 12}):
+            huge = in_spanish(client, "/staffing", params={"target": "15", **params})
+            assert huge.status_code == 422 and "text/html" in huge.headers["content-type"], params
+            assert '<html lang="es">' in huge.text and "must be" in huge.text and "officers" not in huge.text
+        monkeypatch.setattr(overview, "build_rows", overflow)
+        too_big = in_spanish(client, "/")
+        assert too_big.status_code == 422 and "text/html" in too_big.headers["content-type"]
+        assert "C int" not in too_big.text
+        monkeypatch.setattr(overview, "build_rows", down)
+        broken = in_spanish(client, "/")
+        assert broken.status_code == 503 and "text/html" in broken.headers["content-type"]
+        assert "no such table" not in broken.text
+        assert client.get("/api/v1/waits/current").status_code in (200, 503)  # the API keeps its envelope
+
+
 def test_an_unexpected_page_error_is_a_500_page_without_internals(sqlite_engine: Engine,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object) -> None:
@@ -196,6 +225,26 @@ def test_crossing_page_shows_the_forecast_band(sqlite_client: TestClient, sqlite
     shown = [float(v) for v in re.findall(r'<td data-value="([0-9.]+)">', table)]
     assert shown == [f["wait_minutes"] for f in expected["forecast"]] and len(shown) == 24
     assert '<polygon class="band b-forecast"' in html and "80% band" in html
+
+
+def test_a_live_lane_is_forecast_as_of_now_like_the_api(sqlite_client: TestClient, sqlite_engine: Engine) -> None:
+    """With a reading from the last hours, the page forecasts from now (the API's and the
+    overview's answer), not from an hour that has passed."""
+    from borderflow.services.forecasting import forecast_for
+    from borderflow.services.ingest import Ingestor
+
+    load(sqlite_engine, CASCADE)
+    train_small_model(sqlite_engine)
+    recent = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).replace(microsecond=0).isoformat()
+    csv = ("crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+           f"300402,passenger,standard,{recent},25,4,delay,loops\n")
+    assert Ingestor(sqlite_engine).ingest_bytes(csv.encode(), "recent.csv", "observations-csv").stored == 1
+    before = forecast_for(sqlite_engine, "300402", "passenger", "standard", 24, store=False)
+    html = sqlite_client.get("/crossings/300402").text
+    after = forecast_for(sqlite_engine, "300402", "passenger", "standard", 24, store=False)
+    table = html.split('id="forecast-table"')[1].split("</table>")[0]
+    shown = [float(v) for v in re.findall(r'<td data-value="([0-9.]+)">', table)]
+    assert shown in ([f["wait_minutes"] for f in before["forecast"]], [f["wait_minutes"] for f in after["forecast"]])
 
 
 def test_overview_shows_the_next_hours_forecast_where_a_model_covers_the_lane(

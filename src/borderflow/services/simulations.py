@@ -142,6 +142,8 @@ def parse_scenario_text(text: str) -> dict[str, Any]:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "check its syntax"
         raise BadInputError(f"the scenario is not valid YAML or JSON{where}: {problem}") from None
+    except ValueError as exc:
+        raise BadInputError(f"the scenario cannot be read: {exc}") from None
     if not isinstance(data, dict):
         raise BadInputError("a scenario must be a mapping with name, hours, lane_groups and demand; "
                             f"got {type(data).__name__}")

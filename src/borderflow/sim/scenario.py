@@ -135,8 +135,17 @@ class Scenario:
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader refusing a key given twice in one mapping: the second would
-    silently replace the first (two lane groups of one name, a name written twice)."""
+    """YAML's safe loader refusing a key given twice in one mapping (the second would
+    silently replace the first: two lane groups of one name, a name written twice) and
+    aliases (``*name``): a scenario has no use for them, and an alias can make a structure
+    that refers to itself or that grows exponentially as it is read."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):  # type: ignore[no-untyped-call]
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "an alias (*name) is not allowed in a scenario; write the value out", event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-untyped-call, no-any-return]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -162,9 +171,12 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def read_scenario_text(text: str, *, json_text: bool = False) -> Any:
     """YAML or JSON text as data, a key given twice being an error (ValueError for JSON,
     yaml.YAMLError for YAML). The YAML loader is a safe loader."""
-    if json_text:
-        return json.loads(text, object_pairs_hook=_unique_pairs)
-    return yaml.load(text, Loader=_UniqueKeyLoader)
+    try:
+        if json_text:
+            return json.loads(text, object_pairs_hook=_unique_pairs)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except RecursionError:
+        raise ValueError("the scenario is nested too deeply to read; a scenario is a few levels deep") from None
 
 
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:

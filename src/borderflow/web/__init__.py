@@ -63,6 +63,10 @@ def _html_or(original: Handler | None, status_of: Callable[[Exception], int]) ->
     return handle
 
 
+def _fixed(status: int) -> Callable[[Exception], int]:
+    return lambda _exc: status
+
+
 def _http_status(exc: Exception) -> int:
     return exc.status_code if isinstance(exc, StarletteHTTPException) else 500
 
@@ -83,6 +87,13 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(BorderFlowError,
                               _html_or(handlers.get(BorderFlowError),
                                        lambda e: getattr(e, "http_status", 400)))
+    # the API's more specific handlers answer JSON: on a page, an HTML page in the reader's language
+    from fastapi.exceptions import RequestValidationError
+    from sqlalchemy.exc import DBAPIError
+
+    for kind, status in ((DBAPIError, 503), (OverflowError, 422), (RequestValidationError, 422)):
+        if kind in handlers:
+            app.add_exception_handler(kind, _html_or(handlers.get(kind), _fixed(status)))
     app.add_exception_handler(Exception, _html_or(handlers.get(Exception), lambda e: 500))
 
 

@@ -84,15 +84,18 @@ def window(newest: dt.datetime | None, days: int, now: dt.datetime) -> tuple[dt.
     return end - dt.timedelta(days=days), end
 
 
-def try_forecast(engine: Engine, crossing_id: str, choice: Choice,
-                 newest: dt.datetime | None) -> tuple[dict[str, Any] | None, str]:
-    """The forecast as of just after the newest reading, or (None, why not)."""
+def try_forecast(engine: Engine, crossing_id: str, choice: Choice, newest: dt.datetime | None,
+                 now: dt.datetime) -> tuple[dict[str, Any] | None, str]:
+    """The forecast as of now when the lane's newest reading is recent enough to forecast
+    from (as the API and the overview answer), else as of just after that reading (an
+    archive of the past); or (None, why not)."""
     if newest is None:
         return None, ""
     try:
-        from borderflow.services.forecasting import forecast_for
+        from borderflow.services.forecasting import MAX_STALE_HOURS, forecast_for
 
-        as_of = newest + dt.timedelta(minutes=1)
+        live = now - newest <= dt.timedelta(hours=MAX_STALE_HOURS - 1)
+        as_of = now if live else newest + dt.timedelta(minutes=1)
         return forecast_for(engine, crossing_id, choice.mode, choice.program, FORECAST_HOURS, as_of=as_of), ""
     except BorderFlowError as exc:
         return None, str(exc)
@@ -183,7 +186,7 @@ def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: s
     history = queries.history_aggregated(engine, crossing_id, choice.mode, choice.program, start=start, end=end,
                                          interval="hour" if hourly else "day")
     profile = queries.hour_of_week_profile(engine, crossing_id, choice.mode, choice.program, start=start, end=end)
-    forecast, forecast_reason = try_forecast(engine, crossing_id, choice, newest)
+    forecast, forecast_reason = try_forecast(engine, crossing_id, choice, newest, now)
     current = [w for w in queries.current_waits(engine, crossing_id=crossing_id, now=now)
                if w["direction"] == "northbound"]
     measure = MEASURE_OF_MODE[choice.mode]

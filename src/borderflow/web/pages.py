@@ -9,6 +9,7 @@ page in the reader's language, never the API's JSON or a traceback.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -88,6 +89,10 @@ def switch_language(request: Request, code: str, next: str = "/") -> Response:
     target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
     # a page a form posted to has no GET: back to the form instead
     target = FORM_PAGES.get(target.split("?", 1)[0], target)
+    # the language asked for now replaces a ?lang= the page was opened with
+    path, _, query = target.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
+    target = path + (f"?{urlencode(kept)}" if kept else "")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, code, max_age=LANGUAGE_COOKIE_SECONDS, samesite="lax", httponly=False)
     return response

@@ -13,6 +13,7 @@ is an error, so nothing of the dashboard's is overwritten).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -210,7 +211,7 @@ def _forecast_scenario(engine: Engine, source: str, day_text: str, t: i18n.Trans
     calibration = calibrate_forecast_day(engine, crossing_id, mode, program, day, as_of=as_of)
     f = calibration.forecast or {}
     basis = t("staff.forecast_basis", day=day.isoformat(), zone=calibration.timezone, version=f.get("model_version"),
-              last=f.get("last_reading_at"))
+              last=_local_time(f.get("last_reading_at"), zone))
     return load_scenario(calibration.scenario()), basis, day.isoformat()
 
 
@@ -218,16 +219,31 @@ def _scenario(example_id: str) -> Scenario:
     return load_scenario(simulations.example(example_id)["scenario"])
 
 
-def _number(raw: str | None, name: str, kind: type, low: float | None = None) -> Any:
+def _local_time(iso: str | None, zone: Any) -> str:
+    """An ISO 8601 UTC instant as the crossing's wall clock ("2026-08-22 13:00 CDT")."""
+    import datetime as dt
+
+    if not iso:
+        return ""
+    local = dt.datetime.fromisoformat(iso).astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip()
+
+
+def _number(raw: str | None, name: str, kind: type, low: float | None = None, high: float | None = None) -> Any:
+    """A form field as ``kind``, within [low, high] (the API's bounds); None when empty."""
     text = (raw or "").strip()
     if text == "":
         return None
     try:
         value = kind(text)
-    except ValueError:
-        raise BadInputError(f"{name} must be a {'whole number' if kind is int else 'number'}; got {text!r}") from None
+    except (ValueError, OverflowError):
+        raise BadInputError(f"{name} must be a {'whole number' if kind is int else 'number'}; got {text[:40]!r}") from None
+    if kind is float and not math.isfinite(value):
+        raise BadInputError(f"{name} must be a finite number; got {text[:40]!r}")
     if low is not None and value < low:
-        raise BadInputError(f"{name} must be >= {low:g}; got {text}")
+        raise BadInputError(f"{name} must be >= {low:g}; got {text[:40]}")
+    if high is not None and value > high:
+        raise BadInputError(f"{name} must be <= {high:g}; got {text[:40]}")
     return value
 
 
@@ -251,11 +267,11 @@ async def staffing_page(
         try:
             request_ = StaffingRequest(
                 target_p95_minutes=_number(target, "target", float),
-                max_booths=_number(max_booths, "most booths", int, 0),
+                max_booths=_number(max_booths, "most booths", int, 0, 10_000),
                 replications=_bounded_replications(replications),
-                seed=_number(seed, "seed", int, 0),
-                shifts=ShiftRules(length_hours=_number(shift_hours, "shift length", int, 1) or 8,
-                                  min_on_duty=_number(min_crew, "minimum crew", int, 0) or 0),
+                seed=_number(seed, "seed", int, 0, 2**32 - 1),
+                shifts=ShiftRules(length_hours=_number(shift_hours, "shift length", int, 1, 24) or 8,
+                                  min_on_duty=_number(min_crew, "minimum crew", int, 0, 10_000) or 0),
             )
             if example.startswith(FORECAST_PREFIX):
                 scenario, context["basis"], values["day"] = await run_in_threadpool(
@@ -337,7 +353,7 @@ async def appraisal_page(
                 raise BadInputError("the alternative serves a mode the base does not; choose scenarios of one kind")
             options = AppraisalOptions(
                 replications=_bounded_replications(replications) or 10,
-                seed=_number(seed, "seed", int, 0) or 0,
+                seed=_number(seed, "seed", int, 0, 2**32 - 1) or 0,
                 passengers_per_vehicle=_number(passengers, "people per vehicle", float, 0),
                 workers=1,
             )

@@ -51,6 +51,11 @@ def environment() -> Environment:
 
 
 def language(request: Request) -> str:
+    """``?lang=es`` when the link says (a shareable Spanish page), else the cookie, else
+    the browser's Accept-Language."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
     return choose_language(request.cookies.get(COOKIE), request.headers.get("accept-language"))
 
 
