@@ -98,3 +98,19 @@ def test_appraisal_page(site):
     mixed = site.get("/appraisal", params={"run": "1", "base": "otay_mesa_trucks",
                                                     "alternative": "san_ysidro_expansion_62_booths"})
     assert mixed.status_code == 422 and "mode the base does not" in mixed.text
+
+
+def test_runs_past_the_page_limit_are_answered_busy_not_queued(site):
+    from borderflow.web import pages_planning
+
+    taken = [pages_planning._RUNS.acquire(blocking=False) for _ in range(pages_planning.MAX_PAGE_RUNS)]
+    assert all(taken)
+    try:
+        busy = site.get("/staffing", params={"target": "15"})
+        assert busy.status_code == 503 and "try again in a minute" in busy.text
+        appraisal = site.get("/appraisal", params={"run": "1"})
+        assert appraisal.status_code == 503
+    finally:
+        for _ in taken:
+            pages_planning._RUNS.release()
+    assert site.get("/staffing", params={"target": "15"}).status_code == 200

@@ -14,7 +14,9 @@ is an error, so nothing of the dashboard's is overwritten).
 from __future__ import annotations
 
 import math
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -31,6 +33,8 @@ from borderflow.staffing.planner import StaffingPlan, StaffingRequest, plan_staf
 from borderflow.staffing.shifts import ShiftRules
 from borderflow.web import i18n
 from borderflow.web.render import error_page, language, page
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 
@@ -219,6 +223,30 @@ def _scenario(example_id: str) -> Scenario:
     return load_scenario(simulations.example(example_id)["scenario"])
 
 
+#: Staffing and appraisal runs the pages compute at once (each takes seconds of a core):
+#: more are answered "busy" at once rather than queued behind each other.
+MAX_PAGE_RUNS = 2
+_RUNS = threading.BoundedSemaphore(MAX_PAGE_RUNS)
+
+
+class PlannerBusy(BorderFlowError):
+    """Every page run slot is taken."""
+
+    http_status = 503
+    code = "busy"
+
+
+async def _limited(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a worker thread, if a page run slot is free; PlannerBusy otherwise."""
+    if not _RUNS.acquire(blocking=False):
+        raise PlannerBusy(f"the planner is already computing {MAX_PAGE_RUNS} pages; try again in a minute "
+                          "(the command line has no such limit)")
+    try:
+        return await run_in_threadpool(fn, *args)
+    finally:
+        _RUNS.release()
+
+
 def _local_time(iso: str | None, zone: Any) -> str:
     """An ISO 8601 UTC instant as the crossing's wall clock ("2026-08-22 13:00 CDT")."""
     import datetime as dt
@@ -263,6 +291,7 @@ async def staffing_page(
     context: dict[str, Any] = {"title": t("staff.title"), "section": "staffing", "examples": examples,
                                "forecasts": forecasts, "values": values, "plan": None, "error": None,
                                "basis": None}
+    status = 200
     if target.strip():
         try:
             request_ = StaffingRequest(
@@ -281,11 +310,12 @@ async def staffing_page(
             if scenario.expected_vehicles() > MAX_VEHICLES:
                 raise BadInputError(f"the page staffs scenarios of at most {MAX_VEHICLES:,} vehicles; "
                                     "use borderflow staff")
-            plan = await run_in_threadpool(plan_staffing, scenario, request_)
+            plan = await _limited(plan_staffing, scenario, request_)
             context["plan"] = staffing_view(plan, t)
         except BorderFlowError as exc:
             context["error"] = str(exc)
-    return page(request, "staffing.html", status_code=422 if context["error"] else 200, **context)
+            status = 503 if isinstance(exc, PlannerBusy) else 422
+    return page(request, "staffing.html", status_code=status, **context)
 
 
 def _bounded_replications(raw: str) -> int | None:
@@ -346,6 +376,7 @@ async def appraisal_page(
               "passengers": passengers, "replications": replications, "seed": seed}
     context: dict[str, Any] = {"title": t("appr.title"), "section": "appraisal", "examples": examples,
                                "values": values, "result": None, "error": None}
+    status = 200
     if run:
         try:
             base_scenario, alt_scenario = _scenario(base), _scenario(alternative)
@@ -368,11 +399,12 @@ async def appraisal_page(
                     volumes = port_year(engine, code, latest_complete_year(engine, code))
                 return appraise(base_scenario, [alt], volumes, options)
 
-            found = await run_in_threadpool(compute)
+            found = await _limited(compute)
             context["result"] = appraisal_view(found, t)
         except BorderFlowError as exc:
             context["error"] = str(exc)
-    return page(request, "appraisal.html", status_code=422 if context["error"] else 200, **context)
+            status = 503 if isinstance(exc, PlannerBusy) else 422
+    return page(request, "appraisal.html", status_code=status, **context)
 
 
 def appraisal_view(result: AppraisalResult, t: i18n.Translator) -> dict[str, Any]:
