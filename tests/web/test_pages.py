@@ -56,7 +56,9 @@ def test_overview_shows_every_crossing_and_its_current_waits(client: TestClient,
             if reading is None:
                 assert css == "sev-none"
                 continue
-            assert css == f"sev sev-{severity(reading['wait_minutes'])}"
+            # a reading more than a day old keeps its number and age but is not coloured as current
+            current_colour = severity(reading["wait_minutes"]) if reading["age_minutes"] <= 24 * 60 else "grey"
+            assert css == f"sev sev-{current_colour}"
             assert wait == ("" if reading["wait_minutes"] is None else str(reading["wait_minutes"]))
             checked += 1
     assert checked == len(current) > 200
@@ -79,6 +81,14 @@ def _catalog(border: str) -> list:  # type: ignore[type-arg]
 
 
 def test_maps_link_every_located_crossing_coloured_by_its_longest_wait(client: TestClient, engine: Engine) -> None:
+    """Coloured by the longest wait of the readings from the last 24 hours: a crossing whose
+    newest reading is older is grey ("no current wait reported"), its age in the table."""
+    from borderflow.services.ingest import Ingestor
+
+    recent = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).replace(microsecond=0).isoformat()
+    csv = ("crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+           f"250401,passenger,standard,{recent},50,20,delay,loops\n")
+    assert Ingestor(engine).ingest_bytes(csv.encode(), "recent.csv", "observations-csv").stored == 1
     html = client.get("/").text
     points = re.findall(r'<a href="/crossings/(\d{6})" aria-label="([^"]+)" class="crossing-link".*?'
                         r'class="pt sev-(\w+)"', html)
@@ -86,11 +96,12 @@ def test_maps_link_every_located_crossing_coloured_by_its_longest_wait(client: T
                                             if c["latitude"] is not None)
     longest: dict[str, int] = {}
     for w in queries.current_waits(engine):
-        if w["direction"] == "northbound" and w["wait_minutes"] is not None:
+        if w["direction"] == "northbound" and w["wait_minutes"] is not None and w["age_minutes"] <= 24 * 60:
             longest[w["crossing_id"]] = max(longest.get(w["crossing_id"], 0), w["wait_minutes"])
+    assert longest == {"250401": 50}  # the 2022 capture is years old: only the new reading is current
     for crossing_id, label, css in points:
         assert css == severity(longest.get(crossing_id))
-        assert label.endswith(f"{longest[crossing_id]} min" if crossing_id in longest else "no wait reported")
+        assert label.endswith(f"{longest[crossing_id]} min" if crossing_id in longest else "no current wait reported")
     assert html.count('role="group" aria-labelledby="map-') == 2
 
 

@@ -67,7 +67,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "legend.yellow": ("16–45 min", "16–45 min"),
     "legend.orange": ("46–90 min", "46–90 min"),
     "legend.red": ("more than 90 min", "más de 90 min"),
-    "legend.grey": ("no wait reported", "sin espera reportada"),
+    "legend.grey": ("no current wait reported", "sin espera actual reportada"),
     # units and ages
     "unit.min": ("{value} min", "{value} min"),
     "unit.minutes": ("minutes", "minutos"),

@@ -55,6 +55,11 @@ class Cell:
     next_hour: NextHour | None = None
 
 
+#: A reading older than this (CBP updates a lane about hourly; its own feed shows a lane
+#: "N/A" after a day without one) is shown with its age but not coloured as current.
+CURRENT_MINUTES = 24 * 60
+
+
 @dataclass
 class Row:
     crossing_id: str
@@ -67,8 +72,10 @@ class Row:
 
     @property
     def longest(self) -> int | None:
-        """The longest current wait of any lane (None when no lane reports one)."""
-        waits = [c.wait_minutes for c in self.cells if c is not None and c.wait_minutes is not None]
+        """The longest current wait of any lane: of readings at most :data:`CURRENT_MINUTES`
+        old (None when no lane reports one that recent)."""
+        waits = [c.wait_minutes for c in self.cells
+                 if c is not None and c.wait_minutes is not None and c.age_minutes <= CURRENT_MINUTES]
         return max(waits) if waits else None
 
     @property
@@ -111,7 +118,7 @@ def build_rows(engine: Engine, now: dt.datetime) -> list[Row]:
             reading = readings.get((c["crossing_id"], mode, program))
             row.cells.append(None if reading is None else Cell(
                 reading["wait_minutes"], reading["status"], reading["age_minutes"], reading["observed_at"],
-                severity(reading["wait_minutes"])))
+                "grey" if reading["age_minutes"] > CURRENT_MINUTES else severity(reading["wait_minutes"])))
         rows.append(row)
     rows.sort(key=lambda r: (r.border != "mexico", folded(r.name), r.crossing_id))
     return rows
