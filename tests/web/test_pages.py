@@ -304,3 +304,18 @@ def test_static_files_and_pages_stay_out_of_the_api_schema(sqlite_client: TestCl
     assert sqlite_client.get("/static/nope.css").json()["error"]["code"] == "not_found"
     paths = sqlite_client.get("/openapi.json").json()["paths"]
     assert "/" not in paths and not any(p.startswith(("/simulator", "/crossings", "/lang")) for p in paths)
+
+
+def test_any_part_of_a_long_archive_can_be_shown(sqlite_client: TestClient, sqlite_engine: Engine) -> None:
+    """Peace Arch's Cascade years end in 2018: a window ending on a chosen local day reaches them."""
+    load(sqlite_engine, CASCADE)
+    html = sqlite_client.get("/crossings/300402", params={"days": "365", "until": "2017-06-30"}).text
+    assert 'value="2017-06-30"' in html
+    history = queries.history_aggregated(
+        sqlite_engine, "300402", "passenger", "standard", interval="day",
+        start=dt.datetime(2016, 7, 1, 7, tzinfo=dt.UTC), end=dt.datetime(2017, 7, 1, 7, tzinfo=dt.UTC))
+    assert sum(h["mean_wait_minutes"] is not None for h in history) > 300  # the year the page now covers
+    assert "2016" in html.split('class="window"')[1].split("</p>")[0]
+    for bad in ("2017-13-01", "20170630", "1800-01-01"):
+        response = sqlite_client.get("/crossings/300402", params={"until": bad})
+        assert response.status_code == 422 and "until must be" in response.text

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlalchemy import Engine
@@ -172,16 +174,40 @@ def volume_chart(counts: list[tuple[str, float]], measure_words: str, port: str,
                             bar_titles=[f"{label}: {t.number(v)}" for label, v in zip(labels, values)])
 
 
+def parse_until(until: str | None, zone: str) -> dt.datetime | None:
+    """``until`` (a local date, YYYY-MM-DD) as the UTC instant the window ends: the
+    midnight after that day at the crossing. None when not given."""
+    text = (until or "").strip()
+    if not text:
+        return None
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInputError(f"until must be a date written YYYY-MM-DD; got {text[:40]!r}") from None
+    if not 1990 <= day.year <= 2100:
+        raise BadInputError(f"until must be a date from 1990 to 2100; got {text}")
+    local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(zone))
+    return local.astimezone(dt.UTC)
+
+
 def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: str | None, t: Translator,
-                     now: dt.datetime) -> dict[str, Any]:
+                     now: dt.datetime, until: str | None = None) -> dict[str, Any]:
     """Everything the crossing template shows. NotFoundError for an unknown crossing,
-    BadInputError for a bad lane or range."""
+    BadInputError for a bad lane, range or end date. The window ends at the hour after the
+    lane's newest reading, or at the end of the local day ``until`` when given (so any part
+    of a long archive can be reached)."""
     crossing = queries.get_crossing(engine, crossing_id)
     zone = crossing.get("timezone") or "UTC"
     newest_by_lane = lanes_with_readings(engine, crossing_id)
     choice = parse_choice(lane, days, list(newest_by_lane))
     newest = newest_by_lane.get((choice.mode, choice.program))
-    start, end = window(newest, choice.days, now)
+    ends = parse_until(until, zone)
+    if ends is None:
+        start, end = window(newest, choice.days, now)
+    else:
+        start, end = ends - dt.timedelta(days=choice.days), ends
     hourly = choice.days <= HOURLY_UP_TO_DAYS
     history = queries.history_aggregated(engine, crossing_id, choice.mode, choice.program, start=start, end=end,
                                          interval="hour" if hourly else "day")
@@ -196,6 +222,7 @@ def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: s
     return {
         "crossing": crossing, "zone": zone, "choice": choice, "lanes": list(newest_by_lane),
         "range_days": RANGE_DAYS, "start": start, "end": end, "hourly": hourly, "history": history,
+        "until": (until or "").strip() if ends is not None else "",
         "has_history": any(h["mean_wait_minutes"] is not None for h in history),
         "history_svg": history_chart(history, forecast, start, end, zone, hourly, t),
         "heat_svg": heat_chart(profile, zone, t) if any(c["count"] for c in profile) else None,

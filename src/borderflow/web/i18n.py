@@ -100,6 +100,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "crossing.updated": ("Updated", "Actualizado"),
     "crossing.choose": ("Choose lane and range", "Elija carril y periodo"),
     "crossing.range": ("Range", "Periodo"),
+    "crossing.until": ("Ending on", "Hasta el día"),
+    "crossing.until_hint": ("empty: up to the newest reading", "vacío: hasta la lectura más reciente"),
     "crossing.days": ("{n} days", "{n} días"),
     "crossing.day": ("1 day", "1 día"),
     "crossing.show": ("Show", "Mostrar"),

@@ -65,11 +65,12 @@ def overview_page(request: Request, q: str = "", border: str = "") -> Response:
 
 
 @router.get("/crossings/{crossing_id}", response_class=HTMLResponse)
-def crossing_page(request: Request, crossing_id: str, lane: str | None = None, days: str | None = None) -> Response:
+def crossing_page(request: Request, crossing_id: str, lane: str | None = None, days: str | None = None,
+                  until: str | None = None) -> Response:
     """History, heat map, forecast and volumes of one lane of one crossing."""
     t = Translator(language(request))
     try:
-        context = crossing_view.crossing_context(engine_of(request), crossing_id, lane, days, t, _now())
+        context = crossing_view.crossing_context(engine_of(request), crossing_id, lane, days, t, _now(), until)
     except BorderFlowError as exc:
         return error_page(request, exc.http_status, str(exc))
     c = context["crossing"]
