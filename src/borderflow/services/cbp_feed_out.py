@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 
 from borderflow.feeds.cbp_time import CBP_CLOCK_ZONE, READING_LEAD
 from borderflow.feeds.records import ABSENT_LANES
@@ -282,10 +282,52 @@ def _published_leads(engine: Engine, at: dt.datetime) -> list[dict[str, Any]]:
     return [r for r in leads if r["payload_sha256"] in published and published[r["payload_sha256"]] <= at]
 
 
+def _superseded_closures(engine: Engine, items: list[dict[str, Any]],
+                         at: dt.datetime | None) -> list[dict[str, Any]]:
+    """The newest reading of each lane by its stamp, except where that is a "Lanes Closed" /
+    "Update Pending" dated by its feed's clock and a later-published feed brought a reading
+    stamped up to READING_LEAD before it: that later reading is what the latest feed showed.
+
+    Only those lanes are read again (indexed ranges), so rebuilding the whole feed stays
+    one grouped query."""
+    untimed = {r["id"]: r for r in items if r["reported_time"] is None and r["status"] in _UNTIMED}
+    if not untimed:
+        return items
+    o, p = observations.c, payloads.c
+    joined = observations.outerjoin(payloads, p.sha256 == o.payload_sha256)
+    chosen = {(r["crossing_id"], r["mode"], r["program"], r["direction"]): r for r in items}
+    shown = [or_(p.published_at.is_(None), p.published_at <= at)] if at is not None else []
+    ids = list(untimed)
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 200):
+            batch = ids[start:start + 200]
+            published = dict(conn.execute(select(o.id, p.published_at).select_from(joined)
+                                          .where(o.id.in_(batch))).all())
+            ranges = [and_(o.crossing_id == untimed[i]["crossing_id"], o.mode == untimed[i]["mode"],
+                           o.program == untimed[i]["program"], o.direction == untimed[i]["direction"],
+                           o.observed_at > untimed[i]["observed_at"] - READING_LEAD,
+                           o.observed_at < untimed[i]["observed_at"]) for i in batch]
+            rows = conn.execute(
+                select(o.id, o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.wait_minutes,
+                       o.lanes_open, o.status, o.source, o.reported_time, p.published_at.label("published"))
+                .select_from(joined).where(or_(*ranges), o.source.in_(CBP_SOURCES), *shown)
+                .order_by(p.published_at, o.observed_at, o.id))
+            closures = {(r["crossing_id"], r["mode"], r["program"], r["direction"]): published.get(i)
+                        for i, r in ((i, untimed[i]) for i in batch)}
+            for row in rows:  # in publication order: the latest-published one stays
+                item = dict(row._mapping)
+                when = item.pop("published")
+                key = (item["crossing_id"], item["mode"], item["program"], item["direction"])
+                closure = closures.get(key)
+                if when is not None and closure is not None and when > closure:
+                    chosen[key] = item  # a later feed showed this reading, not the closure
+    return list(chosen.values())
+
+
 def _readings(engine: Engine, at: dt.datetime | None) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
     """crossing_id -> (mode, program) -> the lane's newest CBP reading as the feed showed it at ``at``."""
     found: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
-    items = latest_readings(engine, at=at, sources=CBP_SOURCES, published_by=at, by_publication=True)
+    items = _superseded_closures(engine, latest_readings(engine, at=at, sources=CBP_SOURCES, published_by=at), at)
     if at is not None:
         items += _published_leads(engine, at)
     for item in items:

@@ -161,16 +161,12 @@ def archive_version(engine: Engine) -> tuple[int, ...]:
 
 
 def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_id: str | None = None,
-                    sources: Iterable[str] | None = None, published_by: dt.datetime | None = None,
-                    by_publication: bool = False) -> list[dict[str, Any]]:
+                    sources: Iterable[str] | None = None,
+                    published_by: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The newest reading of every lane (crossing, mode, program, direction) at or before ``at``.
 
     With ``published_by``, only readings whose payload was published by then (or whose
     payload's publication time is not known): what a feed had shown by that instant.
-    ``by_publication`` ranks a lane's readings by when the payload that first carried them
-    was published (its stamp when not known), then by their own time: what the latest feed
-    showed. A lane "Lanes Closed" is dated by its feed's clock, so a reading a later feed
-    brings, stamped a few seconds before that clock, is still the newer one.
     When two sources read a lane at the same instant, the one stored last wins.
     Ordered by crossing, mode, program, direction.
     """
@@ -187,19 +183,16 @@ def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_i
     if sources is not None:
         conditions.append(o.source.in_(sorted(set(sources))))
     lane_cols = (o.crossing_id, o.mode, o.program, o.direction)
-    rank = func.coalesce(p.published_at, o.observed_at) if by_publication else o.observed_at
-    joined = observations.outerjoin(payloads, p.sha256 == o.payload_sha256) if by_publication else observations
     newest = (
-        select(*lane_cols, func.max(rank).label("newest"))
-        .select_from(joined).where(and_(True, *conditions)).group_by(*lane_cols).subquery()
+        select(*lane_cols, func.max(o.observed_at).label("newest"))
+        .where(and_(True, *conditions)).group_by(*lane_cols).subquery()
     )
     query = (
         select(o.id, o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.wait_minutes,
                o.lanes_open, o.status, o.source, o.reported_time)
-        .select_from(joined)
         .join(newest, and_(o.crossing_id == newest.c.crossing_id, o.mode == newest.c.mode,
                            o.program == newest.c.program, o.direction == newest.c.direction,
-                           rank == newest.c.newest))
+                           o.observed_at == newest.c.newest))
         .where(and_(True, *conditions))
         .order_by(o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.id)
     )
