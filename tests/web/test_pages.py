@@ -319,3 +319,18 @@ def test_any_part_of_a_long_archive_can_be_shown(sqlite_client: TestClient, sqli
     for bad in ("2017-13-01", "20170630", "1800-01-01"):
         response = sqlite_client.get("/crossings/300402", params={"until": bad})
         assert response.status_code == 422 and "until must be" in response.text
+
+
+def test_small_page_wordings(sqlite_client: TestClient, sqlite_engine: Engine) -> None:
+    load(sqlite_engine, CASCADE)
+    # a window ending on a chosen day does not claim to end at the lane's latest reading
+    chosen = sqlite_client.get("/crossings/300402", params={"until": "2017-06-30"}).text
+    assert "ending at the lane&#39;s latest reading" not in chosen.split('class="window"')[1].split("</p>")[0]
+    latest = sqlite_client.get("/crossings/300402").text
+    assert "ending at the lane&#39;s latest reading" in latest.split('class="window"')[1].split("</p>")[0]
+    # a lane without readings says so of the lane, not of the crossing
+    empty_lane = sqlite_client.get("/crossings/300402", params={"lane": "commercial-fast"}).text
+    assert "This lane has no readings" in empty_lane
+    # the form's target reopened by GET goes back to the form
+    reopened = sqlite_client.get("/simulator/run", follow_redirects=False)
+    assert reopened.status_code == 303 and reopened.headers["location"] == "/simulator"

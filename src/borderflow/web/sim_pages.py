@@ -69,6 +69,12 @@ def _number(form: Any, name: str, kind: type, default: Any) -> Any:
         raise BadInputError(f"{name} must be a {'whole number' if kind is int else 'number'}; got {raw!r}") from None
 
 
+@router.get("/simulator/run")
+def simulator_run_reopened() -> Response:
+    """A GET of the form's target (the address bar after a post, a bookmark): the form."""
+    return RedirectResponse("/simulator", status_code=303)
+
+
 @router.post("/simulator/run", response_class=HTMLResponse)
 async def run_from_form(request: Request) -> Response:
     """Start the form's scenario (and, when asked, the unchanged one to compare with)."""
