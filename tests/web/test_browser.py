@@ -132,6 +132,25 @@ def test_every_page_at_desktop_and_phone_width(live_server: str, watched: Watche
     assert page.locator("svg.chart polygon.band").count() == 1
 
 
+def test_api_documentation_works_without_the_internet(live_server: str, watched: Watched) -> None:
+    """/docs loads Swagger UI from this server only: a request anywhere else is refused."""
+    page = watched.page
+    elsewhere: list[str] = []
+
+    def refuse(route: Any) -> None:
+        elsewhere.append(route.request.url)
+        route.abort()
+
+    page.context.route(lambda url: not url.startswith(live_server), refuse)
+    response = page.goto(live_server + "/docs")
+    assert response is not None and response.status == 200
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/v1/crossings" in [p.replace("\u200b", "") for p in paths]
+    assert elsewhere == []
+    shoot(page, "api-docs")
+
+
 def test_map_links_every_located_crossing_and_search_filters(live_server: str, watched: Watched) -> None:
     page = watched.page
     page.goto(live_server + "/")

@@ -57,7 +57,7 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
     elif not schema_is_current(engine):
         migrate(engine)
     app = FastAPI(title="BorderFlow", version=__version__, description=DESCRIPTION,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, lifespan=_lifespan)
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.engine = engine
     app.state.cache = ResponseCache(engine, ttl_seconds=cache_seconds)
     app.add_middleware(CachedResponses, cache=app.state.cache)
@@ -71,10 +71,35 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
         app.include_router(module.router)
     for router in extra_routers():
         app.include_router(router)
+    mount_api_docs(app)
     from borderflow.web import mount_web  # the pages share the app and its engine
 
     mount_web(app)
     return app
+
+
+SWAGGER_STATIC = "/static/swagger-ui"
+
+
+def mount_api_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI over ``/openapi.json``, its scripts served by this app from the
+    ``swagger-ui-py`` package (Swagger UI 5, which reads OpenAPI 3.1), so the page works on
+    a network without the internet."""
+    from importlib.resources import files
+
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    assets = files("swagger_ui") / "static"
+    app.mount(SWAGGER_STATIC, StaticFiles(directory=str(assets)), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="BorderFlow API",
+                                   swagger_js_url=f"{SWAGGER_STATIC}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{SWAGGER_STATIC}/swagger-ui.css",
+                                   swagger_favicon_url=f"{SWAGGER_STATIC}/favicon-32x32.png")
 
 
 def max_body_bytes() -> int:
