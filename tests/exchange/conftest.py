@@ -18,5 +18,5 @@ def exchange_key(monkeypatch: pytest.MonkeyPatch) -> str:
 def clear_exchange(engine: Engine) -> None:
     """Empty the exchange and the accounts (raw SQL: the service itself never deletes)."""
     with engine.begin() as conn:
-        for table in ("exchange_audit", "exchange_audit_head", "exchange_records", "audit_log", "tokens", "users"):
+        for table in ("exchange_audit", "exchange_audit_head", "exchange_records", "exchange_requests", "audit_log", "tokens", "users"):
             conn.execute(text(f"DELETE FROM {table}"))

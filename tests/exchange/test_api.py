@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -344,3 +345,82 @@ def test_port_codes_are_four_ascii_digits_and_titles_refuse_c1_controls_and_line
         refused = client.post(URL, json={**new, "title": title}, headers=who["us_editor"])
         assert refused.status_code == 422 and f"U+{ord(title[4]):04X}" in refused.json()["error"]["message"]
     assert client.post(URL, json={**new, "body": "line one\nline two"}, headers=who["us_editor"]).status_code == 201
+
+
+def test_a_retried_write_with_an_idempotency_key_answers_what_the_first_made(
+        api: tuple[TestClient, dict[str, dict[str, str]]], engine: Engine) -> None:
+    client, who = api
+    new = {"kind": "alert", "classification": "bilateral", "title": "Bridge closed", "body": "until noon",
+           "share_agencies": ["MX:ANAM"]}
+    key = {"Idempotency-Key": "7f0c2d3e-5b7a-4c1e-9d4f-2a6b8c0e1f3a"}
+    first = client.post(URL, json=new, headers={**who["us_editor"], **key})
+    again = client.post(URL, json=new, headers={**who["us_editor"], **key})
+    assert first.status_code == again.status_code == 201, again.text
+    assert "idempotent-replayed" not in first.headers and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    listed = client.get(URL, headers=who["us_editor"]).json()["records"]
+    assert [r["record_id"] for r in listed] == [first.json()["record_id"]]
+    # without a key, the same request is a second record (as documented)
+    assert client.post(URL, json=new, headers=who["us_editor"]).json()["record_id"] != first.json()["record_id"]
+    # the same key for different content is refused, and nothing is written
+    changed = client.post(URL, json={**new, "title": "Bridge open"}, headers={**who["us_editor"], **key})
+    assert changed.status_code == 409 and "already used for a different request" in changed.json()["error"]["message"]
+    assert len(client.get(URL, headers=who["us_editor"]).json()["records"]) == 2
+    # another user's key is their own
+    other = client.post(URL, json=new, headers={**who["us_other"], **key})
+    assert other.status_code == 201 and "idempotent-replayed" not in other.headers
+
+    rid = first.json()["record_id"]
+    fix = {"supersedes": 1, "title": "Bridge closed until 14:00"}
+    fix_key = {"Idempotency-Key": "fix-1"}
+    made = client.post(f"{URL}/{rid}/corrections", json=fix, headers={**who["us_editor"], **fix_key})
+    retried = client.post(f"{URL}/{rid}/corrections", json=fix, headers={**who["us_editor"], **fix_key})
+    assert made.status_code == retried.status_code == 201 and retried.json()["version"] == made.json()["version"] == 2
+    assert retried.headers["idempotent-replayed"] == "true"
+    # without the key, a retried correction conflicts with the version it made
+    assert client.post(f"{URL}/{rid}/corrections", json=fix, headers=who["us_editor"]).status_code == 409
+    gone = {"supersedes": 2, "reason": "reopened"}
+    done = client.post(f"{URL}/{rid}/retraction", json=gone, headers={**who["us_editor"], "Idempotency-Key": "r"})
+    redo = client.post(f"{URL}/{rid}/retraction", json=gone, headers={**who["us_editor"], "Idempotency-Key": "r"})
+    assert done.status_code == redo.status_code == 201 and redo.json()["version"] == 3 and redo.json()["retracted"]
+    # a replay of the first correction answers version 2 as it was, not the retraction
+    late = client.post(f"{URL}/{rid}/corrections", json=fix, headers={**who["us_editor"], **fix_key})
+    assert late.status_code == 201 and late.json()["version"] == 2 and late.json()["title"] == fix["title"]
+
+    bad = client.post(URL, json=new, headers={**who["us_editor"], "Idempotency-Key": "two words"})
+    assert bad.status_code == 422 and "Idempotency-Key" in bad.json()["error"]["message"]
+    outcomes = [e.outcome for e in exchange_audit_entries(engine) if e.action in (
+        "exchange.publish", "exchange.correct", "exchange.retract")]
+    assert outcomes.count("replayed") == 4 and outcomes.count("refused") == 2
+
+
+def exchange_audit_entries(engine: Engine) -> list[Any]:
+    from sqlalchemy import select
+
+    from borderflow.store.exchange_schema import exchange_audit
+
+    with engine.connect() as conn:
+        return list(conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq)))
+
+
+def test_concurrent_retries_with_one_key_publish_once(engine: Engine) -> None:
+    import threading
+
+    user = accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["editor"])
+    new = exchange.draft("alert", "public", "Storm", "", owner_country="US")
+    made: list[str] = []
+    errors: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            made.append(exchange.publish(engine, user, new, idempotency_key="storm-1").record_id)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(made) == 4 and len(set(made)) == 1
+    assert len(exchange.list_visible(engine, user)) == 1

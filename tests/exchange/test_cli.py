@@ -30,6 +30,12 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, capsys: pytest.Captu
     assert code == 0
     rid = json.loads(out)["record_id"]
     assert json.loads(cli("exchange", "list", "--as", "luis", "--json")[1])[0]["record_id"] == rid
+    keyed = tmp_path / "k.json"
+    keyed.write_text(json.dumps({"kind": "alert", "classification": "public", "title": "Storm"}))
+    code, first, _ = cli("exchange", "publish", str(keyed), "--as", "ana", "--idempotency-key", "storm-1", "--json")
+    code2, again, err = cli("exchange", "publish", str(keyed), "--as", "ana", "--idempotency-key", "storm-1")
+    assert code == code2 == 0 and json.loads(first)["record_id"] in again and "earlier run" in err
+    assert len(json.loads(cli("exchange", "list", "--as", "ana", "--json")[1])) == 2
     assert cli("exchange", "correct", rid, "--as", "ana", "--supersedes", "1", "--title", "Lane 2 closed")[0] == 0
     code, out, _ = cli("exchange", "show", rid, "--as", "luis", "--json")
     assert json.loads(out)["title"] == "Lane 2 closed"

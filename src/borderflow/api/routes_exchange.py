@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
@@ -296,7 +296,17 @@ def _channel(request: Request) -> exchange.Channel:
 
 def _out(record: exchange.RecordVersion, status: int = 200) -> Response:
     body = RecordOut(**record.as_dict()).model_dump_json().encode("utf-8")
-    return Response(body, status_code=status, media_type="application/json", headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store"}
+    if record.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", description=(
+        "Optional, 1-200 printable ASCII characters (a UUID). A retry of the same write by the same user "
+        "with the same key answers what the first attempt made (header `Idempotent-Replayed: true`) "
+        "instead of writing again; the same key with a different request is 409."))]
 
 
 Who = Annotated[Principal, Depends(signed_in)]
@@ -316,13 +326,13 @@ async def list_records(request: Request, who: Who, kind: Kind | None = None,
 
 @router.post("/records", response_model=RecordOut, status_code=201, responses=_WRITE_ERRORS,
              summary="Publish a record")
-async def publish_record(request: Request, who: Who, new: RecordIn) -> Response:
+async def publish_record(request: Request, who: Who, new: RecordIn, key: IdempotencyKey = None) -> Response:
     """Publish version 1 of a record owned by the caller's agency (editor or admin)."""
     checked = exchange.draft(new.kind, new.classification, new.title, new.body, owner_country=who.user.country,
                              share_agencies=new.share_agencies, share_roles=list(new.share_roles),
                              port_code=new.port_code)
     record = await run_in_threadpool(exchange.publish, engine_of(request), who.user, checked,
-                                     channel=_channel(request))
+                                     channel=_channel(request), idempotency_key=exchange.checked_key(key))
     return _out(record, 201)
 
 
@@ -348,7 +358,8 @@ async def get_version(request: Request, who: Who, record_id: RecordId,
 
 @router.post("/records/{record_id}/corrections", response_model=RecordOut, status_code=201,
              responses=_WRITE_ERRORS, summary="Correct a record")
-async def correct_record(request: Request, who: Who, record_id: RecordId, change: CorrectionIn) -> Response:
+async def correct_record(request: Request, who: Who, record_id: RecordId, change: CorrectionIn,
+                         key: IdempotencyKey = None) -> Response:
     """A new version replacing the latest (``supersedes``); editor or admin of the owning agency."""
     record = await run_in_threadpool(
         lambda: exchange.correct(engine_of(request), who.user, record_id, supersedes=change.supersedes,
@@ -356,15 +367,18 @@ async def correct_record(request: Request, who: Who, record_id: RecordId, change
                                  body=exchange.Keep.PREVIOUS if change.body is None else change.body,
                                  port_code=(change.port_code if "port_code" in change.model_fields_set
                                             else exchange.Keep.PREVIOUS),
-                                 reason=change.reason, channel=_channel(request)))
+                                 reason=change.reason, channel=_channel(request),
+                                 idempotency_key=exchange.checked_key(key)))
     return _out(record, 201)
 
 
 @router.post("/records/{record_id}/retraction", response_model=RecordOut, status_code=201,
              responses=_WRITE_ERRORS, summary="Retract a record")
-async def retract_record(request: Request, who: Who, record_id: RecordId, change: RetractionIn) -> Response:
+async def retract_record(request: Request, who: Who, record_id: RecordId, change: RetractionIn,
+                         key: IdempotencyKey = None) -> Response:
     """The last version: the record is withdrawn, with a reason."""
     record = await run_in_threadpool(
         lambda: exchange.retract(engine_of(request), who.user, record_id, supersedes=change.supersedes,
-                                 reason=change.reason, channel=_channel(request)))
+                                 reason=change.reason, channel=_channel(request),
+                                 idempotency_key=exchange.checked_key(key)))
     return _out(record, 201)

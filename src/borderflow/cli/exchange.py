@@ -25,6 +25,8 @@ audit_app = typer.Typer(help="The exchange's hash-chained audit log.", no_args_i
 
 AS_USER = typer.Option(..., "--as", help="The user whose rights apply (borderflow users list).")
 AS_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+KEY = typer.Option(None, "--idempotency-key", help="Any 1-200 printable ASCII characters (a UUID): run again with "
+                   "the same key after a lost answer, and what the first run made is shown instead of a second write.")
 
 
 def _user(ctx: typer.Context, username: str):  # type: ignore[no-untyped-def]
@@ -52,6 +54,9 @@ def _show(record, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     if as_json:
         emit_json(record.as_dict())
         return
+    if record.replayed:
+        err.print(f"already done by an earlier run with this idempotency key: {record.record_id} v{record.version}",
+                  markup=False, highlight=False)
     state_text = "RETRACTED" if record.retracted else record.action
     out.print(f"{record.record_id} v{record.version} ({state_text}) {record.kind} {record.classification} "
               f"owner {record.owner_country}:{record.owner_agency}", markup=False, highlight=False)
@@ -74,7 +79,8 @@ RECORD_FILE = typer.Argument(..., help="JSON: kind, classification, title, body,
 
 
 @exchange_app.command("publish")
-def publish(ctx: typer.Context, file: Path = RECORD_FILE, as_user: str = AS_USER, as_json: bool = AS_JSON) -> None:
+def publish(ctx: typer.Context, file: Path = RECORD_FILE, as_user: str = AS_USER, as_json: bool = AS_JSON,
+            key: str | None = KEY) -> None:
     """Publish a record from a JSON file, owned by the user's agency."""
     from borderflow.services import exchange
 
@@ -94,7 +100,8 @@ def publish(ctx: typer.Context, file: Path = RECORD_FILE, as_user: str = AS_USER
     except KeyError as exc:
         raise BadInputError(f"{file} lacks the field {exc.args[0]!r}; kind, classification and title "
                             "are required") from None
-    _show(exchange.publish(state(ctx).engine(), user, new, channel=exchange.Channel("cli")), as_json)
+    _show(exchange.publish(state(ctx).engine(), user, new, channel=exchange.Channel("cli"),
+                           idempotency_key=exchange.checked_key(key)), as_json)
 
 
 @exchange_app.command("list")
@@ -147,7 +154,7 @@ def correct(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: s
             body: str | None = typer.Option(None, "--body", help="The whole corrected text; left out: kept; "
                                                                  "'' empties it."),
             port_code: str | None = typer.Option(None, "--port", help="Left out: kept; '' clears it."),
-            reason: str = typer.Option("", "--reason"), as_json: bool = AS_JSON) -> None:
+            reason: str = typer.Option("", "--reason"), as_json: bool = AS_JSON, key: str | None = KEY) -> None:
     """Publish a corrected version of a record of the user's agency (body and port carry over unless given)."""
     from borderflow.services import exchange
 
@@ -155,18 +162,19 @@ def correct(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: s
     _show(exchange.correct(state(ctx).engine(), _user(ctx, as_user), record_id, supersedes=supersedes, title=title,
                            body=keep if body is None else body,
                            port_code=keep if port_code is None else (port_code or None), reason=reason,
-                           channel=exchange.Channel("cli")), as_json)
+                           channel=exchange.Channel("cli"), idempotency_key=exchange.checked_key(key)), as_json)
 
 
 @exchange_app.command("retract")
 def retract(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str = AS_USER,
             supersedes: int = typer.Option(..., "--supersedes", min=1),
-            reason: str = typer.Option(..., "--reason"), as_json: bool = AS_JSON) -> None:
+            reason: str = typer.Option(..., "--reason"), as_json: bool = AS_JSON, key: str | None = KEY) -> None:
     """Retract a record of the user's agency (a last version, with a reason)."""
     from borderflow.services import exchange
 
     _show(exchange.retract(state(ctx).engine(), _user(ctx, as_user), record_id, supersedes=supersedes,
-                           reason=reason, channel=exchange.Channel("cli")), as_json)
+                           reason=reason, channel=exchange.Channel("cli"),
+                           idempotency_key=exchange.checked_key(key)), as_json)
 
 
 @audit_app.command("verify")

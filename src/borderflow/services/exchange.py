@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import json
 import re
 import secrets
@@ -50,7 +51,12 @@ from borderflow.errors import (
 from borderflow.exchange import chain, crypto
 from borderflow.exchange.access import CLASSIFICATIONS, agency_key, may_read, parse_agency
 from borderflow.services.accounts import ROLES, User
-from borderflow.store.exchange_schema import exchange_audit, exchange_audit_head, exchange_records
+from borderflow.store.exchange_schema import (
+    exchange_audit,
+    exchange_audit_head,
+    exchange_records,
+    exchange_requests,
+)
 
 KINDS: tuple[str, ...] = ("alert", "incident", "seizure_summary", "wanted_vehicle", "closure")
 PUBLISHER_ROLES: frozenset[str] = frozenset({"editor", "admin"})
@@ -60,7 +66,9 @@ MAX_SHARES = 50
 #: Matched in full (``fullmatch``): ``$`` would let a trailing line break through, ``\d`` other scripts' digits.
 RECORD_ID = re.compile(r"xr_[0-9a-f]{16}")
 _PORT = re.compile(r"[0-9]{4}")
-_IMMUTABLE = frozenset({"exchange_records", "exchange_audit"})
+_IMMUTABLE = frozenset({"exchange_records", "exchange_audit", "exchange_requests"})
+#: An Idempotency-Key: 1-200 printable ASCII characters (a UUID is a good choice).
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 T = TypeVar("T")
 
 
@@ -113,6 +121,9 @@ class RecordVersion:
     published_by: str
     published_at: dt.datetime
     versions: tuple[int, ...] = field(default=())
+    #: True when this answers a retried write (same Idempotency-Key, same request) with the
+    #: version the first one made, rather than a new version.
+    replayed: bool = field(default=False, compare=False)
 
     @property
     def retracted(self) -> bool:
@@ -136,7 +147,8 @@ def _now() -> dt.datetime:
 
 def _json(value: Any) -> str:
     # ASCII-only so any text (control characters, lone surrogates) stores and hashes the same.
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      default=lambda v: f"<{v.value}>" if isinstance(v, Keep) else str(v))
 
 
 #: Characters no record text may hold: C0 and C1 controls (tab and line breaks aside) and
@@ -207,7 +219,7 @@ def _refuse_mutation(_conn: Any, clauseelement: Any, *_args: Any) -> None:
 
 #: An UPDATE, DELETE or TRUNCATE of a version or audit table in SQL text (not of exchange_audit_head).
 _SQL_MUTATION = re.compile(r"\b(?:UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?[\"`]?"
-                           r"(exchange_records|exchange_audit)[\"`]?(?!\w)", re.IGNORECASE)
+                           r"(exchange_records|exchange_audit|exchange_requests)[\"`]?(?!\w)", re.IGNORECASE)
 
 
 def _refuse_sql_mutation(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -342,8 +354,74 @@ def _store(conn: Connection, head: tuple[int, str], user: User, channel: Channel
                    record_sha256=chain.record_hash(row))
 
 
-def publish(engine: Engine, user: User, new: Draft, *, channel: Channel = Channel()) -> RecordVersion:
-    """Publish version 1 of a record owned by ``user``'s agency; needs editor or admin."""
+def checked_key(key: str | None) -> str | None:
+    """An Idempotency-Key as given (None when there is none); BadInputError naming the rule."""
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise BadInputError(f"an Idempotency-Key is 1-200 printable ASCII characters without spaces, e.g. a "
+                            f"UUID; got {len(key)} characters{'' if key.isascii() else ', not all ASCII'}")
+    return key
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A write's Idempotency-Key and the digest of what it asks, to recognise its retry."""
+
+    key: str
+    sha256: str
+
+
+def _request(key: str | None, action: str, **asked: Any) -> _Request | None:
+    if checked_key(key) is None:
+        return None
+    return _Request(str(key), hashlib.sha256(_json({"action": action, **asked}).encode("ascii")).hexdigest())
+
+
+def _replay(conn: Connection, head: tuple[int, str], user: User, channel: Channel, action: str,
+            request: _Request | None) -> _Outcome | None:
+    """When ``request``'s key was used before by ``user``: the version that write made (the
+    same request retried) or a ConflictError (a different request), each audited; else None."""
+    if request is None:
+        return None
+    row = conn.execute(select(exchange_requests).where(exchange_requests.c.user_id == user.id,
+                                                       exchange_requests.c.key == request.key)).first()
+    if row is None:
+        return None
+    if row.request_sha256 != request.sha256:
+        error = ConflictError(f"Idempotency-Key {request.key!r} was already used for a different request "
+                              f"({row.action} of record {row.record_id} version {row.version}); send a new key "
+                              "with each new request, the same key only to retry the same one")
+        _append(conn, head, user, channel, action, "refused", record_id=row.record_id,
+                details={"reason": "idempotency key reused for a different request"})
+        return _Outcome(error=error)
+    _append(conn, head, user, channel, action, "replayed", record_id=row.record_id, version=row.version)
+    return _Outcome(value=(row.record_id, row.version))
+
+
+def _remember(conn: Connection, user: User, action: str, request: _Request | None, record_id: str,
+              version: int) -> None:
+    if request is not None:
+        conn.execute(exchange_requests.insert().values(
+            user_id=user.id, key=request.key, action=action, request_sha256=request.sha256, record_id=record_id,
+            version=version, at=_now()))
+
+
+def _answer(engine: Engine, user: User, outcome: _Outcome, channel: Channel) -> RecordVersion:
+    """The version a write made (or, replayed, the one its first attempt made)."""
+    value = _finish(outcome)
+    record_id, version, replayed = value
+    made = read(engine, user, record_id, version, channel=channel, audit=False)
+    return RecordVersion(**{**made.__dict__, "replayed": replayed})
+
+
+def publish(engine: Engine, user: User, new: Draft, *, channel: Channel = Channel(),
+            idempotency_key: str | None = None) -> RecordVersion:
+    """Publish version 1 of a record owned by ``user``'s agency; needs editor or admin.
+
+    With ``idempotency_key``, a retry of the same publish by the same user (a lost answer)
+    answers the record the first one made (``replayed``) instead of publishing a second;
+    the same key with different content is a ConflictError."""
     if not PUBLISHER_ROLES.intersection(user.roles):
         error = ForbiddenError(f"publishing needs the role editor or admin; user {user.username!r} has "
                                f"{', '.join(user.roles)}")
@@ -357,13 +435,27 @@ def publish(engine: Engine, user: User, new: Draft, *, channel: Channel = Channe
               "owner_country": user.country, "owner_agency": user.agency, "classification": new.classification,
               "share_agencies": _json(list(new.share_agencies)), "share_roles": _json(list(new.share_roles))}
     content = {"title": new.title, "body": new.body, "port_code": new.port_code, "reason": ""}
-    _transaction(engine, lambda conn, head: _store(conn, head, user, channel, "publish", values, content))
-    return read(engine, user, record_id, channel=channel, audit=False)
+    request = _request(idempotency_key, "publish", draft=new.__dict__)
+
+    def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
+        replay = _replay(conn, head, user, channel, "publish", request)
+        if replay is not None:
+            return replay if replay.error else _Outcome(value=(*replay.value, True))
+        _store(conn, head, user, channel, "publish", values, content)
+        _remember(conn, user, "publish", request, record_id, 1)
+        return _Outcome(value=(record_id, 1, False))
+
+    return _answer(engine, user, _transaction(engine, work), channel)
 
 
 def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: str, content: dict[str, Any],
-           channel: Channel) -> RecordVersion:
+           channel: Channel, idempotency_key: str | None) -> RecordVersion:
+    request = _request(idempotency_key, action, record_id=record_id, supersedes=supersedes, content=content)
+
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
+        replay = _replay(conn, head, user, channel, action, request)
+        if replay is not None:
+            return replay if replay.error else _Outcome(value=(*replay.value, True))
         rows = _rows(conn, record_id) if RECORD_ID.fullmatch(record_id) else []
         first = _shared(rows[0]) if rows else None
         logged_id = record_id if RECORD_ID.fullmatch(record_id) else None
@@ -402,15 +494,15 @@ def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: 
             previous = _opened(latest, ()).__dict__
             content.update({name: previous[name] for name in kept})
         _store(conn, head, user, channel, action, values, content)
-        return _Outcome()
+        _remember(conn, user, action, request, record_id, values["version"])
+        return _Outcome(value=(record_id, values["version"], False))
 
-    _finish(_transaction(engine, work))
-    return read(engine, user, record_id, channel=channel, audit=False)
+    return _answer(engine, user, _transaction(engine, work), channel)
 
 
 def correct(engine: Engine, user: User, record_id: str, *, supersedes: int, title: str,
             body: str | Keep = Keep.PREVIOUS, port_code: str | None | Keep = Keep.PREVIOUS, reason: str = "",
-            channel: Channel = Channel()) -> RecordVersion:
+            channel: Channel = Channel(), idempotency_key: str | None = None) -> RecordVersion:
     """A new version with corrected content, replacing version ``supersedes`` (the latest).
 
     The title is restated; ``body`` and ``port_code`` left as :attr:`Keep.PREVIOUS` carry the
@@ -420,15 +512,15 @@ def correct(engine: Engine, user: User, record_id: str, *, supersedes: int, titl
                "body": body if isinstance(body, Keep) else _text(body, "body", MAX_BODY, required=False),
                "port_code": port_code if isinstance(port_code, Keep) else _port(port_code),
                "reason": _text(reason, "reason", MAX_TITLE, required=False)}
-    return _amend(engine, user, record_id, supersedes, "correct", content, channel)
+    return _amend(engine, user, record_id, supersedes, "correct", content, channel, idempotency_key)
 
 
 def retract(engine: Engine, user: User, record_id: str, *, supersedes: int, reason: str,
-            channel: Channel = Channel()) -> RecordVersion:
+            channel: Channel = Channel(), idempotency_key: str | None = None) -> RecordVersion:
     """The last version of a record: withdrawn, with a reason; nothing can follow it."""
     content = {"title": "", "body": "", "port_code": None,
                "reason": _text(reason, "reason", MAX_TITLE, required=True)}
-    return _amend(engine, user, record_id, supersedes, "retract", content, channel)
+    return _amend(engine, user, record_id, supersedes, "retract", content, channel, idempotency_key)
 
 
 def _not_found(record_id: str, version: int | None = None) -> NotFoundError:

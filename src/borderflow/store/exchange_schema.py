@@ -68,7 +68,8 @@ exchange_audit = Table(
     Column("action", String(40), nullable=False),
     Column("record_id", String(40)),
     Column("version", Integer),
-    #: ok, not_found (absent or not visible: the same to the caller), denied, refused.
+    #: ok, not_found (absent or not visible: the same to the caller), denied, refused,
+    #: replayed (a retried write answered with what its first attempt made).
     Column("outcome", String(16), nullable=False),
     #: Content hash of the version this entry published (publish, correct, retract).
     Column("record_sha256", String(64)),
@@ -99,4 +100,22 @@ exchange_rate_buckets = Table(
     Index("ix_exchange_rate_buckets_updated_at", "updated_at"),
 )
 
-__all__ = ["exchange_audit", "exchange_audit_head", "exchange_rate_buckets", "exchange_records"]
+#: Writes made with an ``Idempotency-Key``: a retried request with the same key and the same
+#: content answers the version the first one made instead of writing again. Insert-only.
+#: Migration ``0011``.
+exchange_requests = Table(
+    "exchange_requests",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),
+    Column("key", String(200), primary_key=True),
+    #: publish, correct, retract.
+    Column("action", String(10), nullable=False),
+    #: SHA-256 of the request's canonical JSON (action, record, supersedes, content).
+    Column("request_sha256", String(64), nullable=False),
+    Column("record_id", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+__all__ = ["exchange_audit", "exchange_audit_head", "exchange_rate_buckets", "exchange_records",
+           "exchange_requests"]
