@@ -187,3 +187,24 @@ def test_write_then_parse_is_the_identity(items: list[Observation]) -> None:
     again = io.StringIO()
     oc.write_observations_csv(parsed.observations, again)
     assert again.getvalue() == out.getvalue()
+
+
+def test_a_utf16_file_reads_as_its_utf8_twin() -> None:
+    text = (HEADER + "\r\n250401,passenger,standard,2024-05-01T08:00:00-07:00,45,6,delay,Tijuana – Señal\r\n")
+    for encoding in ("utf-16", "utf-16-be", "utf-16-le"):
+        data = text.encode(encoding)
+        if encoding != "utf-16":  # the explicit-endian codecs write no byte-order mark
+            data = ("\ufeff" + text).encode(encoding)
+        assert oc.parse(data, "u16.csv") == oc.parse(text.encode("utf-8"), "u8.csv"), encoding
+    with pytest.raises(BadInputError, match="starts as UTF-16 .* save it as UTF-8"):
+        oc.parse(text.encode("utf-16") + b"\x00", "odd.csv")
+
+
+def test_an_oversized_field_refuses_its_row_alone() -> None:
+    huge = "x" * 200_000
+    parsed = _parse(f"{HEADER}\n"
+                    "250401,passenger,standard,2024-05-01T08:00:00-07:00,30,5,delay,test\n"
+                    f'250401,passenger,standard,2024-05-01T09:00:00-07:00,30,5,delay,"{huge}"\n'
+                    "250401,passenger,standard,2024-05-01T10:00:00-07:00,30,5,delay,test\n")
+    assert [o.observed_at.hour for o in parsed.observations] == [15, 17]
+    assert [r.place for r in parsed.rejected] == ["line 3"]

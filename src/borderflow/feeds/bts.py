@@ -93,8 +93,15 @@ def gunzip_head(head: bytes) -> bytes:
 
 
 def decode_text(data: bytes) -> str:
-    """Bytes (gzip or plain) as text: UTF-8 (BOM dropped), else Windows-1252."""
+    """Bytes (gzip or plain) as text: UTF-16 when it starts with its byte-order mark (as
+    spreadsheets save "Unicode text"), else UTF-8 (BOM dropped), else Windows-1252."""
     raw = gunzip_if_gzip(data)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise BadInputError(f"the text starts as UTF-16 but byte {exc.start} is not UTF-16 "
+                                "(a truncated or mixed file); save it as UTF-8") from exc
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -117,6 +124,11 @@ def sniff_text(head: bytes) -> str:
         except (csv.Error, StopIteration):
             pass
     return first
+
+
+#: The longest CSV field read (Python's default is 128 KiB): a longer one is not a reason to
+#: refuse the rest of its file; the row's own checks then refuse that row alone.
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
 
 def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
