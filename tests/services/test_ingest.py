@@ -156,6 +156,34 @@ def test_bad_rows_are_quarantined_and_good_rows_land(engine: Engine, tmp_path: P
     assert places == ["line 3", "line 4", "line 5"]
 
 
+def test_a_reading_dated_in_the_future_is_kept_aside_and_never_shown_as_current(engine: Engine,
+                                                                                tmp_path: Path) -> None:
+    from borderflow.services.queries import current_waits
+
+    now = dt.datetime.now(UTC).replace(microsecond=0)
+    soon = now + dt.timedelta(hours=2)  # CBP stamps some readings with the coming hour
+    path = tmp_path / "times.csv"
+    path.write_text(
+        "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+        "250401,passenger,standard,2099-05-01T09:00:00-07:00,5,5,delay,test\n"
+        f"250401,passenger,standard,{now.isoformat()},42,7,delay,test\n"
+        f"250401,pedestrian,standard,{soon.isoformat()},20,3,delay,test\n")
+    summary = ingest(engine, [str(path)])
+    assert (summary.total("read"), summary.total("stored"), summary.total("quarantined")) == (3, 2, 1)
+    with engine.connect() as conn:
+        kept = conn.execute(select(schema.quarantine.c.place, schema.quarantine.c.reason)).one()
+    assert kept.place.startswith("reading 250401 passenger/standard northbound at 2099-05-01T16:00:00")
+    assert "cannot be read before it happens" in kept.reason and "time zone" in kept.reason
+    waits = {w["mode"]: w["wait_minutes"] for w in current_waits(engine, crossing_id="250401")}
+    assert waits == {"passenger": 42, "pedestrian": 20}
+    # a reading stored before this check (written straight to the table) is not current either
+    with engine.begin() as conn:
+        conn.execute(schema.observations.insert().values(
+            crossing_id="250401", mode="passenger", program="standard", direction="northbound",
+            observed_at=dt.datetime(2099, 5, 1, 16, tzinfo=UTC), wait_minutes=5, source="old"))
+    assert {w["mode"]: w["wait_minutes"] for w in current_waits(engine, crossing_id="250401")}["passenger"] == 42
+
+
 def test_unknown_format_names_the_file_and_the_fix(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello\n")

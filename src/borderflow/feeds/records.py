@@ -85,6 +85,12 @@ class Volume:
     longitude: float | None = None
 
 
+#: How far after the moment it is stored a reading may be dated: CBP stamps some readings
+#: with the coming hour (up to 2 h ahead of its feed's clock); a later one cannot be a
+#: reading yet. Ingest keeps it aside rather than show it as the current wait until then.
+FUTURE_SLACK = dt.timedelta(hours=3)
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
     """A part of a file that could not be read: where, why, and the raw text."""

@@ -8,6 +8,7 @@ stored ones go to ``conflicts``. A file whose transaction fails leaves nothing b
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
-from borderflow.feeds.records import ABSENT_LANES, CrossingSeen, Parsed
+from borderflow.feeds.records import ABSENT_LANES, FUTURE_SLACK, CrossingSeen, Parsed, Rejected
 from borderflow.services.sources import Source
 from borderflow.store import catalog as store_catalog
 from borderflow.store.db import writing
@@ -216,6 +217,7 @@ class Ingestor:
     # -- one payload -----------------------------------------------------------------
     def write_parsed(self, conn: Connection, parsed: Parsed, *, name: str, sha256: str) -> FileSummary:
         now = _now()
+        parsed = _future_refused(parsed, now + FUTURE_SLACK)
         summary = FileSummary(name=name, format=parsed.format, sha256=sha256, notes=list(parsed.notes))
         summary.new_crossings = self._crossings(conn, parsed.crossings, parsed.format, sha256)
         summary.new_crossings += self._crossings(conn, self._unknown_crossings(parsed), parsed.format)
@@ -437,6 +439,21 @@ class Prepared:
     #: Whether a later repeat of this payload may stand on it (a live-feed payload).
     repeatable: bool = False
     same_as: str | None = None
+
+
+def _future_refused(parsed: Parsed, latest: dt.datetime) -> Parsed:
+    """``parsed`` with its readings dated after ``latest`` moved to its refused records."""
+    future = [o for o in parsed.observations if o.observed_at > latest]
+    if not future:
+        return parsed
+    refused = [Rejected(
+        f"reading {o.crossing_id} {o.mode}/{o.program} {o.direction} at {o.observed_at.isoformat()}",
+        f"dated {o.observed_at.isoformat()}, more than {FUTURE_SLACK.total_seconds() / 3600:.0f} h after it "
+        "was stored: a wait cannot be read before it happens; check the date, the year and the time zone",
+        f"{o.crossing_id},{o.mode},{o.program},{o.observed_at.isoformat()},{o.wait_minutes},{o.lanes_open},"
+        f"{o.status},{o.source},{o.direction}") for o in future]
+    kept = [o for o in parsed.observations if o.observed_at <= latest]
+    return dataclasses.replace(parsed, observations=kept, rejected=[*parsed.rejected, *refused])
 
 
 class Preparer:

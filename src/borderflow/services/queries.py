@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Select, and_, func, or_, select
 
 from borderflow.errors import BadInputError, NotFoundError
+from borderflow.feeds.records import FUTURE_SLACK
 from borderflow.store.schema import (
     crossing_states,
     crossings,
@@ -163,7 +164,8 @@ def archive_version(engine: Engine) -> tuple[int, ...]:
 def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_id: str | None = None,
                     sources: Iterable[str] | None = None,
                     published_by: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """The newest reading of every lane (crossing, mode, program, direction) at or before ``at``.
+    """The newest reading of every lane (crossing, mode, program, direction) at or before ``at``
+    (now: dated at most :data:`~borderflow.feeds.records.FUTURE_SLACK` after now).
 
     With ``published_by``, only readings whose payload was published by then (or whose
     payload's publication time is not known): what a feed had shown by that instant.
@@ -172,9 +174,8 @@ def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_i
     """
     o = observations.c
     p = payloads.c
-    conditions = []
-    if at is not None:
-        conditions.append(o.observed_at <= at)
+    # now: no reading dated beyond what ingest accepts (an archive from before that check)
+    conditions = [o.observed_at <= (at if at is not None else dt.datetime.now(_UTC) + FUTURE_SLACK)]
     if published_by is not None:
         unpublished = select(p.sha256).where(p.published_at > published_by)
         conditions.append(or_(o.payload_sha256.is_(None), o.payload_sha256.not_in(unpublished)))
