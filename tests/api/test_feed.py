@@ -321,14 +321,14 @@ def test_a_replay_shows_what_the_rss_had_published_by_then(client: TestClient, e
     earlier feed's clock a few seconds after the stamp of the reading a later feed brought."""
     from borderflow.feeds import cbp_rss
 
-    snapshots = sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("*.xml"))[:60]
+    snapshots = sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("*.xml"))
     for path in snapshots:
         ingest_file(engine, path)
     blocks = {"commercial": "commercial_vehicle_lanes", "passenger": "passenger_vehicle_lanes",
               "pedestrian": "pedestrian_lanes"}
     lanes = {"standard": "standard_lanes", "fast": "FAST_lanes", "sentri": "NEXUS_SENTRI_lanes",
              "ready": "ready_lanes"}
-    compared = differ = 0
+    compared = differ = revised = 0
     for path in snapshots:
         parsed = cbp_rss.parse(path.read_bytes(), path.name)
         assert parsed.generated_at is not None
@@ -339,5 +339,33 @@ def test_a_replay_shows_what_the_rss_had_published_by_then(client: TestClient, e
                 continue
             compared += 1
             lane = ports[reading.crossing_id][blocks[reading.mode]][lanes[reading.program]]
-            differ += lane["update_time"] != reading.reported_time
-    assert compared > 500 and differ == 0, (differ, compared)
+            shown = (lane["update_time"], lane["delay_minutes"], lane["lanes_open"])
+            said = (reading.reported_time, "" if reading.wait_minutes is None else str(reading.wait_minutes),
+                    "" if reading.lanes_open is None else str(reading.lanes_open))
+            differ += shown != said
+            revised += shown[0] == said[0] and shown != said
+    assert compared > 500 and differ == 0, (differ, revised, compared)
+
+
+def test_a_reading_cbp_published_again_with_other_values_is_served_as_last_published(
+        client: TestClient, engine: Engine) -> None:
+    """CBP's RSS changed Gateway's "At Noon CDT" reading (2026-08-22 17:00Z) from 20 to 30
+    minutes (passengers) and 45 to 60 (pedestrians) in the feed of 17:20:52Z: the archive keeps
+    the first values and the revision in its conflicts; the feed and the current waits show
+    each version from the time CBP published it."""
+    snapshots = sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("20260822T1[5-8]*.xml"))
+    assert len(snapshots) == 9
+    for path in snapshots:
+        ingest_file(engine, path)
+
+    def shown(at: str) -> tuple[str, str, object, object]:
+        port = next(p for p in client.get("/api/bwtnew", params={"at": at}).json() if p["port_number"] == "535504")
+        waits = {(w["mode"], w["program"]): w["wait_minutes"] for w in client.get(
+            "/api/v1/crossings/535504/waits/current", params={"at": at}).json()["items"]}
+        return (port["passenger_vehicle_lanes"]["standard_lanes"]["delay_minutes"],
+                port["pedestrian_lanes"]["standard_lanes"]["delay_minutes"],
+                waits[("passenger", "standard")], waits[("pedestrian", "standard")])
+
+    assert shown("2026-08-22T17:15:00Z") == ("20", "45", 20, 45)
+    assert shown("2026-08-22T17:55:00Z") == ("30", "60", 30, 60)
+    assert shown("2026-08-22T17:20:51Z") == ("20", "45", 20, 45)

@@ -38,6 +38,10 @@ Where each value comes from (state at ``at``; None = now):
 
 Ports are ordered as CBP orders them: border, port name, crossing name (case-folded).
 
+A reading CBP published again with other values (its RSS revises a wait some minutes
+later under the same "At Noon CDT") is served with the values published last by ``at``
+(:func:`borderflow.services.queries.revise`); the archive keeps both versions.
+
 A replay shows a reading from the time the feed that first carried it was published
 (``payloads.published_at``, the feed's own time), not from the time it is stamped with:
 CBP publishes a reading some minutes after its stamp (up to a quarter of an hour in the
@@ -60,7 +64,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 
 from borderflow.feeds.cbp_time import CBP_CLOCK_ZONE, READING_LEAD
 from borderflow.feeds.records import ABSENT_LANES
-from borderflow.services.queries import latest_readings
+from borderflow.services.queries import latest_readings, revise
 from borderflow.store.schema import crossing_states, crossings, observations, payloads
 
 #: Sources whose readings are CBP's own and so belong in CBP's feed.
@@ -327,7 +331,8 @@ def _superseded_closures(engine: Engine, items: list[dict[str, Any]],
 def _readings(engine: Engine, at: dt.datetime | None) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
     """crossing_id -> (mode, program) -> the lane's newest CBP reading as the feed showed it at ``at``."""
     found: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
-    items = _superseded_closures(engine, latest_readings(engine, at=at, sources=CBP_SOURCES, published_by=at), at)
+    newest = latest_readings(engine, at=at, sources=CBP_SOURCES, published_by=at, revised=False)
+    items = _superseded_closures(engine, newest, at)
     if at is not None:
         items += _published_leads(engine, at)
     for item in items:
@@ -337,6 +342,7 @@ def _readings(engine: Engine, at: dt.datetime | None) -> dict[str, dict[tuple[st
         old = found[item["crossing_id"]].get(lane)
         if old is None or (old["observed_at"], old["id"]) < (item["observed_at"], item["id"]):
             found[item["crossing_id"]][lane] = item
+    revise(engine, [item for lanes in found.values() for item in lanes.values()], at)  # in place
     return found
 
 

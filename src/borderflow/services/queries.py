@@ -14,9 +14,10 @@ with aware bounds, ``start < end`` and at most :data:`MAX_SPAN`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from sqlalchemy import Engine, Select, and_, func, or_, select
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.feeds.records import FUTURE_SLACK
 from borderflow.store.schema import (
+    conflicts,
     crossing_states,
     crossings,
     historical_averages,
@@ -162,15 +164,16 @@ def archive_version(engine: Engine) -> tuple[int, ...]:
 
 
 def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_id: str | None = None,
-                    sources: Iterable[str] | None = None,
-                    published_by: dt.datetime | None = None) -> list[dict[str, Any]]:
+                    sources: Iterable[str] | None = None, published_by: dt.datetime | None = None,
+                    revised: bool = True) -> list[dict[str, Any]]:
     """The newest reading of every lane (crossing, mode, program, direction) at or before ``at``
     (now: dated at most :data:`~borderflow.feeds.records.FUTURE_SLACK` after now).
 
     With ``published_by``, only readings whose payload was published by then (or whose
     payload's publication time is not known): what a feed had shown by that instant.
     When two sources read a lane at the same instant, the one stored last wins.
-    Ordered by crossing, mode, program, direction.
+    ``revised``: each reading's values as its source last published them by ``published_by``
+    (else ``at``, else ever): see :func:`revise`. Ordered by crossing, mode, program, direction.
     """
     o = observations.c
     p = payloads.c
@@ -202,7 +205,55 @@ def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_i
         for row in conn.execute(query):
             item = dict(row._mapping)
             chosen[(item["crossing_id"], item["mode"], item["program"], item["direction"])] = item
-    return list(chosen.values())
+    found = list(chosen.values())
+    return revise(engine, found, published_by or at) if revised else found
+
+
+def _reading_key_text(item: Mapping[str, Any]) -> str:
+    """A stored reading's natural key as the ``conflicts`` table writes it."""
+    return "|".join(str(v) for v in (item["crossing_id"], item["mode"], item["program"], item["direction"],
+                                      item["observed_at"].isoformat(), item["source"]))
+
+
+def revise(engine: Engine, items: list[dict[str, Any]], published_by: dt.datetime | None) -> list[dict[str, Any]]:
+    """``items`` (stored readings with their ``id``) with the values their source published
+    last, by ``published_by`` (None: ever).
+
+    A source may publish the same reading again with other values (CBP's RSS changed
+    "At Noon CDT" from 20 to 30 minutes twenty minutes later, 11 times in a week of
+    captures). The archive keeps the first-stored values and the others in ``conflicts``
+    with the payload that brought them; a feed showed, at each instant, the version
+    published last, which is what the current waits and the feed replay show. A version
+    whose payload has no publication time (a CSV file) replaces nothing.
+    """
+    if not items:
+        return items
+    by_key = {_reading_key_text(item): item for item in items}
+    keys = sorted(by_key)
+    c, p, o = conflicts.c, payloads.c, observations.c
+    versions: dict[str, list[tuple[dt.datetime, dict[str, Any]]]] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(keys), 400):
+            query = (select(c.natural_key, c.incoming, p.published_at)
+                     .join(payloads, p.sha256 == c.payload_sha256)
+                     .where(c.kind == "observation", c.natural_key.in_(keys[start:start + 400]),
+                            p.published_at.is_not(None)))
+            if published_by is not None:
+                query = query.where(p.published_at <= published_by)
+            for key, incoming, published in conn.execute(query):
+                versions.setdefault(key, []).append((published, json.loads(incoming)))
+        if not versions:
+            return items
+        ids = [by_key[k]["id"] for k in versions]
+        own = dict(conn.execute(select(o.id, p.published_at).select_from(
+            observations.outerjoin(payloads, p.sha256 == o.payload_sha256)).where(o.id.in_(ids))).all())
+    for key, found in versions.items():
+        item = by_key[key]
+        published, values = max(found, key=lambda v: v[0])
+        stored_at = own.get(item["id"])
+        if stored_at is None or published > stored_at:
+            item.update({name: values.get(name) for name in ("wait_minutes", "lanes_open", "status")})
+    return items
 
 
 def current_waits(engine: Engine, *, at: dt.datetime | None = None, now: dt.datetime | None = None,
