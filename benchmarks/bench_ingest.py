@@ -32,6 +32,7 @@ from borderflow.services.ingest import Ingestor  # noqa: E402
 from borderflow.services.sources import Source  # noqa: E402
 from borderflow.store.db import open_database  # noqa: E402
 from borderflow.store.schema import observations, payloads  # noqa: E402
+from borderflow.store.writes import STATE_CONTINUES  # noqa: E402
 
 START = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -104,11 +105,15 @@ def main() -> None:
 
     hours = count // 12
     untimed = gen_readings // sample - lanes_timed
-    expected = lanes_timed * hours + untimed
+    # an untimed lane state (dated by each snapshot's clock) is stored once, then again at the
+    # first snapshot more than STATE_CONTINUES after the stored one
+    every = dt.timedelta(minutes=5)
+    per_state = (count - 1) * every // (STATE_CONTINUES + every) + 1
+    expected = lanes_timed * hours + untimed * per_state
     print(f"snapshots            {count:,} ({args.days} days x 288), {args.workers} worker process(es)")
     print(f"lane readings read   {totals['read']:,}")
     print(f"rows stored          {stored_rows:,} (expected {expected:,}: {lanes_timed} timed lanes x {hours:,} hours"
-          f" + {untimed} untimed lane states); rows lost {max(0, expected - stored_rows):,}")
+          f" + {untimed} untimed lane states x {per_state}); rows lost {max(0, expected - stored_rows):,}")
     print(f"payloads kept        {stored_payloads:,}; errors {totals['errors']}, conflicts {totals['conflicts']}")
     print(f"ingest wall time     {ingest_seconds:,.1f} s  ({totals['read'] / ingest_seconds:,.0f} readings/s,"
           f" {count / ingest_seconds:,.0f} snapshots/s)")

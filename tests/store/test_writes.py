@@ -75,6 +75,29 @@ def test_timeless_closed_lane_is_stored_only_when_it_changes(engine: Engine) -> 
     assert _write(Ingestor(engine), Parsed(format="cbp-json", observations=[_obs(6, None, status="closed", source="cbp-feed", reported=None)])).stored == 0
 
 
+def test_a_closure_seen_again_after_a_day_is_a_reading_of_its_own(engine: Engine) -> None:
+    """Two captures years apart that both show a lane closed are two readings, whatever the
+    order they are ingested in (the later one used to count as a repeat of the earlier)."""
+    def closed(when: dt.datetime) -> Observation:
+        return Observation("250401", "passenger", "standard", when, None, None, "closed", "cbp-feed",
+                           dated_by_feed=True)
+
+    times = [dt.datetime(2014, 3, 15, 19, tzinfo=UTC), dt.datetime(2017, 3, 17, 4, 31, tzinfo=UTC)]
+    for order in (times, times[::-1]):
+        with engine.begin() as conn:
+            conn.execute(schema.observations.delete())
+        stored = [_write(Ingestor(engine), Parsed(format="cbp-xml", observations=[closed(t)]), sha=str(i) * 64).stored
+                  for i, t in enumerate(order)]
+        assert stored == [1, 1], order
+    # within a day, polls of a lane that stays closed are still one reading; after a day, one more
+    with engine.begin() as conn:
+        conn.execute(schema.observations.delete())
+    ingestor = Ingestor(engine)
+    start = times[0]
+    polls = [start + dt.timedelta(minutes=5 * k) for k in range(12 * 30)]  # 30 hours
+    assert sum(_write(ingestor, Parsed(format="cbp-json", observations=[closed(t)])).stored for t in polls) == 2
+
+
 def test_rejected_records_go_to_quarantine_and_good_ones_land(engine: Engine) -> None:
     parsed = Parsed(format="test", observations=[_obs(15, 30)],
                     rejected=[Rejected(place="line 3", reason="wait_minutes must be >= 0; got -5", raw="x")])

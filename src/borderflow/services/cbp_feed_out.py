@@ -27,7 +27,7 @@ Where each value comes from (state at ``at``; None = now):
   lane that the newest port snapshot at or before ``at`` showed without a reading ("N/A",
   its ``absent_lanes``) when its newest reading is older than that snapshot: the lane
   stopped reporting. (Snapshots stored before the archive kept that list say nothing of
-  it until ``borderflow reparse`` parses their payloads again.) A closed lane is stored once while it stays closed, so an untimed "Lanes
+  it until ``borderflow reparse`` parses their payloads again.) A closed lane is stored once a day while it stays closed, so an untimed "Lanes
   Closed"/"Update Pending" stands until a newer reading.
 - **Port time** T (each crossing is served as it was last seen): the snapshot's time when no served reading of the port is more than
   the reading lead (2 h) newer, and then ``date``/``time`` are the snapshot's own text;

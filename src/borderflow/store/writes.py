@@ -240,13 +240,21 @@ class _BulkInsert:
 _insert_observations = _BulkInsert(observations, _OBS_COLUMNS)
 
 
+#: A reading with no time of its own (a closed lane in CBP's feed, dated at the feed time)
+#: continues the lane's stored state this long: the same state seen again within a day of
+#: the stored reading is a repeat; later (a capture years apart, a poll that stopped for a
+#: day) it is a reading of its own, so a long closure is one row a day.
+STATE_CONTINUES = dt.timedelta(hours=24)
+
+
 class ObservationWriter:
     """Writes observations, remembering the newest reading of each lane it has seen.
 
     The memory spares the database a lookup for the commonest repeat — a live feed
     polled every few minutes shows the same hourly reading a dozen times — and lets a
     reading that has no time of its own (a closed lane in CBP's feed, dated at the feed
-    time) count as a repeat while its lane's state is unchanged.
+    time) count as a repeat while its lane's state is unchanged, for up to
+    :data:`STATE_CONTINUES` after the stored one.
     """
 
     def __init__(self) -> None:
@@ -291,7 +299,8 @@ class ObservationWriter:
                             (_key_text(obs.key), dict(zip(_OBS_VALUES, latest[1])), dict(zip(_OBS_VALUES, values)))
                         )
                     continue
-                if self.is_timeless(obs) and latest[0] < obs.observed_at and latest[1] == values:
+                if (self.is_timeless(obs) and latest[0] < obs.observed_at <= latest[0] + STATE_CONTINUES
+                        and latest[1] == values):
                     counts.duplicates += 1
                     continue
             row = (
