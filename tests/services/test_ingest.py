@@ -208,12 +208,32 @@ def test_reparse_recovers_a_file_refused_under_a_forced_wrong_format(engine: Eng
     path = DATA / "cbp-feed" / "bwt-2017-03-17.xml"
     wrong = ingest(engine, [str(path)], format="cbp-json")
     assert wrong.refused_anything and count(engine, "observations") == 0
-    # the payload was kept; stored as the forced format it reparses as JSON again and fails,
-    # so reparse with the right format explicitly:
-    with engine.begin() as conn:
-        conn.execute(schema.payloads.update().values(format="unknown"))
+    # the payload was kept, not under the format that failed: reparse detects it
     summary = reparse(engine)
-    assert summary.total("stored") > 0
+    assert summary.total("stored") > 0 and not summary.refused_anything
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.payloads.c.format)).scalar_one() == "cbp-xml"
+
+
+def test_a_file_read_right_after_a_wrong_format_keeps_the_right_format(engine: Engine) -> None:
+    from borderflow.services.ingest import reparse
+
+    path = DATA / "cbp-feed" / "api-responses" / "Wait_Time_Graph.json"
+    assert ingest(engine, [str(path)], format="cbp-historical-json").refused_anything
+    right = ingest(engine, [str(path)])
+    assert right.total("stored") > 0 and not right.refused_anything
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.payloads.c.format)).scalar_one() == right.files[0].format
+    again = reparse(engine)
+    assert not again.refused_anything and again.total("duplicates") == right.total("stored")
+
+
+def test_a_forced_format_that_reads_nothing_is_an_error(engine: Engine) -> None:
+    path = DATA / "cbp-feed" / "api-responses" / "Wait_Time_Graph.json"
+    summary = ingest(engine, [str(path)], format="cbp-json")
+    message = summary.files[0].error or ""
+    assert summary.refused_anything and "--format cbp-json read nothing" in message
+    assert "leave --format out" in message and len(message.splitlines()) == 1
 
 
 def test_worker_processes_store_exactly_what_one_process_stores(tmp_path: Path) -> None:

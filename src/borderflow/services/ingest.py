@@ -324,7 +324,7 @@ class Ingestor:
             with conn.begin_nested():
                 store_payload(conn, item.content, sha256=item.sha256, format=item.format, name=item.name,
                               now=_now(), size_bytes=item.size_bytes, compression=item.compression,
-                              published_at=item.parsed.generated_at)
+                              published_at=item.parsed.generated_at, parsed_as=True)
                 summary = self.write_parsed(conn, item.parsed, name=item.name, sha256=item.sha256)
         except Exception as exc:  # one file's failure must not cost the others
             if not isinstance(exc, (BorderFlowError, SQLAlchemyError)):
@@ -361,7 +361,9 @@ class Ingestor:
         message = message if message.startswith(name) else f"{name}: {message}"
         assert item.content is not None
         with conn.begin_nested():
-            store_payload(conn, item.content, sha256=item.sha256, format=item.format or "unknown", name=name,
+            # a format that was forced and failed says nothing of the file: reparse detects it again
+            kept_as = "unknown" if item.forced or not item.format else item.format
+            store_payload(conn, item.content, sha256=item.sha256, format=kept_as, name=name,
                           now=_now(), size_bytes=item.size_bytes, compression=item.compression)
             self._quarantine(conn, item.sha256, name, [("whole file", message, "")], _now())
         self._last_content.pop(item.format, None)
@@ -439,6 +441,8 @@ class Prepared:
     #: Whether a later repeat of this payload may stand on it (a live-feed payload).
     repeatable: bool = False
     same_as: str | None = None
+    #: Whether ``format`` was given (``--format``) rather than detected.
+    forced: bool = False
 
 
 def _future_refused(parsed: Parsed, latest: dt.datetime) -> Parsed:
@@ -478,7 +482,8 @@ class Preparer:
         from borderflow.feeds.detect import detect_format
         from borderflow.feeds.fingerprint import feed_fingerprint
 
-        item = Prepared(name=name, sha256=content_hash(data), size_bytes=len(data), format=self.format or "")
+        item = Prepared(name=name, sha256=content_hash(data), size_bytes=len(data), format=self.format or "",
+                        forced=self.format is not None)
         try:
             item.format = self.format or detect_format(data[:4096], name)
         except BorderFlowError as exc:
@@ -513,8 +518,11 @@ class Preparer:
 
         try:
             item.parsed = parse_bytes(data, item.name, item.format)
+            if item.forced and _read_nothing(item.parsed) and data.strip():
+                _refuse_forced_format(item, data)
         except BorderFlowError as exc:
             item.error = str(exc)
+            item.parsed = None
             self._reference.pop(item.format, None)
             return
         item.repeatable = fingerprint is not None and not item.parsed.rejected
@@ -522,6 +530,27 @@ class Preparer:
             self._reference[item.format] = (fingerprint, item.sha256, item.parsed.day_before_slack)
         else:
             self._reference.pop(item.format, None)
+
+
+def _read_nothing(parsed: Parsed) -> bool:
+    """No reading, average or count, and nothing refused (a crossing alone can come of a misread)."""
+    return not (parsed.observations or parsed.averages or parsed.volumes or parsed.rejected)
+
+
+def _refuse_forced_format(item: Prepared, data: bytes) -> None:
+    """A non-empty file from which the forced format read nothing at all: refused when its
+    content looks like another format (or none), since an empty result of the right format
+    (a feed listing no port) is not an error."""
+    from borderflow.feeds.detect import detect_format
+
+    try:
+        detected = detect_format(data[:4096], item.name)
+    except BorderFlowError:
+        detected = None
+    if detected != item.format:
+        looks = f"it looks like {detected}" if detected else "its format is not recognised"
+        raise BadInputError(f"--format {item.format} read nothing from it and {looks}; leave --format out to "
+                            "detect the format, or name the right one")
 
 
 def _prepare_chunk(chunk: list[Source | BadInputError], format: str | None) -> list[Prepared]:

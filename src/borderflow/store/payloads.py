@@ -62,19 +62,25 @@ def store_payload(
     size_bytes: int,
     compression: str,
     published_at: dt.datetime | None = None,
+    parsed_as: bool = False,
 ) -> bool:
     """Keep a compressed payload unless it is already stored; True when it was new.
 
     ``content`` is already compressed with ``compression`` (see :func:`compress`);
     ``size_bytes`` is the size before compression. ``published_at`` (the source's own
     time) is also written on a stored payload that did not have it yet (a reparse fills it).
+    ``parsed_as``: the payload was just read as ``format``, which then becomes its stored
+    format (one refused under a wrong format, then read right, reparses right).
     """
     values = {"sha256": sha256, "format": format, "name": name, "size_bytes": size_bytes,
               "compression": compression, "content": content, "stored_at": now, "published_at": published_at}
-    new = bool(conn.execute(_insert_if_absent(conn), [values]).rowcount)
+    new = conn.execute(_insert_if_absent(conn), values).rowcount == 1  # one row: rowcount is exact
     if not new and published_at is not None:
         conn.execute(update(payloads).where(payloads.c.sha256 == sha256, payloads.c.published_at.is_(None))
                      .values(published_at=published_at))
+    if not new and parsed_as:
+        conn.execute(update(payloads).where(payloads.c.sha256 == sha256, payloads.c.format != format)
+                     .values(format=format))
     return new
 
 
