@@ -1,0 +1,73 @@
+"""Messages said in the reader's language: the Message type, the catalog, and the keys the code uses."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import string
+from pathlib import Path
+
+from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
+from borderflow.message_texts import TEXTS
+from borderflow.messages import Message, say
+
+SRC = Path(__file__).parents[1] / "src" / "borderflow"
+#: Entries whose Spanish is rightly the English text (a list of problems, each said on its own).
+SAME_IN_BOTH = {"problems"}
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_a_message_is_its_english_text_and_says_itself_in_spanish() -> None:
+    inner = Message("nothing", "value.nothing")
+    message = Message(f"hours must be a whole number from 1 to 168; got {inner}", "scenario.whole_range",
+                      {"path": "hours", "low": 1, "high": 168, "got": inner})
+    assert message == "hours must be a whole number from 1 to 168; got nothing"
+    assert json.dumps({"m": message}) == '{"m": "hours must be a whole number from 1 to 168; got nothing"}'
+    assert say(message, "en") == message
+    assert say(message, "es") == "hours debe ser un número entero de 1 a 168; se recibió un valor vacío"
+    copied = pickle.loads(pickle.dumps(message))
+    assert (copied.key, copied.fields["got"].key) == ("scenario.whole_range", "value.nothing")
+    # a list of messages is said item by item; text without a key, or with an unknown key, as written
+    listed = Message("a; b", "problems", {"problems": [Message("x", "value.nothing"), "plain"]})
+    assert say(listed, "es") == "un valor vacío; plain"
+    assert say("plain text", "es") == "plain text" and say(Message("odd", "no.such.key"), "es") == "odd"
+    # an entry whose fields are missing (a bug) says the English rather than failing the page
+    assert say(Message("english", "scenario.whole_range", {"path": "x"}), "es") == "english"
+
+
+def test_an_error_carries_its_key_and_fields_and_keeps_its_text() -> None:
+    error = BadInputError("days must be one of 1, 7; got '3'", key="crossing.days",
+                          fields={"choices": "1, 7", "got": "3"})
+    assert str(error) == "days must be one of 1, 7; got '3'" and error.args == ("days must be one of 1, 7; got '3'",)
+    assert say(error, "es") == "el periodo (days) debe ser de 1, 7 días; se recibió «3»"
+    again = pickle.loads(pickle.dumps(error))  # errors cross process boundaries (sweeps)
+    assert (again.key, again.fields, str(again)) == ("crossing.days", {"choices": "1, 7", "got": "3"}, str(error))
+    # an error made from a Message takes its key; a plain one says its text
+    made = NotFoundError(Message("no plan 'x'", "plan.unknown", {"ref": "x"}))
+    assert made.key == "plan.unknown" and say(made, "es").startswith("no existe el plan «x»")
+    assert say(BorderFlowError("plain"), "es") == "plain" and BorderFlowError().message == ""
+
+
+def test_every_entry_has_both_languages_with_the_same_fields() -> None:
+    assert len(TEXTS) > 100
+    for key, (english, spanish) in TEXTS.items():
+        assert english.strip() and spanish.strip(), key
+        assert fields(english) == fields(spanish), key
+        assert english != spanish or key in SAME_IN_BOTH, f"{key} is not translated"
+    spanish_text = " ".join(es for _, es in TEXTS.values())
+    assert "usted" not in spanish_text.lower()  # the usted form is in the verbs: "elija", "revise"
+    assert all(word in spanish_text for word in ("elija", "revise", "inténtelo", "se recibió"))
+
+
+def test_the_api_envelope_keeps_the_english_text() -> None:
+    import asyncio
+
+    from borderflow.api.errors import _borderflow_error
+
+    error = BadInputError("days must be one of 1, 7; got '3'", key="crossing.days", fields={"choices": "1, 7", "got": "3"})
+    response = asyncio.run(_borderflow_error(None, error))  # type: ignore[arg-type]
+    assert json.loads(bytes(response.body)) == {"error": {"code": "bad_input",
+                                                          "message": "days must be one of 1, 7; got '3'"}}
