@@ -1,0 +1,64 @@
+"""Messages that come from the services, on the pages in the reader's language: a forecast's
+reason, the errors of a link or a form, a run that failed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import re
+import warnings
+
+import pytest
+from sqlalchemy import Engine
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from borderflow.services.ingest import Ingestor
+from tests.web.conftest import CASCADE, load, train_small_model
+from tests.web.test_pages import in_spanish
+
+
+def notices(page: str) -> list[str]:
+    """The text of the page's notices (forecast reasons, errors), unescaped."""
+    found = re.findall(r'<p class="notice[^"]*"[^>]*>(.*?)</p>', page, re.DOTALL)
+    return [html_lib.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in found]
+
+
+def forecast_notice(page: str) -> str:
+    return next(n for n in notices(page) if n.startswith(("No forecast", "No hay pronóstico")))
+
+
+def test_a_crossing_without_a_model_says_why_in_the_readers_language(client: TestClient) -> None:
+    spanish = forecast_notice(in_spanish(client, "/crossings/250401").text)
+    assert spanish == ("No hay pronóstico para este carril: aún no hay un modelo de pronóstico entrenado para este "
+                       "carril; primero hay que entrenar uno (borderflow forecast train)")
+    english = forecast_notice(client.get("/crossings/250401").text)
+    assert english.startswith("No forecast for this lane: no trained forecast model covers this lane yet")
+    assert "--crossing" not in english
+
+
+def test_a_stale_lane_and_a_failed_forecast_say_why_in_spanish(sqlite_client: TestClient, sqlite_engine: Engine,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A closed lane read two hours ago: the lane is live, but its newest wait is from 2018."""
+    load(sqlite_engine, CASCADE)
+    train_small_model(sqlite_engine)
+    recent = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).replace(microsecond=0).isoformat()
+    csv = ("crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+           f"300402,passenger,standard,{recent},,0,closed,loops\n")
+    assert Ingestor(sqlite_engine).ingest_bytes(csv.encode(), "recent.csv", "observations-csv").stored == 1
+    stale = forecast_notice(in_spanish(sqlite_client, "/crossings/300402").text)
+    assert re.fullmatch(r"No hay pronóstico para este carril: la lectura más reciente del carril antes del \S+Z "
+                        r"es del 2018-\S+Z, más de 168 horas antes; un pronóstico necesita lecturas recientes", stale)
+    english = forecast_notice(sqlite_client.get("/crossings/300402").text)
+    assert "more than 168 hours earlier" in english and "--at" not in english
+
+    from borderflow.services import forecasting
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(forecasting, "forecast_for", broken)
+    failed = forecast_notice(in_spanish(sqlite_client, "/crossings/300402").text)
+    assert failed == "No hay pronóstico para este carril: no se pudo calcular el pronóstico"
