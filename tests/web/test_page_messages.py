@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
+import json
 import re
 import warnings
 
@@ -15,9 +16,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from borderflow.services import simulations
 from borderflow.services.ingest import Ingestor
+from borderflow.sim import load_scenario
 from tests.web.conftest import CASCADE, load, train_small_model
 from tests.web.test_pages import in_spanish
+from tests.web.test_simulator_pages import SMALL, store
 
 
 def notices(page: str) -> list[str]:
@@ -62,3 +66,29 @@ def test_a_stale_lane_and_a_failed_forecast_say_why_in_spanish(sqlite_client: Te
     monkeypatch.setattr(forecasting, "forecast_for", broken)
     failed = forecast_notice(in_spanish(sqlite_client, "/crossings/300402").text)
     assert failed == "No hay pronóstico para este carril: no se pudo calcular el pronóstico"
+
+
+def test_the_simulator_form_names_its_fields(sqlite_client: TestClient) -> None:
+    form = {"scenario": json.dumps(SMALL), "booths.general": "two"}
+    english = sqlite_client.post("/simulator/run", data=form)
+    assert english.status_code == 422
+    assert "The scenario cannot run: Booths added each hour: general must be a whole number; got &#39;two&#39;" \
+        in english.text
+    spanish = sqlite_client.post("/simulator/run", data=form, headers={"Accept-Language": "es"})
+    assert ("El escenario no puede ejecutarse: «Casetas añadidas cada hora: general» debe ser un número entero; "
+            "se recibió «two»") in html_lib.unescape(spanish.text)
+    unknown = {"scenario": json.dumps({**SMALL, "demand": [{"to": "nowhere", "per_hour": 10}]})}
+    page = html_lib.unescape(sqlite_client.post("/simulator/run", data=unknown, headers={"Accept-Language": "es"}).text)
+    assert "el escenario no es válido: demand[0].to nombra grupos de carriles que no existen: nowhere" in page
+
+
+def test_a_run_that_stopped_says_so_in_spanish(sqlite_client: TestClient) -> None:
+    sqlite_client.app.state.simulations = simulations.JobStore(sqlite_client.app.state.engine, threads=0)  # type: ignore[attr-defined]
+    job = store(sqlite_client).submit(load_scenario(SMALL))
+    store(sqlite_client)._update(job.id, status="failed", error=simulations.INTERRUPTED)
+    page = in_spanish(sqlite_client, f"/simulator/runs/{job.id}").text
+    assert ("La simulación falló: interrumpida: el servidor se detuvo antes de que terminara esta simulación; "
+            "envíela de nuevo") in notices(page)
+    assert simulations.INTERRUPTED in html_lib.unescape(sqlite_client.get(f"/simulator/runs/{job.id}").text)
+    api = sqlite_client.get(f"/api/v1/simulations/{job.id}").json()
+    assert api["error"] == simulations.INTERRUPTED  # the API keeps the stored English
