@@ -71,3 +71,22 @@ def test_the_api_envelope_keeps_the_english_text() -> None:
     response = asyncio.run(_borderflow_error(None, error))  # type: ignore[arg-type]
     assert json.loads(bytes(response.body)) == {"error": {"code": "bad_input",
                                                           "message": "days must be one of 1, 7; got '3'"}}
+
+
+def test_a_staffing_plans_hour_issues_say_the_cli_text_in_english() -> None:
+    import numpy as np
+
+    from borderflow.staffing.planner import _missed_hour
+
+    before = np.array([True, True, False])
+    issues = [_missed_hour("general", 2, 10.0, 120.0, 4, 150.0, 14.2, 0.5, 3.0, before, None),  # overload
+              _missed_hour("general", 1, 10.0, 120.0, 6, 150.0, 12.5, 0.4, 3.0, before, "9.8"),  # backlog
+              _missed_hour("general", 0, 1.0, 120.0, 6, 90.0, 0.9, 0.2, 3.0, before, None)]  # tight, too close
+    assert [i.reason for i in issues] == ["overload", "backlog", "tight"]
+    for issue in issues:
+        assert say(issue.message, "en") == issue.message
+        assert say(issue.message, "es").startswith(f"grupo general, hora {issue.hour:02d}: no se cumple la meta")
+    assert "la verificación con semillas nuevas midió 9.8 min" in say(issues[1].message, "es")
+    assert say(issues[2].message, "es").endswith(
+        "demasiado cerca para garantizarlo (carga de 3.0 de 6 casetas); la meta es menor que el tiempo medio de "
+        "inspección de 2.0 min")

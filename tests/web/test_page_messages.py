@@ -68,6 +68,24 @@ def test_a_stale_lane_and_a_failed_forecast_say_why_in_spanish(sqlite_client: Te
     assert failed == "No hay pronóstico para este carril: no se pudo calcular el pronóstico"
 
 
+def test_error_pages_give_the_services_message_in_the_readers_language(client: TestClient) -> None:
+    cases = [("/crossings/999999", {}, 404, "no existe el cruce «999999»; la página de resumen (/) muestra todos"),
+             ("/crossings/250401", {"days": "3"}, 422, "el periodo (days) debe ser de 1, 7, 30, 90, 365 días"),
+             ("/crossings/250401", {"lane": "car-x"}, 422, "el carril (lane) debe escribirse MODO-PROGRAMA"),
+             ("/crossings/250401", {"until": "2017-13-01"}, 422, "la fecha final (until) debe escribirse AAAA-MM-DD"),
+             ("/simulator", {"example": "atlantis"}, 404, "no existe el escenario de ejemplo «atlantis»"),
+             ("/simulator/runs/nope", {}, 404, "no existe la simulación «nope»"),
+             ("/staffing", {"example": "atlantis"}, 404, "no existe el escenario de ejemplo ni el carril"),
+             ("/appraisal", {"base": "atlantis"}, 404, "no existe el escenario de ejemplo «atlantis»")]
+    for path, params, status, words in cases:
+        response = in_spanish(client, path, params=params)
+        assert response.status_code == status, path
+        detail = next(n for n in notices(response.text) if n.startswith("Detalles:"))
+        assert words in detail and "must be" not in detail and " no such " not in detail, detail
+    english = client.get("/crossings/999999").text
+    assert "Details: no crossing &#39;999999&#39;; the overview page (/) lists every crossing" in english
+
+
 def test_the_simulator_form_names_its_fields(sqlite_client: TestClient) -> None:
     form = {"scenario": json.dumps(SMALL), "booths.general": "two"}
     english = sqlite_client.post("/simulator/run", data=form)
