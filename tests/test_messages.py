@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import pickle
 import string
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
-from borderflow.message_texts import TEXTS
+from borderflow.message_texts import PAGE_WORDED, TEXTS
 from borderflow.messages import Message, say
 
 SRC = Path(__file__).parents[1] / "src" / "borderflow"
@@ -60,6 +64,107 @@ def test_every_entry_has_both_languages_with_the_same_fields() -> None:
     spanish_text = " ".join(es for _, es in TEXTS.values())
     assert "usted" not in spanish_text.lower()  # the usted form is in the verbs: "elija", "revise"
     assert all(word in spanish_text for word in ("elija", "revise", "inténtelo", "se recibió"))
+
+
+def _keys_in_source() -> tuple[dict[str, list[set[str] | None]], set[str]]:
+    """Keys the code names, each with the field names of every place that names it (None
+    where the fields are not a literal dict), and the prefixes of keys built at run time."""
+    found: dict[str, list[set[str] | None]] = {}
+    prefixes: set[str] = set()
+
+    def constants(node: ast.expr) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            return constants(node.body) + constants(node.orelse)
+        if isinstance(node, ast.JoinedStr):
+            head = node.values[0]
+            if isinstance(head, ast.Constant) and isinstance(head.value, str):
+                prefixes.add(head.value)
+        return []
+
+    def names(node: ast.expr | None) -> set[str] | None:
+        if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.keys):
+            return {k.value for k in node.keys if isinstance(k, ast.Constant)}
+        return set() if node is None else None
+
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            if "key" in keywords:
+                for key in constants(keywords["key"]):
+                    found.setdefault(key, []).append(names(keywords.get("fields")))
+            if isinstance(node.func, ast.Name) and node.func.id == "Message" and len(node.args) >= 2:
+                for key in constants(node.args[1]):
+                    found.setdefault(key, []).append(names(node.args[2] if len(node.args) > 2 else None))
+    return found, prefixes
+
+
+def test_every_key_the_code_names_has_an_entry_that_its_fields_fill() -> None:
+    found, prefixes = _keys_in_source()
+    assert len(found) > 80
+    missing = set(found) - set(TEXTS)
+    assert not missing, f"keys without an entry: {sorted(missing)}"
+    for key, places in found.items():
+        needed = fields(TEXTS[key][0])
+        for given in places:
+            assert given is None or needed <= given, f"{key} needs {sorted(needed)}; a place gives {sorted(given)}"
+    for prefix in prefixes & {"mode.", "measure.", "period.", "field."}:
+        assert any(k.startswith(prefix) for k in TEXTS), prefix
+    from borderflow.planning.volumes import MEASURE_OF_MODE
+    from borderflow.plans.kpi import PERIODS
+    from borderflow.vocabulary import MODES
+    from borderflow.web.pages_planning import FIELDS
+
+    built = ({f"mode.{m}" for m in MODES} | {f"measure.{m}" for m in MEASURE_OF_MODE.values()}
+             | {f"period.{p}" for p in PERIODS} | {m.key for m in FIELDS.values() if m.key})
+    assert built <= set(TEXTS), sorted(built - set(TEXTS))
+    unused = set(TEXTS) - set(found) - built
+    assert not unused, f"entries nobody says: {sorted(unused)}"
+
+
+def _raises(call: Callable[[], object]) -> BorderFlowError:
+    with pytest.raises(BorderFlowError) as caught:
+        call()
+    return caught.value
+
+
+def _cases() -> list[tuple[str, Callable[[], object]]]:
+    from borderflow.plans.kpi import KpiSpec, results_series
+    from borderflow.services import simulations
+    from borderflow.sim.scenario import load_scenario
+    from borderflow.web.crossing import parse_choice, parse_until
+
+    small = {"name": "x", "hours": 2, "lane_groups": {"g": {"mode": "passenger", "program": "standard", "booths": 1,
+                                                            "service": {"dist": "exponential", "mean_seconds": 60}}},
+             "demand": [{"to": "g", "per_hour": 10}]}
+    results = KpiSpec("results", "value", "quarter", "higher", results=(("2026Q1", "/nonexistent/r.json", "x"),))
+    return [
+        ("crossing.days", lambda: parse_choice(None, "3", [])),
+        ("crossing.lane", lambda: parse_choice("car-x", None, [])),
+        ("crossing.until_format", lambda: parse_until("2017-13-01", "UTC")),
+        ("crossing.until_range", lambda: parse_until("1800-01-01", "UTC")),
+        ("scenario.syntax_at", lambda: simulations.parse_scenario_text("name: a: b")),
+        ("scenario.not_mapping", lambda: simulations.parse_scenario_text("[1, 2]")),
+        ("sim.multiplier", lambda: simulations.apply_edits(small, demand_multiplier=500)),
+        ("scenario.problem", lambda: load_scenario({**small, "hours": -2})),
+        ("scenario.problems", lambda: load_scenario({**small, "name": "", "demand": [{"to": "h", "per_hour": [1]}],
+                                                     "extra": 1})),
+        ("kpi.results_missing", lambda: results_series(results)),
+    ]
+
+
+@pytest.mark.parametrize(("key", "call"), _cases(), ids=[key for key, _ in _cases()])
+def test_a_page_says_in_english_what_the_cli_says_and_in_spanish_something_else(
+        key: str, call: Callable[[], object]) -> None:
+    error = _raises(call)
+    assert error.key == key
+    assert not any(key == k or (k.endswith(".") and key.startswith(k)) for k in PAGE_WORDED)
+    assert say(error, "en") == str(error)
+    spanish = say(error, "es")
+    assert spanish != str(error) and "must be" not in spanish and " got " not in spanish
 
 
 def test_the_api_envelope_keeps_the_english_text() -> None:

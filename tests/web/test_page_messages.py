@@ -76,7 +76,8 @@ def test_error_pages_give_the_services_message_in_the_readers_language(client: T
              ("/simulator", {"example": "atlantis"}, 404, "no existe el escenario de ejemplo «atlantis»"),
              ("/simulator/runs/nope", {}, 404, "no existe la simulación «nope»"),
              ("/staffing", {"example": "atlantis"}, 404, "no existe el escenario de ejemplo ni el carril"),
-             ("/appraisal", {"base": "atlantis"}, 404, "no existe el escenario de ejemplo «atlantis»")]
+             ("/appraisal", {"base": "atlantis"}, 404, "no existe el escenario de ejemplo «atlantis»"),
+             ("/plans/nope", {}, 404, "no existe el plan «nope»; la página de planes (/plans) muestra todos")]
     for path, params, status, words in cases:
         response = in_spanish(client, path, params=params)
         assert response.status_code == status, path
