@@ -2,9 +2,18 @@
 
 Subclasses are chosen by what the caller can do about the problem, not by where it
 happened. Every message names the rule, the value received and the fix.
+
+The text is English (the CLI and the API say it as it is). An error a page can show may
+also name its entry in :data:`borderflow.message_texts.TEXTS` and the fields that fill
+it (``key=``, ``fields=``), so the page says it in the reader's language.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from borderflow.messages import Message
 
 
 class BorderFlowError(Exception):
@@ -14,6 +23,17 @@ class BorderFlowError(Exception):
     http_status = 400
     #: Short machine-readable code used in the API error envelope.
     code = "error"
+
+    def __init__(self, *args: object, key: str | None = None, fields: Mapping[str, Any] | None = None) -> None:
+        super().__init__(*args)
+        first = args[0] if args else None
+        self.key = key if key is not None else getattr(first, "key", None)
+        self.fields = dict(fields if fields is not None else getattr(first, "fields", {}))
+
+    @property
+    def message(self) -> Message:
+        """The text with its key and fields, for a page to say in the reader's language."""
+        return Message(str(self), self.key, self.fields)
 
 
 class BadInputError(BorderFlowError):

@@ -114,3 +114,59 @@ def test_runs_past_the_page_limit_are_answered_busy_not_queued(site):
         for _ in taken:
             pages_planning._RUNS.release()
     assert site.get("/staffing", params={"target": "15"}).status_code == 200
+
+
+def test_staffing_messages_in_spanish_name_the_form_fields(site):
+    import html
+
+    site.cookies.set(i18n.COOKIE, "es")
+    cases = [({"target": "abc"}, "No se puede calcular: «Meta» debe ser un número; se recibió «abc»"),
+             ({"target": "15", "max_booths": "-1"},
+              "«Máximo de casetas por grupo de carriles» debe ser mayor o igual que 0; se recibió -1"),
+             ({"target": "15", "replications": "99"}, "la página ejecuta como máximo 40 réplicas; se recibió 99"),
+             ({"target": "-3"}, "la meta del percentil 95 debe ser un número de minutos mayor que 0"),
+             ({"target": "15", "max_booths": "0"},
+              ("no puede cumplirse en ninguna hora de standard, fast: pueden abrir como máximo 0 casetas; aumente "
+               "«Máximo de casetas por grupo de carriles»"))]
+    for params, words in cases:
+        page = site.get("/staffing", params=params)
+        assert page.status_code == 422 and words in html.unescape(page.text), params
+        assert "must be" not in page.text and "--max-booths" not in page.text
+    site.cookies.delete(i18n.COOKIE)
+    english = html.unescape(site.get("/staffing", params={"target": "15", "max_booths": "0"}).text)
+    assert "at most 0 booths may open; raise Most booths per lane group" in english and "--max-booths" not in english
+
+
+def test_hours_that_miss_the_target_are_explained_in_spanish(site):
+    import html
+    import re
+
+    site.cookies.set(i18n.COOKIE, "es")
+    page = site.get("/staffing", params={"example": "otay_mesa_trucks", "target": "0.5", "replications": "2"})
+    site.cookies.delete(i18n.COOKIE)
+    assert page.status_code == 200, page.text
+    issues = re.findall(r"<li>(.*?)</li>", page.text.split('<ul class="issues">')[1].split("</ul>")[0])
+    said = [html.unescape(i) for i in issues]
+    assert said and all(i.startswith("grupo ") for i in said)
+    assert all("no se cumple la meta de 0.5 min" in i or "verificación con semillas nuevas" in i for i in said)
+    assert not [i for i in said if "not met" in i or "booths open" in i]
+
+
+def test_appraisal_messages_and_days_in_spanish(site):
+    import html
+    import re
+
+    site.cookies.set(i18n.COOKIE, "es")
+    bad = site.get("/appraisal", params={"run": "1", "passengers": "0"})
+    assert bad.status_code == 422
+    assert "las personas por vehículo deben ser un número mayor que 0; se recibió 0.0" in html.unescape(bad.text)
+    port = site.get("/appraisal", params={"run": "1", "port": "25"})
+    assert "el puerto debe ser un código de puerto de CBP de 4 dígitos, como 2504; se recibió «25»" in \
+        html.unescape(port.text)
+    page = site.get("/appraisal", params={"run": "1", "replications": "2"})
+    site.cookies.delete(i18n.COOKIE)
+    assert page.status_code == 200, page.text
+    text = html.unescape(page.text)
+    assert "sin puerto: el día del propio escenario representa cada uno de los 365 días del año" in text
+    assert re.search(r'<tr data-day="scenario_day"><th scope="row">El día del propio escenario</th>', text)
+    assert "no port given" not in text

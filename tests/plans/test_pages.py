@@ -29,9 +29,8 @@ def test_plan_pages_in_both_languages(plan_engine: Engine) -> None:
         assert client.get("/plans/nope").status_code == 404
 
 
-def test_a_kpi_that_cannot_be_measured_does_not_hide_the_plan(plan_engine: Engine) -> None:
-    """A results file missing, and a definition stored before results periods were checked:
-    each KPI says why it cannot be measured; the page, the KPIs and the report still answer."""
+def add_unmeasurable_kpis(engine: Engine) -> None:
+    """A results file missing, and a definition stored before results periods were checked."""
     import json
 
     from sqlalchemy import select
@@ -39,13 +38,18 @@ def test_a_kpi_that_cannot_be_measured_does_not_hide_the_plan(plan_engine: Engin
     from borderflow.store.plans_schema import plan_kpis, plans
 
     results = {"source": "results", "better": "higher", "unit": "trucks", "target": 800000}
-    with plan_engine.begin() as conn:
+    with engine.begin() as conn:
         plan_id = conn.execute(select(plans.c.id)).scalar_one()
         conn.execute(plan_kpis.insert(), [
             {"plan_id": plan_id, "key": "missing-file", "name": "Missing file", "spec": json.dumps(
                 {**results, "results": [{"period": "2026Q1", "file": "/tmp/nonexistent.json", "field": "x"}]})},
             {"plan_id": plan_id, "key": "fiscal-year", "name": "Fiscal year", "spec": json.dumps(
                 {**results, "results": [{"period": "FY2026", "file": "/tmp/nonexistent.json", "field": "x"}]})}])
+
+
+def test_a_kpi_that_cannot_be_measured_does_not_hide_the_plan(plan_engine: Engine) -> None:
+    """Each KPI that cannot be measured says why; the page, the KPIs and the report still answer."""
+    add_unmeasurable_kpis(plan_engine)
     app = create_app(engine=plan_engine)
     app.include_router(router)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -64,3 +68,28 @@ def test_a_kpi_that_cannot_be_measured_does_not_hide_the_plan(plan_engine: Engin
             assert report.status_code == 200, report.text
         md = client.get("/api/v1/plans/21cbm-example/report", params={"meeting": "Example plenary B", "format": "md"})
         assert "cannot be measured" in md.text and "FY2026" in md.text and "Fiscal year" in md.text
+
+
+def test_the_spanish_page_and_report_say_in_spanish_why_a_kpi_cannot_be_measured(plan_engine: Engine) -> None:
+    import html
+
+    add_unmeasurable_kpis(plan_engine)
+    missing = "el archivo de resultados del indicador '/tmp/nonexistent.json' no existe; ejecute la evaluación"
+    stored = ("la definición guardada del indicador no es válida: KPI 'fiscal-year'.results[0].period debe ser una "
+              "etiqueta de trimestre como '2026Q1' (el periodo del indicador es 'quarter'); se recibió 'FY2026'")
+    app = create_app(engine=plan_engine)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        page = html.unescape(client.get("/plans/21cbm-example", headers={"Accept-Language": "es"}).text)
+        assert f"no se puede medir: {missing}" in page and f"no se puede medir: {stored}" in page
+        assert "does not exist" not in page and "must be a" not in page
+        for fmt in ("md", "html"):
+            report = client.get("/api/v1/plans/21cbm-example/report",
+                                params={"meeting": "Example plenary B", "format": fmt, "lang": "es"})
+            assert report.status_code == 200, report.text
+            text = html.unescape(report.text)
+            assert f"no se puede medir: {missing}" in text and f"no se puede medir: {stored}" in text, fmt
+            assert "does not exist" not in text and "must be a" not in text
+        english = client.get("/api/v1/plans/21cbm-example/report",
+                             params={"meeting": "Example plenary B", "format": "md", "lang": "en"}).text
+        assert "cannot be measured: KPI results file '/tmp/nonexistent.json' does not exist" in english

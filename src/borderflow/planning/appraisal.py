@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from borderflow.errors import BadInputError
+from borderflow.messages import Message
 from borderflow.planning.days import (
     RepresentativeDay,
     YearWeights,
@@ -273,7 +274,7 @@ def _people_per_vehicle(
             if value is None:
                 raise BadInputError(
                     "people per personal vehicle is unknown: give a port whose BTS counts include "
-                    "Personal Vehicle Passengers, or --passengers-per-vehicle"
+                    "Personal Vehicle Passengers, or --passengers-per-vehicle", key="appr.people_unknown"
                 )
             out[mode] = float(value)
         else:
@@ -282,7 +283,7 @@ def _people_per_vehicle(
 
 
 def _check(base: Scenario, alternatives: Sequence[Alternative], options: AppraisalOptions) -> None:
-    problems = []
+    problems: list[str] = []
     if not alternatives:
         problems.append("give at least one alternative to compare with the base")
     r = options.replications
@@ -292,7 +293,7 @@ def _check(base: Scenario, alternatives: Sequence[Alternative], options: Apprais
         problems.append(f"seed must be a whole number >= 0; got {options.seed!r}")
     p = options.passengers_per_vehicle
     if p is not None and not (isinstance(p, (int, float)) and 0 < p <= 100):
-        problems.append(f"people per vehicle must be a number > 0; got {p!r}")
+        problems.append(Message(f"people per vehicle must be a number > 0; got {p!r}", "appr.people", {"got": p}))
     if problems:
-        raise BadInputError("; ".join(problems))
+        raise BadInputError("; ".join(problems), key="problems", fields={"problems": problems})
     options.valuation.check()

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from borderflow.errors import BadInputError
+from borderflow.messages import Message
 from borderflow.planning.volumes import MEASURE_OF_MODE, PortYear
 from borderflow.sim.scenario import Scenario
 
@@ -94,7 +95,9 @@ def representative_days(
     if missing:
         raise BadInputError(
             f"port {volumes.port_code} has no BTS {', '.join(missing)} volumes in {volumes.year}; "
-            "appraise scenarios of the modes the port counts"
+            "appraise scenarios of the modes the port counts", key="appr.port_lacks_modes",
+            fields={"port": volumes.port_code, "year": volumes.year,
+                    "modes": [Message(m, f"mode.{m}") for m in missing]}
         )
     measures = [MEASURE_OF_MODE[m] for m in modes if m in MEASURE_OF_MODE]
     notes = [n for n in volumes.notes if any(n.startswith(f"{name}:") for name in measures)]
@@ -103,7 +106,8 @@ def representative_days(
         counted = [v for v in volumes.monthly[mode] if v is not None]
         fill = sum(counted) / len(counted)
         if len(counted) < 12:
-            notes.append(f"{mode}: months without a count take the year's monthly mean ({fill:,.0f})")
+            notes.append(Message(f"{mode}: months without a count take the year's monthly mean ({fill:,.0f})",
+                                 "appr.filled_months", {"mode": Message(mode, f"mode.{mode}"), "fill": fill}))
         monthly[mode] = [fill if v is None else v for v in volumes.monthly[mode]]
     daily: dict[int, dict[str, dict[str, float]]] = {}  # month -> type -> mode -> per day
     for m in range(1, 13):
@@ -151,7 +155,8 @@ def scenario_day(scenario: Scenario, days_in_year: int = 365) -> YearWeights:
     day = RepresentativeDay("scenario_day", 0, "all", dict(totals))
     return YearWeights(
         (day,), {day.id: {m: totals[m] * days_in_year for m in modes}},
-        (f"no port given: the scenario's own day stands for each of {days_in_year} days",),
+        (Message(f"no port given: the scenario's own day stands for each of {days_in_year} days",
+                 "appr.scenario_day", {"days": days_in_year}),),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from borderflow.errors import BadInputError, NotFoundError
+from borderflow.messages import Message
 
 #: BTS measure counted for each mode.
 MEASURE_OF_MODE: dict[str, str] = {
@@ -50,11 +51,18 @@ class PortYear:
         }
 
 
+def _check_port(port_code: str) -> None:
+    if not (isinstance(port_code, str) and len(port_code) == 4 and port_code.isascii() and port_code.isdigit()):
+        raise BadInputError(f"port must be a 4-digit CBP port code like 2504; got {port_code!r}", key="appr.port",
+                            fields={"got": port_code})
+
+
 def latest_complete_year(engine: Any, port_code: str) -> int:
     """The latest calendar year with a BTS count for all 12 months of Personal Vehicles,
     Pedestrians or Trucks at the port."""
     from borderflow.services.queries import monthly_volumes
 
+    _check_port(port_code)
     months: dict[int, set[int]] = {}
     for measure in MEASURE_OF_MODE.values():
         for item in _all(monthly_volumes, engine, port_code=port_code, measure=measure):
@@ -64,7 +72,8 @@ def latest_complete_year(engine: Any, port_code: str) -> int:
     if not complete:
         raise NotFoundError(
             f"the archive has no complete year of BTS volumes for port {port_code}; ingest the "
-            "BTS Border Crossing Entry Data (borderflow ingest FILE) or pass --year"
+            "BTS Border Crossing Entry Data (borderflow ingest FILE) or pass --year",
+            key="appr.no_complete_year", fields={"port": port_code}
         )
     return max(complete)
 
@@ -73,8 +82,7 @@ def port_year(engine: Any, port_code: str, year: int) -> PortYear:
     """The port's monthly counts for ``year`` from the archive (BTS, port level)."""
     from borderflow.services.queries import monthly_volumes
 
-    if not (isinstance(port_code, str) and len(port_code) == 4 and port_code.isascii() and port_code.isdigit()):
-        raise BadInputError(f"port must be a 4-digit CBP port code like 2504; got {port_code!r}")
+    _check_port(port_code)
     monthly: dict[str, tuple[float | None, ...]] = {}
     notes = []
     for mode, measure in MEASURE_OF_MODE.items():
@@ -86,11 +94,13 @@ def port_year(engine: Any, port_code: str, year: int) -> PortYear:
             monthly[mode] = tuple(values)
             missing = [dt.date(year, i + 1, 1).strftime("%b") for i, v in enumerate(values) if v is None]
             if missing:
-                notes.append(f"{measure}: no BTS count for {', '.join(missing)} {year}")
+                months = ", ".join(f"{year}-{i + 1:02d}" for i, v in enumerate(values) if v is None)
+                notes.append(Message(f"{measure}: no BTS count for {', '.join(missing)} {year}", "appr.missing_months",
+                                     {"measure": Message(measure, f"measure.{measure}"), "months": months}))
     if not monthly:
         raise NotFoundError(
             f"the archive has no BTS volumes for port {port_code} in {year}; ingest the BTS Border "
-            "Crossing Entry Data or choose another year"
+            "Crossing Entry Data or choose another year", key="appr.no_year", fields={"port": port_code, "year": year}
         )
     passengers = sum(
         float(i["value"]) for i in _all(

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from borderflow.errors import BadInputError, NotFoundError
+from borderflow.messages import Message
 from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date
 
 SOURCES: tuple[str, ...] = ("observations", "volumes", "results")
@@ -99,7 +100,8 @@ class KpiSeries:
     spec: KpiSpec
     values: tuple[KpiValue, ...]
     baseline: float | None
-    #: Why the KPI could not be measured ("" when it was): shown instead of values.
+    #: Why the KPI could not be measured ("" when it was): shown instead of values; a
+    #: :class:`~borderflow.messages.Message`, so a page or a report can say it in its language.
     error: str = ""
 
     @property
@@ -122,7 +124,7 @@ class KpiSeries:
                 **({"error": self.error} if self.error else {})}
 
 
-def unmeasured(key: str, name: str, data: Mapping[str, Any], reason: str) -> KpiSeries:
+def unmeasured(key: str, name: str, data: Mapping[str, Any], reason: Message) -> KpiSeries:
     """The series of a KPI that cannot be measured: no values, ``reason`` as its error.
 
     ``data`` is the stored definition, which may itself be what is wrong: only its unit,
@@ -171,7 +173,9 @@ def _period_label(text: str, period: str, where: str) -> str:
     found = pattern.match(text)
     if not found or not FIRST_DATE.year <= int(found[1]) <= LAST_DATE.year:
         raise BadInputError(f"{where} must be a {period} label like {example!r} (the KPI's period is "
-                            f"{period!r}); got {text!r}")
+                            f"{period!r}); got {text!r}", key="kpi.period_label",
+                            fields={"where": where, "period": Message(period, f"period.{period}"), "name": period,
+                                    "example": example, "got": text})
     return text
 
 
@@ -313,14 +317,18 @@ def results_series(spec: KpiSpec, base: Path | None = None) -> list[KpiValue]:
             node: Any = json.loads(location.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise NotFoundError(f"KPI results file {str(location)!r} does not exist; run the appraisal "
-                                "and save its --json output there") from None
+                                "and save its --json output there", key="kpi.results_missing",
+                                fields={"file": str(location)}) from None
         for part in path.split("."):
             try:
                 node = node[int(part)] if isinstance(node, list) else node[part]
             except (KeyError, IndexError, ValueError, TypeError):
-                raise BadInputError(f"results file {str(location)!r} has no field {path!r} (stopped at {part!r})") from None
+                raise BadInputError(f"results file {str(location)!r} has no field {path!r} (stopped at {part!r})",
+                                    key="kpi.results_no_field",
+                                    fields={"file": str(location), "field": path, "part": part}) from None
         if not isinstance(node, int | float) or isinstance(node, bool):
-            raise BadInputError(f"field {path!r} of {str(location)!r} must be a number; got {node!r}")
+            raise BadInputError(f"field {path!r} of {str(location)!r} must be a number; got {node!r}",
+                                key="kpi.results_not_number", fields={"file": str(location), "field": path, "got": node})
         values.append(KpiValue(period, float(node), 1))
     return sorted(values, key=lambda v: v.period)
 

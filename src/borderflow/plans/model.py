@@ -164,7 +164,9 @@ def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = Tru
 
 def choice(value: Any, options: tuple[str, ...], where: str) -> str:
     if value not in options:
-        raise BadInputError(f"{where} must be one of {', '.join(options)}; got {value!r}")
+        listed = ", ".join(options)
+        raise BadInputError(f"{where} must be one of {listed}; got {value!r}", key="value.one_of",
+                            fields={"path": where, "choices": listed, "got": repr(value)})
     return str(value)
 
 

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from borderflow.errors import BadInputError
+from borderflow.messages import say
 from borderflow.plans.charts import kpi_chart_svg
 from borderflow.plans.i18n import check_language, count_label, long_date, number, translator, unit
 from borderflow.plans.kpi import KpiSeries
@@ -33,7 +34,7 @@ def _kpi(series: KpiSeries, lang: str, t: Any) -> dict[str, Any]:
     met = series.met
     state = t("kpi.no_data") if latest is None else (t("kpi.met") if met else t("kpi.not_met") if met is False else "")
     if series.error:
-        state = f"{t('kpi.error')}: {series.error}"
+        state = f"{t('kpi.error')}: {say(series.error, lang)}"
     return {
         "name": series.name, "unit": unit(series.spec.unit, lang), "better": t(f"kpi.better_{series.spec.better}"),
         "baseline": number(series.baseline, lang), "target": number(series.spec.target, lang),

@@ -228,11 +228,14 @@ def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program:
     origin = pd.Timestamp(asked).tz_convert("UTC").ceil("h").to_pydatetime()
     if day_start < origin:
         raise BadInputError(f"{day} (local) starts before the forecast's first hour {origin.isoformat()}; "
-                            "choose a later day, or an earlier --at")
+                            "choose a later day, or an earlier --at", key="staff.day_too_early",
+                            fields={"day": day.isoformat(), "origin": origin.isoformat()})
     hours = int((day_end - origin) / dt.timedelta(hours=1))
     if hours > MAX_FORECAST_HOURS:
         raise BadInputError(f"{day} (local) ends {hours} hours after the forecast's first hour; forecasts reach "
-                            f"{MAX_FORECAST_HOURS} hours: choose an earlier day, or a later --at")
+                            f"{MAX_FORECAST_HOURS} hours: choose an earlier day, or a later --at",
+                            key="staff.day_too_late",
+                            fields={"day": day.isoformat(), "hours": hours, "most": MAX_FORECAST_HOURS})
     forecast = forecast_for(engine, crossing_id, mode, program, hours, as_of=asked, direction=direction)
     waits = [math.nan] * HOURS
     for item in forecast["forecast"]:

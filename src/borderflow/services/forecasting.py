@@ -122,7 +122,8 @@ def lane_info(engine: Engine, crossing_id: str, mode: str, program: str,
                            .where(crossings.c.crossing_id == crossing_id)).first()
     if row is None:
         raise NotFoundError(f"crossing {crossing_id} is not in the archive; the known crossings are "
-                            "listed by GET /api/v1/crossings and on the overview page (/)")
+                            "listed by GET /api/v1/crossings and on the overview page (/)",
+                            key="crossing.unknown", fields={"crossing": crossing_id})
     return SeriesInfo(series_id(crossing_id, mode, program, direction), timezone=row[0] or "UTC",
                       mode=mode, program=program, regions=regions_for(row[1] or "", row[2] or ""))
 
@@ -314,7 +315,8 @@ def model_for(engine: Engine, unique_id: str,
             crossing_id, mode, program, _ = parse_series_id(unique_id)
             raise NotFoundError(
                 f"no trained forecast model covers crossing {crossing_id} {mode}/{program}; "
-                f"run 'borderflow forecast train --crossing {crossing_id}' first")
+                f"run 'borderflow forecast train --crossing {crossing_id}' first",
+                key="forecast.no_model", fields={"crossing": crossing_id, "mode": mode, "program": program})
         version, sha, _ = (before or candidates)[0]
         with _CACHE_LOCK:
             if sha in _MODEL_CACHE:
@@ -406,16 +408,20 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     uid = info.unique_id
     version, model, out_of_sample = model_for(engine, uid, origin)
     if hours > model.params.max_horizon:
-        raise BadInputError(f"model {version} forecasts at most {model.params.max_horizon} hours; got hours={hours}")
+        raise BadInputError(f"model {version} forecasts at most {model.params.max_horizon} hours; got hours={hours}",
+                            key="forecast.horizon",
+                            fields={"version": version, "most": model.params.max_horizon, "hours": hours})
     last, newest_id = _newest(engine, crossing_id, mode, program, direction, asked)
     if last is None:
         raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no reading with a wait "
-                            f"before {_iso(asked)}; nothing to forecast from")
+                            f"before {_iso(asked)}; nothing to forecast from",
+                            key="forecast.no_reading", fields={"before": _iso(asked)})
     if (origin - pd.Timestamp(last).tz_convert("UTC")) / HOUR > MAX_STALE_HOURS:
         raise NotFoundError(
             f"the newest reading of crossing {crossing_id} {mode}/{program} before {_iso(asked)} is from "
             f"{_iso(last)}, more than {MAX_STALE_HOURS} hours earlier; a forecast needs recent readings "
-            f"(ingest or poll them, or forecast as of an earlier time with --at / at=)")
+            f"(ingest or poll them, or forecast as of an earlier time with --at / at=)",
+            key="forecast.stale", fields={"asked": _iso(asked), "last": _iso(last), "hours": MAX_STALE_HOURS})
     key = {"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
            "model_version": version, "origin": origin.to_pydatetime(), "last_reading_at": last,
            "newest_reading_id": newest_id}

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, func, select
 
 from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
+from borderflow.messages import Message
 from borderflow.plans import kpi as kpis
 from borderflow.plans.model import (
     SHARED_FIELDS,
@@ -97,7 +98,8 @@ def _plan_row(conn: Connection, ref: str | int) -> Any:
     query = query.where(plans.c.id == int(ref)) if str(ref).isascii() and str(ref).isdigit() else query.where(plans.c.slug == str(ref))
     row = conn.execute(query).first()
     if row is None:
-        raise NotFoundError(f"no plan {ref!r}; list plans with 'borderflow plans list' or GET /api/v1/plans")
+        raise NotFoundError(f"no plan {ref!r}; list plans with 'borderflow plans list' or GET /api/v1/plans",
+                            key="plan.unknown", fields={"ref": ref})
     return row
 
 
@@ -463,9 +465,14 @@ def measure_kpi(engine: Engine, definition: KpiDefinition, base: Path | None = N
     missing, its stored definition is no longer valid) comes back with its ``error``."""
     try:
         spec = kpis.parse_spec(definition.spec, f"KPI {definition.key!r}")
+    except (BadInputError, NotFoundError) as exc:
+        # the stored definition broke a rule added since (its detail may have no Spanish text)
+        reason = Message(str(exc), "kpi.definition", {"problem": exc.message})
+        return kpis.unmeasured(definition.key, definition.name, definition.spec, reason)
+    try:
         return compute_kpi(engine, definition.key, definition.name, spec, base)
     except (BadInputError, NotFoundError) as exc:
-        return kpis.unmeasured(definition.key, definition.name, definition.spec, str(exc))
+        return kpis.unmeasured(definition.key, definition.name, definition.spec, exc.message)
 
 
 def plan_kpis_computed(engine: Engine, ref: str | int, base: Path | None = None) -> list[kpis.KpiSeries]:

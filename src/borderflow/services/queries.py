@@ -136,7 +136,8 @@ def get_crossing(engine: Engine, crossing_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(select(crossings).where(crossings.c.crossing_id == crossing_id)).first()
     if row is None:
-        raise NotFoundError(f"no crossing {crossing_id!r}; list crossings at /api/v1/crossings")
+        raise NotFoundError(f"no crossing {crossing_id!r}; list crossings at /api/v1/crossings",
+                            key="crossing.unknown", fields={"crossing": crossing_id})
     return _crossing_dict(row._mapping)
 
 

@@ -44,6 +44,7 @@ import yaml
 from sqlalchemy import Engine, func, select
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
+from borderflow.messages import Message
 from borderflow.sim import engine
 from borderflow.sim.replication import (
     compile_scenario,
@@ -123,7 +124,8 @@ def example(example_id: str) -> dict[str, Any]:
     path = _example_files().get(example_id)
     if path is None:
         known = ", ".join(_example_files()) or "none"
-        raise NotFoundError(f"no example scenario {example_id!r}; known: {known}")
+        raise NotFoundError(f"no example scenario {example_id!r}; known: {known}", key="sim.no_example",
+                            fields={"id": example_id, "known": known})
     text = path.read_text(encoding="utf-8")
     summary = next((e for e in examples() if e["id"] == example_id), {"id": example_id, "file": path.name})
     return {**summary, "format": "json" if path.suffix == ".json" else "yaml", "text": text,
@@ -139,14 +141,22 @@ def parse_scenario_text(text: str) -> dict[str, Any]:
         data = read_scenario_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "check its syntax"
-        raise BadInputError(f"the scenario is not valid YAML or JSON{where}: {problem}") from None
+        # PyYAML's own words for the problem stay English in every language
+        problem = getattr(exc, "problem", None) or Message("check its syntax", "scenario.check_syntax")
+        if mark is None:
+            raise BadInputError(f"the scenario is not valid YAML or JSON: {problem}", key="scenario.syntax",
+                                fields={"problem": problem}) from None
+        line, column = mark.line + 1, mark.column + 1
+        raise BadInputError(f"the scenario is not valid YAML or JSON at line {line}, column {column}: {problem}",
+                            key="scenario.syntax_at",
+                            fields={"line": line, "column": column, "problem": problem}) from None
     except ValueError as exc:
-        raise BadInputError(f"the scenario cannot be read: {exc}") from None
+        raise BadInputError(f"the scenario cannot be read: {exc}", key="scenario.unreadable",
+                            fields={"problem": str(exc)}) from None
     if not isinstance(data, dict):
         raise BadInputError("a scenario must be a mapping with name, hours, lane_groups and demand; "
-                            f"got {type(data).__name__}")
+                            f"got {type(data).__name__}", key="scenario.not_mapping",
+                            fields={"got": type(data).__name__})
     return data
 
 
@@ -171,7 +181,8 @@ def apply_edits(data: Mapping[str, Any], *, demand_multiplier: float = 1.0,
     if not (isinstance(demand_multiplier, (int, float)) and math.isfinite(demand_multiplier)
             and 0 <= demand_multiplier <= MAX_DEMAND_MULTIPLIER):
         raise BadInputError(f"the demand multiplier must be a number from 0 to {MAX_DEMAND_MULTIPLIER:g}; "
-                            f"got {demand_multiplier!r}")
+                            f"got {demand_multiplier!r}", key="sim.multiplier",
+                            fields={"most": MAX_DEMAND_MULTIPLIER, "got": demand_multiplier})
     edited: dict[str, Any] = json.loads(json.dumps(dict(data), default=str))
     if demand_multiplier != 1:
         for entry in edited.get("demand") or []:
@@ -198,7 +209,7 @@ def validate_for_web(data: Mapping[str, Any]) -> Scenario:
         raise BadInputError(
             f"this scenario would simulate about {work:,.0f} vehicles (expected arrivals x replications); "
             f"the web runs at most {MAX_JOB_VEHICLES:,}; lower replications or hours, or run it with "
-            "'borderflow simulate FILE'")
+            "'borderflow simulate FILE'", key="sim.too_large", fields={"work": work, "most": MAX_JOB_VEHICLES})
     return scenario
 
 
@@ -233,6 +244,18 @@ def _now() -> dt.datetime:
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed")
 INTERRUPTED = ("interrupted: the server stopped before this simulation finished; submit it again")
+#: What a run that raised an unexpected exception keeps as its error.
+CRASHED = "the simulation failed ({kind}); it has been logged"
+_CRASHED = re.compile(re.escape(CRASHED).replace(re.escape("{kind}"), "([A-Za-z_][A-Za-z0-9_]*)") + r"\Z")
+
+
+def stored_error(text: str | None) -> str | None:
+    """A run's stored error, as a Message when it is one of the two this module writes itself
+    (a page says those in the reader's language; an error of the scenario stays as kept)."""
+    if text is None or text == INTERRUPTED:
+        return text if text is None else Message(text, "sim.interrupted")
+    found = _CRASHED.match(text)
+    return Message(text, "sim.crashed", {"kind": found[1]}) if found else text
 
 
 @dataclass
@@ -286,7 +309,7 @@ def _job(row: Any, results: bytes | None = None) -> Job:
         id=m["id"], scenario_name=m["scenario_name"], hours=int(m["hours"]), replications=int(m["replications"]),
         seed=int(m["seed"]), lane_groups=tuple(json.loads(m["lane_groups"])), label=m["label"], status=m["status"],
         replications_done=int(m["replications_done"]), created_at=m["created_at"], started_at=m["started_at"],
-        finished_at=m["finished_at"], error=m["error"],
+        finished_at=m["finished_at"], error=stored_error(m["error"]),
         results=json.loads(gzip.decompress(results)) if results is not None else None,
     )
 
@@ -352,7 +375,8 @@ class JobStore:
             with self.engine.connect() as conn:
                 row = conn.execute(select(*(t[c] for c in _SUMMARY_COLUMNS), t.results).where(t.id == job_id)).first()
         if row is None:
-            raise NotFoundError(f"no simulation {job_id!r}; the newest {self.max_kept} finished runs are kept")
+            raise NotFoundError(f"no simulation {job_id!r}; the newest {self.max_kept} finished runs are kept",
+                                key="sim.no_run", fields={"id": job_id, "kept": self.max_kept})
         return _job(row, row.results)
 
     def recent(self, limit: int = 20) -> list[Job]:
@@ -387,7 +411,8 @@ class JobStore:
                 waiting = conn.execute(select(func.count()).where(t.status.in_(ACTIVE))).scalar_one()
                 if waiting >= self.max_queued:
                     raise BusyError(f"{waiting} simulations are queued or running (at most {self.max_queued}); "
-                                    "try again when some have finished")
+                                    "try again when some have finished", key="sim.busy",
+                                    fields={"waiting": waiting, "most": self.max_queued})
                 conn.execute(simulation_runs.insert().values(
                     id=job.id, status=job.status, label=job.label, scenario_name=job.scenario_name,
                     hours=job.hours, replications=job.replications, replications_done=0, seed=str(job.seed),
@@ -455,7 +480,7 @@ class JobStore:
         except Exception as exc:  # a run must report, never kill its runner thread
             log.exception("simulation %s failed", job_id)
             self._update(job_id, status="failed", finished_at=_now(), heartbeat_at=_now(),
-                         error=f"the simulation failed ({type(exc).__name__}); it has been logged")
+                         error=CRASHED.format(kind=type(exc).__name__))
         else:
             blob = gzip.compress(json.dumps(result.to_json_dict()).encode("utf-8"), mtime=0)
             self._update(job_id, status="done", results=blob, replications_done=scenario.replications,

@@ -22,6 +22,7 @@ from typing import Any, TypeGuard
 import yaml
 
 from borderflow.errors import BadInputError
+from borderflow.messages import Message
 from borderflow.vocabulary import MODES, PROGRAMS
 
 #: Service-time distributions a lane group may use.
@@ -182,7 +183,7 @@ def read_scenario_text(text: str, *, json_text: bool = False) -> Any:
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """Read and validate a scenario from a YAML/JSON file path or an already-parsed mapping."""
     if isinstance(source, Mapping):
-        return _build(source, "scenario")
+        return _build(source, Message("scenario", "scenario.where"))
     path = Path(source)
     if path.is_dir():
         raise BadInputError(f"{str(path)!r} is a folder; name a scenario file (YAML or JSON) in it")
@@ -246,7 +247,7 @@ def _build(data: Mapping[str, Any], where: str) -> Scenario:
     _check_keys(data, "", _TOP_KEYS, problems)
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        problems.append(f"name must be a non-empty string; got {name!r}")
+        problems.append(Message(f"name must be a non-empty string; got {name!r}", "scenario.name", {"got": name}))
         name = ""
     description = data.get("description", "")
     if not isinstance(description, str):
@@ -282,10 +283,10 @@ def _build(data: Mapping[str, Any], where: str) -> Scenario:
 
 def _lane_groups(raw: Any, hours: int, problems: list[str]) -> dict[str, LaneGroup]:
     if not isinstance(raw, Mapping) or not raw:
-        problems.append(
+        problems.append(Message(
             "lane_groups must be a non-empty mapping from a lane group id to its booths and "
-            f"service; got {_show(raw)}"
-        )
+            f"service; got {_show(raw)}", "scenario.lane_groups", {"got": _show(raw)}
+        ))
         return {}
     groups: dict[str, LaneGroup] = {}
     for gid, spec in raw.items():
@@ -296,7 +297,8 @@ def _lane_groups(raw: Any, hours: int, problems: list[str]) -> dict[str, LaneGro
             )
             continue
         if not isinstance(spec, Mapping):
-            problems.append(f"{path} must be a mapping with mode, program, booths and service")
+            problems.append(Message(f"{path} must be a mapping with mode, program, booths and service",
+                                    "scenario.group_mapping", {"path": path}))
             continue
         _check_keys(spec, path, _GROUP_KEYS, problems)
         mode = _check_choice(spec.get("mode"), f"{path}.mode", MODES, problems)
@@ -373,7 +375,8 @@ def _service(raw: Any, path: str, problems: list[str]) -> ServiceTime | None:
         var = math.fsum((v - vmean) ** 2 for v in vals) / len(vals)
         return ServiceTime("empirical", vmean, math.sqrt(var) / vmean, vals)
     if not _is_number(mean) or not mean > 0:
-        problems.append(f"{path}.mean_seconds must be a number > 0; got {_show(mean)}")
+        problems.append(Message(f"{path}.mean_seconds must be a number > 0; got {_show(mean)}",
+                                "scenario.mean_seconds", {"path": path, "got": _show(mean)}))
         return None
     if dist in DISTRIBUTIONS_WITH_CV:
         if not _is_number(cv) or not cv > 0:
@@ -399,7 +402,8 @@ def _secondary(raw: Any, path: str, problems: list[str]) -> Secondary | None:
     _check_keys(raw, path, _SECONDARY_KEYS, problems)
     p = raw.get("probability")
     if not _is_number(p) or not 0 <= p <= 1:
-        problems.append(f"{path}.probability must be a number from 0 to 1; got {_show(p)}")
+        problems.append(Message(f"{path}.probability must be a number from 0 to 1; got {_show(p)}",
+                                "scenario.probability", {"path": path, "got": _show(p)}))
         p = None
     spaces = _check_whole(raw.get("spaces"), f"{path}.spaces", 1, MAX_BOOTHS, problems)
     service = _service(raw.get("service"), f"{path}.service", problems)
@@ -418,15 +422,17 @@ def _demand(
     """Demand entries; entries naming a declared but invalid group are skipped quietly
     (that group's own problem is reported)."""
     if not isinstance(raw, list):
-        problems.append(
-            f"demand must be a list of {{to: GROUP or [GROUP, ...], per_hour: ...}}; got {_show(raw)}"
-        )
+        problems.append(Message(
+            f"demand must be a list of {{to: GROUP or [GROUP, ...], per_hour: ...}}; got {_show(raw)}",
+            "scenario.demand", {"got": _show(raw)}
+        ))
         return []
     out: list[Demand] = []
     for i, entry in enumerate(raw):
         path = f"demand[{i}]"
         if not isinstance(entry, Mapping):
-            problems.append(f"{path} must be a mapping with to and per_hour; got {_show(entry)}")
+            problems.append(Message(f"{path} must be a mapping with to and per_hour; got {_show(entry)}",
+                                    "scenario.demand_entry", {"path": path, "got": _show(entry)}))
             continue
         _check_keys(entry, path, _DEMAND_KEYS, problems)
         to = entry.get("to")
@@ -440,10 +446,11 @@ def _demand(
             continue
         unknown = [t for t in targets if t not in declared]
         if unknown:
-            problems.append(
-                f"{path}.to names unknown lane group(s) {', '.join(unknown)}; "
-                f"known: {', '.join(map(str, declared)) or 'none'}"
-            )
+            known = ", ".join(map(str, declared)) or "none"
+            problems.append(Message(
+                f"{path}.to names unknown lane group(s) {', '.join(unknown)}; known: {known}",
+                "scenario.demand_unknown", {"path": path, "unknown": ", ".join(unknown), "known": known}
+            ))
             continue
         if any(t not in groups for t in targets):
             continue
@@ -470,11 +477,14 @@ def _demand(
 def _per_hour(
     raw: Any, path: str, hours: int, problems: list[str], *, whole: bool
 ) -> list[float] | None:
-    kind = "a whole number >= 0" if whole else "a number >= 0"
+    kind = (Message("a whole number >= 0", "scenario.kind_whole") if whole
+            else Message("a number >= 0", "scenario.kind_number"))
     rule = f"{path} must be {kind} for each of the {hours} hours"
     if isinstance(raw, list):
         if len(raw) != hours:
-            problems.append(f"{rule}; got a list of {len(raw)} values, expected {hours}")
+            problems.append(Message(f"{rule}; got a list of {len(raw)} values, expected {hours}",
+                                    "scenario.per_hour_count",
+                                    {"path": path, "kind": kind, "hours": hours, "count": len(raw)}))
             return None
         values = raw
     else:
@@ -482,8 +492,9 @@ def _per_hour(
     for h, v in enumerate(values):
         good = _is_number(v) and v >= 0 and (not whole or float(v).is_integer())
         if not good:
-            at = f" at hour {h}" if isinstance(raw, list) else ""
-            problems.append(f"{rule}; got {_show(v)}{at}")
+            at = Message(f" at hour {h}", "scenario.at_hour", {"hour": h}) if isinstance(raw, list) else ""
+            problems.append(Message(f"{rule}; got {_show(v)}{at}", "scenario.per_hour_value",
+                                    {"path": path, "kind": kind, "hours": hours, "got": _show(v), "at": at}))
             return None
     return [float(v) for v in values]
 
@@ -496,7 +507,9 @@ def _check_whole(
         good = value <= high
     if not good:
         span = f"from {low} to {high}" if high is not None else f">= {low}"
-        problems.append(f"{path} must be a whole number {span}; got {_show(value)}")
+        problems.append(Message(f"{path} must be a whole number {span}; got {_show(value)}",
+                                "scenario.whole_range" if high is not None else "scenario.whole_min",
+                                {"path": path, "low": low, "high": high, "got": _show(value)}))
         return None
     return int(value)
 
@@ -505,7 +518,9 @@ def _check_choice(
     value: Any, path: str, choices: tuple[str, ...], problems: list[str]
 ) -> str | None:
     if value not in choices:
-        problems.append(f"{path} must be one of {' | '.join(choices)}; got {_show(value)}")
+        listed = " | ".join(choices)
+        problems.append(Message(f"{path} must be one of {listed}; got {_show(value)}", "value.one_of",
+                                {"path": path, "choices": listed, "got": _show(value)}))
         return None
     return str(value)
 
@@ -516,7 +531,9 @@ def _check_keys(
     for key in raw:
         if key not in allowed:
             where = f" in {path}" if path else ""
-            problems.append(f"unknown key {key!r}{where}; expected one of {', '.join(allowed)}")
+            problems.append(Message(f"unknown key {key!r}{where}; expected one of {', '.join(allowed)}",
+                                    "scenario.unknown_key_in" if path else "scenario.unknown_key",
+                                    {"key": key, "path": path, "allowed": ", ".join(allowed)}))
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
@@ -529,16 +546,22 @@ def _is_number(value: Any) -> TypeGuard[float]:
 
 def _show(value: Any) -> str:
     if value is None:
-        return "nothing"
+        return Message("nothing", "value.nothing")
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _raise_if(problems: list[str], where: str) -> None:
+    """One BadInputError naming every problem (the first ten), each said in the reader's
+    language on a page where it has a text; the others in English, inside a lead-in that is."""
     if not problems:
         return
     if len(problems) == 1:
-        raise BadInputError(f"{where}: {problems[0]}")
+        raise BadInputError(f"{where}: {problems[0]}", key="scenario.problem",
+                            fields={"where": where, "problem": problems[0]})
     listed = "; ".join(problems[:10])
-    more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
-    raise BadInputError(f"{where} has {len(problems)} problems: {listed}{more}")
+    extra = len(problems) - 10
+    more = Message(f"; and {extra} more", "scenario.more", {"count": extra}) if extra > 0 else ""
+    raise BadInputError(f"{where} has {len(problems)} problems: {listed}{more}", key="scenario.problems",
+                        fields={"where": where, "count": len(problems), "problems": list(problems[:10]),
+                                "more": more})

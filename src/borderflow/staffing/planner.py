@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from borderflow.errors import BadInputError, InfeasibleError
+from borderflow.messages import Message
 from borderflow.sim.scenario import MAX_REPLICATIONS, Scenario
 from borderflow.staffing.evaluate import CommonRandomNumbers, Evaluation, booth_matrix
 from borderflow.staffing.search import (
@@ -354,10 +355,11 @@ def auto_replications(scenario: Scenario) -> int:
 
 
 def _check(scenario: Scenario, request: StaffingRequest) -> set[str]:
-    problems = []
+    problems: list[str] = []
     target = request.target_p95_minutes
     if not (isinstance(target, (int, float)) and math.isfinite(target) and target > 0):
-        problems.append(f"the target p95 must be a number of minutes > 0; got {target!r}")
+        problems.append(Message(f"the target p95 must be a number of minutes > 0; got {target!r}", "staff.target",
+                                {"got": target}))
     chosen = set(scenario.group_ids)
     if request.lane_groups:
         unknown = [g for g in request.lane_groups if g not in chosen]
@@ -389,7 +391,7 @@ def _check(scenario: Scenario, request: StaffingRequest) -> set[str]:
         if value is not None and not (isinstance(value, int) and value >= 0):
             problems.append(f"{name} must be a whole number >= 0; got {value!r}")
     if problems:
-        raise BadInputError("; ".join(problems))
+        raise BadInputError("; ".join(problems), key="problems", fields={"problems": problems})
     if request.shifts is not None:
         request.shifts.check(scenario.hours)
     return chosen
@@ -462,47 +464,60 @@ def _issues(
             shown = "-" if math.isnan(p95) else f"{p95:.1f}"
             if not infeasible[i, h]:
                 if not met[i, h]:
-                    issues.append(HourIssue(group.id, h, "check", (
+                    issues.append(HourIssue(group.id, h, "check", Message(
                         f"{group.id} hour {h:02d}: p95 {shown} min on the fresh-seed check, above "
                         f"the {target:g} min target that the search's replications met; the hour "
-                        "sits at the edge of the target (more replications settle it)")))
+                        "sits at the edge of the target (more replications settle it)",
+                        "staff.issue_check", {"group": group.id, "hour": h, "p95": shown, "target": target})))
                 continue
-            arrivals = float(checked.arrivals[i, h])
-            work = arrivals * service / 3600.0
-            cap = int(caps[i])
-            at_cap = f"even with all {cap} booths open the p95 is {cap_p95[i, h]:.1f} min"
-            if not cap_p95[i, h] > target:
-                at_cap += (f", within {z:g} standard errors ({cap_se[i, h]:.2f} min) of the "
-                           "target: too close to promise")
-            if work >= cap:
-                reason, text = "overload", (
-                    f"{arrivals:.0f} arrivals x {service:g} s = {work:.1f} booth-hours of work in "
-                    f"one hour, more than the {cap} booths available can do")
-            elif h > 0 and infeasible[i, h - 1]:
-                first = h - 1
-                while first > 0 and infeasible[i, first - 1]:
-                    first -= 1
-                reason, text = "backlog", (
-                    f"the queue built up from hour {first:02d} is still being served: {at_cap}")
-            else:
-                below = (f"; the target is below the mean inspection time of {service / 60:.1f} min"
-                         if target * 60 < service else "")
-                reason, text = "tight", f"{at_cap} (load {work:.1f} of {cap} booths){below}"
-            if met[i, h]:
-                text += f" (the fresh-seed check measured {shown} min)"
-            issues.append(HourIssue(group.id, h, reason,
-                                    f"{group.id} hour {h:02d}: target {target:g} min not met: {text}"))
+            issues.append(_missed_hour(group.id, h, target, service, int(caps[i]), float(checked.arrivals[i, h]),
+                                       float(cap_p95[i, h]), float(cap_se[i, h]), z, infeasible[i],
+                                       shown if met[i, h] else None))
     return issues
+
+
+def _missed_hour(group_id: str, h: int, target: float, service: float, cap: int, arrivals: float,
+                 cap_p95: float, cap_se: float, z: float, infeasible: np.ndarray, measured: str | None) -> HourIssue:
+    """The issue of an hour that cannot be promised to meet the target, with its reason;
+    ``measured``: the fresh check's p95 when that met the target after all."""
+    work = arrivals * service / 3600.0
+    fields: dict[str, Any] = {"cap": cap, "p95": cap_p95, "z": z, "se": cap_se}
+    at_cap = Message(f"even with all {cap} booths open the p95 is {cap_p95:.1f} min", "staff.at_cap", fields)
+    if not cap_p95 > target:
+        at_cap = Message(f"{at_cap}, within {z:g} standard errors ({cap_se:.2f} min) of the target: too close "
+                         "to promise", "staff.at_cap_close", fields)
+    text: Message
+    if work >= cap:
+        reason, text = "overload", Message(
+            f"{arrivals:.0f} arrivals x {service:g} s = {work:.1f} booth-hours of work in "
+            f"one hour, more than the {cap} booths available can do",
+            "staff.overload", {"arrivals": arrivals, "seconds": service, "work": work, "cap": cap})
+    elif h > 0 and infeasible[h - 1]:
+        first = h - 1
+        while first > 0 and infeasible[first - 1]:
+            first -= 1
+        reason, text = "backlog", Message(f"the queue built up from hour {first:02d} is still being served: {at_cap}",
+                                          "staff.backlog", {"first": first, "at_cap": at_cap})
+    else:
+        below = (Message(f"; the target is below the mean inspection time of {service / 60:.1f} min", "staff.below",
+                         {"minutes": service / 60}) if target * 60 < service else "")
+        reason, text = "tight", Message(f"{at_cap} (load {work:.1f} of {cap} booths){below}", "staff.tight",
+                                        {"at_cap": at_cap, "work": work, "cap": cap, "below": below})
+    checked = (Message(f" (the fresh-seed check measured {measured} min)", "staff.measured", {"p95": measured})
+               if measured is not None else "")
+    return HourIssue(group_id, h, reason, Message(
+        f"{group_id} hour {h:02d}: target {target:g} min not met: {text}{checked}", "staff.issue",
+        {"group": group_id, "hour": h, "target": target, "why": text, "measured": checked}))
 
 
 def _nothing_message(
     scenario: Scenario, optimise: Sequence[int], caps: np.ndarray, found: SearchResult,
     z: float, target: float,
-) -> str:
+) -> Message:
     names = ", ".join(scenario.lane_groups[i].id for i in optimise)
     if all(caps[i] == 0 for i in optimise):
-        return (f"a p95 of {target:g} min cannot be met in any hour of {names}: at most 0 booths "
-                "may open; raise --max-booths")
+        return Message(f"a p95 of {target:g} min cannot be met in any hour of {names}: at most 0 booths "
+                       "may open; raise --max-booths", "staff.none_closed", {"target": target, "groups": names})
     cap_p95 = found.cap_p95_minutes[optimise]
     se = found.cap_p95_se_minutes
     with_margin = cap_p95 + z * np.nan_to_num(se[optimise] if se is not None else 0.0)
@@ -511,14 +526,16 @@ def _nothing_message(
         best, margin = float(cap_p95.flat[k]), float(with_margin.flat[k])
     else:
         best = margin = math.nan
-    close = (f" (p95 + {z:g} standard errors = {margin:.1f} min: too close to promise)"
-             if best <= target else "")
+    close = (Message(f" (p95 + {z:g} standard errors = {margin:.1f} min: too close to promise)",
+                     "staff.none_close", {"z": z, "margin": margin}) if best <= target else "")
     slowest = max(scenario.lane_groups[i].service.mean_seconds for i in optimise)
-    hint = (f" (below the mean inspection time of {slowest / 60:.1f} min)"
-            if target * 60 < slowest else "")
-    return (f"a p95 of {target:g} min{hint} cannot be met in any hour of {names}: even with every "
-            f"booth open (at most {', '.join(str(int(caps[i])) for i in optimise)}) the best hour's "
-            f"p95 is {best:.1f} min{close}; raise the target or --max-booths")
+    hint = (Message(f" (below the mean inspection time of {slowest / 60:.1f} min)", "staff.none_hint",
+                    {"minutes": slowest / 60}) if target * 60 < slowest else "")
+    most = ", ".join(str(int(caps[i])) for i in optimise)
+    return Message(f"a p95 of {target:g} min{hint} cannot be met in any hour of {names}: even with every "
+                   f"booth open (at most {most}) the best hour's p95 is {best:.1f} min{close}; raise the target "
+                   "or --max-booths", "staff.none_met",
+                   {"target": target, "hint": hint, "groups": names, "caps": most, "best": best, "close": close})
 
 
 def _notes(scenario: Scenario, chosen: set[str], caps: np.ndarray, request: StaffingRequest) -> tuple[str, ...]:

@@ -56,7 +56,7 @@ def _html_or(original: Handler | None, status_of: Callable[[Exception], int]) ->
             status = status_of(exc)
             if status >= 500:
                 log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
-            message = str(exc) if isinstance(exc, BorderFlowError) else None
+            message = exc.message if isinstance(exc, BorderFlowError) else None
             return error_page(request, status, message)
         return await original(request, exc)
 

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from borderflow.errors import BadInputError, BorderFlowError
+from borderflow.messages import Message
 from borderflow.services import queries
 from borderflow.vocabulary import MODES, PROGRAMS
 from borderflow.web import charts
@@ -60,11 +61,14 @@ def parse_choice(lane: str | None, days: str | None, lanes: list[tuple[str, str]
     elif days.isascii() and days.isdigit() and int(days) in RANGE_DAYS:
         n_days = int(days)
     else:
-        raise BadInputError(f"days must be one of {', '.join(map(str, RANGE_DAYS))}; got {days!r}")
+        choices = ", ".join(map(str, RANGE_DAYS))
+        raise BadInputError(f"days must be one of {choices}; got {days!r}", key="crossing.days",
+                            fields={"choices": choices, "got": days})
     if lane:
         mode, _, program = lane.partition("-")
         if mode not in MODES or program not in PROGRAMS:
-            raise BadInputError(f"lane must be MODE-PROGRAM, e.g. passenger-standard; got {lane!r}")
+            raise BadInputError(f"lane must be MODE-PROGRAM, e.g. passenger-standard; got {lane!r}",
+                                key="crossing.lane", fields={"got": lane})
         return Choice(mode, program, n_days)
     default = ("passenger", "standard")
     mode, program = default if default in lanes or not lanes else lanes[0]
@@ -87,23 +91,23 @@ def window(newest: dt.datetime | None, days: int, now: dt.datetime) -> tuple[dt.
 
 
 def try_forecast(engine: Engine, crossing_id: str, choice: Choice, newest: dt.datetime | None,
-                 now: dt.datetime) -> tuple[dict[str, Any] | None, str]:
+                 now: dt.datetime) -> tuple[dict[str, Any] | None, Message | None]:
     """The forecast as of now when the lane's newest reading is recent enough to forecast
     from (as the API and the overview answer), else as of just after that reading (an
-    archive of the past); or (None, why not)."""
+    archive of the past); or (None, why not; None when the lane has no reading)."""
     if newest is None:
-        return None, ""
+        return None, None
     try:
         from borderflow.services.forecasting import MAX_STALE_HOURS, forecast_for
 
         live = now - newest <= dt.timedelta(hours=MAX_STALE_HOURS - 1)
         as_of = now if live else newest + dt.timedelta(minutes=1)
-        return forecast_for(engine, crossing_id, choice.mode, choice.program, FORECAST_HOURS, as_of=as_of), ""
+        return forecast_for(engine, crossing_id, choice.mode, choice.program, FORECAST_HOURS, as_of=as_of), None
     except BorderFlowError as exc:
-        return None, str(exc)
+        return None, exc.message
     except Exception:  # a forecast problem must not take the rest of the page down
         log.exception("forecast failed for %s %s", crossing_id, choice.lane)
-        return None, "the forecast could not be computed"
+        return None, Message("the forecast could not be computed", "forecast.failed")
 
 
 def monthly_counts(engine: Engine, port_code: str, measure: str) -> list[tuple[str, float]]:
@@ -185,9 +189,11 @@ def parse_until(until: str | None, zone: str) -> dt.datetime | None:
             raise ValueError
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise BadInputError(f"until must be a date written YYYY-MM-DD; got {text[:40]!r}") from None
+        raise BadInputError(f"until must be a date written YYYY-MM-DD; got {text[:40]!r}",
+                            key="crossing.until_format", fields={"got": text[:40]}) from None
     if not 1990 <= day.year <= 2100:
-        raise BadInputError(f"until must be a date from 1990 to 2100; got {text}")
+        raise BadInputError(f"until must be a date from 1990 to 2100; got {text}", key="crossing.until_range",
+                            fields={"got": text})
     local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(zone))
     return local.astimezone(dt.UTC)
 

@@ -3,13 +3,17 @@
 Names entered by people (crossings, ports, scenarios) are shown as entered. Numbers use
 a point for decimals and a comma for thousands in both languages (as in Mexico and the
 US). The language comes from the ``borderflow_lang`` cookie (set by ``/lang/{code}``),
-else the browser's ``Accept-Language``, else English.
+else the browser's ``Accept-Language``, else English. Messages that come from the services
+(errors, a forecast's reason, a plan's issues) are said with :meth:`Translator.message`
+from their own catalog, :data:`borderflow.message_texts.TEXTS`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
+
+from borderflow.messages import say
 
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
@@ -296,6 +300,11 @@ class Translator:
         pair = STRINGS.get(key)
         text = pair[self._index] if pair else key
         return text.format(**fields) if fields else text
+
+    def message(self, message: object) -> str:
+        """A service's message (a :class:`~borderflow.messages.Message`, an error, or text)
+        in this language; text without an entry in the catalog as it was written."""
+        return say(message, self.lang)
 
     def number(self, value: float | None, decimals: int = 0) -> str:
         """``1,234.5``; an em dash for a missing value."""

@@ -72,7 +72,7 @@ def crossing_page(request: Request, crossing_id: str, lane: str | None = None, d
     try:
         context = crossing_view.crossing_context(engine_of(request), crossing_id, lane, days, t, _now(), until)
     except BorderFlowError as exc:
-        return error_page(request, exc.http_status, str(exc))
+        return error_page(request, exc.http_status, exc.message)
     c = context["crossing"]
     name = overview.display_name(c)
     return page(request, "crossing.html", title=name, section="crossing", name=name, **context)

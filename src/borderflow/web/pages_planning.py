@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from borderflow.errors import BadInputError, BorderFlowError
+from borderflow.messages import Message
 from borderflow.planning.appraisal import Alternative, AppraisalOptions, AppraisalResult, appraise
 from borderflow.planning.days import scenario_modes
 from borderflow.planning.volumes import latest_complete_year, port_year
@@ -122,6 +123,11 @@ PLANNING_STRINGS: dict[str, tuple[str, str]] = {
     "appr.yearly_cost": ("Yearly cost (dollars)", "Costo anual (dólares)"),
     "appr.passengers": ("People per vehicle (empty: BTS)", "Personas por vehículo (vacío: BTS)"),
     "appr.days": ("Representative days", "Días representativos"),
+    "appr.day.peak_weekday": ("Busiest month, weekday", "Mes de más tránsito, entre semana"),
+    "appr.day.peak_weekend": ("Busiest month, weekend day", "Mes de más tránsito, fin de semana"),
+    "appr.day.quiet_weekday": ("Quietest month, weekday", "Mes de menos tránsito, entre semana"),
+    "appr.day.quiet_weekend": ("Quietest month, weekend day", "Mes de menos tránsito, fin de semana"),
+    "appr.day.scenario_day": ("The scenario's own day", "El día del propio escenario"),
     "appr.day": ("Day", "Día"),
     "appr.month": ("Month", "Mes"),
     "appr.volume": ("Volume that day", "Volumen del día"),
@@ -203,13 +209,15 @@ def _forecast_scenario(engine: Engine, source: str, day_text: str, t: i18n.Trans
     zone = ZoneInfo(str(get_crossing(engine, crossing_id)["timezone"]))
     newest = last_reading_at(engine, crossing_id, mode, program)
     if newest is None:
-        raise BadInputError(f"{crossing_id} {mode}/{program} has no reading to forecast from")
+        raise BadInputError(f"{crossing_id} {mode}/{program} has no reading to forecast from", key="staff.no_reading",
+                            fields={"crossing": crossing_id, "mode": mode, "program": program})
     as_of = newest + dt.timedelta(minutes=1)
     if day_text.strip():
         try:
             day = dt.date.fromisoformat(day_text.strip())
         except ValueError:
-            raise BadInputError(f"the day must be a date like 2026-08-23; got {day_text!r}") from None
+            raise BadInputError(f"the day must be a date like 2026-08-23; got {day_text!r}", key="staff.day",
+                                fields={"got": day_text[:40]}) from None
     else:
         day = as_of.astimezone(zone).date() + dt.timedelta(days=1)
     calibration = calibrate_forecast_day(engine, crossing_id, mode, program, day, as_of=as_of)
@@ -240,7 +248,7 @@ async def _limited(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` in a worker thread, if a page run slot is free; PlannerBusy otherwise."""
     if not _RUNS.acquire(blocking=False):
         raise PlannerBusy(f"the planner is already computing {MAX_PAGE_RUNS} pages; try again in a minute "
-                          "(the command line has no such limit)")
+                          "(the command line has no such limit)", key="plan.busy", fields={"most": MAX_PAGE_RUNS})
     try:
         return await run_in_threadpool(fn, *args)
     finally:
@@ -257,21 +265,36 @@ def _local_time(iso: str | None, zone: Any) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip()
 
 
+#: The forms' number fields: the name an error gives each, said as its form labels it.
+FIELDS: dict[str, Message] = {name: Message(words, f"field.{name}") for name, words in (
+    ("target", "target"), ("max_booths", "most booths"), ("replications", "replications"), ("seed", "seed"),
+    ("shift_hours", "shift length"), ("min_crew", "minimum crew"), ("capital", "capital cost"),
+    ("yearly", "yearly cost"), ("passengers", "people per vehicle"))}
+
+
 def _number(raw: str | None, name: str, kind: type, low: float | None = None, high: float | None = None) -> Any:
-    """A form field as ``kind``, within [low, high] (the API's bounds); None when empty."""
+    """Form field ``name`` as ``kind``, within [low, high] (the API's bounds); None when empty."""
+    field = FIELDS[name]
     text = (raw or "").strip()
+    shown = text[:40]
     if text == "":
         return None
     try:
         value = kind(text)
     except (ValueError, OverflowError):
-        raise BadInputError(f"{name} must be a {'whole number' if kind is int else 'number'}; got {text[:40]!r}") from None
+        whole = kind is int
+        raise BadInputError(f"{field} must be a {'whole number' if whole else 'number'}; got {shown!r}",
+                            key="form.whole_number" if whole else "form.number",
+                            fields={"field": field, "got": shown}) from None
     if kind is float and not math.isfinite(value):
-        raise BadInputError(f"{name} must be a finite number; got {text[:40]!r}")
+        raise BadInputError(f"{field} must be a finite number; got {shown!r}", key="form.finite",
+                            fields={"field": field, "got": shown})
     if low is not None and value < low:
-        raise BadInputError(f"{name} must be >= {low:g}; got {text[:40]}")
+        raise BadInputError(f"{field} must be >= {low:g}; got {shown}", key="form.at_least",
+                            fields={"field": field, "low": low, "got": shown})
     if high is not None and value > high:
-        raise BadInputError(f"{name} must be <= {high:g}; got {text[:40]}")
+        raise BadInputError(f"{field} must be <= {high:g}; got {shown}", key="form.at_most",
+                            fields={"field": field, "high": high, "got": shown})
     return value
 
 
@@ -285,7 +308,8 @@ async def staffing_page(
     engine: Engine = request.app.state.engine
     forecasts = await run_in_threadpool(_forecast_sources, engine, t)
     if example not in {e["id"] for e in examples} | {f["id"] for f in forecasts}:
-        return error_page(request, 404, f"no example scenario or forecast lane {example!r}")
+        return error_page(request, 404, Message(f"no example scenario or forecast lane {example!r}",
+                                                "staff.no_example", {"id": example}))
     values = {"example": example, "target": target, "max_booths": max_booths, "replications": replications,
               "seed": seed, "shift_hours": shift_hours, "min_crew": min_crew, "day": day}
     context: dict[str, Any] = {"title": t("staff.title"), "section": "staffing", "examples": examples,
@@ -296,11 +320,11 @@ async def staffing_page(
         try:
             request_ = StaffingRequest(
                 target_p95_minutes=_number(target, "target", float),
-                max_booths=_number(max_booths, "most booths", int, 0, 10_000),
+                max_booths=_number(max_booths, "max_booths", int, 0, 10_000),
                 replications=_bounded_replications(replications),
                 seed=_number(seed, "seed", int, 0, 2**32 - 1),
-                shifts=ShiftRules(length_hours=_number(shift_hours, "shift length", int, 1, 24) or 8,
-                                  min_on_duty=_number(min_crew, "minimum crew", int, 0, 10_000) or 0),
+                shifts=ShiftRules(length_hours=_number(shift_hours, "shift_hours", int, 1, 24) or 8,
+                                  min_on_duty=_number(min_crew, "min_crew", int, 0, 10_000) or 0),
             )
             if example.startswith(FORECAST_PREFIX):
                 scenario, context["basis"], values["day"] = await run_in_threadpool(
@@ -309,11 +333,12 @@ async def staffing_page(
                 scenario = _scenario(example)
             if scenario.expected_vehicles() > MAX_VEHICLES:
                 raise BadInputError(f"the page staffs scenarios of at most {MAX_VEHICLES:,} vehicles; "
-                                    "use borderflow staff")
+                                    "use borderflow staff", key="staff.too_many_vehicles",
+                                    fields={"most": MAX_VEHICLES})
             plan = await _limited(plan_staffing, scenario, request_)
             context["plan"] = staffing_view(plan, t)
         except BorderFlowError as exc:
-            context["error"] = str(exc)
+            context["error"] = t.message(exc)
             status = 503 if isinstance(exc, PlannerBusy) else 422
     return page(request, "staffing.html", status_code=status, **context)
 
@@ -321,7 +346,8 @@ async def staffing_page(
 def _bounded_replications(raw: str) -> int | None:
     value = _number(raw, "replications", int, 1)
     if value is not None and value > MAX_REPLICATIONS:
-        raise BadInputError(f"the page runs at most {MAX_REPLICATIONS} replications; got {value}")
+        raise BadInputError(f"the page runs at most {MAX_REPLICATIONS} replications; got {value}",
+                            key="form.max_replications", fields={"most": MAX_REPLICATIONS, "got": value})
     return value
 
 
@@ -356,7 +382,7 @@ def staffing_view(plan: StaffingPlan, t: i18n.Translator) -> dict[str, Any]:
             "by_hour": [{"hour": h, "on_duty": d, "required": q}
                         for h, (d, q) in enumerate(zip(r.on_duty, r.required, strict=True))],
         }
-    return {"groups": groups, "summary": summary, "issues": [i.message for i in plan.issues], "roster": roster,
+    return {"groups": groups, "summary": summary, "issues": [t.message(i.message) for i in plan.issues], "roster": roster,
             "json": plan.to_json_dict()}
 
 
@@ -371,7 +397,8 @@ async def appraisal_page(
     known = {e["id"] for e in examples}
     for chosen in (base, alternative):
         if chosen not in known:
-            return error_page(request, 404, f"no example scenario {chosen!r}")
+            return error_page(request, 404, Message(f"no example scenario {chosen!r}", "plan.no_example",
+                                                    {"id": chosen}))
     values = {"base": base, "alternative": alternative, "port": port, "capital": capital, "yearly": yearly,
               "passengers": passengers, "replications": replications, "seed": seed}
     context: dict[str, Any] = {"title": t("appr.title"), "section": "appraisal", "examples": examples,
@@ -381,15 +408,16 @@ async def appraisal_page(
         try:
             base_scenario, alt_scenario = _scenario(base), _scenario(alternative)
             if set(scenario_modes(alt_scenario)) - set(scenario_modes(base_scenario)):
-                raise BadInputError("the alternative serves a mode the base does not; choose scenarios of one kind")
+                raise BadInputError("the alternative serves a mode the base does not; choose scenarios of one kind",
+                                    key="appr.modes_differ")
             options = AppraisalOptions(
                 replications=_bounded_replications(replications) or 10,
                 seed=_number(seed, "seed", int, 0, 2**32 - 1) or 0,
-                passengers_per_vehicle=_number(passengers, "people per vehicle", float, 0),
+                passengers_per_vehicle=_number(passengers, "passengers", float, 0),
                 workers=1,
             )
-            alt = Alternative(alt_scenario, _number(capital, "capital cost", float, 0) or 0.0,
-                              _number(yearly, "yearly cost", float, 0) or 0.0)
+            alt = Alternative(alt_scenario, _number(capital, "capital", float, 0) or 0.0,
+                              _number(yearly, "yearly", float, 0) or 0.0)
             engine = request.app.state.engine
             code = port.strip() or None
 
@@ -402,13 +430,14 @@ async def appraisal_page(
             found = await _limited(compute)
             context["result"] = appraisal_view(found, t)
         except BorderFlowError as exc:
-            context["error"] = str(exc)
+            context["error"] = t.message(exc)
             status = 503 if isinstance(exc, PlannerBusy) else 422
     return page(request, "appraisal.html", status_code=status, **context)
 
 
 def appraisal_view(result: AppraisalResult, t: i18n.Translator) -> dict[str, Any]:
-    days = [{"id": d.id, "month": t.month(f"{result.year}-{d.month:02d}") if d.month else t("none"),
+    days = [{"id": d.id, "name": t(f"appr.day.{d.id}") if f"appr.day.{d.id}" in i18n.STRINGS else d.id,
+             "month": t.month(f"{result.year}-{d.month:02d}") if d.month else t("none"),
              "type": d.day_type,
              "volume": ", ".join(f"{t('mode.' + m)} {t.number(v)}" for m, v in d.volumes.items()),
              "represents": ", ".join(f"{t('mode.' + m)} {t.number(v)}" for m, v in result.weights[d.id].items())}
@@ -433,5 +462,5 @@ def appraisal_view(result: AppraisalResult, t: i18n.Translator) -> dict[str, Any
     v = result.valuation
     sources = t("appr.sources", person=v.person_hour_dollars, truck=v.truck_hour_dollars, year=v.dollar_year,
                 rate=v.discount_rate, horizon=v.horizon_years)
-    return {"days": days, "rows": rows, "money": money, "sources": sources, "notes": list(result.notes),
+    return {"days": days, "rows": rows, "money": money, "sources": sources, "notes": [t.message(n) for n in result.notes],
             "port": result.port_code, "year": result.year}

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from borderflow.errors import NotFoundError
+from borderflow.messages import say
 from borderflow.plans.charts import kpi_chart_svg
 from borderflow.plans.i18n import number, translator, unit
 from borderflow.services import plans
@@ -36,10 +37,10 @@ async def plan_page(request: Request, slug: str) -> Response:
     try:
         plan = await run_in_threadpool(plans.load_plan, engine, slug)
     except NotFoundError as exc:
-        return error_page(request, 404, str(exc))
+        return error_page(request, 404, exc.message)
     series = await run_in_threadpool(plans.plan_kpis_computed, engine, slug)
     labels = {"baseline": pt("kpi.baseline"), "target": pt("kpi.target"), "measured": pt("kpi.measured")}
     charts = [(s, Markup(kpi_chart_svg(s, labels)) if s.values else Markup("")) for s in series]
     return page(request, "plans.html", title=plan.title, section="plans", pt=pt, plans=None, plan=plan,
                 charts=charts, lang_code=lang, num=lambda value: number(value, lang),
-                kpi_unit=lambda text: unit(text, lang))
+                kpi_unit=lambda text: unit(text, lang), reason=lambda message: say(message, lang))

@@ -78,7 +78,8 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
 
 
 def error_page(request: Request, status_code: int, message: str | None = None) -> HTMLResponse:
-    """An error page: a title by status, the domain message when there is a safe one."""
+    """An error page: a title by status, the domain message when there is a safe one (a
+    :class:`~borderflow.messages.Message` is said in the reader's language)."""
     t = Translator(language(request))
     if status_code == 404:
         title, text = t("error.404"), t("error.404_text")
@@ -88,5 +89,5 @@ def error_page(request: Request, status_code: int, message: str | None = None) -
         message = None  # never show internals
     else:
         title, text = t("error.400"), ""
-    return page(request, "error.html", status_code, title=title, text=text, message=message,
-                status=status_code)
+    return page(request, "error.html", status_code, title=title, text=text,
+                message=t.message(message) if message else None, status=status_code)

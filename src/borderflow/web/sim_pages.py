@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
+from borderflow.messages import Message
 from borderflow.services import simulations
 from borderflow.web import sim_views
 from borderflow.web.i18n import Translator
@@ -55,8 +56,20 @@ def simulator_page(request: Request, example: str | None = None) -> Response:
     t = Translator(language(request))
     store = simulations.store_for(request.app.state)
     if example is not None and example not in {e["id"] for e in simulations.examples()}:
-        return error_page(request, 404, str(NotFoundError(f"no example scenario {example!r}")))
+        return error_page(request, 404, Message(f"no example scenario {example!r}", "plan.no_example",
+                                                {"id": example}))
     return page(request, "simulator.html", **_form_context(t, example, store=store))
+
+
+#: The quick changes' fields as the form labels them (``booths.GROUP`` has its own).
+FIELDS = {"demand_multiplier": Message("demand_multiplier", "field.multiplier"),
+          "replications": Message("replications", "field.replications"), "seed": Message("seed", "field.seed")}
+
+
+def _field(name: str) -> Message:
+    if name.startswith("booths."):
+        return Message(name, "field.booths", {"group": name[len("booths."):]})
+    return FIELDS.get(name) or Message(name)
 
 
 def _number(form: Any, name: str, kind: type, default: Any) -> Any:
@@ -66,7 +79,10 @@ def _number(form: Any, name: str, kind: type, default: Any) -> Any:
     try:
         return kind(raw)
     except ValueError:
-        raise BadInputError(f"{name} must be a {'whole number' if kind is int else 'number'}; got {raw!r}") from None
+        whole = kind is int
+        raise BadInputError(f"{name} must be a {'whole number' if whole else 'number'}; got {raw!r}",
+                            key="form.whole_number" if whole else "form.number",
+                            fields={"field": _field(name), "got": raw[:40]}) from None
 
 
 @router.get("/simulator/run")
@@ -101,7 +117,7 @@ async def run_from_form(request: Request) -> Response:
             return RedirectResponse(f"/simulator/compare?a={job_a.id}&b={job_b.id}", status_code=303)
         job = store.submit(scenario, label=label)
     except BorderFlowError as exc:
-        context = _form_context(t, str(form.get("example", "")), text, values, str(exc), store)
+        context = _form_context(t, str(form.get("example", "")), text, values, t.message(exc), store)
         return page(request, "simulator.html", exc.http_status, **context)
     return RedirectResponse(f"/simulator/runs/{job.id}", status_code=303)
 
@@ -112,7 +128,7 @@ def run_page(request: Request, job_id: str) -> Response:
     try:
         job = simulations.store_for(request.app.state).get(job_id)
     except NotFoundError as exc:
-        return error_page(request, 404, str(exc))
+        return error_page(request, 404, exc.message)
     groups = sim_views.result_groups(job.results, t) if job.results else []
     return page(request, "run.html", title=t("run.title"), section="simulator", job=job, groups=groups,
                 jobs=[job], max_rows=sim_views.MAX_TABLE_HOURS, columns=sim_views.COLUMNS)
@@ -127,7 +143,7 @@ def compare_page(request: Request, a: str = "", b: str = "") -> Response:
     try:
         job_a, job_b = store.get(a), store.get(b)
     except NotFoundError as exc:
-        return error_page(request, 404, str(exc))
+        return error_page(request, 404, exc.message)
     groups = []
     if job_a.results is not None and job_b.results is not None:
         groups = sim_views.compare_groups(job_a.results, job_b.results, t)

@@ -1,7 +1,8 @@
 /* BorderFlow pages: small progressive enhancements; every page also works without this script.
  * - the overview's search filters the table as you type;
  * - the simulator posts a JSON scenario to /api/v1/simulations and shows progress while it runs
- *   (YAML, or anything the script cannot read, goes through the plain form instead);
+ *   (YAML, anything the script cannot read, and a scenario the API refuses go through the plain
+ *   form instead, whose answer says what is wrong in the page's language);
  * - result pages of unfinished runs poll the API and reload when the runs are done. */
 (function () {
   "use strict";
@@ -135,8 +136,9 @@
       .then(function (response) {
         return response.json().then(function (body) {
           if (!response.ok) {
-            var message = body && body.error ? body.error.message : "HTTP " + response.status;
-            throw new Error(message);
+            var refused = new Error(body && body.error ? body.error.message : "HTTP " + response.status);
+            refused.refused = true;
+            throw refused;
           }
           return body;
         });
@@ -173,6 +175,10 @@
                                          : "/simulator/runs/" + ids[0]);
         });
       }).catch(function (error) {
+        if (error.refused) {  // the API's message is English: the plain form says it in the page's language
+          form.submit();
+          return;
+        }
         box.hidden = true;
         button.disabled = false;
         errorBox.textContent = form.getAttribute("data-invalid").replace("{error}", error.message);

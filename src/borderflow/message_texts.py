@@ -1,0 +1,272 @@
+"""English and Spanish of the messages a page or a report can show (see :mod:`borderflow.messages`).
+
+key -> (English, Spanish); placeholders are ``str.format`` fields of the message, the
+same in both languages. The English is what a page says: the CLI's text, except where
+that names a command-line option (a page names its form field instead) or an API path.
+
+Not every message has an entry: those a page user can meet by mistyping a form, a
+scenario or a link do, and so do the reasons a page or a report gives for what it cannot
+show. A rarer message (a deep rule of a scenario, say) is said in English inside a
+Spanish lead-in ("el escenario no es válido: ..."), which is better than no message.
+Values quoted from the input, scenario paths such as ``lane_groups.general.booths`` and
+messages of other libraries (PyYAML's syntax errors) stay as they are.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # -- values and vocabulary used inside other messages
+    "value.nothing": ("nothing", "un valor vacío"),
+    "value.one_of": ("{path} must be one of {choices}; got {got}", "{path} debe ser uno de {choices}; se recibió {got}"),
+    "problems": ("{problems}", "{problems}"),
+    "mode.passenger": ("passenger", "vehículos particulares"),
+    "mode.commercial": ("commercial", "vehículos comerciales"),
+    "mode.pedestrian": ("pedestrian", "peatones"),
+    "measure.Personal Vehicles": ("Personal Vehicles", "Vehículos particulares"),
+    "measure.Trucks": ("Trucks", "Camiones"),
+    "measure.Pedestrians": ("Pedestrians", "Peatones"),
+    "period.month": ("month", "mes"),
+    "period.quarter": ("quarter", "trimestre"),
+    # -- form fields, as the pages' forms name them
+    "field.target": ("Target", "Meta"),
+    "field.max_booths": ("Most booths per lane group", "Máximo de casetas por grupo de carriles"),
+    "field.shift_hours": ("Shift length", "Duración del turno"),
+    "field.min_crew": ("Minimum crew on duty", "Personal mínimo en servicio"),
+    "field.replications": ("Replications", "Réplicas"),
+    "field.seed": ("Seed", "Semilla"),
+    "field.capital": ("Capital cost", "Costo de capital"),
+    "field.yearly": ("Yearly cost", "Costo anual"),
+    "field.passengers": ("People per vehicle", "Personas por vehículo"),
+    "field.multiplier": ("Demand multiplier", "Multiplicador de demanda"),
+    "field.booths": ("Booths added each hour: {group}", "Casetas añadidas cada hora: {group}"),
+    "form.whole_number": ("{field} must be a whole number; got {got!r}",
+                          "«{field}» debe ser un número entero; se recibió «{got}»"),
+    "form.number": ("{field} must be a number; got {got!r}", "«{field}» debe ser un número; se recibió «{got}»"),
+    "form.finite": ("{field} must be a finite number; got {got!r}",
+                    "«{field}» debe ser un número finito; se recibió «{got}»"),
+    "form.at_least": ("{field} must be >= {low:g}; got {got}", "«{field}» debe ser mayor o igual que {low:g}; se recibió {got}"),
+    "form.at_most": ("{field} must be <= {high:g}; got {got}", "«{field}» debe ser menor o igual que {high:g}; se recibió {got}"),
+    "form.max_replications": ("the page runs at most {most} replications; got {got}",
+                              "la página ejecuta como máximo {most} réplicas; se recibió {got}"),
+    # -- crossing page
+    "crossing.unknown": ("no crossing {crossing!r}; the overview page (/) lists every crossing",
+                         "no existe el cruce «{crossing}»; la página de resumen (/) muestra todos los cruces"),
+    "crossing.days": ("days must be one of {choices}; got {got!r}",
+                      "el periodo (days) debe ser de {choices} días; se recibió «{got}»"),
+    "crossing.lane": ("lane must be MODE-PROGRAM, e.g. passenger-standard; got {got!r}",
+                      "el carril (lane) debe escribirse MODO-PROGRAMA, p. ej. passenger-standard; se recibió «{got}»"),
+    "crossing.until_format": ("until must be a date written YYYY-MM-DD; got {got!r}",
+                              "la fecha final (until) debe escribirse AAAA-MM-DD; se recibió «{got}»"),
+    "crossing.until_range": ("until must be a date from 1990 to 2100; got {got}",
+                             "la fecha final (until) debe estar entre 1990 y 2100; se recibió {got}"),
+    # -- forecasts
+    "forecast.no_model": (
+        "no trained forecast model covers this lane yet; a model must be trained first (borderflow forecast train)",
+        ("aún no hay un modelo de pronóstico entrenado para este carril; primero hay que entrenar uno "
+         "(borderflow forecast train)")),
+    "forecast.no_reading": ("this lane has no reading with a wait before {before}; nothing to forecast from",
+                            "este carril no tiene lecturas con espera antes del {before}; no hay de dónde pronosticar"),
+    "forecast.stale": (
+        ("the lane's newest reading before {asked} is from {last}, more than {hours} hours earlier; a forecast "
+         "needs recent readings"),
+        ("la lectura más reciente del carril antes del {asked} es del {last}, más de {hours} horas antes; un "
+         "pronóstico necesita lecturas recientes")),
+    "forecast.horizon": ("model {version} forecasts at most {most} hours; got hours={hours}",
+                         "el modelo {version} pronostica como máximo {most} horas; se pidieron {hours}"),
+    "forecast.failed": ("the forecast could not be computed", "no se pudo calcular el pronóstico"),
+    # -- scenarios (the simulator's form; the staffing and appraisal examples)
+    "scenario.where": ("scenario", "el escenario"),
+    "scenario.problem": ("{where}: {problem}", "{where} no es válido: {problem}"),
+    "scenario.problems": ("{where} has {count} problems: {problems}{more}",
+                          "{where} tiene {count} problemas: {problems}{more}"),
+    "scenario.more": ("; and {count} more", "; y {count} más"),
+    "scenario.syntax_at": ("the scenario is not valid YAML or JSON at line {line}, column {column}: {problem}",
+                           "el escenario no es YAML ni JSON válido en la línea {line}, columna {column}: {problem}"),
+    "scenario.syntax": ("the scenario is not valid YAML or JSON: {problem}",
+                        "el escenario no es YAML ni JSON válido: {problem}"),
+    "scenario.check_syntax": ("check its syntax", "revise su sintaxis"),
+    "scenario.unreadable": ("the scenario cannot be read: {problem}", "no se puede leer el escenario: {problem}"),
+    "scenario.not_mapping": ("a scenario must be a mapping with name, hours, lane_groups and demand; got {got}",
+                             ("un escenario debe ser un mapeo con name, hours, lane_groups y demand; se recibió "
+                              "{got}")),
+    "scenario.name": ("name must be a non-empty string; got {got!r}", "name debe ser un texto no vacío; se recibió {got!r}"),
+    "scenario.whole_range": ("{path} must be a whole number from {low} to {high}; got {got}",
+                             "{path} debe ser un número entero de {low} a {high}; se recibió {got}"),
+    "scenario.whole_min": ("{path} must be a whole number >= {low}; got {got}",
+                           "{path} debe ser un número entero mayor o igual que {low}; se recibió {got}"),
+    "scenario.unknown_key": ("unknown key {key!r}; expected one of {allowed}",
+                             "clave desconocida {key!r}; se esperaba una de estas: {allowed}"),
+    "scenario.unknown_key_in": ("unknown key {key!r} in {path}; expected one of {allowed}",
+                                "clave desconocida {key!r} en {path}; se esperaba una de estas: {allowed}"),
+    "scenario.kind_whole": ("a whole number >= 0", "un número entero mayor o igual que 0"),
+    "scenario.kind_number": ("a number >= 0", "un número mayor o igual que 0"),
+    "scenario.per_hour_count": (
+        "{path} must be {kind} for each of the {hours} hours; got a list of {count} values, expected {hours}",
+        ("{path} debe ser {kind} en cada una de las {hours} horas; se recibió una lista de {count} valores y se "
+         "esperaban {hours}")),
+    "scenario.per_hour_value": ("{path} must be {kind} for each of the {hours} hours; got {got}{at}",
+                                "{path} debe ser {kind} en cada una de las {hours} horas; se recibió {got}{at}"),
+    "scenario.at_hour": (" at hour {hour}", " en la hora {hour}"),
+    "scenario.lane_groups": (
+        "lane_groups must be a non-empty mapping from a lane group id to its booths and service; got {got}",
+        ("lane_groups debe ser un mapeo no vacío de cada id de grupo de carriles a sus casetas (booths) y su "
+         "servicio (service); se recibió {got}")),
+    "scenario.group_mapping": ("{path} must be a mapping with mode, program, booths and service",
+                               "{path} debe ser un mapeo con mode, program, booths y service"),
+    "scenario.mean_seconds": ("{path}.mean_seconds must be a number > 0; got {got}",
+                              "{path}.mean_seconds debe ser un número mayor que 0; se recibió {got}"),
+    "scenario.probability": ("{path}.probability must be a number from 0 to 1; got {got}",
+                             "{path}.probability debe ser un número de 0 a 1; se recibió {got}"),
+    "scenario.demand": ("demand must be a list of {{to: GROUP or [GROUP, ...], per_hour: ...}}; got {got}",
+                        "demand debe ser una lista de {{to: GRUPO o [GRUPO, ...], per_hour: ...}}; se recibió {got}"),
+    "scenario.demand_entry": ("{path} must be a mapping with to and per_hour; got {got}",
+                              "{path} debe ser un mapeo con to y per_hour; se recibió {got}"),
+    "scenario.demand_unknown": ("{path}.to names unknown lane group(s) {unknown}; known: {known}",
+                                ("{path}.to nombra grupos de carriles que no existen: {unknown}; los que existen "
+                                 "son: {known}")),
+    # -- the simulator
+    "sim.multiplier": ("the demand multiplier must be a number from 0 to {most:g}; got {got!r}",
+                       "el multiplicador de demanda debe ser un número de 0 a {most:g}; se recibió {got!r}"),
+    "sim.too_large": (
+        ("this scenario would simulate about {work:,.0f} vehicles (expected arrivals x replications); the web "
+         "runs at most {most:,}; lower replications or hours, or run it with 'borderflow simulate FILE'"),
+        ("este escenario simularía unos {work:,.0f} vehículos (llegadas esperadas × réplicas); la web ejecuta "
+         "como máximo {most:,}; reduzca las réplicas o las horas, o ejecútelo con «borderflow simulate ARCHIVO»")),
+    "sim.busy": ("{waiting} simulations are queued or running (at most {most}); try again when some have finished",
+                 ("hay {waiting} simulaciones en espera o en curso (como máximo {most}); inténtelo de nuevo cuando "
+                  "terminen algunas")),
+    "sim.no_example": ("no example scenario {id!r}; known: {known}",
+                       "no existe el escenario de ejemplo «{id}»; los disponibles son: {known}"),
+    "sim.no_run": ("no simulation {id!r}; the newest {kept} finished runs are kept",
+                   "no existe la simulación «{id}»; se conservan las {kept} ejecuciones terminadas más recientes"),
+    "sim.interrupted": ("interrupted: the server stopped before this simulation finished; submit it again",
+                        "interrumpida: el servidor se detuvo antes de que terminara esta simulación; envíela de nuevo"),
+    "sim.crashed": ("the simulation failed ({kind}); it has been logged",
+                    "la simulación falló ({kind}); quedó registrado"),
+    # -- staffing and appraisal pages
+    "plan.no_example": ("no example scenario {id!r}", "no existe el escenario de ejemplo «{id}»"),
+    "plan.busy": (("the planner is already computing {most} pages; try again in a minute (the command line has "
+                   "no such limit)"),
+                  ("el planificador ya está calculando {most} páginas; inténtelo de nuevo en un minuto (la línea de "
+                   "comandos no tiene ese límite)")),
+    "staff.no_example": ("no example scenario or forecast lane {id!r}",
+                         "no existe el escenario de ejemplo ni el carril con pronóstico «{id}»"),
+    "staff.no_reading": ("{crossing} {mode}/{program} has no reading to forecast from",
+                         "{crossing} {mode}/{program} no tiene lecturas a partir de las cuales pronosticar"),
+    "staff.day": ("the day must be a date like 2026-08-23; got {got!r}",
+                  "el día debe ser una fecha como 2026-08-23; se recibió «{got}»"),
+    "staff.too_many_vehicles": ("the page staffs scenarios of at most {most:,} vehicles; use borderflow staff",
+                                ("la página calcula la asignación de escenarios de hasta {most:,} vehículos; use "
+                                 "borderflow staff")),
+    "staff.target": ("the target p95 must be a number of minutes > 0; got {got!r}",
+                     "la meta del percentil 95 debe ser un número de minutos mayor que 0; se recibió {got!r}"),
+    "staff.day_too_early": ("{day} (local) starts before the forecast's first hour {origin}; choose a later day",
+                            ("el {day} (hora local) empieza antes de la primera hora del pronóstico, {origin}; "
+                             "elija un día posterior")),
+    "staff.day_too_late": (
+        ("{day} (local) ends {hours} hours after the forecast's first hour; forecasts reach {most} hours: "
+         "choose an earlier day"),
+        ("el {day} (hora local) termina {hours} horas después de la primera hora del pronóstico; los pronósticos "
+         "llegan a {most} horas: elija un día anterior")),
+    "staff.none_closed": (
+        ("a p95 of {target:g} min cannot be met in any hour of {groups}: at most 0 booths may open; raise "
+         "Most booths per lane group"),
+        ("un percentil 95 de {target:g} min no puede cumplirse en ninguna hora de {groups}: pueden abrir como "
+         "máximo 0 casetas; aumente «Máximo de casetas por grupo de carriles»")),
+    "staff.none_met": (
+        ("a p95 of {target:g} min{hint} cannot be met in any hour of {groups}: even with every booth open (at "
+         "most {caps}) the best hour's p95 is {best:.1f} min{close}; raise the target or Most booths per lane "
+         "group"),
+        ("un percentil 95 de {target:g} min{hint} no puede cumplirse en ninguna hora de {groups}: aun con todas "
+         "las casetas abiertas (como máximo {caps}), el percentil 95 de la mejor hora es de {best:.1f} "
+         "min{close}; aumente la meta o el «Máximo de casetas por grupo de carriles»")),
+    "staff.none_hint": (" (below the mean inspection time of {minutes:.1f} min)",
+                        " (menor que el tiempo medio de inspección de {minutes:.1f} min)"),
+    "staff.none_close": (" (p95 + {z:g} standard errors = {margin:.1f} min: too close to promise)",
+                         " (percentil 95 + {z:g} errores estándar = {margin:.1f} min: demasiado cerca para garantizarlo)"),
+    "staff.issue": ("{group} hour {hour:02d}: target {target:g} min not met: {why}{measured}",
+                    "grupo {group}, hora {hour:02d}: no se cumple la meta de {target:g} min: {why}{measured}"),
+    "staff.issue_check": (
+        ("{group} hour {hour:02d}: p95 {p95} min on the fresh-seed check, above the {target:g} min target that the "
+         "search's replications met; the hour sits at the edge of the target (more replications settle it)"),
+        ("grupo {group}, hora {hour:02d}: percentil 95 de {p95} min en la verificación con semillas nuevas, por encima "
+         "de la meta de {target:g} min que sí cumplieron las réplicas de la búsqueda; la hora está al borde de la "
+         "meta (más réplicas lo resuelven)")),
+    "staff.overload": (
+        ("{arrivals:.0f} arrivals x {seconds:g} s = {work:.1f} booth-hours of work in one hour, more than the "
+         "{cap} booths available can do"),
+        ("{arrivals:.0f} llegadas × {seconds:g} s = {work:.1f} horas-caseta de trabajo en una hora, más de lo que "
+         "pueden atender las {cap} casetas disponibles")),
+    "staff.backlog": ("the queue built up from hour {first:02d} is still being served: {at_cap}",
+                      "todavía se está atendiendo la cola acumulada desde la hora {first:02d}: {at_cap}"),
+    "staff.tight": ("{at_cap} (load {work:.1f} of {cap} booths){below}",
+                    "{at_cap} (carga de {work:.1f} de {cap} casetas){below}"),
+    "staff.at_cap": ("even with all {cap} booths open the p95 is {p95:.1f} min",
+                     "aun con las {cap} casetas abiertas, el percentil 95 es de {p95:.1f} min"),
+    "staff.at_cap_close": (
+        ("even with all {cap} booths open the p95 is {p95:.1f} min, within {z:g} standard errors ({se:.2f} min) "
+         "of the target: too close to promise"),
+        ("aun con las {cap} casetas abiertas, el percentil 95 es de {p95:.1f} min, a menos de {z:g} errores "
+         "estándar ({se:.2f} min) de la meta: demasiado cerca para garantizarlo")),
+    "staff.below": ("; the target is below the mean inspection time of {minutes:.1f} min",
+                    "; la meta es menor que el tiempo medio de inspección de {minutes:.1f} min"),
+    "staff.measured": (" (the fresh-seed check measured {p95} min)",
+                       " (la verificación con semillas nuevas midió {p95} min)"),
+    "appr.modes_differ": ("the alternative serves a mode the base does not; choose scenarios of one kind",
+                          "la alternativa atiende un modo que la base no atiende; elija escenarios del mismo tipo"),
+    "appr.people_unknown": (
+        ("people per personal vehicle is unknown: give a port whose BTS counts include Personal Vehicle "
+         "Passengers, or fill in People per vehicle"),
+        ("se desconoce cuántas personas viajan por vehículo particular: indique un puerto cuyos conteos de BTS "
+         "incluyan pasajeros de vehículos particulares (Personal Vehicle Passengers), o llene «Personas por "
+         "vehículo»")),
+    "appr.people": ("people per vehicle must be a number > 0; got {got!r}",
+                    "las personas por vehículo deben ser un número mayor que 0; se recibió {got!r}"),
+    "appr.port": ("port must be a 4-digit CBP port code like 2504; got {got!r}",
+                  "el puerto debe ser un código de puerto de CBP de 4 dígitos, como 2504; se recibió «{got}»"),
+    "appr.no_complete_year": (
+        ("the archive has no complete year of BTS volumes for port {port}; ingest the BTS Border Crossing Entry "
+         "Data (borderflow ingest FILE) or choose another port"),
+        ("el archivo no tiene ningún año completo de volúmenes de BTS del puerto {port}; cargue los datos de "
+         "cruces fronterizos de BTS (borderflow ingest ARCHIVO) o elija otro puerto")),
+    "appr.no_year": (
+        ("the archive has no BTS volumes for port {port} in {year}; ingest the BTS Border Crossing Entry Data or "
+         "choose another year"),
+        ("el archivo no tiene volúmenes de BTS del puerto {port} en {year}; cargue los datos de cruces "
+         "fronterizos de BTS o elija otro año")),
+    "appr.port_lacks_modes": (
+        "port {port} has no BTS {modes} volumes in {year}; appraise scenarios of the modes the port counts",
+        ("el puerto {port} no tiene volúmenes de BTS de {modes} en {year}; evalúe escenarios de los modos que "
+         "cuenta el puerto")),
+    "appr.scenario_day": ("no port given: the scenario's own day stands for each of {days} days",
+                          "sin puerto: el día del propio escenario representa cada uno de los {days} días del año"),
+    "appr.missing_months": ("{measure}: no BTS count for {months}", "{measure}: no hay conteo de BTS de {months}"),
+    "appr.filled_months": ("{mode}: months without a count take the year's monthly mean ({fill:,.0f})",
+                           "{mode}: los meses sin conteo toman la media mensual del año ({fill:,.0f})"),
+    # -- action plans: the pages and the progress report
+    "plan.unknown": ("no plan {ref!r}; the plans page (/plans) lists every plan",
+                     "no existe el plan «{ref}»; la página de planes (/plans) muestra todos"),
+    "kpi.definition": ("{problem}", "la definición guardada del indicador no es válida: {problem}"),
+    "kpi.period_label": (
+        "{where} must be a {period} label like {example!r} (the KPI's period is {name!r}); got {got!r}",
+        ("{where} debe ser una etiqueta de {period} como {example!r} (el periodo del indicador es {name!r}); "
+         "se recibió {got!r}")),
+    "kpi.results_missing": (
+        "KPI results file {file!r} does not exist; run the appraisal and save its --json output there",
+        ("el archivo de resultados del indicador {file!r} no existe; ejecute la evaluación y guarde ahí su "
+         "salida --json")),
+    "kpi.results_no_field": ("results file {file!r} has no field {field!r} (stopped at {part!r})",
+                             "el archivo de resultados {file!r} no tiene el campo {field!r} (se detuvo en {part!r})"),
+    "kpi.results_not_number": ("field {field!r} of {file!r} must be a number; got {got!r}",
+                               "el campo {field!r} de {file!r} debe ser un número; se recibió {got!r}"),
+}
+
+#: Keys (and key prefixes ending in ".") whose English differs on purpose from the text the
+#: CLI and the API give: a form field's label instead of an option, a page instead of a
+#: command or an API path, a lane's own page instead of its name.
+PAGE_WORDED: frozenset[str] = frozenset({
+    "field.", "form.whole_number", "form.number", "form.finite", "form.at_least", "form.at_most",
+    "crossing.unknown", "forecast.no_model", "forecast.no_reading", "forecast.stale",
+    "staff.none_closed", "staff.none_met", "staff.day_too_early", "staff.day_too_late",
+    "appr.people_unknown", "appr.no_complete_year", "appr.missing_months", "plan.unknown",
+})
