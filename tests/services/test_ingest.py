@@ -184,6 +184,26 @@ def test_a_reading_dated_in_the_future_is_kept_aside_and_never_shown_as_current(
     assert {w["mode"]: w["wait_minutes"] for w in current_waits(engine, crossing_id="250401")}["passenger"] == 42
 
 
+def test_what_a_file_names_that_the_catalog_does_not_know_is_noted(engine: Engine, tmp_path: Path) -> None:
+    readings = tmp_path / "readings.csv"
+    readings.write_text("crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+                        "999999,passenger,standard,2024-05-01T08:00:00Z,30,5,delay,test\n"
+                        "250401,passenger,standard,2024-05-01T08:00:00Z,30,5,delay,test\n")
+    counts = tmp_path / "counts.csv"
+    counts.write_text("port_code,site,period,period_start,measure,direction,value,source\n"
+                      "9999,,month,2024-01-01,Flying Cars,northbound,5,me\n"
+                      "2504,,month,2024-01-01,Trucks,northbound,5,me\n")
+    summary = ingest(engine, [str(readings), str(counts)])
+    assert summary.total("stored") == 4 and not summary.refused_anything  # told, not refused
+    notes = [note for f in summary.files for note in f.notes]
+    assert len(notes) == 3, notes
+    assert "999999" in notes[0] and "250401" not in notes[0]
+    assert "9999" in notes[1] and "2504" not in notes[1] and "'Flying Cars'" in notes[2]
+    # the real files name nothing unknown
+    clean = ingest(engine, [str(DATA / "cbp-feed" / "bwtnew-2022-06-29.json"), str(DATA / "cascade")])
+    assert not [n for f in clean.files for n in f.notes if "not in the catalog" in n or "BTS" in n]
+
+
 def test_unknown_format_names_the_file_and_the_fix(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello\n")

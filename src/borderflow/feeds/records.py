@@ -85,6 +85,14 @@ class Volume:
     longitude: float | None = None
 
 
+#: What volumes count, in BTS's words (its Border Crossing Entry Data measures), and the
+#: finer counts other sources publish (Cascade's NEXUS and FAST lanes).
+MEASURES: frozenset[str] = frozenset({
+    "Bus Passengers", "Buses", "Pedestrians", "Personal Vehicle Passengers", "Personal Vehicles",
+    "Rail Containers Empty", "Rail Containers Loaded", "Train Passengers", "Trains", "Truck Containers Empty",
+    "Truck Containers Loaded", "Trucks", "Personal Vehicles (NEXUS)", "Trucks (FAST)",
+})
+
 #: How far after the moment it is stored a reading may be dated: CBP stamps some readings
 #: with the coming hour (up to 2 h ahead of its feed's clock); a later one cannot be a
 #: reading yet. Ingest keeps it aside rather than show it as the current wait until then.

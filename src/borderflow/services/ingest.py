@@ -21,7 +21,14 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
-from borderflow.feeds.records import ABSENT_LANES, FUTURE_SLACK, CrossingSeen, Parsed, Rejected
+from borderflow.feeds.records import (
+    ABSENT_LANES,
+    FUTURE_SLACK,
+    MEASURES,
+    CrossingSeen,
+    Parsed,
+    Rejected,
+)
 from borderflow.services.sources import Source
 from borderflow.store import catalog as store_catalog
 from borderflow.store.db import writing
@@ -218,7 +225,8 @@ class Ingestor:
     def write_parsed(self, conn: Connection, parsed: Parsed, *, name: str, sha256: str) -> FileSummary:
         now = _now()
         parsed = _future_refused(parsed, now + FUTURE_SLACK)
-        summary = FileSummary(name=name, format=parsed.format, sha256=sha256, notes=list(parsed.notes))
+        summary = FileSummary(name=name, format=parsed.format, sha256=sha256,
+                              notes=list(parsed.notes) + _unplaced(parsed))
         summary.new_crossings = self._crossings(conn, parsed.crossings, parsed.format, sha256)
         summary.new_crossings += self._crossings(conn, self._unknown_crossings(parsed), parsed.format)
         counts = WriteCounts()
@@ -530,6 +538,39 @@ class Preparer:
             self._reference[item.format] = (fingerprint, item.sha256, item.parsed.day_before_slack)
         else:
             self._reference.pop(item.format, None)
+
+
+def _listed(names: set[str], limit: int = 8) -> str:
+    shown = sorted(names)
+    return ", ".join(shown[:limit]) + (f" and {len(shown) - limit} more" if len(shown) > limit else "")
+
+
+def _unplaced(parsed: Parsed) -> list[str]:
+    """Notes naming what a file's records name that BorderFlow cannot place: crossings not
+    in the catalog (and not described by the file itself), ports it does not know, measures
+    that are not BTS's words. The records are stored; a typo is told, not hidden."""
+    from borderflow.catalog import crossing, ports
+
+    notes = []
+    named = {o.crossing_id for o in parsed.observations} - {c.crossing_id for c in parsed.crossings}
+    strangers = {c for c in named if crossing(c) is None}
+    if strangers:
+        notes.append(f"{len(strangers)} crossing id(s) not in the catalog of CBP crossings: {_listed(strangers)}; "
+                     "their readings are stored under a crossing with no name: check the ids "
+                     "(GET /api/v1/crossings lists the known ones)")
+    if parsed.volumes:
+        known = {p.port_code for p in ports()}
+        unknown_ports = {v.port_code for v in parsed.volumes if v.port_code and v.port_code not in known}
+        if unknown_ports:
+            notes.append(f"{len(unknown_ports)} port code(s) not among the ports BTS lists: "
+                         f"{_listed(unknown_ports)}; their counts are stored: check the codes")
+        # (TxDOT's parser names its own modes with no BTS measure)
+        odd = {v.measure for v in parsed.volumes if v.measure not in MEASURES} if parsed.format != "txdot-csv" else set()
+        if odd:
+            notes.append(f"{len(odd)} measure(s) not in BTS's words: {_listed({repr(m) for m in odd})}; stored "
+                         "as written, but the pages and plans look for BTS's words such as 'Trucks' or "
+                         "'Personal Vehicles'")
+    return notes
 
 
 def _read_nothing(parsed: Parsed) -> bool:
