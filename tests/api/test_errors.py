@@ -73,3 +73,15 @@ def test_bad_instant_is_422_never_500(sqlite_client: TestClient) -> None:
         response = sqlite_client.get("/api/bwtnew", params={"at": at})
         assert response.status_code == 422, (at, response.text)
         assert_envelope(response.json(), "bad_input")
+
+
+def test_an_instant_far_from_any_reading_is_refused_with_the_years_allowed(sqlite_client: TestClient) -> None:
+    for path in ("/api/bwtnew", "/xml/bwt.xml", "/api/v1/waits/current"):
+        for at in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z"):
+            response = sqlite_client.get(path, params={"at": at})
+            assert response.status_code == 422, (path, at, response.text)
+            assert "years 1900-2200" in response.json()["error"]["message"]
+    assert sqlite_client.get("/api/bwtnew", params={"at": "2200-12-31T23:59:59Z"}).status_code == 200
+    window = {"start": "2024-01-01T00:00:00Z", "end": "9999-01-01T00:00:00Z"}
+    response = sqlite_client.get("/api/v1/crossings/250401/lanes/passenger/standard/history", params=window)
+    assert response.status_code == 422 and "years 1900-2200" in response.json()["error"]["message"]

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Annotated, Literal
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from borderflow.errors import BadInputError
 from borderflow.services.queries import MAX_LIMIT
@@ -32,10 +32,19 @@ MeasureFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ,./
 MonthParam = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="Month YYYY-MM.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Rows per page, 1-{MAX_LIMIT}.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
-At = Annotated[AwareDatetime | None, Query(description="The state as it stood at this instant "
+def _in_range(value: dt.datetime | None) -> dt.datetime | None:
+    """An instant BorderFlow can compute with (a day either side must still be a date)."""
+    if value is not None and not FIRST_YEAR <= value.astimezone(dt.UTC).year <= LAST_YEAR:
+        raise ValueError(f"must be an instant in the years {FIRST_YEAR}-{LAST_YEAR}")
+    return value
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+At = Annotated[Instant | None, Query(description="The state as it stood at this instant "
                                            "(ISO 8601 with offset or Z); omitted = now.")]
-Start = Annotated[AwareDatetime, Query(description="Window start, inclusive (ISO 8601 with offset or Z).")]
-End = Annotated[AwareDatetime, Query(description="Window end, exclusive (ISO 8601 with offset or Z); "
+Start = Annotated[Instant, Query(description="Window start, inclusive (ISO 8601 with offset or Z).")]
+End = Annotated[Instant, Query(description="Window end, exclusive (ISO 8601 with offset or Z); "
                                      "at most 366 days after start.")]
 
 
