@@ -141,8 +141,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "no existe la simulación «{id}»; se conservan las {kept} ejecuciones terminadas más recientes"),
     "sim.interrupted": ("interrupted: the server stopped before this simulation finished; submit it again",
                         "interrumpida: el servidor se detuvo antes de que terminara esta simulación; envíela de nuevo"),
-    "sim.crashed": ("the simulation failed ({kind}); it has been logged",
-                    "la simulación falló ({kind}); quedó registrado"),
+    "sim.crashed": ("an unexpected error ({kind}) stopped it; it has been logged",
+                    "un error inesperado ({kind}) la detuvo; quedó registrado"),
     # -- staffing and appraisal pages
     "plan.no_example": ("no example scenario {id!r}", "no existe el escenario de ejemplo «{id}»"),
     "plan.busy": (("the planner is already computing {most} pages; try again in a minute (the command line has "

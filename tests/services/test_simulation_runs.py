@@ -156,3 +156,13 @@ def test_a_closed_store_starts_nothing_more(stores, engine: Engine) -> None:
     job = store.submit(small(replications=1))
     time.sleep(1.0)
     assert store.get(job.id).status == "queued"  # left for the heartbeat rule to call interrupted
+
+
+def test_a_crashed_runs_error_is_said_in_the_readers_language_old_or_new_wording() -> None:
+    from borderflow.messages import say
+    from borderflow.services.simulations import CRASHED, stored_error
+
+    for text in (CRASHED.format(kind="ValueError"), "the simulation failed (ValueError); it has been logged"):
+        said = say(stored_error(text), "es")
+        assert said == "un error inesperado (ValueError) la detuvo; quedó registrado", text
+    assert stored_error("bad scenario: demand is empty") == "bad scenario: demand is empty"

@@ -245,8 +245,10 @@ ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed")
 INTERRUPTED = ("interrupted: the server stopped before this simulation finished; submit it again")
 #: What a run that raised an unexpected exception keeps as its error.
-CRASHED = "the simulation failed ({kind}); it has been logged"
-_CRASHED = re.compile(re.escape(CRASHED).replace(re.escape("{kind}"), "([A-Za-z_][A-Za-z0-9_]*)") + r"\Z")
+CRASHED = "an unexpected error ({kind}) stopped it; it has been logged"
+_CRASHED = re.compile("|".join(
+    re.escape(text).replace(re.escape("{kind}"), "([A-Za-z_][A-Za-z0-9_]*)")
+    for text in (CRASHED, "the simulation failed ({kind}); it has been logged")) + r"\Z")  # and as kept before
 
 
 def stored_error(text: str | None) -> str | None:
@@ -255,7 +257,7 @@ def stored_error(text: str | None) -> str | None:
     if text is None or text == INTERRUPTED:
         return text if text is None else Message(text, "sim.interrupted")
     found = _CRASHED.match(text)
-    return Message(text, "sim.crashed", {"kind": found[1]}) if found else text
+    return Message(text, "sim.crashed", {"kind": found[1] or found[2]}) if found else text
 
 
 @dataclass
