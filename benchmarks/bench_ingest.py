@@ -87,6 +87,8 @@ def main() -> None:
 
     with engine.connect() as conn:
         stored_rows = conn.execute(select(func.count()).select_from(observations)).scalar_one()
+        timed_rows = conn.execute(select(func.count()).select_from(observations)
+                                  .where(observations.c.reported_time.is_not(None))).scalar_one()
         stored_payloads = conn.execute(select(func.count()).select_from(payloads)).scalar_one()
 
     # Parsing alone: the same payloads, parsed in full, one process; sampled over the year.
@@ -105,15 +107,20 @@ def main() -> None:
 
     hours = count // 12
     untimed = gen_readings // sample - lanes_timed
-    # an untimed lane state (dated by each snapshot's clock) is stored once, then again at the
-    # first snapshot more than STATE_CONTINUES after the stored one
-    every = dt.timedelta(minutes=5)
-    per_state = (count - 1) * every // (STATE_CONTINUES + every) + 1
-    expected = lanes_timed * hours + untimed * per_state
+    # Every timed lane has one reading an hour. An untimed lane state (dated by its payload's
+    # clock) is stored once, then again when a payload parsed in full shows it more than
+    # STATE_CONTINUES after the stored one: a clock-only repeat is not parsed, so that is
+    # between a day and a day plus an hour later.
+    span = (count - 1) * dt.timedelta(minutes=5)
+    per_state = (span // (STATE_CONTINUES + dt.timedelta(hours=1)) + 1, span // STATE_CONTINUES + 1)
+    expected = lanes_timed * hours
+    untimed_rows = stored_rows - timed_rows
     print(f"snapshots            {count:,} ({args.days} days x 288), {args.workers} worker process(es)")
     print(f"lane readings read   {totals['read']:,}")
-    print(f"rows stored          {stored_rows:,} (expected {expected:,}: {lanes_timed} timed lanes x {hours:,} hours"
-          f" + {untimed} untimed lane states x {per_state}); rows lost {max(0, expected - stored_rows):,}")
+    within = untimed * per_state[0] <= untimed_rows <= untimed * per_state[1]
+    print(f"rows stored          {stored_rows:,}: timed {timed_rows:,} (expected {expected:,}: {lanes_timed} timed lanes"
+          f" x {hours:,} hours; rows lost {max(0, expected - timed_rows):,}), untimed {untimed_rows:,} ({untimed} lane"
+          f" states x {per_state[0]}-{per_state[1]}: {'as expected' if within else 'NOT AS EXPECTED'})")
     print(f"payloads kept        {stored_payloads:,}; errors {totals['errors']}, conflicts {totals['conflicts']}")
     print(f"ingest wall time     {ingest_seconds:,.1f} s  ({totals['read'] / ingest_seconds:,.0f} readings/s,"
           f" {count / ingest_seconds:,.0f} snapshots/s)")
