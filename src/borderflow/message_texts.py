@@ -113,8 +113,9 @@ TEXTS: dict[str, tuple[str, str]] = {
          "servicio (service); se recibió {got}")),
     "scenario.group_mapping": ("{path} must be a mapping with mode, program, booths and service",
                                "{path} debe ser un mapeo con mode, program, booths y service"),
-    "scenario.mean_seconds": ("{path}.mean_seconds must be a number > 0; got {got}",
-                              "{path}.mean_seconds debe ser un número mayor que 0; se recibió {got}"),
+    "scenario.mean_seconds": ("{path}.mean_seconds must be a number > 0 and at most 86,400 (a day); got {got}",
+                              ("{path}.mean_seconds debe ser un número mayor que 0 y de 86,400 como máximo "
+                               "(un día); se recibió {got}")),
     "scenario.probability": ("{path}.probability must be a number from 0 to 1; got {got}",
                              "{path}.probability debe ser un número de 0 a 1; se recibió {got}"),
     "scenario.demand": ("demand must be a list of {{to: GROUP or [GROUP, ...], per_hour: ...}}; got {got}",

@@ -52,7 +52,13 @@ def test_the_example_edit_file():
     ([{"add_booths": {"group": "nope", "booths": 1}}], "unknown lane group 'nope'"),
     ([{"add_booths": {"group": "general"}}], "booths"),
     ([{"shift_demand": {"from": "other", "to": "general", "share": 0.5}}], "no demand entry goes only to other"),
-    ([{"scale_service": {"group": "general", "factor": 0}}], "factor must be a number > 0"),
+    ([{"scale_service": {"group": "general", "factor": 0}}], "factor must be a finite number > 0"),
+    ([{"scale_service": {"group": "general", "factor": float("inf")}}], "factor must be a finite number > 0"),
+    ([{"scale_booths": {"group": "general", "factor": float("inf")}}], "factor must be a finite number > 0"),
+    ([{"scale_service": {"group": "general", "factor": 1e30}}], "mean_seconds must be a number > 0 and at most"),
+    ([{"add_booths": {"group": "general", "booths": 1_000_000}}], "booths may be at most 10,000"),
+    ([{"convert_booths": {"from": "general", "to": "general", "booths": 1}}], "from and to are both general"),
+    ([{"shift_demand": {"from": "general", "to": "general", "share": 0.5}}], "from and to are both general"),
     ([{"set_secondary": {"group": "general", "probability": 0.1}}], "no secondary"),
 ])
 def test_bad_edits(changes, match):

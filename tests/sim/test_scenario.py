@@ -58,10 +58,17 @@ def test_booth_message_names_rule_value_and_hour():
         ({"lane_groups": {"g": group(1, mode="bus")}}, "mode must be one of passenger"),
         ({"lane_groups": {"g": group(1, program="fast")}}, "fast is a commercial (truck)"),
         ({"lane_groups": {"g": group(1, dist="weibull")}}, "dist must be one of exponential"),
-        ({"lane_groups": {"g": group(1, mean=0)}}, "mean_seconds must be a number > 0; got 0"),
+        ({"lane_groups": {"g": group(1, mean=0)}}, "mean_seconds must be a number > 0 and at most 86,400"),
+        ({"lane_groups": {"g": group(1, mean=1e300)}}, "mean_seconds must be a number > 0 and at most 86,400 (a day)"),
+        ({"lane_groups": {"g": group(1, service={"dist": "lognormal", "cv": 1e10})}},
+         "cv must be a number > 0 and at most 10 for lognormal"),
+        ({"lane_groups": {"g": group(1, service={"dist": "empirical", "mean_seconds": None,
+                                                  "values_seconds": [30, 1e22]})}},
+         "values_seconds must be a non-empty list of numbers from 0 to 86,400"),
+        ({"demand": [{"to": "general", "per_hour": 1e12}]}, "per_hour may be at most 1,000,000 vehicles an hour"),
         (
             {"lane_groups": {"g": group(1, dist="lognormal")}},
-            "cv must be a number > 0 for lognormal",
+            "cv must be a number > 0 and at most 10 for lognormal",
         ),
         (
             {"lane_groups": {"g": group(1, service={"cv": 0.5})}},
@@ -184,8 +191,9 @@ def test_a_key_given_twice_a_folder_and_absurd_sizes_are_refused(tmp_path):
 def test_a_replication_too_large_for_memory_is_refused_before_it_starts():
     from borderflow.sim import simulate
 
-    scenario = load_scenario(day(demand=[{"to": "general", "per_hour": 1_000_000_000}]))
-    with pytest.raises(BadInputError, match="24,000,000,000 vehicles in one replication; at most 200,000,000"):
+    scenario = load_scenario(scenario_dict(300, {"general": group(4, mean=70)},
+                                           [{"to": "general", "per_hour": 1_000_000}]))
+    with pytest.raises(BadInputError, match="300,000,000 vehicles in one replication; at most 200,000,000"):
         simulate(scenario)
 
 
@@ -200,3 +208,21 @@ def test_run_options_are_validated():
 def test_examples_are_valid(path):
     s = load_scenario(path)
     assert s.name and s.lane_groups and s.demand
+
+
+def test_a_scenario_made_by_code_is_held_to_the_same_bounds_before_the_engine_runs():
+    """The compiled engine trusts its numbers: a service time of 1e300 s once took the
+    process (and a server running it) down with a segmentation fault."""
+    import dataclasses
+
+    from borderflow.sim import simulate
+
+    base = load_scenario(day())
+    g = base.lane_groups[0]
+    huge = dataclasses.replace(base, lane_groups=(dataclasses.replace(
+        g, service=dataclasses.replace(g.service, mean_seconds=1e300)), *base.lane_groups[1:]))
+    with pytest.raises(BadInputError, match="at most 86,400 s"):
+        simulate(huge, replications=1)
+    nan = dataclasses.replace(base, demand=(dataclasses.replace(base.demand[0], per_hour=(float("nan"),) * 24),))
+    with pytest.raises(BadInputError, match="rates must be from 0"):
+        simulate(nan, replications=1)

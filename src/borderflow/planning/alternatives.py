@@ -27,6 +27,7 @@ that has a secondary.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -35,7 +36,7 @@ from typing import Any
 import yaml
 
 from borderflow.errors import BadInputError
-from borderflow.sim.scenario import Demand, LaneGroup, Scenario, ServiceTime, load_scenario
+from borderflow.sim.scenario import Demand, LaneGroup, Scenario, ServiceTime, checked, load_scenario
 
 CHANGES = ("add_booths", "scale_booths", "convert_booths", "shift_demand", "scale_service",
            "set_secondary")
@@ -71,7 +72,8 @@ def apply_edits(base: Scenario, data: Mapping[str, Any], where: str = "alternati
         except BadInputError as exc:
             raise BadInputError(f"{where}: changes[{i}].{kind}: {exc}") from None
     name = data.get("name") or f"{base.name} (edited)"
-    return replace(scenario, name=str(name), description=str(data.get("description", "")))
+    edited = replace(scenario, name=str(name), description=str(data.get("description", "")))
+    return checked(edited, f"{where} (the base with its changes)")  # an edit cannot make what a file may not
 
 
 def add_booths(scenario: Scenario, group: str, booths: int) -> Scenario:
@@ -90,6 +92,8 @@ def scale_booths(scenario: Scenario, group: str, factor: float) -> Scenario:
 def convert_booths(scenario: Scenario, booths: int, **ends: str) -> Scenario:
     source, target = _group(scenario, ends.get("from", "")), _group(scenario, ends.get("to", ""))
     _whole(booths, "booths", low=1)
+    if source.id == target.id:
+        raise BadInputError(f"from and to are both {source.id}; booths are converted from one lane group to another")
     if source.mode != target.mode:
         raise BadInputError(f"{source.id} ({source.mode}) and {target.id} ({target.mode}) are different modes")
     moved = [min(b, booths) for b in source.booths]
@@ -99,6 +103,8 @@ def convert_booths(scenario: Scenario, booths: int, **ends: str) -> Scenario:
 
 def shift_demand(scenario: Scenario, share: float, **ends: str) -> Scenario:
     source, target = _group(scenario, ends.get("from", "")), _group(scenario, ends.get("to", ""))
+    if source.id == target.id:
+        raise BadInputError(f"from and to are both {source.id}; demand is shifted from one lane group to another")
     if not (isinstance(share, (int, float)) and 0 <= share <= 1):
         raise BadInputError(f"share must be a number from 0 to 1; got {share!r}")
     if source.mode != target.mode:
@@ -169,8 +175,8 @@ def _whole(value: Any, name: str, low: int) -> None:
 
 
 def _positive(value: Any, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise BadInputError(f"{name} must be a number > 0; got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise BadInputError(f"{name} must be a finite number > 0; got {value!r}")
 
 
 def read_mapping(path: str | Path) -> dict[str, Any]:

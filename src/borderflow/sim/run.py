@@ -27,7 +27,14 @@ from borderflow.sim.replication import (
     vehicle_columns,
 )
 from borderflow.sim.results import EngineInfo, SimulationResult, VehicleRecords
-from borderflow.sim.scenario import Scenario, load_scenario
+from borderflow.sim.scenario import (
+    MAX_BOOTHS,
+    MAX_CV,
+    MAX_RATE_PER_HOUR,
+    MAX_SERVICE_SECONDS,
+    Scenario,
+    load_scenario,
+)
 from borderflow.sim.statistics import summarize
 
 #: Below this many expected vehicles in all, ``workers=None`` runs in this process
@@ -63,6 +70,7 @@ def simulate(
     gain from it). ``records``: also return every vehicle's times as arrays.
     """
     scenario = scenario.with_run_options(replications, seed)
+    _within_bounds(scenario)
     expected = scenario.expected_vehicles()
     if expected > MAX_VEHICLES_PER_REPLICATION:
         raise BadInputError(
@@ -113,6 +121,27 @@ def simulate(
         ),
         records=vehicle_records,
     )
+
+
+def _within_bounds(scenario: Scenario) -> None:
+    """The scenario's numbers within the bounds a scenario file is checked against (one made
+    by code may not have been): the compiled engine trusts them, and a time of 1e300 seconds
+    would overflow its integer arithmetic and take the process down."""
+    services = [(g.id, g.service) for g in scenario.lane_groups]
+    services += [(f"{g.id}.secondary", g.secondary.service) for g in scenario.lane_groups if g.secondary]
+    for where, service in services:
+        longest = max((service.mean_seconds, *service.values_seconds))
+        if not (0 < service.mean_seconds and longest <= MAX_SERVICE_SECONDS and 0 <= service.cv <= MAX_CV):
+            raise BadInputError(f"lane group {where}: service times must be at most {MAX_SERVICE_SECONDS:,.0f} s "
+                                f"(a day) with cv at most {MAX_CV:g}; got mean {service.mean_seconds:g} s, "
+                                f"longest {longest:g} s, cv {service.cv:g}")
+    for g in scenario.lane_groups:
+        if max(g.booths, default=0) > MAX_BOOTHS or (g.secondary and g.secondary.spaces > MAX_BOOTHS):
+            raise BadInputError(f"lane group {g.id}: at most {MAX_BOOTHS:,} booths or secondary spaces")
+    for d in scenario.demand:
+        if not all(0 <= r <= MAX_RATE_PER_HOUR for r in d.per_hour):  # NaN fails too
+            raise BadInputError(f"demand to {', '.join(d.to)}: rates must be from 0 to "
+                                f"{MAX_RATE_PER_HOUR:,.0f} vehicles an hour")
 
 
 def warm_up() -> None:

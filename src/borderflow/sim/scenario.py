@@ -37,6 +37,15 @@ MAX_REPLICATIONS = (
 #: Most booths a lane group may open in an hour, and most secondary spaces: each is
 #: simulated as its own server (the largest US land port has about 60 primary booths).
 MAX_BOOTHS = 10_000
+#: Longest mean service time, and longest empirical value, in seconds: a day. (A primary
+#: inspection takes seconds to minutes, a truck's secondary inspection up to hours.)
+MAX_SERVICE_SECONDS = 86_400.0
+#: Largest coefficient of variation of a lognormal or gamma service time: with more, a
+#: draw thousands of times the mean is routine and the times stop meaning anything.
+MAX_CV = 10.0
+#: Largest arrival rate of one demand entry, vehicles an hour (a busy crossing sees a few
+#: thousand; a replication holds at most 50 million arrivals anyway).
+MAX_RATE_PER_HOUR = 1_000_000.0
 DEFAULT_SEED = 0
 DEFAULT_REPLICATIONS = 10
 #: Queue length per vehicle, metres (a car plus the gap to the next, a common planning figure).
@@ -203,6 +212,12 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     return _build(data, path.name)
 
 
+def checked(scenario: Scenario, where: str) -> Scenario:
+    """``scenario`` (made by code: an edit, a calibration) checked by the same rules as a
+    file; BadInputError naming what breaks them."""
+    return _build(scenario_mapping(scenario), where)
+
+
 def scenario_mapping(scenario: Scenario) -> dict[str, Any]:
     """The scenario as the mapping of its file (JSON-ready): ``load_scenario`` of it gives
     the same scenario back. Stored runs keep their scenario this way."""
@@ -356,10 +371,11 @@ def _service(raw: Any, path: str, problems: list[str]) -> ServiceTime | None:
         if not (
             isinstance(values, list)
             and len(values) > 0
-            and all(_is_number(v) and v >= 0 for v in values)
+            and all(_is_number(v) and 0 <= v <= MAX_SERVICE_SECONDS for v in values)
         ):
             problems.append(
-                f"{path}.values_seconds must be a non-empty list of numbers >= 0; got {_show(values)}"
+                f"{path}.values_seconds must be a non-empty list of numbers from 0 to {MAX_SERVICE_SECONDS:,.0f} "
+                f"(a day); got {_show(values)}"
             )
             return None
         vals = tuple(float(v) for v in values)
@@ -374,13 +390,14 @@ def _service(raw: Any, path: str, problems: list[str]) -> ServiceTime | None:
             )
         var = math.fsum((v - vmean) ** 2 for v in vals) / len(vals)
         return ServiceTime("empirical", vmean, math.sqrt(var) / vmean, vals)
-    if not _is_number(mean) or not mean > 0:
-        problems.append(Message(f"{path}.mean_seconds must be a number > 0; got {_show(mean)}",
-                                "scenario.mean_seconds", {"path": path, "got": _show(mean)}))
+    if not _is_number(mean) or not 0 < mean <= MAX_SERVICE_SECONDS:
+        problems.append(Message(
+            f"{path}.mean_seconds must be a number > 0 and at most {MAX_SERVICE_SECONDS:,.0f} (a day); "
+            f"got {_show(mean)}", "scenario.mean_seconds", {"path": path, "got": _show(mean)}))
         return None
     if dist in DISTRIBUTIONS_WITH_CV:
-        if not _is_number(cv) or not cv > 0:
-            problems.append(f"{path}.cv must be a number > 0 for {dist}; got {_show(cv)}")
+        if not _is_number(cv) or not 0 < cv <= MAX_CV:
+            problems.append(f"{path}.cv must be a number > 0 and at most {MAX_CV:g} for {dist}; got {_show(cv)}")
             return None
         result_cv = float(cv)
     else:
@@ -465,6 +482,10 @@ def _demand(
             )
             continue
         rates = _per_hour(entry.get("per_hour"), f"{path}.per_hour", hours, problems, whole=False)
+        if rates is not None and max(rates, default=0.0) > MAX_RATE_PER_HOUR:
+            problems.append(f"{path}.per_hour may be at most {MAX_RATE_PER_HOUR:,.0f} vehicles an hour; "
+                            f"got {max(rates):,.0f}")
+            rates = None
         if rates is not None:
             out.append(Demand(tuple(targets), tuple(float(r) for r in rates)))
     return out
