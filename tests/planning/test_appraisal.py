@@ -84,3 +84,16 @@ def test_bad_appraisals():
     with pytest.raises(BadInputError, match="demand that the base lacks"):
         appraise(base, [Alternative(tiny_crossing(mode="commercial"))], None,
                  AppraisalOptions(passengers_per_vehicle=1.5))
+    # an alternative without a mode the base serves would count that mode's whole delay as saved
+    from dataclasses import replace
+
+    from borderflow.sim import load_scenario
+
+    walkers = {"mode": "pedestrian", "program": "standard", "booths": 1,
+               "service": {"dist": "exponential", "mean_seconds": 30}}
+    both = load_scenario({"name": "both", "hours": 4, "seed": 1,
+                          "lane_groups": {"cars": {**walkers, "mode": "passenger"}, "walk": walkers},
+                          "demand": [{"to": "cars", "per_hour": 20}, {"to": "walk", "per_hour": 30}]})
+    cars_only = replace(both, name="cars only", demand=both.demand[:1])
+    with pytest.raises(BadInputError, match="'cars only' has no pedestrian demand that the base has"):
+        appraise(both, [Alternative(cars_only)], None, AppraisalOptions(passengers_per_vehicle=1.5))

@@ -169,12 +169,13 @@ def appraise(
     _check(base, alternatives, options)
     modes = scenario_modes(base)
     for alt in alternatives:
-        extra = set(scenario_modes(alt.scenario)) - set(modes)
-        if extra:
-            raise BadInputError(
-                f"{alt.scenario.name!r} has {', '.join(sorted(extra))} demand that the base lacks; "
-                "a base and its alternatives serve the same modes"
-            )
+        theirs = set(scenario_modes(alt.scenario))
+        extra, missing = theirs - set(modes), set(modes) - theirs
+        if extra or missing:
+            what = (f"has {', '.join(sorted(extra))} demand that the base lacks" if extra else
+                    f"has no {', '.join(sorted(missing))} demand that the base has (its delay would count as saved)")
+            raise BadInputError(f"{alt.scenario.name!r} {what}; a base and its alternatives serve the same "
+                                "modes: keep every mode's lanes and demand in each alternative")
     if volumes is not None:
         weights = representative_days(volumes, modes, options.weekend_factors, options.all_months)
     else:
