@@ -184,9 +184,10 @@ def test_a_staffing_plans_hour_issues_say_the_cli_text_in_english() -> None:
     from borderflow.staffing.planner import _missed_hour
 
     before = np.array([True, True, False])
-    issues = [_missed_hour("general", 2, 10.0, 120.0, 4, 150.0, 14.2, 0.5, 3.0, before, None),  # overload
-              _missed_hour("general", 1, 10.0, 120.0, 6, 150.0, 12.5, 0.4, 3.0, before, "9.8"),  # backlog
-              _missed_hour("general", 0, 1.0, 120.0, 6, 90.0, 0.9, 0.2, 3.0, before, None)]  # tight, too close
+    overloaded = np.array([True, False, True])
+    issues = [_missed_hour("general", 2, 10.0, 120.0, 4, 150.0, 14.2, 0.5, 3.0, before, overloaded, None),
+              _missed_hour("general", 1, 10.0, 120.0, 6, 150.0, 12.5, 0.4, 3.0, before, overloaded, "9.8"),
+              _missed_hour("general", 0, 1.0, 120.0, 6, 90.0, 0.9, 0.2, 3.0, before, overloaded, None)]
     assert [i.reason for i in issues] == ["overload", "backlog", "tight"]
     for issue in issues:
         assert say(issue.message, "en") == issue.message

@@ -53,6 +53,20 @@ def test_too_few_booths_are_reported_hour_by_hour(burst):
     assert "the 8 booths available" in message
 
 
+def test_hours_after_a_tight_hour_are_tight_not_backlog():
+    """Backlog is the queue of an overloaded hour; after an hour that is only tight (under
+    capacity, p95 above the target) the next missed hours are tight too."""
+    from borderflow.staffing.planner import _missed_hour
+
+    infeasible = np.array([True, True, True])
+    under = np.array([False, False, False])
+    issue = _missed_hour("g", 2, 1.0, 60.0, 3, 100.0, 1.5, 0.1, 3.0, infeasible, under, None)
+    assert issue.reason == "tight"
+    over_first = np.array([True, False, False])
+    issue = _missed_hour("g", 2, 1.0, 60.0, 3, 100.0, 1.5, 0.1, 3.0, infeasible, over_first, None)
+    assert issue.reason == "backlog" and "built up from hour 00" in issue.message
+
+
 def test_a_target_too_tight_for_every_booth_is_explained():
     # 100 an hour on at most 3 booths: about 1.7 of 3 busy, so someone always waits a
     # little; the late hours' trickle is served at once

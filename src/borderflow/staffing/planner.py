@@ -470,16 +470,20 @@ def _issues(
                         "sits at the edge of the target (more replications settle it)",
                         "staff.issue_check", {"group": group.id, "hour": h, "p95": shown, "target": target})))
                 continue
+            overloaded = checked.arrivals[i] * service / 3600.0 >= caps[i]
             issues.append(_missed_hour(group.id, h, target, service, int(caps[i]), float(checked.arrivals[i, h]),
-                                       float(cap_p95[i, h]), float(cap_se[i, h]), z, infeasible[i],
+                                       float(cap_p95[i, h]), float(cap_se[i, h]), z, infeasible[i], overloaded,
                                        shown if met[i, h] else None))
     return issues
 
 
 def _missed_hour(group_id: str, h: int, target: float, service: float, cap: int, arrivals: float,
-                 cap_p95: float, cap_se: float, z: float, infeasible: np.ndarray, measured: str | None) -> HourIssue:
+                 cap_p95: float, cap_se: float, z: float, infeasible: np.ndarray, overloaded: np.ndarray,
+                 measured: str | None) -> HourIssue:
     """The issue of an hour that cannot be promised to meet the target, with its reason;
-    ``measured``: the fresh check's p95 when that met the target after all."""
+    ``measured``: the fresh check's p95 when that met the target after all. Backlog: the
+    hours missed since the last one met include an overloaded hour (whose queue is still
+    being served); else an hour under capacity is tight."""
     work = arrivals * service / 3600.0
     fields: dict[str, Any] = {"cap": cap, "p95": cap_p95, "z": z, "se": cap_se}
     at_cap = Message(f"even with all {cap} booths open the p95 is {cap_p95:.1f} min", "staff.at_cap", fields)
@@ -492,10 +496,7 @@ def _missed_hour(group_id: str, h: int, target: float, service: float, cap: int,
             f"{arrivals:.0f} arrivals x {service:g} s = {work:.1f} booth-hours of work in "
             f"one hour, more than the {cap} booths available can do",
             "staff.overload", {"arrivals": arrivals, "seconds": service, "work": work, "cap": cap})
-    elif h > 0 and infeasible[h - 1]:
-        first = h - 1
-        while first > 0 and infeasible[first - 1]:
-            first -= 1
+    elif (first := _overloaded_before(h, infeasible, overloaded)) is not None:
         reason, text = "backlog", Message(f"the queue built up from hour {first:02d} is still being served: {at_cap}",
                                           "staff.backlog", {"first": first, "at_cap": at_cap})
     else:
@@ -508,6 +509,15 @@ def _missed_hour(group_id: str, h: int, target: float, service: float, cap: int,
     return HourIssue(group_id, h, reason, Message(
         f"{group_id} hour {h:02d}: target {target:g} min not met: {text}{checked}", "staff.issue",
         {"group": group_id, "hour": h, "target": target, "why": text, "measured": checked}))
+
+
+def _overloaded_before(h: int, infeasible: np.ndarray, overloaded: np.ndarray) -> int | None:
+    """The first overloaded hour of the run of missed hours just before ``h``, if any."""
+    start = h
+    while start > 0 and infeasible[start - 1]:
+        start -= 1
+    hits = [k for k in range(start, h) if overloaded[k]]
+    return hits[0] if hits else None
 
 
 def _nothing_message(
