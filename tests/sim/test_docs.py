@@ -37,3 +37,16 @@ def test_distributions_documented(dist):
 def test_engine_fields_documented():
     for name in ("engine.vehicles", "engine.seconds"):
         assert f"`{name}`" in DOC
+
+
+def test_the_erlang_c_figures_stated_for_mmc_check_are_erlang_cs():
+    import re
+
+    from borderflow.sim.erlang import erlang_c_wait_probability, mean_wait_seconds
+
+    comment = (EXAMPLES / "mmc_check.yaml").read_text()
+    stated_c = float(re.search(r"C\(3, 2\.7\) = ([0-9.]+)", comment)[1])
+    stated_wait = float(re.search(r"= ([0-9]+) s \(", comment)[1])
+    assert stated_c == pytest.approx(erlang_c_wait_probability(3, 2.7), abs=5e-5)
+    assert stated_wait == pytest.approx(mean_wait_seconds(81, 120, 3), abs=0.5)
+    assert "P(wait) 0.817, mean wait 327 s" in DOC
