@@ -128,6 +128,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     # -- the simulator
     "sim.multiplier": ("the demand multiplier must be a number from 0 to {most:g}; got {got!r}",
                        "el multiplicador de demanda debe ser un número de 0 a {most:g}; se recibió {got!r}"),
+    "sim.too_much_memory": (
+        ("this scenario's statistics would take about {mib:,.0f} MiB (replications x lane groups x hours); the web "
+         "runs at most {most:,.0f} MiB; lower replications or hours, or run it with 'borderflow simulate FILE'"),
+        ("las estadísticas de este escenario ocuparían unos {mib:,.0f} MiB (réplicas × grupos de carriles × "
+         "horas); la web admite como máximo {most:,.0f} MiB; reduzca las réplicas o las horas, o ejecútelo con "
+         "«borderflow simulate ARCHIVO»")),
     "sim.too_large": (
         ("this scenario would simulate about {work:,.0f} vehicles (expected arrivals x replications); the web "
          "runs at most {most:,}; lower replications or hours, or run it with 'borderflow simulate FILE'"),

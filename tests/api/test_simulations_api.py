@@ -134,6 +134,13 @@ def test_run_options_and_size_limits(api: TestClient) -> None:
     response = api.post("/api/v1/simulations", json=huge)
     assert response.status_code == 422
     assert "borderflow simulate" in response.json()["error"]["message"]
+    # few vehicles, but a year of hours x 2,000 replications: 1.7 GB of statistics
+    sparse = {**huge, "hours": 8784, "replications": 2000, "demand": [{"to": "g", "per_hour": 0.05}]}
+    response = api.post("/api/v1/simulations", json=sparse)
+    assert response.status_code == 422
+    assert "statistics would take about 1,662 MiB" in response.json()["error"]["message"]
+    assert simulations.statistics_bytes(load_scenario({**sparse, "replications": 200})) < (
+        simulations.MAX_JOB_STATISTICS_BYTES)  # a year of 200 replications still runs
     too_long = b'{"name": "' + b"x" * 2_100_000 + b'"}'
     response = api.post("/api/v1/simulations", content=too_long, headers={"Content-Type": "application/json"})
     assert response.status_code == 413

@@ -97,6 +97,9 @@ def _unexpected(exc: Exception) -> str:
                 "the server is up")
     if isinstance(exc, SQLAlchemyError):
         return f"the database failed ({type(exc).__name__}); check --db / BORDERFLOW_DATABASE_URL"
+    if isinstance(exc, MemoryError):
+        return ("this machine ran out of memory for the command; make the work smaller (a simulation keeps about "
+                "100 bytes per replication, lane group and hour: fewer replications, hours or lane groups)")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"unexpected {type(exc).__name__}: {first}; run again with --debug for the details, and report it"
 

@@ -64,6 +64,10 @@ log = logging.getLogger("borderflow.simulations")
 #: Most expected vehicles (all replications) one web job may simulate; larger runs belong
 #: to ``borderflow simulate`` (a San Ysidro-sized day x 20 replications is about 1.4 million).
 MAX_JOB_VEHICLES = 20_000_000
+#: Most memory one web job's statistics may take: per replication, lane group and hour 12
+#: numbers (96 bytes, kept for the confidence intervals), and per lane group and hour a
+#: wait histogram (802 bins). A year of hours x 2,000 replications of one group is 1.7 GB.
+MAX_JOB_STATISTICS_BYTES = 512 * 1024 * 1024
 #: Finished runs kept (oldest dropped first) and runs allowed to wait in line.
 MAX_KEPT_JOBS = 500
 MAX_QUEUED_JOBS = 16
@@ -210,7 +214,21 @@ def validate_for_web(data: Mapping[str, Any]) -> Scenario:
             f"this scenario would simulate about {work:,.0f} vehicles (expected arrivals x replications); "
             f"the web runs at most {MAX_JOB_VEHICLES:,}; lower replications or hours, or run it with "
             "'borderflow simulate FILE'", key="sim.too_large", fields={"work": work, "most": MAX_JOB_VEHICLES})
+    memory = statistics_bytes(scenario)
+    if memory > MAX_JOB_STATISTICS_BYTES:
+        mib, most = memory / 2**20, MAX_JOB_STATISTICS_BYTES / 2**20
+        raise BadInputError(
+            f"this scenario's statistics would take about {mib:,.0f} MiB (replications x lane groups x hours); "
+            f"the web runs at most {most:,.0f} MiB; lower replications or hours, or run it with "
+            "'borderflow simulate FILE'", key="sim.too_much_memory", fields={"mib": mib, "most": most})
     return scenario
+
+
+def statistics_bytes(scenario: Scenario) -> int:
+    """Memory the run's statistics take (see :data:`MAX_JOB_STATISTICS_BYTES`)."""
+    cells = len(scenario.lane_groups) * scenario.hours
+    per_replication = (engine.N_INT_STATS + engine.N_FLOAT_STATS) * 8
+    return cells * (scenario.replications * per_replication + engine.N_BINS * 8)
 
 
 # -- running ----------------------------------------------------------------------------------
