@@ -225,6 +225,15 @@ def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program:
     local_zone = ZoneInfo(zone)
     day_start = dt.datetime.combine(day, dt.time(0), local_zone).astimezone(dt.UTC)
     day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), local_zone).astimezone(dt.UTC)
+    length = round((day_end - day_start) / dt.timedelta(hours=1))
+    if length != HOURS:
+        change = "begins" if length < HOURS else "ends"
+        raise BadInputError(
+            f"{day} is {length} hours long at {crossing_id} ({zone}: daylight saving time {change}); a forecast "
+            f"day's scenario has the {HOURS} hours of a plain day, so this day cannot be calibrated: plan the day "
+            "before or after it", key="staff.day_not_24", fields={"day": day.isoformat(), "hours": length,
+                                                                   "crossing": crossing_id, "zone": zone,
+                                                                   "begins": length < HOURS})
     origin = pd.Timestamp(asked).tz_convert("UTC").ceil("h").to_pydatetime()
     if day_start < origin:
         raise BadInputError(f"{day} (local) starts before the forecast's first hour {origin.isoformat()}; "
