@@ -226,3 +226,16 @@ def test_a_scenario_made_by_code_is_held_to_the_same_bounds_before_the_engine_ru
     nan = dataclasses.replace(base, demand=(dataclasses.replace(base.demand[0], per_hour=(float("nan"),) * 24),))
     with pytest.raises(BadInputError, match="rates must be from 0"):
         simulate(nan, replications=1)
+
+
+def test_a_number_in_e_notation_is_a_number_in_yaml_too(tmp_path):
+    from borderflow.planning.alternatives import read_mapping
+
+    text = yaml.safe_dump(day()).replace("per_hour: 100", "per_hour: 1e2")
+    assert "1e2" in text
+    path = tmp_path / "e.yaml"
+    path.write_text(text)
+    assert load_scenario(path).demand[0].per_hour[0] == 100.0
+    edits = tmp_path / "edit.yaml"
+    edits.write_text("changes:\n- scale_service: {group: general, factor: 5e-1}\n")
+    assert read_mapping(edits)["changes"][0]["scale_service"]["factor"] == 0.5

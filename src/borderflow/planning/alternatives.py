@@ -26,7 +26,6 @@ that has a secondary.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -36,7 +35,15 @@ from typing import Any
 import yaml
 
 from borderflow.errors import BadInputError
-from borderflow.sim.scenario import Demand, LaneGroup, Scenario, ServiceTime, checked, load_scenario
+from borderflow.sim.scenario import (
+    Demand,
+    LaneGroup,
+    Scenario,
+    ServiceTime,
+    checked,
+    load_scenario,
+    read_scenario_text,
+)
 
 CHANGES = ("add_booths", "scale_booths", "convert_booths", "shift_demand", "scale_service",
            "set_secondary")
@@ -186,8 +193,8 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
         raise BadInputError(f"file {str(file)!r} does not exist; check the path")
     text = file.read_text(encoding="utf-8")
     try:
-        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        data = read_scenario_text(text, json_text=file.suffix.lower() == ".json")
+    except (ValueError, yaml.YAMLError) as exc:  # JSONDecodeError is a ValueError
         raise BadInputError(f"{file.name} is not valid YAML/JSON: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise BadInputError(f"{file.name} must hold a mapping; got {type(data).__name__}")
