@@ -166,3 +166,30 @@ def test_a_crashed_runs_error_is_said_in_the_readers_language_old_or_new_wording
         said = say(stored_error(text), "es")
         assert said == "un error inesperado (ValueError) la detuvo; quedó registrado", text
     assert stored_error("bad scenario: demand is empty") == "bad scenario: demand is empty"
+
+
+def fault_like_the_engine_did(scenario: Any, conn: Any) -> None:
+    """A run's process that dies as the compiled engine did on a 1e300 s service time (a
+    segmentation fault: no Python error, no answer), after reporting some progress."""
+    import os
+    import signal
+
+    conn.send(("progress", 1, scenario.replications))
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def test_a_run_whose_process_faults_fails_alone_and_the_server_goes_on(stores, engine: Engine) -> None:
+    from borderflow.messages import say
+
+    faulty = stores(engine, runner=fault_like_the_engine_did)
+    job = faulty.submit(small())
+    seen = faulty.wait(job.id, timeout_seconds=60)
+    assert seen.status == "failed" and seen.error == simulations.CRASHED.format(kind="SIGSEGV")
+    assert say(simulations.stored_error(seen.error), "es").startswith("un error inesperado (SIGSEGV)")
+    # this process (the server) is still here, and runs the next scenario in a sound process
+    store = stores(engine)
+    done = store.wait(store.submit(small()).id, timeout_seconds=60)
+    expected = simulate(small()).to_json_dict()
+    assert done.status == "done" and done.results is not None
+    assert {k: v for k, v in done.results.items() if k != "engine"} == {k: v for k, v in expected.items()
+                                                                         if k != "engine"}

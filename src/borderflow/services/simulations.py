@@ -255,6 +255,89 @@ def run_with_progress(scenario: Scenario, progress: Callable[[int, int], None] |
                             seed=scenario.seed, lane_groups=lane_groups, engine=info)
 
 
+# -- a run in its own process -----------------------------------------------------------------
+#
+# The engine is compiled code that trusts its numbers: should a scenario ever get past the
+# checks with one that makes it fault, only that run's process dies, not the server that
+# queued it. Runs start from a fork server (one clean, single-threaded process that has
+# imported the simulator), so a run's process starts in milliseconds and never inherits
+# the server's threads or database connections.
+
+_CONTEXT: Any = None
+_CONTEXT_LOCK = threading.Lock()
+
+
+def _context() -> Any:
+    global _CONTEXT
+    with _CONTEXT_LOCK:
+        if _CONTEXT is None:
+            import multiprocessing
+
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["borderflow.sim.warm", "borderflow.services.simulations"])
+            _CONTEXT = context
+        return _CONTEXT
+
+
+def run_in_child(scenario: Scenario, conn: Any) -> None:
+    """A run's process: progress as ``("progress", done, total)``, then ``("done", gzipped
+    results JSON)``, ``("refused", message)`` or ``("crashed", exception name)``."""
+    try:
+        result = run_with_progress(scenario, lambda done, total: conn.send(("progress", done, total)))
+        conn.send(("done", gzip.compress(json.dumps(result.to_json_dict()).encode("utf-8"), mtime=0)))
+    except BorderFlowError as exc:
+        conn.send(("refused", str(exc)))
+    except Exception as exc:
+        log.exception("simulation failed")
+        conn.send(("crashed", type(exc).__name__))
+    finally:
+        conn.close()
+
+
+def _in_a_process(runner: Callable[[Scenario, Any], None], scenario: Scenario,
+                  progress: Callable[[int, int], None]) -> tuple[str, Any]:
+    """``runner(scenario)`` in a process of its own, relaying its progress; its outcome, or
+    ``("crashed", "SIGSEGV")`` (the signal or exit code) when it ended without one. When
+    ``progress`` raises (the store is stopping), the process is stopped and that is raised."""
+    import signal
+
+    context = _context()
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=runner, args=(scenario, send), daemon=True, name="borderflow-sim-run")
+    process.start()
+    send.close()
+    outcome: tuple[str, Any] | None = None
+    try:
+        while outcome is None:
+            if not receive.poll(0.25):
+                if not process.is_alive() and not receive.poll(0):
+                    break
+                progress(-1, -1)  # lets a stopping store stop the run while a replication runs
+                continue
+            try:
+                message = receive.recv()
+            except EOFError:
+                break
+            if message[0] == "progress":
+                progress(int(message[1]), int(message[2]))
+            else:
+                outcome = (message[0], message[1])
+    finally:
+        if outcome is None and process.is_alive():
+            process.terminate()
+        process.join(timeout=10)
+        receive.close()
+    if outcome is not None:
+        return outcome
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            return "crashed", signal.Signals(-code).name
+        except ValueError:
+            pass
+    return "crashed", f"exit_{code}"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -374,8 +457,10 @@ class JobStore:
     """
 
     def __init__(self, engine: Engine, threads: int = RUNNER_THREADS, max_kept: int = MAX_KEPT_JOBS,
-                 max_queued: int = MAX_QUEUED_JOBS) -> None:
+                 max_queued: int = MAX_QUEUED_JOBS, runner: Callable[[Scenario, Any], None] | None = None) -> None:
         self.engine = engine
+        #: What a run's process executes (:func:`run_in_child`; tests give another).
+        self.runner = runner or run_in_child
         self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[str, Scenario]] = queue.Queue()
@@ -486,25 +571,28 @@ class JobStore:
             nonlocal last_write
             if self._stop.is_set():
                 raise _Stopped
-            if done < total and time.monotonic() - last_write < PROGRESS_WRITE_SECONDS:
+            if done < 0 or (done < total and time.monotonic() - last_write < PROGRESS_WRITE_SECONDS):
                 return
             last_write = time.monotonic()
             self._update(job_id, replications_done=done, heartbeat_at=_now())
 
         try:
-            result = run_with_progress(scenario, progress)
+            outcome = _in_a_process(self.runner, scenario, progress)
         except _Stopped:
             return
-        except BorderFlowError as exc:
-            self._update(job_id, status="failed", error=str(exc), finished_at=_now(), heartbeat_at=_now())
         except Exception as exc:  # a run must report, never kill its runner thread
             log.exception("simulation %s failed", job_id)
-            self._update(job_id, status="failed", finished_at=_now(), heartbeat_at=_now(),
-                         error=CRASHED.format(kind=type(exc).__name__))
-        else:
-            blob = gzip.compress(json.dumps(result.to_json_dict()).encode("utf-8"), mtime=0)
-            self._update(job_id, status="done", results=blob, replications_done=scenario.replications,
+            outcome = ("crashed", type(exc).__name__)
+        kind, detail = outcome
+        if kind == "done":
+            self._update(job_id, status="done", results=detail, replications_done=scenario.replications,
                          finished_at=_now(), heartbeat_at=_now())
+        elif kind == "refused":
+            self._update(job_id, status="failed", error=detail, finished_at=_now(), heartbeat_at=_now())
+        else:
+            log.error("simulation %s failed: %s", job_id, detail)
+            self._update(job_id, status="failed", finished_at=_now(), heartbeat_at=_now(),
+                         error=CRASHED.format(kind=detail))
         self._forget_old()
 
     def _keep_alive(self) -> None:
