@@ -69,3 +69,6 @@ def test_appraise_errors(db, capsys):
     assert "no complete year" in capsys.readouterr().err
     assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--weekend-factor", "trucks"]) == 1
     assert "--weekend-factor must look like" in capsys.readouterr().err
+    portfolio = str(PLANNING / "border_projects.yaml")
+    assert run(["--db", db, "appraise", "--rank", portfolio, "--port", "2504"]) == 1
+    assert "--port does not apply with --rank" in capsys.readouterr().err

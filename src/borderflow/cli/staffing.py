@@ -343,6 +343,11 @@ def register(app: typer.Typer) -> None:
             all_months=all_months, scheduler=scheduler, workers=workers,
         )
         if rank:
+            given = [name for name, value in (("--port", port), ("--year", year), ("--capital-cost", capital),
+                                              ("--yearly-cost", yearly)) if value]
+            if given:
+                raise BadInputError(f"{', '.join(given)} does not apply with --rank: a portfolio names each "
+                                    "project's port, year and costs; leave it out or edit the portfolio")
             ranked: list[RankedProject] = []
             for file in files:
                 ranked.extend(rank_portfolio(file, state(ctx).engine(), options))
