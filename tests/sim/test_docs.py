@@ -50,3 +50,21 @@ def test_the_erlang_c_figures_stated_for_mmc_check_are_erlang_cs():
     assert stated_c == pytest.approx(erlang_c_wait_probability(3, 2.7), abs=5e-5)
     assert stated_wait == pytest.approx(mean_wait_seconds(81, 120, 3), abs=0.5)
     assert "P(wait) 0.817, mean wait 327 s" in DOC
+
+
+def test_the_json_sample_is_what_the_example_gives():
+    import re
+
+    from borderflow.sim import load_scenario, simulate
+
+    block = DOC[DOC.index('"scenario": "San Ysidro-like'):]
+    block = block[:block.index("```")]
+    result = simulate(load_scenario(EXAMPLES / "san_ysidro_day.yaml")).to_json_dict()
+    hour = result["lane_groups"]["general"]["hourly"][0]
+    for name, value in hour.items():
+        if name == "hour":
+            continue
+        stated = re.search(rf'"{name}": ([0-9.]+)', block)
+        assert stated is not None, name
+        assert float(stated[1]) == value, name
+    assert f'"vehicles": {result["engine"]["vehicles"]}' in block
