@@ -295,10 +295,10 @@ def run_in_child(scenario: Scenario, conn: Any) -> None:
 
 
 def _in_a_process(runner: Callable[[Scenario, Any], None], scenario: Scenario,
-                  progress: Callable[[int, int], None]) -> tuple[str, Any]:
+                  progress: Callable[[int, int], None], stopping: Callable[[], bool]) -> tuple[str, Any]:
     """``runner(scenario)`` in a process of its own, relaying its progress; its outcome, or
     ``("crashed", "SIGSEGV")`` (the signal or exit code) when it ended without one. When
-    ``progress`` raises (the store is stopping), the process is stopped and that is raised."""
+    ``stopping()`` (the store is closing), the process is stopped and _Stopped raised."""
     import signal
 
     context = _context()
@@ -309,10 +309,11 @@ def _in_a_process(runner: Callable[[Scenario, Any], None], scenario: Scenario,
     outcome: tuple[str, Any] | None = None
     try:
         while outcome is None:
+            if stopping():
+                raise _Stopped
             if not receive.poll(0.25):
                 if not process.is_alive() and not receive.poll(0):
                     break
-                progress(-1, -1)  # lets a stopping store stop the run while a replication runs
                 continue
             try:
                 message = receive.recv()
@@ -569,15 +570,13 @@ class JobStore:
 
         def progress(done: int, total: int) -> None:
             nonlocal last_write
-            if self._stop.is_set():
-                raise _Stopped
-            if done < 0 or (done < total and time.monotonic() - last_write < PROGRESS_WRITE_SECONDS):
+            if done < total and time.monotonic() - last_write < PROGRESS_WRITE_SECONDS:
                 return
             last_write = time.monotonic()
             self._update(job_id, replications_done=done, heartbeat_at=_now())
 
         try:
-            outcome = _in_a_process(self.runner, scenario, progress)
+            outcome = _in_a_process(self.runner, scenario, progress, self._stop.is_set)
         except _Stopped:
             return
         except Exception as exc:  # a run must report, never kill its runner thread
