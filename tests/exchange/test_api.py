@@ -3,6 +3,7 @@ the error envelope, and schemathesis with zero server errors (SQLite and Postgre
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -23,6 +24,7 @@ from borderflow.api import create_app
 from borderflow.api.routes_exchange import TokenBucket
 from borderflow.errors import BadInputError
 from borderflow.services import accounts, exchange
+from borderflow.store.exchange_schema import exchange_audit
 
 URL = "/api/v1/exchange/records"
 
@@ -165,6 +167,37 @@ def test_national_records_need_the_operator_key(api: tuple[TestClient, dict[str,
     assert response.status_code == 503
     assert "BORDERFLOW_EXCHANGE_KEY" in response.json()["error"]["message"]
     assert "borderflow exchange keygen" in response.json()["error"]["message"]
+
+
+def test_a_list_shows_its_other_records_when_one_is_sealed_beyond_the_key(
+        api: tuple[TestClient, dict[str, dict[str, str]]], engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    client, who = api
+    nat = client.post(URL, json={"kind": "incident", "classification": "national", "title": "Internal",
+                                 "body": "secret"}, headers=who["us_editor"]).json()
+    pub = client.post(URL, json={"kind": "alert", "classification": "public", "title": "Open"},
+                      headers=who["us_editor"]).json()
+    monkeypatch.delenv("BORDERFLOW_EXCHANGE_KEY")
+    listed = client.get(URL, headers=who["us_editor"])
+    assert listed.status_code == 200
+    records = {r["record_id"]: r for r in listed.json()["records"]}
+    assert records[pub["record_id"]]["title"] == "Open" and records[pub["record_id"]]["sealed"] is None
+    sealed = records[nat["record_id"]]
+    assert (sealed["title"], sealed["body"], sealed["classification"]) == ("", "", "national")
+    assert "BORDERFLOW_EXCHANGE_KEY" in sealed["sealed"] and "\n" not in sealed["sealed"]
+    # reading the sealed record itself still answers the key's error
+    alone = client.get(f"{URL}/{nat['record_id']}", headers=who["us_editor"])
+    assert alone.status_code == 503 and alone.json()["error"]["code"] == "exchange_key"
+    # a reader who may not see the national record gets no trace of it
+    other = client.get(URL, headers=who["mx_viewer"]).json()["records"]
+    assert nat["record_id"] not in {r["record_id"] for r in other}
+    # the list's entry names what it could not open, and the chain still verifies
+    with engine.connect() as conn:
+        entry = conn.execute(select(exchange_audit).where(exchange_audit.c.action == "exchange.list")
+                             .order_by(exchange_audit.c.seq)).all()[0]
+    details = json.loads(entry.details)
+    assert entry.outcome == "ok" and details["sealed"] == [[nat["record_id"], 1]]
+    assert exchange.verify(engine).ok
 
 
 def test_the_rate_limit_answers_429_with_retry_after(engine: Engine) -> None:

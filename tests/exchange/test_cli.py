@@ -124,3 +124,24 @@ def test_an_unknown_or_disabled_user_named_by_as_is_refused_and_audited(tmp_path
                                                       ("", "exchange.sign_in", "denied")]
     assert '"asked":"nobody"' in rows[-1][3] and '"via":"cli"' in rows[-1][3]
     assert run(["--db", db, "audit", "verify"]) == 0
+
+
+def test_a_list_marks_a_record_this_server_cannot_open(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from borderflow.exchange import crypto
+
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    monkeypatch.setenv("BORDERFLOW_EXCHANGE_KEY", crypto.new_key())
+    assert run(["--db", db, "users", "create", "ana", "--agency", "CBP", "--country", "US", "--role", "editor"]) == 0
+    for classification, title in (("national", "Internal note"), ("public", "Storm")):
+        record = tmp_path / f"{classification}.json"
+        record.write_text(json.dumps({"kind": "alert", "classification": classification, "title": title}))
+        assert run(["--db", db, "exchange", "publish", str(record), "--as", "ana"]) == 0
+    capsys.readouterr()
+    monkeypatch.delenv("BORDERFLOW_EXCHANGE_KEY")
+    assert run(["--db", db, "exchange", "list", "--as", "ana"]) == 0
+    out = capsys.readouterr().out
+    assert "Storm" in out and "SEALED:" in out and "Internal note" not in out
+    assert run(["--db", db, "exchange", "list", "--as", "ana", "--json"]) == 0
+    listed = {r["title"]: r for r in json.loads(capsys.readouterr().out)}
+    assert listed["Storm"]["sealed"] is None and "BORDERFLOW_EXCHANGE_KEY" in listed[""]["sealed"]

@@ -281,6 +281,10 @@ class RecordOut(BaseModel):
     published_by: str
     published_at: str
     versions: list[int]
+    sealed: str | None = Field(default=None, description=(
+        "In a list only: why this server could not open the version's sealed content (the operator key "
+        "for national records is missing or differs); its title, body, port and reason are then empty. "
+        "Null: the content is shown."))
 
 
 class RecordList(BaseModel):

@@ -126,7 +126,8 @@ def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = 
         for r in found:  # user text as Text: never read as markup (see cli.context)
             table.add_row(r.record_id, str(r.version), r.kind, r.classification,
                           Text(f"{r.owner_country}:{r.owner_agency}"),
-                          Text("RETRACTED: " + r.reason if r.retracted else r.title),
+                          Text(f"SEALED: {r.sealed}" if r.sealed is not None
+                               else "RETRACTED: " + r.reason if r.retracted else r.title),
                           r.published_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"))
         with out.capture() as captured:
             out.print(table)

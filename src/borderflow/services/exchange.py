@@ -35,7 +35,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Delete, Engine, Update, event, select
@@ -124,6 +124,10 @@ class RecordVersion:
     #: True when this answers a retried write (same Idempotency-Key, same request) with the
     #: version the first one made, rather than a new version.
     replayed: bool = field(default=False, compare=False)
+    #: In a list only: why this server could not open the version's sealed content (the
+    #: operator key is missing or not the one it was sealed with). Its access fields are
+    #: shown; its title, body, port and reason are empty. None: the content is shown.
+    sealed: str | None = field(default=None, compare=False)
 
     @property
     def retracted(self) -> bool:
@@ -137,7 +141,7 @@ class RecordVersion:
             "share_roles": list(self.share_roles), "title": self.title, "body": self.body,
             "port_code": self.port_code, "reason": self.reason, "retracted": self.retracted,
             "published_by": self.published_by, "published_at": self.published_at.isoformat(),
-            "versions": list(self.versions),
+            "versions": list(self.versions), "sealed": self.sealed,
         }
 
 
@@ -582,11 +586,22 @@ def read(engine: Engine, user: User, record_id: str, version: int | None = None,
     return result
 
 
+def _listed(row: Mapping[str, Any], versions: tuple[int, ...]) -> RecordVersion:
+    """A version for a list: opened, or, when this server cannot open its sealed content,
+    its access fields with the reason (one record the key cannot open does not hide the
+    others; reading it alone still answers the key error)."""
+    try:
+        return _opened(row, versions)
+    except crypto.ExchangeKeyError as exc:
+        return replace(_shared(row), versions=versions, sealed=str(exc))
+
+
 def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: int = 100, offset: int = 0,
                  channel: Channel = Channel(),
                  present: Callable[[list[RecordVersion]], object] | None = None) -> list[RecordVersion]:
     """The latest version of every record ``user`` may read, newest first; the list is audited
-    with the versions it returned.
+    with the versions it returned (and, under ``sealed``, those whose content this server
+    could not open: they are listed with ``sealed`` set, see :class:`RecordVersion`).
 
     ``present`` (a front's rendering of the page) runs before the entry is written: when it
     raises, the entry says ``failed`` and the error is raised, so a list nobody was shown is
@@ -613,13 +628,12 @@ def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: 
         chosen = visible[offset:offset + limit]
         payloads = dict(conn.execute(select(t.id, t.payload).where(t.id.in_([r["id"] for r in chosen])))
                         .all()) if chosen else {}
-        try:
-            page = [_opened({**r, "payload": payloads[r["id"]]}, tuple(counts[r["record_id"]])) for r in chosen]
-        except crypto.ExchangeKeyError as exc:
-            _append(conn, head, user, channel, "list", "refused", details={"reason": str(exc)})
-            return _Outcome(error=exc)
-        details = {"kind": kind, "limit": limit, "offset": offset,
-                   "returned": [[r.record_id, r.version] for r in page]}
+        page = [_listed({**r, "payload": payloads[r["id"]]}, tuple(counts[r["record_id"]])) for r in chosen]
+        details: dict[str, Any] = {"kind": kind, "limit": limit, "offset": offset,
+                                   "returned": [[r.record_id, r.version] for r in page]}
+        sealed = [[r.record_id, r.version] for r in page if r.sealed is not None]
+        if sealed:
+            details["sealed"] = sealed
         if present is not None:
             try:
                 present(page)
