@@ -333,6 +333,11 @@ def model_for(engine: Engine, unique_id: str,
 
 # -- forecasting ---------------------------------------------------------------------------
 
+def _local(value: dt.datetime | pd.Timestamp, zone: str) -> str:
+    """``value`` on the crossing's clock, as a page says it: ``2026-08-22 12:00 CDT``."""
+    return pd.Timestamp(value).tz_convert(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def _iso(value: dt.datetime | pd.Timestamp | None) -> str | None:
     if value is None:
         return None
@@ -415,13 +420,14 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     if last is None:
         raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no reading with a wait "
                             f"before {_iso(asked)}; nothing to forecast from",
-                            key="forecast.no_reading", fields={"before": _iso(asked)})
+                            key="forecast.no_reading", fields={"before": _local(asked, info.timezone)})
     if (origin - pd.Timestamp(last).tz_convert("UTC")) / HOUR > MAX_STALE_HOURS:
         raise NotFoundError(
             f"the newest reading of crossing {crossing_id} {mode}/{program} before {_iso(asked)} is from "
             f"{_iso(last)}, more than {MAX_STALE_HOURS} hours earlier; a forecast needs recent readings "
             f"(ingest or poll them, or forecast as of an earlier time with --at / at=)",
-            key="forecast.stale", fields={"asked": _iso(asked), "last": _iso(last), "hours": MAX_STALE_HOURS})
+            key="forecast.stale", fields={"asked": _local(asked, info.timezone), "last": _local(last, info.timezone),
+                                          "hours": MAX_STALE_HOURS})
     key = {"crossing_id": crossing_id, "mode": mode, "program": program, "direction": direction,
            "model_version": version, "origin": origin.to_pydatetime(), "last_reading_at": last,
            "newest_reading_id": newest_id}
