@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
 import re
 import warnings
 from typing import Any
@@ -15,6 +16,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from borderflow.services import queries
+from borderflow.services.ingest import Ingestor
 from borderflow.web import overview
 from borderflow.web.crossing import window
 from borderflow.web.severity import severity
@@ -335,3 +337,45 @@ def test_small_page_wordings(sqlite_client: TestClient, sqlite_engine: Engine) -
     # the form's target reopened by GET goes back to the form
     reopened = sqlite_client.get("/simulator/run", follow_redirects=False)
     assert reopened.status_code == 303 and reopened.headers["location"] == "/simulator"
+
+
+def _chart_span(html: str) -> str:
+    """The history chart's description: '... points from FIRST to LAST; highest ...'."""
+    return re.search(r"points from (.*?); highest", html_lib.unescape(html)).group(1)
+
+
+def test_a_window_far_back_keeps_its_chart_and_counts_its_local_days(sqlite_client: TestClient,
+                                                                     sqlite_engine: Engine) -> None:
+    load(sqlite_engine, CASCADE)
+    train_small_model(sqlite_engine)
+    # 2015-11-01 is 25 hours long at Peace Arch: the window is that whole local day
+    html = sqlite_client.get("/crossings/300402", params={"days": "1", "until": "2015-11-01"}).text
+    assert _chart_span(html) == "2015-11-01 00:00 PDT to 2015-11-02 00:00 PST"
+    # the lane's forecast (after its 2018 readings) is in its table, not stretching this chart
+    assert 'id="forecast-table"' in html and "2018" not in _chart_span(html)
+    # the newest window draws it, and the chart reaches the forecast's last hour
+    latest = sqlite_client.get("/crossings/300402", params={"days": "1"}).text
+    assert 'id="forecast-table"' in latest and "· Forecast</h2>" in latest
+    assert _chart_span(latest).endswith(re.findall(r'<time datetime="[^"]+">([^<]+)</time>',
+                                                   latest.split('id="forecast-table"')[1])[-1])
+
+
+def test_a_mean_over_a_day_is_no_current_wait_nor_an_hour_of_history(sqlite_client: TestClient,
+                                                                      sqlite_engine: Engine) -> None:
+    """Daily means dated after the lane's hourly readings: the page still forecasts from those."""
+    load(sqlite_engine, CASCADE)
+    train_small_model(sqlite_engine)
+    daily = ("Group Starts,Avg - Delay (Peace Arch South Cars),Sum - Volume (Peace Arch South Cars)\n"
+             "2018-09-20 00:00:00,6,5000\n2018-09-22 00:00:00,8,5200\n")
+    assert Ingestor(sqlite_engine).ingest_bytes(daily.encode(), "daily.csv").stored == 4  # 2 delays, 2 volumes
+    current = queries.current_waits(sqlite_engine, crossing_id="300402")
+    assert [w["source"] for w in current] == ["cascade"]
+    html = sqlite_client.get("/crossings/300402").text
+    assert 'id="forecast-table"' in html and "No forecast" not in html
+    window = {"start": dt.datetime(2018, 9, 19, tzinfo=dt.UTC), "end": dt.datetime(2018, 9, 23, tzinfo=dt.UTC)}
+    assert queries.history_aggregated(sqlite_engine, "300402", "passenger", "standard", **window) == []
+    named = queries.history_aggregated(sqlite_engine, "300402", "passenger", "standard",
+                                       source="cascade-daily-mean", interval="day", **window)
+    assert [h["mean_wait_minutes"] for h in named] == [6.0, 8.0]
+    raw = queries.history_raw(sqlite_engine, "300402", "passenger", "standard", **window)
+    assert len(raw.items) == 2  # every stored reading is still served as stored

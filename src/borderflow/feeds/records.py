@@ -97,6 +97,10 @@ MEASURES: frozenset[str] = frozenset({
 #: with the coming hour (up to 2 h ahead of its feed's clock); a later one cannot be a
 #: reading yet. Ingest keeps it aside rather than show it as the current wait until then.
 FUTURE_SLACK = dt.timedelta(hours=3)
+#: Sources whose values are means over more than an hour (``cascade-daily-mean``): kept
+#: and served as stored, but never readings of a moment, so never a current wait, an
+#: hour of history or an hour of a forecast's series.
+AGGREGATE_SOURCE_SUFFIXES: tuple[str, ...] = ("-daily-mean",)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,12 +38,11 @@ import numpy as np
 import pandas as pd
 
 from borderflow.errors import BadInputError
+from borderflow.feeds.records import AGGREGATE_SOURCE_SUFFIXES
 from borderflow.forecast.features import HolidayRegions
 from borderflow.vocabulary import Observation
 
 HOUR = pd.Timedelta(hours=1)
-#: Sources whose values are means over more than an hour; never hourly readings.
-AGGREGATE_SOURCE_SUFFIXES: tuple[str, ...] = ("-daily-mean",)
 SERIES_COLUMNS: tuple[str, ...] = ("unique_id", "ds", "y", "lanes_open", "n_readings")
 
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Select, and_, func, or_, select
 
 from borderflow.errors import BadInputError, NotFoundError
-from borderflow.feeds.records import FUTURE_SLACK
+from borderflow.feeds.records import AGGREGATE_SOURCE_SUFFIXES, FUTURE_SLACK
 from borderflow.store.schema import (
     conflicts,
     crossing_states,
@@ -168,7 +168,9 @@ def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_i
                     sources: Iterable[str] | None = None, published_by: dt.datetime | None = None,
                     revised: bool = True) -> list[dict[str, Any]]:
     """The newest reading of every lane (crossing, mode, program, direction) at or before ``at``
-    (now: dated at most :data:`~borderflow.feeds.records.FUTURE_SLACK` after now).
+    (now: dated at most :data:`~borderflow.feeds.records.FUTURE_SLACK` after now). Means
+    over longer periods (:data:`~borderflow.feeds.records.AGGREGATE_SOURCE_SUFFIXES`) are
+    not readings of a moment and are left out unless ``sources`` names them.
 
     With ``published_by``, only readings whose payload was published by then (or whose
     payload's publication time is not known): what a feed had shown by that instant.
@@ -187,6 +189,8 @@ def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_i
         conditions.append(o.crossing_id == crossing_id)
     if sources is not None:
         conditions.append(o.source.in_(sorted(set(sources))))
+    else:
+        conditions.extend(_readings_only())
     lane_cols = (o.crossing_id, o.mode, o.program, o.direction)
     newest = (
         select(*lane_cols, func.max(o.observed_at).label("newest"))
@@ -293,6 +297,11 @@ def current_waits(engine: Engine, *, at: dt.datetime | None = None, now: dt.date
 # -- history --------------------------------------------------------------------------
 
 
+def _readings_only() -> list[Any]:
+    """Conditions leaving out sources whose values are means over longer periods."""
+    return [~observations.c.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES]
+
+
 def _lane_query(crossing_id: str, mode: str, program: str, start: dt.datetime, end: dt.datetime,
                 direction: str, source: str | None) -> Select[Any]:
     _check_choice("mode", mode, MODES)
@@ -343,6 +352,8 @@ def _lane_waits(engine: Engine, crossing_id: str, mode: str, program: str, start
                 end: dt.datetime, direction: str, source: str | None) -> list[tuple[dt.datetime, int]]:
     get_crossing(engine, crossing_id)
     query = _lane_query(crossing_id, mode, program, start, end, direction, source)
+    if not source:  # a mean over a day is no reading of the hour it is dated at
+        query = query.where(*_readings_only())
     with engine.connect() as conn:
         return [(r.observed_at, r.wait_minutes) for r in conn.execute(query) if r.wait_minutes is not None]
 
@@ -350,7 +361,8 @@ def _lane_waits(engine: Engine, crossing_id: str, mode: str, program: str, start
 def history_aggregated(engine: Engine, crossing_id: str, mode: str, program: str, *, start: dt.datetime,
                        end: dt.datetime, interval: str = "hour", direction: str = "northbound",
                        source: str | None = None) -> list[dict[str, Any]]:
-    """Wait statistics per interval in ``[start, end)``; only intervals holding a wait.
+    """Wait statistics per interval in ``[start, end)``; only intervals holding a wait. Means
+    over longer periods (``cascade-daily-mean``) count only when ``source`` names them.
 
     ``hour`` buckets are UTC hours (``start`` in UTC); ``day`` buckets are calendar days
     in the crossing's own zone (``start`` is local midnight with its offset).

@@ -35,6 +35,8 @@ DEFAULT_DAYS = 7
 #: Above this many days the history is drawn per day instead of per hour.
 HOURLY_UP_TO_DAYS = 30
 FORECAST_HOURS = 24
+#: The history chart draws the forecast when it starts at most this long after the window.
+FORECAST_DRAWN_WITHIN = dt.timedelta(days=1)
 VOLUME_MONTHS = 24
 #: The BTS measure that counts a lane's mode.
 MEASURE_OF_MODE = {"passenger": "Personal Vehicles", "pedestrian": "Pedestrians", "commercial": "Trucks"}
@@ -130,6 +132,15 @@ def monthly_counts(engine: Engine, port_code: str, measure: str) -> list[tuple[s
     return [(month, value) for month, (_, value) in sorted(by_month.items())][-VOLUME_MONTHS:]
 
 
+def drawn_with_history(forecast: dict[str, Any] | None, end: dt.datetime) -> bool:
+    """Whether the history chart draws the forecast: when it starts within
+    :data:`FORECAST_DRAWN_WITHIN` of the window's end. One that starts long after (the
+    window asked with until= years back) is left to its table: drawn, it would squeeze the
+    window into the chart's left edge."""
+    return bool(forecast and forecast["forecast"]
+                and dt.datetime.fromisoformat(forecast["forecast"][0]["hour"]) <= end + FORECAST_DRAWN_WITHIN)
+
+
 def history_chart(history: list[dict[str, Any]], forecast: dict[str, Any] | None, start: dt.datetime,
                   end: dt.datetime, zone: str, hourly: bool, t: Translator) -> Markup:
     points = [(h["start"].timestamp(), h["mean_wait_minutes"]) for h in history]
@@ -213,12 +224,17 @@ def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: s
     if ends is None:
         start, end = window(newest, choice.days, now)
     else:
-        start, end = ends - dt.timedelta(days=choice.days), ends
+        # whole local days: a day whose clocks change has 23 or 25 hours
+        local_end = ends.astimezone(ZoneInfo(zone))
+        start = dt.datetime.combine(local_end.date() - dt.timedelta(days=choice.days), dt.time(),
+                                    ZoneInfo(zone)).astimezone(dt.UTC)
+        end = ends
     hourly = choice.days <= HOURLY_UP_TO_DAYS
     history = queries.history_aggregated(engine, crossing_id, choice.mode, choice.program, start=start, end=end,
                                          interval="hour" if hourly else "day")
     profile = queries.hour_of_week_profile(engine, crossing_id, choice.mode, choice.program, start=start, end=end)
     forecast, forecast_reason = try_forecast(engine, crossing_id, choice, newest, now)
+    drawn = drawn_with_history(forecast, end)
     current = [w for w in queries.current_waits(engine, crossing_id=crossing_id, now=now)
                if w["direction"] == "northbound"]
     measure = MEASURE_OF_MODE[choice.mode]
@@ -230,7 +246,8 @@ def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: s
         "range_days": RANGE_DAYS, "start": start, "end": end, "hourly": hourly, "history": history,
         "until": (until or "").strip() if ends is not None else "",
         "has_history": any(h["mean_wait_minutes"] is not None for h in history),
-        "history_svg": history_chart(history, forecast, start, end, zone, hourly, t),
+        "history_svg": history_chart(history, forecast if drawn else None, start, end, zone, hourly, t),
+        "forecast_drawn": drawn,
         "heat_svg": heat_chart(profile, zone, t) if any(c["count"] for c in profile) else None,
         "heat_rows": [[c["mean_wait_minutes"] for c in profile if c["weekday"] == d] for d in range(7)],
         "forecast": forecast, "forecast_reason": forecast_reason, "current": current,

@@ -52,7 +52,8 @@ async def current_waits(request: Request, crossing_id: CrossingFilter = None, bo
     """The latest reading of every crossing and lane (at ``at``, default now), with its age in minutes.
 
     Ordered by crossing, mode, program, direction. Without ``at`` ages are measured to
-    the start of the current minute (``as_of``).
+    the start of the current minute (``as_of``). Means over a whole day (source
+    ``cascade-daily-mean``) are not readings of a moment and are never a current wait.
     """
     engine = engine_of(request)
     at_utc = utc(at, "at")
