@@ -64,6 +64,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "no trained forecast model covers this lane yet; a model must be trained first (borderflow forecast train)",
         ("aún no hay un modelo de pronóstico entrenado para este carril; primero hay que entrenar uno "
          "(borderflow forecast train)")),
+    "forecast.too_few_hours": (
+        ("no trained forecast model covers this lane: it has {hours} of the {least} hours with a reading that "
+         "training needs, so the lane waits for more readings"),
+        ("ningún modelo de pronóstico entrenado cubre este carril: tiene {hours} de las {least} horas con "
+         "lectura que el entrenamiento necesita, así que el carril espera más lecturas")),
     "forecast.no_reading": ("this lane has no reading with a wait before {before}; nothing to forecast from",
                             "este carril no tiene lecturas con espera antes del {before}; no hay de dónde pronosticar"),
     "forecast.stale": (
@@ -279,7 +284,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 #: command or an API path, a lane's own page instead of its name.
 PAGE_WORDED: frozenset[str] = frozenset({
     "field.", "form.whole_number", "form.number", "form.finite", "form.at_least", "form.at_most",
-    "crossing.unknown", "forecast.no_model", "forecast.no_reading", "forecast.stale",
+    "crossing.unknown", "forecast.no_model", "forecast.no_reading", "forecast.stale", "forecast.too_few_hours",
     "staff.none_closed", "staff.none_met", "staff.day_too_early", "staff.day_too_late", "staff.day_not_24",
     "appr.people_unknown", "appr.no_complete_year", "appr.missing_months", "plan.unknown",
 })

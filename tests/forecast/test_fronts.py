@@ -151,3 +151,68 @@ def test_the_repeated_hour_when_clocks_go_back_is_told_apart(capsys):
                      "origin": "2026-11-01T05:00:00Z", "last_reading_at": "2026-11-01T04:00:00Z"})
     out = capsys.readouterr().out
     assert "01:00 -05:00" in out and "01:00 -06:00" in out and "02:00 -06:00" not in out
+
+
+def test_a_model_trained_on_older_readings_does_not_displace_the_one_that_read_up_to_now(trained, capsys):
+    def version(at: str) -> str:
+        code, out, err = cli(capsys, trained, "forecast", "--crossing", "535501", "--hours", "3", "--at", at, "--json")
+        assert code == 0, err
+        return str(json.loads(out)["model_version"])
+
+    live = version(AS_OF)
+    until = (LAST - dt.timedelta(days=3)).replace(minute=0).isoformat()
+    code, out, err = cli(capsys, trained, "forecast", "train", "--crossing", "535501", *SMALL_FLAGS,
+                         "--until", until, "--json")
+    assert code == 0, err
+    older = json.loads(out)["version"]
+    assert older != live
+    assert version(AS_OF) == live  # now: still the model that read the lane up to now
+    # as of a time between the two: the one trained --until is the one out of sample there
+    between = (LAST - dt.timedelta(days=2)).isoformat()
+    assert version(between) == older
+    # and training everything again would repeat the live model: nothing to do
+    code, out, _ = cli(capsys, trained, "forecast", "train", "--crossing", "535501", *SMALL_FLAGS, "--if-stale")
+    assert code == 0 and out.startswith(f"Up to date: {live}")
+
+
+def test_train_names_a_bad_mode_or_program_without_a_crossing(db, capsys):
+    code, _, err = cli(capsys, db, "forecast", "train", "--mode", "bike")
+    assert code == 1 and "mode must be one of passenger, commercial, pedestrian" in err
+    code, _, err = cli(capsys, db, "forecast", "train", "--program", "express")
+    assert code == 1 and "program must be one of" in err
+
+
+def test_two_identical_trainings_in_the_same_second_store_one_model(sqlite_engine: Engine, db) -> None:
+    from borderflow.forecast.gbm import GBMParams
+    from borderflow.services import forecasting
+
+    history = forecasting.lane_history(sqlite_engine, "535501", "passenger", "standard")
+    info = {"535501/passenger/standard": forecasting.lane_info(sqlite_engine, "535501", "passenger", "standard")}
+    from borderflow.forecast.gbm import GradientBoostedForecaster
+
+    model = GradientBoostedForecaster(GBMParams(num_trees=10, max_train_rows=3000)).fit(history, info)
+    now = dt.datetime(2026, 7, 6, 12, tzinfo=dt.UTC)
+    first = forecasting.store_model(sqlite_engine, model, now=now)
+    assert forecasting.store_model(sqlite_engine, model, now=now) == first
+    assert [m["version"] for m in forecasting.list_models(sqlite_engine)] == [first]
+
+
+def test_a_lane_too_short_to_train_says_so_instead_of_asking_for_training(sqlite_engine: Engine, trained, capsys):
+    start = LAST - dt.timedelta(hours=39)
+    rows = [{"crossing_id": "535501", "mode": "commercial", "program": "standard", "direction": "northbound",
+             "observed_at": start + dt.timedelta(hours=i), "wait_minutes": 10 + i % 7, "lanes_open": 1,
+             "source": "cbp-rss", "status": None} for i in range(40)]
+    with sqlite_engine.begin() as conn:
+        conn.execute(observations.insert(), rows)
+    code, _, err = cli(capsys, trained, "forecast", "--crossing", "535501", "--mode", "commercial", "--at", AS_OF)
+    assert code == 1 and "the lane has 40 of the 72 hours with a reading that training needs" in err
+    assert "run 'borderflow forecast train" not in err and err.count("\n") == 1
+    # a lane long enough to be selected, yet too short alone: the advice names what to do
+    more = [{**r, "observed_at": r["observed_at"] - dt.timedelta(hours=40)} for r in rows] + [
+        {**r, "observed_at": r["observed_at"] - dt.timedelta(hours=80)} for r in rows]
+    with sqlite_engine.begin() as conn:
+        conn.execute(observations.insert(), more)
+    code, _, err = cli(capsys, trained, "forecast", "train", "--crossing", "535501", "--mode", "commercial",
+                       *SMALL_FLAGS)
+    assert code == 1 and "too little to train on" in err and "fewer --crossing, --mode or --program" in err
+    assert "longer training window" not in err and err.count("\n") == 1

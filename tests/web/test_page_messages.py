@@ -19,7 +19,7 @@ with warnings.catch_warnings():
 from borderflow.services import simulations
 from borderflow.services.ingest import Ingestor
 from borderflow.sim import load_scenario
-from tests.web.conftest import CASCADE, load, train_small_model
+from tests.web.conftest import CASCADE, RSS, load, train_small_model
 from tests.web.test_pages import in_spanish
 from tests.web.test_simulator_pages import SMALL, store
 
@@ -34,11 +34,20 @@ def forecast_notice(page: str) -> str:
     return next(n for n in notices(page) if n.startswith(("No forecast", "No hay pronóstico")))
 
 
-def test_a_crossing_without_a_model_says_why_in_the_readers_language(client: TestClient) -> None:
+def test_a_crossing_without_a_model_says_why_in_the_readers_language(client: TestClient, engine: Engine) -> None:
+    # the 2022 feed gives San Ysidro one reading: too few hours for training to take the lane
     spanish = forecast_notice(in_spanish(client, "/crossings/250401").text)
+    assert spanish == ("No hay pronóstico para este carril: ningún modelo de pronóstico entrenado cubre este "
+                       "carril: tiene 1 de las 72 horas con lectura que el entrenamiento necesita, así que el "
+                       "carril espera más lecturas")
+    english = forecast_notice(client.get("/crossings/250401").text)
+    assert english.startswith("No forecast for this lane: no trained forecast model covers this lane: it has 1 of the 72 hours")
+    # Brownsville's ten days of RSS readings: enough hours, but no model trained yet
+    load(engine, *RSS)
+    spanish = forecast_notice(in_spanish(client, "/crossings/535501").text)
     assert spanish == ("No hay pronóstico para este carril: aún no hay un modelo de pronóstico entrenado para este "
                        "carril; primero hay que entrenar uno (borderflow forecast train)")
-    english = forecast_notice(client.get("/crossings/250401").text)
+    english = forecast_notice(client.get("/crossings/535501").text)
     assert english.startswith("No forecast for this lane: no trained forecast model covers this lane yet")
     assert "--crossing" not in english
 

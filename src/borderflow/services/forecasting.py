@@ -172,6 +172,7 @@ def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | 
     these lanes over exactly these hours (no reading has arrived since); the summary then
     names that model and has ``up_to_date`` True.
     """
+    validate_lane("000000", mode or "passenger", program or "standard")  # a bad mode or program, named
     for c in crossing_ids or []:
         validate_lane(c, mode or "passenger", program or "standard")
     until_ts = _utc(until, "--until")
@@ -203,7 +204,14 @@ def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | 
             summary.update(current, up_to_date=True, seconds=0.0)
             return summary
     t0 = time.perf_counter()
-    model.fit(history, info)
+    try:
+        model.fit(history, info)
+    except BadInputError as exc:
+        hours = int(history["y"].notna().sum())
+        raise BadInputError(
+            f"the selected lanes ({len(info)}, {hours} hours with a reading in all) are too little to train on: "
+            f"{exc.message.split('; ')[0]}; train them together with lanes that have more (fewer --crossing, "
+            "--mode or --program choices), or once more readings have arrived") from None
     seconds = time.perf_counter() - t0
     version = store_model(engine, model, now=now)
     summary.update(version=version, train_rows=model.training["rows"],
@@ -214,8 +222,9 @@ def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | 
 def _current_model(engine: Engine, history: pd.DataFrame, params: GBMParams) -> dict[str, Any] | None:
     """The stored model a fit on ``history`` with ``params`` would repeat: same settings,
     same lanes, each over the same hours with the same readings (a reading that arrived
-    late for an hour inside the window counts), and no newer model serving any of those lanes
-    (forecasts use the newest model of a lane). None if there is none."""
+    late for an hour inside the window counts), and no model trained after it that read any of
+    those lanes as late or later (forecasts use the model that read a lane latest, ties to
+    the one trained last: :func:`model_for`). None if there is none."""
     dense = to_dense(history)
     windows = {uid: {"start": s.start.isoformat(), "end": s.end.isoformat()} for uid, s in dense.items()}
     digests = {uid: readings_digest(s) for uid, s in dense.items()}
@@ -226,7 +235,7 @@ def _current_model(engine: Engine, history: pd.DataFrame, params: GBMParams) -> 
         rows = conn.execute(select(t.version, t.params, t.series, t.train_rows)
                             .where(t.model_name == GradientBoostedForecaster.name)
                             .order_by(t.trained_at.desc()))
-        newer: set[str] = set()
+        newer: dict[str, pd.Timestamp] = {}  # lane -> the latest end a model trained after this one read
         for version, stored_params, series, rows_used in rows:
             lanes = json.loads(series)
             stored = {uid: {"start": w["start"], "end": w["end"]} for uid, w in lanes.items()}
@@ -235,8 +244,11 @@ def _current_model(engine: Engine, history: pd.DataFrame, params: GBMParams) -> 
                 lanes[uid]["readings_sha256"] == digests[uid] if "readings_sha256" in lanes[uid]
                 else lanes[uid].get("observed_hours") == observed[uid] for uid in windows)
             if same and json.loads(stored_params) == json.loads(wanted):
-                return None if windows.keys() & newer else {"version": version, "train_rows": rows_used}
-            newer.update(stored)
+                shadowed = any(uid in newer and newer[uid] >= pd.Timestamp(w["end"]) for uid, w in windows.items())
+                return None if shadowed else {"version": version, "train_rows": rows_used}
+            for uid, w in stored.items():
+                end = pd.Timestamp(w["end"])
+                newer[uid] = max(newer.get(uid, end), end)
     return None
 
 
@@ -247,6 +259,22 @@ def store_model(engine: Engine, model: GradientBoostedForecaster, now: dt.dateti
     trained_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     version = f"{model.name}-{trained_at:%Y%m%dT%H%M%SZ}-{digest[:8]}"
     windows = model.training["series"]
+    with engine.connect() as conn:
+        # the same content stored in the same second (two identical trainings at once): one model
+        if conn.execute(select(forecast_models.c.version).where(forecast_models.c.version == version)).first():
+            return version
+    try:
+        _insert_model(engine, model, version, trained_at, windows, digest, blob)
+    except IntegrityError:
+        with engine.connect() as conn:
+            if conn.execute(select(forecast_models.c.version)
+                            .where(forecast_models.c.version == version)).first() is None:
+                raise
+    return version
+
+
+def _insert_model(engine: Engine, model: GradientBoostedForecaster, version: str, trained_at: dt.datetime,
+                  windows: dict[str, Any], digest: str, blob: bytes) -> None:
     with engine.begin() as conn:
         conn.execute(forecast_models.insert().values(
             version=version, model_name=model.name, trained_at=trained_at,
@@ -255,7 +283,6 @@ def store_model(engine: Engine, model: GradientBoostedForecaster, now: dt.dateti
             train_end=max(pd.Timestamp(w["end"]) for w in windows.values()).to_pydatetime(),
             train_rows=int(model.training["rows"]), sha256=digest, size_bytes=len(blob), content=blob,
         ))
-    return version
 
 
 def list_models(engine: Engine) -> list[dict[str, Any]]:
@@ -294,10 +321,13 @@ def model_for(engine: Engine, unique_id: str,
     """The model to forecast this lane from ``origin``, loaded (and cached by content hash),
     and whether it is *out of sample* there.
 
-    The newest stored model trained on the lane whose readings of this lane all lie before
-    the origin; if every one of them read this lane at or after it (a forecast as of an
-    earlier time than the models), the newest one, flagged in-sample (False): its errors
-    there are not what it would make on hours it never saw. (A model trained across lanes
+    Of the stored models trained on the lane whose readings of this lane all lie before the
+    origin, the one whose readings of it end latest (ties: the one trained last), so a
+    model trained later with ``--until`` on older readings does not displace one that read
+    the lane up to now. If every one of them read this lane at or after the origin (a
+    forecast as of an earlier time than the models), the one that read least past it,
+    flagged in-sample (False): its errors there are not what it would make on hours it
+    never saw. (A model trained across lanes
     may have read other lanes later than the origin; it never reads them to forecast this one.)
     """
     t = forecast_models.c
@@ -311,6 +341,12 @@ def model_for(engine: Engine, unique_id: str,
         before = [c for c in candidates
                   if origin is None or pd.Timestamp(c[2]).tz_convert("UTC") <= origin]
         out_of_sample = bool(before)
+        # out of sample: the one that read the lane latest (ties: trained last); in sample:
+        # the one that read least past the origin
+        if before:
+            before.sort(key=lambda c: pd.Timestamp(c[2]), reverse=True)
+        else:
+            candidates.sort(key=lambda c: pd.Timestamp(c[2]))
         if not candidates:
             crossing_id, mode, program, _ = parse_series_id(unique_id)
             raise NotFoundError(
@@ -364,6 +400,23 @@ def _newest(engine: Engine, crossing_id: str, mode: str, program: str, direction
     return row[0], row[1]
 
 
+def _hours_if_too_few(engine: Engine, crossing_id: str, mode: str, program: str, direction: str) -> int | None:
+    """The lane's number of hours with a reading when it is under :data:`MIN_TRAIN_HOURS`
+    (too few for ``forecast train``), else None. Reads at most a few thousand readings."""
+    t = observations.c
+    cap = 60 * MIN_TRAIN_HOURS  # a reading a minute for the whole minimum: surely enough beyond this
+    query = (select(t.observed_at).where(
+        t.crossing_id == crossing_id, t.mode == mode, t.program == program, t.direction == direction,
+        t.wait_minutes.is_not(None), *(~t.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES))
+        .order_by(t.observed_at.desc()).limit(cap))
+    with engine.connect() as conn:
+        times = conn.execute(query).scalars().all()
+    if len(times) >= cap:
+        return None
+    hours = len({x.replace(minute=0, second=0, microsecond=0) for x in times})  # UTC hours (the hourly rule)
+    return hours if hours < MIN_TRAIN_HOURS else None
+
+
 def last_reading_at(engine: Engine, crossing_id: str, mode: str, program: str,
                     direction: str = "northbound") -> dt.datetime | None:
     """When the lane's newest reading with a wait (the kind a forecast reads) was observed."""
@@ -411,7 +464,17 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     origin = asked.ceil("h")
     info = lane_info(engine, crossing_id, mode, program, direction)
     uid = info.unique_id
-    version, model, out_of_sample = model_for(engine, uid, origin)
+    try:
+        version, model, out_of_sample = model_for(engine, uid, origin)
+    except NotFoundError:
+        few = _hours_if_too_few(engine, crossing_id, mode, program, direction)
+        if few is None:
+            raise
+        raise NotFoundError(
+            f"no trained forecast model covers crossing {crossing_id} {mode}/{program}: the lane has {few} of the "
+            f"{MIN_TRAIN_HOURS} hours with a reading that training needs, so 'borderflow forecast train' leaves "
+            "it out until more readings have arrived", key="forecast.too_few_hours",
+            fields={"hours": few, "least": MIN_TRAIN_HOURS}) from None
     if hours > model.params.max_horizon:
         raise BadInputError(f"model {version} forecasts at most {model.params.max_horizon} hours; got hours={hours}",
                             key="forecast.horizon",
