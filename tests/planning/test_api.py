@@ -214,3 +214,80 @@ def test_a_computation_whose_process_faults_is_one_clean_500_and_the_server_goes
     monkeypatch.undo()
     following = api.post("/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": 5, "replications": 4})
     assert following.status_code == 200, following.text
+
+
+def sleep_instead_of_staffing(*_args: Any) -> Any:
+    """A computation that is still running when the server is told to stop."""
+    import time
+    from pathlib import Path
+
+    Path(os.environ["BORDERFLOW_TEST_PID_FILE"]).write_text(str(os.getpid()))
+    time.sleep(300)
+
+
+SERVER = """
+import sys
+
+import uvicorn
+
+from borderflow.api import create_app, routes_planning
+from tests.planning.test_api import sleep_instead_of_staffing
+
+if __name__ == "__main__":
+    routes_planning.plan_staffing = sleep_instead_of_staffing
+    uvicorn.run(create_app(database_url=sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def test_a_server_told_to_stop_does_not_wait_for_a_computation(tmp_path):
+    """Ctrl-C twice (uvicorn's "force quit") while a staffing plan computes: the server
+    stops within seconds, not when the computation would have ended, and its process goes too."""
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    script, pid_file = tmp_path / "server.py", tmp_path / "computing.pid"
+    script.write_text(SERVER)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "BORDERFLOW_TEST_PID_FILE": str(pid_file),
+           "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root), os.environ.get("PYTHONPATH", "")])}
+    server = subprocess.Popen([sys.executable, str(script), f"sqlite:///{tmp_path / 'archive.sqlite3'}", str(port)],
+                              env=env, cwd=tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+            try:
+                httpx.get(f"{url}/api/v1/ping", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        asked = threading.Thread(target=lambda: httpx.post(
+            f"{url}/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": 5}, timeout=None), daemon=True)
+        asked.start()
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the computation did not start"
+            time.sleep(0.05)
+        computing = int(pid_file.read_text())
+        assert computing != server.pid  # it runs in a process of its own
+        server.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+        with pytest.raises(ProcessLookupError):
+            for _ in range(100):
+                os.kill(computing, 0)
+                time.sleep(0.05)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
