@@ -272,8 +272,8 @@ async def _limited(fn: Callable[..., T], *args: Any) -> T:
 
 
 def _error_status(exc: BorderFlowError) -> int:
-    """A page's status for an error: the server's own (busy 503, a stopped computation 500), else 422."""
-    return exc.http_status if exc.http_status >= 500 else 422
+    """A page's status for an error: busy 503, a computation whose process stopped 500, else 422."""
+    return exc.http_status if isinstance(exc, (PlannerBusy, isolation.ProcessStoppedError)) else 422
 
 
 def _local_time(iso: str | None, zone: Any) -> str:
