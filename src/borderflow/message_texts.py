@@ -155,6 +155,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "interrumpida: el servidor se detuvo antes de que terminara esta simulación; envíela de nuevo"),
     "sim.crashed": ("an unexpected error ({kind}) stopped it; it has been logged",
                     "un error inesperado ({kind}) la detuvo; quedó registrado"),
+    "compute.stopped": ("the computation's process stopped ({kind}) before it answered; it has been logged",
+                        "el proceso del cálculo se detuvo ({kind}) antes de responder; quedó registrado"),
     # -- staffing and appraisal pages
     "plan.no_example": ("no example scenario {id!r}", "no existe el escenario de ejemplo «{id}»"),
     "plan.busy": (("the planner is already computing {most} pages; try again in a minute (the command line has "

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import warnings
+from typing import Any
 
 import pytest
 
@@ -32,14 +36,29 @@ def api(archive):
         yield client
 
 
+def as_json(data: Any) -> Any:
+    return json.loads(json.dumps(data))
+
+
+def without_timing(plan: dict[str, Any]) -> dict[str, Any]:
+    return {**plan, "search": {k: v for k, v in plan["search"].items() if k != "seconds"}}
+
+
+def fault(*_args: Any, **_kwargs: Any) -> Any:
+    """Dies as the compiled engine would on a fault: a segmentation fault, no Python error.
+    Put in place of a computation, it runs where the server runs that computation."""
+    os.kill(os.getpid(), signal.SIGSEGV)
+    raise AssertionError("unreachable: the process is gone")
+
+
 def test_staffing_answers_what_the_cli_writes(api):
     response = api.post("/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": 5, "replications": 20})
     assert response.status_code == 200, response.text
     body = response.json()
     expected = plan_staffing(load_scenario(BURST), StaffingRequest(
         target_p95_minutes=5, replications=20, shifts=ShiftRules())).to_json_dict()
-    for key in ("lane_groups", "baseline_sipp", "roster", "issues", "lower_bound_booth_hours"):
-        assert body[key] == expected[key]
+    # computed in a process of its own, the plan is the one this process computes, number for number
+    assert without_timing(body) == without_timing(as_json(expected))
 
 
 def test_staffing_errors_come_in_the_envelope(api):
@@ -79,6 +98,9 @@ def test_appraisal_with_archived_demand_equals_the_engine(api, archive):
     direct = appraise(base, [Alternative(load_scenario(EXAMPLES / "otay_mesa_trucks.yaml"), 134000000.0)],
                       port_year(archive, "2506", 2024), AppraisalOptions(replications=2, seed=4, workers=1))
     assert data["alternatives"][0]["economics"] == direct.to_json_dict()["alternatives"][0]["economics"]
+    alone = api.post("/api/v1/appraisals", json={**body, "alternatives": body["alternatives"][:1]})
+    assert alone.status_code == 200, alone.text
+    assert alone.json() == as_json(direct.to_json_dict())
 
 
 def test_appraisal_errors(api):
@@ -122,6 +144,7 @@ def test_a_coming_day_is_calibrated_from_its_forecast_and_staffed(api, archive):
     expected = calibrate_forecast_day(archive, "535501", "passenger", "standard", dt.date(2026, 7, 6),
                                       as_of=at).to_json_dict()
     assert got["hours"] == expected["hours"] and got["forecast"] == expected["forecast"]
+    assert got == as_json(expected)
     assert got["scenario"]["name"] == "forecast 535501 passenger standard 2026-07-06"
     plan = api.post("/api/v1/staffing", json={"scenario": got["scenario"], "target_p95_minutes": 20, "max_booths": 8,
                                               "replications": 10})
@@ -155,3 +178,116 @@ def test_calibration_request_errors(api):
         error = response.json()["error"]
         assert words in error["message"], (body, error)
         assert "--" not in error["message"], (body, error)  # no command-line options named to API users
+
+
+@pytest.mark.parametrize("where", ["staffing", "appraisal", "calibration"])
+def test_a_computation_whose_process_faults_is_one_clean_500_and_the_server_goes_on(api, archive, monkeypatch,
+                                                                                   caplog, where):
+    import datetime as dt
+
+    from borderflow.api import routes_planning
+    from borderflow.services import calibration
+    from borderflow.store.schema import observations
+    from tests.services.test_forecasting import START, readings
+
+    if where == "staffing":
+        monkeypatch.setattr(routes_planning, "plan_staffing", fault)
+        path, body = "/api/v1/staffing", {"scenario": BURST, "target_p95_minutes": 5, "replications": 4}
+    elif where == "appraisal":
+        monkeypatch.setattr(routes_planning, "appraise", fault)
+        path, body = "/api/v1/appraisals", {"base": {"scenario": BURST}, "alternatives": [{"scenario": BURST}],
+                                            "replications": 1, "passengers_per_vehicle": 1.5}
+    else:
+        with archive.begin() as conn:
+            conn.execute(observations.insert(), readings(hours=24 * 7))
+        monkeypatch.setattr(calibration, "fit_calibration", fault)
+        path, body = "/api/v1/calibrations", {
+            "crossing_id": "535501", "mode": "passenger", "program": "standard",
+            "start": START.isoformat(), "end": (START + dt.timedelta(days=7)).isoformat()}
+    with caplog.at_level("ERROR"):
+        response = api.post(path, json=body)
+    assert response.status_code == 500, response.text
+    assert response.json() == {"error": {
+        "code": "internal_error",
+        "message": "the computation's process stopped (SIGSEGV) before it answered; it has been logged"}}
+    assert "Traceback" not in response.text and "its process stopped (SIGSEGV)" in caplog.text
+    monkeypatch.undo()
+    following = api.post("/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": 5, "replications": 4})
+    assert following.status_code == 200, following.text
+
+
+def sleep_instead_of_staffing(*_args: Any) -> Any:
+    """A computation that is still running when the server is told to stop."""
+    import time
+    from pathlib import Path
+
+    Path(os.environ["BORDERFLOW_TEST_PID_FILE"]).write_text(str(os.getpid()))
+    time.sleep(300)
+
+
+SERVER = """
+import sys
+
+import uvicorn
+
+from borderflow.api import create_app, routes_planning
+from tests.planning.test_api import sleep_instead_of_staffing
+
+if __name__ == "__main__":
+    routes_planning.plan_staffing = sleep_instead_of_staffing
+    uvicorn.run(create_app(database_url=sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def test_a_server_told_to_stop_does_not_wait_for_a_computation(tmp_path):
+    """Ctrl-C twice (uvicorn's "force quit") while a staffing plan computes: the server
+    stops within seconds, not when the computation would have ended, and its process goes too."""
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    script, pid_file = tmp_path / "server.py", tmp_path / "computing.pid"
+    script.write_text(SERVER)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "BORDERFLOW_TEST_PID_FILE": str(pid_file),
+           "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root), os.environ.get("PYTHONPATH", "")])}
+    server = subprocess.Popen([sys.executable, str(script), f"sqlite:///{tmp_path / 'archive.sqlite3'}", str(port)],
+                              env=env, cwd=tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+            try:
+                httpx.get(f"{url}/api/v1/ping", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        asked = threading.Thread(target=lambda: httpx.post(
+            f"{url}/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": 5}, timeout=None), daemon=True)
+        asked.start()
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the computation did not start"
+            time.sleep(0.05)
+        computing = int(pid_file.read_text())
+        assert computing != server.pid  # it runs in a process of its own
+        server.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+        with pytest.raises(ProcessLookupError):
+            for _ in range(100):
+                os.kill(computing, 0)
+                time.sleep(0.05)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

@@ -170,3 +170,28 @@ def test_appraisal_messages_and_days_in_spanish(site):
     assert "sin puerto: el día del propio escenario representa cada uno de los 365 días del año" in text
     assert re.search(r'<tr data-day="scenario_day"><th scope="row">El día del propio escenario</th>', text)
     assert "no port given" not in text
+
+
+def test_a_page_whose_computation_faults_says_so_and_the_next_page_computes(site, monkeypatch, caplog):
+    import html
+
+    from borderflow.web import pages_planning
+    from tests.planning.test_api import fault
+
+    monkeypatch.setattr(pages_planning, "plan_staffing", fault)
+    monkeypatch.setattr(pages_planning, "appraise", fault)
+    with caplog.at_level("ERROR"):
+        staffing = site.get("/staffing", params={"example": "otay_mesa_trucks", "target": "20", "replications": "2"})
+        site.cookies.set(i18n.COOKIE, "es")
+        appraisal = site.get("/appraisal", params={"run": "1", "replications": "1"})
+        site.cookies.delete(i18n.COOKIE)
+    assert staffing.status_code == 500 and "text/html" in staffing.headers["content-type"]
+    assert ("The request cannot be computed: the computation's process stopped (SIGSEGV) before it answered; "
+            "it has been logged") in html.unescape(staffing.text)
+    assert appraisal.status_code == 500
+    assert ("No se puede calcular: el proceso del cálculo se detuvo (SIGSEGV) antes de responder; quedó "
+            "registrado") in html.unescape(appraisal.text)
+    assert "Traceback" not in staffing.text + appraisal.text and caplog.text.count("(SIGSEGV)") == 2
+    monkeypatch.undo()
+    page = site.get("/staffing", params={"example": "otay_mesa_trucks", "target": "20", "replications": "2"})
+    assert page.status_code == 200 and 'id="staffing-summary"' in page.text

@@ -168,14 +168,15 @@ def test_a_crashed_runs_error_is_said_in_the_readers_language_old_or_new_wording
     assert stored_error("bad scenario: demand is empty") == "bad scenario: demand is empty"
 
 
-def fault_like_the_engine_did(scenario: Any, conn: Any) -> None:
+def fault_like_the_engine_did(scenario: Any, progress: Callable[[int, int], None]) -> bytes:
     """A run's process that dies as the compiled engine did on a 1e300 s service time (a
     segmentation fault: no Python error, no answer), after reporting some progress."""
     import os
     import signal
 
-    conn.send(("progress", 1, scenario.replications))
+    progress(1, scenario.replications)
     os.kill(os.getpid(), signal.SIGSEGV)
+    raise AssertionError("unreachable: the process is gone")
 
 
 def test_a_run_whose_process_faults_fails_alone_and_the_server_goes_on(stores, engine: Engine) -> None:

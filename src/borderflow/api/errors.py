@@ -6,6 +6,9 @@
 - Unknown routes -> 404 ``not_found``; wrong method -> 405 ``method_not_allowed``.
 - A value the database refuses (out of range) -> 422 ``bad_input``.
 - A database that cannot answer -> 503 ``unavailable``.
+- A computation whose own process stopped without answering (a signal such as SIGSEGV;
+  :mod:`borderflow.services.isolation`) -> 500 ``internal_error``, its message naming
+  the signal; logged on the server.
 - Anything else -> 500 ``internal_error``: logged with its traceback on the server,
   never sent to the client.
 """

@@ -11,10 +11,13 @@
   JSON of ``borderflow calibrate --json``, its ``scenario`` ready for ``/staffing``
   (docs/calibration.md).
 
-All run synchronously in a worker thread; the work one request may ask for is capped
+All answer when done. What simulates (the plan, the appraisal, the calibration's fit)
+runs in a process of its own (:mod:`borderflow.services.isolation`), after the request
+has read what it needs from the archive; the work one request may ask for is capped
 (larger runs belong to the CLI). Errors come in the one JSON envelope: 422 for bad
 input or a target that cannot be met (code ``infeasible``), 404 for an unknown example
-or port without volumes.
+or port without volumes, 500 (code ``internal_error``) naming the signal when the
+computation's process stopped without answering.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from borderflow.errors import BadInputError
 from borderflow.planning.alternatives import apply_edits
 from borderflow.planning.appraisal import Alternative, AppraisalOptions, appraise
 from borderflow.planning.values import Valuation
-from borderflow.planning.volumes import latest_complete_year, port_year
-from borderflow.services import simulations
+from borderflow.planning.volumes import PortYear, latest_complete_year, port_year
+from borderflow.services import isolation, simulations
 from borderflow.sim.scenario import Scenario, load_scenario
 from borderflow.staffing.planner import StaffingRequest, plan_staffing
 from borderflow.staffing.shifts import ShiftRules
@@ -157,7 +160,7 @@ async def create_staffing(body: StaffingBody) -> Any:
         lane_groups=tuple(body.lane_groups) if body.lane_groups else None,
         max_booths=body.max_booths, replications=body.replications, seed=body.seed, shifts=shifts,
     )
-    plan = await run_in_threadpool(plan_staffing, scenario, request)
+    plan = await isolation.compute(plan_staffing, scenario, request)
     return plan.to_json_dict()
 
 
@@ -190,17 +193,18 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
         all_months=body.all_months, workers=1,
     )
 
-    def run() -> dict[str, Any]:
-        volumes = None
-        if body.port_code is not None:
-            engine = request.app.state.engine
-            year = body.year or latest_complete_year(engine, body.port_code)
-            volumes = port_year(engine, body.port_code, year)
-        elif body.year is not None:
-            raise BadInputError("year needs port_code (the BTS port whose volumes to use)")
-        return appraise(base, alternatives, volumes, options).to_json_dict()
+    if body.port_code is None and body.year is not None:
+        raise BadInputError("year needs port_code (the BTS port whose volumes to use)")
+    volumes = None
+    if body.port_code is not None:
+        port_code, engine = body.port_code, request.app.state.engine
 
-    return await run_in_threadpool(run)
+        def read() -> PortYear:
+            return port_year(engine, port_code, body.year or latest_complete_year(engine, port_code))
+
+        volumes = await run_in_threadpool(read)
+    result = await isolation.compute(appraise, base, alternatives, volumes, options)
+    return result.to_json_dict()
 
 
 @router.post("/calibrations", responses=ERRORS, summary="Calibrate a lane's scenario to its readings or its forecast")
@@ -209,7 +213,12 @@ async def create_calibration(request: Request, body: CalibrationBody) -> Any:
     its forecast of a coming local day: the JSON of `borderflow calibrate --json`, whose
     `scenario` can be posted to `/api/v1/staffing` as it is."""
     from borderflow.calibration.fit import FitOptions
-    from borderflow.services.calibration import calibrate_forecast_day, calibrate_lane
+    from borderflow.services.calibration import (
+        CalibrationInputs,
+        fit_calibration,
+        forecast_day_inputs,
+        lane_inputs,
+    )
 
     if body.smooth_hours % 2 == 0:
         raise BadInputError(f"smooth_hours must be odd; got {body.smooth_hours}")
@@ -220,11 +229,11 @@ async def create_calibration(request: Request, body: CalibrationBody) -> Any:
             raise BadInputError("give either start and end (readings) or forecast_day, not both")
         forecast_day = body.forecast_day
 
-        def run() -> dict[str, Any]:
-            return calibrate_forecast_day(engine, body.crossing_id, body.mode, body.program, forecast_day,
-                                          as_of=body.at, direction=body.direction, booths=body.booths,
-                                          use_volumes=body.use_volumes, options=options,
-                                          max_booths=MAX_CALIBRATION_BOOTHS).to_json_dict()
+        def read() -> CalibrationInputs:
+            return forecast_day_inputs(engine, body.crossing_id, body.mode, body.program, forecast_day,
+                                       as_of=body.at, direction=body.direction, booths=body.booths,
+                                       use_volumes=body.use_volumes, options=options,
+                                       max_booths=MAX_CALIBRATION_BOOTHS)
     else:
         if body.start is None or body.end is None:
             raise BadInputError("give start and end (a window of readings), or forecast_day")
@@ -238,9 +247,11 @@ async def create_calibration(request: Request, body: CalibrationBody) -> Any:
                                 "use borderflow calibrate")
         start, end = body.start, body.end
 
-        def run() -> dict[str, Any]:
-            return calibrate_lane(engine, body.crossing_id, body.mode, body.program, start=start, end=end,
-                                  direction=body.direction, booths=body.booths, use_volumes=body.use_volumes,
-                                  options=options, max_booths=MAX_CALIBRATION_BOOTHS).to_json_dict()
+        def read() -> CalibrationInputs:
+            return lane_inputs(engine, body.crossing_id, body.mode, body.program, start=start, end=end,
+                               direction=body.direction, booths=body.booths, use_volumes=body.use_volumes,
+                               options=options, max_booths=MAX_CALIBRATION_BOOTHS)
 
-    return await run_in_threadpool(run)
+    inputs = await run_in_threadpool(read)
+    calibration = await isolation.compute(fit_calibration, inputs)
+    return calibration.to_json_dict()

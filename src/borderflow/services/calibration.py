@@ -25,6 +25,12 @@
    of that mode over the port's crossings. A rough share (programs and crossings are
    not equally busy); it only picks the service mean (see
    :mod:`borderflow.calibration.fit`).
+
+Each calibration is two steps: reading the archive (:func:`lane_inputs`,
+:func:`forecast_day_inputs`, which also make the forecast) gives plain
+:class:`CalibrationInputs`, and :func:`fit_calibration` fits them (the step that
+simulates). :func:`calibrate_lane` and :func:`calibrate_forecast_day` do both; the web
+runs the fit in a process of its own (:mod:`borderflow.services.isolation`).
 """
 
 from __future__ import annotations
@@ -152,6 +158,40 @@ class Calibration:
         }
 
 
+@dataclass(frozen=True)
+class CalibrationInputs:
+    """What a calibration reads from the archive, ready to fit: plain data, so that the fit
+    (:func:`fit_calibration`, the part that simulates) may run in another process."""
+
+    crossing_id: str
+    mode: str
+    program: str
+    timezone: str
+    start: dt.datetime
+    end: dt.datetime
+    fit_days: tuple[str, ...]
+    holdout_days: tuple[str, ...]
+    booths_source: str
+    target: DayTarget
+    options: FitOptions
+    volume: VolumeTarget | None
+    #: Mean observed wait of each local hour over the held-out days; None without any.
+    holdout_wait_minutes: tuple[float, ...] | None
+    forecast: dict[str, Any] | None = None
+
+
+def fit_calibration(inputs: CalibrationInputs) -> Calibration:
+    """Fit the day (:func:`~borderflow.calibration.fit.fit_day`: simulations, seconds of a
+    core) and measure the fit on the held-out days."""
+    fit = fit_day(inputs.target, inputs.options)
+    held = inputs.holdout_wait_minutes
+    holdout_mae = None if held is None else mean_absolute_error(held, fit.simulated_wait_minutes)
+    holdout_naive = None if held is None else mean_absolute_error(held, fit.naive_wait_minutes)
+    return Calibration(inputs.crossing_id, inputs.mode, inputs.program, inputs.timezone, inputs.start, inputs.end,
+                       inputs.fit_days, inputs.holdout_days, inputs.booths_source, fit, inputs.volume, held,
+                       holdout_mae, holdout_naive, forecast=inputs.forecast)
+
+
 def _check_work(day_booths: Sequence[float], source: str, max_booths: int | None) -> None:
     """The fit simulates demand up to a few times the booths' capacity, so its work grows
     with the booths: refuse more than ``max_booths`` in an hour (the web's limit)."""
@@ -167,6 +207,16 @@ def calibrate_lane(engine: Engine, crossing_id: str, mode: str, program: str, *,
                    max_booths: int | None = None,
                    use_volumes: bool = True, options: FitOptions | None = None) -> Calibration:
     """Calibrate one lane from its readings in ``[start, end)`` (module docstring)."""
+    return fit_calibration(lane_inputs(engine, crossing_id, mode, program, start=start, end=end,
+                                       direction=direction, booths=booths, max_booths=max_booths,
+                                       use_volumes=use_volumes, options=options))
+
+
+def lane_inputs(engine: Engine, crossing_id: str, mode: str, program: str, *, start: dt.datetime,
+                end: dt.datetime, direction: str = "northbound", booths: int | None = None,
+                max_booths: int | None = None,
+                use_volumes: bool = True, options: FitOptions | None = None) -> CalibrationInputs:
+    """What :func:`calibrate_lane` reads from the archive, checked and ready to fit."""
     _validate(mode, program, start, end, booths, direction)
     if booths is not None:
         _check_work([booths], "--booths", max_booths)
@@ -189,16 +239,9 @@ def calibrate_lane(engine: Engine, crossing_id: str, mode: str, program: str, *,
     options = options or FitOptions()
     if volume is not None:
         options = replace(options, daily_demand_target=volume.daily_demand)
-    fit = fit_day(target, options)
-    holdout_waits = holdout_mae = holdout_naive = None
-    if holdout_days:
-        held = _hour_means(local[local["date"].isin(holdout_days)])
-        holdout_waits = tuple(held)
-        holdout_mae = mean_absolute_error(held, fit.simulated_wait_minutes)
-        holdout_naive = mean_absolute_error(held, fit.naive_wait_minutes)
-    return Calibration(crossing_id, mode, program, zone, start, end, tuple(str(d) for d in fit_days),
-                       tuple(str(d) for d in holdout_days), booths_source, fit, volume,
-                       holdout_waits, holdout_mae, holdout_naive)
+    held = tuple(_hour_means(local[local["date"].isin(holdout_days)])) if holdout_days else None
+    return CalibrationInputs(crossing_id, mode, program, zone, start, end, tuple(str(d) for d in fit_days),
+                             tuple(str(d) for d in holdout_days), booths_source, target, options, volume, held)
 
 
 def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program: str, day: dt.date, *,
@@ -211,6 +254,17 @@ def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program:
     day starts at or after the forecast's first hour and ends within
     :data:`~borderflow.services.forecasting.MAX_FORECAST_HOURS` of it.
     """
+    return fit_calibration(forecast_day_inputs(engine, crossing_id, mode, program, day, as_of=as_of,
+                                               direction=direction, booths=booths, use_volumes=use_volumes,
+                                               max_booths=max_booths, options=options))
+
+
+def forecast_day_inputs(engine: Engine, crossing_id: str, mode: str, program: str, day: dt.date, *,
+                        as_of: dt.datetime | None = None, direction: str = "northbound",
+                        booths: int | None = None, use_volumes: bool = True, max_booths: int | None = None,
+                        options: FitOptions | None = None) -> CalibrationInputs:
+    """What :func:`calibrate_forecast_day` reads from the archive (and its forecast), checked
+    and ready to fit."""
     from borderflow.services.forecasting import MAX_FORECAST_HOURS, forecast_for
 
     asked = as_of or dt.datetime.now(dt.UTC)
@@ -263,10 +317,9 @@ def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program:
     options = options or FitOptions()
     if volume is not None:
         options = replace(options, daily_demand_target=volume.daily_demand)
-    fit = fit_day(target, options)
     basis = {k: forecast[k] for k in ("model", "model_version", "made_at", "origin", "last_reading_at")}
-    return Calibration(crossing_id, mode, program, zone, day_start, day_end, (str(day),), (), booths_source,
-                       fit, volume, None, None, None, forecast=basis)
+    return CalibrationInputs(crossing_id, mode, program, zone, day_start, day_end, (str(day),), (), booths_source,
+                             target, options, volume, None, forecast=basis)
 
 
 def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None,

@@ -7,7 +7,8 @@
   added or removed per lane group, replications and seed (the page's script applies the
   same rule in the browser before it posts a JSON scenario).
 * :class:`JobStore` keeps runs in the database (table ``simulation_runs``) and runs
-  validated scenarios on daemon threads, one replication at a time, so a run reports its
+  validated scenarios from daemon threads, each in a process of its own
+  (:mod:`borderflow.services.isolation`), one replication at a time, so a run reports its
   progress (replications done / replications); results are
   ``SimulationResult.to_json_dict()``, the shape ``borderflow simulate --json`` writes.
   Replication ``r`` uses child ``r`` of ``SeedSequence(seed).spawn(replications)``, as
@@ -45,6 +46,7 @@ from sqlalchemy import Engine, func, select
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
 from borderflow.messages import Message
+from borderflow.services import isolation
 from borderflow.sim import engine
 from borderflow.sim.replication import (
     compile_scenario,
@@ -255,88 +257,10 @@ def run_with_progress(scenario: Scenario, progress: Callable[[int, int], None] |
                             seed=scenario.seed, lane_groups=lane_groups, engine=info)
 
 
-# -- a run in its own process -----------------------------------------------------------------
-#
-# The engine is compiled code that trusts its numbers: should a scenario ever get past the
-# checks with one that makes it fault, only that run's process dies, not the server that
-# queued it. Runs start from a fork server (one clean, single-threaded process that has
-# imported the simulator), so a run's process starts in milliseconds and never inherits
-# the server's threads or database connections.
-
-_CONTEXT: Any = None
-_CONTEXT_LOCK = threading.Lock()
-
-
-def _context() -> Any:
-    global _CONTEXT
-    with _CONTEXT_LOCK:
-        if _CONTEXT is None:
-            import multiprocessing
-
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["borderflow.sim.warm", "borderflow.services.simulations"])
-            _CONTEXT = context
-        return _CONTEXT
-
-
-def run_in_child(scenario: Scenario, conn: Any) -> None:
-    """A run's process: progress as ``("progress", done, total)``, then ``("done", gzipped
-    results JSON)``, ``("refused", message)`` or ``("crashed", exception name)``."""
-    try:
-        result = run_with_progress(scenario, lambda done, total: conn.send(("progress", done, total)))
-        conn.send(("done", gzip.compress(json.dumps(result.to_json_dict()).encode("utf-8"), mtime=0)))
-    except BorderFlowError as exc:
-        conn.send(("refused", str(exc)))
-    except Exception as exc:
-        log.exception("simulation failed")
-        conn.send(("crashed", type(exc).__name__))
-    finally:
-        conn.close()
-
-
-def _in_a_process(runner: Callable[[Scenario, Any], None], scenario: Scenario,
-                  progress: Callable[[int, int], None], stopping: Callable[[], bool]) -> tuple[str, Any]:
-    """``runner(scenario)`` in a process of its own, relaying its progress; its outcome, or
-    ``("crashed", "SIGSEGV")`` (the signal or exit code) when it ended without one. When
-    ``stopping()`` (the store is closing), the process is stopped and _Stopped raised."""
-    import signal
-
-    context = _context()
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=runner, args=(scenario, send), daemon=True, name="borderflow-sim-run")
-    process.start()
-    send.close()
-    outcome: tuple[str, Any] | None = None
-    try:
-        while outcome is None:
-            if stopping():
-                raise _Stopped
-            if not receive.poll(0.25):
-                if not process.is_alive() and not receive.poll(0):
-                    break
-                continue
-            try:
-                message = receive.recv()
-            except EOFError:
-                break
-            if message[0] == "progress":
-                progress(int(message[1]), int(message[2]))
-            else:
-                outcome = (message[0], message[1])
-    finally:
-        if outcome is None and process.is_alive():
-            process.terminate()
-        process.join(timeout=10)
-        receive.close()
-    if outcome is not None:
-        return outcome
-    code = process.exitcode
-    if code is not None and code < 0:
-        try:
-            return "crashed", signal.Signals(-code).name
-        except ValueError:
-            pass
-    return "crashed", f"exit_{code}"
+def run_to_results(scenario: Scenario, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """What a run's process computes: :func:`run_with_progress`'s results JSON, gzipped."""
+    result = run_with_progress(scenario, progress)
+    return gzip.compress(json.dumps(result.to_json_dict()).encode("utf-8"), mtime=0)
 
 
 def _now() -> dt.datetime:
@@ -439,10 +363,6 @@ def _stored_scenario(text: str) -> Scenario:
     return load_scenario(data)
 
 
-class _Stopped(Exception):
-    """The store was closed while a run was in hand."""
-
-
 class JobStore:
     """Simulation runs kept in the database, run in order by a few daemon threads of the
     process that accepted them (threads never keep the process alive at exit).
@@ -458,10 +378,12 @@ class JobStore:
     """
 
     def __init__(self, engine: Engine, threads: int = RUNNER_THREADS, max_kept: int = MAX_KEPT_JOBS,
-                 max_queued: int = MAX_QUEUED_JOBS, runner: Callable[[Scenario, Any], None] | None = None) -> None:
+                 max_queued: int = MAX_QUEUED_JOBS, runner: Callable[..., bytes] | None = None) -> None:
         self.engine = engine
-        #: What a run's process executes (:func:`run_in_child`; tests give another).
-        self.runner = runner or run_in_child
+        #: What a run's process computes, ``runner(scenario, progress=...)`` -> gzipped
+        #: results JSON, run through :func:`borderflow.services.isolation.call`
+        #: (:func:`run_to_results`; tests give another).
+        self.runner = runner or run_to_results
         self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[str, Scenario]] = queue.Queue()
@@ -576,22 +498,23 @@ class JobStore:
             self._update(job_id, replications_done=done, heartbeat_at=_now())
 
         try:
-            outcome = _in_a_process(self.runner, scenario, progress, self._stop.is_set)
-        except _Stopped:
+            results = isolation.call(self.runner, scenario, progress=progress, stopping=self._stop.is_set)
+        except isolation.Stopped:
             return
+        except isolation.ProcessStoppedError as exc:  # logged by call()
+            log.error("simulation %s failed: its process stopped (%s)", job_id, exc.kind)
+            error = CRASHED.format(kind=exc.kind)
+        except BorderFlowError as exc:
+            error = str(exc)
         except Exception as exc:  # a run must report, never kill its runner thread
             log.exception("simulation %s failed", job_id)
-            outcome = ("crashed", type(exc).__name__)
-        kind, detail = outcome
-        if kind == "done":
-            self._update(job_id, status="done", results=detail, replications_done=scenario.replications,
-                         finished_at=_now(), heartbeat_at=_now())
-        elif kind == "refused":
-            self._update(job_id, status="failed", error=detail, finished_at=_now(), heartbeat_at=_now())
+            error = CRASHED.format(kind=type(exc).__name__)
         else:
-            log.error("simulation %s failed: %s", job_id, detail)
-            self._update(job_id, status="failed", finished_at=_now(), heartbeat_at=_now(),
-                         error=CRASHED.format(kind=detail))
+            self._update(job_id, status="done", results=results, replications_done=scenario.replications,
+                         finished_at=_now(), heartbeat_at=_now())
+            self._forget_old()
+            return
+        self._update(job_id, status="failed", error=error, finished_at=_now(), heartbeat_at=_now())
         self._forget_old()
 
     def _keep_alive(self) -> None:

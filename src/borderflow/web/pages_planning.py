@@ -4,7 +4,10 @@ Both are a GET form over the shipped example scenarios (staffing also over a com
 fitted to a lane's forecast, where a model is trained); when the form's fields are in
 the query the page also shows the results, so a result has an address that can be
 shared (the computation is deterministic for its seed). Handlers take their parameters
-as text and check them, so a bad value is an HTML page in the reader's language.
+as text and check them, so a bad value is an HTML page in the reader's language. What
+simulates (the plan, the appraisal, a forecast day's calibration) runs in a process of
+its own (:mod:`borderflow.services.isolation`) after the page has read the archive; when
+that process stops without answering, the page says so (500) and the server goes on.
 
 Strings are English and Spanish in :data:`PLANNING_STRINGS`, merged into
 :data:`borderflow.web.i18n.STRINGS` when this module is imported (a key already there
@@ -27,8 +30,14 @@ from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.messages import Message
 from borderflow.planning.appraisal import Alternative, AppraisalOptions, AppraisalResult, appraise
 from borderflow.planning.days import scenario_modes
-from borderflow.planning.volumes import latest_complete_year, port_year
-from borderflow.services import simulations
+from borderflow.planning.volumes import PortYear, latest_complete_year, port_year
+from borderflow.services import isolation, simulations
+from borderflow.services.calibration import (
+    Calibration,
+    CalibrationInputs,
+    fit_calibration,
+    forecast_day_inputs,
+)
 from borderflow.sim.scenario import Scenario, load_scenario
 from borderflow.staffing.planner import StaffingPlan, StaffingRequest, plan_staffing
 from borderflow.staffing.shifts import ShiftRules
@@ -193,15 +202,15 @@ def _forecast_sources(engine: Engine, t: i18n.Translator) -> list[dict[str, str]
     return sources
 
 
-def _forecast_scenario(engine: Engine, source: str, day_text: str, t: i18n.Translator) -> tuple[Scenario, str, str]:
-    """The scenario of a coming day fitted to a lane's forecast, the sentence saying so, and the day.
+def _forecast_inputs(engine: Engine, source: str, day_text: str) -> CalibrationInputs:
+    """What the calibration of a coming day to a lane's forecast reads (the forecast
+    included), ready to fit.
 
     The forecast is made as of just after the lane's newest reading (for a live archive,
     about now); the day defaults to the local day after that reading."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from borderflow.services.calibration import calibrate_forecast_day
     from borderflow.services.forecasting import last_reading_at
     from borderflow.services.queries import get_crossing
 
@@ -220,19 +229,25 @@ def _forecast_scenario(engine: Engine, source: str, day_text: str, t: i18n.Trans
                                 fields={"got": day_text[:40]}) from None
     else:
         day = as_of.astimezone(zone).date() + dt.timedelta(days=1)
-    calibration = calibrate_forecast_day(engine, crossing_id, mode, program, day, as_of=as_of)
+    return forecast_day_inputs(engine, crossing_id, mode, program, day, as_of=as_of)
+
+
+def _forecast_basis(calibration: Calibration, t: i18n.Translator) -> str:
+    """The sentence saying which forecast a coming day's demand was fitted to."""
+    from zoneinfo import ZoneInfo
+
     f = calibration.forecast or {}
-    basis = t("staff.forecast_basis", day=day.isoformat(), zone=calibration.timezone, version=f.get("model_version"),
-              last=_local_time(f.get("last_reading_at"), zone))
-    return load_scenario(calibration.scenario()), basis, day.isoformat()
+    return t("staff.forecast_basis", day=calibration.fit_days[0], zone=calibration.timezone,
+             version=f.get("model_version"), last=_local_time(f.get("last_reading_at"), ZoneInfo(calibration.timezone)))
 
 
 def _scenario(example_id: str) -> Scenario:
     return load_scenario(simulations.example(example_id)["scenario"])
 
 
-#: Staffing and appraisal runs the pages compute at once (each takes seconds of a core):
-#: more are answered "busy" at once rather than queued behind each other.
+#: Computations the pages run at once (a staffing plan, an appraisal, a forecast day's
+#: calibration; each takes seconds of a core): more are answered "busy" at once rather
+#: than queued behind each other.
 MAX_PAGE_RUNS = 2
 _RUNS = threading.BoundedSemaphore(MAX_PAGE_RUNS)
 
@@ -245,14 +260,20 @@ class PlannerBusy(BorderFlowError):
 
 
 async def _limited(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` in a worker thread, if a page run slot is free; PlannerBusy otherwise."""
+    """``fn(*args)`` in a process of its own (:func:`borderflow.services.isolation.compute`),
+    if a page run slot is free; PlannerBusy otherwise."""
     if not _RUNS.acquire(blocking=False):
         raise PlannerBusy(f"the planner is already computing {MAX_PAGE_RUNS} pages; try again in a minute "
                           "(the command line has no such limit)", key="plan.busy", fields={"most": MAX_PAGE_RUNS})
     try:
-        return await run_in_threadpool(fn, *args)
+        return await isolation.compute(fn, *args)
     finally:
         _RUNS.release()
+
+
+def _error_status(exc: BorderFlowError) -> int:
+    """A page's status for an error: busy 503, a computation whose process stopped 500, else 422."""
+    return exc.http_status if isinstance(exc, (PlannerBusy, isolation.ProcessStoppedError)) else 422
 
 
 def _local_time(iso: str | None, zone: Any) -> str:
@@ -327,8 +348,10 @@ async def staffing_page(
                                   min_on_duty=_number(min_crew, "min_crew", int, 0, 10_000) or 0),
             )
             if example.startswith(FORECAST_PREFIX):
-                scenario, context["basis"], values["day"] = await run_in_threadpool(
-                    _forecast_scenario, engine, example, day, t)
+                inputs = await run_in_threadpool(_forecast_inputs, engine, example, day)
+                calibration = await _limited(fit_calibration, inputs)
+                scenario = load_scenario(calibration.scenario())
+                context["basis"], values["day"] = _forecast_basis(calibration, t), calibration.fit_days[0]
             else:
                 scenario = _scenario(example)
             if scenario.expected_vehicles() > MAX_VEHICLES:
@@ -339,7 +362,7 @@ async def staffing_page(
             context["plan"] = staffing_view(plan, t)
         except BorderFlowError as exc:
             context["error"] = t.message(exc)
-            status = 503 if isinstance(exc, PlannerBusy) else 422
+            status = _error_status(exc)
     return page(request, "staffing.html", status_code=status, **context)
 
 
@@ -420,19 +443,20 @@ async def appraisal_page(
                               _number(yearly, "yearly", float, 0) or 0.0)
             engine = request.app.state.engine
             code = port.strip() or None
-
-            def compute() -> AppraisalResult:
-                volumes = None
-                if code is not None:
-                    volumes = port_year(engine, code, latest_complete_year(engine, code))
-                return appraise(base_scenario, [alt], volumes, options)
-
-            found = await _limited(compute)
+            volumes = None
+            if code is not None:
+                volumes = await run_in_threadpool(_port_volumes, engine, code)
+            found = await _limited(appraise, base_scenario, [alt], volumes, options)
             context["result"] = appraisal_view(found, t)
         except BorderFlowError as exc:
             context["error"] = t.message(exc)
-            status = 503 if isinstance(exc, PlannerBusy) else 422
+            status = _error_status(exc)
     return page(request, "appraisal.html", status_code=status, **context)
+
+
+def _port_volumes(engine: Engine, code: str) -> PortYear:
+    """The port's monthly volumes of its latest complete year in the archive."""
+    return port_year(engine, code, latest_complete_year(engine, code))
 
 
 def appraisal_view(result: AppraisalResult, t: i18n.Translator) -> dict[str, Any]:
