@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import warnings
 from typing import Any
 
@@ -214,6 +215,23 @@ def test_a_computation_whose_process_faults_is_one_clean_500_and_the_server_goes
     monkeypatch.undo()
     following = api.post("/api/v1/staffing", json={"scenario": BURST, "target_p95_minutes": 5, "replications": 4})
     assert following.status_code == 200, following.text
+
+
+def test_computations_past_the_apis_slots_are_answered_busy_at_once(api, monkeypatch):
+    from borderflow.api import routes_planning
+
+    taken = threading.BoundedSemaphore(1)
+    taken.acquire()  # every slot computing
+    monkeypatch.setattr(routes_planning, "_COMPUTING", taken)
+    body = {"scenario": BURST, "target_p95_minutes": 5, "replications": 4}
+    busy = api.post("/api/v1/staffing", json=body)
+    assert busy.status_code == 503 and busy.json()["error"]["code"] == "busy"
+    assert busy.headers["Retry-After"] == "10" and "try again in 10 seconds" in busy.json()["error"]["message"]
+    taken.release()
+    assert api.post("/api/v1/staffing", json=body).status_code == 200
+    # the slot is given back after an answer and after an error alike
+    assert api.post("/api/v1/staffing", json={**body, "max_booths": 0}).status_code == 422
+    assert taken.acquire(blocking=False)
 
 
 def sleep_instead_of_staffing(*_args: Any) -> Any:

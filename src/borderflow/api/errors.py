@@ -64,6 +64,9 @@ def error_response(status: int, code: str, message: str, details: Any = None,
 async def _borderflow_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, BorderFlowError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    extra = getattr(exc, "headers", None)  # an error class's own (Retry-After of a busy answer)
+    if isinstance(extra, dict):
+        headers = {**(headers or {}), **extra}
     details = getattr(exc, "details", None)
     return error_response(exc.http_status, exc.code, str(exc), details, headers)
 

@@ -17,20 +17,23 @@ has read what it needs from the archive; the work one request may ask for is cap
 (larger runs belong to the CLI). Errors come in the one JSON envelope: 422 for bad
 input or a target that cannot be met (code ``infeasible``), 404 for an unknown example
 or port without volumes, 500 (code ``internal_error``) naming the signal when the
-computation's process stopped without answering.
+computation's process stopped without answering, 503 (code ``busy``, with
+``Retry-After``) while :data:`MAX_API_COMPUTATIONS` of them are computing already.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from borderflow.api.routes import ERRORS
-from borderflow.errors import BadInputError
+from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.planning.alternatives import apply_edits
 from borderflow.planning.appraisal import Alternative, AppraisalOptions, appraise
 from borderflow.planning.values import Valuation
@@ -53,6 +56,34 @@ MAX_CALIBRATION_DAYS = 400
 #: Most booths in an hour a web calibration fits: the fit simulates up to three times the
 #: booths' capacity hour by hour, about a second of work per booth (San Ysidro has 34 lanes).
 MAX_CALIBRATION_BOOTHS = 40
+#: Planning computations the API runs at once, each in a process of its own with up to
+#: seconds of a core and its memory; more are answered "busy" at once, not queued.
+MAX_API_COMPUTATIONS = 4
+_COMPUTING = threading.BoundedSemaphore(MAX_API_COMPUTATIONS)
+#: What a busy answer's Retry-After says, seconds.
+BUSY_RETRY_SECONDS = 10
+
+T = TypeVar("T")
+
+
+class PlanningBusy(BorderFlowError):
+    """Every API planning slot is taken."""
+
+    http_status = 503
+    code = "busy"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+
+
+async def _computed(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a process of its own, if one of the API's slots is free."""
+    if not _COMPUTING.acquire(blocking=False):
+        raise PlanningBusy(f"the server is already computing {MAX_API_COMPUTATIONS} staffing plans, appraisals "
+                           f"or calibrations; try again in {BUSY_RETRY_SECONDS} seconds (the command line has no "
+                           "such limit)")
+    try:
+        return await isolation.compute(function, *args)
+    finally:
+        _COMPUTING.release()
 
 
 class ScenarioChoice(BaseModel):
@@ -160,7 +191,7 @@ async def create_staffing(body: StaffingBody) -> Any:
         lane_groups=tuple(body.lane_groups) if body.lane_groups else None,
         max_booths=body.max_booths, replications=body.replications, seed=body.seed, shifts=shifts,
     )
-    plan = await isolation.compute(plan_staffing, scenario, request)
+    plan = await _computed(plan_staffing, scenario, request)
     return plan.to_json_dict()
 
 
@@ -203,7 +234,7 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
             return port_year(engine, port_code, body.year or latest_complete_year(engine, port_code))
 
         volumes = await run_in_threadpool(read)
-    result = await isolation.compute(appraise, base, alternatives, volumes, options)
+    result = await _computed(appraise, base, alternatives, volumes, options)
     return result.to_json_dict()
 
 
@@ -253,5 +284,5 @@ async def create_calibration(request: Request, body: CalibrationBody) -> Any:
                                options=options, max_booths=MAX_CALIBRATION_BOOTHS)
 
     inputs = await run_in_threadpool(read)
-    calibration = await isolation.compute(fit_calibration, inputs)
+    calibration = await _computed(fit_calibration, inputs)
     return calibration.to_json_dict()
