@@ -265,11 +265,15 @@ def parse_action(data: Any, where: str, subcommittee_keys: set[str]) -> Action:
     if sub not in subcommittee_keys:
         raise BadInputError(f"{where}.subcommittee must be one of the plan's subcommittees "
                             f"({', '.join(sorted(subcommittee_keys))}); got {sub!r}")
-    history = tuple(_parse_change(h, f"{where}.history[{i}]") for i, h in enumerate(_list(item, "history", where)))
+    # The history is kept, exported and read in time order, whatever the file's order;
+    # changes at the same moment keep their order in the file (the sort is stable).
+    history = tuple(sorted((_parse_change(h, f"{where}.history[{i}]") for i, h in enumerate(_list(item, "history", where))),
+                           key=lambda h: h.at))
     status = choice(item.get("status", "planned"), STATUSES, f"{where}.status")
     if history and history[-1].to_status != status:
-        raise BadInputError(f"{where}.status is {status!r} but its history ends at {history[-1].to_status!r}; "
-                            "the status must be the last change's to_status")
+        latest = history[-1]
+        raise BadInputError(f"{where}.status is {status!r} but its latest change ({latest.at.isoformat()}) is to "
+                            f"{latest.to_status!r}; set the status to {latest.to_status!r} or correct the changes' times")
     return Action(
         code=code, subcommittee=sub, title=_text(item, "title", where),
         kind=choice(item.get("kind"), ACTION_KINDS, f"{where}.kind"),
