@@ -67,8 +67,9 @@ def test_a_bad_csv_row_changes_nothing(plan_engine: Engine) -> None:
     (("actions", 0, "lead_side"), "CA", "lead_side"),
     (("actions", 0, "subcommittee"), "trade", "subcommittee"),
     (("actions", 0, "milestones", 0, "due_on"), "31/12/2024", "due_on"),
-    (("actions", 1, "code"), "INF-1", "repeated code"),
+    (("actions", 1, "code"), "INF-1", r"actions\[1\].code 'INF-1' is a repeated code \(plan.actions\[0\] has it\)"),
     (("kpis", 0, "action"), "NOPE", "names no action"),
+    (("subcommittees", 2, "key"), "infrastructure", r"subcommittees\[2\].key 'infrastructure' is a repeated key"),
 ])
 def test_bad_plan_files_name_the_place(example_doc: dict[str, Any], path: tuple[Any, ...], value: Any,
                                        message: str) -> None:
@@ -165,3 +166,16 @@ def test_changes_at_the_same_moment_keep_their_file_order(engine: Engine) -> Non
     assert [h["to_status"] for h in exported["actions"][0]["history"]] == ["planned", "in_progress", "delayed"]
     plans.import_plan(engine, parse_plan({**exported, "slug": "again"}))
     assert plan_to_dict(plans.load_plan(engine, "again"))["actions"] == exported["actions"]
+
+
+def test_a_csv_action_given_twice_is_refused_naming_both_lines(plan_engine: Engine) -> None:
+    text = plans.export_csv(plans.load_plan(plan_engine, "21cbm-example")).replace("INF-1", "NEW-1")
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("action,21cbm-example,NEW-1,"))
+    again = lines[first].replace("Modernize", "Modernise")
+    lines.append(again)
+    with pytest.raises(BadInputError, match=f"^line {len(lines)}: action 'NEW-1' of plan '21cbm-example' was already "
+                                            f"given on line {first + 1}; give each action one row"):
+        plans.import_csv(plan_engine, "\n".join(lines) + "\n")
+    assert [a.code for a in plans.load_plan(plan_engine, "21cbm-example").actions] == [
+        "INF-1", "INF-2", "SF-1", "SF-2", "CS-1"]

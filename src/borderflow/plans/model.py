@@ -288,6 +288,16 @@ def parse_action(data: Any, where: str, subcommittee_keys: set[str]) -> Action:
     )
 
 
+def _unique(values: list[str], where: str, name: str) -> None:
+    """BadInputError naming the first repeated ``name`` in ``values`` and where it came first."""
+    seen: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if value in seen:
+            raise BadInputError(f"{where}[{i}].{name} {value!r} is a repeated {name} ({where}[{seen[value]}] has it); "
+                                f"each {name} must be unique: rename or merge one of them")
+        seen[value] = i
+
+
 def parse_plan(data: Any) -> Plan:
     """A validated :class:`Plan` from a decoded plan file; BadInputError naming the place."""
     doc = _mapping(data, "plan")
@@ -303,13 +313,11 @@ def parse_plan(data: Any) -> Plan:
     subs = tuple(Subcommittee(_text(_mapping(s, f"plan.subcommittees[{i}]"), "key", f"plan.subcommittees[{i}]", limit=40),
                               _text(s, "name", f"plan.subcommittees[{i}]", limit=200))
                  for i, s in enumerate(subs_raw)) or tuple(Subcommittee(k, n) for k, n in DEFAULT_SUBCOMMITTEES)
+    _unique([s.key for s in subs], "plan.subcommittees", "key")
     keys = {s.key for s in subs}
-    if len(keys) != len(subs):
-        raise BadInputError("plan.subcommittees has a repeated key; each key must be unique")
     actions = tuple(parse_action(a, f"plan.actions[{i}]", keys) for i, a in enumerate(_list(doc, "actions", "plan")))
     codes = [a.code for a in actions]
-    if len(set(codes)) != len(codes):
-        raise BadInputError("plan.actions has a repeated code; each action code must be unique")
+    _unique(codes, "plan.actions", "code")
     meetings = tuple(parse_meeting(m, f"plan.meetings[{i}]") for i, m in enumerate(_list(doc, "meetings", "plan")))
     names = [m.name for m in meetings]
     if len(set(names)) != len(names):

@@ -254,6 +254,10 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
         where, last_line = f"line {last_line + 1}", reader.line_num
         actions = by_plan.setdefault(row["plan"], {})
         if row["record"] == "action":
+            if row["code"] in actions:  # a second row would silently replace the first and its milestones
+                raise BadInputError(f"{where}: action {row['code']!r} of plan {row['plan']!r} was already given on "
+                                    f"{actions[row['code']]['_line']}; give each action one row, its milestone "
+                                    "rows after it")
             actions[row["code"]] = {**{k: v for k, v in row.items() if k not in ("record", "plan", "side", "due_on", "done_on")},
                                     "milestones": [], "_line": where}
         elif row["record"] == "milestone":
