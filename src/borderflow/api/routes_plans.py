@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from borderflow.api.auth import audit, engine_of, principal
 from borderflow.api.models import ErrorEnvelope
 from borderflow.errors import BorderFlowError, ForbiddenError
-from borderflow.plans.model import Evidence, Milestone, choice, parse_date, plan_to_dict
+from borderflow.plans.model import plan_to_dict
 from borderflow.services import plans
 from borderflow.services.accounts import Principal
 
@@ -34,30 +34,33 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The bodies give types only: what a value must be (required, blank, length, dates) is
+# checked by the service, by the same rules as a plan file, so the API, the CLI and an
+# import refuse the same things with the same messages.
 class StatusIn(BaseModel):
     to: Literal["planned", "in_progress", "done", "delayed", "cancelled"]
-    why: str = Field(min_length=1, max_length=2000, description="The reason, kept with the change.")
+    why: str = Field(description="The reason, kept with the change: required, at most 10,000 characters.")
 
 
 class MilestoneIn(BaseModel):
     side: Literal["US", "MX"]
-    title: str = Field(min_length=1, max_length=2000)
-    due_on: str = Field(description="YYYY-MM-DD")
-    done_on: str | None = None
+    title: str = Field(description="Required, at most 10,000 characters (blanks around it are trimmed).")
+    due_on: str = Field(description="YYYY-MM-DD, 1990-01-01 to 2100-12-31")
+    done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty or null: not done")
 
 
 class MilestonePatch(BaseModel):
-    title: str | None = None
-    due_on: str | None = None
-    done_on: str | None = Field(None, description="YYYY-MM-DD, or empty text to clear")
+    title: str | None = Field(None, description="Required text when sent (null or blank is refused)")
+    due_on: str | None = Field(None, description="YYYY-MM-DD")
+    done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty text or null clears it")
 
 
 class EvidenceIn(BaseModel):
     side: Literal["US", "MX"]
     kind: Literal["note", "link", "file"] = "note"
-    text: str = Field("", max_length=10_000)
-    url: str = Field("", max_length=2000)
-    sha256: str = Field("", max_length=64)
+    text: str = Field("", description="Required for a note; at most 10,000 characters")
+    url: str = Field("", description="Required for a link or a file; at most 2,000 characters")
+    sha256: str = Field("", description="A file's SHA-256: 64 hex digits, or empty")
 
 
 def _json(data: Any) -> Response:
@@ -153,13 +156,8 @@ async def post_status(request: Request, action_id: RowId, body: StatusIn,
              responses=WRITE_ERRORS, status_code=201)
 async def post_milestone(request: Request, action_id: RowId, body: MilestoneIn,
                          who: Annotated[Principal, Depends(principal)]) -> Response:
-    def work() -> int:
-        stone = Milestone(choice(body.side, ("US", "MX"), "side"), body.title.strip(),
-                          parse_date(body.due_on, "due_on"),
-                          parse_date(body.done_on, "done_on") if body.done_on else None)
-        return plans.add_milestone(engine_of(request), action_id, stone, who.user)
-
-    new_id = await _write(request, who, "plans.milestone.create", {"action_id": action_id, "side": body.side}, work)
+    new_id = await _write(request, who, "plans.milestone.create", {"action_id": action_id, "side": body.side},
+                          lambda: plans.add_milestone(engine_of(request), action_id, body.model_dump(), who.user))
     response = _json({"id": new_id, "action_id": action_id})
     response.status_code = 201
     return response
@@ -178,14 +176,8 @@ async def patch_milestone(request: Request, milestone_id: RowId, body: Milestone
              responses=WRITE_ERRORS, status_code=201)
 async def post_evidence(request: Request, action_id: RowId, body: EvidenceIn,
                         who: Annotated[Principal, Depends(principal)]) -> Response:
-    def work() -> None:
-        from borderflow.plans.model import parse_evidence
-
-        proof: Evidence = parse_evidence(body.model_dump(), "evidence")
-        plans.add_evidence(engine_of(request), action_id, proof, who.user)
-
     await _write(request, who, "plans.evidence.create", {"action_id": action_id, "side": body.side, "kind": body.kind},
-                 work)
+                 lambda: plans.add_evidence(engine_of(request), action_id, body.model_dump(), who.user))
     response = _json({"action_id": action_id, "added": True})
     response.status_code = 201
     return response

@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,12 @@ from borderflow.plans.model import (
     StatusChange,
     Subcommittee,
     choice,
-    parse_date,
+    milestone_data,
+    milestone_field,
+    parse_evidence,
+    parse_milestone,
     side_of_field,
+    text_value,
 )
 from borderflow.services.accounts import WRITER_ROLES, User
 from borderflow.store.plans_schema import (
@@ -241,7 +246,7 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
     Actions whose code the plan already has are left as they are (``skipped``); the
     whole file is checked first, so a bad row changes nothing.
     """
-    from borderflow.plans.model import parse_action, parse_milestone
+    from borderflow.plans.model import parse_action
 
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("record", "plan", "code") if c not in (reader.fieldnames or [])]
@@ -320,6 +325,7 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
     for name in sorted(changes):
         require_side(user, side_of_field(name, action.lead_side), f"field {name!r} of action {action.code}")
     values = {name: _edited_text(name, value) for name, value in changes.items()}
+    stored = dict(values)
     with engine.begin() as conn:
         if "lead_side" in values:
             choice(values["lead_side"], SIDES, "lead_side")
@@ -336,7 +342,7 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
             values["subcommittee_id"] = sub.id
             del values["subcommittee"]
         conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(**values, updated_at=_now()))
-    return EditResult(action_id, changes)
+    return EditResult(action_id, stored)
 
 
 def change_status(engine: Engine, action_id: int, to_status: str, why: str, user: User,
@@ -345,12 +351,12 @@ def change_status(engine: Engine, action_id: int, to_status: str, why: str, user
     _, action = get_action(engine, action_id)
     require_side(user, action.lead_side, f"the status of action {action.code}")
     choice(to_status, STATUSES, "status")
-    reason = why.strip()
-    if not reason:
+    if not isinstance(why, str) or not why.strip():
         raise BadInputError("a status change needs a reason (why); e.g. 'permits delayed by flooding'")
+    reason = text_value(why, "why")  # as a plan file's history
     if to_status == action.status:
         raise ConflictError(f"action {action.code} is already {to_status!r}; nothing to change")
-    change = StatusChange(action.status, to_status, at or _now(), user.username, user.country, reason[:2000])
+    change = StatusChange(action.status, to_status, at or _now(), user.username, user.country, reason)
     with engine.begin() as conn:
         conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(status=to_status, updated_at=change.at))
         conn.execute(plan_status_changes.insert().values(
@@ -359,44 +365,52 @@ def change_status(engine: Engine, action_id: int, to_status: str, why: str, user
     return change
 
 
-def add_milestone(engine: Engine, action_id: int, milestone: Milestone, user: User) -> int:
+def _valid_milestone(milestone: Milestone | Mapping[str, Any]) -> Milestone:
+    """A milestone checked by the plan file's rule (:func:`~borderflow.plans.model.milestone_field`)."""
+    return parse_milestone(milestone_data(milestone) if isinstance(milestone, Milestone) else milestone, "milestone")
+
+
+def add_milestone(engine: Engine, action_id: int, milestone: Milestone | Mapping[str, Any], user: User) -> int:
+    """Add a milestone (``side``, ``title``, ``due_on``, ``done_on``?) to an action: its side's users only,
+    under the plan file's rules, so the plan still exports to a file that imports back."""
     _, action = get_action(engine, action_id)
-    require_side(user, milestone.side, f"a {milestone.side} milestone of action {action.code}")
+    stone = _valid_milestone(milestone)
+    require_side(user, stone.side, f"a {stone.side} milestone of action {action.code}")
     with engine.begin() as conn:
-        key = conn.execute(plan_milestones.insert().values(action_id=action_id, side=milestone.side, title=milestone.title,
-                                                           due_on=milestone.due_on, done_on=milestone.done_on)).inserted_primary_key
+        key = conn.execute(plan_milestones.insert().values(action_id=action_id, side=stone.side, title=stone.title,
+                                                           due_on=stone.due_on, done_on=stone.done_on)).inserted_primary_key
     assert key is not None
     return int(key[0])
 
 
-def update_milestone(engine: Engine, milestone_id: int, changes: dict[str, Any], user: User) -> dict[str, Any]:
-    """Edit a milestone's title, due_on or done_on (its side's users only; the side never changes)."""
+def update_milestone(engine: Engine, milestone_id: int, changes: Mapping[str, Any], user: User) -> dict[str, Any]:
+    """Edit a milestone's title, due_on or done_on (its side's users only; the side never
+    changes), each under the plan file's rules; returns the values stored."""
     with engine.connect() as conn:
         row = conn.execute(select(plan_milestones).where(plan_milestones.c.id == milestone_id)).first()
     if row is None:
-        raise NotFoundError(f"no milestone with id {milestone_id}")
+        raise NotFoundError(f"no milestone with id {milestone_id}; 'borderflow plans show PLAN' lists them")
     require_side(user, row.side, f"milestone {milestone_id}")
     unknown = set(changes) - {"title", "due_on", "done_on"}
     if unknown or not changes:
         raise BadInputError(f"a milestone edit may change title, due_on, done_on; got {', '.join(sorted(changes)) or 'nothing'}")
-    values: dict[str, Any] = {}
-    if "title" in changes:
-        values["title"] = str(changes["title"]).strip() or row.title
-    if "due_on" in changes:
-        values["due_on"] = parse_date(changes["due_on"], "due_on")
-    if "done_on" in changes:
-        values["done_on"] = None if changes["done_on"] in (None, "") else parse_date(changes["done_on"], "done_on")
+    values = {name: milestone_field(name, value, "milestone") for name, value in changes.items()}
     with engine.begin() as conn:
         conn.execute(plan_milestones.update().where(plan_milestones.c.id == milestone_id).values(**values))
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
 
 
-def add_evidence(engine: Engine, action_id: int, evidence: Evidence, user: User) -> None:
+def add_evidence(engine: Engine, action_id: int, evidence: Evidence | Mapping[str, Any], user: User) -> None:
+    """Add evidence (a note, a link, a file reference) to an action: its side's users only,
+    under the plan file's rules; it is stamped with the user and the time now."""
     _, action = get_action(engine, action_id)
-    require_side(user, evidence.side, f"{evidence.side} evidence of action {action.code}")
+    data = ({"side": evidence.side, "kind": evidence.kind, "text": evidence.text, "url": evidence.url,
+             "sha256": evidence.sha256} if isinstance(evidence, Evidence) else evidence)
+    proof = parse_evidence(data, "evidence")
+    require_side(user, proof.side, f"{proof.side} evidence of action {action.code}")
     with engine.begin() as conn:
-        conn.execute(plan_evidence.insert().values(action_id=action_id, side=evidence.side, kind=evidence.kind,
-                                                   text=evidence.text, url=evidence.url, sha256=evidence.sha256,
+        conn.execute(plan_evidence.insert().values(action_id=action_id, side=proof.side, kind=proof.kind,
+                                                   text=proof.text, url=proof.url, sha256=proof.sha256,
                                                    added_at=_now(), username=user.username))
 
 
