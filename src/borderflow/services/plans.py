@@ -20,13 +20,15 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
 from borderflow.messages import Message
@@ -54,6 +56,7 @@ from borderflow.plans.model import (
     text_value,
 )
 from borderflow.services.accounts import WRITER_ROLES, User
+from borderflow.store.db import writing
 from borderflow.store.plans_schema import (
     plan_actions,
     plan_evidence,
@@ -93,6 +96,24 @@ def require_side(user: User, side: str, what: str) -> None:
     if user.country != side:
         raise ForbiddenError(f"{what} belongs to the {side} side; user {user.username!r} is of {user.country} "
                              f"({user.agency}) and may edit only {user.country} fields")
+
+
+# -- writing at the same time ----------------------------------------------------------
+#
+# An edit reads what it checks (a status, a lead side, whether a name is taken) and then
+# writes. Writes that read first run in ``writing`` (on SQLite it holds the write lock from
+# the start, so a second writer waits and then reads the first one's result) and write
+# only while what they read still holds (an UPDATE's WHERE); on PostgreSQL a name taken
+# meanwhile by another writer surfaces as the unique key's error, made a ConflictError here.
+
+
+@contextmanager
+def _unique_or(conflict: ConflictError) -> Iterator[None]:
+    """Raise ``conflict`` when a unique key refuses the write (another writer got there first)."""
+    try:
+        yield
+    except IntegrityError:
+        raise conflict from None
 
 
 # -- reading --------------------------------------------------------------------------
@@ -201,9 +222,10 @@ def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], acti
 def import_plan(engine: Engine, plan: Plan) -> int:
     """Store a validated plan with its own meetings; ConflictError when its slug exists."""
     now = _now()
-    with engine.begin() as conn:
+    taken = ConflictError(f"plan {plan.slug!r} already exists; choose another slug or edit it in place")
+    with _unique_or(taken), writing(engine, serialize=False) as conn:
         if conn.execute(select(plans.c.id).where(plans.c.slug == plan.slug)).first() is not None:
-            raise ConflictError(f"plan {plan.slug!r} already exists; choose another slug or edit it in place")
+            raise taken
         key = conn.execute(plans.insert().values(
             slug=plan.slug, strategy=plan.strategy, year=plan.year, title=plan.title, is_example=plan.is_example,
             sources=json.dumps([{"title": s.title, "url": s.url} for s in plan.sources]), created_at=now,
@@ -274,7 +296,9 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
         else:
             raise BadInputError(f"{where}: record must be action or milestone; got {row['record']!r}")
     summary = {"added": 0, "skipped": 0}
-    with engine.begin() as conn:
+    raced = ConflictError("another import added some of this file's actions while it was imported; nothing of "
+                          "this file was stored: import it again (the codes a plan has are skipped)")
+    with _unique_or(raced), writing(engine, serialize=False) as conn:
         for slug, actions in by_plan.items():
             prow = _plan_row(conn, slug)
             sub_ids = {s.key: s.id for s in conn.execute(
@@ -326,7 +350,7 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
         require_side(user, side_of_field(name, action.lead_side), f"field {name!r} of action {action.code}")
     values = {name: _edited_text(name, value) for name, value in changes.items()}
     stored = dict(values)
-    with engine.begin() as conn:
+    with writing(engine, serialize=False) as conn:
         if "lead_side" in values:
             choice(values["lead_side"], SIDES, "lead_side")
         if "kind" in values:
@@ -338,10 +362,21 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
             sub = conn.execute(select(plan_subcommittees.c.id).where(
                 plan_subcommittees.c.plan_id == plan_id, plan_subcommittees.c.key == values["subcommittee"])).first()
             if sub is None:
-                raise BadInputError(f"subcommittee {values['subcommittee']!r} is not one of plan {slug!r}'s")
+                keys = conn.scalars(select(plan_subcommittees.c.key).where(plan_subcommittees.c.plan_id == plan_id)
+                                    .order_by(plan_subcommittees.c.id))
+                raise BadInputError(f"subcommittee {values['subcommittee']!r} is not one of plan {slug!r}'s; "
+                                    f"use one of {', '.join(keys)}")
             values["subcommittee_id"] = sub.id
             del values["subcommittee"]
-        conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(**values, updated_at=_now()))
+        # The sides were checked against the lead side read above: a shared field is written
+        # only while that is still the lead side (another edit may have handed it over since).
+        same_lead = (plan_actions.c.lead_side == action.lead_side,) if SHARED_FIELDS & set(changes) else ()
+        done = conn.execute(plan_actions.update().where(plan_actions.c.id == action_id, *same_lead)
+                            .values(**values, updated_at=_now()))
+        if done.rowcount != 1:
+            now = conn.execute(select(plan_actions.c.lead_side).where(plan_actions.c.id == action_id)).scalar()
+            raise ConflictError(f"the lead side of action {action.code} became {now} while this edit was made "
+                                f"(it was {action.lead_side}); nothing was changed: read the action again")
     return EditResult(action_id, stored)
 
 
@@ -357,8 +392,22 @@ def change_status(engine: Engine, action_id: int, to_status: str, why: str, user
     if to_status == action.status:
         raise ConflictError(f"action {action.code} is already {to_status!r}; nothing to change")
     change = StatusChange(action.status, to_status, at or _now(), user.username, user.country, reason)
-    with engine.begin() as conn:
-        conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(status=to_status, updated_at=change.at))
+    with writing(engine, serialize=False) as conn:
+        # Written only if the action still has the status (and lead side) read above: of two
+        # changes made at once, the second finds the first's status and is refused, as a
+        # stale write, instead of both landing in the history.
+        done = conn.execute(plan_actions.update().where(
+            plan_actions.c.id == action_id, plan_actions.c.status == action.status,
+            plan_actions.c.lead_side == action.lead_side).values(status=to_status, updated_at=change.at))
+        if done.rowcount != 1:
+            now = conn.execute(select(plan_actions.c.status, plan_actions.c.lead_side)
+                               .where(plan_actions.c.id == action_id)).one()
+            if now.lead_side != action.lead_side:
+                raise ConflictError(f"the lead side of action {action.code} became {now.lead_side} while this change "
+                                    f"was made; only its users change the status now")
+            raise ConflictError(f"action {action.code} is now {now.status!r}, not {action.status!r}: its status was "
+                                "changed while this change was made; read its history and change it again if "
+                                "still needed")
         conn.execute(plan_status_changes.insert().values(
             action_id=action_id, from_status=change.from_status, to_status=change.to_status, at=change.at,
             username=change.username, country=change.country, why=change.why))
@@ -416,11 +465,12 @@ def add_evidence(engine: Engine, action_id: int, evidence: Evidence | Mapping[st
 
 def add_meeting(engine: Engine, ref: str | int, meeting: Meeting) -> None:
     """Record a meeting of plan ``ref``; ConflictError when the plan has one of that name."""
-    with engine.begin() as conn:
+    taken = ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name")
+    with _unique_or(taken), writing(engine, serialize=False) as conn:
         plan_id = _plan_row(conn, ref).id
         if conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.plan_id == plan_id,
                                                          plan_meetings.c.name == meeting.name)).first():
-            raise ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name")
+            raise taken
         conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=meeting.name, held_on=meeting.held_on,
                                                    place=meeting.place))
 
