@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import warnings
 
 import pytest
@@ -223,3 +224,37 @@ def test_a_plan_file_with_a_milestone_done_in_the_future_is_refused(example_doc)
     example_doc["actions"][0]["history"][0]["at"] = "9999-01-01T00:00:00Z"
     with pytest.raises(BadInputError, match=r"history\[0\].at must be a time from 1990-01-01 to 2100-12-31"):
         parse_plan(example_doc)
+
+
+def test_bodies_refused_before_the_route_runs_are_audited_for_signed_in_callers(api, plan_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    client, us, _ = api
+    inf1 = action_id(plan_engine, "INF-1")
+    stone = plans.load_plan(plan_engine, "21cbm-example").actions[0].milestones[0].id
+    json_type = {"Content-Type": "application/json"}
+    cases = [
+        (client.patch, f"/api/v1/plan-actions/{inf1}", {"json": {"notes_us": None}}, "plans.action.edit"),
+        (client.patch, f"/api/v1/plan-actions/{inf1}", {"json": [1, 2]}, "plans.action.edit"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/status", {"content": b'{"to": "done", "why": '},
+         "plans.action.status"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/milestones",
+         {"json": {"side": "US", "title": ["x"], "due_on": "2027-01-01"}}, "plans.milestone.create"),
+        (client.patch, f"/api/v1/plan-milestones/{stone}", {"json": {"due_on": 20270101}}, "plans.milestone.edit"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/evidence", {"json": {"side": "US", "kind": "memo"}},
+         "plans.evidence.create"),
+        (client.post, "/api/v1/plan-actions/0/status", {"json": {"to": "done", "why": "x"}}, "plans.action.status"),
+    ]
+    for send, path, body, _ in cases:
+        for anonymous in ({}, {"Authorization": "Bearer bf_not-a-token"}):  # not audited: no one floods the log
+            assert send(path, headers={**anonymous, **json_type}, **body).status_code in (401, 422)
+    with plan_engine.connect() as conn:
+        assert conn.execute(select(audit_log)).first() is None
+    for send, path, body, _ in cases:
+        refused = send(path, headers={**us, **json_type}, **body)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "bad_input", refused.text
+    with plan_engine.connect() as conn:
+        rows = list(conn.execute(select(audit_log).order_by(audit_log.c.id)))
+    assert [(r.username, r.action, r.outcome, r.status_code) for r in rows] == [
+        ("ana.cbp", action, "refused", 422) for *_, action in cases]
+    details = [json.loads(r.details) for r in rows]
+    assert details[0] == {"action_id": inf1, "reason": details[0]["reason"]} and "notes_us" in details[0]["reason"]
+    assert "JSON" in details[2]["reason"] and details[-1]["action_id"] == 0

@@ -4,7 +4,9 @@ Writes follow the two-sides rule of :mod:`borderflow.services.plans`: an editor 
 country edits only that country's fields, milestones and evidence; the shared fields
 and the status belong to the action's lead side. Anything else is 403 in the error
 envelope, changes nothing, and is recorded in the audit log as ``denied``; every
-accepted write is recorded as ``ok``.
+accepted write is recorded as ``ok``, and one refused for bad input as ``refused`` — also
+when FastAPI refuses its body before the route runs (for a caller signed in with a usable
+token; see :func:`borderflow.api.auth.audit_refused_input`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from borderflow.api.auth import audit, engine_of, principal
+from borderflow.api.auth import audit, audited_write, engine_of, principal
 from borderflow.api.models import ErrorEnvelope
 from borderflow.errors import BorderFlowError, ForbiddenError
 from borderflow.plans.model import plan_to_dict
@@ -134,6 +136,7 @@ async def action_history(request: Request, action_id: RowId) -> Response:
 
 
 @router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses=WRITE_ERRORS)
+@audited_write("plans.action.edit")
 async def patch_action(request: Request, action_id: RowId, body: dict[str, str],
                        who: Annotated[Principal, Depends(principal)]) -> Response:
     result = await _write(request, who, "plans.action.edit", {"action_id": action_id, "fields": sorted(body)},
@@ -143,6 +146,7 @@ async def patch_action(request: Request, action_id: RowId, body: dict[str, str],
 
 @router.post("/plan-actions/{action_id}/status", summary="Change an action's status (lead side)",
              responses=WRITE_ERRORS)
+@audited_write("plans.action.status")
 async def post_status(request: Request, action_id: RowId, body: StatusIn,
                       who: Annotated[Principal, Depends(principal)]) -> Response:
     change = await _write(request, who, "plans.action.status", {"action_id": action_id, "to": body.to, "why": body.why},
@@ -154,6 +158,7 @@ async def post_status(request: Request, action_id: RowId, body: StatusIn,
 
 @router.post("/plan-actions/{action_id}/milestones", summary="Add a milestone (its side only)",
              responses=WRITE_ERRORS, status_code=201)
+@audited_write("plans.milestone.create")
 async def post_milestone(request: Request, action_id: RowId, body: MilestoneIn,
                          who: Annotated[Principal, Depends(principal)]) -> Response:
     new_id = await _write(request, who, "plans.milestone.create", {"action_id": action_id, "side": body.side},
@@ -164,6 +169,7 @@ async def post_milestone(request: Request, action_id: RowId, body: MilestoneIn,
 
 
 @router.patch("/plan-milestones/{milestone_id}", summary="Edit a milestone (its side only)", responses=WRITE_ERRORS)
+@audited_write("plans.milestone.edit")
 async def patch_milestone(request: Request, milestone_id: RowId, body: MilestonePatch,
                           who: Annotated[Principal, Depends(principal)]) -> Response:
     changes = body.model_dump(exclude_unset=True)
@@ -174,6 +180,7 @@ async def patch_milestone(request: Request, milestone_id: RowId, body: Milestone
 
 @router.post("/plan-actions/{action_id}/evidence", summary="Add evidence: a note, link or file reference (its side)",
              responses=WRITE_ERRORS, status_code=201)
+@audited_write("plans.evidence.create")
 async def post_evidence(request: Request, action_id: RowId, body: EvidenceIn,
                         who: Annotated[Principal, Depends(principal)]) -> Response:
     await _write(request, who, "plans.evidence.create", {"action_id": action_id, "side": body.side, "kind": body.kind},
