@@ -151,7 +151,9 @@ def kpis(ctx: typer.Context, plan: str = typer.Option(..., "--plan", help="Plan 
         base = "-" if s.baseline is None else number(s.baseline)
         target = "-" if s.spec.target is None else number(s.spec.target)
         met = {True: "met", False: "not met", None: "-"}[s.met]
-        out.print(f"baseline {base}, target {target} ({s.spec.better} is better): {met}", markup=False)
+        note = ("; the baseline already meets the target: a level to hold (if an improvement was meant, check "
+                "target and better)") if s.target_met_at_baseline else ""
+        out.print(f"baseline {base}, target {target} ({s.spec.better} is better): {met}{note}", markup=False)
 
 
 def _user(ctx: typer.Context, username: str, action: str):  # type: ignore[no-untyped-def]

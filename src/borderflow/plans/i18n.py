@@ -48,6 +48,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "kpi.not_met": "target not yet met",
         "kpi.no_data": "no measurements in the archive yet",
         "kpi.error": "cannot be measured",
+        "kpi.baseline_meets_target": ("the baseline already meets the target: a level to hold; if an improvement "
+                                      "was meant, check the target and which way is better"),
         "kpi.computed": "Computed from the BorderFlow archive",
         "status.planned": "planned",
         "status.in_progress": "in progress",
@@ -107,6 +109,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "kpi.not_met": "meta aún no alcanzada",
         "kpi.no_data": "aún no hay mediciones en el archivo",
         "kpi.error": "no se puede medir",
+        "kpi.baseline_meets_target": ("la línea base ya cumple la meta: es un nivel a mantener; si se buscaba una "
+                                      "mejora, revise la meta y el sentido en que es mejor"),
         "kpi.computed": "Calculado a partir del archivo de BorderFlow",
         "status.planned": "planeada",
         "status.in_progress": "en curso",

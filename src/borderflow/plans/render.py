@@ -35,6 +35,8 @@ def _kpi(series: KpiSeries, lang: str, t: Any) -> dict[str, Any]:
     state = t("kpi.no_data") if latest is None else (t("kpi.met") if met else t("kpi.not_met") if met is False else "")
     if series.error:
         state = f"{t('kpi.error')}: {say(series.error, lang)}"
+    elif series.target_met_at_baseline:
+        state = f"{state} ({t('kpi.baseline_meets_target')})" if state else t("kpi.baseline_meets_target")
     return {
         "name": series.name, "unit": unit(series.spec.unit, lang), "better": t(f"kpi.better_{series.spec.better}"),
         "baseline": number(series.baseline, lang), "target": number(series.spec.target, lang),

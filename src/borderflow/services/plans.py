@@ -67,7 +67,7 @@ from borderflow.store.plans_schema import (
     plan_subcommittees,
     plans,
 )
-from borderflow.store.schema import crossings, observations, volumes
+from borderflow.store.schema import crossings, observations, ports, volumes
 
 #: Columns of the CSV exchange: one row per action, then one per milestone.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -518,7 +518,34 @@ def _volume_counts(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.date, fl
         return [(d, float(total)) for d, total in conn.execute(query)]
 
 
+def _check_places(engine: Engine, spec: kpis.KpiSpec) -> None:
+    """NotFoundError when the spec names a crossing the catalog does not hold (its readings
+    could not be placed in local time), or a port neither in the catalog nor in any count:
+    such a KPI would otherwise read as one still waiting for data."""
+    with engine.connect() as conn:
+        if spec.source == "observations":
+            known = set(conn.scalars(select(crossings.c.crossing_id).where(crossings.c.crossing_id.in_(spec.crossings))))
+            missing = [c for c in spec.crossings if c not in known]
+            if missing:
+                raise NotFoundError(Message(
+                    f"not in the catalog of crossings: {', '.join(missing)}; correct the KPI's crossing ids "
+                    "(GET /api/v1/crossings lists the known ones)", "kpi.crossing_unknown",
+                    {"crossings": ", ".join(missing)}))
+        elif spec.source == "volumes":
+            known = set(conn.scalars(select(ports.c.port_code).where(ports.c.port_code.in_(spec.ports))))
+            known |= set(conn.scalars(select(volumes.c.port_code).where(volumes.c.port_code.in_(spec.ports))
+                                      .distinct()))
+            missing = [p for p in spec.ports if p not in known]
+            if missing:
+                raise NotFoundError(Message(
+                    f"not in the catalog of ports and without counts in the archive: {', '.join(missing)}; correct "
+                    "the KPI's port codes (GET /api/v1/ports lists the known ones)", "kpi.port_unknown",
+                    {"ports": ", ".join(missing)}))
+
+
 def compute_kpi(engine: Engine, key: str, name: str, spec: kpis.KpiSpec, base: Path | None = None) -> kpis.KpiSeries:
+    """One KPI computed now; NotFoundError when it names a crossing or port that is not there."""
+    _check_places(engine, spec)
     if spec.source == "observations":
         values = kpis.wait_series(_wait_readings(engine, spec), spec)
     elif spec.source == "volumes":
