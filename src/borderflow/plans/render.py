@@ -43,8 +43,8 @@ def _kpi(series: KpiSeries, lang: str, t: Any) -> dict[str, Any]:
         "latest": number(latest.value, lang) if latest else "—", "latest_period": latest.period if latest else "",
         "state": state, "met": met, "values": [(v.period, number(v.value, lang), v.n) for v in series.values],
         "series": series,
-        "svg": Markup("") if not series.values else Markup(kpi_chart_svg(series, {"baseline": t("kpi.baseline"), "target": t("kpi.target"),
-                                             "measured": t("kpi.measured")})),
+        "svg": Markup("") if not series.values else Markup(kpi_chart_svg(
+            series, {"baseline": t("kpi.baseline"), "target": t("kpi.target"), "measured": t("kpi.measured")}, lang)),
     }
 
 
