@@ -197,3 +197,26 @@ def test_a_report_shows_only_kpi_periods_ended_by_its_meeting(sqlite_engine) -> 
     assert [v.period for v in shown.values] == ["2026Q1", "2026Q2"]
     assert shown.baseline == 5.0 and shown.met is False
     assert plan.kpis[0].key == "k"
+
+
+def test_spanish_periods_units_and_no_bare_dashes(report_b, sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    from borderflow.plans import kpi
+
+    for fmt in ("md", "html"):
+        spanish, english = (render(report_b, lang, fmt).decode("utf-8") for lang in ("es", "en"))
+        assert "(T4 2024)" in spanish and "(Q4 2024)" in english  # the Laredo trucks' latest quarter
+        assert "2024Q4" not in spanish + english and "T4 2024" not in english
+    spec = kpi.parse_spec({"source": "observations", "crossings": ["250401"], "mode": "passenger",
+                           "statistic": "count", "better": "higher", "period": "month", "unit": "readings"})
+    plan = _small_plan(sqlite_engine, [], [{"key": "k", "name": "Readings", "spec": spec.as_dict()},
+                                           {"key": "e", "name": "Empty", "spec": spec.as_dict()}])
+    report = build_report(plan, "B", [kpi.KpiSeries("k", "Readings", spec, (kpi.KpiValue("2015-11", 1.0, 1),), None),
+                                      kpi.KpiSeries("e", "Empty", spec, (), None)])
+    spanish, english = (render(report, lang, "md").decode("utf-8") for lang in ("es", "en"))
+    assert ("**Readings** (lecturas; mayor es mejor): sin línea base, sin meta, Último valor 1 (nov 2015)\n"
+            in spanish)
+    assert "**Empty** (lecturas; mayor es mejor): sin línea base, sin meta — aún no hay mediciones" in spanish
+    assert "**Readings** (readings; higher is better): no baseline, no target, Latest 1 (Nov 2015)\n" in english
+    for text in (spanish, english, *(render(report, lang, "html").decode("utf-8") for lang in ("es", "en"))):
+        assert "— —" not in text and " — \n" not in text and "—, " not in text and "· \n" not in text
+        assert not re.search(r"·\s*</div>|·\s*<svg", text)

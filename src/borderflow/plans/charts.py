@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from borderflow.plans.i18n import number
+from borderflow.plans.i18n import number, period
 from borderflow.plans.kpi import KpiSeries
 
 WIDTH, HEIGHT = 620, 220
@@ -55,7 +55,7 @@ def kpi_chart_svg(series: KpiSeries, labels: dict[str, str], lang: str = "en") -
     for i, v in enumerate(values):
         if i % every == 0:
             parts.append(f'<text x="{x(i):.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" fill="#444">'
-                         f'{escape(v.period)}</text>')
+                         f'{escape(period(v.period, lang))}</text>')
     for value, colour, dash in ((series.baseline, BASELINE, "6 4"), (series.spec.target, TARGET, "2 3")):
         if value is not None:
             parts.append(f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
@@ -64,7 +64,8 @@ def kpi_chart_svg(series: KpiSeries, labels: dict[str, str], lang: str = "en") -
         points = " ".join(f"{x(i):.1f},{y(v.value):.1f}" for i, v in enumerate(values))
         parts.append(f'<polyline points="{points}" fill="none" stroke="{MEASURED}" stroke-width="2"/>')
         parts.extend(f'<circle cx="{x(i):.1f}" cy="{y(v.value):.1f}" r="3" fill="{MEASURED}">'
-                     f'<title>{escape(v.period)}: {number(v.value, lang)}</title></circle>' for i, v in enumerate(values))
+                     f'<title>{escape(period(v.period, lang))}: {number(v.value, lang)}</title></circle>'
+                     for i, v in enumerate(values))
     legend_y = HEIGHT - 10
     items = [(MEASURED, "", labels["measured"])]
     if series.baseline is not None:

@@ -7,6 +7,7 @@ entered. Every key exists in both languages (a test checks it).
 from __future__ import annotations
 
 from borderflow.errors import BadInputError
+from borderflow.plans.kpi import period_months
 
 LANGUAGES: tuple[str, ...] = ("en", "es")
 
@@ -40,6 +41,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col.days_late": "Days late",
         "kpi.baseline": "Baseline",
         "kpi.target": "Target",
+        "kpi.no_target": "no target",
+        "kpi.no_baseline": "no baseline",
         "kpi.measured": "Measured",
         "kpi.latest": "Latest",
         "kpi.better_lower": "lower is better",
@@ -101,6 +104,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col.days_late": "Días de retraso",
         "kpi.baseline": "Línea base",
         "kpi.target": "Meta",
+        "kpi.no_target": "sin meta",
+        "kpi.no_baseline": "sin línea base",
         "kpi.measured": "Medido",
         "kpi.latest": "Último valor",
         "kpi.better_lower": "menor es mejor",
@@ -143,6 +148,15 @@ _MONTHS = {
 }
 
 
+#: Short month names, as the pages write a month (:meth:`borderflow.web.i18n.Translator.month`).
+_MONTHS_SHORT = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+}
+#: A quarter's letter: Q(uarter) / T(rimestre).
+_QUARTER = {"en": "Q", "es": "T"}
+
+
 def check_language(lang: str) -> str:
     if lang not in LANGUAGES:
         raise BadInputError(f"--lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
@@ -183,6 +197,18 @@ def number(value: float | None, lang: str = "en", digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def period(label: str, lang: str) -> str:
+    """A KPI period label as a reader writes it: "2024Q4" -> "Q4 2024" / "T4 2024",
+    "2024-05" -> "May 2024" / "may 2024" (as the pages write a month); any other label as written."""
+    months = period_months(label)
+    if months is None:
+        return label
+    first, last = months
+    if first == last:
+        return f"{_MONTHS_SHORT[lang][first.month - 1]} {first.year}"
+    return f"{_QUARTER[lang]}{(first.month - 1) // 3 + 1} {first.year}"
+
+
 def count_label(count: int, key: str, lang: str) -> str:
     """The words after a count: "action" for 1, "actions" otherwise (``key_one`` when the
     language has a singular for ``key``)."""
@@ -201,6 +227,8 @@ UNITS_ES: dict[str, str] = {
     "containers": "contenedores", "lane": "carril", "lanes": "carriles", "booth": "caseta", "booths": "casetas",
     "percent": "por ciento", "hours saved": "horas ahorradas", "hours per year": "horas por año",
     "trucks per day": "camiones por día", "vehicles per day": "vehículos por día",
+    "reading": "lectura", "readings": "lecturas", "count": "conteo", "counts": "conteos",
+    "vehicles per hour": "vehículos por hora", "trucks per hour": "camiones por hora",
 }
 
 

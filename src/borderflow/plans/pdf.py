@@ -12,7 +12,7 @@ from typing import Any
 from fpdf import FPDF
 
 from borderflow.plans.charts import value_range
-from borderflow.plans.i18n import number
+from borderflow.plans.i18n import number, period
 from borderflow.plans.kpi import KpiSeries
 
 _REPLACE = {"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "·": "-", "≤": "<=", "≥": ">="}
@@ -67,7 +67,7 @@ def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str], lang: str) -> N
     for i, v in enumerate(values):
         if i % every == 0:
             pdf.set_xy(px(i) - 8, y0 + h + 0.5)
-            pdf.cell(16, 3, latin1(v.period), align="C")
+            pdf.cell(16, 3, latin1(period(v.period, lang)), align="C")
     pdf.set_line_width(0.5)
     for value, colour, dash in ((series.baseline, GREY, (2.0, 1.2)), (series.spec.target, GREEN, (0.8, 0.8))):
         if value is not None:
@@ -119,9 +119,8 @@ def _para(pdf: FPDF, text: str, size: float = 9, style: str = "") -> None:
 def _kpi(pdf: FPDF, k: dict[str, Any], t: Any, lang: str) -> None:
     if k["values"] and pdf.get_y() > pdf.h - pdf.b_margin - 75:
         pdf.add_page()  # keep a KPI's title with its chart
-    _para(pdf, f"{k['name']} ({k['unit']}; {k['better']})", 9, "B")
-    latest = f"{t('kpi.latest')} {k['latest']} {k['latest_period']} | " if k["latest_period"] else ""
-    _para(pdf, f"{t('kpi.baseline')} {k['baseline']} | {t('kpi.target')} {k['target']} | {latest}{k['state']}", 8)
+    _para(pdf, f"{k['name']} ({k['about']})", 9, "B")
+    _para(pdf, " | ".join([" ".join(x for x in fact if x) for fact in k["facts"]] + ([k["state"]] if k["state"] else [])), 8)
     _chart(pdf, k["series"], {"baseline": t("kpi.baseline"), "target": t("kpi.target"), "measured": t("kpi.measured")},
            lang)
     pdf.ln(2)
