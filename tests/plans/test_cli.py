@@ -137,3 +137,21 @@ def test_cli_milestone_edits_follow_the_plan_files_rules(db: str, capsys: pytest
     audit = json.loads(capsys.readouterr().out)
     assert [(r["action"], r["outcome"]) for r in audit][:3] == [
         ("plans.milestone", "ok"), ("plans.milestone", "ok"), ("plans.milestone", "refused")]
+
+
+def test_show_gives_the_milestone_ids_that_plans_milestone_takes(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "show", "21cbm-example", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    stones = {(a["code"], m["title"]): m["id"] for a in shown["actions"] for m in a["milestones"]}
+    assert len(stones) == 9 and all(isinstance(i, int) for i in stones.values())
+    counts = stones[("INF-2", "Field counts complete (illustrative)")]
+    assert run(["--db", db, "plans", "milestone", str(counts), "--done-on", "2026-05-01", "--as", "luis.anam"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "show", "21cbm-example"]) == 0
+    table = capsys.readouterr().out
+    assert "Milestones" in table
+    rows = [line.split("│") for line in table.splitlines() if line.count("│") >= 6]
+    cells = {(r[1].strip(), r[2].strip(), r[3].strip()) for r in rows}
+    assert (str(counts), "INF-2", "MX") in cells
+    assert any(r[1].strip() == str(counts) and r[6].strip() == "2026-05-01" for r in rows)
