@@ -277,6 +277,16 @@ TEXTS: dict[str, tuple[str, str]] = {
          "salida --json")),
     "kpi.results_no_field": ("results file {file!r} has no field {field!r} (stopped at {part!r})",
                              "el archivo de resultados {file!r} no tiene el campo {field!r} (se detuvo en {part!r})"),
+    "kpi.crossing_unknown": (
+        ("not in the catalog of crossings: {crossings}; correct the KPI's crossing ids (GET /api/v1/crossings "
+         "lists the known ones)"),
+        ("no están en el catálogo de cruces: {crossings}; corrija los números de cruce del indicador "
+         "(GET /api/v1/crossings muestra los conocidos)")),
+    "kpi.port_unknown": (
+        ("not in the catalog of ports and without counts in the archive: {ports}; correct the KPI's port codes "
+         "(GET /api/v1/ports lists the known ones)"),
+        ("no están en el catálogo de puertos ni tienen conteos en el archivo: {ports}; corrija los códigos de "
+         "puerto del indicador (GET /api/v1/ports muestra los conocidos)")),
     "kpi.results_not_number": ("field {field!r} of {file!r} must be a number; got {got!r}",
                                "el campo {field!r} de {file!r} debe ser un número; se recibió {got!r}"),
 }

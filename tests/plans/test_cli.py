@@ -122,3 +122,36 @@ def test_an_unknown_or_disabled_user_named_by_as_is_audited_as_denied(db: str,
     audit = json.loads(capsys.readouterr().out)
     assert [(r["username"], r["action"], r["outcome"]) for r in audit][:2] == [
         ("", "plans.status", "denied"), ("ana.cbp", "plans.edit", "denied")]
+
+
+def test_cli_milestone_edits_follow_the_plan_files_rules(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # milestone 2 is INF-1's "Additional northbound booths open", a US one
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "2099-12-31", "--as", "ana.cbp"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "milestone.done_on 2099-12-31 has not come yet" in err
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "2026-05-01", "--as", "ana.cbp"]) == 0
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "", "--as", "ana.cbp"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "users", "audit", "--json"]) == 0
+    audit = json.loads(capsys.readouterr().out)
+    assert [(r["action"], r["outcome"]) for r in audit][:3] == [
+        ("plans.milestone", "ok"), ("plans.milestone", "ok"), ("plans.milestone", "refused")]
+
+
+def test_show_gives_the_milestone_ids_that_plans_milestone_takes(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "show", "21cbm-example", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    stones = {(a["code"], m["title"]): m["id"] for a in shown["actions"] for m in a["milestones"]}
+    assert len(stones) == 9 and all(isinstance(i, int) for i in stones.values())
+    counts = stones[("INF-2", "Field counts complete (illustrative)")]
+    assert run(["--db", db, "plans", "milestone", str(counts), "--done-on", "2026-05-01", "--as", "luis.anam"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "show", "21cbm-example"]) == 0
+    table = capsys.readouterr().out
+    assert "Milestones" in table
+    rows = [line.split("│") for line in table.splitlines() if line.count("│") >= 6]
+    cells = {(r[1].strip(), r[2].strip(), r[3].strip()) for r in rows}
+    assert (str(counts), "INF-2", "MX") in cells
+    assert any(r[1].strip() == str(counts) and r[6].strip() == "2026-05-01" for r in rows)

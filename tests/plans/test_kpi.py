@@ -236,3 +236,53 @@ def test_crossing_and_port_codes_are_checked_at_import(field: str, value: list[s
             if source == "observations" else {"source": "volumes", "measure": "Trucks", "better": "higher"})
     with pytest.raises(BadInputError, match=f"{field} must be a list of"):
         kpi.parse_spec({**spec, field: value})
+
+
+def test_a_measure_must_be_written_as_the_archive_stores_it() -> None:
+    base = {"source": "volumes", "ports": ["2304"], "better": "higher"}
+    with pytest.raises(BadInputError, match="spec.measure 'trucks' is not a measure the archive stores; did you mean "
+                                            "'Trucks'\\? use one of .*'?Personal Vehicles.*Trucks"):
+        kpi.parse_spec({**base, "measure": "trucks"})
+    with pytest.raises(BadInputError, match="'Widgets' is not a measure the archive stores; use one of Bus Passengers"):
+        kpi.parse_spec({**base, "measure": "Widgets"})
+    assert kpi.parse_spec({**base, "measure": " Railcars "}).measure == "Railcars"  # TxDOT's
+
+
+def test_a_kpi_naming_an_unknown_crossing_or_port_says_so_not_no_data(engine: Engine) -> None:
+    from borderflow.messages import say
+    from borderflow.plans.model import KpiDefinition
+
+    waits = {"source": "observations", "mode": "passenger", "statistic": "mean", "better": "lower"}
+    unknown = plans.measure_kpi(engine, KpiDefinition("w", "W", {**waits, "crossings": ["250401", "999999"]}))
+    assert unknown.error == ("not in the catalog of crossings: 999999; correct the KPI's crossing ids "
+                             "(GET /api/v1/crossings lists the known ones)")
+    assert say(unknown.error, "es").startswith("no están en el catálogo de cruces: 999999; corrija")
+    waiting = plans.measure_kpi(engine, KpiDefinition("w", "W", {**waits, "crossings": ["250401"]}))
+    assert waiting.error == "" and waiting.values == ()  # a real crossing with no readings yet: no data yet
+    counts = {"source": "volumes", "measure": "Trucks", "better": "higher"}
+    port = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["9999"]}))
+    assert port.error.startswith("not in the catalog of ports and without counts in the archive: 9999; correct")
+    assert plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"]})).error == ""
+    stored = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "measure": "trucks"}))
+    assert "did you mean 'Trucks'?" in stored.error  # a definition stored before the rule says what is wrong
+
+
+def test_a_target_the_baseline_already_meets_is_flagged(sqlite_engine: Engine) -> None:
+    from borderflow.plans.model import parse_plan
+    from borderflow.plans.render import render
+    from borderflow.plans.report import build_report
+
+    spec = kpi.parse_spec({**_RESULTS, "better": "lower", "target": 100, "unit": "minutes",
+                           "baseline": {"from": "2026-01", "to": "2026-03"},
+                           "results": [{"period": "2026Q1", "file": "x.json", "field": "x"}]})
+    values = (kpi.KpiValue("2026Q1", 38.6, 1), kpi.KpiValue("2026Q2", 41.0, 1))
+    series = kpi.KpiSeries("k", "Wait", spec, values, kpi.baseline_of(values, spec))
+    assert series.target_met_at_baseline and series.met is True and series.as_dict()["target_met_at_baseline"]
+    assert not kpi.KpiSeries("k", "Wait", kpi.parse_spec({**spec.as_dict(), "target": 30}), values,
+                             series.baseline).target_met_at_baseline
+    plans.import_plan(sqlite_engine, parse_plan({
+        "format": "borderflow-plan/1", "slug": "p", "year": 2026, "title": "P",
+        "meetings": [{"name": "A", "held_on": "2026-07-01"}], "kpis": [{"key": "k", "name": "Wait", "spec": spec.as_dict()}]}))
+    report = build_report(plans.load_plan(sqlite_engine, "p"), "A", [series])
+    assert "the baseline already meets the target: a level to hold" in render(report, "en", "md").decode()
+    assert "la línea base ya cumple la meta" in render(report, "es", "md").decode()

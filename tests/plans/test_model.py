@@ -67,8 +67,9 @@ def test_a_bad_csv_row_changes_nothing(plan_engine: Engine) -> None:
     (("actions", 0, "lead_side"), "CA", "lead_side"),
     (("actions", 0, "subcommittee"), "trade", "subcommittee"),
     (("actions", 0, "milestones", 0, "due_on"), "31/12/2024", "due_on"),
-    (("actions", 1, "code"), "INF-1", "repeated code"),
+    (("actions", 1, "code"), "INF-1", r"actions\[1\].code 'INF-1' is a repeated code \(plan.actions\[0\] has it\)"),
     (("kpis", 0, "action"), "NOPE", "names no action"),
+    (("subcommittees", 2, "key"), "infrastructure", r"subcommittees\[2\].key 'infrastructure' is a repeated key"),
 ])
 def test_bad_plan_files_name_the_place(example_doc: dict[str, Any], path: tuple[Any, ...], value: Any,
                                        message: str) -> None:
@@ -131,3 +132,50 @@ def test_importing_an_action_without_history_is_not_a_status_change(engine: Engi
     report = build_report(loaded, "B", [])
     assert [i.action.code for s in report.sections for i in s.done] == []
     assert plan_to_dict(loaded)["actions"][0]["history"] == []
+
+
+def _change(before: str | None, after: str, at: str) -> dict[str, Any]:
+    return {"from_status": before, "to_status": after, "at": at, "username": "ana", "country": "US", "why": "x"}
+
+
+def _one_action_plan(status: str, history: list[dict[str, Any]], slug: str = "order") -> dict[str, Any]:
+    return {"format": "borderflow-plan/1", "slug": slug, "year": 2026, "title": "Order",
+            "actions": [{"code": "A-1", "subcommittee": "infrastructure", "title": "A", "kind": "study",
+                         "lead_side": "US", "status": status, "history": history}]}
+
+
+def test_a_history_out_of_time_order_is_judged_and_kept_in_time_order(engine: Engine) -> None:
+    # listed newest first: the status is the latest change's, not the last line's
+    listed = [_change("planned", "in_progress", "2025-06-01T00:00:00Z"), _change(None, "planned", "2025-01-01T00:00:00Z")]
+    with pytest.raises(BadInputError, match=r"actions\[0\].status is 'planned' but its latest change "
+                                            r"\(2025-06-01T00:00:00\+00:00\) is to 'in_progress'; set the status"):
+        parse_plan(_one_action_plan("planned", listed))
+    plans.import_plan(engine, parse_plan(_one_action_plan("in_progress", listed)))
+    exported = plan_to_dict(plans.load_plan(engine, "order"))
+    assert [h["to_status"] for h in exported["actions"][0]["history"]] == ["planned", "in_progress"]
+    plans.import_plan(engine, parse_plan({**exported, "slug": "again"}))  # what imports exports and imports back
+    assert plan_to_dict(plans.load_plan(engine, "again"))["actions"] == exported["actions"]
+
+
+def test_changes_at_the_same_moment_keep_their_file_order(engine: Engine) -> None:
+    same = "2025-06-01T00:00:00Z"
+    listed = [_change(None, "planned", "2025-01-01T00:00:00Z"), _change("planned", "in_progress", same),
+              _change("in_progress", "delayed", same)]
+    plans.import_plan(engine, parse_plan(_one_action_plan("delayed", listed)))
+    exported = plan_to_dict(plans.load_plan(engine, "order"))
+    assert [h["to_status"] for h in exported["actions"][0]["history"]] == ["planned", "in_progress", "delayed"]
+    plans.import_plan(engine, parse_plan({**exported, "slug": "again"}))
+    assert plan_to_dict(plans.load_plan(engine, "again"))["actions"] == exported["actions"]
+
+
+def test_a_csv_action_given_twice_is_refused_naming_both_lines(plan_engine: Engine) -> None:
+    text = plans.export_csv(plans.load_plan(plan_engine, "21cbm-example")).replace("INF-1", "NEW-1")
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("action,21cbm-example,NEW-1,"))
+    again = lines[first].replace("Modernize", "Modernise")
+    lines.append(again)
+    with pytest.raises(BadInputError, match=f"^line {len(lines)}: action 'NEW-1' of plan '21cbm-example' was already "
+                                            f"given on line {first + 1}; give each action one row"):
+        plans.import_csv(plan_engine, "\n".join(lines) + "\n")
+    assert [a.code for a in plans.load_plan(plan_engine, "21cbm-example").actions] == [
+        "INF-1", "INF-2", "SF-1", "SF-2", "CS-1"]

@@ -93,3 +93,34 @@ def test_the_spanish_page_and_report_say_in_spanish_why_a_kpi_cannot_be_measured
         english = client.get("/api/v1/plans/21cbm-example/report",
                              params={"meeting": "Example plenary B", "format": "md", "lang": "en"}).text
         assert "cannot be measured: KPI results file '/tmp/nonexistent.json' does not exist" in english
+
+
+def test_the_spanish_page_writes_periods_targets_and_notes_in_spanish(plan_engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import html
+    import json
+
+    from sqlalchemy import select
+
+    from borderflow.store.plans_schema import plan_kpis, plans
+
+    (tmp_path / "q.json").write_text(json.dumps({"x": 38.6}))
+    results = [{"period": p, "file": str(tmp_path / "q.json"), "field": "x"} for p in ("2026Q1", "2026Q2")]
+    with plan_engine.begin() as conn:
+        plan_id = conn.execute(select(plans.c.id)).scalar_one()
+        conn.execute(plan_kpis.insert(), [
+            {"plan_id": plan_id, "key": "open", "name": "Open-ended", "spec": json.dumps(
+                {"source": "results", "better": "higher", "unit": "readings", "results": results})},
+            {"plan_id": plan_id, "key": "hold", "name": "Hold the line", "spec": json.dumps(
+                {"source": "results", "better": "lower", "target": 100, "baseline": {"from": "2026-01", "to": "2026-03"},
+                 "results": results})}])
+    app = create_app(engine=plan_engine)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        spanish = html.unescape(client.get("/plans/21cbm-example", headers={"Accept-Language": "es"}).text)
+        english = html.unescape(client.get("/plans/21cbm-example", headers={"Accept-Language": "en"}).text)
+    assert "Open-ended</strong> (lecturas) — sin meta<" in spanish
+    assert "Open-ended</strong> (readings) — no target<" in english
+    assert ">T1 2026<" in spanish and ">Q1 2026<" in english and "2026Q1" not in spanish + english
+    assert "T1 2026: 38.6" in spanish  # the chart's tooltip
+    assert "Hold the line</strong> — Meta 100 — la línea base ya cumple la meta" in spanish
+    assert "Meta — —" not in spanish

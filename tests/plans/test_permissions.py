@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import warnings
 
 import pytest
@@ -160,3 +161,100 @@ def test_an_edit_keeps_a_plan_file_importable(api, plan_engine: Engine, us_edito
     loaded = plans.load_plan(plan_engine, "21cbm-example")
     assert loaded.actions[0].title == "Modernize San Ysidro"
     parse_plan({**plan_to_dict(loaded), "slug": "again"})  # the export still imports
+
+
+def test_api_milestone_writes_follow_the_plan_files_rules(api, plan_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    from borderflow.plans.model import parse_plan, plan_to_dict
+
+    client, us, _ = api
+    inf1 = action_id(plan_engine, "INF-1")  # lead side US
+    before = plans.load_plan(plan_engine, "21cbm-example")
+    stone = next(m.id for m in before.actions[0].milestones if m.side == "US")
+    url = f"/api/v1/plan-actions/{inf1}/milestones"
+    future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    refusals = [
+        (client.post, url, {"side": "US", "title": "   ", "due_on": "2027-01-01"}, "milestone.title is required"),
+        (client.post, url, {"side": "US", "title": "x" * 10_001, "due_on": "2027-01-01"},
+         "milestone.title may be at most 10000 characters; got 10001"),
+        (client.post, url, {"side": "US", "title": "Counts", "due_on": "2027-01-01", "done_on": future},
+         f"milestone.done_on {future} has not come yet"),
+        (client.post, url, {"side": "US", "title": "Counts", "due_on": "31/12/2027"}, "milestone.due_on must be a date"),
+        (client.patch, f"/api/v1/plan-milestones/{stone}", {"title": None}, "milestone.title is required"),
+        (client.patch, f"/api/v1/plan-milestones/{stone}", {"title": "  "}, "milestone.title is required"),
+        (client.patch, f"/api/v1/plan-milestones/{stone}", {"title": "x" * 50_000},
+         "milestone.title may be at most 10000 characters; got 50000"),
+        (client.patch, f"/api/v1/plan-milestones/{stone}", {"done_on": "2099-12-31"},
+         "milestone.done_on 2099-12-31 has not come yet"),
+        (client.patch, f"/api/v1/plan-milestones/{stone}", {"due_on": None}, "milestone.due_on must be a date"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/evidence", {"side": "US", "kind": "file", "url": "acta.pdf",
+                                                                "sha256": "not-a-hash"}, "evidence.sha256 must be"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/evidence", {"side": "US", "kind": "note", "text": "  "},
+         "evidence.text is required"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/status", {"to": "done", "why": "  "}, "needs a reason"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/status", {"to": "done", "why": "x" * 10_001},
+         "why may be at most 10000 characters"),
+    ]
+    for send, path, body, message in refusals:
+        answer = send(path, json=body, headers=us)
+        assert answer.status_code == 422, (body, answer.text)
+        assert message in answer.json()["error"]["message"] and "\n" not in answer.json()["error"]["message"], body
+    after = plans.load_plan(plan_engine, "21cbm-example")
+    assert after == before  # nothing changed
+    ok = client.patch(f"/api/v1/plan-milestones/{stone}", json={"title": "  Design done  ", "done_on": None},
+                      headers=us)
+    assert ok.status_code == 200 and ok.json()["changed"] == {"title": "Design done", "done_on": None}
+    added = client.post(url, json={"side": "US", "title": "x" * 10_000, "due_on": "2027-01-01",
+                                   "done_on": dt.date.today().isoformat()}, headers=us)
+    assert added.status_code == 201, added.text
+    assert client.post(f"/api/v1/plan-actions/{inf1}/status", json={"to": "delayed", "why": "w" * 3000},
+                       headers=us).status_code == 200
+    _, changed = plans.get_action(plan_engine, inf1)
+    assert changed.history[-1].why == "w" * 3000  # kept whole, as an import keeps it
+    again = plan_to_dict(plans.load_plan(plan_engine, "21cbm-example"))
+    parse_plan({**again, "slug": "again"})  # the edited plan still exports to a file that imports back
+
+
+def test_a_plan_file_with_a_milestone_done_in_the_future_is_refused(example_doc) -> None:  # type: ignore[no-untyped-def]
+    from borderflow.plans.model import parse_plan
+
+    example_doc["actions"][0]["milestones"][1]["done_on"] = "2099-12-31"
+    with pytest.raises(BadInputError, match=r"actions\[0\].milestones\[1\].done_on 2099-12-31 has not come yet"):
+        parse_plan(example_doc)
+    example_doc["actions"][0]["milestones"][1]["done_on"] = None
+    example_doc["actions"][0]["history"][0]["at"] = "9999-01-01T00:00:00Z"
+    with pytest.raises(BadInputError, match=r"history\[0\].at must be a time from 1990-01-01 to 2100-12-31"):
+        parse_plan(example_doc)
+
+
+def test_bodies_refused_before_the_route_runs_are_audited_for_signed_in_callers(api, plan_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    client, us, _ = api
+    inf1 = action_id(plan_engine, "INF-1")
+    stone = plans.load_plan(plan_engine, "21cbm-example").actions[0].milestones[0].id
+    json_type = {"Content-Type": "application/json"}
+    cases = [
+        (client.patch, f"/api/v1/plan-actions/{inf1}", {"json": {"notes_us": None}}, "plans.action.edit"),
+        (client.patch, f"/api/v1/plan-actions/{inf1}", {"json": [1, 2]}, "plans.action.edit"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/status", {"content": b'{"to": "done", "why": '},
+         "plans.action.status"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/milestones",
+         {"json": {"side": "US", "title": ["x"], "due_on": "2027-01-01"}}, "plans.milestone.create"),
+        (client.patch, f"/api/v1/plan-milestones/{stone}", {"json": {"due_on": 20270101}}, "plans.milestone.edit"),
+        (client.post, f"/api/v1/plan-actions/{inf1}/evidence", {"json": {"side": "US", "kind": "memo"}},
+         "plans.evidence.create"),
+        (client.post, "/api/v1/plan-actions/0/status", {"json": {"to": "done", "why": "x"}}, "plans.action.status"),
+    ]
+    for send, path, body, _ in cases:
+        for anonymous in ({}, {"Authorization": "Bearer bf_not-a-token"}):  # not audited: no one floods the log
+            assert send(path, headers={**anonymous, **json_type}, **body).status_code in (401, 422)
+    with plan_engine.connect() as conn:
+        assert conn.execute(select(audit_log)).first() is None
+    for send, path, body, _ in cases:
+        refused = send(path, headers={**us, **json_type}, **body)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "bad_input", refused.text
+    with plan_engine.connect() as conn:
+        rows = list(conn.execute(select(audit_log).order_by(audit_log.c.id)))
+    assert [(r.username, r.action, r.outcome, r.status_code) for r in rows] == [
+        ("ana.cbp", action, "refused", 422) for *_, action in cases]
+    details = [json.loads(r.details) for r in rows]
+    assert details[0] == {"action_id": inf1, "reason": details[0]["reason"]} and "notes_us" in details[0]["reason"]
+    assert "JSON" in details[2]["reason"] and details[-1]["action_id"] == 0

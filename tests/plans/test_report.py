@@ -143,3 +143,80 @@ def test_spanish_units_plurals_and_whole_numbers(report_b, sqlite_engine) -> Non
     assert "1 action," in render(report, "en", "md").decode("utf-8")
     html = render(report, "es", "html").decode("utf-8")
     assert "<b>1</b>acción<" in html and "acciones" not in html.split("<body>")[1].split("</header>")[0]
+
+
+def _reports(engine, generated_on: dt.date = dt.date(2026, 11, 28)) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    plan = plans.load_plan(engine, "21cbm-example")
+    return {f"{name} {lang}": render(build_report(plan, name, [], generated_on=generated_on), lang, "md")
+            for name in ("Example plenary A", "Example plenary B") for lang in ("en", "es")}
+
+
+def test_a_report_for_a_past_meeting_does_not_change_with_later_edits(plan_engine, us_editor, mx_editor) -> None:  # type: ignore[no-untyped-def]
+    from borderflow.plans.model import Evidence
+    from tests.plans.conftest import action_id
+
+    before = _reports(plan_engine)
+    later = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)  # after both meetings
+    # CS-1 was imported "planned" with no history: it stands at both meetings
+    plans.change_status(plan_engine, action_id(plan_engine, "CS-1"), "cancelled", "merged", mx_editor, at=later)
+    plans.change_status(plan_engine, action_id(plan_engine, "INF-1"), "done", "opened", us_editor, at=later)
+    plan = plans.load_plan(plan_engine, "21cbm-example")
+    booths = next(m for a in plan.actions for m in a.milestones if m.title.startswith("Additional northbound"))
+    pilot = next(m for a in plan.actions for m in a.milestones if m.title.startswith("Pilot guidelines"))
+    assert booths.id is not None and pilot.id is not None
+    plans.update_milestone(plan_engine, booths.id, {"done_on": "2026-11-20"}, us_editor)
+    plans.update_milestone(plan_engine, pilot.id, {"done_on": "2026-11-21"}, mx_editor)
+    plans.add_evidence(plan_engine, action_id(plan_engine, "SF-2"), Evidence("MX", "note", "guidelines out"), mx_editor)
+    assert _reports(plan_engine) == before
+    report = build_report(plans.load_plan(plan_engine, "21cbm-example"), "Example plenary B", [])
+    corridor = next(s for s in report.sections if s.key == "corridor_security")
+    assert [(i.action.code, i.text) for i in corridor.next_steps] == [
+        ("CS-1", "Protocol drafted (ilustrativo)"), ("CS-1", "Definir el protocolo de comunicación (ilustrativo).")]
+    assert [(a.code, a.status) for a in corridor.actions] == [("CS-1", "planned")]
+    infra = next(s for s in report.sections if s.key == "infrastructure")
+    assert {(a.code, a.status) for a in infra.actions} == {("INF-1", "in_progress"), ("INF-2", "delayed")}
+    assert ("INF-1", dt.date(2026, 6, 30)) in {(i.action.code, i.due_on) for i in infra.late}
+    assert all(h.at.date() <= dt.date(2026, 9, 15) for a in infra.actions for h in a.history)
+
+
+def test_a_report_shows_only_kpi_periods_ended_by_its_meeting(sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    from borderflow.plans import kpi
+    from borderflow.plans.model import Meeting
+
+    spec = kpi.parse_spec({"source": "results", "better": "higher", "period": "quarter", "target": 10,
+                           "baseline": {"from": "2026-01", "to": "2026-12"},
+                           "results": [{"period": "2026Q1", "file": "x.json", "field": "x"}]})
+    values = (kpi.KpiValue("2026Q1", 4.0, 1), kpi.KpiValue("2026Q2", 6.0, 1), kpi.KpiValue("2026Q3", 20.0, 1))
+    series = kpi.KpiSeries("k", "K", spec, values, kpi.baseline_of(values, spec))
+    plan = _small_plan(sqlite_engine, [_action("O-1", "in_progress", [], "2026-07-01")],
+                       [{"key": "k", "name": "K", "spec": spec.as_dict()}])
+    plans.add_meeting(sqlite_engine, "small", Meeting("C", dt.date(2026, 9, 15)))
+    report = build_report(plans.load_plan(sqlite_engine, "small"), "C", [series])
+    shown = report.kpis[0]
+    # 2026Q3 was still running at the meeting (Sep 15): its value would change with later readings
+    assert [v.period for v in shown.values] == ["2026Q1", "2026Q2"]
+    assert shown.baseline == 5.0 and shown.met is False
+    assert plan.kpis[0].key == "k"
+
+
+def test_spanish_periods_units_and_no_bare_dashes(report_b, sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    from borderflow.plans import kpi
+
+    for fmt in ("md", "html"):
+        spanish, english = (render(report_b, lang, fmt).decode("utf-8") for lang in ("es", "en"))
+        assert "(T4 2024)" in spanish and "(Q4 2024)" in english  # the Laredo trucks' latest quarter
+        assert "2024Q4" not in spanish + english and "T4 2024" not in english
+    spec = kpi.parse_spec({"source": "observations", "crossings": ["250401"], "mode": "passenger",
+                           "statistic": "count", "better": "higher", "period": "month", "unit": "readings"})
+    plan = _small_plan(sqlite_engine, [], [{"key": "k", "name": "Readings", "spec": spec.as_dict()},
+                                           {"key": "e", "name": "Empty", "spec": spec.as_dict()}])
+    report = build_report(plan, "B", [kpi.KpiSeries("k", "Readings", spec, (kpi.KpiValue("2015-11", 1.0, 1),), None),
+                                      kpi.KpiSeries("e", "Empty", spec, (), None)])
+    spanish, english = (render(report, lang, "md").decode("utf-8") for lang in ("es", "en"))
+    assert ("**Readings** (lecturas; mayor es mejor): sin línea base, sin meta, Último valor 1 (nov 2015)\n"
+            in spanish)
+    assert "**Empty** (lecturas; mayor es mejor): sin línea base, sin meta — aún no hay mediciones" in spanish
+    assert "**Readings** (readings; higher is better): no baseline, no target, Latest 1 (Nov 2015)\n" in english
+    for text in (spanish, english, *(render(report, lang, "html").decode("utf-8") for lang in ("es", "en"))):
+        assert "— —" not in text and " — \n" not in text and "—, " not in text and "· \n" not in text
+        assert not re.search(r"·\s*</div>|·\s*<svg", text)

@@ -7,15 +7,22 @@ token whose user lacks the role is 403 (and is recorded in the audit log as
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from borderflow.errors import ForbiddenError
+from borderflow.errors import ForbiddenError, UnauthorizedError
 from borderflow.services import accounts
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+#: Write routes (by endpoint) whose requests refused before the route runs — a body or a
+#: path that does not validate — are audited as ``refused`` under the action named here.
+AUDITED_WRITES: dict[Callable[..., Any], str] = {}
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearerToken",
                     description="A BorderFlow token: `borderflow tokens create USER` shows it once.")
@@ -59,3 +66,36 @@ async def require(request: Request, who: accounts.Principal, allowed: frozenset[
     except ForbiddenError as exc:
         await audit(request, who, action, "denied", exc.http_status, {"reason": str(exc)})
         raise
+
+
+def audited_write(action: str) -> Callable[[Endpoint], Endpoint]:
+    """Mark a write route: a request of it refused for bad input before it runs is audited
+    as ``refused`` under ``action`` (see :func:`audit_refused_input`)."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        AUDITED_WRITES[endpoint] = action
+        return endpoint
+
+    return mark
+
+
+async def audit_refused_input(request: Request, status_code: int, reason: str) -> None:
+    """Audit a request to an :func:`audited_write` route that was refused before the route
+    ran (its body or path did not validate), as ``refused`` with the reason.
+
+    Only a caller whose bearer token is usable now is audited: a request without one, or
+    with a token that is not valid, is answered as before and leaves no row, so no one can
+    fill the audit log without an account (an account's rows name it, and its token can
+    be revoked).
+    """
+    action = AUDITED_WRITES.get(request.scope.get("endpoint"))  # type: ignore[arg-type]
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if action is None or scheme.lower() != "bearer" or not token.strip():
+        return
+    try:
+        who = await run_in_threadpool(accounts.authenticate, engine_of(request), token.strip())
+    except UnauthorizedError:
+        return
+    ids = {name: int(value) if value.isascii() and value.isdigit() and len(value) < 12 else value[:40]
+           for name, value in request.path_params.items()}
+    await audit(request, who, action, "refused", status_code, {**ids, "reason": reason[:500]})

@@ -2,7 +2,8 @@
 
 - :class:`~borderflow.errors.BorderFlowError` -> its ``http_status`` and ``code``.
 - Request validation (FastAPI/pydantic) -> 422, code ``bad_input``, ``details`` listing
-  each field (``loc``, ``msg``, ``type``).
+  each field (``loc``, ``msg``, ``type``); on a write route marked with
+  :func:`~borderflow.api.auth.audited_write`, audited as ``refused`` for a signed-in caller.
 - Unknown routes -> 404 ``not_found``; wrong method -> 405 ``method_not_allowed``.
 - A value the database refuses (out of range) -> 422 ``bad_input``.
 - A database that cannot answer -> 503 ``unavailable``.
@@ -75,14 +76,18 @@ def _loc(parts: Any) -> list[str]:
     return [str(p) for p in parts] if isinstance(parts, (list, tuple)) else [str(parts)]
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    from borderflow.api.auth import audit_refused_input
+
     assert isinstance(exc, RequestValidationError)
     details = [
         {"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
         for e in exc.errors()
     ]
     summary = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details[:5])
-    return error_response(422, "bad_input", f"the request is not valid: {summary}", details)
+    message = f"the request is not valid: {summary}"
+    await audit_refused_input(request, 422, message)  # a write route's refusal is audited as the route's own
+    return error_response(422, "bad_input", message, details)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

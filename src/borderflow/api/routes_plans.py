@@ -4,7 +4,9 @@ Writes follow the two-sides rule of :mod:`borderflow.services.plans`: an editor 
 country edits only that country's fields, milestones and evidence; the shared fields
 and the status belong to the action's lead side. Anything else is 403 in the error
 envelope, changes nothing, and is recorded in the audit log as ``denied``; every
-accepted write is recorded as ``ok``.
+accepted write is recorded as ``ok``, and one refused for bad input as ``refused`` — also
+when FastAPI refuses its body before the route runs (for a caller signed in with a usable
+token; see :func:`borderflow.api.auth.audit_refused_input`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from borderflow.api.auth import audit, engine_of, principal
+from borderflow.api.auth import audit, audited_write, engine_of, principal
 from borderflow.api.models import ErrorEnvelope
 from borderflow.errors import BorderFlowError, ForbiddenError
-from borderflow.plans.model import Evidence, Milestone, choice, parse_date, plan_to_dict
+from borderflow.plans.model import plan_to_dict
 from borderflow.services import plans
 from borderflow.services.accounts import Principal
 
@@ -34,30 +36,33 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The bodies give types only: what a value must be (required, blank, length, dates) is
+# checked by the service, by the same rules as a plan file, so the API, the CLI and an
+# import refuse the same things with the same messages.
 class StatusIn(BaseModel):
     to: Literal["planned", "in_progress", "done", "delayed", "cancelled"]
-    why: str = Field(min_length=1, max_length=2000, description="The reason, kept with the change.")
+    why: str = Field(description="The reason, kept with the change: required, at most 10,000 characters.")
 
 
 class MilestoneIn(BaseModel):
     side: Literal["US", "MX"]
-    title: str = Field(min_length=1, max_length=2000)
-    due_on: str = Field(description="YYYY-MM-DD")
-    done_on: str | None = None
+    title: str = Field(description="Required, at most 10,000 characters (blanks around it are trimmed).")
+    due_on: str = Field(description="YYYY-MM-DD, 1990-01-01 to 2100-12-31")
+    done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty or null: not done")
 
 
 class MilestonePatch(BaseModel):
-    title: str | None = None
-    due_on: str | None = None
-    done_on: str | None = Field(None, description="YYYY-MM-DD, or empty text to clear")
+    title: str | None = Field(None, description="Required text when sent (null or blank is refused)")
+    due_on: str | None = Field(None, description="YYYY-MM-DD")
+    done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty text or null clears it")
 
 
 class EvidenceIn(BaseModel):
     side: Literal["US", "MX"]
     kind: Literal["note", "link", "file"] = "note"
-    text: str = Field("", max_length=10_000)
-    url: str = Field("", max_length=2000)
-    sha256: str = Field("", max_length=64)
+    text: str = Field("", description="Required for a note; at most 10,000 characters")
+    url: str = Field("", description="Required for a link or a file; at most 2,000 characters")
+    sha256: str = Field("", description="A file's SHA-256: 64 hex digits, or empty")
 
 
 def _json(data: Any) -> Response:
@@ -131,6 +136,7 @@ async def action_history(request: Request, action_id: RowId) -> Response:
 
 
 @router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses=WRITE_ERRORS)
+@audited_write("plans.action.edit")
 async def patch_action(request: Request, action_id: RowId, body: dict[str, str],
                        who: Annotated[Principal, Depends(principal)]) -> Response:
     result = await _write(request, who, "plans.action.edit", {"action_id": action_id, "fields": sorted(body)},
@@ -140,6 +146,7 @@ async def patch_action(request: Request, action_id: RowId, body: dict[str, str],
 
 @router.post("/plan-actions/{action_id}/status", summary="Change an action's status (lead side)",
              responses=WRITE_ERRORS)
+@audited_write("plans.action.status")
 async def post_status(request: Request, action_id: RowId, body: StatusIn,
                       who: Annotated[Principal, Depends(principal)]) -> Response:
     change = await _write(request, who, "plans.action.status", {"action_id": action_id, "to": body.to, "why": body.why},
@@ -151,21 +158,18 @@ async def post_status(request: Request, action_id: RowId, body: StatusIn,
 
 @router.post("/plan-actions/{action_id}/milestones", summary="Add a milestone (its side only)",
              responses=WRITE_ERRORS, status_code=201)
+@audited_write("plans.milestone.create")
 async def post_milestone(request: Request, action_id: RowId, body: MilestoneIn,
                          who: Annotated[Principal, Depends(principal)]) -> Response:
-    def work() -> int:
-        stone = Milestone(choice(body.side, ("US", "MX"), "side"), body.title.strip(),
-                          parse_date(body.due_on, "due_on"),
-                          parse_date(body.done_on, "done_on") if body.done_on else None)
-        return plans.add_milestone(engine_of(request), action_id, stone, who.user)
-
-    new_id = await _write(request, who, "plans.milestone.create", {"action_id": action_id, "side": body.side}, work)
+    new_id = await _write(request, who, "plans.milestone.create", {"action_id": action_id, "side": body.side},
+                          lambda: plans.add_milestone(engine_of(request), action_id, body.model_dump(), who.user))
     response = _json({"id": new_id, "action_id": action_id})
     response.status_code = 201
     return response
 
 
 @router.patch("/plan-milestones/{milestone_id}", summary="Edit a milestone (its side only)", responses=WRITE_ERRORS)
+@audited_write("plans.milestone.edit")
 async def patch_milestone(request: Request, milestone_id: RowId, body: MilestonePatch,
                           who: Annotated[Principal, Depends(principal)]) -> Response:
     changes = body.model_dump(exclude_unset=True)
@@ -176,16 +180,11 @@ async def patch_milestone(request: Request, milestone_id: RowId, body: Milestone
 
 @router.post("/plan-actions/{action_id}/evidence", summary="Add evidence: a note, link or file reference (its side)",
              responses=WRITE_ERRORS, status_code=201)
+@audited_write("plans.evidence.create")
 async def post_evidence(request: Request, action_id: RowId, body: EvidenceIn,
                         who: Annotated[Principal, Depends(principal)]) -> Response:
-    def work() -> None:
-        from borderflow.plans.model import parse_evidence
-
-        proof: Evidence = parse_evidence(body.model_dump(), "evidence")
-        plans.add_evidence(engine_of(request), action_id, proof, who.user)
-
     await _write(request, who, "plans.evidence.create", {"action_id": action_id, "side": body.side, "kind": body.kind},
-                 work)
+                 lambda: plans.add_evidence(engine_of(request), action_id, body.model_dump(), who.user))
     response = _json({"action_id": action_id, "added": True})
     response.status_code = 201
     return response

@@ -54,7 +54,8 @@ def list_plans(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
 @plans_app.command("show")
 def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or id."),
          as_json: bool = typer.Option(False, "--json")) -> None:
-    """Show a plan's actions with their status, leads and milestones."""
+    """Show a plan's actions with their status and leads, and its milestones, each with the
+    id that 'plans status', 'plans edit' and 'plans milestone' take."""
     from borderflow.plans.model import plan_to_dict
     from borderflow.services import plans
 
@@ -63,6 +64,8 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
         data = plan_to_dict(loaded)
         for item, action in zip(data["actions"], loaded.actions, strict=True):
             item["id"] = action.id
+            for stone, m in zip(item["milestones"], action.milestones, strict=True):
+                stone["id"] = m.id
         emit_json(data)
         return
     out.print(f"{loaded.title} ({loaded.year})" + ("  [EXAMPLE]" if loaded.is_example else ""), markup=False)
@@ -74,6 +77,14 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
         table.add_row(str(a.id), a.code, a.subcommittee, a.title, a.lead_agency_us, a.lead_agency_mx, a.lead_side,
                       a.status, f"{done}/{len(a.milestones)}")
     out.print(table)
+    stones = Table(title="Milestones")
+    for col in ("id", "action", "side", "title", "due", "done"):
+        stones.add_column(col)
+    for a in loaded.actions:
+        for m in a.milestones:
+            stones.add_row(str(m.id), a.code, m.side, m.title, m.due_on.isoformat(),
+                           m.done_on.isoformat() if m.done_on else "")
+    out.print(stones)
 
 
 @plans_app.command("import")
@@ -151,7 +162,9 @@ def kpis(ctx: typer.Context, plan: str = typer.Option(..., "--plan", help="Plan 
         base = "-" if s.baseline is None else number(s.baseline)
         target = "-" if s.spec.target is None else number(s.spec.target)
         met = {True: "met", False: "not met", None: "-"}[s.met]
-        out.print(f"baseline {base}, target {target} ({s.spec.better} is better): {met}", markup=False)
+        note = ("; the baseline already meets the target: a level to hold (if an improvement was meant, check "
+                "target and better)") if s.target_met_at_baseline else ""
+        out.print(f"baseline {base}, target {target} ({s.spec.better} is better): {met}{note}", markup=False)
 
 
 def _user(ctx: typer.Context, username: str, action: str):  # type: ignore[no-untyped-def]

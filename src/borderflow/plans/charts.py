@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from borderflow.plans.i18n import number, period
 from borderflow.plans.kpi import KpiSeries
 
 WIDTH, HEIGHT = 620, 220
@@ -16,14 +17,25 @@ def _ticks(low: float, high: float, count: int = 4) -> list[float]:
     return [low + i * step for i in range(count + 1)]
 
 
-def kpi_chart_svg(series: KpiSeries, labels: dict[str, str]) -> str:
-    """An SVG line chart; ``labels`` gives the words for baseline, target and measured."""
+def value_range(ys: list[float]) -> tuple[float, float]:
+    """(low, high) of a chart's y axis, low < high: zero and every value inside, with a
+    tenth of the span as room beyond the values on the side(s) away from zero."""
+    low, high = min(0.0, *ys), max(0.0, *ys)
+    if low == high:  # every value is zero
+        return 0.0, 1.0
+    room = (high - low) * 0.1
+    return (low - room if low < 0 else low), (high + room if high > 0 else high)
+
+
+def kpi_chart_svg(series: KpiSeries, labels: dict[str, str], lang: str = "en") -> str:
+    """An SVG line chart; ``labels`` gives the words for baseline, target and measured,
+    ``lang`` the language its numbers are written in (as the report's and the page's)."""
     values = list(series.values)
     refs = [r for r in (series.baseline, series.spec.target) if r is not None]
     ys = [v.value for v in values] + refs
     if not ys:
         return ""
-    low, high = min(0.0, min(ys)), max(ys) * 1.1 or 1.0
+    low, high = value_range(ys)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(i: int) -> float:
@@ -38,12 +50,12 @@ def kpi_chart_svg(series: KpiSeries, labels: dict[str, str]) -> str:
              f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#fafafa" stroke="#ccc"/>']
     for tick in _ticks(low, high):
         parts.append(f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e5e5e5"/>'
-                     f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="#444">{tick:,.0f}</text>')
+                     f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="#444">{number(tick, lang)}</text>')
     every = max(1, len(values) // 12)
     for i, v in enumerate(values):
         if i % every == 0:
             parts.append(f'<text x="{x(i):.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" fill="#444">'
-                         f'{escape(v.period)}</text>')
+                         f'{escape(period(v.period, lang))}</text>')
     for value, colour, dash in ((series.baseline, BASELINE, "6 4"), (series.spec.target, TARGET, "2 3")):
         if value is not None:
             parts.append(f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
@@ -52,7 +64,8 @@ def kpi_chart_svg(series: KpiSeries, labels: dict[str, str]) -> str:
         points = " ".join(f"{x(i):.1f},{y(v.value):.1f}" for i, v in enumerate(values))
         parts.append(f'<polyline points="{points}" fill="none" stroke="{MEASURED}" stroke-width="2"/>')
         parts.extend(f'<circle cx="{x(i):.1f}" cy="{y(v.value):.1f}" r="3" fill="{MEASURED}">'
-                     f'<title>{escape(v.period)}: {v.value:,.1f}</title></circle>' for i, v in enumerate(values))
+                     f'<title>{escape(period(v.period, lang))}: {number(v.value, lang)}</title></circle>'
+                     for i, v in enumerate(values))
     legend_y = HEIGHT - 10
     items = [(MEASURED, "", labels["measured"])]
     if series.baseline is not None:

@@ -7,6 +7,7 @@ entered. Every key exists in both languages (a test checks it).
 from __future__ import annotations
 
 from borderflow.errors import BadInputError
+from borderflow.plans.kpi import period_months
 
 LANGUAGES: tuple[str, ...] = ("en", "es")
 
@@ -40,6 +41,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col.days_late": "Days late",
         "kpi.baseline": "Baseline",
         "kpi.target": "Target",
+        "kpi.no_target": "no target",
+        "kpi.no_baseline": "no baseline",
         "kpi.measured": "Measured",
         "kpi.latest": "Latest",
         "kpi.better_lower": "lower is better",
@@ -48,6 +51,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "kpi.not_met": "target not yet met",
         "kpi.no_data": "no measurements in the archive yet",
         "kpi.error": "cannot be measured",
+        "kpi.baseline_meets_target": ("the baseline already meets the target: a level to hold; if an improvement "
+                                      "was meant, check the target and which way is better"),
         "kpi.computed": "Computed from the BorderFlow archive",
         "status.planned": "planned",
         "status.in_progress": "in progress",
@@ -99,6 +104,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col.days_late": "Días de retraso",
         "kpi.baseline": "Línea base",
         "kpi.target": "Meta",
+        "kpi.no_target": "sin meta",
+        "kpi.no_baseline": "sin línea base",
         "kpi.measured": "Medido",
         "kpi.latest": "Último valor",
         "kpi.better_lower": "menor es mejor",
@@ -107,6 +114,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "kpi.not_met": "meta aún no alcanzada",
         "kpi.no_data": "aún no hay mediciones en el archivo",
         "kpi.error": "no se puede medir",
+        "kpi.baseline_meets_target": ("la línea base ya cumple la meta: es un nivel a mantener; si se buscaba una "
+                                      "mejora, revise la meta y el sentido en que es mejor"),
         "kpi.computed": "Calculado a partir del archivo de BorderFlow",
         "status.planned": "planeada",
         "status.in_progress": "en curso",
@@ -137,6 +146,15 @@ _MONTHS = {
     "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
            "noviembre", "diciembre"),
 }
+
+
+#: Short month names, as the pages write a month (:meth:`borderflow.web.i18n.Translator.month`).
+_MONTHS_SHORT = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+}
+#: A quarter's letter: Q(uarter) / T(rimestre).
+_QUARTER = {"en": "Q", "es": "T"}
 
 
 def check_language(lang: str) -> str:
@@ -179,6 +197,18 @@ def number(value: float | None, lang: str = "en", digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def period(label: str, lang: str) -> str:
+    """A KPI period label as a reader writes it: "2024Q4" -> "Q4 2024" / "T4 2024",
+    "2024-05" -> "May 2024" / "may 2024" (as the pages write a month); any other label as written."""
+    months = period_months(label)
+    if months is None:
+        return label
+    first, last = months
+    if first == last:
+        return f"{_MONTHS_SHORT[lang][first.month - 1]} {first.year}"
+    return f"{_QUARTER[lang]}{(first.month - 1) // 3 + 1} {first.year}"
+
+
 def count_label(count: int, key: str, lang: str) -> str:
     """The words after a count: "action" for 1, "actions" otherwise (``key_one`` when the
     language has a singular for ``key``)."""
@@ -197,6 +227,8 @@ UNITS_ES: dict[str, str] = {
     "containers": "contenedores", "lane": "carril", "lanes": "carriles", "booth": "caseta", "booths": "casetas",
     "percent": "por ciento", "hours saved": "horas ahorradas", "hours per year": "horas por año",
     "trucks per day": "camiones por día", "vehicles per day": "vehículos por día",
+    "reading": "lectura", "readings": "lecturas", "count": "conteo", "counts": "conteos",
+    "vehicles per hour": "vehículos por hora", "trucks per hour": "camiones por hora",
 }
 
 

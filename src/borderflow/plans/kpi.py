@@ -7,8 +7,9 @@ A :class:`KpiSpec` names what to measure:
   ``wait_minutes`` over the readings that have a wait, or ``count`` of such readings;
   optional ``weekdays`` (0 = Monday .. 6) and ``hours`` ``[start, end)`` in the
   crossing's **local** time (its time zone in the catalog).
-- ``source: volumes`` — ``statistic: sum`` of ``measure`` (e.g. BTS ``Trucks``) at
-  ``ports`` (4-digit) and ``direction``; a quarter missing a month is left out.
+- ``source: volumes`` — ``statistic: sum`` of ``measure`` (one of :func:`volume_measures`,
+  written as BTS writes it: ``Trucks``) at ``ports`` (4-digit) and ``direction``; a
+  quarter missing a month is left out.
 - ``source: results`` — a number read from saved simulation or appraisal results
   files (JSON): ``results: [{"period", "file", "field": "a.b.0.c"}]``; each ``period`` is
   a label of the KPI's own ``period`` ("2026-03" for months, "2026Q1" for quarters).
@@ -19,7 +20,9 @@ Percentiles interpolate linearly between closest ranks (Hyndman-Fan type 7, as
 whose period lies wholly in ``baseline: {"from": "YYYY-MM", "to": "YYYY-MM"}``
 (inclusive): a quarter only partly inside those months is left out, as a quarter
 missing a month is left out of the measured values. ``target`` and ``better``
-(``lower`` or ``higher``) say when the KPI is met.
+(``lower`` or ``higher``) say when the KPI is met; a baseline that already meets the
+target is flagged (:attr:`KpiSeries.target_met_at_baseline`), not refused: holding a
+level is a legitimate target.
 
 A KPI that cannot be measured (a results file missing, a stored definition no longer
 valid) is a :class:`KpiSeries` with no values and its ``error``: the plan's other KPIs,
@@ -109,6 +112,17 @@ class KpiSeries:
         return self.values[-1] if self.values else None
 
     @property
+    def target_met_at_baseline(self) -> bool:
+        """Whether the baseline already reaches the target: a level to hold (keep waits
+        under an hour while traffic grows), or a target set on the wrong side of the
+        baseline by mistake. Shown with the KPI, so a reader can tell which."""
+        if self.baseline is None or self.spec.target is None:
+            return False
+        if self.spec.better == "lower":
+            return self.baseline <= self.spec.target
+        return self.baseline >= self.spec.target
+
+    @property
     def met(self) -> bool | None:
         """Whether the latest value reaches the target (None without either)."""
         if self.latest is None or self.spec.target is None:
@@ -120,7 +134,8 @@ class KpiSeries:
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "name": self.name, "spec": self.spec.as_dict(), "baseline": self.baseline,
                 "target": self.spec.target, "better": self.spec.better, "unit": self.spec.unit,
-                "met": self.met, "values": [asdict(v) for v in self.values],
+                "met": self.met, "target_met_at_baseline": self.target_met_at_baseline,
+                "values": [asdict(v) for v in self.values],
                 **({"error": self.error} if self.error else {})}
 
 
@@ -200,6 +215,29 @@ def _source_name(value: Any, where: str) -> str:
     return value.strip()
 
 
+def volume_measures() -> tuple[str, ...]:
+    """The measures volumes are stored under: BTS's words (TxDOT's counts are stored in them
+    too, and its railcars as "Railcars"), and the finer counts of other sources."""
+    from borderflow.feeds.records import MEASURES
+    from borderflow.feeds.txdot import MODE_MEASURES
+
+    return tuple(sorted(MEASURES | set(MODE_MEASURES.values())))
+
+
+def _measure(value: Any, where: str) -> str:
+    """One of :func:`volume_measures`, written exactly (a count of "trucks" finds nothing)."""
+    measure = value.strip() if isinstance(value, str) else ""
+    known = volume_measures()
+    if measure in known:
+        return measure
+    if not measure:
+        raise BadInputError(f"{where} is required for volumes, e.g. \"Trucks\"; one of {', '.join(known)}")
+    close = [m for m in known if m.lower() == measure.lower()]
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise BadInputError(f"{where} {measure!r} is not a measure the archive stores; {hint}"
+                        f"use one of {', '.join(known)} (as written)")
+
+
 def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     """A validated :class:`KpiSpec` from its JSON object; BadInputError naming the field."""
     from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
@@ -240,9 +278,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
                        direction=choice(data.get("direction", "northbound"), DIRECTIONS, f"{where}.direction"),
                        weekdays=tuple(sorted(set(weekdays))), hours=(hours[0], hours[1]) if hours else None)
     if source == "volumes":
-        measure = str(data.get("measure", "")).strip()
-        if not measure:
-            raise BadInputError(f"{where}.measure is required for volumes, e.g. \"Trucks\"")
+        measure = _measure(data.get("measure"), f"{where}.measure")
         return KpiSpec(**common, statistic=choice(data.get("statistic", "sum"), ("sum",), f"{where}.statistic"),
                        ports=_codes(data.get("ports"), f"{where}.ports", 4, "2304"), measure=measure,
                        direction=choice(data.get("direction", "northbound"), DIRECTIONS, f"{where}.direction"),

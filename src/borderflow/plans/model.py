@@ -148,18 +148,27 @@ class Plan:
 # -- validation -----------------------------------------------------------------------
 
 
-def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = True, limit: int = 10_000) -> str:
-    value = data.get(key, "")
+#: The most characters of a text field with no limit of its own (titles, notes, reasons).
+TEXT_LIMIT = 10_000
+
+
+def text_value(value: Any, name: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+    """``value`` as text trimmed of surrounding blanks (null counts as empty): BadInputError
+    naming ``name`` when it is not text, is required but blank, or is over ``limit``."""
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise BadInputError(f"{where}.{key} must be text; got {type(value).__name__}")
+        raise BadInputError(f"{name} must be text; got {type(value).__name__}")
     value = value.strip()
     if required and not value:
-        raise BadInputError(f"{where}.{key} is required and may not be empty")
+        raise BadInputError(f"{name} is required and may not be empty; give the {name.rsplit('.', 1)[-1]}")
     if len(value) > limit:
-        raise BadInputError(f"{where}.{key} may be at most {limit} characters; got {len(value)}")
+        raise BadInputError(f"{name} may be at most {limit} characters; got {len(value)}; shorten it")
     return value
+
+
+def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+    return text_value(data.get(key, ""), f"{where}.{key}", required=required, limit=limit)
 
 
 def choice(value: Any, options: tuple[str, ...], where: str) -> str:
@@ -196,7 +205,22 @@ def _optional_date(value: Any, where: str) -> dt.date | None:
     return None if value in (None, "") else parse_date(value, where)
 
 
+def today() -> dt.date:
+    """Today in UTC: never earlier than the date on either side of the border."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def parse_done_on(value: Any, where: str) -> dt.date | None:
+    """A milestone's ``done_on``: empty (not done) or a date that has come (today at the latest)."""
+    day = _optional_date(value, where)
+    if day is not None and day > today():
+        raise BadInputError(f"{where} {day.isoformat()} has not come yet (today is {today().isoformat()}); give "
+                            "the day the milestone was done, or leave done_on empty until it is")
+    return day
+
+
 def parse_datetime(value: Any, where: str) -> dt.datetime:
+    """A time in ISO 8601 with an offset, between :data:`FIRST_DATE` and :data:`LAST_DATE`, in UTC."""
     try:
         parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     except ValueError:
@@ -204,6 +228,9 @@ def parse_datetime(value: Any, where: str) -> dt.datetime:
                             f"got {value!r}") from None
     if parsed.tzinfo is None:
         raise BadInputError(f"{where} needs a UTC offset or Z; got {value!r}")
+    if not FIRST_DATE <= parsed.date() <= LAST_DATE:
+        raise BadInputError(f"{where} must be a time from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}; "
+                            f"got {value!r}")
     return parsed.astimezone(dt.UTC)
 
 
@@ -220,11 +247,33 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
+MILESTONE_FIELDS: tuple[str, ...] = ("side", "title", "due_on", "done_on")
+
+
+def milestone_field(name: str, value: Any, where: str) -> Any:
+    """One milestone field checked by the rule a plan file's milestones follow: ``side``
+    US or MX, ``title`` required text, ``due_on`` a date, ``done_on`` empty or a date that
+    has come. The plan file, the CSV, the API and the CLI all check milestones here."""
+    if name == "side":
+        return choice(value, SIDES, f"{where}.side")
+    if name == "title":
+        return text_value(value, f"{where}.title")
+    if name == "due_on":
+        return parse_date(value, f"{where}.due_on")
+    if name == "done_on":
+        return parse_done_on(value, f"{where}.done_on")
+    raise BadInputError(f"{where} has no field {name!r}; a milestone has {', '.join(MILESTONE_FIELDS)}")
+
+
 def parse_milestone(data: Any, where: str) -> Milestone:
     item = _mapping(data, where)
-    return Milestone(side=choice(item.get("side"), SIDES, f"{where}.side"), title=_text(item, "title", where),
-                     due_on=parse_date(item.get("due_on"), f"{where}.due_on"),
-                     done_on=_optional_date(item.get("done_on"), f"{where}.done_on"))
+    return Milestone(**{name: milestone_field(name, item.get(name), where) for name in MILESTONE_FIELDS})
+
+
+def milestone_data(milestone: Milestone) -> dict[str, Any]:
+    """The fields of ``milestone`` as a plan file writes them (what :func:`parse_milestone` reads)."""
+    return {"side": milestone.side, "title": milestone.title, "due_on": milestone.due_on.isoformat(),
+            "done_on": milestone.done_on.isoformat() if milestone.done_on else None}
 
 
 def parse_meeting(data: Any, where: str) -> Meeting:
@@ -234,13 +283,25 @@ def parse_meeting(data: Any, where: str) -> Meeting:
                    _text(item, "place", where, required=False, limit=200))
 
 
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
+
+
+def _sha256(value: Any, where: str) -> str:
+    """Empty, or a file's SHA-256 written as 64 hex digits (kept in lowercase)."""
+    text = text_value(value, where, required=False, limit=64)
+    if text and not _SHA256.match(text):
+        raise BadInputError(f"{where} must be the file's SHA-256 as 64 hex digits (sha256sum FILE), or empty; "
+                            f"got {text!r}")
+    return text.lower()
+
+
 def parse_evidence(data: Any, where: str) -> Evidence:
     item = _mapping(data, where)
     kind = choice(item.get("kind", "note"), EVIDENCE_KINDS, f"{where}.kind")
     evidence = Evidence(side=choice(item.get("side"), SIDES, f"{where}.side"), kind=kind,
                         text=_text(item, "text", where, required=kind == "note"),
                         url=_text(item, "url", where, required=kind != "note", limit=2000),
-                        sha256=_text(item, "sha256", where, required=False, limit=64),
+                        sha256=_sha256(item.get("sha256"), f"{where}.sha256"),
                         added_at=parse_datetime(item["added_at"], f"{where}.added_at") if item.get("added_at") else None,
                         username=_text(item, "username", where, required=False, limit=80))
     return evidence
@@ -265,11 +326,15 @@ def parse_action(data: Any, where: str, subcommittee_keys: set[str]) -> Action:
     if sub not in subcommittee_keys:
         raise BadInputError(f"{where}.subcommittee must be one of the plan's subcommittees "
                             f"({', '.join(sorted(subcommittee_keys))}); got {sub!r}")
-    history = tuple(_parse_change(h, f"{where}.history[{i}]") for i, h in enumerate(_list(item, "history", where)))
+    # The history is kept, exported and read in time order, whatever the file's order;
+    # changes at the same moment keep their order in the file (the sort is stable).
+    history = tuple(sorted((_parse_change(h, f"{where}.history[{i}]") for i, h in enumerate(_list(item, "history", where))),
+                           key=lambda h: h.at))
     status = choice(item.get("status", "planned"), STATUSES, f"{where}.status")
     if history and history[-1].to_status != status:
-        raise BadInputError(f"{where}.status is {status!r} but its history ends at {history[-1].to_status!r}; "
-                            "the status must be the last change's to_status")
+        latest = history[-1]
+        raise BadInputError(f"{where}.status is {status!r} but its latest change ({latest.at.isoformat()}) is to "
+                            f"{latest.to_status!r}; set the status to {latest.to_status!r} or correct the changes' times")
     return Action(
         code=code, subcommittee=sub, title=_text(item, "title", where),
         kind=choice(item.get("kind"), ACTION_KINDS, f"{where}.kind"),
@@ -282,6 +347,16 @@ def parse_action(data: Any, where: str, subcommittee_keys: set[str]) -> Action:
                        for i, e in enumerate(_list(item, "evidence", where))),
         history=history,
     )
+
+
+def _unique(values: list[str], where: str, name: str) -> None:
+    """BadInputError naming the first repeated ``name`` in ``values`` and where it came first."""
+    seen: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if value in seen:
+            raise BadInputError(f"{where}[{i}].{name} {value!r} is a repeated {name} ({where}[{seen[value]}] has it); "
+                                f"each {name} must be unique: rename or merge one of them")
+        seen[value] = i
 
 
 def parse_plan(data: Any) -> Plan:
@@ -299,13 +374,11 @@ def parse_plan(data: Any) -> Plan:
     subs = tuple(Subcommittee(_text(_mapping(s, f"plan.subcommittees[{i}]"), "key", f"plan.subcommittees[{i}]", limit=40),
                               _text(s, "name", f"plan.subcommittees[{i}]", limit=200))
                  for i, s in enumerate(subs_raw)) or tuple(Subcommittee(k, n) for k, n in DEFAULT_SUBCOMMITTEES)
+    _unique([s.key for s in subs], "plan.subcommittees", "key")
     keys = {s.key for s in subs}
-    if len(keys) != len(subs):
-        raise BadInputError("plan.subcommittees has a repeated key; each key must be unique")
     actions = tuple(parse_action(a, f"plan.actions[{i}]", keys) for i, a in enumerate(_list(doc, "actions", "plan")))
     codes = [a.code for a in actions]
-    if len(set(codes)) != len(codes):
-        raise BadInputError("plan.actions has a repeated code; each action code must be unique")
+    _unique(codes, "plan.actions", "code")
     meetings = tuple(parse_meeting(m, f"plan.meetings[{i}]") for i, m in enumerate(_list(doc, "meetings", "plan")))
     names = [m.name for m in meetings]
     if len(set(names)) != len(names):
@@ -341,8 +414,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "code": a.code, "subcommittee": a.subcommittee, "title": a.title, "kind": a.kind,
             "lead_side": a.lead_side, "status": a.status,
             **{n: getattr(a, n) for n in sorted(SIDE_FIELDS["US"] | SIDE_FIELDS["MX"])},
-            "milestones": [{"side": m.side, "title": m.title, "due_on": m.due_on.isoformat(),
-                            "done_on": m.done_on.isoformat() if m.done_on else None} for m in a.milestones],
+            "milestones": [milestone_data(m) for m in a.milestones],
             "evidence": [{"side": e.side, "kind": e.kind, "text": e.text, "url": e.url, "sha256": e.sha256,
                           "added_at": e.added_at.isoformat() if e.added_at else None, "username": e.username}
                          for e in a.evidence],

@@ -11,6 +11,8 @@ from typing import Any
 
 from fpdf import FPDF
 
+from borderflow.plans.charts import value_range
+from borderflow.plans.i18n import number, period
 from borderflow.plans.kpi import KpiSeries
 
 _REPLACE = {"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "·": "-", "≤": "<=", "≥": ">="}
@@ -33,7 +35,7 @@ class _Report(FPDF):
         self.set_text_color(0)
 
 
-def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str]) -> None:
+def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str], lang: str) -> None:
     values = list(series.values)
     refs = [r for r in (series.baseline, series.spec.target) if r is not None]
     ys = [v.value for v in values] + refs
@@ -43,7 +45,7 @@ def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str]) -> None:
     if y0 + h + 16 > pdf.h - pdf.b_margin:
         pdf.add_page()
         y0 = pdf.get_y() + 2
-    low, high = min(0.0, min(ys)), max(ys) * 1.1 or 1.0
+    low, high = value_range(ys)
 
     def px(i: int) -> float:
         return x0 + w * (i + 0.5) / max(len(values), 1)
@@ -60,12 +62,12 @@ def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str]) -> None:
         pdf.set_draw_color(230)
         pdf.line(x0, py(tick), x0 + w, py(tick))
         pdf.set_xy(x0 - 14, py(tick) - 1.5)
-        pdf.cell(13, 3, f"{tick:,.0f}", align="R")
+        pdf.cell(13, 3, number(tick, lang), align="R")
     every = max(1, len(values) // 10)
     for i, v in enumerate(values):
         if i % every == 0:
             pdf.set_xy(px(i) - 8, y0 + h + 0.5)
-            pdf.cell(16, 3, latin1(v.period), align="C")
+            pdf.cell(16, 3, latin1(period(v.period, lang)), align="C")
     pdf.set_line_width(0.5)
     for value, colour, dash in ((series.baseline, GREY, (2.0, 1.2)), (series.spec.target, GREEN, (0.8, 0.8))):
         if value is not None:
@@ -114,13 +116,13 @@ def _para(pdf: FPDF, text: str, size: float = 9, style: str = "") -> None:
     pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
 
-def _kpi(pdf: FPDF, k: dict[str, Any], t: Any) -> None:
+def _kpi(pdf: FPDF, k: dict[str, Any], t: Any, lang: str) -> None:
     if k["values"] and pdf.get_y() > pdf.h - pdf.b_margin - 75:
         pdf.add_page()  # keep a KPI's title with its chart
-    _para(pdf, f"{k['name']} ({k['unit']}; {k['better']})", 9, "B")
-    latest = f"{t('kpi.latest')} {k['latest']} {k['latest_period']} | " if k["latest_period"] else ""
-    _para(pdf, f"{t('kpi.baseline')} {k['baseline']} | {t('kpi.target')} {k['target']} | {latest}{k['state']}", 8)
-    _chart(pdf, k["series"], {"baseline": t("kpi.baseline"), "target": t("kpi.target"), "measured": t("kpi.measured")})
+    _para(pdf, f"{k['name']} ({k['about']})", 9, "B")
+    _para(pdf, " | ".join([" ".join(x for x in fact if x) for fact in k["facts"]] + ([k["state"]] if k["state"] else [])), 8)
+    _chart(pdf, k["series"], {"baseline": t("kpi.baseline"), "target": t("kpi.target"), "measured": t("kpi.measured")},
+           lang)
     pdf.ln(2)
 
 
@@ -163,7 +165,7 @@ def render_pdf(c: dict[str, Any]) -> bytes:
             pdf.ln(1)
         _heading(pdf, t("section.kpis"), 10)
         for k in s["kpis"]:
-            _kpi(pdf, k, t)
+            _kpi(pdf, k, t, c["lang"])
         if not s["kpis"]:
             _para(pdf, t("report.no_items"), 8.5)
         pdf.ln(1)
@@ -175,7 +177,7 @@ def render_pdf(c: dict[str, Any]) -> bytes:
     if c["general_kpis"]:
         _heading(pdf, t("section.kpis"), 13)
         for k in c["general_kpis"]:
-            _kpi(pdf, k, t)
+            _kpi(pdf, k, t, c["lang"])
     if c["sources"]:
         _heading(pdf, t("report.sources"), 11)
         for s in c["sources"]:

@@ -17,7 +17,15 @@ from markupsafe import Markup
 from borderflow.errors import BadInputError
 from borderflow.messages import say
 from borderflow.plans.charts import kpi_chart_svg
-from borderflow.plans.i18n import check_language, count_label, long_date, number, translator, unit
+from borderflow.plans.i18n import (
+    check_language,
+    count_label,
+    long_date,
+    number,
+    period,
+    translator,
+    unit,
+)
 from borderflow.plans.kpi import KpiSeries
 from borderflow.plans.report import ProgressReport
 
@@ -30,19 +38,30 @@ def _lead(action: Any) -> str:
 
 
 def _kpi(series: KpiSeries, lang: str, t: Any) -> dict[str, Any]:
+    """A KPI as every format writes it: ``facts`` (label, value, after) to join with a
+    separator — "Baseline 38.6", "no target", "Latest 41 (Q2 2026)" — then ``state``, which
+    may be empty (nothing to say: no separator is written for it)."""
     latest = series.latest
     met = series.met
     state = t("kpi.no_data") if latest is None else (t("kpi.met") if met else t("kpi.not_met") if met is False else "")
     if series.error:
         state = f"{t('kpi.error')}: {say(series.error, lang)}"
+    elif series.target_met_at_baseline:
+        state = f"{state} ({t('kpi.baseline_meets_target')})" if state else t("kpi.baseline_meets_target")
+    facts = [(t("kpi.baseline"), number(series.baseline, lang), "") if series.baseline is not None
+             else (t("kpi.no_baseline"), "", ""),
+             (t("kpi.target"), number(series.spec.target, lang), "") if series.spec.target is not None
+             else (t("kpi.no_target"), "", "")]
+    if latest:
+        facts.append((t("kpi.latest"), number(latest.value, lang), f"({period(latest.period, lang)})"))
+    about = "; ".join(x for x in (unit(series.spec.unit, lang), t(f"kpi.better_{series.spec.better}")) if x)
     return {
-        "name": series.name, "unit": unit(series.spec.unit, lang), "better": t(f"kpi.better_{series.spec.better}"),
-        "baseline": number(series.baseline, lang), "target": number(series.spec.target, lang),
-        "latest": number(latest.value, lang) if latest else "—", "latest_period": latest.period if latest else "",
-        "state": state, "met": met, "values": [(v.period, number(v.value, lang), v.n) for v in series.values],
+        "name": series.name, "about": about, "facts": facts,
+        "facts_text": ", ".join(" ".join(x for x in fact if x) for fact in facts),
+        "state": state, "met": met, "values": [(period(v.period, lang), number(v.value, lang), v.n) for v in series.values],
         "series": series,
-        "svg": Markup("") if not series.values else Markup(kpi_chart_svg(series, {"baseline": t("kpi.baseline"), "target": t("kpi.target"),
-                                             "measured": t("kpi.measured")})),
+        "svg": Markup("") if not series.values else Markup(kpi_chart_svg(
+            series, {"baseline": t("kpi.baseline"), "target": t("kpi.target"), "measured": t("kpi.measured")}, lang)),
     }
 
 
@@ -111,10 +130,7 @@ def render_markdown(report: ProgressReport, lang: str) -> str:
     lines += [f"**{t('report.summary')}:** " + ", ".join(f"{n} {label}" for n, label in c["summary"]) + ".", ""]
 
     def kpi_lines(k: dict[str, Any]) -> list[str]:
-        latest = f", {t('kpi.latest')} {k['latest']} {k['latest_period']}" if k["latest_period"] else ""
-        out = [(f"**{k['name']}** ({k['unit']}; {k['better']}): {t('kpi.baseline')} {k['baseline']}, "
-                f"{t('kpi.target')} {k['target']}{latest} — {k['state']}"),
-               ""]
+        out = [f"**{k['name']}** ({k['about']}): {k['facts_text']}" + (f" — {k['state']}" if k["state"] else ""), ""]
         if k["values"]:
             out += [f"| {t('kpi.measured')} | |", "|---|---:|"] + [f"| {p} | {v} |" for p, v, _ in k["values"]] + [""]
         return out

@@ -6,12 +6,17 @@ For meeting M (held on day D) and the meeting before it (held on P, or none):
   ``done_on`` in (P, D];
 - **late**: milestones due before D and not done by D, and actions ``delayed`` at D;
   the reason is the last status change's ``why`` (or "milestone past due");
-- **KPIs**: every KPI of the plan with its baseline, target and measured values
-  (values of periods starting after D are left out);
+- **KPIs**: every KPI of the plan with its baseline, target and measured values of
+  the periods that had ended by D (a period still running at D, and any later one, is
+  left out: its value would change with readings taken after the meeting);
 - **cancelled**: actions whose status became ``cancelled`` in (P, D], with the reason;
 - **next steps**: milestones due in (D, D + 1 year], not done, and the sides'
   ``next_steps`` text — only for actions still open at D (neither ``done`` nor
   ``cancelled``): a closed action has no next step.
+
+Every action is read as it stood at the end of D (:func:`action_at`): its status then,
+its history up to D, a milestone done after D as not done, evidence added after D left
+out. So a report for a past meeting says the same whatever is changed later.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from borderflow.errors import NotFoundError
-from borderflow.plans.kpi import KpiSeries, period_months
+from borderflow.plans.kpi import KpiSeries, baseline_of, period_months
 from borderflow.plans.model import Action, Meeting, Milestone, Plan
 
 NEXT_WINDOW = dt.timedelta(days=365)
@@ -81,19 +86,46 @@ class ProgressReport:
     kpis: tuple[KpiSeries, ...] = ()
 
 
-def _status_at(action: Action, day: dt.date) -> tuple[str, str]:
-    """(status, why of the change that set it) as of the end of ``day``."""
-    status, why = action.status, ""
-    past = [h for h in action.history if h.at.date() <= day]
+def action_at(action: Action, day: dt.date) -> Action:
+    """``action`` as it stood at the end of ``day``.
+
+    Its status is the one the last change on or before ``day`` set; with no change by
+    then, the status the first later change started from (an imported status stands until
+    its first change; a history that starts later with no ``from_status`` gives that first
+    status); with no history at all, the status it has. Its history stops at ``day``, a
+    milestone done after ``day`` is not done yet, and evidence added after ``day`` is left out.
+    """
+    history = sorted(action.history, key=lambda h: h.at)
+    past = tuple(h for h in history if h.at.date() <= day)
     if past:
-        status, why = past[-1].to_status, past[-1].why
-    return status, why
+        status = past[-1].to_status
+    elif history:
+        status = history[0].from_status or history[0].to_status
+    else:
+        status = action.status
+    milestones = tuple(m if m.done_on is None or m.done_on <= day else replace(m, done_on=None)
+                       for m in action.milestones)
+    evidence = tuple(e for e in action.evidence if e.added_at is None or e.added_at.date() <= day)
+    return replace(action, status=status, history=past, milestones=milestones, evidence=evidence)
 
 
-def _starts_by(label: str, day: dt.date) -> bool:
-    """Whether period ``label`` starts on or before ``day`` (a label that names no period: no)."""
+def _ended_by(label: str, day: dt.date) -> bool:
+    """Whether period ``label`` ended on or before ``day`` (a label that names no period: no)."""
     months = period_months(label)
-    return months is not None and months[0] <= day
+    if months is None:
+        return False
+    last = months[1]
+    following = dt.date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1) <= day
+
+
+def kpi_at(series: KpiSeries, day: dt.date) -> KpiSeries:
+    """``series`` as a report for ``day`` shows it: the values of the periods ended by
+    ``day``, and the baseline of those values."""
+    values = tuple(v for v in series.values if _ended_by(v.period, day))
+    if values == series.values:
+        return series
+    return replace(series, values=values, baseline=baseline_of(values, series.spec))
 
 
 def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
@@ -107,12 +139,13 @@ def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
     meeting = meetings[found[0]]
     previous = meetings[found[0] - 1] if found[0] > 0 else None
     day, since = meeting.held_on, previous.held_on if previous else dt.date.min
-    by_action = {a.code: a for a in plan.actions}
+    actions_then = tuple(action_at(a, day) for a in plan.actions)
+    by_action = {a.code: a for a in actions_then}
     sections = []
-    cut = {s.key: replace(s, values=tuple(v for v in s.values if _starts_by(v.period, day))) for s in kpi_series}
+    cut = {s.key: kpi_at(s, day) for s in kpi_series}
     owners = {d.key: d.action for d in plan.kpis}
     for sub in plan.subcommittees:
-        actions = tuple(a for a in plan.actions if a.subcommittee == sub.key)
+        actions = tuple(a for a in actions_then if a.subcommittee == sub.key)
         done: list[DoneItem] = []
         late: list[LateItem] = []
         upcoming: list[NextItem] = []
@@ -123,7 +156,7 @@ def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
                     done.append(DoneItem(a, None, h.at.date()))
                 if h.to_status == "cancelled" and since < h.at.date() <= day:
                     cancelled.append(CancelledItem(a, h.at.date(), h.why))
-            status, why = _status_at(a, day)
+            status, why = a.status, a.history[-1].why if a.history else ""
             still_open = status not in ("done", "cancelled")
             for m in a.milestones:
                 if m.done_on and since < m.done_on <= day:

@@ -20,12 +20,15 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
 from borderflow.messages import Message
@@ -45,10 +48,15 @@ from borderflow.plans.model import (
     StatusChange,
     Subcommittee,
     choice,
-    parse_date,
+    milestone_data,
+    milestone_field,
+    parse_evidence,
+    parse_milestone,
     side_of_field,
+    text_value,
 )
 from borderflow.services.accounts import WRITER_ROLES, User
+from borderflow.store.db import writing
 from borderflow.store.plans_schema import (
     plan_actions,
     plan_evidence,
@@ -59,7 +67,7 @@ from borderflow.store.plans_schema import (
     plan_subcommittees,
     plans,
 )
-from borderflow.store.schema import crossings, observations, volumes
+from borderflow.store.schema import crossings, observations, ports, volumes
 
 #: Columns of the CSV exchange: one row per action, then one per milestone.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -88,6 +96,24 @@ def require_side(user: User, side: str, what: str) -> None:
     if user.country != side:
         raise ForbiddenError(f"{what} belongs to the {side} side; user {user.username!r} is of {user.country} "
                              f"({user.agency}) and may edit only {user.country} fields")
+
+
+# -- writing at the same time ----------------------------------------------------------
+#
+# An edit reads what it checks (a status, a lead side, whether a name is taken) and then
+# writes. Writes that read first run in ``writing`` (on SQLite it holds the write lock from
+# the start, so a second writer waits and then reads the first one's result) and write
+# only while what they read still holds (an UPDATE's WHERE); on PostgreSQL a name taken
+# meanwhile by another writer surfaces as the unique key's error, made a ConflictError here.
+
+
+@contextmanager
+def _unique_or(conflict: ConflictError) -> Iterator[None]:
+    """Raise ``conflict`` when a unique key refuses the write (another writer got there first)."""
+    try:
+        yield
+    except IntegrityError:
+        raise conflict from None
 
 
 # -- reading --------------------------------------------------------------------------
@@ -196,9 +222,10 @@ def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], acti
 def import_plan(engine: Engine, plan: Plan) -> int:
     """Store a validated plan with its own meetings; ConflictError when its slug exists."""
     now = _now()
-    with engine.begin() as conn:
+    taken = ConflictError(f"plan {plan.slug!r} already exists; choose another slug or edit it in place")
+    with _unique_or(taken), writing(engine, serialize=False) as conn:
         if conn.execute(select(plans.c.id).where(plans.c.slug == plan.slug)).first() is not None:
-            raise ConflictError(f"plan {plan.slug!r} already exists; choose another slug or edit it in place")
+            raise taken
         key = conn.execute(plans.insert().values(
             slug=plan.slug, strategy=plan.strategy, year=plan.year, title=plan.title, is_example=plan.is_example,
             sources=json.dumps([{"title": s.title, "url": s.url} for s in plan.sources]), created_at=now,
@@ -241,7 +268,7 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
     Actions whose code the plan already has are left as they are (``skipped``); the
     whole file is checked first, so a bad row changes nothing.
     """
-    from borderflow.plans.model import parse_action, parse_milestone
+    from borderflow.plans.model import parse_action
 
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("record", "plan", "code") if c not in (reader.fieldnames or [])]
@@ -254,6 +281,10 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
         where, last_line = f"line {last_line + 1}", reader.line_num
         actions = by_plan.setdefault(row["plan"], {})
         if row["record"] == "action":
+            if row["code"] in actions:  # a second row would silently replace the first and its milestones
+                raise BadInputError(f"{where}: action {row['code']!r} of plan {row['plan']!r} was already given on "
+                                    f"{actions[row['code']]['_line']}; give each action one row, its milestone "
+                                    "rows after it")
             actions[row["code"]] = {**{k: v for k, v in row.items() if k not in ("record", "plan", "side", "due_on", "done_on")},
                                     "milestones": [], "_line": where}
         elif row["record"] == "milestone":
@@ -265,7 +296,9 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
         else:
             raise BadInputError(f"{where}: record must be action or milestone; got {row['record']!r}")
     summary = {"added": 0, "skipped": 0}
-    with engine.begin() as conn:
+    raced = ConflictError("another import added some of this file's actions while it was imported; nothing of "
+                          "this file was stored: import it again (the codes a plan has are skipped)")
+    with _unique_or(raced), writing(engine, serialize=False) as conn:
         for slug, actions in by_plan.items():
             prow = _plan_row(conn, slug)
             sub_ids = {s.key: s.id for s in conn.execute(
@@ -316,7 +349,8 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
     for name in sorted(changes):
         require_side(user, side_of_field(name, action.lead_side), f"field {name!r} of action {action.code}")
     values = {name: _edited_text(name, value) for name, value in changes.items()}
-    with engine.begin() as conn:
+    stored = dict(values)
+    with writing(engine, serialize=False) as conn:
         if "lead_side" in values:
             choice(values["lead_side"], SIDES, "lead_side")
         if "kind" in values:
@@ -328,11 +362,22 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
             sub = conn.execute(select(plan_subcommittees.c.id).where(
                 plan_subcommittees.c.plan_id == plan_id, plan_subcommittees.c.key == values["subcommittee"])).first()
             if sub is None:
-                raise BadInputError(f"subcommittee {values['subcommittee']!r} is not one of plan {slug!r}'s")
+                keys = conn.scalars(select(plan_subcommittees.c.key).where(plan_subcommittees.c.plan_id == plan_id)
+                                    .order_by(plan_subcommittees.c.id))
+                raise BadInputError(f"subcommittee {values['subcommittee']!r} is not one of plan {slug!r}'s; "
+                                    f"use one of {', '.join(keys)}")
             values["subcommittee_id"] = sub.id
             del values["subcommittee"]
-        conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(**values, updated_at=_now()))
-    return EditResult(action_id, changes)
+        # The sides were checked against the lead side read above: a shared field is written
+        # only while that is still the lead side (another edit may have handed it over since).
+        same_lead = (plan_actions.c.lead_side == action.lead_side,) if SHARED_FIELDS & set(changes) else ()
+        done = conn.execute(plan_actions.update().where(plan_actions.c.id == action_id, *same_lead)
+                            .values(**values, updated_at=_now()))
+        if done.rowcount != 1:
+            now = conn.execute(select(plan_actions.c.lead_side).where(plan_actions.c.id == action_id)).scalar()
+            raise ConflictError(f"the lead side of action {action.code} became {now} while this edit was made "
+                                f"(it was {action.lead_side}); nothing was changed: read the action again")
+    return EditResult(action_id, stored)
 
 
 def change_status(engine: Engine, action_id: int, to_status: str, why: str, user: User,
@@ -341,68 +386,91 @@ def change_status(engine: Engine, action_id: int, to_status: str, why: str, user
     _, action = get_action(engine, action_id)
     require_side(user, action.lead_side, f"the status of action {action.code}")
     choice(to_status, STATUSES, "status")
-    reason = why.strip()
-    if not reason:
+    if not isinstance(why, str) or not why.strip():
         raise BadInputError("a status change needs a reason (why); e.g. 'permits delayed by flooding'")
+    reason = text_value(why, "why")  # as a plan file's history
     if to_status == action.status:
         raise ConflictError(f"action {action.code} is already {to_status!r}; nothing to change")
-    change = StatusChange(action.status, to_status, at or _now(), user.username, user.country, reason[:2000])
-    with engine.begin() as conn:
-        conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(status=to_status, updated_at=change.at))
+    change = StatusChange(action.status, to_status, at or _now(), user.username, user.country, reason)
+    with writing(engine, serialize=False) as conn:
+        # Written only if the action still has the status (and lead side) read above: of two
+        # changes made at once, the second finds the first's status and is refused, as a
+        # stale write, instead of both landing in the history.
+        done = conn.execute(plan_actions.update().where(
+            plan_actions.c.id == action_id, plan_actions.c.status == action.status,
+            plan_actions.c.lead_side == action.lead_side).values(status=to_status, updated_at=change.at))
+        if done.rowcount != 1:
+            now = conn.execute(select(plan_actions.c.status, plan_actions.c.lead_side)
+                               .where(plan_actions.c.id == action_id)).one()
+            if now.lead_side != action.lead_side:
+                raise ConflictError(f"the lead side of action {action.code} became {now.lead_side} while this change "
+                                    f"was made; only its users change the status now")
+            raise ConflictError(f"action {action.code} is now {now.status!r}, not {action.status!r}: its status was "
+                                "changed while this change was made; read its history and change it again if "
+                                "still needed")
         conn.execute(plan_status_changes.insert().values(
             action_id=action_id, from_status=change.from_status, to_status=change.to_status, at=change.at,
             username=change.username, country=change.country, why=change.why))
     return change
 
 
-def add_milestone(engine: Engine, action_id: int, milestone: Milestone, user: User) -> int:
+def _valid_milestone(milestone: Milestone | Mapping[str, Any]) -> Milestone:
+    """A milestone checked by the plan file's rule (:func:`~borderflow.plans.model.milestone_field`)."""
+    return parse_milestone(milestone_data(milestone) if isinstance(milestone, Milestone) else milestone, "milestone")
+
+
+def add_milestone(engine: Engine, action_id: int, milestone: Milestone | Mapping[str, Any], user: User) -> int:
+    """Add a milestone (``side``, ``title``, ``due_on``, ``done_on``?) to an action: its side's users only,
+    under the plan file's rules, so the plan still exports to a file that imports back."""
     _, action = get_action(engine, action_id)
-    require_side(user, milestone.side, f"a {milestone.side} milestone of action {action.code}")
+    stone = _valid_milestone(milestone)
+    require_side(user, stone.side, f"a {stone.side} milestone of action {action.code}")
     with engine.begin() as conn:
-        key = conn.execute(plan_milestones.insert().values(action_id=action_id, side=milestone.side, title=milestone.title,
-                                                           due_on=milestone.due_on, done_on=milestone.done_on)).inserted_primary_key
+        key = conn.execute(plan_milestones.insert().values(action_id=action_id, side=stone.side, title=stone.title,
+                                                           due_on=stone.due_on, done_on=stone.done_on)).inserted_primary_key
     assert key is not None
     return int(key[0])
 
 
-def update_milestone(engine: Engine, milestone_id: int, changes: dict[str, Any], user: User) -> dict[str, Any]:
-    """Edit a milestone's title, due_on or done_on (its side's users only; the side never changes)."""
+def update_milestone(engine: Engine, milestone_id: int, changes: Mapping[str, Any], user: User) -> dict[str, Any]:
+    """Edit a milestone's title, due_on or done_on (its side's users only; the side never
+    changes), each under the plan file's rules; returns the values stored."""
     with engine.connect() as conn:
         row = conn.execute(select(plan_milestones).where(plan_milestones.c.id == milestone_id)).first()
     if row is None:
-        raise NotFoundError(f"no milestone with id {milestone_id}")
+        raise NotFoundError(f"no milestone with id {milestone_id}; 'borderflow plans show PLAN' lists them")
     require_side(user, row.side, f"milestone {milestone_id}")
     unknown = set(changes) - {"title", "due_on", "done_on"}
     if unknown or not changes:
         raise BadInputError(f"a milestone edit may change title, due_on, done_on; got {', '.join(sorted(changes)) or 'nothing'}")
-    values: dict[str, Any] = {}
-    if "title" in changes:
-        values["title"] = str(changes["title"]).strip() or row.title
-    if "due_on" in changes:
-        values["due_on"] = parse_date(changes["due_on"], "due_on")
-    if "done_on" in changes:
-        values["done_on"] = None if changes["done_on"] in (None, "") else parse_date(changes["done_on"], "done_on")
+    values = {name: milestone_field(name, value, "milestone") for name, value in changes.items()}
     with engine.begin() as conn:
         conn.execute(plan_milestones.update().where(plan_milestones.c.id == milestone_id).values(**values))
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
 
 
-def add_evidence(engine: Engine, action_id: int, evidence: Evidence, user: User) -> None:
+def add_evidence(engine: Engine, action_id: int, evidence: Evidence | Mapping[str, Any], user: User) -> None:
+    """Add evidence (a note, a link, a file reference) to an action: its side's users only,
+    under the plan file's rules; it is stamped with the user and the time now."""
     _, action = get_action(engine, action_id)
-    require_side(user, evidence.side, f"{evidence.side} evidence of action {action.code}")
+    data = ({"side": evidence.side, "kind": evidence.kind, "text": evidence.text, "url": evidence.url,
+             "sha256": evidence.sha256} if isinstance(evidence, Evidence) else evidence)
+    proof = parse_evidence(data, "evidence")
+    require_side(user, proof.side, f"{proof.side} evidence of action {action.code}")
     with engine.begin() as conn:
-        conn.execute(plan_evidence.insert().values(action_id=action_id, side=evidence.side, kind=evidence.kind,
-                                                   text=evidence.text, url=evidence.url, sha256=evidence.sha256,
+        conn.execute(plan_evidence.insert().values(action_id=action_id, side=proof.side, kind=proof.kind,
+                                                   text=proof.text, url=proof.url, sha256=proof.sha256,
                                                    added_at=_now(), username=user.username))
 
 
 def add_meeting(engine: Engine, ref: str | int, meeting: Meeting) -> None:
     """Record a meeting of plan ``ref``; ConflictError when the plan has one of that name."""
-    with engine.begin() as conn:
+    taken = ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name")
+    with _unique_or(taken), writing(engine, serialize=False) as conn:
         plan_id = _plan_row(conn, ref).id
         if conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.plan_id == plan_id,
                                                          plan_meetings.c.name == meeting.name)).first():
-            raise ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name")
+            raise taken
         conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=meeting.name, held_on=meeting.held_on,
                                                    place=meeting.place))
 
@@ -450,7 +518,34 @@ def _volume_counts(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.date, fl
         return [(d, float(total)) for d, total in conn.execute(query)]
 
 
+def _check_places(engine: Engine, spec: kpis.KpiSpec) -> None:
+    """NotFoundError when the spec names a crossing the catalog does not hold (its readings
+    could not be placed in local time), or a port neither in the catalog nor in any count:
+    such a KPI would otherwise read as one still waiting for data."""
+    with engine.connect() as conn:
+        if spec.source == "observations":
+            known = set(conn.scalars(select(crossings.c.crossing_id).where(crossings.c.crossing_id.in_(spec.crossings))))
+            missing = [c for c in spec.crossings if c not in known]
+            if missing:
+                raise NotFoundError(Message(
+                    f"not in the catalog of crossings: {', '.join(missing)}; correct the KPI's crossing ids "
+                    "(GET /api/v1/crossings lists the known ones)", "kpi.crossing_unknown",
+                    {"crossings": ", ".join(missing)}))
+        elif spec.source == "volumes":
+            known = set(conn.scalars(select(ports.c.port_code).where(ports.c.port_code.in_(spec.ports))))
+            known |= set(conn.scalars(select(volumes.c.port_code).where(volumes.c.port_code.in_(spec.ports))
+                                      .distinct()))
+            missing = [p for p in spec.ports if p not in known]
+            if missing:
+                raise NotFoundError(Message(
+                    f"not in the catalog of ports and without counts in the archive: {', '.join(missing)}; correct "
+                    "the KPI's port codes (GET /api/v1/ports lists the known ones)", "kpi.port_unknown",
+                    {"ports": ", ".join(missing)}))
+
+
 def compute_kpi(engine: Engine, key: str, name: str, spec: kpis.KpiSpec, base: Path | None = None) -> kpis.KpiSeries:
+    """One KPI computed now; NotFoundError when it names a crossing or port that is not there."""
+    _check_places(engine, spec)
     if spec.source == "observations":
         values = kpis.wait_series(_wait_readings(engine, spec), spec)
     elif spec.source == "volumes":

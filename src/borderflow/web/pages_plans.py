@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from borderflow.errors import NotFoundError
 from borderflow.messages import say
 from borderflow.plans.charts import kpi_chart_svg
-from borderflow.plans.i18n import number, translator, unit
+from borderflow.plans.i18n import number, period, translator, unit
 from borderflow.services import plans
 from borderflow.web.render import error_page, language, page
 
@@ -40,7 +40,8 @@ async def plan_page(request: Request, slug: str) -> Response:
         return error_page(request, 404, exc.message)
     series = await run_in_threadpool(plans.plan_kpis_computed, engine, slug)
     labels = {"baseline": pt("kpi.baseline"), "target": pt("kpi.target"), "measured": pt("kpi.measured")}
-    charts = [(s, Markup(kpi_chart_svg(s, labels)) if s.values else Markup("")) for s in series]
+    charts = [(s, Markup(kpi_chart_svg(s, labels, lang)) if s.values else Markup("")) for s in series]
     return page(request, "plans.html", title=plan.title, section="plans", pt=pt, plans=None, plan=plan,
                 charts=charts, lang_code=lang, num=lambda value: number(value, lang),
-                kpi_unit=lambda text: unit(text, lang), reason=lambda message: say(message, lang))
+                kpi_unit=lambda text: unit(text, lang), reason=lambda message: say(message, lang),
+                period_text=lambda label: period(label, lang))
