@@ -65,6 +65,10 @@ def test_expired_revoked_disabled_and_unknown_tokens_are_refused(engine: Engine)
     accounts.disable_user(engine, "ana")
     with pytest.raises(UnauthorizedError, match="disabled"):
         accounts.authenticate(engine, live.text)
+    # the list says what the API does: the live token of a disabled account is not active
+    now = dt.datetime.now(UTC)
+    states = {t.id: t.as_dict(now)["state"] for t in accounts.list_tokens(engine, "ana")}
+    assert states == {expiring.info.id: "expired", revoked.info.id: "revoked", live.info.id: "disabled"}
     with pytest.raises(BadInputError):
         accounts.create_token(engine, "ana")
     with pytest.raises(NotFoundError):

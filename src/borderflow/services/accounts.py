@@ -83,13 +83,17 @@ class TokenInfo:
     created_at: dt.datetime
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    #: Its user's account is disabled (for good): the token is refused.
+    user_disabled: bool = False
 
     def state(self, now: dt.datetime) -> str:
-        """``active``, ``revoked`` or ``expired`` at ``now``."""
+        """``active``, ``revoked``, ``expired`` or ``disabled`` (its account is) at ``now``."""
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
+        if self.user_disabled:
+            return "disabled"
         return "active"
 
     def as_dict(self, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -208,13 +212,14 @@ def _token_info(row: Any) -> TokenInfo:
     return TokenInfo(
         id=row.id, user_id=row.user_id, username=row.username, prefix=row.prefix, name=row.name,
         created_at=row.created_at, expires_at=row.expires_at, revoked_at=row.revoked_at,
+        user_disabled=bool(row.disabled),
     )
 
 
 def _token_query() -> Any:
     t = tokens.c
     return select(t.id, t.user_id, users.c.username, t.prefix, t.name, t.created_at, t.expires_at,
-                  t.revoked_at).join(users, users.c.id == t.user_id)
+                  t.revoked_at, users.c.disabled).join(users, users.c.id == t.user_id)
 
 
 def create_token(
