@@ -57,6 +57,21 @@ def test_raw_history_downloads_as_csv_and_parquet(client: TestClient, engine: En
     table = pq.read_table(io.BytesIO(parquet.content))
     assert table.column("wait_minutes").to_pylist() == list(range(5))
     assert str(table.schema.field("observed_at").type).startswith("timestamp")
+    # the columns and types of `borderflow export --format parquet`, whatever the page holds
+    from borderflow.services.export import observations_parquet_schema
+
+    assert table.schema == observations_parquet_schema()
+    assert set(table.column("crossing_id").to_pylist()) == {"250401"}
+    empty = client.get(f"{LANE}/history", params={"start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z",
+                                                  "format": "parquet"})
+    assert pq.read_table(io.BytesIO(empty.content)).schema == observations_parquet_schema()
+    hourly = pq.read_table(io.BytesIO(client.get(f"{LANE}/history", params={
+        **DAY, "aggregate": "hour", "format": "parquet"}).content))
+    none = pq.read_table(io.BytesIO(client.get(f"{LANE}/history", params={
+        "start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z", "aggregate": "hour",
+        "format": "parquet"}).content))
+    assert hourly.schema == none.schema and str(none.schema.field("start").type).startswith("timestamp")
+    assert hourly.num_rows == 5 and none.num_rows == 0
 
 
 def test_hourly_statistics_by_hand(client: TestClient, engine: Engine) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -102,20 +102,29 @@ def export_observations(engine: Engine, out: IO[Any], format: str, filt: Observa
         out.write("\n]\n")
         return count
     if format == "parquet":
-        return _write_parquet(rows, out)
+        return write_observations_parquet(rows, out)
     raise BadInputError(f"--format must be one of {', '.join(EXPORT_FORMATS)}; got {format!r}")
 
 
-def _write_parquet(rows: Iterator[Observation], out: IO[bytes]) -> int:
+def observations_parquet_schema() -> Any:
+    """The Parquet schema of readings (the observations CSV's columns, typed): the same
+    for an export and an API download, whatever the rows hold (none included)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    schema = pa.schema([
+    return pa.schema([
         ("crossing_id", pa.string()), ("mode", pa.string()), ("program", pa.string()),
         ("observed_at", pa.timestamp("us", tz="UTC")), ("wait_minutes", pa.int32()),
         ("lanes_open", pa.int32()), ("status", pa.string()), ("source", pa.string()),
         ("direction", pa.string()),
     ])
+
+
+def write_observations_parquet(rows: Iterable[Observation], out: IO[bytes]) -> int:
+    """Readings as Parquet (:func:`observations_parquet_schema`), in batches; the count."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = observations_parquet_schema()
     count = 0
     with pq.ParquetWriter(out, schema) as writer:
         batch: list[Observation] = []

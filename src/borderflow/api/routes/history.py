@@ -65,12 +65,25 @@ def _readings_csv(crossing_id: str, mode: str, program: str, rows: list[dict[str
     return out.getvalue().encode("utf-8")
 
 
-def _parquet(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
+def _readings_parquet(crossing_id: str, mode: str, program: str, rows: list[dict[str, Any]]) -> bytes:
+    """Raw readings with the columns and types of ``borderflow export --format parquet``,
+    whatever the page holds (an empty page, a page without lanes_open, included)."""
+    from borderflow.services.export import write_observations_parquet
+
+    out = io.BytesIO()
+    write_observations_parquet((Observation(crossing_id=crossing_id, mode=mode, program=program, **r)
+                                for r in rows), out)
+    return out.getvalue()
+
+
+def _buckets_parquet(rows: list[dict[str, Any]]) -> bytes:
+    """Hourly or daily statistics, typed the same whatever the page holds."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist([{c: r[c] for c in columns} for r in rows]) if rows else pa.table(
-        {c: pa.array([], pa.string()) for c in columns})
+    schema = pa.schema([("start", pa.timestamp("us", tz="UTC")), ("count", pa.int64()),
+                        *((c, pa.float64()) for c in _BUCKET_COLUMNS[2:])])
+    table = pa.Table.from_pylist([{c: r[c] for c in _BUCKET_COLUMNS} for r in rows], schema=schema)
     out = io.BytesIO()
     pq.write_table(table, out)
     return out.getvalue()
@@ -115,9 +128,9 @@ async def history(request: Request, crossing_id: CrossingId, mode: Mode, program
             return rendered(body, "text/csv; charset=utf-8", headers={
                 "Content-Disposition": f'attachment; filename="{name}.csv"', **link_header(nxt)})
         if format is DownloadFormat.parquet:
-            columns = (("observed_at", "wait_minutes", "lanes_open", "status", "source", "direction")
-                       if aggregate is Aggregate.raw else _BUCKET_COLUMNS)
-            return rendered(_parquet(items, columns), PARQUET, headers={
+            body = (_readings_parquet(crossing_id, mode.value, program.value, items) if aggregate is Aggregate.raw
+                    else _buckets_parquet(items))
+            return rendered(body, PARQUET, headers={
                 "Content-Disposition": f'attachment; filename="{name}.parquet"', **link_header(nxt)})
         key = "readings" if aggregate is Aggregate.raw else "buckets"
         body_model = History.model_validate({
