@@ -287,6 +287,11 @@ TEXTS: dict[str, tuple[str, str]] = {
          "(GET /api/v1/ports lists the known ones)"),
         ("no están en el catálogo de puertos ni tienen conteos en el archivo: {ports}; corrija los códigos de "
          "puerto del indicador (GET /api/v1/ports muestra los conocidos)")),
+    "kpi.volumes_source_unknown": (
+        ("the archive holds no counts from source {source!r} (volumes_from); its sources of counts are {sources}: "
+         "correct the KPI's volumes_from"),
+        ("el archivo no tiene conteos de la fuente {source!r} (volumes_from); sus fuentes de conteos son "
+         "{sources}: corrija el volumes_from del indicador")),
     "kpi.results_not_number": ("field {field!r} of {file!r} must be a number; got {got!r}",
                                "el campo {field!r} de {file!r} debe ser un número; se recibió {got!r}"),
 }

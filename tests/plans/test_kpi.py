@@ -22,7 +22,7 @@ from borderflow.errors import BadInputError
 from borderflow.plans import kpi
 from borderflow.services import plans
 from borderflow.services.export import ObservationFilter, export_observations
-from borderflow.services.ingest import ingest
+from borderflow.services.ingest import Ingestor, ingest
 
 DATA = Path(__file__).parents[1] / "data"
 BTS = DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz"
@@ -265,6 +265,15 @@ def test_a_kpi_naming_an_unknown_crossing_or_port_says_so_not_no_data(engine: En
     assert plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"]})).error == ""
     stored = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "measure": "trucks"}))
     assert "did you mean 'Trucks'?" in stored.error  # a definition stored before the rule says what is wrong
+    # a source of counts the archive never stored: said, not "no data yet"
+    Ingestor(engine).ingest_bytes(b"port_code,site,period,period_start,measure,direction,value,source\n"
+                                  b"2304,,month,2024-01-01,Trucks,northbound,100,bts\n", "v.csv", "volumes-csv")
+    misspelt = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "volumes_from": "btss"}))
+    assert misspelt.error == ("the archive holds no counts from source 'btss' (volumes_from); its sources of counts "
+                              "are bts: correct the KPI's volumes_from")
+    assert say(misspelt.error, "es").startswith("el archivo no tiene conteos de la fuente 'btss'")
+    named = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "volumes_from": "bts"}))
+    assert named.error == ""
 
 
 def test_a_target_the_baseline_already_meets_is_flagged(sqlite_engine: Engine) -> None:

@@ -520,8 +520,9 @@ def _volume_counts(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.date, fl
 
 def _check_places(engine: Engine, spec: kpis.KpiSpec) -> None:
     """NotFoundError when the spec names a crossing the catalog does not hold (its readings
-    could not be placed in local time), or a port neither in the catalog nor in any count:
-    such a KPI would otherwise read as one still waiting for data."""
+    could not be placed in local time), a port neither in the catalog nor in any count, or
+    a source of counts (``volumes_from``) the archive has never stored: such a KPI would
+    otherwise read as one still waiting for data."""
     with engine.connect() as conn:
         if spec.source == "observations":
             known = set(conn.scalars(select(crossings.c.crossing_id).where(crossings.c.crossing_id.in_(spec.crossings))))
@@ -541,6 +542,14 @@ def _check_places(engine: Engine, spec: kpis.KpiSpec) -> None:
                     f"not in the catalog of ports and without counts in the archive: {', '.join(missing)}; correct "
                     "the KPI's port codes (GET /api/v1/ports lists the known ones)", "kpi.port_unknown",
                     {"ports": ", ".join(missing)}))
+            if spec.volumes_from and conn.execute(
+                    select(volumes.c.id).where(volumes.c.source == spec.volumes_from).limit(1)).first() is None:
+                sources = sorted(conn.scalars(select(volumes.c.source).distinct()))
+                raise NotFoundError(Message(
+                    f"the archive holds no counts from source {spec.volumes_from!r} (volumes_from); its sources of "
+                    f"counts are {', '.join(sources) or 'none yet'}: correct the KPI's volumes_from",
+                    "kpi.volumes_source_unknown",
+                    {"source": spec.volumes_from, "sources": ", ".join(sources) or "-"}))
 
 
 def compute_kpi(engine: Engine, key: str, name: str, spec: kpis.KpiSpec, base: Path | None = None) -> kpis.KpiSeries:
