@@ -195,3 +195,27 @@ def test_the_testers_file_through_the_cli_on_both_databases(engine: Engine, tmp_
     assert run(["--db", url, "quarantine", "--json"]) == 0
     [kept] = json.loads(capsys.readouterr().out)["items"]
     assert kept["place"] == "line 3" and kept["raw"].endswith(",1\\x002,3,delay,t")
+
+
+#: (payload with one field longer than its column, which only PostgreSQL enforces;
+#: read, stored, quarantined)
+TOO_LONG: dict[str, tuple[bytes, tuple[int, int, int]]] = {
+    "bts-csv, a measure of 100 characters": (
+        _lines(DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz", 5,
+               _replace(3, b"Truck Containers Empty", b"T" * 100)), (4, 3, 1)),
+    "txdot-csv, a bridge name of 200 characters": (
+        _lines(DATA / "txdot" / "monthly_crossings_2008_2025.csv.gz", 5,
+               _replace(2, b"Bridge of the Americas", b"B" * 200)), (4, 3, 1)),
+    "cbp-json, a new crossing named in 200 characters": (
+        _bwtnew(lambda ports: _new_port(ports, "N" * 200)), (19, 18, 1)),
+}
+
+
+@pytest.mark.parametrize("case", list(TOO_LONG))
+def test_a_field_longer_than_its_column_is_refused_alone_on_both_databases(engine: Engine, case: str) -> None:
+    data, (read, stored, quarantined) = TOO_LONG[case]
+    summary = Ingestor(engine).ingest_bytes(data, "upload.bin")
+    assert summary.error is None, summary.error
+    assert (summary.read, summary.stored, summary.quarantined) == (read, stored, quarantined)
+    [(_, _, reason, _)] = _quarantined(engine)
+    assert " characters long; the archive keeps at most " in reason

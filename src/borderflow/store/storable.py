@@ -1,11 +1,12 @@
 """Records whose text the archive cannot store are refused before they are written.
 
-SQLite keeps any text in any column; PostgreSQL refuses a NUL (U+0000) in text, and
-neither takes a lone surrogate (:mod:`borderflow.text_rules`). A parser passes on what a
-file's fields hold, so a reading, count or average whose text holds such a character is
-refused here, on both databases alike, and kept in quarantine with the reason, while the
-rest of its file lands: one bad field never costs the file, and never depends on the
-database that ran the ingest.
+SQLite keeps any text in any column; PostgreSQL refuses a NUL (U+0000) in text and a
+value longer than its column's declared width (``String(40)``), and neither takes a lone
+surrogate (:mod:`borderflow.text_rules`). A parser passes on what a file's fields hold,
+so a reading, count or average whose text breaks either rule is refused here, on both
+databases alike, and kept in quarantine with the reason, while the rest of its file
+lands: one bad field never costs the file, and never depends on the database that ran
+the ingest.
 """
 
 from __future__ import annotations
@@ -24,42 +25,55 @@ from borderflow.vocabulary import Observation
 _FIX = "fix it in the source file (or ask its publisher to)"
 
 
-def _columns(table: Table, names: Sequence[str]) -> tuple[str, ...]:
-    assert all(n in table.c for n in names)  # the record's field is the column of that name
-    return tuple(names)
+def _columns(table: Table, names: Sequence[str]) -> tuple[tuple[str, int | None], ...]:
+    """(field, the width of the column of that name: None for unbounded text)."""
+    return tuple((n, getattr(table.c[n].type, "length", None)) for n in names)
 
 
 #: The text fields of each kind of record, named as the columns they are stored in.
 _OBSERVATION = _columns(observations, ("crossing_id", "mode", "program", "direction", "status", "source",
                                        "reported_time"))
 _VOLUME = _columns(volumes, ("port_code", "site", "period", "measure", "direction", "source"))
+#: (Their natural key, these fields and its numbers joined, then fits its 160 characters.)
 _AVERAGE = _columns(historical_averages, ("crossing_id", "mode", "program", "kind", "source"))
 #: A crossing's description, stored when a source first shows the crossing.
 _DESCRIPTION = _columns(crossings, ("port_name", "crossing_name", "hours", "timezone"))
+_CROSSING_ID = _columns(crossings, ("crossing_id",))
 
 
 class _Checker:
     """Finds the text fields a record cannot be stored with; each value is checked once."""
 
     def __init__(self) -> None:
-        self._good: set[str] = set()
+        self._good: set[tuple[str, int | None]] = set()
 
-    def problems(self, record: Any, names: Sequence[str]) -> list[str]:
+    def problems(self, record: Any, columns: Sequence[tuple[str, int | None]]) -> list[str]:
         found = []
-        for name in names:
+        for name, width in columns:
             value = getattr(record, name)
-            if not isinstance(value, str) or value in self._good:
+            if not isinstance(value, str) or (value, width) in self._good:
                 continue
-            bad = unstorable_character(value)
-            if bad is None:
-                self._good.add(value)
+            problem = text_problem(name, value, width)
+            if problem is None:
+                self._good.add((value, width))
             else:
-                found.append(f"{name} holds {bad}, which the archive cannot store")
+                found.append(problem)
         return found
 
 
-def _raw(record: Any, names: Sequence[str]) -> str:
-    return ",".join("" if getattr(record, n) is None else str(getattr(record, n)) for n in names)
+def text_problem(name: str, value: str, width: int | None) -> str | None:
+    """Why field ``name`` cannot be stored as ``value`` in a column ``width`` characters
+    wide (None: unbounded), or None when it can."""
+    bad = unstorable_character(value)
+    if bad is not None:
+        return f"{name} holds {bad}, which the archive cannot store"
+    if width is not None and len(value) > width:
+        return f"{name} is {len(value)} characters long; the archive keeps at most {width}"
+    return None
+
+
+def _raw(record: Any, columns: Sequence[tuple[str, int | None]]) -> str:
+    return ",".join("" if getattr(record, n) is None else str(getattr(record, n)) for n, _ in columns)
 
 
 def _reason(problems: list[str]) -> str:
@@ -103,15 +117,15 @@ def refuse_unstorable(parsed: Parsed) -> Parsed:
         refused.append(Rejected(place, _reason(problems), f"{_raw(a, _AVERAGE)},{a.hour},{a.wait_minutes}"))
     kept_crossings: list[CrossingSeen] = []
     for c in parsed.crossings:
-        problems = check.problems(c, ("crossing_id",))
+        problems = check.problems(c, _CROSSING_ID)
         if problems:
-            refused.append(Rejected(f"crossing {c.crossing_id}", _reason(problems), _raw(c, ("crossing_id", *_DESCRIPTION))))
+            refused.append(Rejected(f"crossing {c.crossing_id}", _reason(problems), _raw(c, _CROSSING_ID + _DESCRIPTION)))
             continue
         problems = check.problems(c, _DESCRIPTION)
         if problems:
             refused.append(Rejected(f"crossing {c.crossing_id} description",
                                     _reason(problems) + "; its readings are kept, its description is not",
-                                    _raw(c, ("crossing_id", *_DESCRIPTION))))
+                                    _raw(c, _CROSSING_ID + _DESCRIPTION)))
             c = dataclasses.replace(c, port_name="", crossing_name="", hours="", timezone="")
         kept_crossings.append(c)
     if not refused:
