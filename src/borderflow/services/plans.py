@@ -52,6 +52,7 @@ from borderflow.plans.model import (
     milestone_field,
     parse_evidence,
     parse_milestone,
+    readable_text,
     side_of_field,
     text_value,
 )
@@ -329,7 +330,7 @@ def _edited_text(name: str, value: Any) -> str:
     limit = 120 if name.startswith("lead_agency") else 10_000  # as a plan file's fields
     if len(text) > limit:
         raise BadInputError(f"field {name!r} may be at most {limit} characters; got {len(text)}")
-    return text
+    return readable_text(text, f"field {name!r}", name)
 
 
 @dataclass(frozen=True)
