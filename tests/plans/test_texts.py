@@ -111,3 +111,13 @@ def test_plans_and_the_exchange_say_the_same() -> None:
         with pytest.raises(BadInputError) as in_exchange:
             exchange.draft("alert", "public", text, "", owner_country="US")
         assert str(in_plan.value) == str(in_exchange.value), text
+
+
+def test_a_plan_or_crossing_asked_for_by_a_name_holding_a_nul_is_not_found_on_both_databases(  # type: ignore[no-untyped-def]
+        api, plan_engine: Engine) -> None:
+    client, _ = api
+    for path in ("/api/v1/plans/a%00b", "/api/v1/plans/a%00b/export"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found", path
+    for page in ("/plans/a%00b", "/crossings/a%00b"):
+        assert client.get(page).status_code == 404, page
