@@ -68,6 +68,25 @@ def test_domain_errors_map_to_their_status_and_code(sqlite_engine) -> None:  # t
         assert "Traceback" not in response.text and "ZeroDivision" not in response.text
 
 
+def test_a_nul_postgresql_refuses_is_named_as_such(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    app = create_app(engine=pg_engine)
+    router = APIRouter()
+
+    def lookup(name: str) -> None:  # a route that asks the database without checking its text first
+        with pg_engine.connect() as conn:
+            conn.execute(text("SELECT 1 WHERE :name = 'x'"), {"name": name})
+
+    router.add_api_route("/boom/lookup", lookup)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom/lookup", params={"name": "a\x00b"})
+    assert response.status_code == 422
+    assert_envelope(response.json(), "bad_input")
+    assert "U+0000 (NUL)" in response.json()["error"]["message"]
+
+
 def test_bad_instant_is_422_never_500(sqlite_client: TestClient) -> None:
     for at in ("2024-05-01T00:00:00", "yesterday", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
         response = sqlite_client.get("/api/bwtnew", params={"at": at})

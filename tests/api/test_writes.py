@@ -110,6 +110,24 @@ def test_json_obeys_the_same_rules(client: TestClient, engine: Engine, editor_to
     assert bare.status_code == 200 and bare.json()["duplicates"] == 1
 
 
+def test_a_row_holding_a_nul_is_refused_alone_on_both_databases(client: TestClient, engine: Engine,
+                                                                  editor_token: str) -> None:
+    rows = [{"crossing_id": "250401", "mode": "passenger", "program": "standard",
+             "observed_at": "2024-05-01T16:00:00Z", "wait_minutes": 30, "source": "loops"},
+            {"crossing_id": "250401", "mode": "passenger", "program": "standard",
+             "observed_at": "2024-05-01T17:00:00Z", "wait_minutes": 35, "source": "a\u0000b"}]
+    response = client.post(URL, json={"observations": rows}, headers={"authorization": f"Bearer {editor_token}"})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["read"], result["stored"], result["quarantined"]) == (2, 1, 1)
+    [refused] = result["refused"]
+    assert refused["place"] == "line 3" and "source is required and must be printable" in refused["reason"]
+    assert _counts(engine) == (1, 1, 1)  # the reading, the payload, the quarantined row
+    with engine.connect() as conn:
+        raw = conn.execute(select(quarantine.c.raw)).scalar_one()
+    assert raw.endswith(",a\\x00b,") and "\x00" not in raw
+
+
 def test_bad_bodies_are_4xx_in_the_envelope(client: TestClient, engine: Engine, editor_token: str) -> None:
     cases = [
         (b"hello", "text/csv", 422),

@@ -155,3 +155,32 @@ def test_show_gives_the_milestone_ids_that_plans_milestone_takes(db: str, capsys
     cells = {(r[1].strip(), r[2].strip(), r[3].strip()) for r in rows}
     assert (str(counts), "INF-2", "MX") in cells
     assert any(r[1].strip() == str(counts) and r[6].strip() == "2026-05-01" for r in rows)
+
+
+def test_a_terminal_that_cannot_show_every_character(db: str, tmp_path: Path) -> None:
+    """Under PYTHONIOENCODING=ascii or latin-1, human output shows what it cannot print as
+    escapes, and an export to stdout is the same UTF-8 bytes as the file -o writes."""
+    import os
+    import subprocess
+    import sys
+
+    import borderflow
+
+    assert run(["--db", db, "plans", "export", "21cbm-example", "--format", "csv", "-o", str(tmp_path / "p.csv")]) == 0
+    written = (tmp_path / "p.csv").read_bytes()
+    assert not written.isascii()  # the example plan's Spanish texts
+    source = str(Path(borderflow.__file__).resolve().parents[1])
+    for encoding in ("ascii", "latin-1"):
+        env = {**os.environ, "PYTHONIOENCODING": encoding,
+               "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+
+        def borderflow_cli(*args: str) -> subprocess.CompletedProcess[bytes]:
+            return subprocess.run([sys.executable, "-m", "borderflow", "--db", db, *args],
+                                  check=False, capture_output=True, env=env, timeout=120)  # noqa: B023
+
+        shown = borderflow_cli("plans", "show", "21cbm-example")
+        assert shown.returncode == 0, shown.stderr
+        assert b"Modern" in shown.stdout and b"\\u" in shown.stdout  # e.g. Rich's ellipsis as \u2026
+        exported = borderflow_cli("plans", "export", "21cbm-example", "--format", "csv")
+        assert exported.returncode == 0, exported.stderr
+        assert exported.stdout == written

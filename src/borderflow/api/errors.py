@@ -5,7 +5,8 @@
   each field (``loc``, ``msg``, ``type``); on a write route marked with
   :func:`~borderflow.api.auth.audited_write`, audited as ``refused`` for a signed-in caller.
 - Unknown routes -> 404 ``not_found``; wrong method -> 405 ``method_not_allowed``.
-- A value the database refuses (out of range) -> 422 ``bad_input``.
+- A value the database refuses (out of range; a NUL in text, which PostgreSQL refuses
+  where a route did not check it first) -> 422 ``bad_input``, saying which.
 - A database that cannot answer -> 503 ``unavailable``.
 - A computation whose own process stopped without answering (a signal such as SIGSEGV;
   :mod:`borderflow.services.isolation`) -> 500 ``internal_error``, its message naming
@@ -105,6 +106,9 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, DataError):
+        if "NUL" in str(exc.orig):  # psycopg: "PostgreSQL text fields cannot contain NUL (0x00) bytes"
+            return error_response(422, "bad_input", "a text in the request holds the character U+0000 (NUL), "
+                                  "which the archive cannot store; remove it")
         # The database refused a value (an id beyond its integer range, say): bad input.
         return error_response(422, "bad_input", "a value in the request is out of range for the archive; "
                               "check identifiers and numbers")

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import typer
 from rich.table import Table
 
-from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.context import emit_data, emit_json, err, out, state
 from borderflow.errors import BadInputError, BorderFlowError, ForbiddenError
 
 T = TypeVar("T")
@@ -131,7 +131,7 @@ def export(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug o
     else:
         raise BadInputError(f"--format must be json or csv; got {fmt!r}")
     if output is None:
-        sys.stdout.write(text)
+        emit_data(text)
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}", markup=False, highlight=False)

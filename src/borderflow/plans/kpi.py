@@ -44,6 +44,7 @@ from typing import Any
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.messages import Message
 from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date
+from borderflow.text_rules import checked_text
 
 SOURCES: tuple[str, ...] = ("observations", "volumes", "results")
 WAIT_STATISTICS: tuple[str, ...] = ("mean", "p50", "p95", "count")
@@ -212,7 +213,7 @@ def _codes(value: Any, where: str, digits: int, example: str) -> tuple[str, ...]
 def _source_name(value: Any, where: str) -> str:
     if not isinstance(value, str) or len(value) > 40:
         raise BadInputError(f"{where} must be an archive source name such as \"bts\" or \"txdot\"; got {value!r}")
-    return value.strip()
+    return checked_text(value.strip(), where, one_line=True)
 
 
 def volume_measures() -> tuple[str, ...]:
@@ -256,7 +257,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     if bool(b_from) != bool(b_to) or (b_from and b_from > b_to):
         raise BadInputError(f"{where}.baseline needs both from and to, from <= to; got {dict(baseline)!r}")
     common: dict[str, Any] = {
-        "source": source, "period": period, "better": better, "unit": str(data.get("unit", "")),
+        "source": source, "period": period, "better": better, "unit": checked_text(str(data.get("unit", "")), f"{where}.unit", one_line=True),
         "target": float(target) if target is not None else None, "baseline_from": b_from, "baseline_to": b_to,
         "start": parse_date(data["start"], f"{where}.start") if data.get("start") not in (None, "") else None,
         "end": parse_date(data["end"], f"{where}.end") if data.get("end") not in (None, "") else None,
@@ -290,7 +291,9 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     for i, e in enumerate(entries):
         if not isinstance(e, Mapping) or not all(isinstance(e.get(k), str) and e.get(k) for k in ("period", "file", "field")):
             raise BadInputError(f"{where}.results[{i}] needs text period, file and field; got {e!r}")
-        results.append((_period_label(e["period"], period, f"{where}.results[{i}].period"), e["file"], e["field"]))
+        results.append((_period_label(e["period"], period, f"{where}.results[{i}].period"),
+                        checked_text(e["file"], f"{where}.results[{i}].file", one_line=True),
+                        checked_text(e["field"], f"{where}.results[{i}].field", one_line=True)))
     return KpiSpec(**common, statistic="value", results=tuple(results))
 
 

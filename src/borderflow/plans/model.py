@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from borderflow.errors import BadInputError
+from borderflow.text_rules import checked_text
 
 FORMAT = "borderflow-plan/1"
 SIDES: tuple[str, ...] = ("US", "MX")
@@ -150,11 +151,24 @@ class Plan:
 
 #: The most characters of a text field with no limit of its own (titles, notes, reasons).
 TEXT_LIMIT = 10_000
+#: Plan texts that may run over several lines (tabs and line breaks allowed); every other
+#: (a title, a name, a key, an agency, a URL) is one line.
+MULTI_LINE_FIELDS: frozenset[str] = frozenset({
+    "strategy", "notes_us", "notes_mx", "next_steps_us", "next_steps_mx", "text", "why"})
+
+
+def readable_text(text: str, name: str, field_name: str) -> str:
+    """``text`` unchanged when plan field ``field_name`` may hold it: the exchange's rule
+    for people's text (:func:`~borderflow.text_rules.checked_text`: no control character,
+    direction override or lone surrogate), on one line unless the field is in
+    :data:`MULTI_LINE_FIELDS`; BadInputError naming ``name`` and the character otherwise."""
+    return checked_text(text, name, one_line=field_name not in MULTI_LINE_FIELDS)
 
 
 def text_value(value: Any, name: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
     """``value`` as text trimmed of surrounding blanks (null counts as empty): BadInputError
-    naming ``name`` when it is not text, is required but blank, or is over ``limit``."""
+    naming ``name`` when it is not text, is required but blank, is over ``limit``, or holds
+    a character a plan may not (:func:`readable_text`)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -164,7 +178,7 @@ def text_value(value: Any, name: str, *, required: bool = True, limit: int = TEX
         raise BadInputError(f"{name} is required and may not be empty; give the {name.rsplit('.', 1)[-1]}")
     if len(value) > limit:
         raise BadInputError(f"{name} may be at most {limit} characters; got {len(value)}; shorten it")
-    return value
+    return readable_text(value, name, name.rsplit(".", 1)[-1])
 
 
 def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:

@@ -57,6 +57,7 @@ from borderflow.store.exchange_schema import (
     exchange_records,
     exchange_requests,
 )
+from borderflow.text_rules import checked_text
 
 KINDS: tuple[str, ...] = ("alert", "incident", "seizure_summary", "wanted_vehicle", "closure")
 PUBLISHER_ROLES: frozenset[str] = frozenset({"editor", "admin"})
@@ -155,22 +156,13 @@ def _json(value: Any) -> str:
                       default=lambda v: f"<{v.value}>" if isinstance(v, Keep) else str(v))
 
 
-#: Characters no record text may hold: C0 and C1 controls (tab and line breaks aside) and
-#: the direction overrides that make text read differently from how it is stored.
-_UNSAFE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-#: What a one-line text (title, reason) may not hold either: tabs and line breaks of any kind.
-_LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029]")
-
-
 def _text(value: str, name: str, limit: int, *, required: bool) -> str:
+    """A record's text: trimmed, within ``limit``, and safe to read
+    (:func:`~borderflow.text_rules.checked_text`; a title or reason on one line)."""
     text = value.strip()
     if (required and not text) or len(text) > limit:
         raise BadInputError(f"{name} must be {'1' if required else '0'}-{limit} characters; got {len(text)}")
-    bad = _UNSAFE_TEXT.search(text) or (_LINE_BREAKS.search(text) if name in ("title", "reason") else None)
-    if bad:
-        raise BadInputError(f"{name} holds the character U+{ord(bad.group()):04X} at position {bad.start() + 1}, "
-                            "a control or direction override; remove it")
-    return text
+    return checked_text(text, name, one_line=name in ("title", "reason"))
 
 
 def _port(value: object) -> str | None:

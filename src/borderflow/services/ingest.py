@@ -43,6 +43,7 @@ from borderflow.store.payloads import (
     store_payloads,
 )
 from borderflow.store.schema import crossing_states, quarantine
+from borderflow.store.storable import refuse_unstorable
 from borderflow.store.writes import (
     ObservationWriter,
     WriteCounts,
@@ -50,6 +51,7 @@ from borderflow.store.writes import (
     write_averages,
     write_volumes,
 )
+from borderflow.text_rules import shown_storable
 
 if TYPE_CHECKING:
     from borderflow.feeds.fingerprint import Fingerprint
@@ -225,6 +227,8 @@ class Ingestor:
     def write_parsed(self, conn: Connection, parsed: Parsed, *, name: str, sha256: str) -> FileSummary:
         now = _now()
         parsed = _future_refused(parsed, now + FUTURE_SLACK)
+        # text the archive cannot store (a NUL) refuses its record alone, on every database
+        parsed = refuse_unstorable(parsed)
         summary = FileSummary(name=name, format=parsed.format, sha256=sha256,
                               notes=list(parsed.notes) + _unplaced(parsed))
         summary.new_crossings = self._crossings(conn, parsed.crossings, parsed.format, sha256)
@@ -252,16 +256,21 @@ class Ingestor:
 
     @staticmethod
     def _quarantine(conn: Connection, sha256: str | None, name: str, items: list[tuple[str, str, str]], now: dt.datetime) -> None:
-        """Keep refused parts aside; the same part of the same payload is kept once."""
+        """Keep refused parts aside; the same part of the same payload is kept once.
+
+        Text the archive cannot store (a NUL, a lone surrogate) is kept escaped, as ``\\x00``
+        (:func:`~borderflow.text_rules.shown_storable`), and the reason says so; the
+        payload keeps the exact bytes.
+        """
         have = set()
         if sha256 is not None:
             q = select(quarantine.c.place, quarantine.c.reason).where(quarantine.c.payload_sha256 == sha256)
             have = {(r[0], r[1]) for r in conn.execute(q)}
-        rows = [
-            {"payload_sha256": sha256, "source_name": name, "place": place[:200], "reason": reason, "raw": raw[:4000], "created_at": now}
-            for place, reason, raw in items
-            if (place[:200], reason) not in have
-        ]
+        rows = []
+        for place, reason, raw in items:
+            entry = _kept_aside(place, reason, raw)
+            if (entry["place"], entry["reason"]) not in have:
+                rows.append({"payload_sha256": sha256, "source_name": shown_storable(name), **entry, "created_at": now})
         if rows:
             conn.execute(quarantine.insert(), rows)
 
@@ -407,6 +416,15 @@ class Ingestor:
         if group:
             flush()
         return summary
+
+
+def _kept_aside(place: str, reason: str, raw: str) -> dict[str, str]:
+    """A refused part's place, reason and raw text as the quarantine can store them."""
+    shown = {"place": shown_storable(place)[:200], "reason": shown_storable(reason), "raw": shown_storable(raw)[:4000]}
+    if shown["raw"] != raw[:4000] or shown["place"] != place[:200] or shown["reason"] != reason:
+        shown["reason"] += (" (characters the archive cannot store, such as NUL, are shown escaped here, NUL as "
+                            "\\x00; the stored payload keeps the exact bytes)")
+    return shown
 
 
 def _database_reason(exc: Exception) -> str:

@@ -52,6 +52,7 @@ from borderflow.plans.model import (
     milestone_field,
     parse_evidence,
     parse_milestone,
+    readable_text,
     side_of_field,
     text_value,
 )
@@ -68,6 +69,7 @@ from borderflow.store.plans_schema import (
     plans,
 )
 from borderflow.store.schema import crossings, observations, ports, volumes
+from borderflow.text_rules import unstorable_character
 
 #: Columns of the CSV exchange: one row per action, then one per milestone.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -122,7 +124,8 @@ def _unique_or(conflict: ConflictError) -> Iterator[None]:
 def _plan_row(conn: Connection, ref: str | int) -> Any:
     query = select(plans)
     query = query.where(plans.c.id == int(ref)) if str(ref).isascii() and str(ref).isdigit() else query.where(plans.c.slug == str(ref))
-    row = conn.execute(query).first()
+    # a ref holding a NUL names no plan: asked of PostgreSQL it would be refused as a value instead
+    row = None if unstorable_character(str(ref)) else conn.execute(query).first()
     if row is None:
         raise NotFoundError(f"no plan {ref!r}; list plans with 'borderflow plans list' or GET /api/v1/plans",
                             key="plan.unknown", fields={"ref": ref})
@@ -329,7 +332,7 @@ def _edited_text(name: str, value: Any) -> str:
     limit = 120 if name.startswith("lead_agency") else 10_000  # as a plan file's fields
     if len(text) > limit:
         raise BadInputError(f"field {name!r} may be at most {limit} characters; got {len(text)}")
-    return text
+    return readable_text(text, f"field {name!r}", name)
 
 
 @dataclass(frozen=True)

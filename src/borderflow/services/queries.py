@@ -36,6 +36,7 @@ from borderflow.store.schema import (
     ports,
     volumes,
 )
+from borderflow.text_rules import unstorable_character
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
 
 #: Most rows one page may hold (JSON); downloads may ask for up to MAX_DOWNLOAD_ROWS.
@@ -133,8 +134,10 @@ def list_crossings(engine: Engine, *, border: str | None = None, state: str | No
 
 
 def get_crossing(engine: Engine, crossing_id: str) -> dict[str, Any]:
-    with engine.connect() as conn:
-        row = conn.execute(select(crossings).where(crossings.c.crossing_id == crossing_id)).first()
+    row = None
+    if unstorable_character(crossing_id) is None:  # (one holding a NUL names none; PostgreSQL would refuse it)
+        with engine.connect() as conn:
+            row = conn.execute(select(crossings).where(crossings.c.crossing_id == crossing_id)).first()
     if row is None:
         raise NotFoundError(f"no crossing {crossing_id!r}; list crossings at /api/v1/crossings",
                             key="crossing.unknown", fields={"crossing": crossing_id})

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select, update
 
 from borderflow.errors import DataIntegrityError, NotFoundError
 from borderflow.store.schema import payloads
+from borderflow.text_rules import shown_storable
 
 #: Zstandard level 3: a CBP bwtnew payload (205 kB) compresses to 7.6 kB in about 0.08 ms,
 #: four times faster than zlib at level 1 and a third smaller.
@@ -71,8 +72,12 @@ def store_payload(
     time) is also written on a stored payload that did not have it yet (a reparse fills it).
     ``parsed_as``: the payload was just read as ``format``, which then becomes its stored
     format (one refused under a wrong format, then read right, reparses right).
+    ``content`` is binary (bytea on PostgreSQL), so any byte, NUL included, is kept
+    exactly; ``name`` is a label, kept with what no text column can hold escaped
+    (:func:`~borderflow.text_rules.shown_storable`: a file name's byte that is not UTF-8
+    as ``\\xe9``).
     """
-    values = {"sha256": sha256, "format": format, "name": name, "size_bytes": size_bytes,
+    values = {"sha256": sha256, "format": format, "name": shown_storable(name), "size_bytes": size_bytes,
               "compression": compression, "content": content, "stored_at": now, "published_at": published_at}
     new = conn.execute(_insert_if_absent(conn), values).rowcount == 1  # one row: rowcount is exact
     if not new and published_at is not None:
@@ -88,7 +93,7 @@ def store_payloads(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Keep many compressed payloads at once (rows shaped as the ``payloads`` table);
     those already stored are left as they are."""
     if rows:
-        conn.execute(_insert_if_absent(conn), rows)
+        conn.execute(_insert_if_absent(conn), [{**row, "name": shown_storable(row["name"])} for row in rows])
 
 
 def _insert_if_absent(conn: Connection) -> Any:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Table, and_, select, tuple_
 
 from borderflow.feeds.records import HistoricalAverage, Volume
 from borderflow.store.schema import conflicts, historical_averages, observations, volumes
+from borderflow.text_rules import shown_storable
 from borderflow.vocabulary import Observation
 
 R = TypeVar("R")
@@ -408,7 +409,7 @@ def record_conflicts(
             "stored": json.dumps({k: _jsonable(v) for k, v in stored.items()}, sort_keys=True),
             "incoming": inc,
             "payload_sha256": payload_sha256,
-            "source_name": source_name,
+            "source_name": shown_storable(source_name),
             "created_at": now,
         }
     c = conflicts.c
