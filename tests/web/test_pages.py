@@ -358,6 +358,26 @@ def test_a_window_far_back_keeps_its_chart_and_counts_its_local_days(sqlite_clie
     assert 'id="forecast-table"' in latest and "· Forecast</h2>" in latest
     assert _chart_span(latest).endswith(re.findall(r'<time datetime="[^"]+">([^<]+)</time>',
                                                    latest.split('id="forecast-table"')[1])[-1])
+    # a window after the lane's data (and its forecast) has nothing to draw, and says so
+    ahead = sqlite_client.get("/crossings/300402", params={"until": "2099-01-01"}).text
+    assert "No waits in this range." in ahead and "· Forecast</h2>" not in ahead
+    # readings years old are shown with their age, not coloured as current waits
+    current = latest.split('class="current"')[1].split("</table>")[0]
+    assert "sev-grey" in current and not re.search(r"sev-(green|yellow|orange|red)", current)
+
+
+def test_a_link_in_spanish_keeps_the_reader_in_spanish(sqlite_client: TestClient) -> None:
+    try:
+        first = sqlite_client.get("/simulator", params={"lang": "es"})
+        assert first.headers["content-language"] == "es" and "borderflow_lang=es" in first.headers["set-cookie"]
+        # the next page, by a link or a form that does not carry ?lang=, is Spanish too
+        assert sqlite_client.get("/staffing").headers["content-language"] == "es"
+        again = sqlite_client.get("/simulator", params={"lang": "es"})
+        assert "set-cookie" not in again.headers  # already remembered
+        assert sqlite_client.get("/lang/en", follow_redirects=False).status_code == 303
+        assert sqlite_client.get("/staffing").headers["content-language"] == "en"
+    finally:
+        sqlite_client.cookies.delete("borderflow_lang")
 
 
 def test_a_mean_over_a_day_is_no_current_wait_nor_an_hour_of_history(sqlite_client: TestClient,

@@ -132,13 +132,17 @@ def monthly_counts(engine: Engine, port_code: str, measure: str) -> list[tuple[s
     return [(month, value) for month, (_, value) in sorted(by_month.items())][-VOLUME_MONTHS:]
 
 
-def drawn_with_history(forecast: dict[str, Any] | None, end: dt.datetime) -> bool:
-    """Whether the history chart draws the forecast: when it starts within
-    :data:`FORECAST_DRAWN_WITHIN` of the window's end. One that starts long after (the
-    window asked with until= years back) is left to its table: drawn, it would squeeze the
-    window into the chart's left edge."""
-    return bool(forecast and forecast["forecast"]
-                and dt.datetime.fromisoformat(forecast["forecast"][0]["hour"]) <= end + FORECAST_DRAWN_WITHIN)
+def drawn_with_history(forecast: dict[str, Any] | None, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether the history chart draws the forecast: when it reaches into the window
+    ``[start, end)`` or starts within :data:`FORECAST_DRAWN_WITHIN` after it. One that
+    starts long after (the window asked with until= years back) is left to its table:
+    drawn, it would squeeze the window into the chart's left edge; one that ended before
+    the window (until= years ahead) has nothing to draw in it."""
+    if not forecast or not forecast["forecast"]:
+        return False
+    first = dt.datetime.fromisoformat(forecast["forecast"][0]["hour"])
+    last = dt.datetime.fromisoformat(forecast["forecast"][-1]["hour"])
+    return first <= end + FORECAST_DRAWN_WITHIN and last >= start
 
 
 def history_chart(history: list[dict[str, Any]], forecast: dict[str, Any] | None, start: dt.datetime,
@@ -149,7 +153,9 @@ def history_chart(history: list[dict[str, Any]], forecast: dict[str, Any] | None
     bands = []
     last = end
     if forecast:
-        hours = [(dt.datetime.fromisoformat(f["hour"]), f) for f in forecast["forecast"]]
+        # only the hours in the chart's span: a window that starts inside the forecast
+        hours = [(h, f) for h, f in ((dt.datetime.fromisoformat(f["hour"]), f) for f in forecast["forecast"])
+                 if h >= start]
         series.append(charts.Series(t("forecast.title"), [(h.timestamp(), f["wait_minutes"]) for h, f in hours],
                                     "s-forecast"))
         bands.append(charts.Band(t("forecast.band80"), [(h.timestamp(), f["lo80"], f["hi80"]) for h, f in hours],
@@ -234,7 +240,7 @@ def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: s
                                          interval="hour" if hourly else "day")
     profile = queries.hour_of_week_profile(engine, crossing_id, choice.mode, choice.program, start=start, end=end)
     forecast, forecast_reason = try_forecast(engine, crossing_id, choice, newest, now)
-    drawn = drawn_with_history(forecast, end)
+    drawn = drawn_with_history(forecast, start, end)
     current = [w for w in queries.current_waits(engine, crossing_id=crossing_id, now=now)
                if w["direction"] == "northbound"]
     measure = MEASURE_OF_MODE[choice.mode]

@@ -18,6 +18,8 @@ from borderflow.messages import say
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
 COOKIE = "borderflow_lang"
+#: How long the language chosen (with the switch, or by a link's ?lang=) is remembered.
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 #: key -> (English, Spanish). Placeholders are ``str.format`` fields.
 STRINGS: dict[str, tuple[str, str]] = {

@@ -22,7 +22,7 @@ from borderflow.services import queries
 from borderflow.vocabulary import CBP_LANES
 from borderflow.web.i18n import Translator
 from borderflow.web.maps import MapPoint
-from borderflow.web.severity import severity
+from borderflow.web.severity import CURRENT_MINUTES, severity
 
 #: Lane columns of the table: passenger lanes first (most readers drive), then pedestrian, trucks.
 LANE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
@@ -55,9 +55,6 @@ class Cell:
     next_hour: NextHour | None = None
 
 
-#: A reading older than this (CBP updates a lane about hourly; its own feed shows a lane
-#: "N/A" after a day without one) is shown with its age but not coloured as current.
-CURRENT_MINUTES = 24 * 60
 
 
 @dataclass
@@ -118,7 +115,7 @@ def build_rows(engine: Engine, now: dt.datetime) -> list[Row]:
             reading = readings.get((c["crossing_id"], mode, program))
             row.cells.append(None if reading is None else Cell(
                 reading["wait_minutes"], reading["status"], reading["age_minutes"], reading["observed_at"],
-                "grey" if reading["age_minutes"] > CURRENT_MINUTES else severity(reading["wait_minutes"])))
+                severity(reading["wait_minutes"], reading["age_minutes"])))
         rows.append(row)
     rows.sort(key=lambda r: (r.border != "mexico", folded(r.name), r.crossing_id))
     return rows

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from borderflow.errors import BorderFlowError
 from borderflow.web import crossing as crossing_view
 from borderflow.web import overview
-from borderflow.web.i18n import COOKIE, LANGUAGES, Translator
+from borderflow.web.i18n import COOKIE, LANGUAGE_COOKIE_SECONDS, LANGUAGES, Translator
 from borderflow.web.maps import CANADA_VIEW, MEXICO_VIEW, map_svg
 from borderflow.web.pages_planning import router as planning_router
 from borderflow.web.pages_plans import router as plans_router
@@ -30,9 +30,6 @@ router = APIRouter(include_in_schema=False)
 router.include_router(simulator_router)
 router.include_router(planning_router)
 router.include_router(plans_router)
-
-#: A year, in seconds: how long the language choice is remembered.
-LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def engine_of(request: Request) -> Engine:

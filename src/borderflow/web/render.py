@@ -19,7 +19,13 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from borderflow import __version__
-from borderflow.web.i18n import COOKIE, LANGUAGES, Translator, choose_language
+from borderflow.web.i18n import (
+    COOKIE,
+    LANGUAGE_COOKIE_SECONDS,
+    LANGUAGES,
+    Translator,
+    choose_language,
+)
 from borderflow.web.severity import severity
 
 log = logging.getLogger("borderflow.web")
@@ -73,8 +79,12 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         t=Translator(lang), lang=lang, other_lang=other, other_lang_name=LANGUAGES[other],
         switch_href=f"/lang/{other}?next={quote(here(request), safe='')}", path=request.url.path, nav=NAV,
         **context)
-    return HTMLResponse(html, status_code=status_code, headers={"Content-Language": lang, "Vary": "Cookie, Accept-Language",
-                                                              "Cache-Control": "no-cache"})
+    response = HTMLResponse(html, status_code=status_code, headers={
+        "Content-Language": lang, "Vary": "Cookie, Accept-Language", "Cache-Control": "no-cache"})
+    if request.query_params.get("lang") == lang and request.cookies.get(COOKIE) != lang:
+        # a reader who came by a link in a language stays in it as they go on (links, forms)
+        response.set_cookie(COOKIE, lang, max_age=LANGUAGE_COOKIE_SECONDS, samesite="lax", httponly=False)
+    return response
 
 
 def error_page(request: Request, status_code: int, message: str | None = None) -> HTMLResponse:
