@@ -177,6 +177,10 @@ def test_map_links_every_located_crossing_and_search_filters(live_server: str, w
     visible = page.locator("#waits tbody tr:visible")
     assert visible.count() == 4
     assert "4 of" in page.locator("#shown").inner_text()
+    assert not page.locator("#no-match").is_visible()
+    page.fill("#q", "zzz")  # nothing matches: said, not an empty table alone
+    assert page.locator("#waits tbody tr:visible").count() == 0 and page.locator("#no-match").is_visible()
+    page.fill("#q", "brownsville")
     page.locator("#waits tbody tr:visible th a").first.click()
     page.wait_for_url(re.compile(r"/crossings/5355\d\d"))
     assert "Brownsville" in page.locator("h1").inner_text()

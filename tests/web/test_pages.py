@@ -399,3 +399,9 @@ def test_a_mean_over_a_day_is_no_current_wait_nor_an_hour_of_history(sqlite_clie
     assert [h["mean_wait_minutes"] for h in named] == [6.0, 8.0]
     raw = queries.history_raw(sqlite_engine, "300402", "passenger", "standard", **window)
     assert len(raw.items) == 2  # every stored reading is still served as stored
+
+
+def test_a_crossing_names_its_port_by_the_cbp_port_code(sqlite_client: TestClient) -> None:
+    """Brownsville B&M's wait-time number is 535501, its port of entry 2301 (as BTS counts it)."""
+    facts = sqlite_client.get("/crossings/535501").text.split('class="facts">')[1].split("</p>")[0]
+    assert "port 2301" in facts and "5355" not in facts.replace("535501", "")

@@ -26,6 +26,8 @@
         if (match) { count += 1; }
       });
       if (shown) { shown.textContent = shown.getAttribute("data-template").replace("{shown}", count); }
+      var none = document.getElementById("no-match");
+      if (none) { none.hidden = count > 0; }
     });
   }
 
