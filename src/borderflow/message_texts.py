@@ -94,6 +94,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "scenario.not_mapping": ("a scenario must be a mapping with name, hours, lane_groups and demand; got {got}",
                              ("un escenario debe ser un mapeo con name, hours, lane_groups y demand; se recibió "
                               "{got}")),
+    "scenario.got_nothing": ("nothing (the text is empty)", "nada (el texto está vacío)"),
+    "scenario.got_list": ("a list of {count} items", "una lista de {count} elementos"),
+    "scenario.got_value": ("a single value ({value!r})", "un solo valor («{value}»)"),
     "scenario.name": ("name must be a non-empty string; got {got!r}", "name debe ser un texto no vacío; se recibió {got!r}"),
     "scenario.whole_range": ("{path} must be a whole number from {low} to {high}; got {got}",
                              "{path} debe ser un número entero de {low} a {high}; se recibió {got}"),
@@ -159,10 +162,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "el proceso del cálculo se detuvo ({kind}) antes de responder; quedó registrado"),
     # -- staffing and appraisal pages
     "plan.no_example": ("no example scenario {id!r}", "no existe el escenario de ejemplo «{id}»"),
-    "plan.busy": (("the planner is already computing {most} pages; try again in a minute (the command line has "
-                   "no such limit)"),
-                  ("el planificador ya está calculando {most} páginas; inténtelo de nuevo en un minuto (la línea de "
-                   "comandos no tiene ese límite)")),
+    "plan.busy": ("the planner is already computing {most} pages; try again in a minute",
+                  "el planificador ya está calculando {most} páginas; inténtelo de nuevo en un minuto"),
     "staff.no_example": ("no example scenario or forecast lane {id!r}",
                          "no existe el escenario de ejemplo ni el carril con pronóstico «{id}»"),
     "staff.no_reading": ("{crossing} {mode}/{program} has no reading to forecast from",
@@ -245,10 +246,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "appr.port": ("port must be a 4-digit CBP port code like 2504; got {got!r}",
                   "el puerto debe ser un código de puerto de CBP de 4 dígitos, como 2504; se recibió «{got}»"),
     "appr.no_complete_year": (
-        ("the archive has no complete year of BTS volumes for port {port}; ingest the BTS Border Crossing Entry "
-         "Data (borderflow ingest FILE) or choose another port"),
-        ("el archivo no tiene ningún año completo de volúmenes de BTS del puerto {port}; cargue los datos de "
-         "cruces fronterizos de BTS (borderflow ingest ARCHIVO) o elija otro puerto")),
+        ("the archive has no complete year of BTS volumes for port {port}; choose another port, or ask the "
+         "archive's administrator to load BTS's Border Crossing Entry Data"),
+        ("el archivo no tiene ningún año completo de volúmenes de BTS del puerto {port}; elija otro puerto, o pida "
+         "a quien administra el archivo que cargue los datos de cruces fronterizos de BTS")),
     "appr.no_year": (
         ("the archive has no BTS volumes for port {port} in {year}; ingest the BTS Border Crossing Entry Data or "
          "choose another year"),
@@ -302,6 +303,6 @@ TEXTS: dict[str, tuple[str, str]] = {
 PAGE_WORDED: frozenset[str] = frozenset({
     "field.", "form.whole_number", "form.number", "form.finite", "form.at_least", "form.at_most",
     "crossing.unknown", "forecast.no_model", "forecast.no_reading", "forecast.stale", "forecast.too_few_hours",
-    "staff.none_closed", "staff.none_met", "staff.day_too_early", "staff.day_too_late", "staff.day_not_24",
+    "staff.none_closed", "staff.none_met", "plan.busy", "staff.day_too_early", "staff.day_too_late", "staff.day_not_24",
     "appr.people_unknown", "appr.no_complete_year", "appr.missing_months", "plan.unknown",
 })

@@ -98,6 +98,9 @@ def test_form_compare_runs_both_and_shows_the_difference(sqlite_client: TestClie
 def test_form_errors_come_back_in_the_form_in_the_readers_language(sqlite_client: TestClient) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
         ({"scenario": "name: [oops"}, "el escenario no es YAML ni JSON válido en la línea 1"),
+        ({"scenario": "# only a comment"}, ("un escenario debe ser un mapeo con name, hours, lane_groups y demand; "
+                                          "se recibió nada (el texto está vacío)")),
+        ({"scenario": "- a\n- b"}, "se recibió una lista de 2 elementos"),
         ({"scenario": json.dumps(SMALL), "demand_multiplier": "lots"},
          "«Multiplicador de demanda» debe ser un número; se recibió «lots»"),
         ({"scenario": json.dumps({**SMALL, "hours": -2})}, "hours debe ser un número entero de 1 a"),

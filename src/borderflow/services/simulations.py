@@ -160,10 +160,19 @@ def parse_scenario_text(text: str) -> dict[str, Any]:
         raise BadInputError(f"the scenario cannot be read: {exc}", key="scenario.unreadable",
                             fields={"problem": str(exc)}) from None
     if not isinstance(data, dict):
-        raise BadInputError("a scenario must be a mapping with name, hours, lane_groups and demand; "
-                            f"got {type(data).__name__}", key="scenario.not_mapping",
-                            fields={"got": type(data).__name__})
+        got = _what_was_given(data)
+        raise BadInputError(f"a scenario must be a mapping with name, hours, lane_groups and demand; got {got}",
+                            key="scenario.not_mapping", fields={"got": got})
     return data
+
+
+def _what_was_given(data: object) -> Message:
+    """What a text that is no mapping held, in words a reader of the form knows."""
+    if data is None:
+        return Message("nothing (the text is empty)", "scenario.got_nothing")
+    if isinstance(data, list):
+        return Message(f"a list of {len(data)} items", "scenario.got_list", {"count": len(data)})
+    return Message(f"a single value ({str(data)[:40]!r})", "scenario.got_value", {"value": str(data)[:40]})
 
 
 def _scaled(value: Any, factor: float) -> Any:
