@@ -133,3 +133,6 @@ class Parsed:
     #: Things the user should be told that are not rejections (e.g. "693 empty delay
     #: cells, no reading made"; "POE 'X' has no BTS port code").
     notes: list[str] = field(default_factory=list)
+    #: Set once the records holding text the archive cannot store were refused
+    #: (:func:`borderflow.store.storable.refuse_unstorable`), where the file was parsed.
+    storable: bool = False

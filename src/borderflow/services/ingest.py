@@ -228,6 +228,7 @@ class Ingestor:
         now = _now()
         parsed = _future_refused(parsed, now + FUTURE_SLACK)
         # text the archive cannot store (a NUL) refuses its record alone, on every database
+        # (done already where a file was parsed in ingest's own workers)
         parsed = refuse_unstorable(parsed)
         summary = FileSummary(name=name, format=parsed.format, sha256=sha256,
                               notes=list(parsed.notes) + _unplaced(parsed))
@@ -543,7 +544,8 @@ class Preparer:
         from borderflow.feeds.detect import parse_bytes
 
         try:
-            item.parsed = parse_bytes(data, item.name, item.format)
+            # where the file is parsed (a worker process, when several), not in the writer
+            item.parsed = refuse_unstorable(parse_bytes(data, item.name, item.format))
             if item.forced and _read_nothing(item.parsed) and data.strip():
                 _refuse_forced_format(item, data)
         except BorderFlowError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Table
@@ -80,6 +81,28 @@ def _reason(problems: list[str]) -> str:
     return "; ".join(problems) + f"; {_FIX}"
 
 
+def _all_storable(records: Sequence[Any], columns: Sequence[tuple[str, int | None]]) -> bool:
+    """True when no record's text breaks a rule: each column's values looked at together
+    (joined, one search; their longest against the width), in C loops — the common case,
+    a feed snapshot of a few hundred readings, costs a few microseconds a column."""
+    if not records:
+        return True
+    names = [name for name, _ in columns]
+    rows = list(map(attrgetter(*names), records)) if len(names) > 1 else [(v,) for v in
+                                                                          map(attrgetter(names[0]), records)]
+    for (_, width), values in zip(columns, zip(*rows, strict=True), strict=True):
+        texts = list(filter(None, values))  # text, or None (unknown)
+        try:
+            joined = "".join(texts)
+        except TypeError:  # a value that is no text: the record-by-record check says what it is
+            return False
+        if unstorable_character(joined) is not None:
+            return False
+        if width is not None and max(map(len, texts), default=0) > width:
+            return False
+    return True
+
+
 def refuse_unstorable(parsed: Parsed) -> Parsed:
     """``parsed`` with every record holding text the archive cannot store moved to its
     refused records (its place and raw text shown with the character escaped).
@@ -87,6 +110,12 @@ def refuse_unstorable(parsed: Parsed) -> Parsed:
     A crossing's description with such text is dropped (the crossing and its readings
     still land, as for a crossing its source does not describe) and quarantined.
     """
+    if parsed.storable or (
+            _all_storable(parsed.observations, _OBSERVATION) and _all_storable(parsed.volumes, _VOLUME)
+            and _all_storable(parsed.averages, _AVERAGE)
+            and _all_storable(parsed.crossings, _CROSSING_ID + _DESCRIPTION)):
+        parsed.storable = True
+        return parsed
     check = _Checker()
     refused: list[Rejected] = []
     kept_observations: list[Observation] = []
@@ -129,7 +158,8 @@ def refuse_unstorable(parsed: Parsed) -> Parsed:
             c = dataclasses.replace(c, port_name="", crossing_name="", hours="", timezone="")
         kept_crossings.append(c)
     if not refused:
+        parsed.storable = True
         return parsed
     return dataclasses.replace(parsed, observations=kept_observations, volumes=kept_volumes, averages=kept_averages,
-                               crossings=kept_crossings, rejected=[*parsed.rejected, *refused])
+                               crossings=kept_crossings, rejected=[*parsed.rejected, *refused], storable=True)
 
