@@ -3,7 +3,9 @@
 Every chart is ``role="img"`` with a ``<title>`` and a ``<desc>`` (the caller words them in
 the page's language), scales to its container (``viewBox``), and is styled by the page's
 CSS classes. The numbers drawn are the ones the caller passes — the same service results
-the tables beside the charts show. Text is escaped.
+the tables beside the charts show. Text is escaped. A line chart's lines, bands and dots are clipped to its plot frame (a
+``clipPath`` whose id is unique on the page), so a series that starts before the x range
+never covers the axis labels.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 800.0, 260.0
+#: Room (px) kept inside the plot frame around the data, so a dot at the frame's edge shows whole.
+DOT_ROOM = 4.0
 _ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
 class Frame:
-    """The plotting area inside a chart and the data ranges it maps."""
+    """The plotting area inside a chart and the data ranges it maps; ``pad`` keeps x0 and
+    x1 that far inside the frame's left and right edges."""
 
     x0: float
     x1: float
@@ -34,10 +39,12 @@ class Frame:
     bottom: float = 30.0
     width: float = WIDTH
     height: float = HEIGHT
+    pad: float = 0.0
 
     def x(self, value: float) -> float:
         span = self.x1 - self.x0 or 1.0
-        return round(self.left + (value - self.x0) / span * (self.width - self.left - self.right), 1)
+        inner = self.width - self.left - self.right - 2 * self.pad
+        return round(self.left + self.pad + (value - self.x0) / span * inner, 1)
 
     def y(self, value: float) -> float:
         inner = self.height - self.top - self.bottom
@@ -77,8 +84,12 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.1f}"
 
 
-def _open(css: str, title: str, desc: str, width: float = WIDTH, height: float = HEIGHT) -> list[str]:
-    ident = f"chart-{next(_ids)}"
+def _new_id() -> str:
+    """An id no other chart drawn by this process has: unique on any page."""
+    return f"chart-{next(_ids)}"
+
+
+def _open(ident: str, css: str, title: str, desc: str, width: float = WIDTH, height: float = HEIGHT) -> list[str]:
     return [(f'<svg class="chart {css}" viewBox="0 0 {width:g} {height:g}" role="img" '
             f'aria-labelledby="{ident}-t {ident}-d" preserveAspectRatio="xMidYMid meet">'),
             f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>']
@@ -105,6 +116,17 @@ def _x_labels(frame: Frame, ticks: Sequence[tuple[float, str]]) -> list[str]:
     y = frame.height - frame.bottom + 20
     return [f'<text class="tick" x="{frame.x(v)}" y="{y}" text-anchor="middle">{escape(label)}</text>'
             for v, label in ticks]
+
+
+def _clip_to_plot(ident: str, frame: Frame) -> tuple[str, str]:
+    """A clipPath of the plot frame (taller by a dot's room above and below, so a line at
+    zero or at the top keeps its whole stroke) and the group opening that applies it."""
+    clip = f"{ident}-plot"
+    y, height = frame.top - DOT_ROOM, frame.height - frame.top - frame.bottom + 2 * DOT_ROOM
+    width = frame.width - frame.left - frame.right
+    defs = (f'<defs><clipPath id="{clip}"><rect x="{frame.left}" y="{y}" width="{width:g}" '
+            f'height="{height:g}"/></clipPath></defs>')
+    return defs, f'<g class="plot" clip-path="url(#{clip})">'
 
 
 def _legend(entries: Sequence[tuple[str, str]], frame: Frame, unit: str = "") -> list[str]:
@@ -140,19 +162,24 @@ def _polylines(frame: Frame, series: Series, max_gap: float) -> list[str]:
 def line_chart(series: Sequence[Series], ticks: Sequence[tuple[float, str]], title: str, desc: str, *,
                bands: Sequence[Band] = (), max_gap: float = math.inf, x_range: tuple[float, float] | None = None,
                css: str = "lines", unit: str = "") -> Markup:
-    """Lines (and shaded bands) over a numeric x axis labelled at ``ticks``."""
-    ys = [y for s in series for _, y in s.points if y is not None] + [h for b in bands for _, _, h in b.points]
+    """Lines (and shaded bands) over a numeric x axis labelled at ``ticks``, clipped to the
+    plot frame; the y axis is scaled to the values inside ``x_range`` (all when None)."""
     xs = [x for s in series for x, _ in s.points] + [x for b in bands for x, _, _ in b.points]
-    top, step = nice_ceiling(max(ys, default=0.0))
     lo, hi = x_range or (min(xs, default=0.0), max(xs, default=1.0))
-    frame = Frame(lo, hi if hi > lo else lo + 1, top, left=_left_margin(top, step))
-    parts = _open(css, title, desc) + _y_axis(frame, step, unit) + _x_labels(frame, ticks)
+    ys = ([y for s in series for x, y in s.points if y is not None and lo <= x <= hi]
+          + [h for b in bands for x, _, h in b.points if lo <= x <= hi])
+    top, step = nice_ceiling(max(ys, default=0.0))
+    frame = Frame(lo, hi if hi > lo else lo + 1, top, left=_left_margin(top, step), pad=DOT_ROOM)
+    ident = _new_id()
+    clip, plot = _clip_to_plot(ident, frame)
+    parts = _open(ident, css, title, desc) + [clip] + _y_axis(frame, step, unit) + _x_labels(frame, ticks) + [plot]
     for band in bands:
         upper = [f"{frame.x(x)},{frame.y(h)}" for x, _, h in band.points]
         lower = [f"{frame.x(x)},{frame.y(low)}" for x, low, _ in reversed(band.points)]
         parts.append(f'<polygon class="band {band.css}" points="{" ".join(upper + lower)}"/>')
     for s in series:
         parts += _polylines(frame, s, max_gap)
+    parts.append("</g>")
     parts += _legend([(s.name, s.css) for s in series] + [(b.name, b.css) for b in bands], frame, unit)
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -166,7 +193,7 @@ def bar_chart(values: Sequence[float | None], labels: Sequence[str], title: str,
     n = max(1, len(values))
     frame = Frame(-0.5, n - 0.5, top, left=_left_margin(top, step))
     slot = (frame.width - frame.left - frame.right) / n
-    parts = _open(css, title, desc) + _y_axis(frame, step, unit)
+    parts = _open(_new_id(), css, title, desc) + _y_axis(frame, step, unit)
     parts += _x_labels(frame, [(i, labels[i]) for i in range(0, len(labels), max(1, label_every))])
     for i, value in enumerate(values):
         if value is None:
@@ -193,7 +220,7 @@ def heat_map(values: Sequence[Sequence[float | None]], row_labels: Sequence[str]
     vmax = max((v for row in values for v in row if v is not None), default=0.0) or 1.0
     left, top, cell_w, cell_h = 44.0, 22.0, 31.0, 26.0
     width, height = left + 24 * cell_w + 4, top + len(values) * cell_h + 4
-    parts = _open("heat", title, desc, width, height)
+    parts = _open(_new_id(), "heat", title, desc, width, height)
     for h in range(0, 24, 3):
         parts.append(f'<text class="tick" x="{left + h * cell_w + cell_w / 2}" y="15" '
                      f'text-anchor="middle">{h:02d}</text>')

@@ -1,0 +1,49 @@
+"""The charts as the pages draw them: clipped to their frames, with a visible title and keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+import xml.etree.ElementTree as ET
+
+from sqlalchemy import Engine
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette asks for httpx2; httpx works
+    from fastapi.testclient import TestClient
+
+from borderflow.services.ingest import Ingestor
+from tests.web.conftest import CASCADE, load, train_small_model
+
+
+def svgs(html: str, css: str) -> list[ET.Element]:
+    """Every ``<svg class="chart {css}...">`` of a page, parsed."""
+    return [ET.fromstring(m) for m in re.findall(rf'<svg class="chart {css}[ "].*?</svg>', html, re.DOTALL)]
+
+
+def test_a_forecast_that_starts_before_the_window_is_clipped_to_the_plot(sqlite_client: TestClient,
+                                                                          sqlite_engine: Engine) -> None:
+    """The newest reading is at 11:00 on 1 September: its forecast runs into the 2nd, the
+    day shown, from 12 hours before it. What lies before the window stays off the y labels."""
+    load(sqlite_engine, CASCADE)
+    train_small_model(sqlite_engine)
+    csv = ("crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+           "300402,passenger,standard,2018-09-01T18:00:00Z,12,4,delay,loops\n")
+    assert Ingestor(sqlite_engine).ingest_bytes(csv.encode(), "late.csv", "observations-csv").stored == 1
+    html = sqlite_client.get("/crossings/300402", params={"days": "1", "until": "2018-09-02"}).text
+    hours = [dt.datetime.fromisoformat(h) for h in
+             re.findall(r'<time datetime="([^"]+)">', html.split('id="forecast-table"')[1].split("</table>")[0])]
+    window_start = dt.datetime(2018, 9, 2, 7, tzinfo=dt.UTC)  # local midnight, PDT
+    assert hours[0] < window_start < hours[-1]  # the case the tester saw
+    (chart,) = svgs(html, "lines")
+    (clip,) = chart.findall("./defs/clipPath")
+    grid = chart.find("line[@class='grid']")
+    rect = clip.find("rect")
+    assert grid is not None and rect is not None
+    assert float(rect.get("x", "")) == float(grid.get("x1", ""))
+    plot = chart.find("g[@class='plot']")
+    assert plot is not None and plot.get("clip-path") == f"url(#{clip.get('id')})"
+    inside = {el.get("class") for el in plot}
+    assert {"band b-forecast", "line s-forecast"} <= inside
+    assert not [el for el in chart if el.tag in ("polygon", "polyline", "circle")]
