@@ -47,3 +47,21 @@ def test_a_forecast_that_starts_before_the_window_is_clipped_to_the_plot(sqlite_
     inside = {el.get("class") for el in plot}
     assert {"band b-forecast", "line s-forecast"} <= inside
     assert not [el for el in chart if el.tag in ("polygon", "polyline", "circle")]
+
+
+def x_labels(chart: ET.Element) -> list[str]:
+    marks = {el.get("x1") for el in chart if el.get("class") == "tick-mark"}
+    return [el.text or "" for el in chart if el.tag == "text" and el.get("class") == "tick" and el.get("x") in marks]
+
+
+def test_the_history_axis_is_labelled_at_every_local_midnight_in_the_pages_language(
+        sqlite_client: TestClient, sqlite_engine: Engine) -> None:
+    load(sqlite_engine, CASCADE)  # the newest reading: 2018-08-31 23:00 PDT
+    html = sqlite_client.get("/crossings/300402", params={"days": "7"}).text
+    (chart,) = svgs(html, "lines")
+    assert x_labels(chart) == ["Aug 25", "Aug 26", "Aug 27", "Aug 28", "Aug 29", "Aug 30", "Aug 31", "Sep 1"]
+    sqlite_client.cookies.set("borderflow_lang", "es")
+    html = sqlite_client.get("/crossings/300402", params={"days": "365"}).text
+    sqlite_client.cookies.delete("borderflow_lang")
+    (chart,) = svgs(html, "lines")
+    assert x_labels(chart) == ["sep 2017", "nov", "ene 2018", "mar", "may", "jul", "sep"]

@@ -1,4 +1,4 @@
-"""The server-drawn SVG charts: series clipped to the plot frame, unique ids."""
+"""The server-drawn SVG charts: series clipped to the plot frame, unique ids, ticks that stay inside."""
 
 from __future__ import annotations
 
@@ -69,3 +69,16 @@ def test_the_y_axis_fits_the_values_inside_the_x_range() -> None:
     tops = [float(t.text.replace(",", "")) for t in root.iter("text")  # type: ignore[union-attr]
             if t.get("class") == "tick" and t.get("text-anchor") == "end"]
     assert max(tops) == charts.nice_ceiling(12.0)[0] == 15.0
+
+
+def test_x_ticks_have_marks_and_labels_that_stay_inside_the_chart() -> None:
+    ticks = [(0.0, "Jun 23"), (12 * HOUR, "12:00"), (24 * HOUR, "Jun 24")]
+    root = parse(charts.line_chart([charts.Series("h", [(0.0, 1.0), (24 * HOUR, 2.0)], "s-history")], ticks,
+                                   "t", "d", x_range=(0.0, 24 * HOUR)))
+    marks = [el for el in root if el.get("class") == "tick-mark"]
+    assert len(marks) == 3
+    labels = {el.text: el for el in root.iter("text") if el.text in ("Jun 23", "12:00", "Jun 24")}
+    assert labels["12:00"].get("text-anchor") == "middle"
+    assert labels["Jun 24"].get("text-anchor") == "end"  # at the right edge: ends at its tick
+    assert [float(m.get("x1", "")) for m in marks] == [float(labels[k].get("x", "")) for k in ("Jun 23", "12:00",
+                                                                                               "Jun 24")]

@@ -15,13 +15,16 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+
+from borderflow.web import time_axis
 
 WIDTH, HEIGHT = 800.0, 260.0
 #: Room (px) kept inside the plot frame around the data, so a dot at the frame's edge shows whole.
 DOT_ROOM = 4.0
+#: About how wide a character of a 14 px tick label is (px), to keep labels inside the chart.
+CHAR_PX = 8.0
 _ids = itertools.count(1)
 
 
@@ -113,9 +116,17 @@ def _y_axis(frame: Frame, step: float, unit: str = "") -> list[str]:
 
 
 def _x_labels(frame: Frame, ticks: Sequence[tuple[float, str]]) -> list[str]:
-    y = frame.height - frame.bottom + 20
-    return [f'<text class="tick" x="{frame.x(v)}" y="{y}" text-anchor="middle">{escape(label)}</text>'
-            for v, label in ticks]
+    """A short tick mark below the plot and a label under it at each tick; a label that
+    would run past the chart's edge is aligned to end (or start) at its tick instead."""
+    base = frame.height - frame.bottom
+    parts = []
+    for value, label in ticks:
+        x = frame.x(value)
+        half = CHAR_PX * len(label) / 2
+        anchor = "end" if x + half > frame.width else ("start" if x - half < 0 else "middle")
+        parts.append(f'<line class="tick-mark" x1="{x}" x2="{x}" y1="{base}" y2="{base + 5}"/>'
+                     f'<text class="tick" x="{x}" y="{base + 20}" text-anchor="{anchor}">{escape(label)}</text>')
+    return parts
 
 
 def _clip_to_plot(ident: str, frame: Frame) -> tuple[str, str]:
@@ -237,15 +248,7 @@ def heat_map(values: Sequence[Sequence[float | None]], row_labels: Sequence[str]
     return Markup("".join(parts))
 
 
-def time_ticks(start: dt.datetime, end: dt.datetime, zone: str, count: int = 6) -> list[tuple[float, str]]:
-    """About ``count`` evenly spaced labels between two instants, in the crossing's zone."""
-    span = (end - start).total_seconds()
-    if span <= 0:
-        return []
-    tz = ZoneInfo(zone)
-    form = "%m-%d %H:%M" if span <= 3 * 86400 else "%Y-%m-%d"
-    out = []
-    for k in range(count):
-        at = start + dt.timedelta(seconds=span * (k + 0.5) / count)
-        out.append((at.timestamp(), at.astimezone(tz).strftime(form)))
-    return out
+def time_ticks(start: dt.datetime, end: dt.datetime, zone: str, lang: str = "en") -> list[tuple[float, str]]:
+    """(POSIX seconds, label) ticks on the local clock of the crossing's ``zone``, labelled
+    in ``lang`` (see :mod:`borderflow.web.time_axis`)."""
+    return time_axis.positions(time_axis.time_ticks(start, end, zone, lang))

@@ -164,7 +164,7 @@ def history_chart(history: list[dict[str, Any]], forecast: dict[str, Any] | None
     waits = [p for _, p in points if p is not None]
     desc = t("history.desc", count=len(points), first=t.when(start, zone), last=t.when(last, zone),
              max=t.number(max(waits, default=0), 1))
-    return charts.line_chart(series, charts.time_ticks(start, last, zone), t("history.title"), desc, bands=bands,
+    return charts.line_chart(series, charts.time_ticks(start, last, zone, t.lang), t("history.title"), desc, bands=bands,
                              max_gap=(3 * 3600 if hourly else 3 * 86400),
                              x_range=(start.timestamp(), last.timestamp()), unit=t("unit.minutes"))
 
