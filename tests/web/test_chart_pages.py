@@ -65,3 +65,21 @@ def test_the_history_axis_is_labelled_at_every_local_midnight_in_the_pages_langu
     sqlite_client.cookies.delete("borderflow_lang")
     (chart,) = svgs(html, "lines")
     assert x_labels(chart) == ["sep 2017", "nov", "ene 2018", "mar", "may", "jul", "sep"]
+
+
+def test_the_hour_of_week_map_has_a_colour_key_in_both_languages(sqlite_client: TestClient,
+                                                                 sqlite_engine: Engine) -> None:
+    load(sqlite_engine, CASCADE)
+    for lang, title, empty in (("en", "Mean wait (minutes)", "No readings"),
+                               ("es", "Espera media (minutos)", "Sin lecturas")):
+        sqlite_client.cookies.set("borderflow_lang", lang)
+        html = sqlite_client.get("/crossings/300402", params={"days": "30"}).text
+        (heat,) = svgs(html, "heat")
+        key = heat.find("g[@class='heat-key']")
+        assert key is not None
+        texts = [t.text or "" for t in key.iter("text")]
+        assert texts[0] == title and texts[-1] == empty
+        shown = [float(v) for v in re.findall(r'<td data-value="([0-9.]+)">',
+                                              html.split('id="heat-table"')[1].split("</table>")[0])]
+        assert texts[1] == "0" and float(texts[-2]) == round(max(shown))  # the key runs to the darkest cell
+    sqlite_client.cookies.delete("borderflow_lang")

@@ -82,3 +82,28 @@ def test_x_ticks_have_marks_and_labels_that_stay_inside_the_chart() -> None:
     assert labels["Jun 24"].get("text-anchor") == "end"  # at the right edge: ends at its tick
     assert [float(m.get("x1", "")) for m in marks] == [float(labels[k].get("x", "")) for k in ("Jun 23", "12:00",
                                                                                                "Jun 24")]
+
+
+def test_the_heat_map_has_a_colour_key_numbered_in_minutes_up_to_its_darkest_cell() -> None:
+    values: list[list[float | None]] = [[None] * 24 for _ in range(7)]
+    values[0][8], values[4][17] = 3.0, 47.0
+    root = parse(charts.heat_map(values, list("MTWTFSS"), "Hour of the week", "d", lambda d, h: f"{d} {h}",
+                                 key_title="Mean wait (minutes)", key_empty="No readings"))
+    stops = [s.get("stop-color") for s in root.iter("stop")]
+    assert stops == [charts.heat_colour(0), charts.heat_colour(1)]  # the cells' own colour scale
+    gradient = root.find("./defs/linearGradient")
+    assert gradient is not None
+    key = root.find("g[@class='heat-key']")
+    assert key is not None
+    scale = key.find("rect[@class='scale']")
+    assert scale is not None and scale.get("fill") == f"url(#{gradient.get('id')})"
+    texts = [t.text for t in key.iter("text")]
+    assert texts[0] == "Mean wait (minutes)" and texts[-1] == "No readings"
+    numbers = [float(t or "") for t in texts[1:-1]]
+    assert numbers[0] == 0 and numbers[-1] == 47 and numbers == sorted(numbers) and len(numbers) >= 3
+    x0, width = float(scale.get("x", "")), float(scale.get("width", ""))
+    at = {float(t.text or ""): float(t.get("x", "")) for t in key.iter("text") if t.text and t.text[0].isdigit()}
+    assert at[0] == x0 and at[47] == x0 + width  # the darkest cell's wait at the scale's dark end
+    assert root.find("./rect[@fill='" + charts.heat_colour(1) + "']") is not None  # that cell is the darkest
+    bottom = float((root.get("viewBox") or "").split()[3])
+    assert all(float(t.get("y", "")) <= bottom for t in root.iter("text"))

@@ -225,13 +225,40 @@ def heat_colour(share: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def _heat_key(ident: str, vmax: float, x: float, y: float, title: str, empty_label: str) -> list[str]:
+    """The heat map's colour key at (x, y): ``title``, the colour scale from 0 to ``vmax``
+    (a gradient through the same colours as the cells) numbered at round values and at its
+    top, then the swatch of a cell without readings labelled ``empty_label``."""
+    scale_x, scale_w = x + CHAR_PX * len(title) + 14, 260.0
+    gradient = f"{ident}-scale"
+    parts = [(f'<defs><linearGradient id="{gradient}" x1="0" x2="1" y1="0" y2="0">'
+             f'<stop offset="0" stop-color="{heat_colour(0)}"/><stop offset="1" stop-color="{heat_colour(1)}"/>'
+             f'</linearGradient></defs>'),
+             f'<g class="heat-key"><text class="legend-text" x="{x}" y="{y + 11}">{escape(title)}</text>',
+             f'<rect class="scale" x="{scale_x:g}" y="{y}" width="{scale_w:g}" height="14" fill="url(#{gradient})"/>']
+    _top, step = nice_ceiling(vmax)
+    values = [k * step for k in range(int(vmax // step) + 1) if k * step < vmax - 0.5 * step] + [vmax]
+    for value in values:
+        at = round(scale_x + scale_w * value / vmax, 1)
+        parts.append(f'<line class="tick-mark" x1="{at}" x2="{at}" y1="{y + 14}" y2="{y + 19}"/>'
+                     f'<text class="tick" x="{at}" y="{y + 34}" text-anchor="middle">{_number(value)}</text>')
+    swatch_x = scale_x + scale_w + 30
+    parts.append(f'<rect class="key-empty" x="{swatch_x:g}" y="{y}" width="25" height="14"/>'
+                 f'<text class="legend-text" x="{swatch_x + 31:g}" y="{y + 11}">{escape(empty_label)}</text></g>')
+    return parts
+
+
 def heat_map(values: Sequence[Sequence[float | None]], row_labels: Sequence[str], title: str, desc: str,
-             cell_title: Callable[[int, int], str]) -> Markup:
-    """A rows x 24 grid (weekday x hour) shaded by value; every cell carries a ``<title>``."""
+             cell_title: Callable[[int, int], str], *, key_title: str = "", key_empty: str = "") -> Markup:
+    """A rows x 24 grid (weekday x hour) shaded by value; every cell carries a ``<title>``.
+    With ``key_title`` a colour key is drawn below the grid (``key_empty`` names the
+    colour of a cell without readings)."""
     vmax = max((v for row in values for v in row if v is not None), default=0.0) or 1.0
     left, top, cell_w, cell_h = 44.0, 22.0, 31.0, 26.0
-    width, height = left + 24 * cell_w + 4, top + len(values) * cell_h + 4
-    parts = _open(_new_id(), "heat", title, desc, width, height)
+    grid_bottom = top + len(values) * cell_h
+    width, height = left + 24 * cell_w + 4, grid_bottom + (46 if key_title else 4)
+    ident = _new_id()
+    parts = _open(ident, "heat", title, desc, width, height)
     for h in range(0, 24, 3):
         parts.append(f'<text class="tick" x="{left + h * cell_w + cell_w / 2}" y="15" '
                      f'text-anchor="middle">{h:02d}</text>')
@@ -244,6 +271,8 @@ def heat_map(values: Sequence[Sequence[float | None]], row_labels: Sequence[str]
             css = "cell" if v is not None else "cell empty"
             parts.append(f'<rect class="{css}" x="{left + h * cell_w}" y="{y}" width="{cell_w - 1}" '
                          f'height="{cell_h - 1}" fill="{fill}"><title>{escape(cell_title(d, h))}</title></rect>')
+    if key_title:
+        parts += _heat_key(ident, vmax, left, grid_bottom + 10, key_title, key_empty)
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -183,7 +183,8 @@ def heat_chart(profile: list[dict[str, Any]], zone: str, t: Translator) -> Marku
 
     top = max((v for row in grid for v in row if v is not None), default=0.0)
     return charts.heat_map(grid, [t.weekday(d, short=True) for d in range(7)], t("heat.title"),
-                           t("heat.desc", tz=zone, max=t.number(top, 1)), cell_title)
+                           t("heat.desc", tz=zone, max=t.number(top, 1)), cell_title,
+                           key_title=t("heat.key"), key_empty=t("heat.key_empty"))
 
 
 def volume_chart(counts: list[tuple[str, float]], measure_words: str, port: str, t: Translator) -> Markup:

@@ -158,6 +158,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "heat.table": ("Hour-of-week data", "Datos por hora de la semana"),
     "heat.caption": ("Mean wait (minutes) by weekday and hour, {tz}", "Espera media (minutos) por día y hora, {tz}"),
     "heat.day": ("Day", "Día"),
+    "heat.key": ("Mean wait (minutes)", "Espera media (minutos)"),
+    "heat.key_empty": ("No readings", "Sin lecturas"),
     "volumes.title": ("Monthly volumes", "Volúmenes mensuales"),
     "volumes.desc": ("Bar chart of {measure} per month at port {port}, {first} to {last}; highest {max}.",
                      ("Gráfica de barras de {measure} por mes en el puerto {port}, de {first} a {last}; máximo "
