@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
 import re
 import warnings
 import xml.etree.ElementTree as ET
 
+import pytest
 from sqlalchemy import Engine
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette asks for httpx2; httpx works
     from fastapi.testclient import TestClient
 
+from borderflow.services import simulations
 from borderflow.services.ingest import Ingestor
+from borderflow.sim import load_scenario
 from tests.web.conftest import CASCADE, load, train_small_model
+from tests.web.test_simulator_pages import SMALL
 
 
 def svgs(html: str, css: str) -> list[ET.Element]:
@@ -83,3 +88,40 @@ def test_the_hour_of_week_map_has_a_colour_key_in_both_languages(sqlite_client: 
                                               html.split('id="heat-table"')[1].split("</table>")[0])]
         assert texts[1] == "0" and float(texts[-2]) == round(max(shown))  # the key runs to the darkest cell
     sqlite_client.cookies.delete("borderflow_lang")
+
+
+def captions_and_titles(html: str) -> list[tuple[str, str]]:
+    """(visible caption, the SVG's own title) of every chart figure of a page."""
+    found = re.findall(r'<figure[^>]*>\s*<figcaption[^>]*>(.*?)</figcaption>\s*<svg class="chart[^>]*>'
+                       r'<title id="[^"]+">(.*?)</title>', html, re.DOTALL)
+    return [(html_lib.unescape(a).strip(), html_lib.unescape(b)) for a, b in found]
+
+
+def test_every_simulator_chart_has_a_visible_title_and_the_queue_column_says_what_it_measures(
+        sqlite_client: TestClient) -> None:
+    jobs = simulations.store_for(sqlite_client.app.state)  # type: ignore[attr-defined]
+    scenario = load_scenario(SMALL)
+    a, b = (jobs.wait(jobs.submit(scenario, label=label).id) for label in ("a", "b"))
+    assert a.results is not None
+    for lang, queue_title, header in (
+            ("en", "Longest queue per hour (vehicles), lane group general", "Longest queue, length per open booth (m)"),
+            ("es", "Cola más larga por hora (vehículos), grupo general", "Cola máxima, longitud por caseta abierta (m)")):
+        sqlite_client.cookies.set("borderflow_lang", lang)
+        run = sqlite_client.get(f"/simulator/runs/{a.id}").text
+        shown = captions_and_titles(run)
+        assert len(shown) == run.count('<svg class="chart') == 2 * len(a.results["lane_groups"])
+        assert all(caption == title for caption, title in shown)
+        assert (queue_title, queue_title) in shown
+        assert f'aria-describedby="queue-m-note">{header}</th>' in html_lib.unescape(run)
+        compare = sqlite_client.get("/simulator/compare", params={"a": a.id, "b": b.id}).text
+        shown = captions_and_titles(compare)
+        assert len(shown) == compare.count('<svg class="chart') == len(a.results["lane_groups"])
+        assert all(caption == title for caption, title in shown)
+    sqlite_client.cookies.delete("borderflow_lang")
+    # what the column holds: the longest queue's vehicles x spacing / booths open that hour
+    spacing = {g.id: g.queue_spacing_metres for g in scenario.lane_groups}
+    booths = {g.id: g.booths for g in scenario.lane_groups}
+    for group_id, group in a.results["lane_groups"].items():
+        for row in group["hourly"]:
+            per_booth = row["queue_max_vehicles"] * spacing[group_id] / max(booths[group_id][row["hour"]], 1)
+            assert row["queue_max_metres"] == pytest.approx(per_booth), (group_id, row["hour"])

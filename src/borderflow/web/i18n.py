@@ -215,12 +215,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "{seconds} s.")),
     "run.group": ("Lane group {group} ({lane})", "Grupo de carriles {group} ({lane})"),
     "run.table": ("Per-hour results of lane group {group}", "Resultados por hora del grupo {group}"),
-    "run.waits_chart": ("Waits per hour, lane group {group}", "Esperas por hora, grupo {group}"),
+    "run.waits_chart": ("Waits per hour (minutes), lane group {group}", "Esperas por hora (minutos), grupo {group}"),
     "run.waits_desc": (("Line chart of the mean and 95th-percentile wait (minutes) for each of {hours} hours; "
                        "highest {max} min."),
                        ("Gráfica de líneas de la espera media y del percentil 95 (minutos) en cada una de las "
                        "{hours} horas; máximo {max} min.")),
-    "run.queue_chart": ("Longest queue per hour, lane group {group}", "Cola más larga por hora, grupo {group}"),
+    "run.queue_chart": ("Longest queue per hour (vehicles), lane group {group}",
+                        "Cola más larga por hora (vehículos), grupo {group}"),
     "run.queue_desc": ("Bar chart of the longest queue (vehicles) in each of {hours} hours; highest {max}.",
                        ("Gráfica de barras de la cola más larga (vehículos) en cada una de las {hours} horas; "
                        "máximo {max}.")),
@@ -237,7 +238,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.wait_p95": ("95th percentile wait (min)", "Espera percentil 95 (min)"),
     "col.wait_max": ("Longest wait (min)", "Espera máxima (min)"),
     "col.queue": ("Longest queue (vehicles)", "Cola máxima (vehículos)"),
-    "col.queue_m": ("Longest queue (m)", "Cola máxima (m)"),
+    "col.queue_m": ("Longest queue, length per open booth (m)", "Cola máxima, longitud por caseta abierta (m)"),
+    "run.queue_m_note": (("Length per open booth: the longest queue's vehicles times the metres each takes "
+                          "(queue_spacing_metres), divided by the booths open that hour — the length of each "
+                          "booth's line if the queue were shared evenly."),
+                         ("Longitud por caseta abierta: los vehículos de la cola más larga por los metros que "
+                          "ocupa cada uno (queue_spacing_metres), divididos entre las casetas abiertas en esa "
+                          "hora — la longitud de la fila de cada caseta si la cola se repartiera por igual.")),
     "col.utilization": ("Booth use", "Uso de casetas"),
     "series.mean": ("Mean wait", "Espera media"),
     "series.p95": ("95th percentile", "Percentil 95"),
@@ -249,6 +256,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "compare.diff": ("B − A (min)", "B − A (min)"),
     "compare.table": ("95th-percentile wait per hour, lane group {group}",
                       "Espera del percentil 95 por hora, grupo {group}"),
+    "compare.chart": ("95th-percentile wait per hour (minutes), run A and run B, lane group {group}",
+                      "Espera percentil 95 por hora (minutos), ejecución A y ejecución B, grupo {group}"),
     "compare.chart_desc": ("Line chart of the 95th-percentile wait per hour in run A and run B; highest {max} min.",
                            ("Gráfica de líneas de la espera del percentil 95 por hora en las ejecuciones A y B; "
                            "máximo {max} min.")),
