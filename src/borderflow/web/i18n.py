@@ -45,9 +45,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.map_mexico": ("US–Mexico border", "Frontera México–Estados Unidos"),
     "overview.map_canada": ("US–Canada border", "Frontera Canadá–Estados Unidos"),
     "overview.map_desc": (("Map of {count} crossings; each circle is coloured by the longest current wait of "
-                          "any lane and links to the crossing's page."),
+                          "any lane and links to the crossing's page. Circles of crossings close together are "
+                          "set apart, with a line to the true place. The table below lists the same crossings."),
                           ("Mapa de {count} cruces; cada círculo tiene el color de la espera actual más larga "
-                          "de cualquier carril y lleva a la página del cruce.")),
+                          "de cualquier carril y lleva a la página del cruce. Los círculos de cruces cercanos "
+                          "se separan, con una línea a su lugar real. La tabla de abajo lista los mismos cruces.")),
     "overview.map_point": ("{name}: longest current wait {wait}", "{name}: espera actual más larga {wait}"),
     "overview.search": ("Search crossings", "Buscar cruces"),
     "overview.search_hint": ("Name, state or crossing number", "Nombre, estado o número de cruce"),
