@@ -371,3 +371,50 @@ def test_the_keyboard_goes_from_the_header_to_the_search_past_the_map_with_a_vis
     header = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
         return [s.outlineColor, getComputedStyle(document.querySelector('header.site')).backgroundColor]; }""")
     assert contrast(*header) >= 3  # on the dark header the outer ring is the amber
+
+
+def test_a_forecast_from_before_the_window_leaves_the_y_labels_visible(live_server: str, watched: Watched) -> None:
+    """Peace Arch's forecast from its 2022-06-29 reading starts on the 29th; the window is the 30th.
+    Whatever of it lies left of the plot is clipped: at each y label the browser finds the label."""
+    page = watched.page
+    page.goto(live_server + "/crossings/300402?days=1&until=2022-06-30")
+    first = page.locator("#forecast-table time").first.get_attribute("datetime") or ""
+    assert first < "2022-06-30T07:00"  # the forecast begins before the window (midnight PDT)
+    assert page.locator("svg.chart.lines polygon.band").count() == 1
+    covered = page.evaluate("""() => Array.from(document.querySelectorAll('svg.chart.lines > text.tick'))
+        .filter(t => t.getAttribute('text-anchor') === 'end').map(t => {
+            t.scrollIntoView({block: 'center'});
+            const box = t.getBoundingClientRect();
+            const found = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+            return [t.textContent, found === t ? null : found.tagName + '.' + found.getAttribute('class')];
+        })""")
+    assert len(covered) >= 3 and [c for c in covered if c[1]] == []
+    page.locator("svg.chart.lines").screenshot(path=str(SCREENSHOTS / "history-forecast-clipped.png"))
+
+
+OVERLAPPING_TEXT = """() => Array.from(document.querySelectorAll('svg.chart, svg.kpi-chart')).flatMap((svg, n) => {
+    const frame = svg.getBoundingClientRect();
+    const boxes = Array.from(svg.querySelectorAll('text')).map(t => [t.textContent, t.getBoundingClientRect()]);
+    const out = boxes.filter(([, b]) => b.left < frame.left - 1 || b.right > frame.right + 1)
+        .map(([s]) => `chart ${n}: "${s}" runs outside`);
+    boxes.forEach(([s, a], i) => boxes.slice(i + 1).forEach(([u, b]) => {
+        if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+            out.push(`chart ${n}: "${s}" overlaps "${u}"`);
+        }
+    }));
+    return out;
+})"""
+
+
+@pytest.mark.parametrize("path", ["/crossings/300402?days=1", "/crossings/300402?days=7",
+                                  "/crossings/300402?days=365&until=2017-12-31", "/crossings/250401",
+                                  "/plans/21cbm-example"])
+def test_chart_labels_stay_apart_and_inside_at_phone_width(live_server: str, watched: Watched, path: str) -> None:
+    page = watched.page
+    page.set_viewport_size(PHONE)
+    page.goto(live_server + path)
+    assert page.locator("svg.chart, svg.kpi-chart").count() >= 1
+    widths = page.evaluate("() => Array.from(document.querySelectorAll('svg.chart, svg.kpi-chart'))"
+                           ".map(s => s.getBoundingClientRect().width)")
+    assert min(widths) >= 560 - 0.5  # a phone scrolls a chart sideways rather than shrink its text
+    assert page.evaluate(OVERLAPPING_TEXT) == []
