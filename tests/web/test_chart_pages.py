@@ -30,7 +30,9 @@ def svgs(html: str, css: str) -> list[ET.Element]:
 def test_a_forecast_that_starts_before_the_window_is_clipped_to_the_plot(sqlite_client: TestClient,
                                                                           sqlite_engine: Engine) -> None:
     """The newest reading is at 11:00 on 1 September: its forecast runs into the 2nd, the
-    day shown, from 12 hours before it. What lies before the window stays off the y labels."""
+    day shown, from 12 hours before it. The chart's lines and band are drawn inside a
+    clip of the plot frame, so whatever a caller passes from before the window stays off
+    the y labels (the page also keeps only the forecast hours inside the window)."""
     load(sqlite_engine, CASCADE)
     train_small_model(sqlite_engine)
     csv = ("crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
