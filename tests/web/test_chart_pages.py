@@ -106,8 +106,8 @@ def test_every_simulator_chart_has_a_visible_title_and_the_queue_column_says_wha
     a, b = (jobs.wait(jobs.submit(scenario, label=label).id) for label in ("a", "b"))
     assert a.results is not None
     for lang, queue_title, header in (
-            ("en", "Longest queue per hour (vehicles), lane group general", "Longest queue, length per open booth (m)"),
-            ("es", "Cola más larga por hora (vehículos), grupo general", "Cola máxima, longitud por caseta abierta (m)")):
+            ("en", "Longest queue per hour (vehicles), lane group general", "Longest queue per open booth (m)"),
+            ("es", "Cola más larga por hora (vehículos), grupo general", "Cola máxima por caseta abierta (m)")):
         sqlite_client.cookies.set("borderflow_lang", lang)
         run = sqlite_client.get(f"/simulator/runs/{a.id}").text
         shown = captions_and_titles(run)

@@ -240,7 +240,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.wait_p95": ("95th percentile wait (min)", "Espera percentil 95 (min)"),
     "col.wait_max": ("Longest wait (min)", "Espera máxima (min)"),
     "col.queue": ("Longest queue (vehicles)", "Cola máxima (vehículos)"),
-    "col.queue_m": ("Longest queue, length per open booth (m)", "Cola máxima, longitud por caseta abierta (m)"),
+    "col.queue_m": ("Longest queue per open booth (m)", "Cola máxima por caseta abierta (m)"),
     "run.queue_m_note": (("Length per open booth: the longest queue's vehicles times the metres each takes "
                           "(queue_spacing_metres), divided by the booths open that hour — the length of each "
                           "booth's line if the queue were shared evenly."),
