@@ -304,3 +304,117 @@ def test_a_yaml_scenario_runs_through_the_form_and_its_page_waits_for_it(live_se
     groups = page.evaluate("() => Array.from(document.querySelectorAll('table.results')).map(t => t.dataset.group)")
     assert groups == list(job["results"]["lane_groups"])
     check_page(page, "en")
+
+
+MARKERS_UNDER_POINTER = """() => Array.from(document.querySelectorAll('svg.map a.crossing-link')).map(a => {
+    const pt = a.querySelector('.pt');
+    pt.scrollIntoView({block: 'center', inline: 'center'});
+    const box = pt.getBoundingClientRect();
+    const found = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+    const link = found && found.closest('a');
+    return [a.dataset.crossing, link ? link.dataset.crossing : null, a.querySelector('.hit').getBoundingClientRect().width,
+            box.width];
+})"""
+
+
+def test_every_map_marker_can_be_pointed_at_and_tapped(live_server: str, watched: Watched) -> None:
+    """At each marker's centre the browser finds that marker (none hides under another);
+    on a phone each answers a 24 px target and is drawn at least 16 px across."""
+    page = watched.page
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        page.goto(live_server + "/")
+        markers = page.evaluate(MARKERS_UNDER_POINTER)
+        assert len(markers) >= 70
+        assert [(crossing, found) for crossing, found, _, _ in markers if found != crossing] == []
+        if size is PHONE:
+            assert min(target for _, _, target, _ in markers) >= 24 - 0.5
+            assert min(drawn for _, _, _, drawn in markers) >= 16 - 0.5
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1  # the map scrolls inside its figure, not the page
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server + "/")
+    box = page.locator('svg.map a[data-crossing="250409"] .pt').bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.evaluate("() => document.querySelector('svg.map a:hover').dataset.crossing") == "250409"
+    page.screenshot(path=str(SCREENSHOTS / "overview-map-desktop.png"), clip={"x": 0, "y": 0, "width": 1280,
+                                                                                "height": 600})
+
+
+def _luminance(css_colour: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css_colour)[:3])
+    return sum(w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+               for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b)))
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_keyboard_goes_from_the_header_to_the_search_past_the_map_with_a_visible_focus(
+        live_server: str, watched: Watched) -> None:
+    page = watched.page
+    page.goto(live_server + "/")
+    assert page.locator("svg.map a:not([tabindex='-1'])").count() == 0
+    page.focus("a.lang-switch")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    outline, width, ring = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return [s.outlineColor, parseFloat(s.outlineWidth), s.boxShadow]; }""")
+    sea = page.evaluate("() => getComputedStyle(document.querySelector('svg.map .sea')).fill")
+    assert width >= 2
+    assert contrast(outline, "rgb(255, 255, 255)") >= 3 and contrast(outline, sea) >= 3
+    assert "255, 191, 71" in ring  # the amber stays, inside the dark ring
+    page.keyboard.press("Shift+Tab")
+    header = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return [s.outlineColor, getComputedStyle(document.querySelector('header.site')).backgroundColor]; }""")
+    assert contrast(*header) >= 3  # on the dark header the outer ring is the amber
+
+
+def test_a_forecast_from_before_the_window_leaves_the_y_labels_visible(live_server: str, watched: Watched) -> None:
+    """Peace Arch's forecast from its 2022-06-29 reading starts on the 29th; the window is the 30th.
+    Whatever of it lies left of the plot is clipped: at each y label the browser finds the label."""
+    page = watched.page
+    page.goto(live_server + "/crossings/300402?days=1&until=2022-06-30")
+    first = page.locator("#forecast-table time").first.get_attribute("datetime") or ""
+    assert first < "2022-06-30T07:00"  # the forecast begins before the window (midnight PDT)
+    assert page.locator("svg.chart.lines polygon.band").count() == 1
+    covered = page.evaluate("""() => Array.from(document.querySelectorAll('svg.chart.lines > text.tick'))
+        .filter(t => t.getAttribute('text-anchor') === 'end').map(t => {
+            t.scrollIntoView({block: 'center'});
+            const box = t.getBoundingClientRect();
+            const found = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+            return [t.textContent, found === t ? null : found.tagName + '.' + found.getAttribute('class')];
+        })""")
+    assert len(covered) >= 3 and [c for c in covered if c[1]] == []
+    page.locator("svg.chart.lines").screenshot(path=str(SCREENSHOTS / "history-forecast-clipped.png"))
+
+
+OVERLAPPING_TEXT = """() => Array.from(document.querySelectorAll('svg.chart, svg.kpi-chart')).flatMap((svg, n) => {
+    const frame = svg.getBoundingClientRect();
+    const boxes = Array.from(svg.querySelectorAll('text')).map(t => [t.textContent, t.getBoundingClientRect()]);
+    const out = boxes.filter(([, b]) => b.left < frame.left - 1 || b.right > frame.right + 1)
+        .map(([s]) => `chart ${n}: "${s}" runs outside`);
+    boxes.forEach(([s, a], i) => boxes.slice(i + 1).forEach(([u, b]) => {
+        if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+            out.push(`chart ${n}: "${s}" overlaps "${u}"`);
+        }
+    }));
+    return out;
+})"""
+
+
+@pytest.mark.parametrize("path", ["/crossings/300402?days=1", "/crossings/300402?days=7",
+                                  "/crossings/300402?days=365&until=2017-12-31", "/crossings/250401",
+                                  "/plans/21cbm-example"])
+def test_chart_labels_stay_apart_and_inside_at_phone_width(live_server: str, watched: Watched, path: str) -> None:
+    page = watched.page
+    page.set_viewport_size(PHONE)
+    page.goto(live_server + path)
+    assert page.locator("svg.chart, svg.kpi-chart").count() >= 1
+    widths = page.evaluate("() => Array.from(document.querySelectorAll('svg.chart, svg.kpi-chart'))"
+                           ".map(s => s.getBoundingClientRect().width)")
+    assert min(widths) >= 560 - 0.5  # a phone scrolls a chart sideways rather than shrink its text
+    assert page.evaluate(OVERLAPPING_TEXT) == []

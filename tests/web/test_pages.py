@@ -104,7 +104,7 @@ def test_maps_link_every_located_crossing_coloured_by_its_longest_wait(client: T
     for crossing_id, label, css in points:
         assert css == severity(longest.get(crossing_id))
         assert label.endswith(f"{longest[crossing_id]} min" if crossing_id in longest else "no current wait reported")
-    assert html.count('role="group" aria-labelledby="map-') == 2
+    assert html.count('role="img" aria-labelledby="map-') == 2
 
 
 def test_language_cookie_header_and_switch(client: TestClient) -> None:

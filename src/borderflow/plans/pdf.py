@@ -2,17 +2,25 @@
 
 Text uses the PDF core font Helvetica, whose Latin-1 set covers English and Spanish;
 characters outside it (dashes, quotes) are replaced by their closest Latin-1 form.
-KPI charts are drawn with PDF lines from the same numbers as the HTML's SVG.
+KPI charts are drawn with PDF lines from the same numbers, time axis and gaps as the HTML's SVG.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from fpdf import FPDF
 
-from borderflow.plans.charts import value_range
-from borderflow.plans.i18n import number, period
+from borderflow.plans.charts import (
+    joined_runs,
+    tick_digits,
+    time_ticks,
+    value_axis,
+    value_ticks,
+    x_positions,
+)
+from borderflow.plans.i18n import number
 from borderflow.plans.kpi import KpiSeries
 
 _REPLACE = {"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "·": "-", "≤": "<=", "≥": ">="}
@@ -36,6 +44,8 @@ class _Report(FPDF):
 
 
 def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str], lang: str) -> None:
+    """The KPI chart of :func:`borderflow.plans.charts.kpi_chart_svg`, drawn with PDF lines:
+    the same time axis, gaps and round y ticks."""
     values = list(series.values)
     refs = [r for r in (series.baseline, series.spec.target) if r is not None]
     ys = [v.value for v in values] + refs
@@ -45,10 +55,11 @@ def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str], lang: str) -> N
     if y0 + h + 16 > pdf.h - pdf.b_margin:
         pdf.add_page()
         y0 = pdf.get_y() + 2
-    low, high = value_range(ys)
+    low, high, step = value_axis(ys)
+    digits = tick_digits(step)
 
-    def px(i: int) -> float:
-        return x0 + w * (i + 0.5) / max(len(values), 1)
+    def px(share: float) -> float:
+        return x0 + w * share
 
     def py(v: float) -> float:
         return y0 + h * (1 - (v - low) / (high - low))
@@ -57,17 +68,16 @@ def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str], lang: str) -> N
     pdf.set_line_width(0.2)
     pdf.rect(x0, y0, w, h)
     pdf.set_font("Helvetica", size=6)
-    for k in range(5):
-        tick = low + (high - low) * k / 4
+    for tick in value_ticks(low, high, step):
         pdf.set_draw_color(230)
         pdf.line(x0, py(tick), x0 + w, py(tick))
         pdf.set_xy(x0 - 14, py(tick) - 1.5)
-        pdf.cell(13, 3, number(tick, lang), align="R")
-    every = max(1, len(values) // 10)
-    for i, v in enumerate(values):
-        if i % every == 0:
-            pdf.set_xy(px(i) - 8, y0 + h + 0.5)
-            pdf.cell(16, 3, latin1(period(v.period, lang)), align="C")
+        pdf.cell(13, 3, number(tick, lang, digits), align="R")
+    pdf.set_draw_color(140)
+    for share, text in time_ticks(values, lang):
+        pdf.line(px(share), y0 + h, px(share), y0 + h + 1)
+        pdf.set_xy(px(share) - 8, y0 + h + 1)
+        pdf.cell(16, 3, latin1(text), align="C")
     pdf.set_line_width(0.5)
     for value, colour, dash in ((series.baseline, GREY, (2.0, 1.2)), (series.spec.target, GREEN, (0.8, 0.8))):
         if value is not None:
@@ -77,10 +87,12 @@ def _chart(pdf: FPDF, series: KpiSeries, labels: dict[str, str], lang: str) -> N
     pdf.set_dash_pattern()
     pdf.set_draw_color(*BLUE)
     pdf.set_fill_color(*BLUE)
-    for i in range(1, len(values)):
-        pdf.line(px(i - 1), py(values[i - 1].value), px(i), py(values[i].value))
+    xs = x_positions(values)
+    for run in joined_runs(values):
+        for a, b in itertools.pairwise(run):
+            pdf.line(px(xs[a]), py(values[a].value), px(xs[b]), py(values[b].value))
     for i, v in enumerate(values):
-        pdf.ellipse(px(i) - 0.7, py(v.value) - 0.7, 1.4, 1.4, style="F")
+        pdf.ellipse(px(xs[i]) - 0.7, py(v.value) - 0.7, 1.4, 1.4, style="F")
     legend_y = y0 + h + 6
     lx = x0
     items: list[tuple[tuple[int, int, int], tuple[float, float] | None, str]] = [(BLUE, None, labels["measured"])]

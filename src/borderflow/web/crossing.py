@@ -164,7 +164,7 @@ def history_chart(history: list[dict[str, Any]], forecast: dict[str, Any] | None
     waits = [p for _, p in points if p is not None]
     desc = t("history.desc", count=len(points), first=t.when(start, zone), last=t.when(last, zone),
              max=t.number(max(waits, default=0), 1))
-    return charts.line_chart(series, charts.time_ticks(start, last, zone), t("history.title"), desc, bands=bands,
+    return charts.line_chart(series, charts.time_ticks(start, last, zone, t.lang), t("history.title"), desc, bands=bands,
                              max_gap=(3 * 3600 if hourly else 3 * 86400),
                              x_range=(start.timestamp(), last.timestamp()), unit=t("unit.minutes"))
 
@@ -183,7 +183,8 @@ def heat_chart(profile: list[dict[str, Any]], zone: str, t: Translator) -> Marku
 
     top = max((v for row in grid for v in row if v is not None), default=0.0)
     return charts.heat_map(grid, [t.weekday(d, short=True) for d in range(7)], t("heat.title"),
-                           t("heat.desc", tz=zone, max=t.number(top, 1)), cell_title)
+                           t("heat.desc", tz=zone, max=t.number(top, 1)), cell_title,
+                           key_title=t("heat.key"), key_empty=t("heat.key_empty"))
 
 
 def volume_chart(counts: list[tuple[str, float]], measure_words: str, port: str, t: Translator) -> Markup:

@@ -45,9 +45,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.map_mexico": ("US–Mexico border", "Frontera México–Estados Unidos"),
     "overview.map_canada": ("US–Canada border", "Frontera Canadá–Estados Unidos"),
     "overview.map_desc": (("Map of {count} crossings; each circle is coloured by the longest current wait of "
-                          "any lane and links to the crossing's page."),
+                          "any lane and links to the crossing's page. Circles of crossings close together are "
+                          "set apart, with a line to the true place. The table below lists the same crossings."),
                           ("Mapa de {count} cruces; cada círculo tiene el color de la espera actual más larga "
-                          "de cualquier carril y lleva a la página del cruce.")),
+                          "de cualquier carril y lleva a la página del cruce. Los círculos de cruces cercanos "
+                          "se separan, con una línea a su lugar real. La tabla de abajo lista los mismos cruces.")),
     "overview.map_point": ("{name}: longest current wait {wait}", "{name}: espera actual más larga {wait}"),
     "overview.search": ("Search crossings", "Buscar cruces"),
     "overview.search_hint": ("Name, state or crossing number", "Nombre, estado o número de cruce"),
@@ -158,6 +160,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "heat.table": ("Hour-of-week data", "Datos por hora de la semana"),
     "heat.caption": ("Mean wait (minutes) by weekday and hour, {tz}", "Espera media (minutos) por día y hora, {tz}"),
     "heat.day": ("Day", "Día"),
+    "heat.key": ("Mean wait (minutes)", "Espera media (minutos)"),
+    "heat.key_empty": ("No readings", "Sin lecturas"),
     "volumes.title": ("Monthly volumes", "Volúmenes mensuales"),
     "volumes.desc": ("Bar chart of {measure} per month at port {port}, {first} to {last}; highest {max}.",
                      ("Gráfica de barras de {measure} por mes en el puerto {port}, de {first} a {last}; máximo "
@@ -213,12 +217,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "{seconds} s.")),
     "run.group": ("Lane group {group} ({lane})", "Grupo de carriles {group} ({lane})"),
     "run.table": ("Per-hour results of lane group {group}", "Resultados por hora del grupo {group}"),
-    "run.waits_chart": ("Waits per hour, lane group {group}", "Esperas por hora, grupo {group}"),
+    "run.waits_chart": ("Waits per hour (minutes), lane group {group}", "Esperas por hora (minutos), grupo {group}"),
     "run.waits_desc": (("Line chart of the mean and 95th-percentile wait (minutes) for each of {hours} hours; "
                        "highest {max} min."),
                        ("Gráfica de líneas de la espera media y del percentil 95 (minutos) en cada una de las "
                        "{hours} horas; máximo {max} min.")),
-    "run.queue_chart": ("Longest queue per hour, lane group {group}", "Cola más larga por hora, grupo {group}"),
+    "run.queue_chart": ("Longest queue per hour (vehicles), lane group {group}",
+                        "Cola más larga por hora (vehículos), grupo {group}"),
     "run.queue_desc": ("Bar chart of the longest queue (vehicles) in each of {hours} hours; highest {max}.",
                        ("Gráfica de barras de la cola más larga (vehículos) en cada una de las {hours} horas; "
                        "máximo {max}.")),
@@ -235,7 +240,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.wait_p95": ("95th percentile wait (min)", "Espera percentil 95 (min)"),
     "col.wait_max": ("Longest wait (min)", "Espera máxima (min)"),
     "col.queue": ("Longest queue (vehicles)", "Cola máxima (vehículos)"),
-    "col.queue_m": ("Longest queue (m)", "Cola máxima (m)"),
+    "col.queue_m": ("Longest queue per open booth (m)", "Cola máxima por caseta abierta (m)"),
+    "run.queue_m_note": (("Length per open booth: the longest queue's vehicles times the metres each takes "
+                          "(queue_spacing_metres), divided by the booths open that hour — the length of each "
+                          "booth's line if the queue were shared evenly."),
+                         ("Longitud por caseta abierta: los vehículos de la cola más larga por los metros que "
+                          "ocupa cada uno (queue_spacing_metres), divididos entre las casetas abiertas en esa "
+                          "hora — la longitud de la fila de cada caseta si la cola se repartiera por igual.")),
     "col.utilization": ("Booth use", "Uso de casetas"),
     "series.mean": ("Mean wait", "Espera media"),
     "series.p95": ("95th percentile", "Percentil 95"),
@@ -247,6 +258,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "compare.diff": ("B − A (min)", "B − A (min)"),
     "compare.table": ("95th-percentile wait per hour, lane group {group}",
                       "Espera del percentil 95 por hora, grupo {group}"),
+    "compare.chart": ("95th-percentile wait per hour (minutes), run A and run B, lane group {group}",
+                      "Espera percentil 95 por hora (minutos), ejecución A y ejecución B, grupo {group}"),
     "compare.chart_desc": ("Line chart of the 95th-percentile wait per hour in run A and run B; highest {max} min.",
                            ("Gráfica de líneas de la espera del percentil 95 por hora en las ejecuciones A y B; "
                            "máximo {max} min.")),

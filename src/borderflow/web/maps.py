@@ -5,7 +5,8 @@ public domain; see ``static/map/README.md`` and :mod:`borderflow.web.outline_bui
 No network is needed. The projection is equirectangular with longitudes shrunk by the
 cosine of the view's middle latitude, which keeps shapes right at these latitudes.
 Each crossing is a circle coloured by its severity, inside a link to its page whose
-accessible name says the wait in words.
+name says the wait in words (its tooltip); crossings that lie close together are spread
+apart so that every one can be pointed at (:mod:`borderflow.web.map_layout`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from borderflow.web.map_layout import Placed, spread
 from borderflow.web.severity import COLOURS
 
 WIDTH = 800.0
@@ -96,14 +98,39 @@ def _country_paths(view: View) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def map_svg(view: View, points: list[MapPoint], title: str, desc: str, country_names: dict[str, str]) -> Markup:
-    """An inline SVG map: countries (decorative), then one linked circle per crossing in view.
+#: Centre-to-centre distance (map units) kept between markers: twice :data:`HIT_RADIUS`, so
+#: the areas that answer a pointer never overlap. A phone shows the map at least 640 px
+#: wide (the CSS), where this is 24 px: the smallest target WCAG 2.5.8 accepts.
+MARKER_GAP = 30.0
+HIT_RADIUS = MARKER_GAP / 2
+MARKER_RADIUS = 7.0
 
-    The SVG is a labelled group (it holds links, so it is not ``role="img"``)."""
+
+@lru_cache(maxsize=8)
+def _layout(view: View, points: tuple[tuple[str, float, float], ...]) -> tuple[Placed, ...]:
+    return tuple(spread(points, MARKER_GAP, (WIDTH, view.height)))
+
+
+def marker_places(view: View, points: list[MapPoint]) -> list[Placed]:
+    """Where ``view`` draws the marker of each point in it (in the order given): apart by
+    :data:`MARKER_GAP` where crossings lie close together (see :mod:`borderflow.web.map_layout`)."""
+    inside = tuple((p.crossing_id, *view.project(p.longitude, p.latitude)) for p in points
+                   if view.contains(p.longitude, p.latitude))
+    return list(_layout(view, inside))
+
+
+def map_svg(view: View, points: list[MapPoint], title: str, desc: str, country_names: dict[str, str]) -> Markup:
+    """An inline SVG map: countries, then one linked circle per crossing in view, each with
+    a wider transparent circle that answers the pointer; a marker moved off its true place
+    has a thin line to a dot there.
+
+    The map is a picture for assistive technology (``role="img"``, its title and
+    description) and its links are out of the tab order: the table of the overview page
+    lists the same crossings with the same links, and is the way to them by keyboard."""
     width, height = WIDTH, round(view.height, 1)
     ident = f"map-{view.key}"
     parts = [
-        (f'<svg class="map" viewBox="0 0 {width:g} {height:g}" role="group" '
+        (f'<svg class="map" viewBox="0 0 {width:g} {height:g}" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc" preserveAspectRatio="xMidYMid meet">'),
         f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>',
         f'<rect class="sea" x="0" y="0" width="{width:g}" height="{height:g}" aria-hidden="true"/>',
@@ -115,16 +142,20 @@ def map_svg(view: View, points: list[MapPoint], title: str, desc: str, country_n
         x, y = view.project(lon, lat)
         parts.append(f'<text class="country" x="{x}" y="{y}" text-anchor="middle">'
                      f'{escape(country_names.get(code, code))}</text>')
-    parts.append("</g>")
     visible = [p for p in points if view.contains(p.longitude, p.latitude)]
-    # Longest waits last, so they are drawn on top where circles overlap.
-    visible.sort(key=lambda p: (-1 if p.wait_minutes is None else p.wait_minutes))
-    for p in visible:
-        x, y = view.project(p.longitude, p.latitude)
+    places = marker_places(view, visible)
+    for place in places:
+        if math.hypot(place.x - place.true_x, place.y - place.true_y) > MARKER_RADIUS:
+            parts.append(f'<line class="leader" x1="{place.x}" y1="{place.y}" x2="{place.true_x}" '
+                         f'y2="{place.true_y}"/><circle class="true-place" cx="{place.true_x}" '
+                         f'cy="{place.true_y}" r="2"/>')
+    for p, place in zip(visible, places):
         parts.append(
-            f'<a href="{escape(p.href)}" aria-label="{escape(p.label)}" class="crossing-link" '
+            f'<a href="{escape(p.href)}" aria-label="{escape(p.label)}" class="crossing-link" tabindex="-1" '
             f'data-crossing="{escape(p.crossing_id)}">'
             f'<title>{escape(p.label)}</title>'
-            f'<circle cx="{x}" cy="{y}" r="7" fill="{COLOURS[p.severity]}" class="pt sev-{p.severity}"/></a>')
-    parts.append("</svg>")
+            f'<circle class="hit" cx="{place.x}" cy="{place.y}" r="{HIT_RADIUS:g}"/>'
+            f'<circle cx="{place.x}" cy="{place.y}" r="{MARKER_RADIUS:g}" fill="{COLOURS[p.severity]}" '
+            f'class="pt sev-{p.severity}"/></a>')
+    parts.append("</g></svg>")
     return Markup("".join(parts))

@@ -97,7 +97,8 @@ def _cells(row: Mapping[str, Any], t: Translator) -> list[dict[str, str]]:
 
 
 def result_groups(results: Mapping[str, Any], t: Translator) -> list[dict[str, Any]]:
-    """Per lane group: id, lane words, hourly rows (cells), the total row, two charts."""
+    """Per lane group: id, lane words, hourly rows (cells), the total row, two charts and
+    their titles (the page shows each above its chart)."""
     out = []
     for group_id, group in results["lane_groups"].items():
         hourly = group["hourly"]
@@ -106,6 +107,7 @@ def result_groups(results: Mapping[str, Any], t: Translator) -> list[dict[str, A
             "rows": [{"hour": row["hour"], "cells": _cells(row, t)} for row in hourly[:MAX_TABLE_HOURS]],
             "total": _cells(group["total"], t), "truncated": len(hourly) > MAX_TABLE_HOURS,
             "waits_svg": _waits_chart(group_id, hourly, t), "queue_svg": _queue_chart(group_id, hourly, t),
+            "waits_title": t("run.waits_chart", group=group_id), "queue_title": t("run.queue_chart", group=group_id),
         })
     return out
 
@@ -135,10 +137,11 @@ def compare_groups(results_a: Mapping[str, Any], results_b: Mapping[str, Any], t
                   charts.Series(t("sim.run_b"), [(float(h), r["b"]) for h, r in enumerate(rows)], "s-b",
                                 dots=hours <= 48)]
         top = max((v for r in rows for v in (r["a"], r["b"]) if v is not None), default=0.0)
-        svg = charts.line_chart(series, _hour_ticks(hours), t("compare.table", group=group_id),
+        title = t("compare.chart", group=group_id)
+        svg = charts.line_chart(series, _hour_ticks(hours), title,
                                 t("compare.chart_desc", max=t.number(top, 1)), x_range=(0, max(1, hours - 1)),
                                 max_gap=1.5, unit=t("unit.minutes"))
         out.append({"id": group_id, "missing": False, "lane": t.lane(a["mode"], a["program"]),
-                    "rows": rows[:MAX_TABLE_HOURS], "truncated": hours > MAX_TABLE_HOURS, "svg": svg,
+                    "rows": rows[:MAX_TABLE_HOURS], "truncated": hours > MAX_TABLE_HOURS, "svg": svg, "title": title,
                     "total": {"a": total_a, "b": total_b, "diff": _diff(total_a, total_b)}})
     return out
