@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.output import open_output, output_for, write_output
 from borderflow.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def export_command(
     port: str | None = typer.Option(None, "--port", help="4-digit port code (volumes)."),
     source: str | None = typer.Option(None, "--source", help="Only this source."),
     format: str = typer.Option("csv", "--format", help="csv, parquet or json."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted."),
+    output: str | None = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted or -."),
 ) -> None:
     """Export observations or volumes, in their interchange CSVs (which ingest reads back)."""
     from borderflow.services.export import (
@@ -126,8 +127,6 @@ def export_command(
         raise BadInputError(f"export takes 'observations' or 'volumes'; got {what!r}")
     if format not in EXPORT_FORMATS:
         raise BadInputError(f"--format must be one of {', '.join(EXPORT_FORMATS)}; got {format!r}")
-    if format == "parquet" and output is None:
-        raise BadInputError("parquet is binary: name a file with -o FILE")
     from borderflow.services.export import ObservationFilter
 
     # every filter is checked before a byte is written (no half file, no lone "[")
@@ -143,21 +142,14 @@ def export_command(
             raise BadInputError(f"--port must be a 4-digit CBP port code such as 2304; got {port!r}")
     elif port is not None:
         raise BadInputError("--port filters volumes; observations take --crossing (a 6-digit crossing number)")
-    engine = state(ctx).engine()
-    binary = format == "parquet"
-    if output is not None:
-        tmp = output.with_name(output.name + ".partial")
-        try:
-            with open(tmp, "wb" if binary else "w", newline="" if not binary else None,
-                      encoding=None if binary else "utf-8") as fh:
-                count = _export(what, engine, fh, format, filt, port, source)
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # nothing half-written is left behind
-            raise
-        tmp.replace(output)
-        err.print(f"wrote {count} rows to {output}", markup=False, highlight=False)
-    else:
-        _export(what, engine, sys.stdout, format, filt, port, source)
+    cli = state(ctx)
+    destination = output_for(output, binary=format == "parquet", protect=cli.archive_files(),
+                             what=f"{format} output")
+    engine = cli.engine()
+    with open_output(destination) as fh:
+        count = _export(what, engine, fh, format, filt, port, source)
+    if not destination.is_stdout:
+        err.print(f"wrote {count} rows to {destination.shown}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _export(what, engine, fh, format, filt, port, source) -> int:  # type: ignore[no-untyped-def]
@@ -192,16 +184,23 @@ def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
 
 
 def catalog_build_command(
+    ctx: typer.Context,
     data_dir: Path = typer.Argument(..., help="Folder with cbp-feed/, bts/ and txdot/ as published."),
-    output: Path = typer.Option(Path("src/borderflow/catalog/crossings.json"), "-o", "--output"),
+    output: str = typer.Option("src/borderflow/catalog/crossings.json", "-o", "--output", help="File to write (-: stdout)."),
 ) -> None:
     """Rebuild the shipped catalog of ports and crossings from the public source files."""
-    from borderflow.catalog.build import write_catalog
+    import json
+
+    from borderflow.catalog.build import build_catalog
 
     if not data_dir.is_dir():
         raise BadInputError(f"{data_dir}: not a folder; name the folder that holds cbp-feed/, bts/ and txdot/")
-    count = write_catalog(data_dir, output)
-    out.print(f"{count} crossings written to {output}")
+    destination = output_for(output, binary=False, protect=state(ctx).archive_files())
+    catalog = build_catalog(data_dir)
+    write_output(destination, json.dumps(catalog, indent=1, ensure_ascii=False) + "\n")
+    if not destination.is_stdout:
+        out.print(f"{len(catalog['crossings'])} crossings written to {destination.shown}", markup=False,
+                  highlight=False)
 
 
 def _kept_aside_table(title: str, found: dict[str, Any], columns: tuple[str, ...],
@@ -288,22 +287,20 @@ def payloads_command(
 def payload_command(
     ctx: typer.Context,
     sha256: str = typer.Argument(..., help="The payload's SHA-256 (or a unique prefix of 6+ hex digits)."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Write the bytes to this file (default stdout)."),
+    output: str | None = typer.Option(None, "-o", "--output",
+                                      help="Write the bytes to this file (default, or -: stdout)."),
 ) -> None:
     """Give back a stored payload byte for byte, as it was ingested or fetched."""
     from borderflow.services.payload_files import payload_bytes
 
-    info, data = payload_bytes(state(ctx).engine(), sha256)
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise BadInputError(f"cannot write {output}: {exc.strerror}; choose another --output") from None
-    err.print(f"wrote {len(data)} bytes of {info['name']} ({info['format']}, sha256 {info['sha256']}) to {output}",
-              markup=False, highlight=False, soft_wrap=True)
+    cli = state(ctx)
+    # the bytes were asked for by name: they go to stdout even when it is a terminal
+    destination = output_for(output, binary=True, protect=cli.archive_files(), terminal_ok=True)
+    info, data = payload_bytes(cli.engine(), sha256)
+    write_output(destination, data)
+    if not destination.is_stdout:
+        err.print(f"wrote {len(data)} bytes of {info['name']} ({info['format']}, sha256 {info['sha256']}) to "
+                  f"{destination.shown}", markup=False, highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

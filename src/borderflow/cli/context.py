@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any, cast
 
 import typer
@@ -53,6 +54,36 @@ class CliState:
             self._engine = open_database(self.db)
         return self._engine
 
+    def archive_file(self) -> Path | None:
+        """The archive's SQLite file, or None (PostgreSQL, in memory, a URL not understood)."""
+        from borderflow.settings import chosen_database_url
+
+        return sqlite_file(chosen_database_url(self.db))
+
+    def archive_files(self) -> list[Path]:
+        """The archive's SQLite file and its companions (-wal, -shm, -journal): never an output."""
+        main = self.archive_file()
+        if main is None:
+            return []
+        return [main, *(main.with_name(main.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names (relative to the current folder), else None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # a malformed URL is reported when the database is opened
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("uri"):
+        return None
+    name = parsed.database or ""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
 
 def state(ctx: typer.Context) -> CliState:
     root = ctx.find_root()
@@ -67,11 +98,7 @@ def emit_json(data: Any) -> None:
 
 def emit_data(text: str) -> None:
     """A file's text (a CSV, a plan file) on stdout as UTF-8, whatever the terminal's
-    encoding: ``> file`` then holds the same bytes as ``-o file``."""
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a stream of text alone
-        sys.stdout.write(text)
-        return
-    sys.stdout.flush()
-    buffer.write(text.encode("utf-8"))
-    buffer.flush()
+    encoding: ``> file`` then holds the same bytes as ``-o file`` (see cli.output)."""
+    from borderflow.cli.output import STDOUT, output_for, write_output
+
+    write_output(output_for(STDOUT, binary=False), text)

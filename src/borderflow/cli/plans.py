@@ -8,7 +8,6 @@ recorded in the audit log.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +15,8 @@ from typing import Any, TypeVar
 import typer
 from rich.table import Table
 
-from borderflow.cli.context import emit_data, emit_json, err, out, state
+from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.output import output_for, write_output
 from borderflow.errors import BadInputError, BorderFlowError, ForbiddenError
 
 T = TypeVar("T")
@@ -118,23 +118,24 @@ def import_file(ctx: typer.Context, file: Path = typer.Argument(..., help="A pla
 @plans_app.command("export")
 def export(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or id."),
            fmt: str = typer.Option("json", "--format", help="json (the whole plan) or csv (actions, milestones)."),
-           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:
+           output: str | None = typer.Option(None, "--out", "--output", "-o",
+                                             help="File to write (default, or -: stdout).")) -> None:
     """Export a plan as a plan file (JSON) or as CSV."""
     from borderflow.plans.model import plan_to_dict
     from borderflow.services import plans
 
-    loaded = plans.load_plan(state(ctx).engine(), plan)
+    if fmt not in ("json", "csv"):
+        raise BadInputError(f"--format must be json or csv; got {fmt!r}")
+    cli = state(ctx)
+    destination = output_for(output, binary=False, protect=cli.archive_files())
+    loaded = plans.load_plan(cli.engine(), plan)
     if fmt == "json":
         text = json.dumps(plan_to_dict(loaded), indent=1, ensure_ascii=False) + "\n"
-    elif fmt == "csv":
+    else:
         text = plans.export_csv(loaded)
-    else:
-        raise BadInputError(f"--format must be json or csv; got {fmt!r}")
-    if output is None:
-        emit_data(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}", markup=False, highlight=False)
+    write_output(destination, text)
+    if not destination.is_stdout:
+        err.print(f"wrote {destination.shown}", markup=False, highlight=False, soft_wrap=True)
 
 
 @plans_app.command("kpis")
@@ -300,7 +301,8 @@ def report(ctx: typer.Context,
            lang: str = typer.Option("en", "--lang", help="en or es."),
            fmt: str = typer.Option("html", "--format", help="html, pdf or md."),
            plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan)."),
-           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:
+           output: str | None = typer.Option(None, "--out", "--output", "-o",
+                                             help="File to write (default, or -: stdout).")) -> None:
     """The progress report for a plenary: per subcommittee, done, late and why, KPIs, next steps."""
     from borderflow.plans.i18n import check_language
     from borderflow.plans.render import FORMATS, render
@@ -310,19 +312,19 @@ def report(ctx: typer.Context,
     check_language(lang)
     if fmt not in FORMATS:
         raise BadInputError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
-    engine = state(ctx).engine()
+    cli = state(ctx)
+    # html and md are text (UTF-8): written as bytes, as rendered; a PDF never to a terminal
+    destination = output_for(output, binary=True, protect=cli.archive_files(), what="a PDF",
+                             terminal_ok=fmt != "pdf")
+    engine = cli.engine()
     plan = _the_plan(engine, plan)
     loaded = plans.load_plan(engine, plan)
     series = plans.plan_kpis_computed(engine, plan, base=Path.cwd())
     data = render(build_report(loaded, meeting_name, series), lang, fmt)
-    if output is None:
-        if fmt == "pdf" and sys.stdout.isatty():
-            raise BadInputError("a PDF is not printed to a terminal; name a file with --out report.pdf")
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        output.write_bytes(data)
-        err.print(f"wrote {output} ({len(data):,} bytes)", markup=False, highlight=False)
+    write_output(destination, data)
+    if not destination.is_stdout:
+        err.print(f"wrote {destination.shown} ({len(data):,} bytes)", markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
