@@ -99,15 +99,62 @@ def test_serve_trusts_forwarded_headers_only_from_proxies_it_is_told_of(
     import uvicorn
 
     db = f"sqlite:///{tmp_path / 'p.sqlite3'}"
-    calls: list[dict[str, object]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *_args, **kwargs: calls.append(kwargs))
+    calls: list[uvicorn.Config] = []
+
+    def served(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        calls.append(server.config)
+        server.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", served)
     monkeypatch.delenv("BORDERFLOW_FORWARDED_ALLOW_IPS", raising=False)
     for name in ("BORDERFLOW_DATABASE_URL", "BORDERFLOW_API_CACHE_SECONDS"):  # serve sets them: restored after
         monkeypatch.setenv(name, "")
-    assert _cli(db, "serve") == 0
-    assert calls[-1]["proxy_headers"] is False  # uvicorn's own default trusts 127.0.0.1
-    assert _cli(db, "serve", "--forwarded-allow-ips", "10.0.0.5,10.0.0.6") == 0
-    assert (calls[-1]["proxy_headers"], calls[-1]["forwarded_allow_ips"]) == (True, "10.0.0.5,10.0.0.6")
+    assert _cli(db, "serve", "--port", str(_free_port())) == 0
+    assert calls[-1].proxy_headers is False  # uvicorn's own default trusts 127.0.0.1
+    assert _cli(db, "serve", "--port", str(_free_port()), "--forwarded-allow-ips", "10.0.0.5,10.0.0.6") == 0
+    assert (calls[-1].proxy_headers, calls[-1].forwarded_allow_ips) == (True, "10.0.0.5,10.0.0.6")
     monkeypatch.setenv("BORDERFLOW_FORWARDED_ALLOW_IPS", "10.0.0.7")
-    assert _cli(db, "serve") == 0
-    assert (calls[-1]["proxy_headers"], calls[-1]["forwarded_allow_ips"]) == (True, "10.0.0.7")
+    assert _cli(db, "serve", "--port", str(_free_port())) == 0
+    assert (calls[-1].proxy_headers, calls[-1].forwarded_allow_ips) == (True, "10.0.0.7")
+
+
+def test_serve_says_serving_only_once_it_listens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import uvicorn
+
+    db = f"sqlite:///{tmp_path / 'l.sqlite3'}"
+    seen: list[tuple[int, str]] = []
+
+    def served(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        assert sockets is not None
+        (sock,) = sockets
+        seen.append((sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN), capsys.readouterr().err))
+        server.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", served)
+    for name in ("BORDERFLOW_DATABASE_URL", "BORDERFLOW_API_CACHE_SECONDS"):
+        monkeypatch.setenv(name, "")
+    port = _free_port()
+    assert _cli(db, "serve", "--port", str(port)) == 0
+    assert seen == [(1, f"serving on http://127.0.0.1:{port} (docs at /docs); Ctrl-C stops\n")]
+
+
+def test_serve_on_an_address_in_use_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'u.sqlite3'}"
+    for name in ("BORDERFLOW_DATABASE_URL", "BORDERFLOW_API_CACHE_SECONDS"):
+        monkeypatch.setenv(name, "")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        capsys.readouterr()
+        for workers in ("1", "2"):
+            assert _cli(db, "serve", "--port", str(port), "--workers", workers) == 1
+            captured = capsys.readouterr()
+            assert captured.err == (f"error: cannot listen on http://127.0.0.1:{port}: the address is already in "
+                                    "use; serve on another port with --port, or stop what uses it\n")
+            assert "serving on" not in captured.out + captured.err
+    assert _cli(db, "serve", "--host", "192.0.2.1", "--port", str(port)) == 1  # TEST-NET-1: not this machine
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--host must be an address of this machine" in err
