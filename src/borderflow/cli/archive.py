@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.context import check_range, emit_json, err, out, state
 from borderflow.cli.output import open_output, output_for, write_output
 from borderflow.errors import BadInputError
 
@@ -232,8 +232,9 @@ def quarantine_command(
     as_json: bool = typer.Option(False, "--json", help="Write the records as JSON."),
 ) -> None:
     """Records an ingest refused and kept aside: file, place, reason, raw text."""
-    from borderflow.services.kept_aside import quarantined
+    from borderflow.services.kept_aside import MAX_LIMIT, quarantined
 
+    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
     found = quarantined(state(ctx).engine(), file_contains=file, limit=limit)
     if as_json:
         emit_json(found)
@@ -249,8 +250,9 @@ def conflicts_command(
     as_json: bool = typer.Option(False, "--json", help="Write the clashes as JSON."),
 ) -> None:
     """Readings that clash with stored ones (same key, other values): both versions; the stored one stands."""
-    from borderflow.services.kept_aside import clashes
+    from borderflow.services.kept_aside import MAX_LIMIT, clashes
 
+    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
     found = clashes(state(ctx).engine(), file_contains=file, limit=limit)
     if as_json:
         emit_json(found)
@@ -267,8 +269,9 @@ def payloads_command(
     as_json: bool = typer.Option(False, "--json", help="Write the list as JSON."),
 ) -> None:
     """The raw files and fetched feeds the archive keeps, newest first (see 'borderflow payload')."""
-    from borderflow.services.payload_files import list_payloads
+    from borderflow.services.payload_files import MAX_LIMIT, list_payloads
 
+    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
     found = list_payloads(state(ctx).engine(), format=format, name_contains=name, limit=limit)
     if as_json:
         emit_json(found)

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from borderflow.calibration.fit import FitOptions
-from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.context import check_range, emit_json, err, out, state, usage_error
 from borderflow.cli.output import Output, output_for, write_output
 from borderflow.errors import BadInputError
 from borderflow.services.calibration import Calibration, calibrate_forecast_day, calibrate_lane
@@ -118,10 +118,9 @@ def register(app: typer.Typer) -> None:
         json_out: Annotated[bool, typer.Option("--json", help="Write the calibration JSON to stdout.")] = False,
     ) -> None:
         """Fit demand per hour and service time to a lane's observed waits (or to its forecast of a coming day)."""
-        if seed < 0:
-            raise BadInputError(f"--seed must be a whole number >= 0; got {seed}")
+        check_range(ctx, "--seed", seed, 0)
         if smooth_hours < 1 or smooth_hours % 2 == 0 or smooth_hours > 23:
-            raise BadInputError(f"--smooth-hours must be an odd whole number from 1 to 23; got {smooth_hours}")
+            raise usage_error(ctx, f"--smooth-hours must be an odd whole number from 1 to 23; got {smooth_hours}")
         options = FitOptions(service_cv=service_cv, seed=seed, smooth_hours=smooth_hours)
         destination = None if output is None else output_for(output, binary=False,
                                                              protect=state(ctx).archive_files())
@@ -130,16 +129,17 @@ def register(app: typer.Typer) -> None:
                                 "(the --json output holds the scenario too)")
         if forecast_day is not None:
             if start is not None or end is not None:
-                raise BadInputError("give either --from and --to (observed waits) or --forecast-day, not both")
+                raise usage_error(ctx, "give either --from and --to (observed waits) or --forecast-day, not both")
             calibration = calibrate_forecast_day(
                 state(ctx).engine(), crossing, mode, program, _day(forecast_day),
                 as_of=_when(at, "at") if at is not None else None, direction=direction, booths=booths,
                 use_volumes=not no_volumes, options=options)
         else:
             if start is None or end is None:
-                raise BadInputError("calibrate needs --from and --to (a window of readings), or --forecast-day DATE")
+                raise usage_error(ctx, "Missing option '--from' and '--to' (a window of readings), or "
+                                       "'--forecast-day DATE'")
             if at is not None:
-                raise BadInputError("--at goes with --forecast-day")
+                raise usage_error(ctx, "--at goes with --forecast-day")
             calibration = calibrate_lane(
                 state(ctx).engine(), crossing, mode, program, start=_when(start, "from"), end=_when(end, "to"),
                 direction=direction, booths=booths, use_volumes=not no_volumes, options=options)

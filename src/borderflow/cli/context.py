@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from dataclasses import dataclass
@@ -39,6 +40,21 @@ class _ShownAnyway:
 #: markup or emoji codes, which could break the output or hide a link in it.
 out = Console(file=cast(IO[str], _ShownAnyway("stdout")), markup=False, emoji=False)
 err = Console(file=cast(IO[str], _ShownAnyway("stderr")), stderr=True, markup=False, emoji=False)
+
+#: Click's exceptions, from the Click that typer runs on (a copy of its own since typer 0.20).
+click_errors: Any = importlib.import_module(typer.BadParameter.__module__)
+
+
+def usage_error(ctx: typer.Context, message: str) -> Exception:
+    """A usage error (exit 2, one line): ``message`` names the option, the rule and the value."""
+    return click_errors.UsageError(message, ctx=ctx)  # type: ignore[no-any-return]
+
+
+def check_range(ctx: typer.Context, option: str, value: int, low: int, high: int | None = None) -> None:
+    """A number outside its option's range is a usage error, as Click's own ranges are."""
+    if value < low or (high is not None and value > high):
+        rule = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise usage_error(ctx, f"{option} must be a whole number {rule}; got {value}")
 
 
 @dataclass

@@ -7,8 +7,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from borderflow.cli.context import emit_json, err, out, state
-from borderflow.errors import BadInputError
+from borderflow.cli.context import check_range, emit_json, err, out, state, usage_error
 
 forecast_app = typer.Typer(
     name="forecast",
@@ -70,9 +69,11 @@ def forecast_command(
     if ctx.invoked_subcommand is not None:
         return
     if crossing is None:
-        raise BadInputError("forecast needs --crossing, e.g. borderflow forecast --crossing 300402 "
-                            "--mode passenger --program standard")
-    from borderflow.services.forecasting import forecast_for
+        raise usage_error(ctx, "Missing option '--crossing' (a 6-digit crossing number), e.g. borderflow forecast "
+                               "--crossing 300402 --mode passenger --program standard")
+    from borderflow.services.forecasting import MAX_FORECAST_HOURS, forecast_for
+
+    check_range(ctx, "--hours", hours, 1, MAX_FORECAST_HOURS)
 
     result = forecast_for(state(ctx).engine(), crossing, mode, program, hours, as_of=at)
     if as_json:
@@ -155,8 +156,16 @@ def backtest_command(
     as_json: bool = typer.Option(False, "--json", help="Write the report as JSON."),
 ) -> None:
     """Rolling-origin backtest of every model (both baselines and the default) on one lane."""
-    from borderflow.services.forecasting import backtest_lane
+    from borderflow.services.forecasting import (
+        MAX_BACKTEST_HOURS,
+        MAX_FORECAST_HOURS,
+        backtest_lane,
+    )
 
+    check_range(ctx, "--horizon", horizon, 1, MAX_FORECAST_HOURS)
+    check_range(ctx, "--every", every, 1, MAX_BACKTEST_HOURS)
+    if refit_every is not None:
+        check_range(ctx, "--refit-every", refit_every, 24, MAX_BACKTEST_HOURS)
     result = backtest_lane(state(ctx).engine(), crossing, mode, program, start, end, horizon=horizon, every=every, source=source,
                            params=_gbm_params(max_train_rows, num_trees, seed), refit_every=refit_every)
     if as_json:
