@@ -99,6 +99,7 @@ def test_serve_trusts_forwarded_headers_only_from_proxies_it_is_told_of(
     import uvicorn
 
     db = f"sqlite:///{tmp_path / 'p.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0  # an archive to serve
     calls: list[uvicorn.Config] = []
 
     def served(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
@@ -123,6 +124,7 @@ def test_serve_says_serving_only_once_it_listens(tmp_path: Path, monkeypatch: py
     import uvicorn
 
     db = f"sqlite:///{tmp_path / 'l.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0  # an archive to serve
     seen: list[tuple[int, str]] = []
 
     def served(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
@@ -142,6 +144,7 @@ def test_serve_says_serving_only_once_it_listens(tmp_path: Path, monkeypatch: py
 def test_serve_on_an_address_in_use_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'u.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0  # an archive to serve
     for name in ("BORDERFLOW_DATABASE_URL", "BORDERFLOW_API_CACHE_SECONDS"):
         monkeypatch.setenv(name, "")
     with socket.socket() as taken:

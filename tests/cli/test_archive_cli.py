@@ -170,7 +170,9 @@ def test_payload_to_stdout_is_the_exact_bytes(db: str, capfdbinary: pytest.Captu
 
 def test_unusable_database_or_path_is_one_line_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cases = [
-        (["--db", f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3", "status"], "the database cannot be used"),
+        (["--db", f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3", "ingest", str(DATA / "cbp-feed")],
+         "the database cannot be used"),
+        (["--db", f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3", "status"], f"no archive at {tmp_path}/no/such"),
         (["--db", "postgresql://nobody@127.0.0.1:1/db", "status"], "the database cannot be used"),
         (["--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "export", "observations", "-o",
           str(tmp_path / "no" / "such" / "dir" / "x.csv")], "check the path"),
@@ -202,6 +204,8 @@ def test_volume_export_filters_are_checked_and_an_empty_parquet_keeps_its_column
     import pyarrow.parquet as pq
 
     db = f"sqlite:///{tmp_path / 'v.sqlite3'}"
+    assert run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwt-2014-03-15.xml"), "-q"]) == 0  # no volumes
+    capsys.readouterr()
     for what, extra, says in (("volumes", ["--port", "abc"], "4-digit"), ("volumes", ["--crossing", "250401"], "--port"),
                               ("volumes", ["--mode", "passenger"], "--mode"), ("observations", ["--port", "2304"],
                                                                                  "--crossing")):

@@ -69,7 +69,7 @@ def ingest_command(
     """Ingest wait-time and volume files of any supported format into the archive."""
     from borderflow.services.ingest import ingest
 
-    engine = state(ctx).engine()
+    engine = state(ctx).engine(create=True)
     summary = _with_progress(lambda cb: ingest(engine, sources, format, cb), quiet)
     _print_summary(summary, as_json)
     if summary.refused_anything:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,12 +64,31 @@ class CliState:
     debug: bool = False
     _engine: Engine | None = None
 
-    def engine(self) -> Engine:
+    def engine(self, *, create: bool = False) -> Engine:
+        """The archive, migrated. Only a command that stores what it is given (``ingest``,
+        ``poll``, ``users create``, ``plans import``) passes ``create``: any other refuses a
+        SQLite file that does not exist, which is a mistyped ``--db`` far more often than
+        an archive meant to be empty, instead of making an empty archive and reporting
+        nothing."""
         if self._engine is None:
             from borderflow.store.db import open_database
 
+            if not create:
+                self.require_archive()
             self._engine = open_database(self.db)
         return self._engine
+
+    def require_archive(self) -> None:
+        """NotFoundError when the archive is a SQLite file that does not exist."""
+        from borderflow.errors import NotFoundError
+
+        path = self.archive_file()
+        if path is None or path.exists():
+            return
+        where = ("sqlite:///relative/path is relative to the folder you run in, sqlite:////absolute/path is "
+                 "absolute" if not path.is_absolute() else "the path is absolute")
+        raise NotFoundError(f"no archive at {os.path.abspath(path)}; check --db or BORDERFLOW_DATABASE_URL ({where}), "
+                            "or create it with 'borderflow ingest FILES' (make load)")
 
     def archive_file(self) -> Path | None:
         """The archive's SQLite file, or None (PostgreSQL, in memory, a URL not understood)."""

@@ -96,7 +96,7 @@ def import_file(ctx: typer.Context, file: Path = typer.Argument(..., help="A pla
     from borderflow.services import plans
 
     kind = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
-    engine = state(ctx).engine()
+    engine = state(ctx).engine(create=True)
     if kind == "csv":
         try:
             text = file.read_text(encoding="utf-8")

@@ -41,7 +41,7 @@ def poll_command(
             line += f"; error: {result.error}"
         err.print(line, markup=False, highlight=False, soft_wrap=True)
 
-    poller = Poller(state(ctx).engine(), url, policy, format=format, on_result=report)
+    poller = Poller(state(ctx).engine(create=True), url, policy, format=format, on_result=report)
 
     def request_stop(signum: int, _frame: Any) -> None:
         err.print(f"stopping after the current fetch (signal {signum})", markup=False)

@@ -29,7 +29,7 @@ def create_user(
     """Add a user."""
     from borderflow.services.accounts import create_user as create
 
-    user = create(state(ctx).engine(), username, agency=agency, country=country, roles=role, display_name=name)
+    user = create(state(ctx).engine(create=True), username, agency=agency, country=country, roles=role, display_name=name)
     if as_json:
         emit_json(user.as_dict())
     else:
