@@ -84,10 +84,20 @@ def reparse_command(
     """Parse every stored raw payload again (after a parser fix) and store what is new."""
     from borderflow.services.ingest import reparse
 
+    _check_payload_format(format)
     summary = reparse(state(ctx).engine(), format)
     _print_summary(summary, as_json)
     if summary.refused_anything:
         raise typer.Exit(1)
+
+
+def _check_payload_format(format: str | None) -> None:
+    """A stored payload's format is one ingest knows, or "unknown" (kept, not recognised)."""
+    from borderflow.feeds.detect import FORMATS
+
+    if format is not None and format not in FORMATS and format != "unknown":
+        raise BadInputError(f"--format {format!r} is not a format payloads are stored as; use one of: "
+                            f"{', '.join(sorted(FORMATS))}, or unknown (files no parser recognised)")
 
 
 def _parse_time(value: str | None, label: str) -> dt.datetime | None:
@@ -119,9 +129,14 @@ def export_command(
     output: str | None = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted or -."),
 ) -> None:
     """Export observations or volumes, in their interchange CSVs (which ingest reads back)."""
-    from borderflow.services.export import (
-        EXPORT_FORMATS,
+    from borderflow.services.archive_names import (
+        check_crossing_id,
+        require_crossing,
+        require_observation_source,
+        require_volume_port,
+        require_volume_source,
     )
+    from borderflow.services.export import EXPORT_FORMATS
 
     if what not in ("observations", "volumes"):
         raise BadInputError(f"export takes 'observations' or 'volumes'; got {what!r}")
@@ -142,14 +157,30 @@ def export_command(
             raise BadInputError(f"--port must be a 4-digit CBP port code such as 2304; got {port!r}")
     elif port is not None:
         raise BadInputError("--port filters volumes; observations take --crossing (a 6-digit crossing number)")
+    if crossing is not None:
+        check_crossing_id(crossing)
     cli = state(ctx)
     destination = output_for(output, binary=format == "parquet", protect=cli.archive_files(),
                              what=f"{format} output")
     engine = cli.engine()
+    # a name the archive does not hold is a typo, not a filter that matches nothing
+    if what == "observations":
+        if crossing is not None:
+            require_crossing(engine, crossing)
+        if source is not None:
+            require_observation_source(engine, source)
+    else:
+        if port is not None:
+            require_volume_port(engine, port)
+        if source is not None:
+            require_volume_source(engine, source)
     with open_output(destination) as fh:
         count = _export(what, engine, fh, format, filt, port, source)
     if not destination.is_stdout:
         err.print(f"wrote {count} rows to {destination.shown}", markup=False, highlight=False, soft_wrap=True)
+    elif not count:
+        err.print(f"note: no stored {'readings' if what == 'observations' else 'volumes'} match these filters",
+                  markup=False, highlight=False)
 
 
 def _export(what, engine, fh, format, filt, port, source) -> int:  # type: ignore[no-untyped-def]
@@ -272,6 +303,7 @@ def payloads_command(
     from borderflow.services.payload_files import MAX_LIMIT, list_payloads
 
     check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    _check_payload_format(format)
     found = list_payloads(state(ctx).engine(), format=format, name_contains=name, limit=limit)
     if as_json:
         emit_json(found)

@@ -73,9 +73,12 @@ def audit(ctx: typer.Context, user: str | None = typer.Option(None, "--user", he
           limit: int = typer.Option(50, "--limit", min=1, max=10_000),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """The audit log of writes, newest first: who, when, what, from where."""
-    from borderflow.services.accounts import list_audit
+    from borderflow.services.accounts import get_user, list_audit
 
-    rows = list_audit(state(ctx).engine(), limit=limit, username=user)
+    engine = state(ctx).engine()
+    if user is not None:
+        get_user(engine, user)  # a name no account has is a typo, not a user who did nothing
+    rows = list_audit(engine, limit=limit, username=user)
     if as_json:
         emit_json(rows)
         return
