@@ -85,3 +85,21 @@ def test_help_and_bare_groups_still_work(capsys: pytest.CaptureFixture[str]) -> 
     assert "Usage: borderflow" in capsys.readouterr().out
     assert run(["--version"]) == 0
     assert capsys.readouterr().out.startswith("borderflow ")
+
+
+def test_long_filters_and_names_are_refused_naming_the_limit(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    long = "a" * 60_000  # SQLite: "LIKE or GLOB pattern too complex", reported as a database fault
+    for command, option in ((["quarantine"], "--file"), (["conflicts"], "--file"), (["payloads"], "--name")):
+        _usage(capsys, ["--db", db, *command, option, long], f"{option} is a part of a file name or URL",
+               "at most 4,096 characters; got 60,000")
+        assert run(["--db", db, *command, option, "_%" * 2048, "--json"]) == 0  # at the limit: an answer
+        assert json.loads(capsys.readouterr().out)["total"] == 0
+    _usage(capsys, ["--db", db, "users", "create", "ana", "--agency", "CBP", "--country", "US", "--name", "N" * 201],
+           "--name is a display name: at most 200 characters; got 201")
+    assert run(["--db", db, "users", "create", "ana", "--agency", "CBP", "--country", "US", "--name", "N" * 200,
+                "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["display_name"] == "N" * 200  # kept whole, never cut
+    _usage(capsys, ["--db", db, "tokens", "create", "ana", "--name", "T" * 121],
+           "--name is what the token is for: at most 120 characters; got 121")

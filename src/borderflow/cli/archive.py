@@ -13,12 +13,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from borderflow.cli.context import check_range, emit_json, err, out, state
+from borderflow.cli.context import check_length, check_range, emit_json, err, out, state
 from borderflow.cli.output import open_output, output_for, write_output
 from borderflow.errors import BadInputError
 
 if TYPE_CHECKING:
     from borderflow.services.ingest import FileSummary, IngestSummary
+
+#: The longest part of a file name or URL a filter (--file, --name) takes: a path's limit
+#: on Linux (PATH_MAX). Far below SQLite's own limit on a LIKE pattern (50,000 bytes,
+#: which a longer filter would hit as "pattern too complex").
+MAX_NAME_FILTER = 4096
 
 
 def _print_summary(summary: IngestSummary, as_json: bool) -> None:
@@ -266,6 +271,7 @@ def quarantine_command(
     from borderflow.services.kept_aside import MAX_LIMIT, quarantined
 
     check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    check_length(ctx, "--file", file, MAX_NAME_FILTER, "a part of a file name or URL")
     found = quarantined(state(ctx).engine(), file_contains=file, limit=limit)
     if as_json:
         emit_json(found)
@@ -284,6 +290,7 @@ def conflicts_command(
     from borderflow.services.kept_aside import MAX_LIMIT, clashes
 
     check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    check_length(ctx, "--file", file, MAX_NAME_FILTER, "a part of a file name or URL")
     found = clashes(state(ctx).engine(), file_contains=file, limit=limit)
     if as_json:
         emit_json(found)
@@ -303,6 +310,7 @@ def payloads_command(
     from borderflow.services.payload_files import MAX_LIMIT, list_payloads
 
     check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    check_length(ctx, "--name", name, MAX_NAME_FILTER, "a part of a file name or URL")
     _check_payload_format(format)
     found = list_payloads(state(ctx).engine(), format=format, name_contains=name, limit=limit)
     if as_json:

@@ -58,6 +58,12 @@ def check_range(ctx: typer.Context, option: str, value: int, low: int, high: int
         raise usage_error(ctx, f"{option} must be a whole number {rule}; got {value}")
 
 
+def check_length(ctx: typer.Context, option: str, value: str | None, most: int, what: str) -> None:
+    """Text longer than its option allows is a usage error naming the limit (never cut)."""
+    if value is not None and len(value) > most:
+        raise usage_error(ctx, f"{option} is {what}: at most {most:,} characters; got {len(value):,}")
+
+
 @dataclass
 class CliState:
     db: str | None = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.context import check_length, emit_json, err, out, state
+
+#: The longest display name of a user, and name of a token, an account keeps.
+MAX_DISPLAY_NAME = 200
+MAX_TOKEN_NAME = 120
 
 users_app = typer.Typer(help="Accounts: who may write (users belong to an agency of the US or MX).",
                         no_args_is_help=True)
@@ -29,6 +33,7 @@ def create_user(
     """Add a user."""
     from borderflow.services.accounts import create_user as create
 
+    check_length(ctx, "--name", name.strip(), MAX_DISPLAY_NAME, "a display name")
     user = create(state(ctx).engine(create=True), username, agency=agency, country=country, roles=role, display_name=name)
     if as_json:
         emit_json(user.as_dict())
@@ -103,6 +108,7 @@ def create_token(
     from borderflow.services.accounts import create_token as create
     from borderflow.services.accounts import parse_lifetime
 
+    check_length(ctx, "--name", name.strip(), MAX_TOKEN_NAME, "what the token is for")
     lifetime = parse_lifetime(expires) if expires else None
     issued = create(state(ctx).engine(), username, name=name, expires_in=lifetime)
     if as_json:
