@@ -218,3 +218,37 @@ def test_volume_export_filters_are_checked_and_an_empty_parquet_keeps_its_column
     assert table.num_rows == 0 and table.column_names == [
         "port_code", "site", "period", "period_start", "measure", "direction", "value", "source"]
     assert str(table.schema.field("period_start").type) == "date32[day]"
+
+
+def test_ctrl_c_during_an_ingest_says_what_was_stored(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from borderflow.services import ingest
+
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    names = ("bwt-2014-03-15.xml", "bwt-2017-03-17.xml", "bwtnew-2022-06-29.json")
+    for name in names:
+        shutil.copy(DATA / "cbp-feed" / name, folder / name)
+    db = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    monkeypatch.setattr(ingest, "GROUP_FILES", 1)  # one transaction a file, as on a slow disk
+    prepare = ingest.Preparer.prepare
+
+    def interrupted_at_the_third(self: ingest.Preparer, name: str, data: bytes) -> ingest.Prepared:
+        if name.endswith(names[2]):
+            raise KeyboardInterrupt
+        return prepare(self, name, data)
+
+    monkeypatch.setattr(ingest.Preparer, "prepare", interrupted_at_the_third)
+    assert run(["--db", db, "ingest", str(folder), "-q"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err == ("interrupted: 2 file(s) were stored before Ctrl-C; the file(s) being read then were not "
+                            "stored (none is stored in part); running the same command again is safe: files already "
+                            "stored are recognised and nothing is stored twice\n")
+    assert run(["--db", db, "payloads", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 2
+    monkeypatch.undo()
+    assert run(["--db", db, "ingest", str(folder), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [f["stored"] > 0 for f in again["per_file"]] == [False, False, True]

@@ -75,7 +75,24 @@ def ingest_command(
     from borderflow.services.ingest import ingest
 
     engine = state(ctx).engine(create=True)
-    summary = _with_progress(lambda cb: ingest(engine, sources, format, cb), quiet)
+    stored = 0
+
+    def counted(report: Callable[[FileSummary], None]) -> Callable[[FileSummary], None]:
+        def each(done: FileSummary) -> None:  # called once a file's transaction is committed
+            nonlocal stored
+            stored += done.error is None or done.quarantined > 0  # a refused file is kept, in quarantine
+            report(done)
+        return each
+
+    try:
+        summary = _with_progress(lambda cb: ingest(engine, sources, format, counted(cb)), quiet)
+    except KeyboardInterrupt:
+        # Every file is stored whole or not at all: the files being read or written when
+        # Ctrl-C came are rolled back; an ingest again recognises what is stored by its hash.
+        err.print(f"interrupted: {stored} file(s) were stored before Ctrl-C; the file(s) being read then were "
+                  "not stored (none is stored in part); running the same command again is safe: files already "
+                  "stored are recognised and nothing is stored twice", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     _print_summary(summary, as_json)
     if summary.refused_anything:
         raise typer.Exit(1)
