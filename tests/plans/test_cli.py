@@ -184,3 +184,20 @@ def test_a_terminal_that_cannot_show_every_character(db: str, tmp_path: Path) ->
         exported = borderflow_cli("plans", "export", "21cbm-example", "--format", "csv")
         assert exported.returncode == 0, exported.stderr
         assert exported.stdout == written
+
+
+def test_plans_writes_answer_in_words_or_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "2026-05-01", "--due-on", "2026-06-30",
+                "--as", "ana.cbp"]) == 0
+    assert capsys.readouterr().out == "milestone 2: done on 2026-05-01, due on 2026-06-30\n"  # not a Python dict
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "", "--as", "ana.cbp"]) == 0
+    assert capsys.readouterr().out == "milestone 2: marked not done\n"
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "2026-05-02", "--as", "ana.cbp", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"id": 2, "changed": {"done_on": "2026-05-02"}}
+    assert run(["--db", db, "plans", "edit", "1", "--set", "notes_us=permits filed", "--as", "ana.cbp", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"action_id": 1, "changed": {"notes_us": "permits filed"}}
+    assert run(["--db", db, "plans", "meeting", "Plenary 2027", "--on", "2027-03-01", "--place", "Laredo",
+                "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"plan": "21cbm-example", "name": "Plenary 2027",
+                                                   "held_on": "2027-03-01", "place": "Laredo"}

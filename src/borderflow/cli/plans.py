@@ -228,7 +228,8 @@ def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action
 @plans_app.command("edit")
 def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
          assign: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. notes_mx='...'; repeat."),
-         as_user: str = typer.Option(..., "--as", help="The user acting.")) -> None:
+         as_user: str = typer.Option(..., "--as", help="The user acting."),
+         as_json: bool = typer.Option(False, "--json")) -> None:
     """Edit action fields; each side edits only its own fields (shared ones: the lead side)."""
     from borderflow.services import plans
 
@@ -240,16 +241,20 @@ def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
         changes[name.strip()] = value
     engine = state(ctx).engine()
     user = _user(ctx, as_user, "plans.edit")
-    _audited(ctx, user, "plans.edit", f"action {action_id}", {"fields": sorted(changes)},
-             lambda: plans.update_action(engine, action_id, changes, user))
-    out.print(f"action {action_id}: changed {', '.join(sorted(changes))}", markup=False)
+    edited = _audited(ctx, user, "plans.edit", f"action {action_id}", {"fields": sorted(changes)},
+                      lambda: plans.update_action(engine, action_id, changes, user))
+    if as_json:  # as the API answers PATCH /plan-actions/{id}
+        emit_json({"action_id": edited.action_id, "changed": edited.changed})
+    else:
+        out.print(f"action {action_id}: changed {', '.join(sorted(changes))}", markup=False, highlight=False)
 
 
 @plans_app.command("milestone")
 def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
               done_on: str | None = typer.Option(None, "--done-on", help="YYYY-MM-DD; empty text clears it."),
               due_on: str | None = typer.Option(None, "--due-on", help="YYYY-MM-DD."),
-              as_user: str = typer.Option(..., "--as", help="The user acting (of the milestone's side).")) -> None:
+              as_user: str = typer.Option(..., "--as", help="The user acting (of the milestone's side)."),
+              as_json: bool = typer.Option(False, "--json")) -> None:
     """Mark a milestone done, or move its due date."""
     from borderflow.services import plans
 
@@ -258,7 +263,17 @@ def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
     user = _user(ctx, as_user, "plans.milestone")
     result = _audited(ctx, user, "plans.milestone", f"milestone {milestone_id}", {"fields": sorted(changes)},
                       lambda: plans.update_milestone(engine, milestone_id, changes, user), lambda r: r)
-    out.print(f"milestone {milestone_id}: {result}", markup=False)
+    if as_json:  # as the API answers PATCH /plan-milestones/{id}
+        emit_json({"id": milestone_id, "changed": result})
+        return
+    said = []
+    if "done_on" in result:
+        said.append(f"done on {result['done_on']}" if result["done_on"] else "marked not done")
+    if "due_on" in result:
+        said.append(f"due on {result['due_on']}")
+    if "title" in result:
+        said.append(f"titled {result['title']}")
+    out.print(f"milestone {milestone_id}: {', '.join(said)}", markup=False, highlight=False)
 
 
 @plans_app.command("history")
@@ -284,7 +299,8 @@ def history(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: b
 def meeting(ctx: typer.Context, name: str = typer.Argument(..., help="Meeting name, e.g. 'Plenary 2026'."),
             held_on: str = typer.Option(..., "--on", help="YYYY-MM-DD."),
             place: str = typer.Option("", "--place"),
-            plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan).")) -> None:
+            plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan)."),
+            as_json: bool = typer.Option(False, "--json")) -> None:
     """Record a plenary meeting of a plan (its reports cover the time since the previous one)."""
     from borderflow.plans.model import parse_meeting
     from borderflow.services import plans
@@ -293,7 +309,12 @@ def meeting(ctx: typer.Context, name: str = typer.Argument(..., help="Meeting na
     slug = _the_plan(engine, plan)
     recorded = parse_meeting({"name": name, "held_on": held_on, "place": place}, "meeting")
     plans.add_meeting(engine, slug, recorded)
-    out.print(f"recorded meeting {recorded.name} of plan {slug} on {recorded.held_on}", markup=False)
+    if as_json:
+        emit_json({"plan": slug, "name": recorded.name, "held_on": recorded.held_on.isoformat(),
+                   "place": recorded.place})
+    else:
+        out.print(f"recorded meeting {recorded.name} of plan {slug} on {recorded.held_on}", markup=False,
+                  highlight=False)
 
 
 def report(ctx: typer.Context,
