@@ -161,3 +161,21 @@ def test_serve_on_an_address_in_use_is_one_line_and_exit_1(tmp_path: Path, monke
     assert _cli(db, "serve", "--host", "192.0.2.1", "--port", str(port)) == 1  # TEST-NET-1: not this machine
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--host must be an address of this machine" in err
+
+
+def test_users_audit_says_when_older_entries_are_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0
+    engine = open_database(db)
+    for n in range(3):
+        accounts.record_audit(engine, principal=None, action="test.write", target=f"thing {n}", outcome="ok",
+                              status_code=200)
+    capsys.readouterr()
+    assert _cli(db, "users", "audit", "--limit", "2", "--json") == 0
+    captured = capsys.readouterr()
+    assert [r["target"] for r in json.loads(captured.out)] == ["thing 2", "thing 1"]  # the same list as before
+    assert captured.err == ("note: the newest 2 entries are shown; older ones are kept (--limit up to 10000, "
+                            "--user to narrow)\n")
+    assert _cli(db, "users", "audit", "--limit", "3") == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.count("test.write") == 3

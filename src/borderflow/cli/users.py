@@ -13,6 +13,8 @@ from borderflow.cli.context import check_length, emit_json, err, out, state
 #: The longest display name of a user, and name of a token, an account keeps.
 MAX_DISPLAY_NAME = 200
 MAX_TOKEN_NAME = 120
+#: The most audit entries one ``users audit`` shows.
+MAX_AUDIT_LIMIT = 10_000
 
 users_app = typer.Typer(help="Accounts: who may write (users belong to an agency of the US or MX).",
                         no_args_is_help=True)
@@ -75,7 +77,7 @@ def disable_user(ctx: typer.Context, username: str = typer.Argument(...),
 
 @users_app.command("audit")
 def audit(ctx: typer.Context, user: str | None = typer.Option(None, "--user", help="Only this user."),
-          limit: int = typer.Option(50, "--limit", min=1, max=10_000),
+          limit: int = typer.Option(50, "--limit", min=1, max=MAX_AUDIT_LIMIT, help="Newest entries shown."),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """The audit log of writes, newest first: who, when, what, from where."""
     from borderflow.services.accounts import get_user, list_audit
@@ -83,7 +85,12 @@ def audit(ctx: typer.Context, user: str | None = typer.Option(None, "--user", he
     engine = state(ctx).engine()
     if user is not None:
         get_user(engine, user)  # a name no account has is a typo, not a user who did nothing
-    rows = list_audit(engine, limit=limit, username=user)
+    rows = list_audit(engine, limit=limit + 1, username=user)  # one more: are older entries left out?
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if more:  # on stderr, so the JSON list keeps its shape
+        err.print(f"note: the newest {limit} entries are shown; older ones are kept (--limit up to {MAX_AUDIT_LIMIT}"
+                  f"{', --user to narrow' if user is None else ''})", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         emit_json(rows)
         return
