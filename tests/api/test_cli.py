@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -179,3 +180,22 @@ def test_users_audit_says_when_older_entries_are_left_out(tmp_path: Path, capsys
     assert _cli(db, "users", "audit", "--limit", "3") == 0
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out.count("test.write") == 3
+
+
+def test_tokens_list_keeps_times_and_states_whole_on_80_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from borderflow.cli import context
+
+    monkeypatch.setattr(context.out, "_width", 80)  # as piped
+    db = f"sqlite:///{tmp_path / 't.sqlite3'}"
+    assert _cli(db, "users", "create", "ana.rodriguez@cbp.dhs.gov", "--agency", "CBP", "--country", "US") == 0
+    assert _cli(db, "tokens", "create", "ana.rodriguez@cbp.dhs.gov", "--expires", "90d",
+                "--name", "loop detector uploader at the east bridge, lanes 1 to 12") == 0
+    capsys.readouterr()
+    assert _cli(db, "tokens", "list", "--json") == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert _cli(db, "tokens", "list") == 0
+    shown = capsys.readouterr().out
+    expires = dt.datetime.fromisoformat(listed["expires_at"]).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    assert expires in shown and listed["prefix"] + "..." in shown and " active" in shown
+    assert max(len(line) for line in shown.splitlines()) <= 80

@@ -252,3 +252,18 @@ def test_ctrl_c_during_an_ingest_says_what_was_stored(tmp_path: Path, capsys: py
     assert run(["--db", db, "ingest", str(folder), "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert [f["stored"] > 0 for f in again["per_file"]] == [False, False, True]
+
+
+def test_status_times_are_whole_on_80_columns(db: str, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from borderflow.cli import context
+
+    monkeypatch.setattr(context.out, "_width", 80)  # as piped
+    run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwtnew-2022-06-29.json"), "-q"])
+    run(["--db", db, "ingest", str(DATA / "cascade"), "-q"])
+    capsys.readouterr()
+    assert run(["--db", db, "status"]) == 0
+    shown = capsys.readouterr().out
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    for when in ("2013-01-01T08:00:00Z", "2018-09-01T06:00:00Z", "2022-06-29T19:00:00Z"):
+        assert when in shown, shown

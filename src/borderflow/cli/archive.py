@@ -229,11 +229,21 @@ def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
     out.print(table)
     if info["observations_by_source"]:
         by_source = Table(title="Observations by source")
-        for col in ("source", "rows", "first", "last"):
-            by_source.add_column(col)
+        # a time cut short is no use: the times never wrap, a long source name folds instead
+        by_source.add_column("source", overflow="fold")
+        by_source.add_column("rows", justify="right", no_wrap=True)
+        by_source.add_column("first (UTC)", no_wrap=True)
+        by_source.add_column("last (UTC)", no_wrap=True)
         for row in info["observations_by_source"]:
-            by_source.add_row(row["source"], str(row["rows"]), row["first"] or "", row["last"] or "")
+            by_source.add_row(row["source"], str(row["rows"]), _utc(row["first"]), _utc(row["last"]))
         out.print(by_source)
+
+
+def _utc(iso: str | None) -> str:
+    """An ISO time in UTC as ``2013-01-01T08:00:00Z`` (the status table's short form)."""
+    if not iso:
+        return ""
+    return dt.datetime.fromisoformat(iso).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def catalog_build_command(

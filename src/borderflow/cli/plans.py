@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from rich import box
 from rich.table import Table
 
 from borderflow.cli.context import emit_json, err, out, state
@@ -69,9 +70,12 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
         emit_json(data)
         return
     out.print(f"{loaded.title} ({loaded.year})" + ("  [EXAMPLE]" if loaded.is_example else ""), markup=False)
-    table = Table()
-    for col in ("id", "code", "subcommittee", "title", "lead US", "lead MX", "lead side", "status", "milestones"):
-        table.add_column(col)
+    # ids, codes, statuses and counts never wrap (cut short they are no use); texts fold into
+    # the width left, which light borders (as 'exchange list') keep for them on 80 columns
+    table = Table(box=box.SIMPLE_HEAD, padding=0, show_edge=False)
+    for col in ("id", "code", "subcommittee", "title", "lead US", "lead MX", "lead\nside", "status", "mile-\nstones"):
+        table.add_column(col, no_wrap=col in ("id", "code", "lead\nside", "status", "mile-\nstones"), overflow="fold",
+                         max_width={"subcommittee": 12, "lead US": 10, "lead MX": 10}.get(col))
     for a in loaded.actions:
         done = sum(1 for m in a.milestones if m.done_on)
         table.add_row(str(a.id), a.code, a.subcommittee, a.title, a.lead_agency_us, a.lead_agency_mx, a.lead_side,
@@ -79,7 +83,7 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
     out.print(table)
     stones = Table(title="Milestones")
     for col in ("id", "action", "side", "title", "due", "done"):
-        stones.add_column(col)
+        stones.add_column(col, no_wrap=col != "title", overflow="fold")
     for a in loaded.actions:
         for m in a.milestones:
             stones.add_row(str(m.id), a.code, m.side, m.title, m.due_on.isoformat(),

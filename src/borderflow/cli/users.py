@@ -5,8 +5,12 @@ A token is printed once, on stdout, when it is made; only its hash is stored.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
+from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from borderflow.cli.context import check_length, emit_json, err, out, state
 
@@ -150,14 +154,20 @@ def list_tokens(ctx: typer.Context, user: str | None = typer.Option(None, "--use
     if as_json:
         emit_json([t.as_dict() for t in found])
         return
-    table = Table(title="Tokens")
-    for col in ("id", "prefix", "user", "name", "created", "expires", "state"):
-        table.add_column(col)
+    # light borders, as 'exchange list': an 80-column terminal keeps every id, prefix, time and
+    # state whole (they never wrap); user and name fold into the width that is left
+    table = Table(title="Tokens", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    for col in ("id", "prefix", "user", "name", "created (UTC)", "expires (UTC)", "state"):
+        table.add_column(col, no_wrap=col not in ("user", "name"), overflow="fold",
+                         min_width=6 if col in ("user", "name") else None)
     for t in found:
-        d = t.as_dict()
-        table.add_row(str(t.id), t.prefix + "...", t.username, t.name, d["created_at"][:19],
-                      (d["expires_at"] or "never")[:19], d["state"])
+        table.add_row(str(t.id), t.prefix + "...", Text(t.username), Text(t.name), _minute(t.created_at),
+                      _minute(t.expires_at) if t.expires_at else "never", t.state(dt.datetime.now(dt.UTC)))
     out.print(table)
+
+
+def _minute(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def register(app: typer.Typer) -> None:
