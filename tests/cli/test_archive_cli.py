@@ -267,3 +267,27 @@ def test_status_times_are_whole_on_80_columns(db: str, capsys: pytest.CaptureFix
     assert max(len(line) for line in shown.splitlines()) <= 80
     for when in ("2013-01-01T08:00:00Z", "2018-09-01T06:00:00Z", "2022-06-29T19:00:00Z"):
         assert when in shown, shown
+
+
+def test_reparse_fails_only_for_what_is_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import delete
+
+    from borderflow.store.db import open_database
+    from borderflow.store.schema import quarantine
+
+    db = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello, this is no feed\n")
+    assert run(["--db", db, "ingest", str(junk), str(DATA / "cbp-feed" / "bwt-2017-03-17.xml"), "-q"]) == 1
+    capsys.readouterr()
+    for _ in range(2):  # an unrecognised file stays unrecognised: not a problem of this run
+        assert run(["--db", db, "reparse"]) == 0
+        err = capsys.readouterr().err
+        assert err.startswith("note: still not recognised, as when it was stored (kept in quarantine): ")
+        assert "junk.txt" in err and "error:" not in err and err.count("\n") == 1
+    with open_database(db).begin() as conn:  # as if it had never been refused
+        conn.execute(delete(quarantine))
+    assert run(["--db", db, "reparse", "--json"]) == 1  # refused anew: kept in quarantine, exit 1
+    assert "error: " in capsys.readouterr().err
+    assert run(["--db", db, "quarantine", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 1

@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 MAX_NAME_FILTER = 4096
 
 
-def _print_summary(summary: IngestSummary, as_json: bool) -> None:
+def _print_summary(summary: IngestSummary, as_json: bool, *, kept_before: bool = False) -> None:
+    """The summary (a table, or JSON) on stdout; notes, errors and warnings on stderr.
+
+    ``kept_before``: every refusal of this run was already kept in quarantine (a reparse
+    that found nothing new to refuse): said as notes, not errors.
+    """
     if as_json:
         emit_json(summary.as_dict())
     else:
@@ -41,8 +46,14 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
     for f in summary.files:
         for note in f.notes:
             err.print(f"note: {f.name}: {note}", markup=False, highlight=False, soft_wrap=True)
-        if f.error:
+        if f.error and kept_before and f.format == "unknown":
+            err.print(f"note: still not recognised, as when it was stored (kept in quarantine): {f.error}",
+                      markup=False, highlight=False, soft_wrap=True)
+        elif f.error:
             err.print(f"error: {f.error}", markup=False, highlight=False, soft_wrap=True)
+        elif f.quarantined and kept_before:
+            err.print(f"note: {f.name}: {f.quarantined} record(s) refused, as before (kept in quarantine)",
+                      markup=False, highlight=False, soft_wrap=True)
         elif f.quarantined:
             err.print(
                 f"warning: {f.name}: {f.quarantined} record(s) refused and kept in quarantine "
@@ -103,13 +114,24 @@ def reparse_command(
     format: str | None = typer.Option(None, "--format", help="Only payloads of this format."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Parse every stored raw payload again (after a parser fix) and store what is new."""
+    """Parse every stored raw payload again (after a parser fix) and store what is new.
+
+    Exit 1 only for a problem of this run: a record or file refused that was not kept in
+    quarantine already, or a payload that could not be read or stored. A file no parser
+    recognised when it was stored, and still none does, is a note (it stays in quarantine).
+    """
     from borderflow.services.ingest import reparse
+    from borderflow.services.kept_aside import quarantined
 
     _check_payload_format(format)
-    summary = reparse(state(ctx).engine(), format)
-    _print_summary(summary, as_json)
-    if summary.refused_anything:
+    engine = state(ctx).engine()
+    kept = quarantined(engine, limit=1)["total"]
+    summary = reparse(engine, format)
+    kept_before = quarantined(engine, limit=1)["total"] == kept  # the quarantine keeps a refusal once
+    # an error other than "still unrecognised" (stored as "unknown", read as such again) is new
+    failed = any(f.error and not (f.format == "unknown" and f.quarantined) for f in summary.files)
+    _print_summary(summary, as_json, kept_before=kept_before)
+    if failed or not kept_before:
         raise typer.Exit(1)
 
 
