@@ -47,7 +47,10 @@ def test_the_archive_itself_is_never_an_output(archive: Path, tmp_path: Path, ca
     capsys.readouterr()
     for target in (archive, link, Path(f"{archive}-wal"), Path(f"{archive}-shm")):
         for command in (["export", "observations"], ["export", "volumes", "--format", "parquet"],
-                        ["plans", "export", "21cbm-example"], ["report", "--meeting", "Example plenary B"]):
+                        ["plans", "export", "21cbm-example"], ["report", "--meeting", "Example plenary B"],
+                        ["catalog-build", str(DATA)], ["payload", "0" * 64],
+                        ["calibrate", "--crossing", "250401", "--mode", "passenger", "--program", "standard",
+                         "--from", "2022-06-29T00:00:00Z", "--to", "2022-06-30T00:00:00Z"]):
             assert run(["--db", db, *command, "-o", str(target)]) == 1, (command, target)
             _one_line_error(capsys, str(target), "archive's own database")
     assert archive.read_bytes()[:16] == before == b"SQLite format 3\x00" and link.is_symlink()
@@ -103,7 +106,8 @@ def test_folders_are_named_and_nothing_is_left_behind(archive: Path, tmp_path: P
     capsys.readouterr()
     for target in (str(folder), f"{folder}/", str(tmp_path / "new") + "/"):
         for command in (["export", "observations"], ["plans", "export", "21cbm-example"],
-                        ["payload", "0" * 64]):
+                        ["payload", "0" * 64], ["report", "--meeting", "Example plenary B"],
+                        ["catalog-build", str(DATA)]):
             assert run(["--db", db, *command, "-o", target]) == 1
             _one_line_error(capsys, target, "is a folder")
     assert _leftovers(tmp_path) == [] and _leftovers(folder) == [] and not (tmp_path / "new").exists()
