@@ -78,9 +78,16 @@ def setting(name: str) -> str:
     raise KeyError(name)
 
 
+def chosen_database_url(override: str | None = None) -> str:
+    """The database URL in force: an explicit override, the environment, the default
+    (nothing on disk is touched)."""
+    return override or setting("database_url")
+
+
 def database_url(override: str | None = None) -> str:
-    """The database URL in force: an explicit override, the environment, the default."""
-    url = override or setting("database_url")
+    """The database URL in force (see :func:`chosen_database_url`); the folder of a
+    relative SQLite path is created."""
+    url = chosen_database_url(override)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         path = url[len("sqlite:///") :]
         if path and path != ":memory:":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -99,15 +100,102 @@ def test_serve_trusts_forwarded_headers_only_from_proxies_it_is_told_of(
     import uvicorn
 
     db = f"sqlite:///{tmp_path / 'p.sqlite3'}"
-    calls: list[dict[str, object]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *_args, **kwargs: calls.append(kwargs))
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0  # an archive to serve
+    calls: list[uvicorn.Config] = []
+
+    def served(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        calls.append(server.config)
+        server.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", served)
     monkeypatch.delenv("BORDERFLOW_FORWARDED_ALLOW_IPS", raising=False)
     for name in ("BORDERFLOW_DATABASE_URL", "BORDERFLOW_API_CACHE_SECONDS"):  # serve sets them: restored after
         monkeypatch.setenv(name, "")
-    assert _cli(db, "serve") == 0
-    assert calls[-1]["proxy_headers"] is False  # uvicorn's own default trusts 127.0.0.1
-    assert _cli(db, "serve", "--forwarded-allow-ips", "10.0.0.5,10.0.0.6") == 0
-    assert (calls[-1]["proxy_headers"], calls[-1]["forwarded_allow_ips"]) == (True, "10.0.0.5,10.0.0.6")
+    assert _cli(db, "serve", "--port", str(_free_port())) == 0
+    assert calls[-1].proxy_headers is False  # uvicorn's own default trusts 127.0.0.1
+    assert _cli(db, "serve", "--port", str(_free_port()), "--forwarded-allow-ips", "10.0.0.5,10.0.0.6") == 0
+    assert (calls[-1].proxy_headers, calls[-1].forwarded_allow_ips) == (True, "10.0.0.5,10.0.0.6")
     monkeypatch.setenv("BORDERFLOW_FORWARDED_ALLOW_IPS", "10.0.0.7")
-    assert _cli(db, "serve") == 0
-    assert (calls[-1]["proxy_headers"], calls[-1]["forwarded_allow_ips"]) == (True, "10.0.0.7")
+    assert _cli(db, "serve", "--port", str(_free_port())) == 0
+    assert (calls[-1].proxy_headers, calls[-1].forwarded_allow_ips) == (True, "10.0.0.7")
+
+
+def test_serve_says_serving_only_once_it_listens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import uvicorn
+
+    db = f"sqlite:///{tmp_path / 'l.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0  # an archive to serve
+    seen: list[tuple[int, str]] = []
+
+    def served(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        assert sockets is not None
+        (sock,) = sockets
+        seen.append((sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN), capsys.readouterr().err))
+        server.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", served)
+    for name in ("BORDERFLOW_DATABASE_URL", "BORDERFLOW_API_CACHE_SECONDS"):
+        monkeypatch.setenv(name, "")
+    port = _free_port()
+    assert _cli(db, "serve", "--port", str(port)) == 0
+    assert seen == [(1, f"serving on http://127.0.0.1:{port} (docs at /docs); Ctrl-C stops\n")]
+
+
+def test_serve_on_an_address_in_use_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'u.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0  # an archive to serve
+    for name in ("BORDERFLOW_DATABASE_URL", "BORDERFLOW_API_CACHE_SECONDS"):
+        monkeypatch.setenv(name, "")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        capsys.readouterr()
+        for workers in ("1", "2"):
+            assert _cli(db, "serve", "--port", str(port), "--workers", workers) == 1
+            captured = capsys.readouterr()
+            assert captured.err == (f"error: cannot listen on http://127.0.0.1:{port}: the address is already in "
+                                    "use; serve on another port with --port, or stop what uses it\n")
+            assert "serving on" not in captured.out + captured.err
+    assert _cli(db, "serve", "--host", "192.0.2.1", "--port", str(port)) == 1  # TEST-NET-1: not this machine
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--host must be an address of this machine" in err
+
+
+def test_users_audit_says_when_older_entries_are_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0
+    engine = open_database(db)
+    for n in range(3):
+        accounts.record_audit(engine, principal=None, action="test.write", target=f"thing {n}", outcome="ok",
+                              status_code=200)
+    capsys.readouterr()
+    assert _cli(db, "users", "audit", "--limit", "2", "--json") == 0
+    captured = capsys.readouterr()
+    assert [r["target"] for r in json.loads(captured.out)] == ["thing 2", "thing 1"]  # the same list as before
+    assert captured.err == ("note: the newest 2 entries are shown; older ones are kept (--limit up to 10000, "
+                            "--user to narrow)\n")
+    assert _cli(db, "users", "audit", "--limit", "3") == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.count("test.write") == 3
+
+
+def test_tokens_list_keeps_times_and_states_whole_on_80_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from borderflow.cli import context
+
+    monkeypatch.setattr(context.out, "_width", 80)  # as piped
+    db = f"sqlite:///{tmp_path / 't.sqlite3'}"
+    assert _cli(db, "users", "create", "ana.rodriguez@cbp.dhs.gov", "--agency", "CBP", "--country", "US") == 0
+    assert _cli(db, "tokens", "create", "ana.rodriguez@cbp.dhs.gov", "--expires", "90d",
+                "--name", "loop detector uploader at the east bridge, lanes 1 to 12") == 0
+    capsys.readouterr()
+    assert _cli(db, "tokens", "list", "--json") == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert _cli(db, "tokens", "list") == 0
+    shown = capsys.readouterr().out
+    expires = dt.datetime.fromisoformat(listed["expires_at"]).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    assert expires in shown and listed["prefix"] + "..." in shown and " active" in shown
+    assert max(len(line) for line in shown.splitlines()) <= 80

@@ -66,8 +66,7 @@ def test_export_to_file_and_bad_options(db: str, tmp_path: Path, capsys: pytest.
     lines = target.read_text().splitlines()
     assert lines[0].startswith("crossing_id,mode,program,observed_at") and len(lines) > 1
     assert not (tmp_path / "out.csv.partial").exists()
-    assert run(["--db", db, "export", "observations", "--format", "parquet"]) == 1
-    assert "-o FILE" in capsys.readouterr().err
+    # parquet without -o is refused on a terminal only (tests/cli/test_output.py)
     assert run(["--db", db, "export", "observations", "--from", "2022-06-29T00:00:00"]) == 1
     assert "offset" in capsys.readouterr().err
     assert run(["--db", db, "export", "observations", "--mode", "boat"]) == 1
@@ -127,7 +126,7 @@ def test_quarantine_and_conflicts_list_what_an_ingest_kept_aside(db: str, tmp_pa
     assert run(["--db", db, "conflicts"]) == 0
     table = capsys.readouterr().out
     assert "Clashing readings: newest 1 of 1" in table and "wait_minutes" in table and "45" in table
-    assert run(["--db", db, "quarantine", "--limit", "0"]) == 1
+    assert run(["--db", db, "quarantine", "--limit", "0"]) == 2  # a usage error, as every option's range
     err = capsys.readouterr().err
     assert err.startswith("error: --limit must be") and err.count("\n") == 1
 
@@ -171,7 +170,9 @@ def test_payload_to_stdout_is_the_exact_bytes(db: str, capfdbinary: pytest.Captu
 
 def test_unusable_database_or_path_is_one_line_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cases = [
-        (["--db", f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3", "status"], "the database cannot be used"),
+        (["--db", f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3", "ingest", str(DATA / "cbp-feed")],
+         "the database cannot be used"),
+        (["--db", f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3", "status"], f"no archive at {tmp_path}/no/such"),
         (["--db", "postgresql://nobody@127.0.0.1:1/db", "status"], "the database cannot be used"),
         (["--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", "export", "observations", "-o",
           str(tmp_path / "no" / "such" / "dir" / "x.csv")], "check the path"),
@@ -203,6 +204,8 @@ def test_volume_export_filters_are_checked_and_an_empty_parquet_keeps_its_column
     import pyarrow.parquet as pq
 
     db = f"sqlite:///{tmp_path / 'v.sqlite3'}"
+    assert run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwt-2014-03-15.xml"), "-q"]) == 0  # no volumes
+    capsys.readouterr()
     for what, extra, says in (("volumes", ["--port", "abc"], "4-digit"), ("volumes", ["--crossing", "250401"], "--port"),
                               ("volumes", ["--mode", "passenger"], "--mode"), ("observations", ["--port", "2304"],
                                                                                  "--crossing")):
@@ -215,3 +218,76 @@ def test_volume_export_filters_are_checked_and_an_empty_parquet_keeps_its_column
     assert table.num_rows == 0 and table.column_names == [
         "port_code", "site", "period", "period_start", "measure", "direction", "value", "source"]
     assert str(table.schema.field("period_start").type) == "date32[day]"
+
+
+def test_ctrl_c_during_an_ingest_says_what_was_stored(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from borderflow.services import ingest
+
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    names = ("bwt-2014-03-15.xml", "bwt-2017-03-17.xml", "bwtnew-2022-06-29.json")
+    for name in names:
+        shutil.copy(DATA / "cbp-feed" / name, folder / name)
+    db = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    monkeypatch.setattr(ingest, "GROUP_FILES", 1)  # one transaction a file, as on a slow disk
+    prepare = ingest.Preparer.prepare
+
+    def interrupted_at_the_third(self: ingest.Preparer, name: str, data: bytes) -> ingest.Prepared:
+        if name.endswith(names[2]):
+            raise KeyboardInterrupt
+        return prepare(self, name, data)
+
+    monkeypatch.setattr(ingest.Preparer, "prepare", interrupted_at_the_third)
+    assert run(["--db", db, "ingest", str(folder), "-q"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err == ("interrupted: 2 file(s) were stored before Ctrl-C; the file(s) being read then were not "
+                            "stored (none is stored in part); running the same command again is safe: files already "
+                            "stored are recognised and nothing is stored twice\n")
+    assert run(["--db", db, "payloads", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 2
+    monkeypatch.undo()
+    assert run(["--db", db, "ingest", str(folder), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [f["stored"] > 0 for f in again["per_file"]] == [False, False, True]
+
+
+def test_status_times_are_whole_on_80_columns(db: str, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from borderflow.cli import context
+
+    monkeypatch.setattr(context.out, "_width", 80)  # as piped
+    run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwtnew-2022-06-29.json"), "-q"])
+    run(["--db", db, "ingest", str(DATA / "cascade"), "-q"])
+    capsys.readouterr()
+    assert run(["--db", db, "status"]) == 0
+    shown = capsys.readouterr().out
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    for when in ("2013-01-01T08:00:00Z", "2018-09-01T06:00:00Z", "2022-06-29T19:00:00Z"):
+        assert when in shown, shown
+
+
+def test_reparse_fails_only_for_what_is_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import delete
+
+    from borderflow.store.db import open_database
+    from borderflow.store.schema import quarantine
+
+    db = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello, this is no feed\n")
+    assert run(["--db", db, "ingest", str(junk), str(DATA / "cbp-feed" / "bwt-2017-03-17.xml"), "-q"]) == 1
+    capsys.readouterr()
+    for _ in range(2):  # an unrecognised file stays unrecognised: not a problem of this run
+        assert run(["--db", db, "reparse"]) == 0
+        err = capsys.readouterr().err
+        assert err.startswith("note: still not recognised, as when it was stored (kept in quarantine): ")
+        assert "junk.txt" in err and "error:" not in err and err.count("\n") == 1
+    with open_database(db).begin() as conn:  # as if it had never been refused
+        conn.execute(delete(quarantine))
+    assert run(["--db", db, "reparse", "--json"]) == 1  # refused anew: kept in quarantine, exit 1
+    assert "error: " in capsys.readouterr().err
+    assert run(["--db", db, "quarantine", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 1

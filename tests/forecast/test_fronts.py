@@ -68,10 +68,10 @@ def test_forecast_errors_are_one_line_and_exit_1(db, capsys):
     code, out, err = cli(capsys, db, "forecast", "--crossing", "535501", "--at", AS_OF)
     assert code == 1 and out == "" and err.startswith("error: no trained forecast model covers crossing 535501")
     assert "Traceback" not in err and err.count("\n") == 1
-    code, _, err = cli(capsys, db, "forecast")
-    assert code == 1 and "needs --crossing" in err
+    code, _, err = cli(capsys, db, "forecast")  # a missing option is a usage error
+    assert code == 2 and "Missing option '--crossing'" in err and err.count("\n") == 1
     code, _, err = cli(capsys, db, "forecast", "--crossing", "535501", "--hours", "0")
-    assert code == 1 and "hours must be" in err
+    assert code == 2 and "--hours must be" in err
 
 
 def test_backtest_json(db, capsys):
@@ -98,7 +98,7 @@ def test_backtest_refits_on_schedule(db, capsys):
     assert "2 fits" in out
     code, _, err = cli(capsys, db, "backtest", "--crossing", "535501", "--start", "2026-06-22", "--end",
                        "2026-07-06", "--refit-every", "6", *SMALL_FLAGS)
-    assert code == 1 and "--refit-every must be" in err
+    assert code == 2 and "--refit-every must be" in err
 
 
 def test_api_forecast(sqlite_engine, trained):

@@ -166,6 +166,9 @@ def test_a_terminal_that_cannot_show_every_character(db: str, tmp_path: Path) ->
 
     import borderflow
 
+    # a character neither encoding has (the table itself cuts nothing short on 80 columns)
+    assert run(["--db", db, "plans", "edit", "1", "--set", "title=Modernize a port \u2013 San Ysidro", "--as",
+                "ana.cbp"]) == 0
     assert run(["--db", db, "plans", "export", "21cbm-example", "--format", "csv", "-o", str(tmp_path / "p.csv")]) == 0
     written = (tmp_path / "p.csv").read_bytes()
     assert not written.isascii()  # the example plan's Spanish texts
@@ -180,7 +183,38 @@ def test_a_terminal_that_cannot_show_every_character(db: str, tmp_path: Path) ->
 
         shown = borderflow_cli("plans", "show", "21cbm-example")
         assert shown.returncode == 0, shown.stderr
-        assert b"Modern" in shown.stdout and b"\\u" in shown.stdout  # e.g. Rich's ellipsis as \u2026
+        assert b"Modern" in shown.stdout and b"\\u2013" in shown.stdout  # the dash, escaped
         exported = borderflow_cli("plans", "export", "21cbm-example", "--format", "csv")
         assert exported.returncode == 0, exported.stderr
         assert exported.stdout == written
+
+
+def test_plans_writes_answer_in_words_or_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "2026-05-01", "--due-on", "2026-06-30",
+                "--as", "ana.cbp"]) == 0
+    assert capsys.readouterr().out == "milestone 2: done on 2026-05-01, due on 2026-06-30\n"  # not a Python dict
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "", "--as", "ana.cbp"]) == 0
+    assert capsys.readouterr().out == "milestone 2: marked not done\n"
+    assert run(["--db", db, "plans", "milestone", "2", "--done-on", "2026-05-02", "--as", "ana.cbp", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"id": 2, "changed": {"done_on": "2026-05-02"}}
+    assert run(["--db", db, "plans", "edit", "1", "--set", "notes_us=permits filed", "--as", "ana.cbp", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"action_id": 1, "changed": {"notes_us": "permits filed"}}
+    assert run(["--db", db, "plans", "meeting", "Plenary 2027", "--on", "2027-03-01", "--place", "Laredo",
+                "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"plan": "21cbm-example", "name": "Plenary 2027",
+                                                   "held_on": "2027-03-01", "place": "Laredo"}
+
+
+def test_show_keeps_codes_and_statuses_whole_on_80_columns(db: str, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from borderflow.cli import context
+
+    monkeypatch.setattr(context.out, "_width", 80)  # as piped
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "show", "21cbm-example"]) == 0
+    shown = capsys.readouterr().out
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    for code, status, done in (("INF-1", "in_progress", "1/3"), ("INF-2", "delayed", "2/3"), ("SF-2", "in_progress", "0/1")):
+        assert any(code in line and f" {status} " in line and line.rstrip().endswith(done)
+                   for line in shown.splitlines()), (code, shown)

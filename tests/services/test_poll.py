@@ -186,3 +186,15 @@ def test_sigterm_stops_the_cli_and_loses_nothing(server: tuple[str, Script], tmp
     stored = rows(engine, "payloads")
     assert stored >= 2 and rows(engine, "observations") > 0
     assert f'"fetched": {stored}'.encode() in out  # every fetched payload was stored
+
+
+def test_poll_command_prints_its_result_on_stdout_and_progress_on_stderr(
+        sqlite_engine: Engine, server: tuple[str, Script], capsys: pytest.CaptureFixture[str]) -> None:
+    from borderflow.cli.main import run
+
+    url, _ = server
+    assert run(["--db", str(sqlite_engine.url), "poll", url, "--every", "0.01s", "--max-polls", "2"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ("polls 2, fetched 2, failed tries 0, polls with nothing fetched 0, stored 273, "
+                            "payloads refused 0\n")
+    assert captured.err.count("stored") == 2 and "polls 2" not in captured.err  # a line a poll

@@ -13,14 +13,25 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.context import check_length, check_range, emit_json, err, out, state
+from borderflow.cli.output import open_output, output_for, write_output
 from borderflow.errors import BadInputError
 
 if TYPE_CHECKING:
     from borderflow.services.ingest import FileSummary, IngestSummary
 
+#: The longest part of a file name or URL a filter (--file, --name) takes: a path's limit
+#: on Linux (PATH_MAX). Far below SQLite's own limit on a LIKE pattern (50,000 bytes,
+#: which a longer filter would hit as "pattern too complex").
+MAX_NAME_FILTER = 4096
 
-def _print_summary(summary: IngestSummary, as_json: bool) -> None:
+
+def _print_summary(summary: IngestSummary, as_json: bool, *, kept_before: bool = False) -> None:
+    """The summary (a table, or JSON) on stdout; notes, errors and warnings on stderr.
+
+    ``kept_before``: every refusal of this run was already kept in quarantine (a reparse
+    that found nothing new to refuse): said as notes, not errors.
+    """
     if as_json:
         emit_json(summary.as_dict())
     else:
@@ -35,8 +46,14 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
     for f in summary.files:
         for note in f.notes:
             err.print(f"note: {f.name}: {note}", markup=False, highlight=False, soft_wrap=True)
-        if f.error:
+        if f.error and kept_before and f.format == "unknown":
+            err.print(f"note: still not recognised, as when it was stored (kept in quarantine): {f.error}",
+                      markup=False, highlight=False, soft_wrap=True)
+        elif f.error:
             err.print(f"error: {f.error}", markup=False, highlight=False, soft_wrap=True)
+        elif f.quarantined and kept_before:
+            err.print(f"note: {f.name}: {f.quarantined} record(s) refused, as before (kept in quarantine)",
+                      markup=False, highlight=False, soft_wrap=True)
         elif f.quarantined:
             err.print(
                 f"warning: {f.name}: {f.quarantined} record(s) refused and kept in quarantine "
@@ -68,8 +85,25 @@ def ingest_command(
     """Ingest wait-time and volume files of any supported format into the archive."""
     from borderflow.services.ingest import ingest
 
-    engine = state(ctx).engine()
-    summary = _with_progress(lambda cb: ingest(engine, sources, format, cb), quiet)
+    engine = state(ctx).engine(create=True)
+    stored = 0
+
+    def counted(report: Callable[[FileSummary], None]) -> Callable[[FileSummary], None]:
+        def each(done: FileSummary) -> None:  # called once a file's transaction is committed
+            nonlocal stored
+            stored += done.error is None or done.quarantined > 0  # a refused file is kept, in quarantine
+            report(done)
+        return each
+
+    try:
+        summary = _with_progress(lambda cb: ingest(engine, sources, format, counted(cb)), quiet)
+    except KeyboardInterrupt:
+        # Every file is stored whole or not at all: the files being read or written when
+        # Ctrl-C came are rolled back; an ingest again recognises what is stored by its hash.
+        err.print(f"interrupted: {stored} file(s) were stored before Ctrl-C; the file(s) being read then were "
+                  "not stored (none is stored in part); running the same command again is safe: files already "
+                  "stored are recognised and nothing is stored twice", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     _print_summary(summary, as_json)
     if summary.refused_anything:
         raise typer.Exit(1)
@@ -80,13 +114,34 @@ def reparse_command(
     format: str | None = typer.Option(None, "--format", help="Only payloads of this format."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Parse every stored raw payload again (after a parser fix) and store what is new."""
-    from borderflow.services.ingest import reparse
+    """Parse every stored raw payload again (after a parser fix) and store what is new.
 
-    summary = reparse(state(ctx).engine(), format)
-    _print_summary(summary, as_json)
-    if summary.refused_anything:
+    Exit 1 only for a problem of this run: a record or file refused that was not kept in
+    quarantine already, or a payload that could not be read or stored. A file no parser
+    recognised when it was stored, and still none does, is a note (it stays in quarantine).
+    """
+    from borderflow.services.ingest import reparse
+    from borderflow.services.kept_aside import quarantined
+
+    _check_payload_format(format)
+    engine = state(ctx).engine()
+    kept = quarantined(engine, limit=1)["total"]
+    summary = reparse(engine, format)
+    kept_before = quarantined(engine, limit=1)["total"] == kept  # the quarantine keeps a refusal once
+    # an error other than "still unrecognised" (stored as "unknown", read as such again) is new
+    failed = any(f.error and not (f.format == "unknown" and f.quarantined) for f in summary.files)
+    _print_summary(summary, as_json, kept_before=kept_before)
+    if failed or not kept_before:
         raise typer.Exit(1)
+
+
+def _check_payload_format(format: str | None) -> None:
+    """A stored payload's format is one ingest knows, or "unknown" (kept, not recognised)."""
+    from borderflow.feeds.detect import FORMATS
+
+    if format is not None and format not in FORMATS and format != "unknown":
+        raise BadInputError(f"--format {format!r} is not a format payloads are stored as; use one of: "
+                            f"{', '.join(sorted(FORMATS))}, or unknown (files no parser recognised)")
 
 
 def _parse_time(value: str | None, label: str) -> dt.datetime | None:
@@ -115,19 +170,22 @@ def export_command(
     port: str | None = typer.Option(None, "--port", help="4-digit port code (volumes)."),
     source: str | None = typer.Option(None, "--source", help="Only this source."),
     format: str = typer.Option("csv", "--format", help="csv, parquet or json."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted."),
+    output: str | None = typer.Option(None, "-o", "--output", help="File to write; stdout if omitted or -."),
 ) -> None:
     """Export observations or volumes, in their interchange CSVs (which ingest reads back)."""
-    from borderflow.services.export import (
-        EXPORT_FORMATS,
+    from borderflow.services.archive_names import (
+        check_crossing_id,
+        require_crossing,
+        require_observation_source,
+        require_volume_port,
+        require_volume_source,
     )
+    from borderflow.services.export import EXPORT_FORMATS
 
     if what not in ("observations", "volumes"):
         raise BadInputError(f"export takes 'observations' or 'volumes'; got {what!r}")
     if format not in EXPORT_FORMATS:
         raise BadInputError(f"--format must be one of {', '.join(EXPORT_FORMATS)}; got {format!r}")
-    if format == "parquet" and output is None:
-        raise BadInputError("parquet is binary: name a file with -o FILE")
     from borderflow.services.export import ObservationFilter
 
     # every filter is checked before a byte is written (no half file, no lone "[")
@@ -143,21 +201,30 @@ def export_command(
             raise BadInputError(f"--port must be a 4-digit CBP port code such as 2304; got {port!r}")
     elif port is not None:
         raise BadInputError("--port filters volumes; observations take --crossing (a 6-digit crossing number)")
-    engine = state(ctx).engine()
-    binary = format == "parquet"
-    if output is not None:
-        tmp = output.with_name(output.name + ".partial")
-        try:
-            with open(tmp, "wb" if binary else "w", newline="" if not binary else None,
-                      encoding=None if binary else "utf-8") as fh:
-                count = _export(what, engine, fh, format, filt, port, source)
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # nothing half-written is left behind
-            raise
-        tmp.replace(output)
-        err.print(f"wrote {count} rows to {output}", markup=False, highlight=False)
+    if crossing is not None:
+        check_crossing_id(crossing)
+    cli = state(ctx)
+    destination = output_for(output, binary=format == "parquet", protect=cli.archive_files(),
+                             what=f"{format} output")
+    engine = cli.engine()
+    # a name the archive does not hold is a typo, not a filter that matches nothing
+    if what == "observations":
+        if crossing is not None:
+            require_crossing(engine, crossing)
+        if source is not None:
+            require_observation_source(engine, source)
     else:
-        _export(what, engine, sys.stdout, format, filt, port, source)
+        if port is not None:
+            require_volume_port(engine, port)
+        if source is not None:
+            require_volume_source(engine, source)
+    with open_output(destination) as fh:
+        count = _export(what, engine, fh, format, filt, port, source)
+    if not destination.is_stdout:
+        err.print(f"wrote {count} rows to {destination.shown}", markup=False, highlight=False, soft_wrap=True)
+    elif not count:
+        err.print(f"note: no stored {'readings' if what == 'observations' else 'volumes'} match these filters",
+                  markup=False, highlight=False)
 
 
 def _export(what, engine, fh, format, filt, port, source) -> int:  # type: ignore[no-untyped-def]
@@ -184,24 +251,41 @@ def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
     out.print(table)
     if info["observations_by_source"]:
         by_source = Table(title="Observations by source")
-        for col in ("source", "rows", "first", "last"):
-            by_source.add_column(col)
+        # a time cut short is no use: the times never wrap, a long source name folds instead
+        by_source.add_column("source", overflow="fold")
+        by_source.add_column("rows", justify="right", no_wrap=True)
+        by_source.add_column("first (UTC)", no_wrap=True)
+        by_source.add_column("last (UTC)", no_wrap=True)
         for row in info["observations_by_source"]:
-            by_source.add_row(row["source"], str(row["rows"]), row["first"] or "", row["last"] or "")
+            by_source.add_row(row["source"], str(row["rows"]), _utc(row["first"]), _utc(row["last"]))
         out.print(by_source)
 
 
+def _utc(iso: str | None) -> str:
+    """An ISO time in UTC as ``2013-01-01T08:00:00Z`` (the status table's short form)."""
+    if not iso:
+        return ""
+    return dt.datetime.fromisoformat(iso).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 def catalog_build_command(
+    ctx: typer.Context,
     data_dir: Path = typer.Argument(..., help="Folder with cbp-feed/, bts/ and txdot/ as published."),
-    output: Path = typer.Option(Path("src/borderflow/catalog/crossings.json"), "-o", "--output"),
+    output: str = typer.Option("src/borderflow/catalog/crossings.json", "-o", "--output", help="File to write (-: stdout)."),
 ) -> None:
     """Rebuild the shipped catalog of ports and crossings from the public source files."""
-    from borderflow.catalog.build import write_catalog
+    import json
+
+    from borderflow.catalog.build import build_catalog
 
     if not data_dir.is_dir():
         raise BadInputError(f"{data_dir}: not a folder; name the folder that holds cbp-feed/, bts/ and txdot/")
-    count = write_catalog(data_dir, output)
-    out.print(f"{count} crossings written to {output}")
+    destination = output_for(output, binary=False, protect=state(ctx).archive_files())
+    catalog = build_catalog(data_dir)
+    write_output(destination, json.dumps(catalog, indent=1, ensure_ascii=False) + "\n")
+    if not destination.is_stdout:
+        out.print(f"{len(catalog['crossings'])} crossings written to {destination.shown}", markup=False,
+                  highlight=False)
 
 
 def _kept_aside_table(title: str, found: dict[str, Any], columns: tuple[str, ...],
@@ -233,8 +317,10 @@ def quarantine_command(
     as_json: bool = typer.Option(False, "--json", help="Write the records as JSON."),
 ) -> None:
     """Records an ingest refused and kept aside: file, place, reason, raw text."""
-    from borderflow.services.kept_aside import quarantined
+    from borderflow.services.kept_aside import MAX_LIMIT, quarantined
 
+    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    check_length(ctx, "--file", file, MAX_NAME_FILTER, "a part of a file name or URL")
     found = quarantined(state(ctx).engine(), file_contains=file, limit=limit)
     if as_json:
         emit_json(found)
@@ -250,8 +336,10 @@ def conflicts_command(
     as_json: bool = typer.Option(False, "--json", help="Write the clashes as JSON."),
 ) -> None:
     """Readings that clash with stored ones (same key, other values): both versions; the stored one stands."""
-    from borderflow.services.kept_aside import clashes
+    from borderflow.services.kept_aside import MAX_LIMIT, clashes
 
+    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    check_length(ctx, "--file", file, MAX_NAME_FILTER, "a part of a file name or URL")
     found = clashes(state(ctx).engine(), file_contains=file, limit=limit)
     if as_json:
         emit_json(found)
@@ -268,8 +356,11 @@ def payloads_command(
     as_json: bool = typer.Option(False, "--json", help="Write the list as JSON."),
 ) -> None:
     """The raw files and fetched feeds the archive keeps, newest first (see 'borderflow payload')."""
-    from borderflow.services.payload_files import list_payloads
+    from borderflow.services.payload_files import MAX_LIMIT, list_payloads
 
+    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    check_length(ctx, "--name", name, MAX_NAME_FILTER, "a part of a file name or URL")
+    _check_payload_format(format)
     found = list_payloads(state(ctx).engine(), format=format, name_contains=name, limit=limit)
     if as_json:
         emit_json(found)
@@ -288,22 +379,20 @@ def payloads_command(
 def payload_command(
     ctx: typer.Context,
     sha256: str = typer.Argument(..., help="The payload's SHA-256 (or a unique prefix of 6+ hex digits)."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Write the bytes to this file (default stdout)."),
+    output: str | None = typer.Option(None, "-o", "--output",
+                                      help="Write the bytes to this file (default, or -: stdout)."),
 ) -> None:
     """Give back a stored payload byte for byte, as it was ingested or fetched."""
     from borderflow.services.payload_files import payload_bytes
 
-    info, data = payload_bytes(state(ctx).engine(), sha256)
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise BadInputError(f"cannot write {output}: {exc.strerror}; choose another --output") from None
-    err.print(f"wrote {len(data)} bytes of {info['name']} ({info['format']}, sha256 {info['sha256']}) to {output}",
-              markup=False, highlight=False, soft_wrap=True)
+    cli = state(ctx)
+    # the bytes were asked for by name: they go to stdout even when it is a terminal
+    destination = output_for(output, binary=True, protect=cli.archive_files(), terminal_ok=True)
+    info, data = payload_bytes(cli.engine(), sha256)
+    write_output(destination, data)
+    if not destination.is_stdout:
+        err.print(f"wrote {len(data)} bytes of {info['name']} ({info['format']}, sha256 {info['sha256']}) to "
+                  f"{destination.shown}", markup=False, highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

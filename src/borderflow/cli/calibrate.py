@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
+from rich.console import Console
 from rich.table import Table
 
 from borderflow.calibration.fit import FitOptions
-from borderflow.cli.context import emit_json, out, state
+from borderflow.cli.context import check_range, emit_json, err, out, state, usage_error
+from borderflow.cli.output import Output, output_for, write_output
 from borderflow.errors import BadInputError
 from borderflow.services.calibration import Calibration, calibrate_forecast_day, calibrate_lane
 
@@ -40,13 +41,14 @@ def _day(text: str) -> dt.date:
         raise BadInputError(f"--forecast-day must be a date like 2026-08-23; got {text!r}") from None
 
 
-def write_scenario(calibration: Calibration, path: Path) -> None:
+def write_scenario(calibration: Calibration, destination: Output) -> None:
+    """The scenario as YAML, or JSON when the file's name ends in .json."""
     data = calibration.scenario()
-    text = json.dumps(data, indent=2) if path.suffix.lower() == ".json" else yaml.safe_dump(data, sort_keys=False)
-    path.write_text(text, encoding="utf-8")
+    as_json = destination.path is not None and destination.path.suffix.lower() == ".json"
+    write_output(destination, json.dumps(data, indent=2) + "\n" if as_json else yaml.safe_dump(data, sort_keys=False))
 
 
-def print_calibration(c: Calibration) -> None:
+def print_calibration(c: Calibration, console: Console = out) -> None:
     d = c.to_json_dict()
     day = f" on {c.fit_days[0]}" if c.forecast else ""
     table = Table(title=f"{c.crossing_id} {c.mode} {c.program} - local hours ({c.timezone}){day}", title_justify="left")
@@ -57,30 +59,30 @@ def print_calibration(c: Calibration) -> None:
         table.add_row(f"{row['hour']:02d}", str(row["booths"]), f"{row['per_hour']:.0f}",
                       *(_cell(row[k]) for k in ("observed_wait_minutes", "simulated_wait_minutes",
                                                 "naive_wait_minutes", "holdout_wait_minutes")))
-    out.print(table)
+    console.print(table)
     mae = d["mae_minutes"]
-    out.print(f"service: {d['service_cv'] == 1.0 and 'exponential' or 'lognormal'} mean "
+    console.print(f"service: {d['service_cv'] == 1.0 and 'exponential' or 'lognormal'} mean "
               f"{d['service_mean_seconds']:.0f} s (chosen by {d['service_chosen_by']}); "
               f"demand {d['daily_demand']:,.0f} a day; booths from {d['booths_source']}")
     if d["volume"]:
         v = d["volume"]
-        out.print(f"volumes: port {v['port_code']} {v['measure']} {v['month']}: {v['port_daily']:,.0f} a day x "
+        console.print(f"volumes: port {v['port_code']} {v['measure']} {v['month']}: {v['port_daily']:,.0f} a day x "
                   f"share {v['share']:.3f} = {v['daily_demand']:,.0f} a day")
     if c.forecast:
         f = c.forecast
-        out.print(f"target: the forecast of {c.fit_days[0]} by {f['model_version']}, made from readings up to "
+        console.print(f"target: the forecast of {c.fit_days[0]} by {f['model_version']}, made from readings up to "
                   f"{f['last_reading_at']}", highlight=False)
-        out.print(f"MAE to the forecast: {_cell(mae['in_sample'])} min "
+        console.print(f"MAE to the forecast: {_cell(mae['in_sample'])} min "
                   f"(naive constant demand: {_cell(mae['in_sample_naive'])} min)")
         return
-    out.print(f"days fitted: {len(c.fit_days)}, held out: {len(c.holdout_days)}")
-    out.print(f"MAE in-sample (fitted days): {_cell(mae['in_sample'])} min "
+    console.print(f"days fitted: {len(c.fit_days)}, held out: {len(c.holdout_days)}")
+    console.print(f"MAE in-sample (fitted days): {_cell(mae['in_sample'])} min "
               f"(naive constant demand: {_cell(mae['in_sample_naive'])} min)")
     if c.holdout_days:
-        out.print(f"MAE out-of-sample (last {len(c.holdout_days)} days): {_cell(mae['holdout'])} min "
+        console.print(f"MAE out-of-sample (last {len(c.holdout_days)} days): {_cell(mae['holdout'])} min "
                   f"(naive: {_cell(mae['holdout_naive'])} min)")
     else:
-        out.print("MAE out-of-sample: none (fewer than 4 days with readings)")
+        console.print("MAE out-of-sample: none (fewer than 4 days with readings)")
 
 
 def _cell(value: float | None) -> str:
@@ -111,33 +113,39 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed")] = 0,
         smooth_hours: Annotated[int, typer.Option(
             "--smooth-hours", help="Fit the demand to a centred moving mean of this many hours (odd; 1 = none).")] = 3,
-        output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the scenario here.")] = None,
+        output: Annotated[str | None, typer.Option(
+            "-o", "--output", help="Write the scenario here (-: stdout, the fit report then on stderr).")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Write the calibration JSON to stdout.")] = False,
     ) -> None:
         """Fit demand per hour and service time to a lane's observed waits (or to its forecast of a coming day)."""
-        if seed < 0:
-            raise BadInputError(f"--seed must be a whole number >= 0; got {seed}")
+        check_range(ctx, "--seed", seed, 0)
         if smooth_hours < 1 or smooth_hours % 2 == 0 or smooth_hours > 23:
-            raise BadInputError(f"--smooth-hours must be an odd whole number from 1 to 23; got {smooth_hours}")
+            raise usage_error(ctx, f"--smooth-hours must be an odd whole number from 1 to 23; got {smooth_hours}")
         options = FitOptions(service_cv=service_cv, seed=seed, smooth_hours=smooth_hours)
+        destination = None if output is None else output_for(output, binary=False,
+                                                             protect=state(ctx).archive_files())
+        if destination is not None and destination.is_stdout and json_out:
+            raise BadInputError("-o - and --json would both write to stdout; name a file with -o FILE "
+                                "(the --json output holds the scenario too)")
         if forecast_day is not None:
             if start is not None or end is not None:
-                raise BadInputError("give either --from and --to (observed waits) or --forecast-day, not both")
+                raise usage_error(ctx, "give either --from and --to (observed waits) or --forecast-day, not both")
             calibration = calibrate_forecast_day(
                 state(ctx).engine(), crossing, mode, program, _day(forecast_day),
                 as_of=_when(at, "at") if at is not None else None, direction=direction, booths=booths,
                 use_volumes=not no_volumes, options=options)
         else:
             if start is None or end is None:
-                raise BadInputError("calibrate needs --from and --to (a window of readings), or --forecast-day DATE")
+                raise usage_error(ctx, "Missing option '--from' and '--to' (a window of readings), or "
+                                       "'--forecast-day DATE'")
             if at is not None:
-                raise BadInputError("--at goes with --forecast-day")
+                raise usage_error(ctx, "--at goes with --forecast-day")
             calibration = calibrate_lane(
                 state(ctx).engine(), crossing, mode, program, start=_when(start, "from"), end=_when(end, "to"),
                 direction=direction, booths=booths, use_volumes=not no_volumes, options=options)
-        if output is not None:
-            write_scenario(calibration, output)
+        if destination is not None:
+            write_scenario(calibration, destination)
         if json_out:
             emit_json(calibration.to_json_dict())
         else:
-            print_calibration(calibration)
+            print_calibration(calibration, err if destination is not None and destination.is_stdout else out)

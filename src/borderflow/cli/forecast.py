@@ -7,8 +7,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from borderflow.cli.context import emit_json, err, out, state
-from borderflow.errors import BadInputError
+from borderflow.cli.context import check_range, emit_json, err, out, state, usage_error
 
 forecast_app = typer.Typer(
     name="forecast",
@@ -70,9 +69,11 @@ def forecast_command(
     if ctx.invoked_subcommand is not None:
         return
     if crossing is None:
-        raise BadInputError("forecast needs --crossing, e.g. borderflow forecast --crossing 300402 "
-                            "--mode passenger --program standard")
-    from borderflow.services.forecasting import forecast_for
+        raise usage_error(ctx, "Missing option '--crossing' (a 6-digit crossing number), e.g. borderflow forecast "
+                               "--crossing 300402 --mode passenger --program standard")
+    from borderflow.services.forecasting import MAX_FORECAST_HOURS, forecast_for
+
+    check_range(ctx, "--hours", hours, 1, MAX_FORECAST_HOURS)
 
     result = forecast_for(state(ctx).engine(), crossing, mode, program, hours, as_of=at)
     if as_json:
@@ -97,9 +98,15 @@ def train_command(
     as_json: bool = typer.Option(False, "--json", help="Write the summary as JSON."),
 ) -> None:
     """Train the default model on the archive's lanes and store it (used by 'forecast')."""
+    from borderflow.services.archive_names import require_crossing, require_observation_source
     from borderflow.services.forecasting import MIN_TRAIN_HOURS, train
 
-    summary = train(state(ctx).engine(), crossing_ids=list(crossing or []) or None, mode=mode,
+    engine = state(ctx).engine()
+    for crossing_id in crossing or []:
+        require_crossing(engine, crossing_id)
+    if source is not None:
+        require_observation_source(engine, source)
+    summary = train(engine, crossing_ids=list(crossing or []) or None, mode=mode,
                     program=program, source=source, until=until,
                     params=_gbm_params(max_train_rows, num_trees, seed), if_stale=if_stale)
     if as_json:
@@ -155,9 +162,21 @@ def backtest_command(
     as_json: bool = typer.Option(False, "--json", help="Write the report as JSON."),
 ) -> None:
     """Rolling-origin backtest of every model (both baselines and the default) on one lane."""
-    from borderflow.services.forecasting import backtest_lane
+    from borderflow.services.archive_names import require_observation_source
+    from borderflow.services.forecasting import (
+        MAX_BACKTEST_HOURS,
+        MAX_FORECAST_HOURS,
+        backtest_lane,
+    )
 
-    result = backtest_lane(state(ctx).engine(), crossing, mode, program, start, end, horizon=horizon, every=every, source=source,
+    check_range(ctx, "--horizon", horizon, 1, MAX_FORECAST_HOURS)
+    check_range(ctx, "--every", every, 1, MAX_BACKTEST_HOURS)
+    if refit_every is not None:
+        check_range(ctx, "--refit-every", refit_every, 24, MAX_BACKTEST_HOURS)
+    engine = state(ctx).engine()
+    if source is not None:
+        require_observation_source(engine, source)
+    result = backtest_lane(engine, crossing, mode, program, start, end, horizon=horizon, every=every, source=source,
                            params=_gbm_params(max_train_rows, num_trees, seed), refit_every=refit_every)
     if as_json:
         emit_json(result)

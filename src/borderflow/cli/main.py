@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import typer
 
 from borderflow import __version__
-from borderflow.cli.context import CliState, err
+from borderflow.cli.context import CliState, click_errors, err, usage_error
 from borderflow.errors import BorderFlowError
 from borderflow.settings import setting
 
@@ -36,6 +37,9 @@ def main(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
+    if db is not None and not db.strip():
+        raise usage_error(ctx, "--db needs a database URL, e.g. sqlite:///var/borderflow.sqlite3 or "
+                               "postgresql://user@host/db; got an empty one")
     ctx.obj = CliState(db=db, debug=debug)
     logging.basicConfig(level=setting("log_level").upper(), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -61,12 +65,24 @@ _register_all()
 def run(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning errors into one line and an exit code.
 
-    Typer (standalone) handles usage errors (exit 2), ``--help`` and Ctrl-C; a
+    Click parses (not standalone, so its errors come here): a usage error is one line on
+    stderr and exit 2, ``--help`` exits 0, Ctrl-C 130 (typer turns it into an exit); a
     BorderFlowError from any command becomes one line on stderr and exit 1.
     """
     args = list(argv if argv is not None else sys.argv[1:])
     try:
-        app(args=args, standalone_mode=True, prog_name="borderflow")
+        result = app(args=args, standalone_mode=False, prog_name="borderflow")
+    except click_errors.NoArgsIsHelpError:
+        return 2  # the help is printed (Click's own exit code for it)
+    except click_errors.UsageError as exc:
+        err.print(f"error: {_usage_line(exc)}", markup=False, highlight=False, soft_wrap=True)
+        return int(exc.exit_code)
+    except click_errors.ClickException as exc:
+        err.print(f"error: {' '.join(exc.format_message().split())}", markup=False, highlight=False, soft_wrap=True)
+        return int(exc.exit_code)
+    except typer.Abort:
+        err.print("error: stopped before the command finished", markup=False, highlight=False)
+        return 1
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
@@ -82,7 +98,26 @@ def run(argv: list[str] | None = None) -> int:
             raise
         err.print(f"error: {_unexpected(exc)}", markup=False, highlight=False, soft_wrap=True)
         return 1
-    return 0
+    # an exit code (typer.Exit, --help, Ctrl-C) or what a command returned (None)
+    return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+#: Options of ``borderflow`` itself, which go before the command.
+_ROOT_OPTIONS = {"--db": "--db URL", "--debug": "--debug"}
+
+
+def _usage_line(exc: Any) -> str:
+    """A usage error in one line: Click's message and where to read more."""
+    message = " ".join(exc.format_message().split())
+    ctx = exc.ctx
+    if ctx is None:
+        return message
+    name = getattr(exc, "option_name", None)
+    if isinstance(exc, click_errors.NoSuchOption) and name in _ROOT_OPTIONS and ctx.parent is not None:
+        command = ctx.command_path.split(" ", 1)[1] if " " in ctx.command_path else ctx.command_path
+        return (f"{name} goes before the command: borderflow {_ROOT_OPTIONS[name]} {command} ... "
+                f"(borderflow --help)")
+    return f"{message} ({ctx.command_path} --help)"
 
 
 def _unexpected(exc: Exception) -> str:

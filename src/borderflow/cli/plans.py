@@ -8,15 +8,16 @@ recorded in the audit log.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from rich import box
 from rich.table import Table
 
-from borderflow.cli.context import emit_data, emit_json, err, out, state
+from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.output import output_for, write_output
 from borderflow.errors import BadInputError, BorderFlowError, ForbiddenError
 
 T = TypeVar("T")
@@ -69,9 +70,12 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
         emit_json(data)
         return
     out.print(f"{loaded.title} ({loaded.year})" + ("  [EXAMPLE]" if loaded.is_example else ""), markup=False)
-    table = Table()
-    for col in ("id", "code", "subcommittee", "title", "lead US", "lead MX", "lead side", "status", "milestones"):
-        table.add_column(col)
+    # ids, codes, statuses and counts never wrap (cut short they are no use); texts fold into
+    # the width left, which light borders (as 'exchange list') keep for them on 80 columns
+    table = Table(box=box.SIMPLE_HEAD, padding=0, show_edge=False)
+    for col in ("id", "code", "subcommittee", "title", "lead US", "lead MX", "lead\nside", "status", "mile-\nstones"):
+        table.add_column(col, no_wrap=col in ("id", "code", "lead\nside", "status", "mile-\nstones"), overflow="fold",
+                         max_width={"subcommittee": 12, "lead US": 10, "lead MX": 10}.get(col))
     for a in loaded.actions:
         done = sum(1 for m in a.milestones if m.done_on)
         table.add_row(str(a.id), a.code, a.subcommittee, a.title, a.lead_agency_us, a.lead_agency_mx, a.lead_side,
@@ -79,7 +83,7 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
     out.print(table)
     stones = Table(title="Milestones")
     for col in ("id", "action", "side", "title", "due", "done"):
-        stones.add_column(col)
+        stones.add_column(col, no_wrap=col != "title", overflow="fold")
     for a in loaded.actions:
         for m in a.milestones:
             stones.add_row(str(m.id), a.code, m.side, m.title, m.due_on.isoformat(),
@@ -96,7 +100,7 @@ def import_file(ctx: typer.Context, file: Path = typer.Argument(..., help="A pla
     from borderflow.services import plans
 
     kind = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
-    engine = state(ctx).engine()
+    engine = state(ctx).engine(create=True)
     if kind == "csv":
         try:
             text = file.read_text(encoding="utf-8")
@@ -118,23 +122,24 @@ def import_file(ctx: typer.Context, file: Path = typer.Argument(..., help="A pla
 @plans_app.command("export")
 def export(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or id."),
            fmt: str = typer.Option("json", "--format", help="json (the whole plan) or csv (actions, milestones)."),
-           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:
+           output: str | None = typer.Option(None, "--out", "--output", "-o",
+                                             help="File to write (default, or -: stdout).")) -> None:
     """Export a plan as a plan file (JSON) or as CSV."""
     from borderflow.plans.model import plan_to_dict
     from borderflow.services import plans
 
-    loaded = plans.load_plan(state(ctx).engine(), plan)
+    if fmt not in ("json", "csv"):
+        raise BadInputError(f"--format must be json or csv; got {fmt!r}")
+    cli = state(ctx)
+    destination = output_for(output, binary=False, protect=cli.archive_files())
+    loaded = plans.load_plan(cli.engine(), plan)
     if fmt == "json":
         text = json.dumps(plan_to_dict(loaded), indent=1, ensure_ascii=False) + "\n"
-    elif fmt == "csv":
+    else:
         text = plans.export_csv(loaded)
-    else:
-        raise BadInputError(f"--format must be json or csv; got {fmt!r}")
-    if output is None:
-        emit_data(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}", markup=False, highlight=False)
+    write_output(destination, text)
+    if not destination.is_stdout:
+        err.print(f"wrote {destination.shown}", markup=False, highlight=False, soft_wrap=True)
 
 
 @plans_app.command("kpis")
@@ -227,7 +232,8 @@ def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action
 @plans_app.command("edit")
 def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
          assign: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. notes_mx='...'; repeat."),
-         as_user: str = typer.Option(..., "--as", help="The user acting.")) -> None:
+         as_user: str = typer.Option(..., "--as", help="The user acting."),
+         as_json: bool = typer.Option(False, "--json")) -> None:
     """Edit action fields; each side edits only its own fields (shared ones: the lead side)."""
     from borderflow.services import plans
 
@@ -239,16 +245,20 @@ def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
         changes[name.strip()] = value
     engine = state(ctx).engine()
     user = _user(ctx, as_user, "plans.edit")
-    _audited(ctx, user, "plans.edit", f"action {action_id}", {"fields": sorted(changes)},
-             lambda: plans.update_action(engine, action_id, changes, user))
-    out.print(f"action {action_id}: changed {', '.join(sorted(changes))}", markup=False)
+    edited = _audited(ctx, user, "plans.edit", f"action {action_id}", {"fields": sorted(changes)},
+                      lambda: plans.update_action(engine, action_id, changes, user))
+    if as_json:  # as the API answers PATCH /plan-actions/{id}
+        emit_json({"action_id": edited.action_id, "changed": edited.changed})
+    else:
+        out.print(f"action {action_id}: changed {', '.join(sorted(changes))}", markup=False, highlight=False)
 
 
 @plans_app.command("milestone")
 def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
               done_on: str | None = typer.Option(None, "--done-on", help="YYYY-MM-DD; empty text clears it."),
               due_on: str | None = typer.Option(None, "--due-on", help="YYYY-MM-DD."),
-              as_user: str = typer.Option(..., "--as", help="The user acting (of the milestone's side).")) -> None:
+              as_user: str = typer.Option(..., "--as", help="The user acting (of the milestone's side)."),
+              as_json: bool = typer.Option(False, "--json")) -> None:
     """Mark a milestone done, or move its due date."""
     from borderflow.services import plans
 
@@ -257,7 +267,17 @@ def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
     user = _user(ctx, as_user, "plans.milestone")
     result = _audited(ctx, user, "plans.milestone", f"milestone {milestone_id}", {"fields": sorted(changes)},
                       lambda: plans.update_milestone(engine, milestone_id, changes, user), lambda r: r)
-    out.print(f"milestone {milestone_id}: {result}", markup=False)
+    if as_json:  # as the API answers PATCH /plan-milestones/{id}
+        emit_json({"id": milestone_id, "changed": result})
+        return
+    said = []
+    if "done_on" in result:
+        said.append(f"done on {result['done_on']}" if result["done_on"] else "marked not done")
+    if "due_on" in result:
+        said.append(f"due on {result['due_on']}")
+    if "title" in result:
+        said.append(f"titled {result['title']}")
+    out.print(f"milestone {milestone_id}: {', '.join(said)}", markup=False, highlight=False)
 
 
 @plans_app.command("history")
@@ -283,7 +303,8 @@ def history(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: b
 def meeting(ctx: typer.Context, name: str = typer.Argument(..., help="Meeting name, e.g. 'Plenary 2026'."),
             held_on: str = typer.Option(..., "--on", help="YYYY-MM-DD."),
             place: str = typer.Option("", "--place"),
-            plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan).")) -> None:
+            plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan)."),
+            as_json: bool = typer.Option(False, "--json")) -> None:
     """Record a plenary meeting of a plan (its reports cover the time since the previous one)."""
     from borderflow.plans.model import parse_meeting
     from borderflow.services import plans
@@ -292,7 +313,12 @@ def meeting(ctx: typer.Context, name: str = typer.Argument(..., help="Meeting na
     slug = _the_plan(engine, plan)
     recorded = parse_meeting({"name": name, "held_on": held_on, "place": place}, "meeting")
     plans.add_meeting(engine, slug, recorded)
-    out.print(f"recorded meeting {recorded.name} of plan {slug} on {recorded.held_on}", markup=False)
+    if as_json:
+        emit_json({"plan": slug, "name": recorded.name, "held_on": recorded.held_on.isoformat(),
+                   "place": recorded.place})
+    else:
+        out.print(f"recorded meeting {recorded.name} of plan {slug} on {recorded.held_on}", markup=False,
+                  highlight=False)
 
 
 def report(ctx: typer.Context,
@@ -300,7 +326,8 @@ def report(ctx: typer.Context,
            lang: str = typer.Option("en", "--lang", help="en or es."),
            fmt: str = typer.Option("html", "--format", help="html, pdf or md."),
            plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan)."),
-           output: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: stdout).")) -> None:
+           output: str | None = typer.Option(None, "--out", "--output", "-o",
+                                             help="File to write (default, or -: stdout).")) -> None:
     """The progress report for a plenary: per subcommittee, done, late and why, KPIs, next steps."""
     from borderflow.plans.i18n import check_language
     from borderflow.plans.render import FORMATS, render
@@ -310,19 +337,19 @@ def report(ctx: typer.Context,
     check_language(lang)
     if fmt not in FORMATS:
         raise BadInputError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
-    engine = state(ctx).engine()
+    cli = state(ctx)
+    # html and md are text (UTF-8): written as bytes, as rendered; a PDF never to a terminal
+    destination = output_for(output, binary=True, protect=cli.archive_files(), what="a PDF",
+                             terminal_ok=fmt != "pdf")
+    engine = cli.engine()
     plan = _the_plan(engine, plan)
     loaded = plans.load_plan(engine, plan)
     series = plans.plan_kpis_computed(engine, plan, base=Path.cwd())
     data = render(build_report(loaded, meeting_name, series), lang, fmt)
-    if output is None:
-        if fmt == "pdf" and sys.stdout.isatty():
-            raise BadInputError("a PDF is not printed to a terminal; name a file with --out report.pdf")
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        output.write_bytes(data)
-        err.print(f"wrote {output} ({len(data):,} bytes)", markup=False, highlight=False)
+    write_output(destination, data)
+    if not destination.is_stdout:
+        err.print(f"wrote {destination.shown} ({len(data):,} bytes)", markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

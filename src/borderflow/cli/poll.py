@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from borderflow.cli.context import emit_json, err, state
+from borderflow.cli.context import emit_json, err, out, state
 
 
 def poll_command(
@@ -41,7 +41,7 @@ def poll_command(
             line += f"; error: {result.error}"
         err.print(line, markup=False, highlight=False, soft_wrap=True)
 
-    poller = Poller(state(ctx).engine(), url, policy, format=format, on_result=report)
+    poller = Poller(state(ctx).engine(create=True), url, policy, format=format, on_result=report)
 
     def request_stop(signum: int, _frame: Any) -> None:
         err.print(f"stopping after the current fetch (signal {signum})", markup=False)
@@ -57,10 +57,10 @@ def poll_command(
                for k in ("polls", "fetched", "failures", "missed", "stored", "refused", "last_error")}
     if as_json:
         emit_json(summary)
-    else:
-        err.print(f"polls {stats.polls}, fetched {stats.fetched}, failed tries {stats.failures}, "
+    else:  # the result, on stdout as every command's (each poll's line above is progress, on stderr)
+        out.print(f"polls {stats.polls}, fetched {stats.fetched}, failed tries {stats.failures}, "
                   f"polls with nothing fetched {stats.missed}, stored {stats.stored}, payloads refused {stats.refused}",
-                  markup=False)
+                  markup=False, highlight=False, soft_wrap=True)
     if stats.missed or stats.refused:
         # the source was unreachable at some poll, or sent something refused (kept aside)
         if not as_json:

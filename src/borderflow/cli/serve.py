@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 
 import typer
 
 from borderflow.cli.context import err, state
+from borderflow.errors import BorderFlowError
 from borderflow.settings import setting
+
+#: Connections the kernel queues before the server accepts them (uvicorn's default).
+BACKLOG = 2048
+
+
+def _address(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` and listening, made as uvicorn makes it; an address
+    that cannot be used is one BorderFlowError naming it and the fix."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            fix = "the address is already in use; serve on another port with --port, or stop what uses it"
+        elif exc.errno == errno.EACCES:
+            fix = "permission denied; ports below 1024 need the rights to bind them: use --port 1024 or above"
+        elif exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+            fix = (f"{exc.strerror or exc}; --host must be an address of this machine: 127.0.0.1 (this machine "
+                   "only) or 0.0.0.0 (every interface)")
+        else:
+            fix = f"{exc.strerror or exc}; check --host and --port"
+        raise BorderFlowError(f"cannot listen on {_address(host, port)}: {fix}") from None
+    sock.set_inheritable(True)  # the worker processes serve on it
+    return sock
 
 
 def serve_command(
@@ -35,13 +70,35 @@ def serve_command(
     # Workers are separate processes: they find the database and settings in the environment.
     os.environ["BORDERFLOW_DATABASE_URL"] = database_url(cli.db)
     os.environ["BORDERFLOW_API_CACHE_SECONDS"] = str(cache_seconds)
-    err.print(f"serving on http://{host}:{port} (docs at /docs); Ctrl-C stops", markup=False, highlight=False)
     proxies = forwarded_allow_ips.strip()
     # Proxy headers only from proxies the operator names: otherwise any client could write the
     # address the audit keeps (uvicorn trusts 127.0.0.1 by default).
-    uvicorn.run("borderflow.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level=os.environ.get("BORDERFLOW_LOG_LEVEL", "warning").lower(), access_log=False,
-                proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+    config = uvicorn.Config("borderflow.api.app:app_from_environment", factory=True, host=host, port=port,
+                            workers=workers, log_level=os.environ.get("BORDERFLOW_LOG_LEVEL", "warning").lower(),
+                            access_log=False, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
+                            backlog=BACKLOG)
+    # Bound here, not by uvicorn: an address in use is one line and exit 1, and "serving on"
+    # is said only once the socket listens (connections queue until the workers take them).
+    sock = listening_socket(host, port)
+    err.print(f"serving on {_address(host, port)} (docs at /docs); Ctrl-C stops", markup=False, highlight=False)
+    try:
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[sock]).run()
+            return
+        server = uvicorn.Server(config)
+        try:
+            server.run(sockets=[sock])
+        except SystemExit:  # uvicorn's way of saying the application did not start
+            server.started = False
+        if not server.started:
+            raise BorderFlowError("the server stopped before it started serving (the messages above say why); "
+                                  "run again with BORDERFLOW_LOG_LEVEL=info for more")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from borderflow.errors import BadInputError
 from borderflow.sim.results import LaneGroupResult, PeriodStats, SimulationResult
 from borderflow.sim.run import simulate
 from borderflow.sim.scenario import load_scenario
@@ -32,8 +31,6 @@ def simulate_command(
     workers: int | None,
 ) -> None:
     """Load ``file``, simulate it and write the results to stdout."""
-    if workers is not None and workers < 1:
-        raise BadInputError(f"--workers must be a whole number >= 1; got {workers}")
     scenario = load_scenario(file)
     result = simulate(scenario, replications=replications, seed=seed, workers=workers)
     if json_out:
@@ -127,7 +124,7 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int | None,
             typer.Option(
-                "--workers", help="Processes to use (default: one per core for large runs)."
+                "--workers", min=1, help="Processes to use (default: one per core for large runs)."
             ),
         ] = None,
     ) -> None:

@@ -5,10 +5,20 @@ A token is printed once, on stdout, when it is made; only its hash is stored.
 
 from __future__ import annotations
 
-import typer
-from rich.table import Table
+import datetime as dt
 
-from borderflow.cli.context import emit_json, err, out, state
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from borderflow.cli.context import check_length, emit_json, err, out, state
+
+#: The longest display name of a user, and name of a token, an account keeps.
+MAX_DISPLAY_NAME = 200
+MAX_TOKEN_NAME = 120
+#: The most audit entries one ``users audit`` shows.
+MAX_AUDIT_LIMIT = 10_000
 
 users_app = typer.Typer(help="Accounts: who may write (users belong to an agency of the US or MX).",
                         no_args_is_help=True)
@@ -29,7 +39,8 @@ def create_user(
     """Add a user."""
     from borderflow.services.accounts import create_user as create
 
-    user = create(state(ctx).engine(), username, agency=agency, country=country, roles=role, display_name=name)
+    check_length(ctx, "--name", name.strip(), MAX_DISPLAY_NAME, "a display name")
+    user = create(state(ctx).engine(create=True), username, agency=agency, country=country, roles=role, display_name=name)
     if as_json:
         emit_json(user.as_dict())
     else:
@@ -70,12 +81,20 @@ def disable_user(ctx: typer.Context, username: str = typer.Argument(...),
 
 @users_app.command("audit")
 def audit(ctx: typer.Context, user: str | None = typer.Option(None, "--user", help="Only this user."),
-          limit: int = typer.Option(50, "--limit", min=1, max=10_000),
+          limit: int = typer.Option(50, "--limit", min=1, max=MAX_AUDIT_LIMIT, help="Newest entries shown."),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """The audit log of writes, newest first: who, when, what, from where."""
-    from borderflow.services.accounts import list_audit
+    from borderflow.services.accounts import get_user, list_audit
 
-    rows = list_audit(state(ctx).engine(), limit=limit, username=user)
+    engine = state(ctx).engine()
+    if user is not None:
+        get_user(engine, user)  # a name no account has is a typo, not a user who did nothing
+    rows = list_audit(engine, limit=limit + 1, username=user)  # one more: are older entries left out?
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if more:  # on stderr, so the JSON list keeps its shape
+        err.print(f"note: the newest {limit} entries are shown; older ones are kept (--limit up to {MAX_AUDIT_LIMIT}"
+                  f"{', --user to narrow' if user is None else ''})", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         emit_json(rows)
         return
@@ -100,6 +119,7 @@ def create_token(
     from borderflow.services.accounts import create_token as create
     from borderflow.services.accounts import parse_lifetime
 
+    check_length(ctx, "--name", name.strip(), MAX_TOKEN_NAME, "what the token is for")
     lifetime = parse_lifetime(expires) if expires else None
     issued = create(state(ctx).engine(), username, name=name, expires_in=lifetime)
     if as_json:
@@ -134,14 +154,20 @@ def list_tokens(ctx: typer.Context, user: str | None = typer.Option(None, "--use
     if as_json:
         emit_json([t.as_dict() for t in found])
         return
-    table = Table(title="Tokens")
-    for col in ("id", "prefix", "user", "name", "created", "expires", "state"):
-        table.add_column(col)
+    # light borders, as 'exchange list': an 80-column terminal keeps every id, prefix, time and
+    # state whole (they never wrap); user and name fold into the width that is left
+    table = Table(title="Tokens", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    for col in ("id", "prefix", "user", "name", "created (UTC)", "expires (UTC)", "state"):
+        table.add_column(col, no_wrap=col not in ("user", "name"), overflow="fold",
+                         min_width=6 if col in ("user", "name") else None)
     for t in found:
-        d = t.as_dict()
-        table.add_row(str(t.id), t.prefix + "...", t.username, t.name, d["created_at"][:19],
-                      (d["expires_at"] or "never")[:19], d["state"])
+        table.add_row(str(t.id), t.prefix + "...", Text(t.username), Text(t.name), _minute(t.created_at),
+                      _minute(t.expires_at) if t.expires_at else "never", t.state(dt.datetime.now(dt.UTC)))
     out.print(table)
+
+
+def _minute(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def register(app: typer.Typer) -> None:
