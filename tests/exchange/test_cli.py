@@ -145,3 +145,28 @@ def test_a_list_marks_a_record_this_server_cannot_open(tmp_path: Path, capsys: p
     assert run(["--db", db, "exchange", "list", "--as", "ana", "--json"]) == 0
     listed = {r["title"]: r for r in json.loads(capsys.readouterr().out)}
     assert listed["Storm"]["sealed"] is None and "BORDERFLOW_EXCHANGE_KEY" in listed[""]["sealed"]
+
+
+def test_the_list_under_a_terminal_that_cannot_show_every_character(tmp_path: Path) -> None:
+    """PYTHONIOENCODING=ascii: the table shows the dash escaped, and JSON is the same JSON."""
+    import os
+    import subprocess
+    import sys
+
+    import borderflow
+
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert run(["--db", db, "users", "create", "ana", "--agency", "CBP", "--country", "US", "--role", "editor"]) == 0
+    record = tmp_path / "r.json"
+    record.write_text(json.dumps({"kind": "alert", "classification": "public",
+                                  "title": "Cierre en Matamoros \u2013 puente n\u00famero 2"}), encoding="utf-8")
+    assert run(["--db", db, "exchange", "publish", str(record), "--as", "ana"]) == 0
+    source = str(Path(borderflow.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONIOENCODING": "ascii",
+           "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    for extra in ((), ("--json",)):
+        listed = subprocess.run([sys.executable, "-m", "borderflow", "--db", db, "exchange", "list", "--as", "ana",
+                                 *extra], check=False, capture_output=True, env=env, timeout=120)
+        assert listed.returncode == 0, listed.stderr
+        assert b"\\u2013" in listed.stdout and b"Matamoros" in listed.stdout
+    assert json.loads(listed.stdout)[0]["title"] == "Cierre en Matamoros \u2013 puente n\u00famero 2"

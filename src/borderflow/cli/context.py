@@ -134,8 +134,9 @@ def state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
-def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=1, default=str) + "\n")
+def emit_json(data: Any, indent: int = 1) -> None:
+    """``data`` as JSON on stdout, in UTF-8 (JSON's own encoding) whatever the terminal's."""
+    emit_data(json.dumps(data, indent=indent, default=str) + "\n")
 
 
 def emit_data(text: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import typer
@@ -135,7 +134,7 @@ def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = 
 
     exchange.list_visible(state(ctx).engine(), _user(ctx, as_user), kind=kind, limit=limit,
                           channel=exchange.Channel("cli"), present=render)
-    sys.stdout.write(shown[0])
+    out.file.write(shown[0])  # characters the terminal cannot show are escaped
 
 
 @exchange_app.command("show")

@@ -8,8 +8,6 @@ CLI prints them as one line and exits 1.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from borderflow.cli.context import emit_json
 from borderflow.sim.results import LaneGroupResult, PeriodStats, SimulationResult
 from borderflow.sim.run import simulate
 from borderflow.sim.scenario import load_scenario
@@ -34,7 +33,7 @@ def simulate_command(
     scenario = load_scenario(file)
     result = simulate(scenario, replications=replications, seed=seed, workers=workers)
     if json_out:
-        sys.stdout.write(json.dumps(result.to_json_dict(), indent=2) + "\n")
+        emit_json(result.to_json_dict(), indent=2)
         return
     console = Console(markup=False, emoji=False)  # scenario and lane group names printed as written
     if not console.is_terminal:  # piped or captured: don't squeeze 13 columns into 80

@@ -13,8 +13,6 @@ and exit 1 (``borderflow.cli.main`` does that).
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from borderflow.cli.context import state
+from borderflow.cli.context import emit_json, state
 from borderflow.errors import BadInputError
 from borderflow.planning.alternatives import load_alternative
 from borderflow.planning.appraisal import (
@@ -55,7 +53,7 @@ def _console() -> Console:
 
 
 def _write_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    emit_json(data, indent=2)
 
 
 # -- staff ------------------------------------------------------------------------------------
