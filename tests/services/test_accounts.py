@@ -102,3 +102,15 @@ def test_lifetimes() -> None:
     for bad in ("0d", "1y", "-1h", "soon", "1.5h"):
         with pytest.raises(BadInputError):
             accounts.parse_lifetime(bad)
+
+
+def test_names_too_long_or_with_controls_are_refused_not_cut(engine: Engine) -> None:
+    with pytest.raises(BadInputError, match="the display name .* is 201 characters long; give at most 200"):
+        accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["viewer"], display_name="A" * 201)
+    with pytest.raises(BadInputError, match="U\\+202E"):
+        accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["viewer"], display_name="x\u202ey")
+    user = accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["viewer"], display_name=" Ana ")
+    assert user.display_name == "Ana"
+    with pytest.raises(BadInputError, match="the token's name .* is 121 characters long; give at most 120"):
+        accounts.create_token(engine, "ana", name="t" * 121)
+    assert accounts.create_token(engine, "ana", name="t" * 120).info.name == "t" * 120

@@ -13,10 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from borderflow.cli.context import check_length, emit_json, err, out, state
+from borderflow.services.accounts import MAX_DISPLAY_NAME, MAX_TOKEN_NAME
 
-#: The longest display name of a user, and name of a token, an account keeps.
-MAX_DISPLAY_NAME = 200
-MAX_TOKEN_NAME = 120
 #: The most audit entries one ``users audit`` shows.
 MAX_AUDIT_LIMIT = 10_000
 

@@ -35,6 +35,7 @@ from borderflow.errors import (
     UnauthorizedError,
 )
 from borderflow.store.accounts_schema import audit_log, tokens, users
+from borderflow.text_rules import checked_text
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 COUNTRIES: tuple[str, ...] = ("US", "MX")
@@ -167,15 +168,29 @@ def _validate_user(username: str, agency: str, country: str, roles: list[str]) -
     return name, agency_text, code, ",".join(wanted)
 
 
+#: Longest display name of a user, and name of a token (their columns' widths).
+MAX_DISPLAY_NAME = 200
+MAX_TOKEN_NAME = 120
+
+
+def _short_text(text: str, what: str, most: int) -> str:
+    """``text`` stripped, refused (not cut) when longer than ``most`` or holding a control."""
+    value = checked_text(text.strip(), what, one_line=True)
+    if len(value) > most:
+        raise BadInputError(f"{what} is {len(value)} characters long; give at most {most}")
+    return value
+
+
 def create_user(
     engine: Engine, username: str, *, agency: str, country: str, roles: list[str], display_name: str = ""
 ) -> User:
     """Add a user; ConflictError when the username is taken."""
     name, agency_text, code, role_text = _validate_user(username, agency, country, roles)
+    shown_name = _short_text(display_name, "the display name (--name)", MAX_DISPLAY_NAME)
     try:
         with engine.begin() as conn:
             conn.execute(users.insert().values(
-                username=name, display_name=display_name.strip()[:200], agency=agency_text, country=code,
+                username=name, display_name=shown_name, agency=agency_text, country=code,
                 roles=role_text, disabled=False, created_at=_now(), disabled_at=None,
             ))
     except IntegrityError:
@@ -232,12 +247,13 @@ def create_token(
         raise BadInputError(f"user {user.username!r} is disabled; a disabled user cannot get tokens")
     if expires_in is not None and expires_in <= dt.timedelta(0):
         raise BadInputError(f"a token must expire after a positive duration; got {expires_in}")
+    token_name = _short_text(name, "the token's name (--name)", MAX_TOKEN_NAME)
     issued_at = now or _now()
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
         inserted = conn.execute(tokens.insert().values(
             user_id=user.id, token_hash=hash_token(text), prefix=text[:SHOWN_PREFIX_CHARS],
-            name=name.strip()[:120], created_at=issued_at,
+            name=token_name, created_at=issued_at,
             expires_at=issued_at + expires_in if expires_in is not None else None, revoked_at=None,
         )).inserted_primary_key
         assert inserted is not None
