@@ -12,18 +12,18 @@ the ingest.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table
 
-from borderflow.feeds.records import CrossingSeen, HistoricalAverage, Parsed, Rejected, Volume
+from borderflow.feeds.records import CrossingSeen, Parsed, Rejected
 from borderflow.store.schema import crossings, historical_averages, observations, volumes
 from borderflow.text_rules import unstorable_character
-from borderflow.vocabulary import Observation
 
 _FIX = "fix it in the source file (or ask its publisher to)"
+T = TypeVar("T")
 
 
 def _columns(table: Table, names: Sequence[str]) -> tuple[tuple[str, int | None], ...]:
@@ -118,32 +118,32 @@ def refuse_unstorable(parsed: Parsed) -> Parsed:
         return parsed
     check = _Checker()
     refused: list[Rejected] = []
-    kept_observations: list[Observation] = []
-    for o in parsed.observations:
-        problems = check.problems(o, _OBSERVATION)
-        if not problems:
-            kept_observations.append(o)
-            continue
-        place = f"reading {o.crossing_id} {o.mode}/{o.program} {o.direction} at {o.observed_at.isoformat()}"
-        raw = (f"{o.crossing_id},{o.mode},{o.program},{o.observed_at.isoformat()},{o.wait_minutes},{o.lanes_open},"
-               f"{o.status or ''},{o.source},{o.direction},{o.reported_time or ''}")
-        refused.append(Rejected(place, _reason(problems), raw))
-    kept_volumes: list[Volume] = []
-    for v in parsed.volumes:
-        problems = check.problems(v, _VOLUME)
-        if not problems:
-            kept_volumes.append(v)
-            continue
-        place = f"count {v.port_code} {v.site} {v.period} {v.period_start.isoformat()} {v.measure} {v.direction}"
-        refused.append(Rejected(place, _reason(problems), f"{_raw(v, _VOLUME)},{v.period_start.isoformat()},{v.value}"))
-    kept_averages: list[HistoricalAverage] = []
-    for a in parsed.averages:
-        problems = check.problems(a, _AVERAGE)
-        if not problems:
-            kept_averages.append(a)
-            continue
-        place = f"average {a.crossing_id} {a.mode}/{a.program} {a.kind} hour {a.hour}"
-        refused.append(Rejected(place, _reason(problems), f"{_raw(a, _AVERAGE)},{a.hour},{a.wait_minutes}"))
+
+    def kept(records: Sequence[T], columns: Sequence[tuple[str, int | None]],
+             place: Callable[[T], str], raw: Callable[[T], str]) -> list[T]:
+        """``records`` whose text can be stored; the others refused with their place and text."""
+        out = []
+        for record in records:
+            problems = check.problems(record, columns)
+            if problems:
+                refused.append(Rejected(place(record), _reason(problems), raw(record)))
+            else:
+                out.append(record)
+        return out
+
+    kept_observations = kept(
+        parsed.observations, _OBSERVATION,
+        lambda o: f"reading {o.crossing_id} {o.mode}/{o.program} {o.direction} at {o.observed_at.isoformat()}",
+        lambda o: (f"{o.crossing_id},{o.mode},{o.program},{o.observed_at.isoformat()},{o.wait_minutes},"
+                   f"{o.lanes_open},{o.status or ''},{o.source},{o.direction},{o.reported_time or ''}"))
+    kept_volumes = kept(
+        parsed.volumes, _VOLUME,
+        lambda v: f"count {v.port_code} {v.site} {v.period} {v.period_start.isoformat()} {v.measure} {v.direction}",
+        lambda v: f"{_raw(v, _VOLUME)},{v.period_start.isoformat()},{v.value}")
+    kept_averages = kept(
+        parsed.averages, _AVERAGE,
+        lambda a: f"average {a.crossing_id} {a.mode}/{a.program} {a.kind} hour {a.hour}",
+        lambda a: f"{_raw(a, _AVERAGE)},{a.hour},{a.wait_minutes}")
     kept_crossings: list[CrossingSeen] = []
     for c in parsed.crossings:
         problems = check.problems(c, _CROSSING_ID)
