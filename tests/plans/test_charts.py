@@ -62,7 +62,7 @@ def _months(label: str) -> float:
 
 
 @pytest.mark.parametrize(("points", "period"), [
-    ({"2014-03": 29.1, "2017-03": 2.4, "2022-06": 25.0, "2026-08": 32.2}, "month"),  # the tester's chart
+    ({"2014-03": 29.1, "2017-03": 2.4, "2022-06": 25.0, "2026-08": 32.2}, "month"),  # years apart, unevenly
     ({"2019Q1": 5.0, "2019Q2": 6.0, "2021Q4": 4.0, "2024Q3": 7.0}, "quarter"),
 ])
 def test_values_sit_on_a_true_time_axis(points: dict[str, float], period: str) -> None:

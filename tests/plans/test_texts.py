@@ -34,7 +34,7 @@ def api(plan_engine: Engine, us_editor: User):  # type: ignore[no-untyped-def]
         yield client, {"Authorization": f"Bearer {accounts.create_token(plan_engine, us_editor.username).text}"}
 
 
-def test_the_testers_patch_is_refused_naming_the_character_on_both_databases(api, plan_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_patch_with_a_nul_and_an_override_is_refused_naming_the_character_on_both_databases(api, plan_engine: Engine) -> None:  # type: ignore[no-untyped-def]
     client, us = api
     inf1 = action_id(plan_engine, "INF-1")  # lead side US
     before = plans.get_action(plan_engine, inf1)[1]

@@ -24,7 +24,7 @@ from borderflow.vocabulary import Observation
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HEADER = b"crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
-#: The tester's file: one good row, one whose wait holds a NUL byte.
+#: A file of one good row and one whose wait holds a NUL byte.
 ONE_BAD_ROW = (HEADER + b"535501,passenger,standard,2026-08-03T10:00:00Z,12,3,delay,t\n"
                b"535501,passenger,standard,2026-08-03T11:00:00Z,1\x002,3,delay,t\n")
 
@@ -179,7 +179,7 @@ def test_shown_storable_escapes_visibly() -> None:
     assert shown_storable("café ✓") == "café ✓"
 
 
-def test_the_testers_file_through_the_cli_on_both_databases(engine: Engine, tmp_path: Path,
+def test_a_file_with_a_nul_through_the_cli_on_both_databases(engine: Engine, tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     from borderflow.cli.main import run
 

@@ -42,7 +42,7 @@ def test_a_forecast_that_starts_before_the_window_is_clipped_to_the_plot(sqlite_
     hours = [dt.datetime.fromisoformat(h) for h in
              re.findall(r'<time datetime="([^"]+)">', html.split('id="forecast-table"')[1].split("</table>")[0])]
     window_start = dt.datetime(2018, 9, 2, 7, tzinfo=dt.UTC)  # local midnight, PDT
-    assert hours[0] < window_start < hours[-1]  # the case the tester saw
+    assert hours[0] < window_start < hours[-1]  # a window that starts inside the forecast
     (chart,) = svgs(html, "lines")
     (clip,) = chart.findall("./defs/clipPath")
     grid = chart.find("line[@class='grid']")
