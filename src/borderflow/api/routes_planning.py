@@ -74,16 +74,15 @@ class PlanningBusy(BorderFlowError):
     headers: ClassVar[dict[str, str]] = {"Retry-After": str(BUSY_RETRY_SECONDS)}
 
 
+def _busy() -> PlanningBusy:
+    return PlanningBusy(f"the server is already computing {MAX_API_COMPUTATIONS} staffing plans, appraisals "
+                        f"or calibrations; try again in {BUSY_RETRY_SECONDS} seconds (the command line has no "
+                        "such limit)")
+
+
 async def _computed(function: Callable[..., T], *args: Any) -> T:
     """``function(*args)`` in a process of its own, if one of the API's slots is free."""
-    if not _COMPUTING.acquire(blocking=False):
-        raise PlanningBusy(f"the server is already computing {MAX_API_COMPUTATIONS} staffing plans, appraisals "
-                           f"or calibrations; try again in {BUSY_RETRY_SECONDS} seconds (the command line has no "
-                           "such limit)")
-    try:
-        return await isolation.compute(function, *args)
-    finally:
-        _COMPUTING.release()
+    return await isolation.compute_in_a_slot(_COMPUTING, _busy, function, *args)
 
 
 class ScenarioChoice(BaseModel):

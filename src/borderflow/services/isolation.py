@@ -210,3 +210,16 @@ async def compute(function: Callable[..., T], *args: Any) -> T:
                                         abandon_on_cancel=True)
     finally:
         given_up.set()
+
+
+async def compute_in_a_slot(slots: threading.BoundedSemaphore, busy: Callable[[], BorderFlowError],
+                            function: Callable[..., T], *args: Any) -> T:
+    """:func:`compute`, if one of ``slots`` is free (held until the child answers); else
+    ``busy()`` raised at once: a front that caps its computations answers "busy" rather
+    than queueing requests behind each other."""
+    if not slots.acquire(blocking=False):
+        raise busy()
+    try:
+        return await compute(function, *args)
+    finally:
+        slots.release()

@@ -259,16 +259,14 @@ class PlannerBusy(BorderFlowError):
     code = "busy"
 
 
+def _busy() -> PlannerBusy:
+    return PlannerBusy(f"the planner is already computing {MAX_PAGE_RUNS} pages; try again in a minute "
+                       "(the command line has no such limit)", key="plan.busy", fields={"most": MAX_PAGE_RUNS})
+
+
 async def _limited(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` in a process of its own (:func:`borderflow.services.isolation.compute`),
-    if a page run slot is free; PlannerBusy otherwise."""
-    if not _RUNS.acquire(blocking=False):
-        raise PlannerBusy(f"the planner is already computing {MAX_PAGE_RUNS} pages; try again in a minute "
-                          "(the command line has no such limit)", key="plan.busy", fields={"most": MAX_PAGE_RUNS})
-    try:
-        return await isolation.compute(fn, *args)
-    finally:
-        _RUNS.release()
+    """``fn(*args)`` in a process of its own, if a page run slot is free; PlannerBusy otherwise."""
+    return await isolation.compute_in_a_slot(_RUNS, _busy, fn, *args)
 
 
 def _error_status(exc: BorderFlowError) -> int:
