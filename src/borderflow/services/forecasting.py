@@ -34,7 +34,6 @@ from borderflow.forecast.features import regions_for
 from borderflow.forecast.gbm import GBMParams, GradientBoostedForecaster, readings_digest
 from borderflow.forecast.models import origins_frame
 from borderflow.forecast.series import (
-    AGGREGATE_SOURCE_SUFFIXES,
     HOUR,
     SeriesInfo,
     hourly_from_observations,
@@ -43,6 +42,7 @@ from borderflow.forecast.series import (
     to_dense,
 )
 from borderflow.services.export import ObservationFilter, iter_observations
+from borderflow.services.queries import readings_only
 from borderflow.store.db import writing
 from borderflow.store.forecast_schema import forecast_models, forecasts
 from borderflow.store.schema import crossings, observations
@@ -394,7 +394,7 @@ def _newest(engine: Engine, crossing_id: str, mode: str, program: str, direction
     query = select(func.max(t.observed_at), func.max(t.id)).where(
         t.crossing_id == crossing_id, t.mode == mode, t.program == program, t.direction == direction,
         t.wait_minutes.is_not(None), t.observed_at < before.to_pydatetime(),
-        *(~t.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES))
+        *readings_only())
     with engine.connect() as conn:
         row = conn.execute(query).one()
     return row[0], row[1]
@@ -407,7 +407,7 @@ def _hours_if_too_few(engine: Engine, crossing_id: str, mode: str, program: str,
     cap = 60 * MIN_TRAIN_HOURS  # a reading a minute for the whole minimum: surely enough beyond this
     query = (select(t.observed_at).where(
         t.crossing_id == crossing_id, t.mode == mode, t.program == program, t.direction == direction,
-        t.wait_minutes.is_not(None), *(~t.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES))
+        t.wait_minutes.is_not(None), *readings_only())
         .order_by(t.observed_at.desc()).limit(cap))
     with engine.connect() as conn:
         times = conn.execute(query).scalars().all()

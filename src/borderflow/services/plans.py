@@ -482,7 +482,7 @@ def add_meeting(engine: Engine, ref: str | int, meeting: Meeting) -> None:
 
 
 def _wait_readings(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.datetime, float, dt.tzinfo]]:
-    from borderflow.forecast.series import AGGREGATE_SOURCE_SUFFIXES
+    from borderflow.services.queries import readings_only
 
     o = observations.c
     query = (select(o.observed_at, o.wait_minutes, crossings.c.timezone)
@@ -490,7 +490,7 @@ def _wait_readings(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.datetime
              .where(o.crossing_id.in_(spec.crossings), o.mode == spec.mode, o.program == spec.program,
                     o.direction == spec.direction, o.wait_minutes.is_not(None),
                     # Means over a day (cascade-daily-mean) are not readings: the hourly rule.
-                    *(~o.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES)))
+                    *readings_only()))
     # A day's margin each side: the exact cut is in local time, done in Python.
     if spec.start:
         query = query.where(o.observed_at >= dt.datetime.combine(spec.start, dt.time(), dt.UTC) - dt.timedelta(days=1))

@@ -193,7 +193,7 @@ def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_i
     if sources is not None:
         conditions.append(o.source.in_(sorted(set(sources))))
     else:
-        conditions.extend(_readings_only())
+        conditions.extend(readings_only())
     lane_cols = (o.crossing_id, o.mode, o.program, o.direction)
     newest = (
         select(*lane_cols, func.max(o.observed_at).label("newest"))
@@ -300,7 +300,7 @@ def current_waits(engine: Engine, *, at: dt.datetime | None = None, now: dt.date
 # -- history --------------------------------------------------------------------------
 
 
-def _readings_only() -> list[Any]:
+def readings_only() -> list[Any]:
     """Conditions leaving out sources whose values are means over longer periods."""
     return [~observations.c.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES]
 
@@ -356,7 +356,7 @@ def _lane_waits(engine: Engine, crossing_id: str, mode: str, program: str, start
     get_crossing(engine, crossing_id)
     query = _lane_query(crossing_id, mode, program, start, end, direction, source)
     if not source:  # a mean over a day is no reading of the hour it is dated at
-        query = query.where(*_readings_only())
+        query = query.where(*readings_only())
     with engine.connect() as conn:
         return [(r.observed_at, r.wait_minutes) for r in conn.execute(query) if r.wait_minutes is not None]
 
