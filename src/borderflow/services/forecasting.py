@@ -259,13 +259,9 @@ def store_model(engine: Engine, model: GradientBoostedForecaster, now: dt.dateti
     trained_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     version = f"{model.name}-{trained_at:%Y%m%dT%H%M%SZ}-{digest[:8]}"
     windows = model.training["series"]
-    with engine.connect() as conn:
-        # the same content stored in the same second (two identical trainings at once): one model
-        if conn.execute(select(forecast_models.c.version).where(forecast_models.c.version == version)).first():
-            return version
     try:
         _insert_model(engine, model, version, trained_at, windows, digest, blob)
-    except IntegrityError:
+    except IntegrityError:  # the same content stored in the same second (two identical trainings): one model
         with engine.connect() as conn:
             if conn.execute(select(forecast_models.c.version)
                             .where(forecast_models.c.version == version)).first() is None:
