@@ -456,4 +456,16 @@ def test_concurrent_retries_with_one_key_publish_once(engine: Engine) -> None:
     for thread in threads:
         thread.join()
     assert errors == [] and len(made) == 4 and len(set(made)) == 1
-    assert len(exchange.list_visible(engine, user)) == 1
+    assert len(exchange.list_visible(engine, user).records) == 1
+
+
+def test_a_list_page_says_how_many_records_the_caller_may_read(
+        api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, who = api
+    for n, classification in enumerate(("public", "national", "public", "public")):
+        assert client.post(URL, json={"kind": "alert", "classification": classification, "title": f"Storm {n}"},
+                           headers=who["us_editor"]).status_code == 201
+    page = client.get(URL, params={"limit": 2}, headers=who["us_editor"]).json()
+    assert ([r["title"] for r in page["records"]], page["total"]) == (["Storm 3", "Storm 2"], 4)
+    page = client.get(URL, params={"limit": 2, "offset": 2}, headers=who["mx_viewer"]).json()
+    assert ([r["title"] for r in page["records"]], page["total"]) == (["Storm 0"], 3)  # not the US-only one

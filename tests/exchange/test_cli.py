@@ -170,3 +170,23 @@ def test_the_list_under_a_terminal_that_cannot_show_every_character(tmp_path: Pa
         assert listed.returncode == 0, listed.stderr
         assert b"\\u2013" in listed.stdout and b"Matamoros" in listed.stdout
     assert json.loads(listed.stdout)[0]["title"] == "Cierre en Matamoros \u2013 puente n\u00famero 2"
+
+
+def test_a_list_longer_than_its_limit_says_how_many_more_follow(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert run(["--db", db, "users", "create", "ana", "--agency", "CBP", "--country", "US", "--role", "editor"]) == 0
+    for n in range(5):
+        record = tmp_path / f"r{n}.json"
+        record.write_text(json.dumps({"kind": "alert", "classification": "public", "title": f"Storm {n}"}))
+        assert run(["--db", db, "exchange", "publish", str(record), "--as", "ana"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "exchange", "list", "--as", "ana", "--limit", "2", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [r["title"] for r in json.loads(captured.out)] == ["Storm 4", "Storm 3"]
+    assert captured.err.strip() == "records 1-2 of 5 shown, newest first; --offset 2 for the next ones"
+    assert run(["--db", db, "exchange", "list", "--as", "ana", "--limit", "2", "--offset", "4", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [r["title"] for r in json.loads(captured.out)] == ["Storm 0"] and captured.err == ""
+    assert run(["--db", db, "exchange", "list", "--as", "ana", "--offset", "9"]) == 0
+    assert "past the last of the 5 records" in capsys.readouterr().err

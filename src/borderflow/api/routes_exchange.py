@@ -291,6 +291,9 @@ class RecordList(BaseModel):
     records: list[RecordOut]
     limit: int
     offset: int
+    #: How many records the caller may read (of ``kind`` when given): more pages follow
+    #: while ``offset`` + the records returned is below it.
+    total: int
 
 
 def _channel(request: Request) -> exchange.Channel:
@@ -323,7 +326,8 @@ async def list_records(request: Request, who: Who, kind: Kind | None = None,
     """The latest version of every record the caller may read, newest first."""
     found = await run_in_threadpool(exchange.list_visible, engine_of(request), who.user, kind=kind, limit=limit,
                                     offset=offset, channel=_channel(request))
-    body = RecordList(records=[RecordOut(**r.as_dict()) for r in found], limit=limit, offset=offset)
+    body = RecordList(records=[RecordOut(**r.as_dict()) for r in found.records], limit=limit, offset=offset,
+                      total=found.total)
     return Response(body.model_dump_json().encode("utf-8"), media_type="application/json",
                     headers={"Cache-Control": "no-store"})
 

@@ -105,13 +105,17 @@ def publish(ctx: typer.Context, file: Path = RECORD_FILE, as_user: str = AS_USER
 
 @exchange_app.command("list")
 def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = typer.Option(None, "--kind"),
-                 limit: int = typer.Option(100, "--limit", min=1, max=10_000), as_json: bool = AS_JSON) -> None:
-    """The latest version of every record the user may read."""
+                 limit: int = typer.Option(100, "--limit", min=1, max=10_000),
+                 offset: int = typer.Option(0, "--offset", min=0, max=1_000_000,
+                                            help="Skip this many of the newest records."),
+                 as_json: bool = AS_JSON) -> None:
+    """The latest version of every record the user may read, newest first (a note on stderr says when more follow)."""
     from borderflow.services import exchange
 
     shown: list[str] = []
 
-    def render(found: list[exchange.RecordVersion]) -> None:  # before the list is logged as shown
+    def render(page: exchange.RecordPage) -> None:  # before the list is logged as shown
+        found = page.records
         if as_json:
             shown.append(json.dumps([r.as_dict() for r in found], indent=1, default=str) + "\n")
             return
@@ -132,9 +136,15 @@ def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = 
             out.print(table)
         shown.append(captured.get())
 
-    exchange.list_visible(state(ctx).engine(), _user(ctx, as_user), kind=kind, limit=limit,
-                          channel=exchange.Channel("cli"), present=render)
+    page = exchange.list_visible(state(ctx).engine(), _user(ctx, as_user), kind=kind, limit=limit, offset=offset,
+                                 channel=exchange.Channel("cli"), present=render)
     out.file.write(shown[0])  # characters the terminal cannot show are escaped
+    if page.more:
+        err.print(f"records {offset + 1}-{offset + len(page.records)} of {page.total} shown, newest first; "
+                  f"--offset {offset + len(page.records)} for the next ones", markup=False, highlight=False)
+    elif not page.records and page.total:
+        err.print(f"--offset {offset} is past the last of the {page.total} records; use a smaller one",
+                  markup=False, highlight=False)
 
 
 @exchange_app.command("show")

@@ -588,10 +588,26 @@ def _listed(row: Mapping[str, Any], versions: tuple[int, ...]) -> RecordVersion:
         return replace(_shared(row), versions=versions, sealed=str(exc))
 
 
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of :func:`list_visible`: ``records`` from place ``offset`` of the ``total``
+    records the reader may read (of the kind asked for), newest first."""
+
+    records: list[RecordVersion]
+    total: int
+    offset: int
+
+    @property
+    def more(self) -> bool:
+        """Whether records after this page exist."""
+        return self.offset + len(self.records) < self.total
+
+
 def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: int = 100, offset: int = 0,
                  channel: Channel = Channel(),
-                 present: Callable[[list[RecordVersion]], object] | None = None) -> list[RecordVersion]:
-    """The latest version of every record ``user`` may read, newest first; the list is audited
+                 present: Callable[[RecordPage], object] | None = None) -> RecordPage:
+    """The latest version of every record ``user`` may read, newest first, ``limit`` of them
+    from place ``offset``, with how many there are in all; the list is audited
     with the versions it returned (and, under ``sealed``, those whose content this server
     could not open: they are listed with ``sealed`` set, see :class:`RecordVersion`).
 
@@ -620,10 +636,11 @@ def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: 
         chosen = visible[offset:offset + limit]
         payloads = dict(conn.execute(select(t.id, t.payload).where(t.id.in_([r["id"] for r in chosen])))
                         .all()) if chosen else {}
-        page = [_listed({**r, "payload": payloads[r["id"]]}, tuple(counts[r["record_id"]])) for r in chosen]
-        details: dict[str, Any] = {"kind": kind, "limit": limit, "offset": offset,
-                                   "returned": [[r.record_id, r.version] for r in page]}
-        sealed = [[r.record_id, r.version] for r in page if r.sealed is not None]
+        page = RecordPage([_listed({**r, "payload": payloads[r["id"]]}, tuple(counts[r["record_id"]]))
+                           for r in chosen], total=len(visible), offset=offset)
+        details: dict[str, Any] = {"kind": kind, "limit": limit, "offset": offset, "total": page.total,
+                                   "returned": [[r.record_id, r.version] for r in page.records]}
+        sealed = [[r.record_id, r.version] for r in page.records if r.sealed is not None]
         if sealed:
             details["sealed"] = sealed
         if present is not None:
@@ -636,7 +653,7 @@ def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: 
         _append(conn, head, user, channel, "list", "ok", details=details)
         return _Outcome(value=page)
 
-    result: list[RecordVersion] = _finish(_transaction(engine, work))
+    result: RecordPage = _finish(_transaction(engine, work))
     return result
 
 
