@@ -60,6 +60,18 @@ def server() -> Iterator[tuple[str, Script]]:
             if step == "drop":
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
+            if step == "trickle":  # a byte at a time: every read is quick, the whole answer takes 20 s
+                self.send_response(200)
+                self.send_header("Content-Length", "200")
+                self.end_headers()
+                try:
+                    for _ in range(200):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.1)
+                except OSError:  # the client gave up
+                    pass
+                return
             if step == "tick":  # the feed as polled: same readings, the feed clock moved on
                 second = len(script.served) % 60
                 body = FEED.replace(b'"time": "13:25:16"', f'"time": "13:26:{second:02d}"'.encode())
@@ -106,7 +118,7 @@ def test_poller_rides_out_errors_timeouts_and_garbage(sqlite_engine: Engine, ser
     assert poller.stats.results[-1].stored == 0 and poller.stats.results[-1].error is None
 
 
-def test_source_that_is_down_is_retried_with_backoff(sqlite_engine: Engine) -> None:
+def test_source_that_is_down_is_retried_with_backoff(sqlite_engine: Engine, tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here once closed
@@ -118,7 +130,7 @@ def test_source_that_is_down_is_retried_with_backoff(sqlite_engine: Engine) -> N
     from borderflow.cli.main import run
 
     code = run(["--db", str(sqlite_engine.url), "poll", f"http://127.0.0.1:{port}/", "--every", "0.01s",
-                "--attempts", "1", "--max-polls", "1"])
+                "--attempts", "1", "--max-polls", "1", "--spool", str(tmp_path / "spool")])
     assert code == 1
     assert run(["--db", str(sqlite_engine.url), "poll", f"http://127.0.0.1:{port}/", "--format", "nope",
                 "--max-polls", "1"]) == 1  # refused before any fetch
@@ -159,6 +171,115 @@ def test_durations() -> None:
     assert parse_duration("5m") == 300 and parse_duration("30s") == 30 and parse_duration("1h") == 3600
     with pytest.raises(BadInputError, match="5m"):
         parse_duration("soon")
+    with pytest.raises(BadInputError, match=r"--every may be at most 168 h; got '99999999999h'"):
+        parse_duration("99999999999h", 7 * 86400, "--every")
+
+
+def test_poll_refuses_a_schedule_beyond_its_bounds_in_one_line(sqlite_engine: Engine, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from borderflow.cli.main import run
+
+    for option in ("--every", "--timeout"):
+        code = run(["--db", str(sqlite_engine.url), "poll", "http://127.0.0.1:9/", option, "99999999999h",
+                    "--spool", str(tmp_path / "spool")])
+        err = capsys.readouterr().err
+        assert code == 1 and f"{option} may be at most" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_fetch_that_trickles_is_given_up_at_its_timeout(server: tuple[str, Script]) -> None:
+    """--timeout bounds the whole answer: a server that sends a byte every 0.1 s keeps each
+    read short, and would take 20 s."""
+    from borderflow.errors import SourceUnavailableError
+    from borderflow.services.sources import fetch_url
+
+    url, script = server
+    script.steps = ["trickle"]
+    with pytest.raises(SourceUnavailableError, match="did not arrive whole within 0.5 s"):
+        fetch_url(url, 5.0, deadline_seconds=0.5)
+
+
+def test_a_fetch_larger_than_its_bound_is_refused_as_it_arrives(server: tuple[str, Script]) -> None:
+    from borderflow.errors import SourceUnavailableError
+    from borderflow.services.sources import fetch_url
+
+    url, _ = server
+    with pytest.raises(SourceUnavailableError, match="larger than 1,000 bytes, too large to fetch whole; download it"):
+        fetch_url(url, 5.0, max_bytes=1000)
+    assert fetch_url(url, 5.0) == FEED
+
+
+def test_a_second_stop_gives_up_the_fetch_under_way(sqlite_engine: Engine, server: tuple[str, Script]) -> None:
+    url, script = server
+    script.steps = ["trickle"]
+    poller = Poller(sqlite_engine, url, PollPolicy(every_seconds=60, timeout_seconds=60, attempts=1))
+    runner = threading.Thread(target=poller.run)
+    runner.start()
+    while not script.served:
+        time.sleep(0.05)
+    poller.stop()
+    poller.stop()
+    runner.join(timeout=10)  # the answer would take 20 s
+    assert not runner.is_alive()
+    assert poller.stats.fetched == 0 and "stopped before the answer arrived whole" in (poller.stats.last_error or "")
+
+
+def _short_busy_timeout(engine: Engine) -> None:
+    """Let a locked SQLite archive refuse a write after 0.2 s instead of 30 s."""
+    from sqlalchemy import event
+
+    event.listen(engine, "connect", lambda conn, _record: conn.execute("PRAGMA busy_timeout=200"))
+    engine.dispose()
+
+
+def test_a_payload_the_database_refuses_waits_in_the_spool_and_is_stored_first_next_time(
+        sqlite_engine: Engine, server: tuple[str, Script], tmp_path: Path) -> None:
+    import sqlite3
+
+    url, script = server
+    script.steps = ["tick"]
+    _short_busy_timeout(sqlite_engine)
+    spool = tmp_path / "spool"
+    poller = Poller(sqlite_engine, url, FAST, spool=spool)
+    blocker = sqlite3.connect(str(sqlite_engine.url.database), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the archive
+    first = poller.poll_once()
+    assert first is not None and first.unstored and "database is locked" in (first.error or "")
+    assert poller.stats.waiting == 1 and len(list(spool.iterdir())) == 1
+    blocker.execute("ROLLBACK")
+    poller.poll_once()
+    assert poller.stats.waiting == 0 and list(spool.iterdir()) == []
+    with sqlite_engine.connect() as conn:
+        names = conn.execute(select(schema.payloads.c.name).order_by(schema.payloads.c.stored_at)).scalars().all()
+    assert len(names) == 2 and names == sorted(names)  # both, in the order fetched
+    assert poller.stats.stored == rows(sqlite_engine, "observations") > 0
+
+    # A poller that stops while the archive is still locked leaves the payload in the spool,
+    # whole, for 'borderflow ingest'.
+    poller = Poller(sqlite_engine, url, FAST, spool=spool)
+    blocker.execute("BEGIN EXCLUSIVE")
+    stats = poller.run(max_polls=1)
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    left = list(spool.iterdir())
+    assert stats.waiting == 1 and len(left) == 1 and left[0].suffix == ".payload"
+    from borderflow.cli.main import run
+
+    assert run(["--db", str(sqlite_engine.url), "ingest", str(spool)]) == 0
+    assert rows(sqlite_engine, "payloads") == 3
+
+
+def test_the_poll_command_names_payloads_an_earlier_poll_left_in_the_spool(
+        sqlite_engine: Engine, server: tuple[str, Script], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from borderflow.cli.main import run
+
+    url, _ = server
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "20261129T101500Z-000001-0123456789abcdef.payload").write_bytes(FEED)
+    assert run(["--db", str(sqlite_engine.url), "poll", url, "--max-polls", "1", "--spool", str(spool)]) == 0
+    err = capsys.readouterr().err
+    assert f"1 payload(s) fetched by an earlier poll and never stored wait in {spool}" in err
+    assert f"'borderflow ingest {spool}' stores them" in err
 
 
 def test_sigterm_stops_the_cli_and_loses_nothing(server: tuple[str, Script], tmp_path: Path) -> None:
@@ -166,7 +287,9 @@ def test_sigterm_stops_the_cli_and_loses_nothing(server: tuple[str, Script], tmp
     script.steps = ["tick"]
     db = f"sqlite:///{tmp_path / 'poll.sqlite3'}"
     env = {**os.environ, "BORDERFLOW_DATABASE_URL": db}
-    proc = subprocess.Popen([sys.executable, "-m", "borderflow", "poll", url, "--every", "0.2s", "--json"],
+    spool = tmp_path / "spool"
+    proc = subprocess.Popen([sys.executable, "-m", "borderflow", "poll", url, "--every", "0.2s", "--json",
+                             "--spool", str(spool)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     from borderflow.store.db import make_engine
 
@@ -186,14 +309,16 @@ def test_sigterm_stops_the_cli_and_loses_nothing(server: tuple[str, Script], tmp
     stored = rows(engine, "payloads")
     assert stored >= 2 and rows(engine, "observations") > 0
     assert f'"fetched": {stored}'.encode() in out  # every fetched payload was stored
+    assert list(spool.iterdir()) == []  # and none waits in the spool
 
 
 def test_poll_command_prints_its_result_on_stdout_and_progress_on_stderr(
-        sqlite_engine: Engine, server: tuple[str, Script], capsys: pytest.CaptureFixture[str]) -> None:
+        sqlite_engine: Engine, server: tuple[str, Script], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from borderflow.cli.main import run
 
     url, _ = server
-    assert run(["--db", str(sqlite_engine.url), "poll", url, "--every", "0.01s", "--max-polls", "2"]) == 0
+    assert run(["--db", str(sqlite_engine.url), "poll", url, "--every", "0.01s", "--max-polls", "2",
+                "--spool", str(tmp_path / "spool")]) == 0
     captured = capsys.readouterr()
     assert captured.out == ("polls 2, fetched 2, failed tries 0, polls with nothing fetched 0, stored 273, "
                             "payloads refused 0\n")

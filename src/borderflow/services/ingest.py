@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
@@ -79,6 +79,10 @@ class FileSummary:
     #: What the parser wants the user to know that is not a refusal (empty cells counted,
     #: identical duplicate rows collapsed, names it could not place).
     notes: list[str] = field(default_factory=list)
+    #: True when the database refused the write: nothing of the file is in the archive,
+    #: not even its bytes (a refusal of its content keeps them; this does not), so it must
+    #: be stored again when the database answers.
+    unstored: bool = False
 
     @property
     def refused_anything(self) -> bool:
@@ -303,10 +307,13 @@ class Ingestor:
                 log.exception("storing a group of %d file(s) failed", len(items))
             self._forget()
             reason = _database_reason(exc)
+            # the whole group rolled back: a file refused in it lost its kept bytes as well
             return [
-                s if s.error else FileSummary(name=s.name, format=s.format, sha256=s.sha256, error=f"{s.name}: {reason}")
+                replace(s, unstored=True) if s.error else FileSummary(
+                    name=s.name, format=s.format, sha256=s.sha256, error=f"{s.name}: {reason}", unstored=True)
                 for s in summaries
-            ] + [FileSummary(name=i.name, format=i.format, error=f"{i.name}: {reason}") for i in items[len(summaries):]]
+            ] + [FileSummary(name=i.name, format=i.format, error=f"{i.name}: {reason}", unstored=True)
+                 for i in items[len(summaries):]]
         return summaries
 
     def _forget(self) -> None:
@@ -495,6 +502,11 @@ class Preparer:
         self.format = format
         #: format -> (fingerprint, SHA-256, day_before_slack) of the last clean payload
         self._reference: dict[str, tuple[Fingerprint, str, dt.timedelta | None]] = {}
+
+    def forget(self) -> None:
+        """Forget the payloads remembered: the last one was not stored after all (the
+        database refused it), so nothing may be kept as a repeat of it."""
+        self._reference.clear()
 
     def prepare_source(self, source: Source | BadInputError) -> Prepared:
         if isinstance(source, BadInputError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import glob
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,20 +37,51 @@ def _read_file(path: Path) -> Callable[[], bytes]:
     return functools.partial(read_path, path)
 
 
-def fetch_url(url: str, timeout_seconds: float = FETCH_TIMEOUT_SECONDS) -> bytes:
-    """GET ``url``; a network failure or an HTTP error status is SourceUnavailableError."""
+#: Bytes one fetched source may hold; a larger one is refused before it fills the memory
+#: (CBP's whole feed is about a megabyte, BTS's whole border file some tens).
+MAX_FETCH_BYTES = 256 * 1024 * 1024
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def fetch_url(url: str, timeout_seconds: float = FETCH_TIMEOUT_SECONDS, *, deadline_seconds: float | None = None,
+              max_bytes: int = MAX_FETCH_BYTES, abort: threading.Event | None = None) -> bytes:
+    """GET ``url``; a network failure or an HTTP error status is SourceUnavailableError.
+
+    ``timeout_seconds`` bounds each wait for the server (connecting, each read);
+    ``deadline_seconds`` (if given) the whole fetch, so a server that trickles a byte at a
+    time cannot hold it; a body over ``max_bytes`` is refused as it arrives; ``abort``
+    (when set) stops the fetch between two reads.
+    """
     import httpx
 
+    started = time.monotonic()
+    parts: list[bytes] = []
+    size = 0
     try:
-        response = httpx.get(url, timeout=timeout_seconds, follow_redirects=True,
-                             headers={"User-Agent": "BorderFlow (open port-of-entry archive)"})
+        with httpx.stream("GET", url, timeout=timeout_seconds, follow_redirects=True,
+                          headers={"User-Agent": "BorderFlow (open port-of-entry archive)"}) as response:
+            if response.status_code >= 400:
+                raise SourceUnavailableError(
+                    f"{url}: the server answered HTTP {response.status_code}; try again later")
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise SourceUnavailableError(
+                        f"{url}: the answer is larger than {_size(max_bytes)}, too large to fetch whole; "
+                        "download it and ingest the file")
+                if deadline_seconds is not None and time.monotonic() - started > deadline_seconds:
+                    raise SourceUnavailableError(
+                        f"{url}: the answer did not arrive whole within {deadline_seconds:g} s ({size:,} bytes "
+                        "by then); try again later or give it longer (--timeout)")
+                if abort is not None and abort.is_set():
+                    raise SourceUnavailableError(f"{url}: the fetch was stopped before the answer arrived whole")
+                parts.append(chunk)
     except httpx.HTTPError as exc:
         raise SourceUnavailableError(f"{url}: {type(exc).__name__}: {exc}; check the address or try again later") from exc
-    if response.status_code >= 400:
-        raise SourceUnavailableError(
-            f"{url}: the server answered HTTP {response.status_code}; try again later"
-        )
-    return response.content
+    return b"".join(parts)
 
 
 def _skipped_in_folders(path: Path) -> bool:
