@@ -336,3 +336,46 @@ def test_migration_0012_keeps_stored_actions_and_milestones_in_every_report(blan
     assert then.sections[0].actions[0].title == "Old action"
     assert [i.text for i in then.sections[0].next_steps] == ["Old steps"]
     assert render(then, "en", "md") == render(report, "en", "md")
+
+
+def test_cli_and_api_show_an_actions_edits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import warnings
+
+    from borderflow.cli.main import run
+    from tests.plans.conftest import EXAMPLE
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from borderflow.api import create_app
+
+    db = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    assert run(["--db", db, "plans", "import", str(EXAMPLE)]) == 0
+    assert run(["--db", db, "users", "create", "ana.cbp", "--agency", "CBP", "--country", "US", "--role", "editor"]) == 0
+    assert run(["--db", db, "plans", "edit", "1", "--set", "notes_us=Phase 2", "--as", "ana.cbp"]) == 0
+    assert run(["--db", db, "plans", "milestone", "2", "--due-on", "2027-01-31", "--as", "ana.cbp"]) == 0
+    capsys.readouterr()
+    assert run(["--db", db, "plans", "edits", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["milestone_id"], r["field"], r["old"], r["new"], r["username"], r["country"]) for r in rows] == [
+        (None, "notes_us", "Illustrative entry.", "Phase 2", "ana.cbp", "US"),
+        (2, "due_on", "2026-06-30", "2027-01-31", "ana.cbp", "US")]
+    assert run(["--db", db, "plans", "edits", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert "notes_us" in shown and "2027-01-31" in shown and "ana.cbp" in shown
+    assert run(["--db", db, "plans", "edits", "999"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no action with id 999" in err
+    engine = make_engine(db)
+    try:
+        with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
+            assert client.get("/api/v1/plan-actions/1/edits").json() == rows
+            plan = client.get(f"/api/v1/plans/{SLUG}").json()
+            assert plan["actions"][0]["edits"][0]["new"] == "Phase 2"
+            stone = next(m for m in plan["actions"][0]["milestones"] if m["id"] == 2)
+            assert stone["edits"][0]["old"] == "2026-06-30" and stone["added_at"] is None
+            missing = client.get("/api/v1/plan-actions/999/edits")
+            assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    finally:
+        engine.dispose()

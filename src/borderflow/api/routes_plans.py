@@ -135,6 +135,13 @@ async def action_history(request: Request, action_id: RowId) -> Response:
                    "username": h.username, "country": h.country, "why": h.why} for h in action.history])
 
 
+@router.get("/plan-actions/{action_id}/edits",
+            summary="Every edit of an action's fields and of its milestones: old and new value, who, when")
+async def action_edits(request: Request, action_id: RowId) -> Response:
+    _, action = await run_in_threadpool(plans.get_action, engine_of(request), action_id)
+    return _json(plans.edit_rows(action))
+
+
 @router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses=WRITE_ERRORS)
 @audited_write("plans.action.edit")
 async def patch_action(request: Request, action_id: RowId, body: dict[str, str],

@@ -211,6 +211,16 @@ def get_action(engine: Engine, action_id: int) -> tuple[str, Action]:
         return row.slug, _actions(conn, row.plan_id, only=action_id)[0]
 
 
+def edit_rows(action: Action) -> list[dict[str, Any]]:
+    """Every kept edit of ``action`` and of its milestones, oldest first: ``at``,
+    ``milestone_id`` (None for the action's own fields), ``field``, ``old``, ``new``,
+    ``username``, ``country``."""
+    edits = [(None, e) for e in action.edits] + [(m.id, e) for m in action.milestones for e in m.edits]
+    return [{"at": e.at.isoformat(), "milestone_id": mid, "field": e.field, "old": e.old, "new": e.new,
+             "username": e.username, "country": e.country}
+            for mid, e in sorted(edits, key=lambda pair: pair[1].at)]
+
+
 # -- import / export ------------------------------------------------------------------
 
 
