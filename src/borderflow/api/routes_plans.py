@@ -88,7 +88,7 @@ async def list_plans(request: Request) -> Response:
     return _json(await run_in_threadpool(plans.list_plans, engine_of(request)))
 
 
-@router.get("/plans/{plan}", summary="One plan: subcommittees, actions (with ids), milestones, history, KPIs")
+@router.get("/plans/{plan}", summary="One plan: subcommittees, actions (with ids), milestones, history, edits, KPIs")
 async def get_plan(request: Request, plan: str) -> Response:
     loaded = await run_in_threadpool(plans.load_plan, engine_of(request), plan)
     data = plan_to_dict(loaded)
