@@ -88,7 +88,7 @@ async def list_plans(request: Request) -> Response:
     return _json(await run_in_threadpool(plans.list_plans, engine_of(request)))
 
 
-@router.get("/plans/{plan}", summary="One plan: subcommittees, actions (with ids), milestones, history, KPIs")
+@router.get("/plans/{plan}", summary="One plan: subcommittees, actions (with ids), milestones, history, edits, KPIs")
 async def get_plan(request: Request, plan: str) -> Response:
     loaded = await run_in_threadpool(plans.load_plan, engine_of(request), plan)
     data = plan_to_dict(loaded)
@@ -133,6 +133,13 @@ async def action_history(request: Request, action_id: RowId) -> Response:
     _, action = await run_in_threadpool(plans.get_action, engine_of(request), action_id)
     return _json([{"from_status": h.from_status, "to_status": h.to_status, "at": h.at.isoformat(),
                    "username": h.username, "country": h.country, "why": h.why} for h in action.history])
+
+
+@router.get("/plan-actions/{action_id}/edits",
+            summary="Every edit of an action's fields and of its milestones: old and new value, who, when")
+async def action_edits(request: Request, action_id: RowId) -> Response:
+    _, action = await run_in_threadpool(plans.get_action, engine_of(request), action_id)
+    return _json(plans.edit_rows(action))
 
 
 @router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses=WRITE_ERRORS)

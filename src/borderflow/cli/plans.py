@@ -7,6 +7,7 @@ recorded in the audit log.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -296,6 +297,28 @@ def history(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: b
         table.add_column(col)
     for r in rows:
         table.add_row(r["at"], r["from_status"] or "", r["to_status"], r["username"], r["country"], r["why"])
+    out.print(table)
+
+
+@plans_app.command("edits")
+def edits(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every edit of an action's fields and of its milestones: old and new value, who, when."""
+    from borderflow.services import plans
+
+    _, action = plans.get_action(state(ctx).engine(), action_id)
+    rows = plans.edit_rows(action)
+    if as_json:
+        emit_json(rows)
+        return
+    # times to the minute, in UTC (--json has them whole); values fold into the width left
+    table = Table(title=f"{action.code}: {action.title}", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
+    for col in ("at (UTC)", "mile-\nstone", "field", "old", "new", "who"):
+        table.add_column(col, no_wrap=col in ("at (UTC)", "mile-\nstone", "field"), overflow="fold")
+    for r in rows:
+        when = dt.datetime.fromisoformat(r["at"]).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        table.add_row(when, "" if r["milestone_id"] is None else str(r["milestone_id"]), r["field"],
+                      "" if r["old"] is None else r["old"], "" if r["new"] is None else r["new"],
+                      f"{r['username']} ({r['country']})" if r["country"] else r["username"])
     out.print(table)
 
 

@@ -3,7 +3,10 @@
 A plan file (``format: borderflow-plan/1``) holds one year's action plan under a
 strategy: subcommittees (configurable keys and names), meetings, actions with
 milestones, evidence and status history, and KPI definitions. Import and export use
-exactly this shape, so an export imports back unchanged.
+exactly this shape, so an export imports back unchanged. Actions and milestones may
+carry when they were added (``added_at``) and their edits (``edits``: old and new value,
+who, when); a file without them (written before they were kept) reads as one whose
+actions and milestones were always there, never edited.
 
 Sides: every action field and every milestone and piece of evidence belongs to one
 country side, ``US`` or ``MX`` (see :data:`SIDE_FIELDS`); the shared fields and the
@@ -14,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from borderflow.errors import BadInputError
@@ -73,12 +76,30 @@ class Meeting:
 
 
 @dataclass(frozen=True)
+class FieldEdit:
+    """One edit of a field of an action or a milestone: the value it replaced and the value
+    it wrote, as text (dates YYYY-MM-DD, a subcommittee by its key; ``None`` is a
+    ``done_on`` left empty), who made it and when (UTC)."""
+
+    field: str
+    old: str | None
+    new: str | None
+    at: dt.datetime
+    username: str
+    country: str = ""
+
+
+@dataclass(frozen=True)
 class Milestone:
     side: str
     title: str
     due_on: dt.date
     done_on: dt.date | None = None
     id: int | None = None
+    #: When it was added to its action; None: always there (it came with the plan).
+    added_at: dt.datetime | None = None
+    #: Its edits (title, due_on, done_on), oldest first.
+    edits: tuple[FieldEdit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +141,10 @@ class Action:
     evidence: tuple[Evidence, ...] = ()
     history: tuple[StatusChange, ...] = ()
     id: int | None = None
+    #: When it was added to its plan; None: always there (it came with the plan).
+    added_at: dt.datetime | None = None
+    #: Edits of its fields (:data:`EDITABLE_FIELDS`), oldest first.
+    edits: tuple[FieldEdit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,10 +190,12 @@ def readable_text(text: str, name: str, field_name: str) -> str:
     return checked_text(text, name, one_line=field_name not in MULTI_LINE_FIELDS)
 
 
-def text_value(value: Any, name: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+def text_value(value: Any, name: str, *, required: bool = True, limit: int = TEXT_LIMIT,
+               field_name: str | None = None) -> str:
     """``value`` as text trimmed of surrounding blanks (null counts as empty): BadInputError
     naming ``name`` when it is not text, is required but blank, is over ``limit``, or holds
-    a character a plan may not (:func:`readable_text`)."""
+    a character a plan may not (:func:`readable_text` for field ``field_name``, by default
+    the last part of ``name``)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -178,7 +205,7 @@ def text_value(value: Any, name: str, *, required: bool = True, limit: int = TEX
         raise BadInputError(f"{name} is required and may not be empty; give the {name.rsplit('.', 1)[-1]}")
     if len(value) > limit:
         raise BadInputError(f"{name} may be at most {limit} characters; got {len(value)}; shorten it")
-    return readable_text(value, name, name.rsplit(".", 1)[-1])
+    return readable_text(value, name, field_name or name.rsplit(".", 1)[-1])
 
 
 def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
@@ -284,6 +311,89 @@ def parse_milestone(data: Any, where: str) -> Milestone:
     return Milestone(**{name: milestone_field(name, item.get(name), where) for name in MILESTONE_FIELDS})
 
 
+MILESTONE_EDIT_FIELDS: tuple[str, ...] = ("title", "due_on", "done_on")
+
+
+def milestone_text(milestone: Milestone, name: str) -> str | None:
+    """Milestone field ``name`` (title, due_on, done_on) as an edit records it."""
+    value = getattr(milestone, name)
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _milestone_edit_value(name: str, value: Any, where: str) -> str | None:
+    if name == "title":
+        return text_value(value, where, field_name="title")
+    if name == "due_on":
+        return parse_date(value, where).isoformat()
+    day = _optional_date(value, where)
+    return day.isoformat() if day else None
+
+
+def _action_edit_value(name: str, value: Any, where: str, subcommittee_keys: set[str]) -> str:
+    if name == "kind":
+        return choice(value, ACTION_KINDS, where)
+    if name == "lead_side":
+        return choice(value, SIDES, where)
+    text = text_value(value, where, required=name in SHARED_FIELDS, field_name=name,
+                      limit=120 if name.startswith("lead_agency") else TEXT_LIMIT)
+    if name == "subcommittee" and text not in subcommittee_keys:
+        raise BadInputError(f"{where} must be one of the plan's subcommittees ({', '.join(sorted(subcommittee_keys))}); "
+                            f"got {text!r}")
+    return text
+
+
+def _parse_edits(item: Mapping[str, Any], where: str, fields: tuple[str, ...],
+                 value: Callable[[str, Any, str], str | None], current: Mapping[str, str | None]) -> tuple[FieldEdit, ...]:
+    """The ``edits`` of a file's action or milestone, in time order (edits at the same
+    moment keep their order in the file). Each edit of a field starts from the value the
+    one before it wrote, and the latest writes the value the file gives: a broken chain is
+    refused, naming the edit, as a status history whose status is another is."""
+    parsed: list[tuple[int, FieldEdit]] = []
+    for i, raw in enumerate(_list(item, "edits", where)):
+        at = f"{where}.edits[{i}]"
+        given = _mapping(raw, at)
+        name = choice(given.get("field"), fields, f"{at}.field")
+        parsed.append((i, FieldEdit(name, value(name, given.get("old"), f"{at}.old"),
+                                    value(name, given.get("new"), f"{at}.new"), parse_datetime(given.get("at"), f"{at}.at"),
+                                    _text(given, "username", at, limit=80),
+                                    _text(given, "country", at, required=False, limit=2))))
+    parsed.sort(key=lambda p: p[1].at)
+    last: dict[str, tuple[int, FieldEdit]] = {}
+    for i, edit in parsed:
+        if edit.field in last and last[edit.field][1].new != edit.old:
+            j, before = last[edit.field]
+            raise BadInputError(f"{where}.edits[{i}] of {edit.field} starts from {edit.old!r} but the edit before it "
+                                f"({where}.edits[{j}], {before.at.isoformat()}) wrote {before.new!r}; each edit starts "
+                                "from the value the one before it wrote: correct the values or the times")
+        last[edit.field] = (i, edit)
+    for name, (i, edit) in sorted(last.items()):
+        if edit.new != current[name]:
+            raise BadInputError(f"{where}.{name} is {current[name]!r} but its latest edit ({where}.edits[{i}], "
+                                f"{edit.at.isoformat()}) wrote {edit.new!r}; set {name} to {edit.new!r} or correct "
+                                "the edits")
+    return tuple(e for _, e in parsed)
+
+
+def _added_at(item: Mapping[str, Any], where: str) -> dt.datetime | None:
+    value = item.get("added_at")
+    return None if value in (None, "") else parse_datetime(value, f"{where}.added_at")
+
+
+def _file_milestone(data: Any, where: str) -> Milestone:
+    """A plan file's milestone: its fields, when it was added and its edits."""
+    stone = parse_milestone(data, where)
+    item = _mapping(data, where)
+    edits = _parse_edits(item, where, MILESTONE_EDIT_FIELDS, _milestone_edit_value,
+                         {name: milestone_text(stone, name) for name in MILESTONE_EDIT_FIELDS})
+    return replace(stone, added_at=_added_at(item, where), edits=edits)
+
+
+def edit_data(edit: FieldEdit) -> dict[str, Any]:
+    """An edit as a plan file writes it (what :func:`_parse_edits` reads)."""
+    return {"field": edit.field, "old": edit.old, "new": edit.new, "at": edit.at.isoformat(),
+            "username": edit.username, "country": edit.country}
+
+
 def milestone_data(milestone: Milestone) -> dict[str, Any]:
     """The fields of ``milestone`` as a plan file writes them (what :func:`parse_milestone` reads)."""
     return {"side": milestone.side, "title": milestone.title, "due_on": milestone.due_on.isoformat(),
@@ -349,18 +459,22 @@ def parse_action(data: Any, where: str, subcommittee_keys: set[str]) -> Action:
         latest = history[-1]
         raise BadInputError(f"{where}.status is {status!r} but its latest change ({latest.at.isoformat()}) is to "
                             f"{latest.to_status!r}; set the status to {latest.to_status!r} or correct the changes' times")
-    return Action(
+    action = Action(
         code=code, subcommittee=sub, title=_text(item, "title", where),
         kind=choice(item.get("kind"), ACTION_KINDS, f"{where}.kind"),
         lead_side=choice(item.get("lead_side"), SIDES, f"{where}.lead_side"), status=status,
         **{name: _text(item, name, where, required=False, limit=120 if name.startswith("lead_agency") else 10_000)
            for name in sorted(SIDE_FIELDS["US"] | SIDE_FIELDS["MX"])},  # type: ignore[arg-type]
-        milestones=tuple(parse_milestone(m, f"{where}.milestones[{i}]")
+        milestones=tuple(_file_milestone(m, f"{where}.milestones[{i}]")
                          for i, m in enumerate(_list(item, "milestones", where))),
         evidence=tuple(parse_evidence(e, f"{where}.evidence[{i}]")
                        for i, e in enumerate(_list(item, "evidence", where))),
-        history=history,
+        history=history, added_at=_added_at(item, where),
     )
+    edits = _parse_edits(item, where, tuple(sorted(EDITABLE_FIELDS)),
+                         lambda name, value, at: _action_edit_value(name, value, at, subcommittee_keys),
+                         {name: getattr(action, name) for name in EDITABLE_FIELDS})
+    return replace(action, edits=edits)
 
 
 def _unique(values: list[str], where: str, name: str) -> None:
@@ -428,12 +542,15 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "code": a.code, "subcommittee": a.subcommittee, "title": a.title, "kind": a.kind,
             "lead_side": a.lead_side, "status": a.status,
             **{n: getattr(a, n) for n in sorted(SIDE_FIELDS["US"] | SIDE_FIELDS["MX"])},
-            "milestones": [milestone_data(m) for m in a.milestones],
+            "milestones": [{**milestone_data(m), "added_at": m.added_at.isoformat() if m.added_at else None,
+                            "edits": [edit_data(e) for e in m.edits]} for m in a.milestones],
             "evidence": [{"side": e.side, "kind": e.kind, "text": e.text, "url": e.url, "sha256": e.sha256,
                           "added_at": e.added_at.isoformat() if e.added_at else None, "username": e.username}
                          for e in a.evidence],
             "history": [{"from_status": h.from_status, "to_status": h.to_status, "at": h.at.isoformat(),
                          "username": h.username, "country": h.country, "why": h.why} for h in a.history],
+            "added_at": a.added_at.isoformat() if a.added_at else None,
+            "edits": [edit_data(e) for e in a.edits],
         }
 
     return {

@@ -16,17 +16,34 @@ For meeting M (held on day D) and the meeting before it (held on P, or none):
 
 Every action is read as it stood at the end of D (:func:`action_at`): its status then,
 its history up to D, a milestone done after D as not done, evidence added after D left
-out. So a report for a past meeting says the same whatever is changed later.
+out, and its fields (title, kind, lead side, subcommittee, lead agencies, notes, next
+steps) and its milestones' title, due date and ``done_on`` as they were then — the value
+the first edit after D replaced, when one was made. An action or milestone added after D
+is left out (one stored without the time it was added, as everything imported with its
+plan or stored before migration 0012, counts as always there), and so is a KPI of such
+an action. "After D" is the same rule everywhere: a change, edit or addition made on D
+(its UTC date) is before the end of D. So a report for a past meeting says the same
+whatever is changed later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from borderflow.errors import NotFoundError
 from borderflow.plans.kpi import KpiSeries, baseline_of, period_months
-from borderflow.plans.model import Action, Meeting, Milestone, Plan
+from borderflow.plans.model import (
+    EDITABLE_FIELDS,
+    MILESTONE_EDIT_FIELDS,
+    Action,
+    FieldEdit,
+    Meeting,
+    Milestone,
+    Plan,
+    milestone_text,
+)
 
 NEXT_WINDOW = dt.timedelta(days=365)
 
@@ -86,14 +103,41 @@ class ProgressReport:
     kpis: tuple[KpiSeries, ...] = ()
 
 
+def existed_at(added_at: dt.datetime | None, day: dt.date) -> bool:
+    """Whether something added at ``added_at`` was there at the end of ``day`` (None: always)."""
+    return added_at is None or added_at.date() <= day
+
+
+def value_at(now: str | None, edits: tuple[FieldEdit, ...], name: str, day: dt.date) -> str | None:
+    """Field ``name``'s value at the end of ``day``: the value the first edit of it after
+    ``day`` replaced, or ``now`` when none was made since (an edit twice after ``day``
+    still rolls back to the value before the first)."""
+    later = sorted((e for e in edits if e.field == name and e.at.date() > day), key=lambda e: e.at)
+    return later[0].old if later else now
+
+
+def milestone_at(milestone: Milestone, day: dt.date) -> Milestone:
+    """``milestone`` as it stood at the end of ``day``: its title, due date and ``done_on``
+    then, a ``done_on`` after ``day`` read as not done, its edits up to ``day``."""
+    then = {name: value_at(milestone_text(milestone, name), milestone.edits, name, day)
+            for name in MILESTONE_EDIT_FIELDS}
+    done_on = dt.date.fromisoformat(then["done_on"]) if then["done_on"] else None
+    return replace(milestone, title=then["title"] or milestone.title,
+                   due_on=dt.date.fromisoformat(then["due_on"] or milestone.due_on.isoformat()),
+                   done_on=done_on if done_on is None or done_on <= day else None,
+                   edits=tuple(e for e in milestone.edits if e.at.date() <= day))
+
+
 def action_at(action: Action, day: dt.date) -> Action:
     """``action`` as it stood at the end of ``day``.
 
     Its status is the one the last change on or before ``day`` set; with no change by
     then, the status the first later change started from (an imported status stands until
     its first change; a history that starts later with no ``from_status`` gives that first
-    status); with no history at all, the status it has. Its history stops at ``day``, a
-    milestone done after ``day`` is not done yet, and evidence added after ``day`` is left out.
+    status); with no history at all, the status it has. Its history and edits stop at
+    ``day``; each field has the value it had then (:func:`value_at`); its milestones are
+    those there then, as they stood (:func:`milestone_at`), and evidence added after
+    ``day`` is left out. Whether the action itself was there is :func:`existed_at`'s.
     """
     history = sorted(action.history, key=lambda h: h.at)
     past = tuple(h for h in history if h.at.date() <= day)
@@ -103,10 +147,13 @@ def action_at(action: Action, day: dt.date) -> Action:
         status = history[0].from_status or history[0].to_status
     else:
         status = action.status
-    milestones = tuple(m if m.done_on is None or m.done_on <= day else replace(m, done_on=None)
-                       for m in action.milestones)
+    # every action field holds text (an edit's old value of one is never None)
+    fields: dict[str, Any] = {name: value_at(getattr(action, name), action.edits, name, day)
+                              for name in EDITABLE_FIELDS}
+    milestones = tuple(milestone_at(m, day) for m in action.milestones if existed_at(m.added_at, day))
     evidence = tuple(e for e in action.evidence if e.added_at is None or e.added_at.date() <= day)
-    return replace(action, status=status, history=past, milestones=milestones, evidence=evidence)
+    return replace(action, **fields, status=status, history=past, milestones=milestones, evidence=evidence,
+                   edits=tuple(e for e in action.edits if e.at.date() <= day))
 
 
 def _ended_by(label: str, day: dt.date) -> bool:
@@ -139,8 +186,9 @@ def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
     meeting = meetings[found[0]]
     previous = meetings[found[0] - 1] if found[0] > 0 else None
     day, since = meeting.held_on, previous.held_on if previous else dt.date.min
-    actions_then = tuple(action_at(a, day) for a in plan.actions)
+    actions_then = tuple(action_at(a, day) for a in plan.actions if existed_at(a.added_at, day))
     by_action = {a.code: a for a in actions_then}
+    codes = {a.code for a in plan.actions}
     sections = []
     cut = {s.key: kpi_at(s, day) for s in kpi_series}
     owners = {d.key: d.action for d in plan.kpis}
@@ -177,5 +225,6 @@ def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
             tuple(sorted(late, key=lambda i: (i.due_on or day, i.action.code))), tuple(sub_kpis),
             tuple(sorted(upcoming, key=lambda i: (i.due_on or dt.date.max, i.action.code, i.side))),
             tuple(sorted(cancelled, key=lambda i: (i.on, i.action.code)))))
-    general = tuple(cut[k] for k, owner in owners.items() if k in cut and owner not in by_action)
+    # a KPI of an action added after the meeting is left out with its action
+    general = tuple(cut[k] for k, owner in owners.items() if k in cut and owner not in codes)
     return ProgressReport(plan, meeting, previous, tuple(sections), generated_on or dt.date.today(), general)

@@ -12,6 +12,12 @@ The permission rule (strict, and the same for API and CLI):
 4. Anything else is :class:`ForbiddenError` (HTTP 403), and nothing changes. Roles do
    not cross borders: an ``admin`` of one country does not edit the other's fields.
    Importing or deleting whole plans is an operator task (CLI, database access).
+
+Every accepted edit of an action's field or a milestone is kept in ``plan_edits`` (the
+value it replaced, the value it wrote, who, when), written in the edit's own transaction
+from the row as locked there, and an action or milestone added to a stored plan keeps
+when (``added_at``): a report for a past meeting reads the plan as it stood then
+(:mod:`borderflow.plans.report`).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import io
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +46,7 @@ from borderflow.plans.model import (
     STATUSES,
     Action,
     Evidence,
+    FieldEdit,
     KpiDefinition,
     Meeting,
     Milestone,
@@ -60,6 +67,7 @@ from borderflow.services.accounts import WRITER_ROLES, User
 from borderflow.store.db import writing
 from borderflow.store.plans_schema import (
     plan_actions,
+    plan_edits,
     plan_evidence,
     plan_kpis,
     plan_meetings,
@@ -152,10 +160,17 @@ def _actions(conn: Connection, plan_id: int, only: int | None = None) -> list[Ac
     stones: dict[int, list[Milestone]] = {i: [] for i in ids}
     proofs: dict[int, list[Evidence]] = {i: [] for i in ids}
     changes: dict[int, list[StatusChange]] = {i: [] for i in ids}
+    edits: dict[int, list[FieldEdit]] = {i: [] for i in ids}
+    stone_edits: dict[int, list[FieldEdit]] = {}
     if ids:
+        for e in conn.execute(select(plan_edits).where(plan_edits.c.action_id.in_(ids))
+                              .order_by(plan_edits.c.at, plan_edits.c.id)):
+            edit = FieldEdit(e.field, e.old_value, e.new_value, e.at, e.username, e.country)
+            (edits[e.action_id] if e.milestone_id is None else stone_edits.setdefault(e.milestone_id, [])).append(edit)
         for m in conn.execute(select(plan_milestones).where(plan_milestones.c.action_id.in_(ids))
                               .order_by(plan_milestones.c.due_on, plan_milestones.c.id)):
-            stones[m.action_id].append(Milestone(m.side, m.title, m.due_on, m.done_on, m.id))
+            stones[m.action_id].append(Milestone(m.side, m.title, m.due_on, m.done_on, m.id, m.added_at,
+                                                 tuple(stone_edits.get(m.id, ()))))
         for e in conn.execute(select(plan_evidence).where(plan_evidence.c.action_id.in_(ids)).order_by(plan_evidence.c.id)):
             proofs[e.action_id].append(Evidence(e.side, e.kind, e.text, e.url, e.sha256, e.added_at, e.username))
         for h in conn.execute(select(plan_status_changes).where(plan_status_changes.c.action_id.in_(ids))
@@ -163,7 +178,8 @@ def _actions(conn: Connection, plan_id: int, only: int | None = None) -> list[Ac
             changes[h.action_id].append(StatusChange(h.from_status, h.to_status, h.at, h.username, h.country, h.why))
     return [Action(code=r.code, subcommittee=r.sub_key, title=r.title, kind=r.kind, lead_side=r.lead_side,
                    status=r.status, **{n: getattr(r, n) for n in SIDE_FIELDS["US"] | SIDE_FIELDS["MX"]},
-                   milestones=tuple(stones[r.id]), evidence=tuple(proofs[r.id]), history=tuple(changes[r.id]), id=r.id)
+                   milestones=tuple(stones[r.id]), evidence=tuple(proofs[r.id]), history=tuple(changes[r.id]), id=r.id,
+                   added_at=r.added_at, edits=tuple(edits[r.id]))
             for r in rows]
 
 
@@ -195,6 +211,16 @@ def get_action(engine: Engine, action_id: int) -> tuple[str, Action]:
         return row.slug, _actions(conn, row.plan_id, only=action_id)[0]
 
 
+def edit_rows(action: Action) -> list[dict[str, Any]]:
+    """Every kept edit of ``action`` and of its milestones, oldest first: ``at``,
+    ``milestone_id`` (None for the action's own fields), ``field``, ``old``, ``new``,
+    ``username``, ``country``."""
+    edits = [(None, e) for e in action.edits] + [(m.id, e) for m in action.milestones for e in m.edits]
+    return [{"at": e.at.isoformat(), "milestone_id": mid, "field": e.field, "old": e.old, "new": e.new,
+             "username": e.username, "country": e.country}
+            for mid, e in sorted(edits, key=lambda pair: pair[1].at)]
+
+
 # -- import / export ------------------------------------------------------------------
 
 
@@ -202,13 +228,18 @@ def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], acti
     values = {n: getattr(action, n) for n in SIDE_FIELDS["US"] | SIDE_FIELDS["MX"]}
     key = conn.execute(plan_actions.insert().values(
         plan_id=plan_id, subcommittee_id=sub_ids[action.subcommittee], code=action.code, title=action.title,
-        kind=action.kind, lead_side=action.lead_side, status=action.status, updated_at=now, **values,
+        kind=action.kind, lead_side=action.lead_side, status=action.status, updated_at=now,
+        added_at=action.added_at, **values,
     )).inserted_primary_key
     assert key is not None
     action_id = int(key[0])
+    _insert_edits(conn, action_id, None, action.edits)
     for m in action.milestones:
-        conn.execute(plan_milestones.insert().values(action_id=action_id, side=m.side, title=m.title,
-                                                     due_on=m.due_on, done_on=m.done_on))
+        stone = conn.execute(plan_milestones.insert().values(action_id=action_id, side=m.side, title=m.title,
+                                                             due_on=m.due_on, done_on=m.done_on,
+                                                             added_at=m.added_at)).inserted_primary_key
+        assert stone is not None
+        _insert_edits(conn, action_id, int(stone[0]), m.edits)
     for e in action.evidence:
         conn.execute(plan_evidence.insert().values(action_id=action_id, side=e.side, kind=e.kind, text=e.text,
                                                    url=e.url, sha256=e.sha256, added_at=e.added_at or now,
@@ -222,8 +253,18 @@ def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], acti
     return action_id
 
 
+def _insert_edits(conn: Connection, action_id: int, milestone_id: int | None, edits: tuple[FieldEdit, ...]) -> None:
+    for e in edits:
+        conn.execute(plan_edits.insert().values(action_id=action_id, milestone_id=milestone_id, field=e.field,
+                                                old_value=e.old, new_value=e.new, at=e.at, username=e.username,
+                                                country=e.country))
+
+
 def import_plan(engine: Engine, plan: Plan) -> int:
-    """Store a validated plan with its own meetings; ConflictError when its slug exists."""
+    """Store a validated plan with its own meetings; ConflictError when its slug exists.
+
+    Its actions and milestones keep the ``added_at`` and edits the file gives: without
+    them they count as always there (the file states the plan as adopted)."""
     now = _now()
     taken = ConflictError(f"plan {plan.slug!r} already exists; choose another slug or edit it in place")
     with _unique_or(taken), writing(engine, serialize=False) as conn:
@@ -269,7 +310,8 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
     """Add the actions (and their milestones) of a CSV export to existing plans.
 
     Actions whose code the plan already has are left as they are (``skipped``); the
-    whole file is checked first, so a bad row changes nothing.
+    whole file is checked first, so a bad row changes nothing. The actions added, and
+    their milestones, are stamped as added now: they are not in a past meeting's report.
     """
     from borderflow.plans.model import parse_action
 
@@ -313,7 +355,10 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
                 if code in have:
                     summary["skipped"] += 1
                     continue
-                _insert_action(conn, prow.id, sub_ids, action, _now())
+                # added to a plan that exists: from now on, not at its past meetings
+                now = _now()
+                added = replace(action, added_at=now, milestones=tuple(replace(m, added_at=now) for m in action.milestones))
+                _insert_action(conn, prow.id, sub_ids, added, now)
                 summary["added"] += 1
     return summary
 
@@ -341,8 +386,10 @@ class EditResult:
     changed: dict[str, Any]
 
 
-def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user: User) -> EditResult:
-    """Change action fields; each field is checked against its side (see the module rule)."""
+def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user: User,
+                  at: dt.datetime | None = None) -> EditResult:
+    """Change action fields; each field is checked against its side (see the module rule).
+    Each field changed is kept as an edit (old and new value, who, when: ``at`` or now)."""
     slug, action = get_action(engine, action_id)
     if not changes:
         raise BadInputError("send at least one field to change")
@@ -371,15 +418,24 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
                                     f"use one of {', '.join(keys)}")
             values["subcommittee_id"] = sub.id
             del values["subcommittee"]
+        # The row is read again, locked (FOR UPDATE on PostgreSQL; SQLite's writing() holds
+        # the write lock already): the values the edits record as replaced are the ones
+        # this write replaces, whatever another edit wrote since the read above.
+        row = conn.execute(select(plan_actions).where(plan_actions.c.id == action_id).with_for_update()).one()
         # The sides were checked against the lead side read above: a shared field is written
         # only while that is still the lead side (another edit may have handed it over since).
-        same_lead = (plan_actions.c.lead_side == action.lead_side,) if SHARED_FIELDS & set(changes) else ()
-        done = conn.execute(plan_actions.update().where(plan_actions.c.id == action_id, *same_lead)
-                            .values(**values, updated_at=_now()))
-        if done.rowcount != 1:
-            now = conn.execute(select(plan_actions.c.lead_side).where(plan_actions.c.id == action_id)).scalar()
-            raise ConflictError(f"the lead side of action {action.code} became {now} while this edit was made "
-                                f"(it was {action.lead_side}); nothing was changed: read the action again")
+        if SHARED_FIELDS & set(changes) and row.lead_side != action.lead_side:
+            raise ConflictError(f"the lead side of action {action.code} became {row.lead_side} while this edit was "
+                                f"made (it was {action.lead_side}); nothing was changed: read the action again")
+        before = {name: getattr(row, name) for name in stored if name != "subcommittee"}
+        if "subcommittee" in stored:
+            before["subcommittee"] = conn.execute(select(plan_subcommittees.c.key).where(
+                plan_subcommittees.c.id == row.subcommittee_id)).scalar_one()
+        at = at or _now()
+        conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(**values, updated_at=at))
+        _insert_edits(conn, action_id, None, tuple(
+            FieldEdit(name, before[name], new, at, user.username, user.country)
+            for name, new in sorted(stored.items()) if before[name] != new))
     return EditResult(action_id, stored)
 
 
@@ -422,22 +478,32 @@ def _valid_milestone(milestone: Milestone | Mapping[str, Any]) -> Milestone:
     return parse_milestone(milestone_data(milestone) if isinstance(milestone, Milestone) else milestone, "milestone")
 
 
-def add_milestone(engine: Engine, action_id: int, milestone: Milestone | Mapping[str, Any], user: User) -> int:
+def add_milestone(engine: Engine, action_id: int, milestone: Milestone | Mapping[str, Any], user: User,
+                  at: dt.datetime | None = None) -> int:
     """Add a milestone (``side``, ``title``, ``due_on``, ``done_on``?) to an action: its side's users only,
-    under the plan file's rules, so the plan still exports to a file that imports back."""
+    under the plan file's rules, so the plan still exports to a file that imports back. It is
+    stamped as added ``at`` (now by default): a report of a meeting before then leaves it out."""
     _, action = get_action(engine, action_id)
     stone = _valid_milestone(milestone)
     require_side(user, stone.side, f"a {stone.side} milestone of action {action.code}")
     with engine.begin() as conn:
         key = conn.execute(plan_milestones.insert().values(action_id=action_id, side=stone.side, title=stone.title,
-                                                           due_on=stone.due_on, done_on=stone.done_on)).inserted_primary_key
+                                                           due_on=stone.due_on, done_on=stone.done_on,
+                                                           added_at=at or _now())).inserted_primary_key
     assert key is not None
     return int(key[0])
 
 
-def update_milestone(engine: Engine, milestone_id: int, changes: Mapping[str, Any], user: User) -> dict[str, Any]:
+def _as_text(value: Any) -> Any:
+    """A milestone value as an edit records it and the API answers it (dates YYYY-MM-DD)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def update_milestone(engine: Engine, milestone_id: int, changes: Mapping[str, Any], user: User,
+                     at: dt.datetime | None = None) -> dict[str, Any]:
     """Edit a milestone's title, due_on or done_on (its side's users only; the side never
-    changes), each under the plan file's rules; returns the values stored."""
+    changes), each under the plan file's rules; returns the values stored. Each field
+    changed is kept as an edit (old and new value, who, when: ``at`` or now)."""
     with engine.connect() as conn:
         row = conn.execute(select(plan_milestones).where(plan_milestones.c.id == milestone_id)).first()
     if row is None:
@@ -447,9 +513,17 @@ def update_milestone(engine: Engine, milestone_id: int, changes: Mapping[str, An
     if unknown or not changes:
         raise BadInputError(f"a milestone edit may change title, due_on, done_on; got {', '.join(sorted(changes)) or 'nothing'}")
     values = {name: milestone_field(name, value, "milestone") for name, value in changes.items()}
-    with engine.begin() as conn:
+    written = {k: _as_text(v) for k, v in values.items()}
+    with writing(engine, serialize=False) as conn:
+        # read again, locked, so each edit records the value this write replaces
+        stored = conn.execute(select(plan_milestones).where(plan_milestones.c.id == milestone_id).with_for_update()).one()
+        before = {name: _as_text(getattr(stored, name)) for name in written}
+        at = at or _now()
         conn.execute(plan_milestones.update().where(plan_milestones.c.id == milestone_id).values(**values))
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+        _insert_edits(conn, stored.action_id, milestone_id, tuple(
+            FieldEdit(name, before[name], new, at, user.username, user.country)
+            for name, new in sorted(written.items()) if before[name] != new))
+    return written
 
 
 def add_evidence(engine: Engine, action_id: int, evidence: Evidence | Mapping[str, Any], user: User) -> None:

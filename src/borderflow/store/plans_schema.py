@@ -4,8 +4,11 @@ strategy -> plan (one year's action plan) -> subcommittee -> action -> milestone
 status changes (every one kept: who, when, why), evidence; KPIs belong to a plan (and
 optionally to an action) and hold only their *definition* (JSON): their values are
 computed from the archive each time. Meetings (plenaries) belong to a plan and date its
-progress report. Migration ``0004_plans`` mirrors this file, ``0009_plan_meetings``
-gives meetings their plan.
+progress report. Every edit of an action's fields or a milestone is kept in
+``plan_edits`` (old and new value, who, when), and actions and milestones record when
+they were added, so a report for a past meeting reads the plan as it stood then.
+Migration ``0004_plans`` mirrors this file, ``0009_plan_meetings`` gives meetings their
+plan, ``0012_plan_edits`` adds the record of edits and additions.
 """
 
 from __future__ import annotations
@@ -72,6 +75,9 @@ plan_actions = Table(
     Column("next_steps_us", Text, nullable=False, default=""),
     Column("next_steps_mx", Text, nullable=False, default=""),
     Column("updated_at", UTCDateTime(), nullable=False),
+    #: When the action was added to its plan; NULL for one that came with the plan (its
+    #: file) or was stored before migration 0012: it counts as always there.
+    Column("added_at", UTCDateTime()),
     UniqueConstraint("plan_id", "code", name="uq_plan_actions_code"),
 )
 
@@ -85,6 +91,8 @@ plan_milestones = Table(
     Column("title", Text, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("done_on", Date),
+    #: When the milestone was added; NULL as for an action (always there).
+    Column("added_at", UTCDateTime()),
     Index("ix_plan_milestones_action", "action_id"),
 )
 
@@ -120,6 +128,26 @@ plan_evidence = Table(
     Index("ix_plan_evidence_action", "action_id"),
 )
 
+plan_edits = Table(
+    "plan_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: The action edited, or the action of the milestone edited.
+    Column("action_id", Integer, ForeignKey("plan_actions.id"), nullable=False),
+    #: NULL for an edit of an action's own field.
+    Column("milestone_id", Integer, ForeignKey("plan_milestones.id")),
+    #: An action field (title, subcommittee as its key, notes_us, ...) or a milestone's
+    #: title, due_on or done_on (YYYY-MM-DD).
+    Column("field", String(40), nullable=False),
+    #: The value replaced and the value written, as text (NULL: a done_on left empty).
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("username", String(80), nullable=False),
+    Column("country", String(2), nullable=False, default=""),
+    Index("ix_plan_edits_action", "action_id", "at"),
+)
+
 plan_kpis = Table(
     "plan_kpis",
     metadata,
@@ -147,6 +175,6 @@ plan_meetings = Table(
 )
 
 __all__ = [
-    "plan_actions", "plan_evidence", "plan_kpis", "plan_meetings", "plan_milestones",
+    "plan_actions", "plan_edits", "plan_evidence", "plan_kpis", "plan_meetings", "plan_milestones",
     "plan_status_changes", "plan_subcommittees", "plans",
 ]
