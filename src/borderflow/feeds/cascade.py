@@ -39,6 +39,8 @@ Rules:
 * class -> lane: Cars = passenger/standard, NEXUS = passenger/sentri, Trucks =
   commercial/standard, FAST = commercial/fast; buses have no lane of their own in
   BorderFlow, so bus delays are rejected (bus volumes are read);
+* two columns of the same series (the same header twice, or two names of one site)
+  refuse the file: which one holds its values cannot be told;
 * an empty cell is no reading: nothing is made, a note counts them per column; a column
   with no name (a spreadsheet's trailing one) is skipped, or rejected if it holds values;
 * local -> UTC: a wall-clock hour the clocks skip (spring forward) is rejected if it
@@ -114,12 +116,13 @@ def sniff(head: bytes, name: str = "") -> bool:
 
 def parse(data: bytes, name: str = "") -> Parsed:
     """Delays as Observations, daily volumes as Volumes; see the module rules."""
-    rows = list(csv_rows(decode_text(data)))
+    parsed = Parsed(format=FORMAT)
+    rows = list(csv_rows(decode_text(data, parsed.notes)))
     if not rows or not rows[0][1] or rows[0][1][0].strip().lower() != "group starts":
         raise BadInputError(f"{name or 'the file'} is not a Cascade export; expected a first "
                             "column 'Group Starts' then 'Avg - Delay (...)'/'Sum - Volume (...)'")
-    parsed = Parsed(format=FORMAT)
     series = _series(rows[0][1], parsed)
+    _refuse_repeated_series(series, name)
     body = [(line, row) for line, row in rows[1:] if any(c.strip() for c in row)]
     times: list[tuple[int, list[str], dt.datetime]] = []
     for line, row in body:
@@ -208,6 +211,19 @@ def _series(header: list[str], parsed: Parsed) -> list[Series]:
             crossing_id=site[0], port_code=site[1], mode=cls[0], program=cls[1],
             measure=cls[2]))
     return found
+
+
+def _refuse_repeated_series(series: list[Series], name: str) -> None:
+    """BadInputError when two columns hold the same series (the same header twice, or
+    "Lynden" and "Lynden/Aldergrove"): which one holds its values cannot be told."""
+    first: dict[tuple[str, str, str, str], Series] = {}
+    for s in series:
+        key = (s.quantity, s.crossing_id, s.direction, s.measure)
+        if (other := first.setdefault(key, s)) is not s:
+            raise BadInputError(
+                f"{name or 'the file'} cannot be read as a Cascade export: columns "
+                f"{other.index + 1} ({other.header!r}) and {s.index + 1} ({s.header!r}) hold "
+                "the same series; remove or rename one, the reader does not pick one")
 
 
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S",
