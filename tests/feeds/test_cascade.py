@@ -253,3 +253,14 @@ def test_huge_or_too_fine_volumes_are_refused_alone() -> None:
     assert [v.value for v in parsed.volumes] == [7.0]
     assert [r.place for r in parsed.rejected] == ["line 2, column 2", "line 3, column 2"]
     assert "at most 999,999,999,999" in parsed.rejected[0].reason
+
+
+def test_two_columns_of_one_series_refuse_the_file() -> None:
+    # the real daily header with its Cars delay column once more, under another name of the
+    # same site: which column holds that day's delay cannot be told
+    lines = DAILY.read_text().splitlines()
+    text = "\n".join([lines[0] + ",Avg - Delay (Peace Arch Northbound Cars)",
+                      *(line + ",99.0" for line in lines[1:3])]) + "\n"
+    with pytest.raises(BadInputError, match=r"columns 2 \('Avg - Delay \(Peace Arch North Cars\)'\) and 6 "
+                                            r".* hold the same series; remove or rename one"):
+        cascade.parse(text.encode(), DAILY.name)
