@@ -291,3 +291,57 @@ def test_reparse_fails_only_for_what_is_new(tmp_path: Path, capsys: pytest.Captu
     assert "error: " in capsys.readouterr().err
     assert run(["--db", db, "quarantine", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == 1
+
+
+def test_conflicts_are_worded_for_what_clashed(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    header = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+    row = "250401,passenger,standard,2026-08-01T12:00:00Z,{},5,delay,city-sensors\n"
+    inside = tmp_path / "inside.csv"
+    inside.write_text(header + row.format(30) + row.format(45))  # the clash is inside the file
+    run(["--db", db, "ingest", str(inside), "-q"])
+    err = capsys.readouterr().err
+    assert (f"warning: {inside}: 1 record(s) repeat the key of an earlier record of this file with other "
+            "values; the first one stands; the other versions are kept aside (see 'borderflow conflicts')") in err
+    assert "stored one" not in err
+    later = tmp_path / "later.csv"
+    later.write_text(header + row.format(50))
+    run(["--db", db, "ingest", str(later), "-q"])
+    err = capsys.readouterr().err
+    assert (f"warning: {later}: 1 record(s) have the key of a stored one with other values; the stored "
+            "one stands; the other versions are kept aside") in err
+
+
+def test_a_volumes_csv_contradicting_itself_stores_neither_count(db: str, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "counts.csv"
+    path.write_text("port_code,site,period,period_start,measure,direction,value,source\n"
+                    "2304,,month,2024-01-01,Trucks,northbound,100,mine\n"
+                    "2304,,month,2024-01-01,Trucks,northbound,200,mine\n"
+                    "2304,,month,2024-02-01,Trucks,northbound,7,mine\n")
+    assert run(["--db", db, "ingest", str(path), "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["stored"], summary["quarantined"], summary["conflicts"]) == (1, 2, 0)
+    assert run(["--db", db, "export", "volumes"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["2304,,month,2024-02-01,Trucks,northbound,7,mine"]
+
+
+def test_export_names_a_stored_count_the_csv_cannot_hold(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import datetime as dt
+
+    from borderflow.feeds.records import Parsed, Volume
+    from borderflow.services.ingest import Ingestor
+    from borderflow.store.db import make_engine
+
+    run(["--db", db, "ingest", str(DATA / "cbp-feed" / "bwt-2014-03-15.xml"), "-q"])  # creates the archive
+    capsys.readouterr()
+    engine = make_engine(db)
+    # a count stored before ingest kept the volume rule (parsers refuse it now)
+    with engine.begin() as conn:
+        Ingestor(engine).write_parsed(conn, Parsed(format="bts-csv", volumes=[
+            Volume("2301", dt.date(2024, 1, 1), "Trucks", 1e13, "bts")]), name="old.csv", sha256="a" * 64)
+    assert run(["--db", db, "export", "volumes"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # not a header alone
+    assert ("the stored volume of port 2301, month 2024-01-01, Trucks, northbound, source 'bts' cannot "
+            "be written to the volumes CSV") in captured.err and "--format json" in captured.err
+    assert run(["--db", db, "export", "volumes", "--format", "json"]) == 0

@@ -165,6 +165,40 @@ def test_bad_rows_are_kept_aside_and_good_rows_land() -> None:
     assert "'-5'" in parsed.rejected[1].reason
 
 
+def test_a_column_named_twice_is_refused_not_read_from_one_of_them(raw: bytes) -> None:
+    lines = gzip.decompress(raw).decode().splitlines()
+    # the real header and its line 2 (San Luis, Apr 2024, Buses, 10) with a second Value
+    text = f"{lines[0]},Value\n{lines[1]},999\n"
+    with pytest.raises(BadInputError, match=r"^x.csv cannot be read as a BTS CSV: the header names column "
+                       r"'value' 2 times \(columns 7, 11\); remove or rename all but one"):
+        bts.parse(text.encode(), "x.csv")
+
+
+def test_counts_the_volumes_csv_cannot_hold_are_refused(raw: bytes) -> None:
+    lines = gzip.decompress(raw).decode().splitlines()
+    # line 2: San Luis,...,Apr 2024,Buses,10,...; the same row with 1e13, 1e-25 and 13 digits
+    rows = [lines[1].replace(",Buses,10,", f",{m},{v},") for m, v in (
+        ("Buses", "1e13"), ("Trucks", "1e-25"), ("Pedestrians", "1000000000000"),
+        ("Trains", "999999999999"))]
+    parsed = bts.parse("\n".join([lines[0], *rows]).encode())
+    assert [(v.measure, v.value) for v in parsed.volumes] == [("Trains", 999_999_999_999.0)]
+    assert [r.place for r in parsed.rejected] == ["line 2", "line 3", "line 4"]
+    assert all("at most 999,999,999,999, with at most 20 decimal places" in r.reason
+               for r in parsed.rejected)
+
+
+def test_decode_text_reads_line_by_line_when_the_file_is_not_all_utf8() -> None:
+    notes: list[str] = []
+    mixed = "Ciudad Juárez\n".encode() + "Niños Héroes\n".encode("cp1252") + b"plain\n"
+    assert bts.decode_text(mixed, notes) == "Ciudad Juárez\nNiños Héroes\nplain\n"
+    assert notes and "(line 2)" in notes[0]
+    # a file with no UTF-8 beyond ASCII is a Windows-1252 file: read whole, no note
+    notes.clear()
+    assert bts.decode_text("a\nNiños\n".encode("cp1252"), notes) == "a\nNiños\n" and notes == []
+    with pytest.raises(BadInputError, match="line 2 is neither UTF-8 nor Windows-1252"):
+        bts.decode_text("é\n".encode() + b"\x81\xff\n")
+
+
 def test_not_bts_is_bad_input() -> None:
     with pytest.raises(BadInputError, match="missing column"):
         bts.parse(b"a,b,c\n1,2,3\n", "x.csv")

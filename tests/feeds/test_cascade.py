@@ -204,3 +204,63 @@ def test_other_time_styles_and_point_roberts() -> None:
             for v in parsed.volumes] == [
         ("3017", "Point Roberts", dt.date(2018, 1, 1), 120.0, "northbound"),
         ("3017", "Point Roberts", dt.date(2018, 1, 2), 95.0, "northbound")]
+
+
+def _reordered(path: Path, body: list[str]) -> bytes:
+    return ("\n".join([path.read_text().splitlines()[0], *body]) + "\n").encode()
+
+
+def test_daily_file_sorted_newest_first_reads_as_the_original() -> None:
+    # the module's rules read either order; days are told by midnights, not by their order
+    lines = DAILY.read_text().splitlines()
+    parsed = cascade.parse(_reordered(DAILY, lines[:0:-1]), DAILY.name)
+    original = cascade.parse(DAILY.read_bytes(), DAILY.name)
+    assert parsed.rejected == [] and len(parsed.volumes) == 1616
+    assert sorted(parsed.volumes, key=repr) == sorted(original.volumes, key=repr)
+    assert sorted(parsed.observations, key=repr) == sorted(original.observations, key=repr)
+    assert {o.source for o in parsed.observations} == {"cascade-daily-mean"}
+
+
+def test_a_repeated_day_is_collapsed_or_refused_alone() -> None:
+    lines = TRUCKS.read_text().splitlines()
+    # line 3 (2018-01-02,51.0,116.0,110.0,1561.0,158.0) once more at the end: one copy kept
+    again = cascade.parse(_reordered(TRUCKS, [*lines[1:], lines[2]]), TRUCKS.name)
+    assert len(again.volumes) == 4024 and again.rejected == []
+    assert "5 duplicate cell(s) with identical values collapsed" in again.notes
+    # the same day with another Sumas count: that count alone is refused, at both places
+    other = lines[2].rsplit(",", 1)[0] + ",999.0"
+    clash = cascade.parse(_reordered(TRUCKS, [*lines[1:], other]), TRUCKS.name)
+    assert len(clash.volumes) == 4024 - 1
+    assert [r.place for r in clash.rejected] == ["line 3, column 6", f"line {len(lines) + 1}, column 6"]
+    assert "158.0 at line 3, column 6 and 999.0 at line" in clash.rejected[0].reason
+    assert "none kept" in clash.rejected[0].reason
+    got = {(v.site, v.direction, v.period_start) for v in clash.volumes}
+    assert ("Sumas/Huntingdon", "southbound", dt.date(2018, 1, 2)) not in got
+    assert ("Pacific Highway", "northbound", dt.date(2018, 1, 2)) in got
+
+
+def test_hourly_volumes_say_how_to_get_them_read() -> None:
+    text = "Group Starts,Sum - Volume (Peace Arch South Cars)\n2018-01-01 01:00:00,5\n2018-01-01 02:00:00,6\n"
+    parsed = cascade.parse(text.encode())
+    assert parsed.volumes == [] and len(parsed.rejected) == 2
+    assert "grouped by day" in parsed.rejected[0].reason
+
+
+def test_huge_or_too_fine_volumes_are_refused_alone() -> None:
+    text = ("Group Starts,Sum - Volume (Peace Arch South Cars)\n2018-01-01,1e13\n2018-01-02,1e-25\n"
+            "2018-01-03,7\n")
+    parsed = cascade.parse(text.encode())
+    assert [v.value for v in parsed.volumes] == [7.0]
+    assert [r.place for r in parsed.rejected] == ["line 2, column 2", "line 3, column 2"]
+    assert "at most 999,999,999,999" in parsed.rejected[0].reason
+
+
+def test_two_columns_of_one_series_refuse_the_file() -> None:
+    # the real daily header with its Cars delay column once more, under another name of the
+    # same site: which column holds that day's delay cannot be told
+    lines = DAILY.read_text().splitlines()
+    text = "\n".join([lines[0] + ",Avg - Delay (Peace Arch Northbound Cars)",
+                      *(line + ",99.0" for line in lines[1:3])]) + "\n"
+    with pytest.raises(BadInputError, match=r"columns 2 \('Avg - Delay \(Peace Arch North Cars\)'\) and 6 "
+                                            r".* hold the same series; remove or rename one"):
+        cascade.parse(text.encode(), DAILY.name)

@@ -80,8 +80,11 @@ def test_wall_clock_rules() -> None:
         2025, 1, 1, 13, tzinfo=UTC)
     assert ch.wall_clock_to_utc(dt.datetime(2025, 7, 1, 6), denver) == dt.datetime(
         2025, 7, 1, 12, tzinfo=UTC)
-    with pytest.raises(ValueError, match="does not exist"):
-        ch.wall_clock_to_utc(dt.datetime(2025, 3, 9, 2), denver)  # spring forward
+    # spring forward: the message says what the hour would be and how to fix it
+    with pytest.raises(ValueError, match=r"does not exist in America/Denver: the clocks skip it for "
+                       r"daylight saving time; correct the time in the source \(02:00 MST is 03:00 MDT\) "
+                       r"or remove the value"):
+        ch.wall_clock_to_utc(dt.datetime(2025, 3, 9, 2), denver)
     first = ch.wall_clock_to_utc(dt.datetime(2025, 11, 2, 1), denver)  # fall back
     second = ch.wall_clock_to_utc(dt.datetime(2025, 11, 2, 1), denver, fold=1)
     assert (first.hour, second.hour) == (7, 8)
@@ -136,6 +139,24 @@ def test_averages_read_by_hand(averages: Parsed) -> None:
     # line 4000: Ysleta,Passenger,Nexus/Sentri,December,All,11:00 PM,5.0,1.0,...
     assert got["240203", "passenger", "sentri", 12, 6, 23] == 5.0
     assert got["240203", "passenger", "sentri", 12, 0, 23] == 1.0
+
+
+def test_averages_repeated_in_one_file_are_kept_once_or_refused(averages: Parsed) -> None:
+    lines = AVERAGES.read_text().splitlines()
+    # line 302: BOTA,Passenger,General,January,All,Midnight,79.0,30.0,20.0,5.0,7.0,19.0,34.0
+    again = "\n".join([*lines, lines[301]]) + "\n"
+    same = ch.parse_averages(again.encode(), AVERAGES.name)
+    assert same.averages == averages.averages and same.rejected == []
+    assert "7 duplicate cell(s) with identical values collapsed" in same.notes
+    # the same hour once more with Monday 31.0: that Monday alone is refused, at both places
+    other = lines[301].replace(",30.0,", ",31.0,")
+    clash = ch.parse_averages(("\n".join([*lines, other]) + "\n").encode(), AVERAGES.name)
+    assert len(clash.averages) == len(averages.averages) - 1
+    assert [r.place for r in clash.rejected] == ["line 302, column 8", f"line {len(lines) + 1}, column 8"]
+    assert clash.rejected[0].reason == (
+        "conflicting values for the average wait at 240201 passenger/standard, Jan, Monday 00:00: "
+        f"30.0 at line 302, column 8 and 31.0 at line {len(lines) + 1}, column 8; none kept, correct "
+        "the source or remove the wrong one")
 
 
 def test_averages_nan_blank_rows_and_bad_cells() -> None:
@@ -193,16 +214,35 @@ def test_holiday_read_by_hand(holiday: Parsed) -> None:
 def test_holiday_bad_column_and_conflicting_cells() -> None:
     text = (
         'Port,Lane,Sub-Lane,Holiday,Time,"Monday, Dec 30, 2024 (min)",'
-        '"Monday, Dec 31, 2024 (min)","Monday, Dec 30, 2024 (min)"\n'
-        "El Paso - Ysleta,Passenger,General,X,Noon,5.0,1.0,6.0\n"
-        "El Paso - Ysleta,Passenger,General,X,1:00 PM,2.5,,2.5\n"
+        '"Monday, Dec 31, 2024 (min)"\n'
+        "El Paso - Ysleta,Passenger,General,X,Noon,5.0,1.0\n"
+        "El Paso - Ysleta,Passenger,General,X,1:00 PM,2.5,\n"
+        "El Paso - Ysleta,Passenger,General,X,Noon,6.0,\n"
+        "El Paso - Ysleta,Passenger,General,X,1:00 PM,2.5,\n"
     )
     parsed = ch.parse_holiday(text.encode())
     assert [(o.observed_at.hour, o.wait_minutes) for o in parsed.observations] == [(20, 3)]
     places = [r.place for r in parsed.rejected]
-    assert places == ["column 7", "line 2, column 6", "line 2, column 8"]
+    assert places == ["column 7", "line 2, column 6", "line 4, column 6"]
     assert "is a Tuesday" in parsed.rejected[0].reason
     assert "none kept" in parsed.rejected[1].reason
+
+
+def test_a_date_or_a_weekday_named_twice_refuses_the_table() -> None:
+    # which of the two columns holds that day's waits cannot be told: the file is refused
+    # with the columns named, never read from one of them
+    holiday = ('Port,Lane,Sub-Lane,Holiday,Time,"Monday, Dec 30, 2024 (min)",'
+               '"Monday, Dec 30, 2024 (min)"\nEl Paso - Ysleta,Passenger,General,X,Noon,5.0,6.0\n')
+    with pytest.raises(BadInputError, match=r"columns 6 .* and 7 .* are the same date; remove or rename one"):
+        ch.parse_holiday(holiday.encode())
+    averages = ("Port,Lane,Sub-Lane,Month,Day,Time,Sunday (min),Monday (min),Monday (min)\n"
+                "El Paso - Ysleta,Passenger,General,July,All,Midnight,5,10,20\n")
+    with pytest.raises(BadInputError, match=r"columns 8 \('Monday \(min\)'\) and 9 .* same weekday"):
+        ch.parse_averages(averages.encode())
+    port_twice = ("Port,Lane,Sub-Lane,Month,Day,Time,Sunday (min),Port\n"
+                  "El Paso - Ysleta,Passenger,General,July,All,Midnight,5,Foo\n")
+    with pytest.raises(BadInputError, match=r"names column 'port' 2 times \(columns 1, 8\); remove or rename"):
+        ch.parse_averages(port_twice.encode())
 
 
 def test_holiday_spreadsheet_columns_without_a_date() -> None:

@@ -195,3 +195,56 @@ def test_the_observations_writer_output_is_detected() -> None:
     out = io.StringIO()
     write_observations_csv([], out)
     assert detect.detect_format(out.getvalue().encode(), "") == "observations-csv"
+
+
+def _interchange_files() -> dict[str, bytes]:
+    """The two interchange CSVs as the archive writes them, from real files."""
+    from borderflow.feeds.observations_csv import write_observations_csv
+    from borderflow.feeds.volumes_csv import format_value, write_volumes_csv
+
+    hourly = (DATA / "cascade/peace-arch-south-cars-hourly-2013-01_2018-08.csv").read_bytes()
+    observations = detect.parse_bytes(b"\n".join(hourly.splitlines()[:500]) + b"\n", "").observations
+    obs_out = io.StringIO()
+    write_observations_csv(observations, obs_out)
+    trucks = detect.parse_bytes((DATA / "cascade/trucks-daily-volume-2018-01_2020-03.csv").read_bytes(), "")
+    vol_out = io.StringIO()
+    write_volumes_csv([{"port_code": v.port_code, "site": v.site, "period": v.period,
+                        "period_start": v.period_start.isoformat(), "measure": v.measure,
+                        "direction": v.direction, "value": format_value(v.value), "source": v.source}
+                       for v in trucks.volumes[:500]], vol_out)
+    return {"observations-csv": obs_out.getvalue().encode(), "volumes-csv": vol_out.getvalue().encode()}
+
+
+@pytest.mark.parametrize("fmt", ["observations-csv", "volumes-csv", *sorted(
+    {f for p, f in REAL.items() if p.endswith((".csv", ".gz"))})])
+def test_empty_trailing_columns_read_the_same(fmt: str) -> None:
+    # a spreadsheet's empty columns after the last named one: header "...,source,," and
+    # every row ending ",,"; detected and read as the file without them
+    if fmt in ("observations-csv", "volumes-csv"):
+        raw = _interchange_files()[fmt]
+    else:
+        path = next(p for p, f in sorted(REAL.items()) if f == fmt)
+        data = (DATA / path).read_bytes()
+        raw = b"\n".join((gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).splitlines()[:3000]) + b"\n"
+    trailing = b"\r\n".join(line + b",," for line in raw.splitlines()) + b"\r\n"
+    assert detect.detect_format(trailing[:4096], "") == fmt
+    parsed = detect.parse_bytes(trailing, "")
+    assert parsed == detect.parse_bytes(raw, "") and parsed.rejected == []
+
+
+def test_a_value_under_an_unnamed_trailing_column_refuses_its_row_alone() -> None:
+    raw = _interchange_files()["volumes-csv"]
+    lines = raw.decode().splitlines()
+    text = "\n".join([lines[0] + ",,", lines[1] + ",,", lines[2] + ",,7"]) + "\n"
+    parsed = detect.parse_bytes(text.encode(), "")
+    assert len(parsed.volumes) == 1
+    (bad,) = parsed.rejected
+    assert bad.place == "line 3" and bad.reason == (
+        "value(s) in column(s) 10, past the 8 named in the header; remove them or name the column")
+
+
+def test_an_unknown_header_is_shown_to_its_end() -> None:
+    # the cause is at the end of the header (a column too many): the message shows it
+    header = "port_code,site,period,period_start,measure,direction,value,source,comment"
+    with pytest.raises(UnknownFormatError, match=r"it starts 'port_code,site,.*,source,comment'"):
+        detect.detect_format(f"{header}\n2304,,month,2024-01-01,Trucks,northbound,1,x,hi\n".encode(), "v.csv")

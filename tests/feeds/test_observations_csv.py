@@ -70,6 +70,16 @@ def test_bad_rows_are_rejected_and_good_rows_still_land(row: str, needle: str) -
     assert "\n" not in rejected.reason
 
 
+def test_spaces_around_the_source_are_refused_as_in_the_volumes_csv() -> None:
+    # " city" and "city" would be two sources; the writer refuses such a source, so the
+    # reader does too (and the volumes CSV reads its source the same way)
+    parsed = _parse(HEADER + "\n250401,passenger,standard,2026-08-01T12:00:00Z,30,5,delay, city\n"
+                    "250401,passenger,standard,2026-08-01T13:00:00Z,30,5,delay,city\n")
+    assert [o.source for o in parsed.observations] == ["city"]
+    (bad,) = parsed.rejected
+    assert bad.place == "line 2" and "source may not have surrounding spaces; got ' city'" in bad.reason
+
+
 def test_a_bad_direction_is_rejected() -> None:
     parsed = _parse(HEADER + ",direction\n"
                     "250401,passenger,standard,2024-05-01T08:00:00Z,1,1,delay,s,eastbound\n")

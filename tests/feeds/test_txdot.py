@@ -133,3 +133,39 @@ def test_plain_input_and_sniff() -> None:
     assert not txdot.sniff(b"ID,Year,Region,POE,Crossing,Modes,Northbound Crossing\n", "")
     with pytest.raises(BadInputError, match="ID,Year,Month,Region,POE"):
         txdot.parse(b"ID,Year,Region\n1,2,3\n", "yearly.csv")
+
+
+def test_a_line_saved_as_windows_1252_does_not_garble_the_utf8_file(parsed: Parsed) -> None:
+    # the real file is UTF-8 ("Juárez-Lincoln International Bridge", line 72); its line 72
+    # once more, saved as Windows-1252, used to turn the whole file into Windows-1252 and
+    # every accented bridge into a new site ("JuÃ¡rez-...")
+    plain = gzip.decompress(MONTHLY.read_bytes())
+    lines = plain.decode("utf-8").splitlines()
+    mixed = plain + lines[71].encode("cp1252") + b"\n"
+    again = txdot.parse(mixed, MONTHLY.name)
+    assert again.volumes == parsed.volumes and again.rejected == []
+    assert len({v.site for v in again.volumes}) == 33
+    assert again.notes == [
+        (f"1 line(s) not UTF-8 like the rest of the file were read as Windows-1252 (line "
+         f"{len(lines) + 1}); check the names on them, and save the file as UTF-8 to be sure"),
+        "1 duplicate row(s) with identical values collapsed"]
+
+
+def test_a_count_the_volumes_csv_cannot_hold_is_refused_alone() -> None:
+    text = (b"ID,Year,Month,Region,POE,Crossing,Modes,Northbound Crossing\n"
+            b"a,2024,2,El Paso,El Paso,Bridge of the Americas,Buses,10000000000000\n"
+            b"b,2024,3,El Paso,El Paso,Bridge of the Americas,Buses,0.0000000000000000000000001\n"
+            b"c,2024,4,El Paso,El Paso,Bridge of the Americas,Buses,\"1,234\"\n")
+    parsed = txdot.parse(text)
+    assert [v.value for v in parsed.volumes] == [1234.0]
+    assert [r.place for r in parsed.rejected] == ["line 2", "line 3"]
+    assert parsed.rejected[0].reason == (
+        "Northbound Crossing must be a count >= 0 of at most 999,999,999,999, with at most 20 "
+        "decimal places; got '10000000000000'")
+
+
+def test_a_column_named_twice_is_refused() -> None:
+    text = (b"ID,Year,Month,Region,POE,Crossing,Modes,Northbound Crossing,Northbound Crossing\n"
+            b"a,2024,2,El Paso,El Paso,Bridge of the Americas,Buses,12,13\n")
+    with pytest.raises(BadInputError, match=r"names column 'northbound crossing' 2 times \(columns 8, 9\)"):
+        txdot.parse(text, "twice.csv")

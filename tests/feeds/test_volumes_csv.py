@@ -62,3 +62,40 @@ def test_values_are_written_to_read_back_as_the_same_float(value: float) -> None
     assert "e" not in format_value(value)
     [volume] = parse(out.getvalue().encode()).volumes
     assert volume.value == value
+
+
+def test_rows_with_the_same_key_are_kept_once_or_all_refused() -> None:
+    rows = [
+        "2304,,month,2024-01-01,Trucks,northbound,100,mine",
+        "2304,,month,2024-01-01,Trucks,northbound,200,mine",     # the same key, another count
+        "2304,,month,2024-02-01,Trucks,northbound,5,mine",
+        "2304,,month,2024-02-01,Trucks,northbound,5.0,mine",     # the same count again
+        "2304,,month,2024-01-01,Trucks,northbound,100,other",    # another source: another key
+    ]
+    parsed = parse("\n".join([HEADER, *rows]).encode(), "counts.csv")
+    assert [(v.period_start.month, v.value, v.source) for v in parsed.volumes] == [
+        (2, 5.0, "mine"), (1, 100.0, "other")]
+    assert [r.place for r in parsed.rejected] == ["line 2", "line 3"]
+    assert parsed.rejected[0].reason == (
+        "conflicting values for (port 2304, month 2024-01-01, Trucks, northbound, source 'mine'): "
+        "100 at line 2 and 200 at line 3; none kept, correct the source or remove the wrong one")
+    assert parsed.notes == ["1 duplicate row(s) with identical values collapsed"]
+
+
+def test_a_column_named_twice_is_said_so() -> None:
+    with pytest.raises(BadInputError, match=r"not a volumes CSV: the header names column 'value' 2 times "
+                                            r"\(columns 7, 9\); remove or rename all but one"):
+        parse((HEADER + ",value\n2304,,month,2024-01-01,Trucks,northbound,1,x,2\n").encode(), "v.csv")
+
+
+@pytest.mark.parametrize("value", [1e13, 1e-25, float("nan")])
+def test_a_stored_count_the_csv_cannot_hold_writes_nothing_and_is_named(value: float) -> None:
+    # counts stored before ingest kept the volume rule: the export names the row and the way out
+    good = {"port_code": "2304", "site": "", "period": "month", "period_start": "2024-01-01",
+            "measure": "Buses", "direction": "northbound", "value": 3, "source": "bts"}
+    bad = {**good, "port_code": "2301", "measure": "Trucks", "value": value}
+    out = io.StringIO()
+    with pytest.raises(BadInputError, match=r"^the stored volume of port 2301, month 2024-01-01, Trucks, "
+                                            r"northbound, source 'bts' cannot be written .*--format json"):
+        write_volumes_csv([good, bad], out)
+    assert out.getvalue() == ""

@@ -60,10 +60,22 @@ def _print_summary(summary: IngestSummary, as_json: bool, *, kept_before: bool =
                 "(see 'borderflow quarantine')", markup=False, highlight=False, soft_wrap=True,
             )
         if f.conflicts:
-            err.print(
-                f"warning: {f.name}: {f.conflicts} reading(s) clash with stored ones; kept aside "
-                "(see 'borderflow conflicts')", markup=False, highlight=False, soft_wrap=True,
-            )
+            err.print(f"warning: {f.name}: {_conflicts_text(f)}", markup=False, highlight=False,
+                      soft_wrap=True)
+
+
+def _conflicts_text(f: FileSummary) -> str:
+    """What a file's conflicts were: records (readings, counts or averages) whose key was
+    stored already, or came earlier in the same file, with other values."""
+    stored = f.conflicts - f.conflicts_in_file
+    parts = []
+    if stored:
+        parts.append(f"{stored} record(s) have the key of a stored one with other values; the "
+                     "stored one stands")
+    if f.conflicts_in_file:
+        parts.append(f"{f.conflicts_in_file} record(s) repeat the key of an earlier record of "
+                     "this file with other values; the first one stands")
+    return "; ".join(parts) + "; the other versions are kept aside (see 'borderflow conflicts')"
 
 
 def _with_progress(run: Callable[[Callable[[FileSummary], None]], IngestSummary], quiet: bool) -> IngestSummary:

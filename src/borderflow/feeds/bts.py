@@ -16,7 +16,8 @@ Rules:
 
 * one :class:`Volume` per row, ``period`` "month", ``period_start`` the first of the
   month, ``measure`` in the newer names, ``value`` the count (a float, as BTS writes
-  integers), ``source`` "bts", ``direction`` "northbound" (BorderFlow's word for *into
+  integers; one >= 0 of at most 999,999,999,999 with at most 20 decimals, the rule of
+  every volume, :data:`~borderflow.feeds.records.VOLUME_RULE`), ``source`` "bts", ``direction`` "northbound" (BorderFlow's word for *into
   the US*; BTS counts inbound crossings only, on both borders);
 * ``port_code`` is 4 digits; a shorter all-digit code (a spreadsheet dropped the leading
   zero) is zero-padded;
@@ -27,10 +28,13 @@ Rules:
   note says how many); rows with the same key and *different* values all go to
   ``Parsed.rejected`` with a reason naming the key and the competing values: the parser
   never picks one;
+* a header naming one of these columns twice is refused (which one holds the value
+  cannot be told);
 * gzip input is accepted (recognised by its magic bytes, not the file name).
 
 This module also holds the small text helpers the other CSV parsers share
-(:func:`gunzip_if_gzip`, :func:`decode_text`, :func:`sniff_text`).
+(:func:`gunzip_if_gzip`, :func:`decode_text`, :func:`sniff_text`, and the header rules:
+:func:`named_columns`, :func:`beyond_header`, :func:`repeated_columns`).
 """
 
 from __future__ import annotations
@@ -41,11 +45,11 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from borderflow.errors import BadInputError
-from borderflow.feeds.records import Parsed, Rejected, Volume
+from borderflow.feeds.records import Parsed, Rejected, Volume, volume_value
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -55,6 +59,7 @@ SOURCE = "bts"
 
 GZIP_MAGIC = b"\x1f\x8b"
 _COMMON = ("port name", "state", "port code", "border", "date", "measure", "value")
+_PLACE_COLUMNS = ("point", "location", "latitude", "longitude")
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
                 "september", "october", "november", "december")
 #: "jan"/"january" -> 1 ... (English names, not the locale's), plus "sept".
@@ -92,9 +97,17 @@ def gunzip_head(head: bytes) -> bytes:
         return b""
 
 
-def decode_text(data: bytes) -> str:
+def decode_text(data: bytes, notes: list[str] | None = None) -> str:
     """Bytes (gzip or plain) as text: UTF-16 when it starts with its byte-order mark (as
-    spreadsheets save "Unicode text"), else UTF-8 (BOM dropped), else Windows-1252."""
+    spreadsheets save "Unicode text"), else UTF-8 (BOM dropped), else line by line.
+
+    Line by line: a line that is UTF-8 is read as UTF-8 and a line that is not as
+    Windows-1252, so a UTF-8 file with one line pasted from a Windows-1252 one keeps its
+    accented names on every other line (decoding the whole file as Windows-1252 would
+    garble them all). When the file has UTF-8 lines beyond ASCII as well as lines read as
+    Windows-1252, a note on ``notes`` names those lines. A file with no such UTF-8 line is
+    a Windows-1252 file and reads as one, without a note. A line that is neither refuses
+    the file (BadInputError naming the line)."""
     raw = gunzip_if_gzip(data)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
@@ -106,12 +119,32 @@ def decode_text(data: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise BadInputError(
-            f"the text is neither UTF-8 nor Windows-1252 (byte {exc.start}); save it as UTF-8"
-        ) from exc
+    lines = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    decoded: list[str] = []
+    windows: list[int] = []
+    utf8_beyond_ascii = False
+    for number, line in enumerate(lines, 1):
+        try:
+            decoded.append(line.decode("utf-8"))
+            utf8_beyond_ascii = utf8_beyond_ascii or not line.isascii()
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            decoded.append(line.decode("cp1252"))
+        except UnicodeDecodeError as exc:
+            raise BadInputError(
+                f"line {number} is neither UTF-8 nor Windows-1252 (byte {exc.start + 1} of the "
+                "line); save the file as UTF-8") from exc
+        windows.append(number)
+    if utf8_beyond_ascii and notes is not None:
+        shown = ", ".join(str(n) for n in windows[:_MAX_NOTED])
+        more = f" and {len(windows) - _MAX_NOTED} more" if len(windows) > _MAX_NOTED else ""
+        notes.append(
+            f"{len(windows)} line(s) not UTF-8 like the rest of the file were read as "
+            f"Windows-1252 (line {shown}{more}); check the names on them, and save the file "
+            "as UTF-8 to be sure")
+    return "\n".join(decoded)
 
 
 def sniff_text(head: bytes) -> str:
@@ -141,6 +174,52 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
         raise BadInputError(f"CSV is malformed near line {reader.line_num}: {exc}") from exc
 
 
+def named_columns(header: list[str]) -> list[str]:
+    """The header's names, spaces around each dropped, without the empty columns a
+    spreadsheet leaves at the end (``a,b,,`` -> ``[a, b]``)."""
+    names = [h.strip() for h in header]
+    while names and not names[-1]:
+        names.pop()
+    return names
+
+
+def beyond_header(row: list[str], width: int) -> list[str]:
+    """``row`` without the empty fields past the ``width`` named columns (a spreadsheet's
+    trailing ones); ValueError when such a field holds a value."""
+    if len(row) <= width:
+        return row
+    filled = [str(width + 1 + i) for i, c in enumerate(row[width:]) if c.strip()]
+    if filled:
+        raise ValueError(f"value(s) in column(s) {', '.join(filled)}, past the {width} named "
+                         "in the header; remove them or name the column")
+    return row[:width]
+
+
+def repeated_columns(names: list[str], wanted: Iterable[str]) -> str | None:
+    """A one-line refusal when a wanted column (compared lower-cased) is named more than
+    once: the reader cannot tell which one holds the values. None otherwise."""
+    places: dict[str, list[int]] = {}
+    for i, h in enumerate(names, 1):
+        places.setdefault(h.strip().lower(), []).append(i)
+    for name in wanted:
+        found = places.get(name.lower(), [])
+        if len(found) > 1:
+            return (f"the header names column {name!r} {len(found)} times (columns "
+                    f"{', '.join(map(str, found))}); remove or rename all but one, the reader "
+                    "does not pick one")
+    return None
+
+
+def header_mismatch(name: str, what: str, expected: str, got: list[str]) -> str:
+    """The refusal of a header that is not ``expected`` (as the message shows it, quoted):
+    a repeated column said as such."""
+    text = f"{name or 'the file'} is not {what}"
+    if got and (repeat := repeated_columns(got, dict.fromkeys(c.lower() for c in got))):
+        return f"{text}: {repeat}"
+    shown = ",".join(got) if got else "an empty file"
+    return f"{text}: expected the header {expected}; got {shown!r:.200}"
+
+
 # --- BTS ------------------------------------------------------------------------------
 
 
@@ -154,7 +233,8 @@ def sniff(head: bytes, name: str = "") -> bool:
 
 def parse(data: bytes, name: str = "") -> Parsed:
     """Every row of a BTS CSV as a monthly :class:`Volume`; see the module rules."""
-    text = decode_text(data)
+    parsed = Parsed(format=FORMAT)
+    text = decode_text(data, parsed.notes)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -163,7 +243,6 @@ def parse(data: bytes, name: str = "") -> Parsed:
     except csv.Error as exc:
         raise BadInputError(f"CSV is malformed near line 1: {exc}") from exc
     read = _RowReader(header, name)
-    parsed = Parsed(format=FORMAT)
     kept: dict[tuple[str, dt.date, str], tuple[Volume, int]] = {}
     duplicates: dict[tuple[str, dt.date, str], list[tuple[int, float]]] = {}
     try:
@@ -220,9 +299,11 @@ class _RowReader:
                 f"{name or 'the file'} is not a BTS CSV: missing column(s) "
                 f"{', '.join(missing)}; expected Port Name,State,Port Code,Border,Date,"
                 "Measure,Value and Point or Location")
+        if repeat := repeated_columns(header, (*_COMMON, *_PLACE_COLUMNS)):
+            raise BadInputError(f"{name or 'the file'} cannot be read as a BTS CSV: {repeat}")
         self.col = col
         self.place_columns = [col[c] for c in ("port name", "state", "port code", "border")] + [
-            col[c] for c in ("point", "location", "latitude", "longitude") if c in col]
+            col[c] for c in _PLACE_COLUMNS if c in col]
         self.date_at, self.measure_at, self.value_at = col["date"], col["measure"], col["value"]
         self.places: dict[tuple[str, ...], _Place] = {}
         self.dates: dict[str, dt.date] = {}
@@ -279,16 +360,9 @@ def month_start(text: str) -> dt.date:
 
 
 def _count(text: str) -> float:
-    if text.isdigit() and text.isascii():
+    if text.isdigit() and text.isascii() and len(text) <= 12:  # the common case, fast
         return float(int(text))
-    t = text.strip().replace(",", "")
-    try:
-        value = float(t)
-    except ValueError:
-        raise ValueError(f"Value must be a count >= 0; got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise ValueError(f"Value must be a count >= 0; got {text!r}")
-    return value
+    return volume_value(text, "Value")
 
 
 def _coordinates(row: list[str], col: dict[str, int]) -> tuple[float | None, float | None]:

@@ -18,9 +18,10 @@ Pacific Highway = 300401 / 3004; Lynden/Aldergrove = 302301 / 3023 (BTS calls po
 Rules:
 
 * ``Group Starts`` is read as ``YYYY-MM-DD HH:MM:SS`` (also without seconds or time,
-  or US style ``M/D/YYYY H:MM``); the period is read from its spacing: days when every
-  row is a midnight at least a day from the next, else hours; a file of one row at
-  midnight could be either and its row is rejected;
+  or US style ``M/D/YYYY H:MM``); the period is read from the times themselves, not
+  their order: days when every row is a midnight and there are at least two dates (sorted
+  either way, a date repeated or out of place), else hours; rows at midnight of a single
+  date could be either and are rejected;
 * hourly delays -> Observations, source "cascade", at the start of the hour;
 * daily delays are daily *means* -> Observations, source "cascade-daily-mean",
   observed_at the local midnight starting the day;
@@ -28,11 +29,18 @@ Rules:
   0.5 -> 1, 2.5 -> 3;
 * daily volumes -> Volumes, period "day", ``site`` the source's site name, measure
   "Personal Vehicles" (Cars), "Personal Vehicles (NEXUS)" (NEXUS lanes; BTS has no
-  such measure), "Trucks", "Trucks (FAST)", "Buses"; hourly volumes are rejected (the
-  Volume vocabulary has no hourly period);
+  such measure), "Trucks", "Trucks (FAST)", "Buses"; a count is a number >= 0 of at most
+  999,999,999,999 with at most 20 decimals (:data:`~borderflow.feeds.records.VOLUME_RULE`);
+  hourly volumes are rejected (the Volume vocabulary has no hourly period: export the
+  series grouped by day);
+* a day or hour read twice (a repeated row): the same value is kept once (a note counts
+  them), different values are all rejected with the competing values, that cell alone
+  (:mod:`borderflow.feeds.same_key`);
 * class -> lane: Cars = passenger/standard, NEXUS = passenger/sentri, Trucks =
   commercial/standard, FAST = commercial/fast; buses have no lane of their own in
   BorderFlow, so bus delays are rejected (bus volumes are read);
+* two columns of the same series (the same header twice, or two names of one site)
+  refuse the file: which one holds its values cannot be told;
 * an empty cell is no reading: nothing is made, a note counts them per column; a column
   with no name (a spreadsheet's trailing one) is skipped, or rejected if it holds values;
 * local -> UTC: a wall-clock hour the clocks skip (spring forward) is rejected if it
@@ -45,14 +53,16 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import cast
 
 from borderflow.errors import BadInputError
 from borderflow.feeds.bts import csv_rows, decode_text, sniff_text
 from borderflow.feeds.cbp_historical import minutes_half_up, wall_clock_to_utc
-from borderflow.feeds.records import Parsed, Rejected, Volume
+from borderflow.feeds.records import Parsed, Rejected, Volume, volume_value
+from borderflow.feeds.same_key import SameKey
 from borderflow.vocabulary import Observation
 
 FORMAT = "cascade-csv"
@@ -106,12 +116,13 @@ def sniff(head: bytes, name: str = "") -> bool:
 
 def parse(data: bytes, name: str = "") -> Parsed:
     """Delays as Observations, daily volumes as Volumes; see the module rules."""
-    rows = list(csv_rows(decode_text(data)))
+    parsed = Parsed(format=FORMAT)
+    rows = list(csv_rows(decode_text(data, parsed.notes)))
     if not rows or not rows[0][1] or rows[0][1][0].strip().lower() != "group starts":
         raise BadInputError(f"{name or 'the file'} is not a Cascade export; expected a first "
                             "column 'Group Starts' then 'Avg - Delay (...)'/'Sum - Volume (...)'")
-    parsed = Parsed(format=FORMAT)
     series = _series(rows[0][1], parsed)
+    _refuse_repeated_series(series, name)
     body = [(line, row) for line, row in rows[1:] if any(c.strip() for c in row)]
     times: list[tuple[int, list[str], dt.datetime]] = []
     for line, row in body:
@@ -128,17 +139,21 @@ def parse(data: bytes, name: str = "") -> Parsed:
             parsed.rejected.append(Rejected(
                 f"column {index + 1}", f"{len(filled)} value(s) under a column with no name "
                 f"(first on line {filled[0]}); name the series in the header", ""))
-    if len(times) == 1 and times[0][2].time() == dt.time(0):
-        line, row, _ = times.pop()
-        parsed.rejected.append(Rejected(
-            f"line {line}", "a single row at midnight cannot tell an hourly export from a daily "
-            "one; ingest it together with its neighbouring rows", ",".join(row)))
     daily = _is_daily([t for _, _, t in times])
+    if daily is None:  # every row at midnight of one day: hours or a day?
+        for line, row, _ in times:
+            parsed.rejected.append(Rejected(
+                f"line {line}", "rows only at midnight of a single day cannot tell an hourly "
+                "export from a daily one; ingest them together with the neighbouring days or "
+                "hours", ",".join(row)))
+        times = []
     # A wall-clock hour repeated when the clocks go back: the earlier instant (fold 0) is
     # the first in time order, whichever way the file is sorted.
     newest_first = len(times) > 1 and times[-1][2] < times[0][2]
     empty = dict.fromkeys((s.header for s in series), 0)
     seen_local: set[dt.datetime] = set()
+    volumes: SameKey[Volume] = SameKey()
+    observations: SameKey[Observation] = SameKey()
     for line, row, local in times:
         fold = int((local in seen_local) != newest_first)
         seen_local.add(local)
@@ -149,12 +164,31 @@ def parse(data: bytes, name: str = "") -> Parsed:
                 continue
             place = f"line {line}, column {s.index + 1}"
             try:
-                _read_cell(parsed, s, text, local, fold, daily)
+                made = _read_cell(s, text, local, fold, bool(daily))
             except ValueError as exc:
                 parsed.rejected.append(Rejected(place, f"{s.header}: {exc}", text))
+                continue
+            if isinstance(made, Volume):
+                volumes.add((s.crossing_id, made.measure, made.direction, made.period_start),
+                            (made.value,), made, place, text, text)
+            else:
+                observations.add(made.key, made.values, made, place, text, text)
+    parsed.volumes = volumes.settle(parsed, _volume_key_text, "cell(s)")
+    parsed.observations = observations.settle(parsed, _observation_key_text, "cell(s)")
     parsed.notes += [f"{count} empty cell(s) in {header!r}: no reading made"
                      for header, count in empty.items() if count]
     return parsed
+
+
+def _volume_key_text(key: Hashable) -> str:
+    crossing_id, measure, direction, day = cast(tuple[str, str, str, dt.date], key)
+    return f"{measure} {direction} at crossing {crossing_id} on {day.isoformat()}"
+
+
+def _observation_key_text(key: Hashable) -> str:
+    crossing_id, mode, program, direction, at, source = cast(
+        tuple[str, str, str, str, dt.datetime, str], key)
+    return f"{source} {mode}/{program} {direction} at crossing {crossing_id}, {at:%Y-%m-%dT%H:%MZ}"
 
 
 def _series(header: list[str], parsed: Parsed) -> list[Series]:
@@ -179,6 +213,19 @@ def _series(header: list[str], parsed: Parsed) -> list[Series]:
     return found
 
 
+def _refuse_repeated_series(series: list[Series], name: str) -> None:
+    """BadInputError when two columns hold the same series (the same header twice, or
+    "Lynden" and "Lynden/Aldergrove"): which one holds its values cannot be told."""
+    first: dict[tuple[str, str, str, str], Series] = {}
+    for s in series:
+        key = (s.quantity, s.crossing_id, s.direction, s.measure)
+        if (other := first.setdefault(key, s)) is not s:
+            raise BadInputError(
+                f"{name or 'the file'} cannot be read as a Cascade export: columns "
+                f"{other.index + 1} ({other.header!r}) and {s.index + 1} ({s.header!r}) hold "
+                "the same series; remove or rename one, the reader does not pick one")
+
+
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S",
                  "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
 
@@ -192,35 +239,31 @@ def _local_time(text: str) -> dt.datetime:
     raise ValueError(text)
 
 
-def _is_daily(times: list[dt.datetime]) -> bool:
-    """True when the rows are days: every time is midnight and they are >= 1 day apart."""
-    if not times:
+def _is_daily(times: list[dt.datetime]) -> bool | None:
+    """True when the rows are days: every time is a midnight and there are at least two
+    dates (in any order, repeats allowed); None when every row is a midnight of one date
+    (hours or a day, nothing tells); False otherwise (hours)."""
+    if not times or any(t.time() != dt.time(0) for t in times):
         return False
-    steps = {b - a for a, b in itertools.pairwise(times)}
-    midnight = all(t.time() == dt.time(0) for t in times)
-    return midnight and (not steps or min(steps) >= dt.timedelta(days=1))
+    return True if len({t.date() for t in times}) > 1 else None
 
 
-def _read_cell(parsed: Parsed, s: Series, text: str, local: dt.datetime, fold: int,
-               daily: bool) -> None:
+def _read_cell(s: Series, text: str, local: dt.datetime, fold: int,
+               daily: bool) -> Volume | Observation:
     if s.quantity == "volume":
         if not daily:
-            raise ValueError("hourly volumes are not read (Volume periods are month or day)")
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"a volume must be a count >= 0; got {text!r}") from None
-        if not 0 <= value < float("inf"):
-            raise ValueError(f"a volume must be a count >= 0; got {text!r}")
-        parsed.volumes.append(Volume(
+            raise ValueError("hourly volumes are not read: the archive keeps volumes per day "
+                             "or month; export this series from the Cascade warehouse grouped "
+                             "by day and ingest that file")
+        value = volume_value(text, "a volume")
+        return Volume(
             port_code=s.port_code, period_start=local.date(), measure=s.measure, value=value,
             source="cascade", period="day", site=s.site, direction=s.direction,
-            state="Washington", border="US-Canada Border"))
-        return
+            state="Washington", border="US-Canada Border")
     if not s.mode:
         raise ValueError("bus delays have no BorderFlow lane")
-    parsed.observations.append(Observation(
+    return Observation(
         crossing_id=s.crossing_id, mode=s.mode, program=s.program,
         observed_at=wall_clock_to_utc(local, ZONE, fold), wait_minutes=minutes_half_up(text),
         lanes_open=None, status=None, source="cascade-daily-mean" if daily else "cascade",
-        direction=s.direction))
+        direction=s.direction)

@@ -8,11 +8,16 @@ Four formats, all in minutes, all northbound (into the US):
   non-empty cell becomes a :class:`HistoricalAverage` (kind "mean", source
   "cbp-historical", weekday 0 = Monday). Empty or NaN cells mean *no data* and make no
   record (the parser skips them rather than storing None). ``year`` is taken from a
-  four-digit year in the file name when there is one (CBP's tables cover one year).
+  four-digit year in the file name when there is one (CBP's tables cover one year). The
+  same crossing x lane x month x weekday x hour twice (a table repeated) is read once
+  when the waits agree; when they differ every one is rejected with the competing waits
+  (:mod:`borderflow.feeds.same_key`). A header naming a weekday (or a required column)
+  twice refuses the file: which column holds the waits cannot be told.
 * ``cbp-holiday-csv`` — actual hourly waits on the dates around US holidays; columns
   ``Port, Lane, Sub-Lane, Holiday, Time, "Monday, Dec 30, 2024 (min)", ...``. These are
   real readings: each non-empty cell is an :class:`Observation` (source
-  "cbp-historical") at the start of that local hour, converted to UTC.
+  "cbp-historical") at the start of that local hour, converted to UTC. A date (or a
+  required column) named twice in the header refuses the file.
 * ``cbp-waitgraph`` — ``GET /api/bwtwaittimegraph/<bwtId>/<date>``: per hour of one
   date, today's wait and the average/min/max. Today's waits become Observations (source
   "cbp-waitgraph"; empty = hour not reached, no record); average/min/max become
@@ -41,13 +46,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from borderflow.errors import BadInputError
-from borderflow.feeds.bts import csv_rows, decode_text, sniff_text
+from borderflow.feeds.bts import csv_rows, decode_text, repeated_columns, sniff_text
 from borderflow.feeds.records import HistoricalAverage, Parsed, Rejected
+from borderflow.feeds.same_key import SameKey
 from borderflow.vocabulary import CBP_LANES, Observation
 
 FORMAT_AVERAGES = "cbp-averages-csv"
@@ -114,9 +121,13 @@ def wall_clock_to_utc(local: dt.datetime, zone: str, fold: int = 0) -> dt.dateti
     """
     tz = ZoneInfo(zone)
     utc = local.replace(tzinfo=tz, fold=fold).astimezone(dt.UTC)
-    if utc.astimezone(tz).replace(tzinfo=None) != local:
-        raise ValueError(f"local time {local:%Y-%m-%d %H:%M} does not exist in {zone} "
-                         "(skipped by the change to daylight saving time)")
+    shown = utc.astimezone(tz)
+    if shown.replace(tzinfo=None) != local:
+        before = local.replace(tzinfo=tz, fold=fold).tzname()
+        raise ValueError(
+            f"local time {local:%Y-%m-%d %H:%M} does not exist in {zone}: the clocks skip it "
+            f"for daylight saving time; correct the time in the source ({local:%H:%M} {before} "
+            f"is {shown:%H:%M} {shown.tzname()}) or remove the value")
     return utc
 
 
@@ -180,13 +191,15 @@ def sniff_averages(head: bytes, name: str = "") -> bool:
 
 def parse_averages(data: bytes, name: str = "") -> Parsed:
     """CBP's month x weekday x hour average tables as HistoricalAverage records."""
+    parsed = Parsed(format=FORMAT_AVERAGES)
     rows, col, header = _table(data, name, ("port", "lane", "sub-lane", "month", "time"),
-                               FORMAT_AVERAGES)
+                               FORMAT_AVERAGES, parsed.notes)
     days = [h.split("(")[0].strip().lower() for h in header]
     weekdays = {i: _WEEKDAYS.index(d) for i, d in enumerate(days) if d in _WEEKDAYS}
+    _refuse_repeated(name, FORMAT_AVERAGES, header, dict(weekdays), "weekday")
     year_match = re.search(r"(?<!\d)((?:19|20)\d\d)(?!\d)", re.split(r"[/\\]", name)[-1])
     year = int(year_match.group(1)) if year_match else None
-    parsed = Parsed(format=FORMAT_AVERAGES)
+    same_key: SameKey[HistoricalAverage] = SameKey()
     for line, row in rows:
         cells = {i: row[i].strip() for i in weekdays if i < len(row)}
         if all(v.lower() in _NO_DATA for v in cells.values()):
@@ -206,11 +219,22 @@ def parse_averages(data: bytes, name: str = "") -> Parsed:
             except ValueError as exc:
                 parsed.rejected.append(Rejected(f"line {line}, column {index + 1}", str(exc), text))
                 continue
-            parsed.averages.append(HistoricalAverage(
+            average = HistoricalAverage(
                 crossing_id=crossing_id, mode=mode, program=program, kind="mean", hour=hour,
                 wait_minutes=wait, source="cbp-historical", month=month,
-                weekday=weekdays[index], year=year))
+                weekday=weekdays[index], year=year)
+            key = (crossing_id, mode, program, month, average.weekday, hour)
+            same_key.add(key, (wait,), average, f"line {line}, column {index + 1}", text, text)
+    parsed.averages = same_key.settle(parsed, _average_key_text, "cell(s)")
     return parsed
+
+
+def _average_key_text(key: Hashable) -> str:
+    crossing_id, mode, program, month, weekday, hour = cast(
+        tuple[str, str, str, int | None, int, int], key)
+    month_text = _MONTHS[month - 1].title() if month else "all months"
+    return (f"the average wait at {crossing_id} {mode}/{program}, {month_text}, "
+            f"{_WEEKDAYS[weekday].title()} {hour:02d}:00")
 
 
 # --- cbp-holiday-csv -------------------------------------------------------------------
@@ -222,9 +246,10 @@ def sniff_holiday(head: bytes, name: str = "") -> bool:
 
 def parse_holiday(data: bytes, name: str = "") -> Parsed:
     """Actual hourly waits on holiday dates as Observations (source "cbp-historical")."""
-    table, col, header = _table(data, name, ("port", "lane", "sub-lane", "time"), FORMAT_HOLIDAY)
-    rows = list(table)
     parsed = Parsed(format=FORMAT_HOLIDAY)
+    table, col, header = _table(data, name, ("port", "lane", "sub-lane", "time"), FORMAT_HOLIDAY,
+                                parsed.notes)
+    rows = list(table)
     dates: dict[int, dt.date] = {}
     for index, text in enumerate(header):
         if index > col["time"] and not text.strip():
@@ -238,6 +263,7 @@ def parse_holiday(data: bytes, name: str = "") -> Parsed:
                 dates[index] = _date_column(text)
             except ValueError as exc:
                 parsed.rejected.append(Rejected(f"column {index + 1}", str(exc), text))
+    _refuse_repeated(name, FORMAT_HOLIDAY, header, dict(dates), "date")
     seen: dict[tuple[object, ...], list[object]] = {}
     for line, row in rows:
         cells = {i: row[i].strip() for i in dates if i < len(row) and row[i].strip()}
@@ -285,9 +311,9 @@ def sniff_waitgraph(head: bytes, name: str = "") -> bool:
 
 def parse_waitgraph(data: bytes, name: str = "") -> Parsed:
     """One day's hourly graph per crossing: today's waits and the mean/min/max."""
-    payload = _json(data, name)
-    ports = payload if isinstance(payload, list) else [payload]
     parsed = Parsed(format=FORMAT_WAITGRAPH)
+    payload = _json(data, name, parsed.notes)
+    ports = payload if isinstance(payload, list) else [payload]
     for n, port in enumerate(ports):
         if not isinstance(port, dict):
             parsed.rejected.append(Rejected(f"item {n}", "each item must be an object with "
@@ -392,7 +418,8 @@ def sniff_historical_json(head: bytes, name: str = "") -> bool:
 
 def parse_historical_json(data: bytes, name: str = "") -> Parsed:
     """A ``historicalwaittimes`` response as mean HistoricalAverages by weekday and hour."""
-    payload = _json(data, name)
+    notes: list[str] = []
+    payload = _json(data, name, notes)
     rows = payload.get("wait_times") if isinstance(payload, dict) else None
     if not isinstance(rows, list):
         raise BadInputError(f"{name or 'the payload'} has no 'wait_times' list; expected "
@@ -401,7 +428,7 @@ def parse_historical_json(data: bytes, name: str = "") -> Parsed:
     url_crossing = _port_number(m.group(1)[-6:]) if m else ""
     url_mode = _LANE_CODES[m.group(2).upper()] if m else None
     url_month = int(m.group(3)) if m else None
-    parsed = Parsed(format=FORMAT_HISTORICAL_JSON)
+    parsed = Parsed(format=FORMAT_HISTORICAL_JSON, notes=notes)
     for n, row in enumerate(rows):
         place = f"wait_times[{n}]"
         if not isinstance(row, dict):
@@ -437,11 +464,11 @@ def parse_historical_json(data: bytes, name: str = "") -> Parsed:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _table(data: bytes, name: str, required: tuple[str, ...], fmt: str
+def _table(data: bytes, name: str, required: tuple[str, ...], fmt: str, notes: list[str]
            ) -> tuple[Iterator[tuple[int, list[str]]], dict[str, int], list[str]]:
-    """The rows after the header, the first index of each lower-cased column name, and
-    the header as written."""
-    rows = csv_rows(decode_text(data))
+    """The rows after the header, the index of each lower-cased column name, and the
+    header as written; BadInputError when a required column is missing or named twice."""
+    rows = csv_rows(decode_text(data, notes))
     first = next(rows, None)
     header = first[1] if first else []
     col: dict[str, int] = {}
@@ -451,7 +478,22 @@ def _table(data: bytes, name: str, required: tuple[str, ...], fmt: str
     if missing:
         raise BadInputError(f"{name or 'the file'} is not a {fmt} table: missing column(s) "
                             f"{', '.join(missing)}; expected {', '.join(required)}, ...")
+    if repeat := repeated_columns(header, required):
+        raise BadInputError(f"{name or 'the file'} cannot be read as a {fmt} table: {repeat}")
     return rows, col, header
+
+
+def _refuse_repeated(name: str, fmt: str, header: list[str], columns: dict[int, object],
+                     what: str) -> None:
+    """BadInputError when two data columns name the same ``what`` (weekday, date)."""
+    first: dict[object, int] = {}
+    for index, value in columns.items():
+        other = first.setdefault(value, index)
+        if other != index:
+            raise BadInputError(
+                f"{name or 'the file'} cannot be read as a {fmt} table: columns {other + 1} "
+                f"({header[other].strip()!r}) and {index + 1} ({header[index].strip()!r}) are the "
+                f"same {what}; remove or rename one, the reader does not pick one")
 
 
 def _lane_row(row: list[str], col: dict[str, int]) -> tuple[str, str, str]:
@@ -517,9 +559,9 @@ def _keep_once(parsed: Parsed, seen: dict[tuple[object, ...], list[object]],
     parsed.rejected.append(Rejected(place, reason))
 
 
-def _json(data: bytes, name: str) -> object:
+def _json(data: bytes, name: str, notes: list[str]) -> object:
     try:
-        return json.loads(decode_text(data))
+        return json.loads(decode_text(data, notes))
     except (ValueError, RecursionError) as exc:
         raise BadInputError(f"{name or 'the payload'} is not valid JSON: {exc}") from exc
 

@@ -26,6 +26,8 @@ Sniff = Callable[[bytes, str], bool]
 Parse = Callable[[bytes, str], Parsed]
 
 HEAD_BYTES = 4096
+#: How much of the first line an unrecognised file's message shows.
+_SHOWN = 300
 
 
 def _lazy(module: str, sniff_name: str, parse_name: str) -> tuple[Sniff, Parse]:
@@ -80,8 +82,12 @@ def detect_format(head: bytes, name: str) -> str:
     for fmt, (sniff, _) in FORMATS.items():
         if sniff(plain, name):
             return fmt
-    lines = plain[:60].decode("utf-8", errors="replace").splitlines()
+    # the whole first line, as far as a message can show it: the cause is often at its end
+    # (a column renamed, one too many)
+    lines = plain.decode("utf-8", errors="replace").splitlines()
     start = lines[0] if lines else ""
+    if len(start) > _SHOWN:
+        start = start[:_SHOWN] + "..."
     if b"".join(plain.split()).lstrip(b"\xef\xbb\xbf") in (b"[]", b"{}"):
         raise UnknownFormatError(
             f"{name or 'the input'!r} is empty JSON ({start.strip()!r}): no ports, no readings; "

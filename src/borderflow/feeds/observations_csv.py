@@ -16,7 +16,12 @@ Field rules (every row is checked; a bad row becomes a :class:`Rejected` with pl
 * ``wait_minutes`` / ``lanes_open`` — whole numbers >= 0 (at most 9 digits); empty =
   unknown (None);
 * ``source`` — required; printable text of at most 40 characters, without leading or
-  trailing spaces.
+  trailing spaces (a source with them is refused, as in the volumes CSV: it would be
+  another source than the same name without them, and the writer refuses it too).
+
+Every other field may have spaces around it, which are dropped. Empty columns after the
+last named one (a spreadsheet's) are ignored, in the header and in every row; a value
+under one refuses its row.
 
 Rows are not de-duplicated here (the store keeps one reading per key).
 
@@ -37,7 +42,14 @@ from collections.abc import Iterable
 from typing import IO
 
 from borderflow.errors import BadInputError
-from borderflow.feeds.bts import csv_rows, decode_text, sniff_text
+from borderflow.feeds.bts import (
+    beyond_header,
+    csv_rows,
+    decode_text,
+    header_mismatch,
+    named_columns,
+    sniff_text,
+)
 from borderflow.feeds.records import Parsed, Rejected
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS, STATUSES, Observation
 
@@ -53,27 +65,26 @@ _NAIVE = "observed_at needs an offset or Z, e.g. 2024-05-01T08:00:00-07:00"
 
 
 def sniff(head: bytes, name: str = "") -> bool:
-    """True when the first line is the observations CSV header."""
-    first = sniff_text(head).replace(" ", "")
+    """True when the first line is the observations CSV header (empty trailing columns
+    allowed)."""
+    first = sniff_text(head).replace(" ", "").rstrip(",")
     return first in (HEADER, HEADER_WITH_DIRECTION)
 
 
 def parse(data: bytes, name: str = "") -> Parsed:
     """Every good row as an Observation; every bad row as a Rejected with its reason."""
-    rows = csv_rows(decode_text(data))
-    first = next(rows, None)
-    header = tuple(c.strip() for c in first[1]) if first else ()
-    if header not in (COLUMNS, COLUMNS + ("direction",)):
-        got = ",".join(header) if header else "an empty file"
-        raise BadInputError(
-            f"{name or 'the file'} is not an observations CSV: expected the header "
-            f"'{HEADER}' (optionally followed by ',direction'); got {got!r:.200}")
     parsed = Parsed(format=FORMAT)
+    rows = csv_rows(decode_text(data, parsed.notes))
+    first = next(rows, None)
+    header = tuple(named_columns(first[1] if first else []))
+    if header not in (COLUMNS, COLUMNS + ("direction",)):
+        raise BadInputError(header_mismatch(
+            name, "an observations CSV", f"'{HEADER}' (optionally followed by ',direction')", list(header)))
     for line, row in rows:
         if not any(c.strip() for c in row):
             continue
         try:
-            parsed.observations.append(read_row(row, len(header)))
+            parsed.observations.append(read_row(beyond_header(row, len(header)), len(header)))
         except ValueError as exc:
             parsed.rejected.append(Rejected(f"line {line}", str(exc), ",".join(row)))
     return parsed
@@ -117,6 +128,8 @@ def read_row(row: list[str], width: int = len(COLUMNS) + 1) -> Observation:
     wait_minutes, lanes_open = count(4), count(5)
     status = word(6, STATUSES, None)
     source = cells[7]
+    if row[7] != source:
+        problems.append(f"source may not have surrounding spaces; got {row[7][:60]!r}")
     if not source or not source.isprintable() or len(source) > 40:
         problems.append(f"source is required and must be printable text of at most 40 characters; got {row[7][:60]!r}")
     direction = word(8, DIRECTIONS, "northbound") if width > len(COLUMNS) else "northbound"

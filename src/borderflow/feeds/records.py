@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from borderflow.vocabulary import Observation
 
@@ -83,6 +85,42 @@ class Volume:
     border: str = ""
     latitude: float | None = None
     longitude: float | None = None
+
+
+#: The largest count a volume may hold, and the most decimal places: what the volumes CSV
+#: (:mod:`borderflow.feeds.volumes_csv`) writes and reads back, so a stored count can always
+#: be exported. Every volume parser refuses, row by row, a value outside this rule.
+MAX_VOLUME = 999_999_999_999
+MAX_VOLUME_DECIMALS = 20
+
+
+#: The rule as messages state it.
+VOLUME_RULE = (f"a count >= 0 of at most {MAX_VOLUME:,}, with at most {MAX_VOLUME_DECIMALS} "
+               "decimal places")
+
+
+def is_volume(value: float) -> bool:
+    """True when ``value`` keeps :data:`VOLUME_RULE`: finite, >= 0, at most
+    :data:`MAX_VOLUME`, at most :data:`MAX_VOLUME_DECIMALS` decimal places in its shortest
+    exact form (``repr``: 1e-25 has 25)."""
+    if not (math.isfinite(value) and 0 <= value <= MAX_VOLUME) or math.copysign(1, value) < 0:
+        return False  # -0.0 too: it would be written "-0"
+    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
+    return isinstance(exponent, int) and -exponent <= MAX_VOLUME_DECIMALS
+
+
+def volume_value(text: str, name: str) -> float:
+    """A count read from a cell (spaces and thousands commas allowed: "1,234"); ValueError
+    naming ``name``, :data:`VOLUME_RULE` and the text otherwise."""
+    try:
+        value = float(text.strip().replace(",", ""))
+    except ValueError:
+        value = math.nan
+    if value == 0:
+        value = 0.0  # "-0" is a count of none
+    if not is_volume(value):
+        raise ValueError(f"{name} must be {VOLUME_RULE}; got {text[:40]!r}")
+    return value
 
 
 #: What volumes count, in BTS's words (its Border Crossing Entry Data measures), and the

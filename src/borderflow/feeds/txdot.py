@@ -10,7 +10,8 @@ Rules:
 * one :class:`Volume` per row: ``period`` "month", ``period_start`` the first of the
   month, ``site`` the bridge name as TxDOT writes it, ``direction`` "northbound",
   ``source`` "txdot", ``port_name`` the POE, ``state`` "Texas", ``border``
-  "US-Mexico Border" (BTS's wording);
+  "US-Mexico Border" (BTS's wording); ``value`` the count, >= 0, at most
+  999,999,999,999, at most 20 decimals (:data:`~borderflow.feeds.records.VOLUME_RULE`);
 * ``measure``: TxDOT's mode mapped to the BTS measure that counts the same thing, found
   by comparing the two sources port by port, 2008-2025 (bridges summed by port equal
   BTS's monthly count exactly in about 90% of months, median ratio 1.0; BTS revises
@@ -31,6 +32,8 @@ Rules:
   An unknown POE gets port_code "" and a note;
 * rows with the same (port_code, site, month, measure) and the same value collapse to
   one; different values all go to ``rejected`` (none is chosen);
+* the eight columns come first, in this order; a later column repeating one of their
+  names is refused (which one holds the count cannot be told);
 * gzip input is accepted.
 """
 
@@ -39,8 +42,8 @@ from __future__ import annotations
 import datetime as dt
 
 from borderflow.errors import BadInputError
-from borderflow.feeds.bts import csv_rows, decode_text, month_text, sniff_text
-from borderflow.feeds.records import Parsed, Rejected, Volume
+from borderflow.feeds.bts import csv_rows, decode_text, month_text, repeated_columns, sniff_text
+from borderflow.feeds.records import Parsed, Rejected, Volume, volume_value
 
 FORMAT = "txdot-csv"
 SOURCE = "txdot"
@@ -86,14 +89,16 @@ def sniff(head: bytes, name: str = "") -> bool:
 
 def parse(data: bytes, name: str = "") -> Parsed:
     """Every row as a monthly bridge-level :class:`Volume`; see the module rules."""
-    rows = csv_rows(decode_text(data))
+    parsed = Parsed(format=FORMAT)
+    rows = csv_rows(decode_text(data, parsed.notes))
     header = next(rows, None)
     if header is None or tuple(c.strip().lower() for c in header[1])[:8] != HEADER:
         raise BadInputError(
             f"{name or 'the file'} is not a TxDOT crossings CSV; expected the header "
             "ID,Year,Month,Region,POE,Crossing,Modes,Northbound Crossing"
         )
-    parsed = Parsed(format=FORMAT)
+    if repeat := repeated_columns(header[1], HEADER):
+        raise BadInputError(f"{name or 'the file'} cannot be read as a TxDOT crossings CSV: {repeat}")
     kept: dict[_Key, tuple[Volume, int, str]] = {}
     clashes: dict[_Key, list[tuple[int, float, str]]] = {}
     unknown_poes: set[str] = set()
@@ -135,12 +140,7 @@ def _volume(row: list[str]) -> Volume:
     _, year, month, _, poe, crossing, mode, count = (c.strip() for c in row[:8])
     if not ((year.isascii() and year.isdigit()) and (month.isascii() and month.isdigit()) and 1 <= int(month) <= 12 and int(year) >= 1):
         raise ValueError(f"Year and Month must be a year and 1-12; got {year!r} and {month!r}")
-    try:
-        value = float(count.replace(",", ""))
-    except ValueError:
-        raise ValueError(f"Northbound Crossing must be a count >= 0; got {count!r}") from None
-    if not 0 <= value < float("inf"):
-        raise ValueError(f"Northbound Crossing must be a count >= 0; got {count!r}")
+    value = volume_value(count, "Northbound Crossing")
     if not crossing or not mode:
         raise ValueError("Crossing and Modes must not be empty")
     port_code = CROSSING_PORT_CODES.get(crossing) or POE_PORT_CODES.get(poe, "")

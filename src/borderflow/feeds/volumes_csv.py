@@ -18,8 +18,17 @@ Field rules (every row is checked; a bad row becomes a :class:`Rejected` with pl
   printable, at most 60 characters;
 * ``direction`` — a word of :mod:`borderflow.vocabulary` (``northbound`` / ``southbound``);
 * ``value`` — a count >= 0 (a whole number, or a decimal for sources that publish
-  averages), at most 999,999,999,999;
-* ``source`` — required; printable text of at most 40 characters, without surrounding spaces.
+  averages), at most 999,999,999,999, with at most 20 decimals (the rule of every volume,
+  :data:`~borderflow.feeds.records.VOLUME_RULE`), written without an exponent;
+* ``source`` — required; printable text of at most 40 characters, without surrounding
+  spaces (refused, as in the observations CSV).
+
+Every other field may have spaces around it, which are dropped. Empty columns after the
+last named one (a spreadsheet's) are ignored, in the header and in every row; a value
+under one refuses its row. Rows with the same key (every field but ``value``) and the same
+value are read once (a note counts them); with different values every one of them is
+refused with the competing values (:mod:`borderflow.feeds.same_key`): the parser never
+picks one.
 
 These are the columns of the archive's ``volumes`` table, so an export read back into a
 new archive gives the same rows (``tests/feeds/test_volumes_csv.py``).
@@ -31,21 +40,28 @@ import csv
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable
-from typing import IO
+from collections.abc import Hashable, Iterable
+from typing import IO, cast
 
 import numpy as np
 
 from borderflow.errors import BadInputError
-from borderflow.feeds.bts import csv_rows, decode_text, sniff_text
-from borderflow.feeds.records import Parsed, Rejected, Volume
+from borderflow.feeds.bts import (
+    beyond_header,
+    csv_rows,
+    decode_text,
+    header_mismatch,
+    named_columns,
+    sniff_text,
+)
+from borderflow.feeds.records import VOLUME_RULE, Parsed, Rejected, Volume, is_volume
+from borderflow.feeds.same_key import SameKey
 from borderflow.vocabulary import DIRECTIONS
 
 FORMAT = "volumes-csv"
 COLUMNS = ("port_code", "site", "period", "period_start", "measure", "direction", "value", "source")
 HEADER = ",".join(COLUMNS)
 PERIODS = ("month", "day")
-MAX_VALUE = 999_999_999_999
 
 _PORT = re.compile(r"[0-9]{4}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -53,28 +69,40 @@ _NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{1,20})?")
 
 
 def sniff(head: bytes, name: str = "") -> bool:
-    """True when the first line is the volumes CSV header."""
-    return sniff_text(head).replace(" ", "") == HEADER
+    """True when the first line is the volumes CSV header (empty trailing columns allowed)."""
+    return sniff_text(head).replace(" ", "").rstrip(",") == HEADER
 
 
 def parse(data: bytes, name: str = "") -> Parsed:
     """Every good row as a Volume; every bad row as a Rejected with its reason."""
-    rows = csv_rows(decode_text(data))
-    first = next(rows, None)
-    header = tuple(c.strip() for c in first[1]) if first else ()
-    if header != COLUMNS:
-        got = ",".join(header) if header else "an empty file"
-        raise BadInputError(f"{name or 'the file'} is not a volumes CSV: expected the header '{HEADER}'; "
-                            f"got {got!r:.200}")
     parsed = Parsed(format=FORMAT)
+    rows = csv_rows(decode_text(data, parsed.notes))
+    first = next(rows, None)
+    header = named_columns(first[1] if first else [])
+    if tuple(header) != COLUMNS:
+        raise BadInputError(header_mismatch(name, "a volumes CSV", f"'{HEADER}'", header))
+    same_key: SameKey[Volume] = SameKey()
     for line, row in rows:
         if not any(c.strip() for c in row):
             continue
+        raw = ",".join(row)
         try:
-            parsed.volumes.append(read_row(row))
+            volume = read_row(beyond_header(row, len(COLUMNS)))
         except ValueError as exc:
-            parsed.rejected.append(Rejected(f"line {line}", str(exc), ",".join(row)))
+            parsed.rejected.append(Rejected(f"line {line}", str(exc), raw))
+            continue
+        key = (volume.port_code, volume.site, volume.period, volume.period_start, volume.measure,
+               volume.direction, volume.source)
+        same_key.add(key, (volume.value,), volume, f"line {line}", format_value(volume.value), raw)
+    parsed.volumes = same_key.settle(parsed, _key_text, "row(s)")
     return parsed
+
+
+def _key_text(key: Hashable) -> str:
+    port_code, site, period, start, measure, direction, source = cast(
+        tuple[str, str, str, dt.date, str, str, str], key)
+    where = f"port {port_code or '(none)'}" + (f", site {site!r}" if site else "")
+    return f"({where}, {period} {start.isoformat()}, {measure}, {direction}, source {source!r})"
 
 
 def _text(value: str, name: str, limit: int, problems: list[str], required: bool) -> str:
@@ -108,11 +136,11 @@ def read_row(row: list[str]) -> Volume:
     if direction not in DIRECTIONS:
         problems.append(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
     value = math.nan
-    if _NUMBER.fullmatch(value_text) and float(value_text) <= MAX_VALUE:
+    if _NUMBER.fullmatch(value_text) and is_volume(float(value_text)):
         value = float(value_text)
     else:
-        problems.append(f"value must be a count >= 0 written with digits and an optional decimal point "
-                        f"(at most {MAX_VALUE:,}); got {value_text[:40]!r}")
+        problems.append(f"value must be {VOLUME_RULE}, written with digits and an optional decimal "
+                        f"point; got {value_text[:40]!r}")
     if row[7] != source:
         problems.append(f"source may not have surrounding spaces; got {row[7][:60]!r}")
     _text(source, "source", 40, problems, required=True)
@@ -130,18 +158,26 @@ def format_value(value: float) -> str:
 
 def write_volumes_csv(rows: Iterable[dict[str, object]], out: IO[str]) -> int:
     """Write the volumes CSV to ``out`` from mappings with the :data:`COLUMNS` keys; the
-    row count. Each row is checked to read back unchanged before it is written."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    written = 0
-    for n, item in enumerate(rows):
+    row count. Every row is checked to read back unchanged before anything is written, so
+    a row the CSV cannot hold (a count stored before ingest kept the volume rule) writes
+    nothing, not a header alone, and the error names that row."""
+    lines = []
+    for item in rows:
         cells = [str(item[c]) if c not in ("value", "period_start") else "" for c in COLUMNS]
         cells[COLUMNS.index("period_start")] = str(item["period_start"])
         cells[COLUMNS.index("value")] = format_value(float(str(item["value"])))
         try:
             read_row(cells)
         except ValueError as exc:
-            raise BadInputError(f"volume row {n} cannot be written: {exc}") from exc
-        writer.writerow(cells)
-        written += 1
-    return written
+            port, site, period, start, measure, direction, _, source = cells
+            where = f"port {port or '(none)'}" + (f", site {site!r}" if site else "")
+            raise BadInputError(
+                f"the stored volume of {where}, {period} {start}, {measure}, {direction}, source "
+                f"{source!r} cannot be written to the volumes CSV ({exc}); export with --format json "
+                "or parquet, which hold any stored value, or leave it out with --port or --source"
+            ) from exc
+        lines.append(cells)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(lines)
+    return len(lines)

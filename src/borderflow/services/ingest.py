@@ -72,6 +72,8 @@ class FileSummary:
     stored: int = 0
     duplicates: int = 0
     conflicts: int = 0
+    #: How many of ``conflicts`` clash with an earlier record of the same file, not a stored one.
+    conflicts_in_file: int = 0
     quarantined: int = 0
     new_crossings: int = 0
     error: str | None = None
@@ -256,6 +258,7 @@ class Ingestor:
         summary.stored = counts.stored
         summary.duplicates = counts.duplicates
         summary.conflicts = len(counts.conflicts)
+        summary.conflicts_in_file = counts.conflicts_in_file
         summary.quarantined = len(parsed.rejected)
         return summary
 
@@ -378,7 +381,8 @@ class Ingestor:
         """The summary of a payload whose records repeat the last stored payload's."""
         last = self._last_summary[item.format]
         return FileSummary(name=item.name, format=item.format, sha256=item.sha256, read=last.read,
-                           duplicates=last.read - last.conflicts, conflicts=last.conflicts)
+                           duplicates=last.read - last.conflicts, conflicts=last.conflicts,
+                           conflicts_in_file=last.conflicts_in_file)
 
     def _refuse_whole(self, conn: Connection, item: Prepared) -> FileSummary:
         """A file no parser could read: keep its bytes and a quarantine entry saying why."""

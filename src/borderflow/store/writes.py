@@ -29,16 +29,20 @@ CHUNK = 400
 
 @dataclass
 class WriteCounts:
-    """What one batch did. ``conflicts`` holds (natural key, stored, incoming) triples."""
+    """What one batch did. ``conflicts`` holds (natural key, stored, incoming) triples;
+    ``conflicts_in_file`` counts those of them whose "stored" side is an earlier record of
+    the same batch (the same key twice in one file), not a stored row."""
 
     stored: int = 0
     duplicates: int = 0
     conflicts: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    conflicts_in_file: int = 0
 
     def add(self, other: WriteCounts) -> None:
         self.stored += other.stored
         self.duplicates += other.duplicates
         self.conflicts.extend(other.conflicts)
+        self.conflicts_in_file += other.conflicts_in_file
 
 
 def _jsonable(value: Any) -> Any:
@@ -111,6 +115,7 @@ def _classify(
             counts.conflicts.append(
                 (_key_text(key), dict(zip(value_names, seen)), dict(zip(value_names, values)))
             )
+            counts.conflicts_in_file += 1
     stored = stored_lookup(list(first))
     to_insert = []
     for key, values in first.items():
@@ -283,6 +288,7 @@ class ObservationWriter:
     def write(self, conn: Connection, batch: Sequence[Observation], payload_sha256: str | None) -> WriteCounts:
         counts = WriteCounts()
         pending: list[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]] = []
+        in_batch: set[tuple[Any, ...]] = set()  # the keys this batch has brought so far
         for obs in batch:
             lane = (obs.crossing_id, obs.mode, obs.program, obs.direction, obs.source)
             values = obs.values
@@ -299,6 +305,7 @@ class ObservationWriter:
                         counts.conflicts.append(
                             (_key_text(obs.key), dict(zip(_OBS_VALUES, latest[1])), dict(zip(_OBS_VALUES, values)))
                         )
+                        counts.conflicts_in_file += obs.key in in_batch
                     continue
                 if (self.is_timeless(obs) and latest[0] < obs.observed_at <= latest[0] + STATE_CONTINUES
                         and latest[1] == values):
@@ -309,6 +316,7 @@ class ObservationWriter:
                 obs.lanes_open, obs.status, obs.source, obs.reported_time, payload_sha256,
             )
             pending.append((obs.key, values, row))
+            in_batch.add(obs.key)
             if latest is None or latest[0] <= obs.observed_at:
                 self._latest[lane] = (obs.observed_at, values)
 
