@@ -165,6 +165,11 @@ def appraise_command(
         volumes = port_year(engine, port, year or latest_complete_year(engine, port))
     elif year is not None:
         raise BadInputError("--year needs --port (the BTS port code whose volumes to use)")
+    elif options.weekend_factors or options.all_months:
+        given = " and ".join(n for n, v in (("--weekend-factor", options.weekend_factors),
+                                            ("--all-months", options.all_months)) if v)
+        raise BadInputError(f"{given} needs --port: they shape the days built from the port's BTS monthly "
+                            "volumes, and without a port the scenario's own day stands for every day of the year")
     result = appraise(base, alternatives, volumes, options)
     if json_out:
         _write_json(result.to_json_dict())

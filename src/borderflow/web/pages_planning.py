@@ -28,8 +28,15 @@ from starlette.concurrency import run_in_threadpool
 
 from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.messages import Message
-from borderflow.planning.appraisal import Alternative, AppraisalOptions, AppraisalResult, appraise
+from borderflow.planning.appraisal import (
+    MAX_PASSENGERS_PER_VEHICLE,
+    Alternative,
+    AppraisalOptions,
+    AppraisalResult,
+    appraise,
+)
 from borderflow.planning.days import scenario_modes
+from borderflow.planning.values import MAX_COST_DOLLARS
 from borderflow.planning.volumes import PortYear, latest_complete_year, port_year
 from borderflow.services import isolation, simulations
 from borderflow.services.calibration import (
@@ -434,11 +441,11 @@ async def appraisal_page(
             options = AppraisalOptions(
                 replications=_bounded_replications(replications) or 10,
                 seed=_number(seed, "seed", int, 0, 2**32 - 1) or 0,
-                passengers_per_vehicle=_number(passengers, "passengers", float, 0),
+                passengers_per_vehicle=_number(passengers, "passengers", float, 0, MAX_PASSENGERS_PER_VEHICLE),
                 workers=1,
             )
-            alt = Alternative(alt_scenario, _number(capital, "capital", float, 0) or 0.0,
-                              _number(yearly, "yearly", float, 0) or 0.0)
+            alt = Alternative(alt_scenario, _number(capital, "capital", float, 0, MAX_COST_DOLLARS) or 0.0,
+                              _number(yearly, "yearly", float, 0, MAX_COST_DOLLARS) or 0.0)
             engine = request.app.state.engine
             code = port.strip() or None
             volumes = None
