@@ -75,10 +75,10 @@ def test_appraise_errors(db, capsys):
 
 
 def test_huge_costs_and_values_are_refused_not_written_as_infinity(db, capsys):
-    for flags, words in ((["--yearly-cost", "1e308"], "the yearly cost of alternative 1 must be a number of dollars "
-                                                      "from 0 to 1e+15; got 1e+308"),
-                         (["--truck-hour-dollars", "1e305"], "truck_hour_dollars must be a number of dollars from 0 "
-                                                             "to 1e+06; got 1e+305")):
+    for flags, words in ((["--yearly-cost", "1e308"], ("the yearly cost of alternative 1 must be a number of dollars "
+                                                      "from 0 to 1e+15; got 1e+308")),
+                         (["--truck-hour-dollars", "1e305"], ("truck_hour_dollars must be a number of dollars from 0 "
+                                                             "to 1e+06; got 1e+305"))):
         assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "-r", "1", "--json", *flags]) == 1
         captured = capsys.readouterr()
         assert captured.out == "" and words in captured.err and "Traceback" not in captured.err
