@@ -246,10 +246,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "appr.port": ("port must be a 4-digit CBP port code like 2504; got {got!r}",
                   "el puerto debe ser un código de puerto de CBP de 4 dígitos, como 2504; se recibió «{got}»"),
     "appr.no_complete_year": (
-        ("the archive has no complete year of BTS volumes for port {port}; choose another port, or ask the "
-         "archive's administrator to load BTS's Border Crossing Entry Data"),
-        ("el archivo no tiene ningún año completo de volúmenes de BTS del puerto {port}; elija otro puerto, o pida "
-         "a quien administra el archivo que cargue los datos de cruces fronterizos de BTS")),
+        ("the archive has no year with BTS {measures} counts in all 12 months for port {port}; choose another "
+         "port, or ask the archive's administrator to load BTS's Border Crossing Entry Data"),
+        ("el archivo no tiene ningún año con conteos de BTS de {measures} en los 12 meses del puerto {port}; elija "
+         "otro puerto, o pida a quien administra el archivo que cargue los datos de cruces fronterizos de BTS")),
     "appr.no_year": (
         ("the archive has no BTS volumes for port {port} in {year}; ingest the BTS Border Crossing Entry Data or "
          "choose another year"),

@@ -66,7 +66,7 @@ def test_appraise_errors(db, capsys):
     assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--capital-cost", "1", "--capital-cost", "2"]) == 1
     assert "once per alternative" in capsys.readouterr().err
     assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--port", "2302"]) == 1
-    assert "no complete year" in capsys.readouterr().err
+    assert "no year with BTS Trucks counts in all 12 months for port 2302" in capsys.readouterr().err
     assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--weekend-factor", "trucks"]) == 1
     assert "--weekend-factor must look like" in capsys.readouterr().err
     portfolio = str(PLANNING / "border_projects.yaml")
@@ -89,3 +89,14 @@ def test_weekend_factors_and_all_months_need_a_port(db, capsys):
     assert "--all-months needs --port" in capsys.readouterr().err
     assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "-r", "1", "--weekend-factor", "commercial=0.4"]) == 1
     assert "--weekend-factor needs --port" in capsys.readouterr().err
+
+
+def test_the_default_year_is_btss_latest_full_year_whatever_other_sources_hold(archive, db, capsys):
+    from .test_volumes import ingest_counts
+
+    ingest_counts(archive, [("2506", f"2025-{m:02d}", "Trucks", "northbound", 90000, "mycount") for m in range(1, 13)]
+                  + [("2506", "2025-01", "Trucks", "northbound", 95000, "bts")])
+    assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--port", "2506", "-r", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["year"] == 2024 and data["notes"] == []
+    assert data["base"]["yearly"]["commercial"]["vehicles"] == pytest.approx(1059759.0)

@@ -35,7 +35,13 @@ from starlette.concurrency import run_in_threadpool
 from borderflow.api.routes import ERRORS
 from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.planning.alternatives import apply_edits
-from borderflow.planning.appraisal import MAX_PASSENGERS_PER_VEHICLE, Alternative, AppraisalOptions, appraise
+from borderflow.planning.appraisal import (
+    MAX_PASSENGERS_PER_VEHICLE,
+    Alternative,
+    AppraisalOptions,
+    appraise,
+)
+from borderflow.planning.days import scenario_modes
 from borderflow.planning.values import MAX_COST_DOLLARS, MAX_DOLLARS_PER_HOUR, Valuation
 from borderflow.planning.volumes import PortYear, latest_complete_year, port_year
 from borderflow.services import isolation, simulations
@@ -232,10 +238,10 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
 
     volumes = None
     if body.port_code is not None:
-        port_code, engine = body.port_code, request.app.state.engine
+        port_code, engine, modes = body.port_code, request.app.state.engine, scenario_modes(base)
 
         def read() -> PortYear:
-            return port_year(engine, port_code, body.year or latest_complete_year(engine, port_code))
+            return port_year(engine, port_code, body.year or latest_complete_year(engine, port_code, modes))
 
         volumes = await run_in_threadpool(read)
     result = await _computed(appraise, base, alternatives, volumes, options)

@@ -33,6 +33,7 @@ from borderflow.planning.appraisal import (
     AppraisalResult,
     appraise,
 )
+from borderflow.planning.days import scenario_modes
 from borderflow.planning.portfolio import RankedProject, rank_portfolio, rerank
 from borderflow.planning.values import Valuation
 from borderflow.planning.volumes import latest_complete_year, port_year
@@ -162,7 +163,7 @@ def appraise_command(
     volumes = None
     if port is not None:
         engine = state(ctx).engine()
-        volumes = port_year(engine, port, year or latest_complete_year(engine, port))
+        volumes = port_year(engine, port, year or latest_complete_year(engine, port, scenario_modes(base)))
     elif year is not None:
         raise BadInputError("--year needs --port (the BTS port code whose volumes to use)")
     elif options.weekend_factors or options.all_months:
@@ -311,7 +312,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[str | None, typer.Option(
             "--port", help="BTS port code whose archived volumes give the days' demand (e.g. 2504).")] = None,
         year: Annotated[int | None, typer.Option(
-            "--year", help="Year of volumes (default: the latest complete one).")] = None,
+            "--year", help="Year of volumes (default: the latest in which BTS counted the base's modes every month).")] = None,
         capital: Annotated[list[float] | None, typer.Option(
             "--capital-cost", help="Capital cost of each ALT, dollars (repeat, in order).")] = None,
         yearly: Annotated[list[float] | None, typer.Option(

@@ -9,7 +9,7 @@ valuation: {discount_rate: 0.07, horizon_years: 20}   # optional, see values.Val
 projects:
   - name: San Ysidro northbound expansion
     port: "2504"           # BTS port code: demand from the archive
-    year: 2024             # optional: default the latest complete year in the archive
+    year: 2024             # optional: default the latest year BTS counted the base's modes in every month
     base: san_ysidro_before.yaml
     alternative: san_ysidro_expansion.yaml   # a scenario or an edit file
     capital_cost_dollars: 741000000
@@ -29,6 +29,7 @@ from typing import Any
 from borderflow.errors import BadInputError
 from borderflow.planning.alternatives import load_alternative, read_mapping
 from borderflow.planning.appraisal import Alternative, AppraisalOptions, AppraisalResult, appraise
+from borderflow.planning.days import scenario_modes
 from borderflow.planning.values import Valuation
 from borderflow.planning.volumes import latest_complete_year, port_year
 from borderflow.sim.scenario import load_scenario
@@ -96,7 +97,7 @@ def rank_portfolio(path: str | Path, engine: Any, options: AppraisalOptions | No
         volumes = None
         if port is not None:
             port = str(port)
-            year = project.get("year") or latest_complete_year(engine, port)
+            year = project.get("year") or latest_complete_year(engine, port, scenario_modes(base))
             volumes = port_year(engine, port, int(year))
         result = appraise(
             base,

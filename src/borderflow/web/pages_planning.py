@@ -450,7 +450,7 @@ async def appraisal_page(
             code = port.strip() or None
             volumes = None
             if code is not None:
-                volumes = await run_in_threadpool(_port_volumes, engine, code)
+                volumes = await run_in_threadpool(_port_volumes, engine, code, scenario_modes(base_scenario))
             found = await _limited(appraise, base_scenario, [alt], volumes, options)
             context["result"] = appraisal_view(found, t)
         except BorderFlowError as exc:
@@ -459,9 +459,9 @@ async def appraisal_page(
     return page(request, "appraisal.html", status_code=status, **context)
 
 
-def _port_volumes(engine: Engine, code: str) -> PortYear:
-    """The port's monthly volumes of its latest complete year in the archive."""
-    return port_year(engine, code, latest_complete_year(engine, code))
+def _port_volumes(engine: Engine, code: str, modes: tuple[str, ...]) -> PortYear:
+    """The port's monthly volumes of the latest year in which BTS counted ``modes`` in every month."""
+    return port_year(engine, code, latest_complete_year(engine, code, modes))
 
 
 def appraisal_view(result: AppraisalResult, t: i18n.Translator) -> dict[str, Any]:
