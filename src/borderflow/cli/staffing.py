@@ -223,17 +223,43 @@ def print_appraisal(result: AppraisalResult, console: Console) -> None:
 
 
 def print_ranking(ranked: list[RankedProject], console: Console) -> None:
-    table = Table(title="Projects ranked by benefit-cost ratio", title_justify="left")
-    for name in ("Rank", "Project", "Port", "Year", "Benefit $/yr", "NPV $", "BCR"):
-        table.add_column(name, justify="right")
+    table = Table(title="Projects ranked: those that pay first (at no cost, then by BCR), then by NPV",
+                  title_justify="left")
+    for name in ("Rank", "Project", "Port", "Year", "Benefit $/yr", "NPV $", "BCR", "Why here"):
+        table.add_column(name, justify="left" if name == "Why here" else "right")
     for item in ranked:
-        e = item.result.alternatives[0].economics
-        assert e is not None
+        e = item.economics
         bcr = e.benefit_cost_ratio
         table.add_row(str(item.rank), item.name, item.port_code or "-", str(item.result.year or "-"),
                       f"{e.yearly_benefit_dollars:,.0f}", f"{e.npv_dollars:,.0f}",
-                      "-" if bcr is None else f"{bcr:.2f}")
+                      "-" if bcr is None else f"{bcr:.2f}", item.reason)
     console.print(table)
+    seen = []
+    for item in ranked:
+        r, v, where = item.result, item.result.valuation, item.settings_from or {}
+        line = (f"replications {r.replications} ({where.get('replications', '-')}), seed {r.seed} "
+                f"({where.get('seed', '-')}), ${v.person_hour_dollars:.2f}/person-hour "
+                f"({where.get('person_hour_dollars', '-')}), ${v.truck_hour_dollars:.2f}/truck-hour "
+                f"({where.get('truck_hour_dollars', '-')}), discount rate {v.discount_rate:.1%} "
+                f"({where.get('discount_rate', '-')}), {v.horizon_years} years ({where.get('horizon_years', '-')})")
+        if line not in seen:
+            seen.append(line)
+    for line in seen:
+        console.print(f"settings: {line}")
+
+
+#: The appraise options that a portfolio file may also set, by the setting each is.
+_PORTFOLIO_SETTINGS = {"replications": "replications", "seed": "seed", "person_hour": "person_hour_dollars",
+                       "truck_hour": "truck_hour_dollars", "discount_rate": "discount_rate",
+                       "horizon": "horizon_years"}
+
+
+def _given_settings(ctx: typer.Context) -> frozenset[str]:
+    """The portfolio settings given on the command line (they win over the file's)."""
+    # by the source's name: typer may carry its own copy of click, whose enum is another class
+    given = ("COMMANDLINE", "ENVIRONMENT")
+    return frozenset(setting for param, setting in _PORTFOLIO_SETTINGS.items()
+                     if getattr(ctx.get_parameter_source(param), "name", None) in given)
 
 
 def _parse_weekend_factors(values: list[str]) -> dict[str, float] | None:
@@ -354,7 +380,7 @@ def register(app: typer.Typer) -> None:
                                     "project's port, year and costs; leave it out or edit the portfolio")
             ranked: list[RankedProject] = []
             for file in files:
-                ranked.extend(rank_portfolio(file, state(ctx).engine(), options))
+                ranked.extend(rank_portfolio(file, state(ctx).engine(), options, _given_settings(ctx)))
             if len(files) > 1:  # several portfolios: one ranking
                 ranked = rerank(ranked)
             if json_out:
