@@ -223,7 +223,7 @@ def print_appraisal(result: AppraisalResult, console: Console) -> None:
 
 
 def print_ranking(ranked: list[RankedProject], console: Console) -> None:
-    table = Table(title="Projects ranked: those that pay first (at no cost, then by BCR), then by NPV",
+    table = Table(title="Projects ranked: those that pay first (no cost, then by BCR); those that lose money last",
                   title_justify="left")
     for name in ("Rank", "Project", "Port", "Year", "Benefit $/yr", "NPV $", "BCR", "Why here"):
         table.add_column(name, justify="left" if name == "Why here" else "right")
