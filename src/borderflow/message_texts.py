@@ -246,10 +246,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "appr.port": ("port must be a 4-digit CBP port code like 2504; got {got!r}",
                   "el puerto debe ser un código de puerto de CBP de 4 dígitos, como 2504; se recibió «{got}»"),
     "appr.no_complete_year": (
-        ("the archive has no complete year of BTS volumes for port {port}; choose another port, or ask the "
-         "archive's administrator to load BTS's Border Crossing Entry Data"),
-        ("el archivo no tiene ningún año completo de volúmenes de BTS del puerto {port}; elija otro puerto, o pida "
-         "a quien administra el archivo que cargue los datos de cruces fronterizos de BTS")),
+        ("the archive has no year with BTS {measures} counts in all 12 months for port {port}; choose another "
+         "port, or ask the archive's administrator to load BTS's Border Crossing Entry Data"),
+        ("el archivo no tiene ningún año con conteos de BTS de {measures} en los 12 meses del puerto {port}; elija "
+         "otro puerto, o pida a quien administra el archivo que cargue los datos de cruces fronterizos de BTS")),
     "appr.no_year": (
         ("the archive has no BTS volumes for port {port} in {year}; ingest the BTS Border Crossing Entry Data or "
          "choose another year"),
@@ -261,6 +261,17 @@ TEXTS: dict[str, tuple[str, str]] = {
          "cuenta el puerto")),
     "appr.scenario_day": ("no port given: the scenario's own day stands for each of {days} days",
                           "sin puerto: el día del propio escenario representa cada uno de los {days} días del año"),
+    "appr.one_day": (
+        ("an appraised scenario is one day (at most 24 hours, its open hours), since each simulated day stands "
+         "for days of the year; {name!r} has {hours} hours: give a scenario of one day"),
+        ("un escenario evaluado es un solo día (a lo sumo 24 horas, sus horas de servicio), pues cada día simulado "
+         "representa días del año; «{name}» tiene {hours} horas: elija un escenario de un día")),
+    "appr.days_need_port": (
+        ("weekend factors and all months shape the days built from a port's BTS monthly volumes; without a port "
+         "the scenario's own day stands for every day of the year: give a port or leave them out"),
+        ("los factores de fin de semana y todos los meses dan forma a los días construidos con los volúmenes "
+         "mensuales de BTS de un puerto; sin puerto, el día del propio escenario representa cada día del año: "
+         "indique un puerto o quítelos")),
     "appr.missing_months": ("{measure}: no BTS count for {months}", "{measure}: no hay conteo de BTS de {months}"),
     "appr.filled_months": ("{mode}: months without a count take the year's monthly mean ({fill:,.0f})",
                            "{mode}: los meses sin conteo toman la media mensual del año ({fill:,.0f})"),

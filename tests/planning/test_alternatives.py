@@ -73,3 +73,12 @@ def test_the_example_portfolio_names_files_that_load():
         alternative = load_alternative(PLANNING / project["alternative"], base)
         assert project["port"] in ("2504", "2506") and project["capital_cost_dollars"] > 0
         assert alternative.hours == base.hours
+
+
+@pytest.mark.parametrize(("booths", "factor", "expected"), [
+    (1, 1.5, 2), (3, 1.5, 5), (5, 1.5, 8), (2, 1.25, 3), (25, 0.58, 15), (3, 1.4, 4), (4, 0.5, 2), (1, 0.4, 0),
+])
+def test_scaled_booths_round_halves_up(booths, factor, expected):
+    edited = apply_edits(tiny_crossing(booths=booths), {"changes": [
+        {"scale_booths": {"group": "general", "factor": factor}}]})
+    assert edited.lane_group("general").booths == (expected,) * 4

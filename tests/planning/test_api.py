@@ -118,7 +118,11 @@ def test_appraisal_errors(api):
     assert no_port.status_code == 404
     for extra, words in (({"weekend_factors": {"zzz": 1}}, "weekend_factors.zzz"),
                          ({"weekend_factors": {"passenger": -1}}, "weekend_factors.passenger"),
-                         ({"port_code": "abc"}, "port_code")):
+                         ({"port_code": "abc"}, "port_code"),
+                         ({"all_months": True}, "all_months needs port_code"),
+                         ({"weekend_factors": {"passenger": 0.9}}, "weekend_factors needs port_code"),
+                         ({"valuation": {"truck_hour_dollars": 1e305}}, "valuation.truck_hour_dollars"),
+                         ({"alternatives": [{"scenario": BURST, "yearly_cost_dollars": 1e308}]}, "yearly_cost_dollars")):
         bad = api.post("/api/v1/appraisals", json={
             "base": {"scenario": BURST}, "alternatives": [{"scenario": BURST}], "replications": 1,
             "passengers_per_vehicle": 1.5, **extra})

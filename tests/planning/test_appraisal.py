@@ -97,3 +97,34 @@ def test_bad_appraisals():
     cars_only = replace(both, name="cars only", demand=both.demand[:1])
     with pytest.raises(BadInputError, match="'cars only' has no pedestrian demand that the base has"):
         appraise(both, [Alternative(cars_only)], None, AppraisalOptions(passengers_per_vehicle=1.5))
+
+
+def test_a_scenario_of_several_days_is_refused_with_or_without_a_port():
+    from dataclasses import replace
+
+    one = tiny_crossing(mode="commercial")  # 4 hours
+    days = replace(one, hours=48, name="two days",
+                   lane_groups=tuple(replace(g, booths=g.booths * 12) for g in one.lane_groups),
+                   demand=tuple(replace(d, per_hour=d.per_hour * 12) for d in one.demand))
+    year = PortYear("9999", 2023, {"commercial": MONTHLY})
+    for volumes in (None, year):
+        for base, alternative in ((days, one), (one, days)):
+            with pytest.raises(BadInputError, match="'two days' has 48 hours: give a scenario of one day"):
+                appraise(base, [Alternative(alternative)], volumes, AppraisalOptions(replications=1, workers=1))
+
+
+def test_weekend_factors_and_all_months_need_a_port():
+    trucks = tiny_crossing(mode="commercial")
+    for options in (AppraisalOptions(all_months=True), AppraisalOptions(weekend_factors={"commercial": 0.4})):
+        with pytest.raises(BadInputError, match="without a port the scenario's own day stands for every day"):
+            appraise(trucks, [Alternative(trucks)], None, options)
+
+
+def test_costs_and_values_past_their_bounds_are_refused_before_simulating():
+    trucks = tiny_crossing(mode="commercial")
+    with pytest.raises(BadInputError, match=r"yearly cost of alternative 1 must be a number of dollars from 0 "
+                                            r"to 1e\+15; got 1e\+308"):
+        appraise(trucks, [Alternative(trucks, yearly_cost_dollars=1e308)], None, AppraisalOptions(replications=1))
+    with pytest.raises(BadInputError, match=r"truck_hour_dollars must be a number of dollars from 0 to 1e\+06"):
+        appraise(trucks, [Alternative(trucks)], None,
+                 AppraisalOptions(replications=1, valuation=Valuation(truck_hour_dollars=1e305)))

@@ -66,9 +66,37 @@ def test_appraise_errors(db, capsys):
     assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--capital-cost", "1", "--capital-cost", "2"]) == 1
     assert "once per alternative" in capsys.readouterr().err
     assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--port", "2302"]) == 1
-    assert "no complete year" in capsys.readouterr().err
+    assert "no year with BTS Trucks counts in all 12 months for port 2302" in capsys.readouterr().err
     assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--weekend-factor", "trucks"]) == 1
     assert "--weekend-factor must look like" in capsys.readouterr().err
     portfolio = str(PLANNING / "border_projects.yaml")
     assert run(["--db", db, "appraise", "--rank", portfolio, "--port", "2504"]) == 1
     assert "--port does not apply with --rank" in capsys.readouterr().err
+
+
+def test_huge_costs_and_values_are_refused_not_written_as_infinity(db, capsys):
+    for flags, words in ((["--yearly-cost", "1e308"], ("the yearly cost of alternative 1 must be a number of dollars "
+                                                      "from 0 to 1e+15; got 1e+308")),
+                         (["--truck-hour-dollars", "1e305"], ("truck_hour_dollars must be a number of dollars from 0 "
+                                                             "to 1e+06; got 1e+305"))):
+        assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "-r", "1", "--json", *flags]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == "" and words in captured.err and "Traceback" not in captured.err
+
+
+def test_weekend_factors_and_all_months_need_a_port(db, capsys):
+    assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "-r", "1", "--all-months"]) == 1
+    assert "--all-months needs --port" in capsys.readouterr().err
+    assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "-r", "1", "--weekend-factor", "commercial=0.4"]) == 1
+    assert "--weekend-factor needs --port" in capsys.readouterr().err
+
+
+def test_the_default_year_is_btss_latest_full_year_whatever_other_sources_hold(archive, db, capsys):
+    from .test_volumes import ingest_counts
+
+    ingest_counts(archive, [("2506", f"2025-{m:02d}", "Trucks", "northbound", 90000, "mycount") for m in range(1, 13)]
+                  + [("2506", "2025-01", "Trucks", "northbound", 95000, "bts")])
+    assert run(["--db", db, "appraise", str(BEFORE), str(AFTER), "--port", "2506", "-r", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["year"] == 2024 and data["notes"] == []
+    assert data["base"]["yearly"]["commercial"]["vehicles"] == pytest.approx(1059759.0)

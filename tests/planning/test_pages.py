@@ -98,6 +98,11 @@ def test_appraisal_page(site):
     mixed = site.get("/appraisal", params={"run": "1", "base": "otay_mesa_trucks",
                                                     "alternative": "san_ysidro_expansion_62_booths"})
     assert mixed.status_code == 422 and "mode the base does not" in mixed.text
+    for name, words in (("yearly", "yearly cost"), ("capital", "capital cost")):  # the API's bounds
+        huge = site.get("/appraisal", params={"run": "1", "base": "otay_mesa_trucks_10_booths",
+                                              "alternative": "otay_mesa_trucks", name: "1e308"})
+        assert huge.status_code == 422 and f"{words} must be &lt;= 1e+15; got 1e308" in huge.text.lower()
+        assert 'data-field="bcr"' not in huge.text
 
 
 def test_runs_past_the_page_limit_are_answered_busy_not_queued(site):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from borderflow.errors import BadInputError
@@ -40,3 +42,28 @@ def test_bad_valuations(bad):
         Valuation(**bad).check()
     with pytest.raises(BadInputError, match="capital cost"):
         economics(1.0, -5.0, 0.0, Valuation())
+
+
+@pytest.mark.parametrize(("bad", "words"), [
+    ({"truck_hour_dollars": 1e305}, r"truck_hour_dollars must be a number of dollars from 0 to 1e\+06; got 1e\+305"),
+    ({"person_hour_dollars": float("inf")}, "person_hour_dollars must be a number of dollars"),
+    ({"discount_rate": "0.07"}, r"discount rate must be a number from 0 to below 1 \(0.07 = 7 %\); got '0.07'"),
+    ({"horizon_years": 20.5}, "horizon must be a whole number of years from 1 to 100; got 20.5"),
+    ({"horizon_years": True}, "horizon must be a whole number of years"),
+])
+def test_values_out_of_bounds_or_not_numbers_are_named(bad, words):
+    with pytest.raises(BadInputError, match=words):
+        Valuation(**bad).check()
+
+
+def test_costs_are_bounded_so_every_product_stays_finite():
+    from borderflow.planning.values import MAX_COST_DOLLARS, MAX_DOLLARS_PER_HOUR
+
+    with pytest.raises(BadInputError, match=r"yearly cost must be a number of dollars from 0 to 1e\+15; got 1e\+308"):
+        economics(1.0, 0.0, 1e308, Valuation())
+    with pytest.raises(BadInputError, match="capital cost must be a number of dollars"):
+        economics(1.0, "5M", 0.0, Valuation())  # type: ignore[arg-type]
+    # the largest values allowed over the longest horizon at no discount are still finite
+    worst = economics(1e9 * MAX_DOLLARS_PER_HOUR, MAX_COST_DOLLARS, MAX_COST_DOLLARS,
+                      Valuation(discount_rate=0.0, horizon_years=100))
+    assert all(map(math.isfinite, worst.to_json_dict().values()))

@@ -37,10 +37,46 @@ def test_san_ysidro_2024(archive):
 
 
 def test_latest_year_and_what_is_missing(archive):
-    assert latest_complete_year(archive, "2506") == 2024
+    assert latest_complete_year(archive, "2506", ("commercial",)) == 2024
     with pytest.raises(NotFoundError, match="no BTS volumes for port 2506 in 2019"):
         port_year(archive, "2506", 2019)
-    with pytest.raises(NotFoundError, match="no complete year"):
-        latest_complete_year(archive, "2302")
+    with pytest.raises(NotFoundError, match="no year with BTS Personal Vehicles counts in all 12 months"):
+        latest_complete_year(archive, "2302", ("passenger",))
     with pytest.raises(BadInputError, match="4-digit"):
         port_year(archive, "25", 2024)
+
+
+def ingest_counts(engine, rows: list[tuple[str, str, str, str, int, str]]) -> None:
+    """Monthly counts through the volumes CSV: (port, month YYYY-MM, measure, direction, value, source)."""
+    from borderflow.services.ingest import Ingestor
+
+    lines = ["port_code,site,period,period_start,measure,direction,value,source"]
+    lines += [f"{port},,month,{month}-01,{measure},{direction},{value},{source}"
+              for port, month, measure, direction, value, source in rows]
+    summary = Ingestor(engine).ingest_bytes(("\n".join(lines) + "\n").encode(), "counts.csv")
+    assert summary.error is None, summary.error
+
+
+def test_the_default_year_is_the_latest_with_every_month_of_btss_counts_of_the_modes(archive):
+    assert latest_complete_year(archive, "2506", ("commercial",)) == 2024
+    # San Ysidro: BTS has no Pedestrians count for January 2024
+    assert latest_complete_year(archive, "2504", ("passenger",)) == 2024
+    assert latest_complete_year(archive, "2504", ("passenger", "pedestrian")) == 2023
+    with pytest.raises(NotFoundError, match="no year with BTS Trucks counts in all 12 months for port 2504"):
+        latest_complete_year(archive, "2504", ("commercial",))
+    # a year of Trucks from another source, of another measure, or southbound does not make 2025 BTS's
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    ingest_counts(archive, [("2506", m, "Trucks", "northbound", 90000, "mycount") for m in months]
+                  + [("2506", m, "Buses", "northbound", 10, "bts") for m in months]
+                  + [("2506", m, "Trucks", "southbound", 80000, "bts") for m in months]
+                  + [("2506", "2025-01", "Trucks", "northbound", 95000, "bts")])
+    assert latest_complete_year(archive, "2506", ("commercial",)) == 2024
+    assert port_year(archive, "2506", 2025).monthly["commercial"] == (95000.0,) + (None,) * 11
+
+
+def test_southbound_rows_stored_as_bts_are_not_counted(archive):
+    before = port_year(archive, "2504", 2024)
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    ingest_counts(archive, [("2504", m, measure, "southbound", 1, "bts") for m in months
+                            for measure in ("Personal Vehicles", "Personal Vehicle Passengers", "Pedestrians")])
+    assert port_year(archive, "2504", 2024) == before

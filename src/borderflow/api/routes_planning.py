@@ -35,8 +35,14 @@ from starlette.concurrency import run_in_threadpool
 from borderflow.api.routes import ERRORS
 from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.planning.alternatives import apply_edits
-from borderflow.planning.appraisal import Alternative, AppraisalOptions, appraise
-from borderflow.planning.values import Valuation
+from borderflow.planning.appraisal import (
+    MAX_PASSENGERS_PER_VEHICLE,
+    Alternative,
+    AppraisalOptions,
+    appraise,
+)
+from borderflow.planning.days import scenario_modes
+from borderflow.planning.values import MAX_COST_DOLLARS, MAX_DOLLARS_PER_HOUR, Valuation
 from borderflow.planning.volumes import PortYear, latest_complete_year, port_year
 from borderflow.services import isolation, simulations
 from borderflow.sim.scenario import Scenario, load_scenario
@@ -116,14 +122,14 @@ class AlternativeBody(ScenarioChoice):
     name: str | None = Field(default=None, description="Name of an edited alternative.")
     changes: list[dict[str, Any]] | None = Field(
         default=None, description="Edits applied to the base, e.g. [{add_booths: {group: general, booths: 4}}].")
-    capital_cost_dollars: float = Field(default=0.0, ge=0, le=1e15)
-    yearly_cost_dollars: float = Field(default=0.0, ge=0, le=1e15)
+    capital_cost_dollars: float = Field(default=0.0, ge=0, le=MAX_COST_DOLLARS)
+    yearly_cost_dollars: float = Field(default=0.0, ge=0, le=MAX_COST_DOLLARS)
 
 
 class ValuationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    person_hour_dollars: float = Field(default=Valuation.person_hour_dollars, ge=0, le=1e6)
-    truck_hour_dollars: float = Field(default=Valuation.truck_hour_dollars, ge=0, le=1e6)
+    person_hour_dollars: float = Field(default=Valuation.person_hour_dollars, ge=0, le=MAX_DOLLARS_PER_HOUR)
+    truck_hour_dollars: float = Field(default=Valuation.truck_hour_dollars, ge=0, le=MAX_DOLLARS_PER_HOUR)
     discount_rate: float = Field(default=Valuation.discount_rate, ge=0, lt=1)
     horizon_years: int = Field(default=Valuation.horizon_years, ge=1, le=100)
 
@@ -138,7 +144,7 @@ class AppraisalBody(BaseModel):
     replications: int = Field(default=10, ge=1, le=MAX_APPRAISAL_REPLICATIONS)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     valuation: ValuationBody = Field(default_factory=lambda: ValuationBody())
-    passengers_per_vehicle: float | None = Field(default=None, gt=0, le=100)
+    passengers_per_vehicle: float | None = Field(default=None, gt=0, le=MAX_PASSENGERS_PER_VEHICLE)
     weekend_factors: dict[Literal["passenger", "pedestrian", "commercial"],
                           Annotated[float, Field(ge=0, le=10)]] | None = Field(
         default=None, description="Weekend day's traffic over a weekday's, per mode (with port_code).")
@@ -209,6 +215,13 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
         else:
             scenario = resolve_scenario(alt, f"alternatives[{i}]")
         alternatives.append(Alternative(scenario, alt.capital_cost_dollars, alt.yearly_cost_dollars))
+    if body.port_code is None and body.year is not None:
+        raise BadInputError("year needs port_code (the BTS port whose volumes to use)")
+    if body.port_code is None and (body.weekend_factors or body.all_months):
+        given = " and ".join(n for n, v in (("weekend_factors", body.weekend_factors),
+                                            ("all_months", body.all_months)) if v)
+        raise BadInputError(f"{given} needs port_code: they shape the days built from the port's BTS monthly "
+                            "volumes, and without a port the scenario's own day stands for every day of the year")
     days = 24 if body.all_months else (4 if body.port_code else 1)
     runs = days * (1 + len(alternatives))
     if runs * body.replications > MAX_APPRAISAL_RUNS * 10 or runs > MAX_APPRAISAL_RUNS:
@@ -223,14 +236,12 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
         all_months=body.all_months, workers=1,
     )
 
-    if body.port_code is None and body.year is not None:
-        raise BadInputError("year needs port_code (the BTS port whose volumes to use)")
     volumes = None
     if body.port_code is not None:
-        port_code, engine = body.port_code, request.app.state.engine
+        port_code, engine, modes = body.port_code, request.app.state.engine, scenario_modes(base)
 
         def read() -> PortYear:
-            return port_year(engine, port_code, body.year or latest_complete_year(engine, port_code))
+            return port_year(engine, port_code, body.year or latest_complete_year(engine, port_code, modes))
 
         volumes = await run_in_threadpool(read)
     result = await _computed(appraise, base, alternatives, volumes, options)

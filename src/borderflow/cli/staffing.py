@@ -33,6 +33,7 @@ from borderflow.planning.appraisal import (
     AppraisalResult,
     appraise,
 )
+from borderflow.planning.days import scenario_modes
 from borderflow.planning.portfolio import RankedProject, rank_portfolio, rerank
 from borderflow.planning.values import Valuation
 from borderflow.planning.volumes import latest_complete_year, port_year
@@ -162,9 +163,14 @@ def appraise_command(
     volumes = None
     if port is not None:
         engine = state(ctx).engine()
-        volumes = port_year(engine, port, year or latest_complete_year(engine, port))
+        volumes = port_year(engine, port, year or latest_complete_year(engine, port, scenario_modes(base)))
     elif year is not None:
         raise BadInputError("--year needs --port (the BTS port code whose volumes to use)")
+    elif options.weekend_factors or options.all_months:
+        given = " and ".join(n for n, v in (("--weekend-factor", options.weekend_factors),
+                                            ("--all-months", options.all_months)) if v)
+        raise BadInputError(f"{given} needs --port: they shape the days built from the port's BTS monthly "
+                            "volumes, and without a port the scenario's own day stands for every day of the year")
     result = appraise(base, alternatives, volumes, options)
     if json_out:
         _write_json(result.to_json_dict())
@@ -217,17 +223,43 @@ def print_appraisal(result: AppraisalResult, console: Console) -> None:
 
 
 def print_ranking(ranked: list[RankedProject], console: Console) -> None:
-    table = Table(title="Projects ranked by benefit-cost ratio", title_justify="left")
-    for name in ("Rank", "Project", "Port", "Year", "Benefit $/yr", "NPV $", "BCR"):
-        table.add_column(name, justify="right")
+    table = Table(title="Projects ranked: those that pay first (no cost, then by BCR); those that lose money last",
+                  title_justify="left")
+    for name in ("Rank", "Project", "Port", "Year", "Benefit $/yr", "NPV $", "BCR", "Why here"):
+        table.add_column(name, justify="left" if name == "Why here" else "right")
     for item in ranked:
-        e = item.result.alternatives[0].economics
-        assert e is not None
+        e = item.economics
         bcr = e.benefit_cost_ratio
         table.add_row(str(item.rank), item.name, item.port_code or "-", str(item.result.year or "-"),
                       f"{e.yearly_benefit_dollars:,.0f}", f"{e.npv_dollars:,.0f}",
-                      "-" if bcr is None else f"{bcr:.2f}")
+                      "-" if bcr is None else f"{bcr:.2f}", item.reason)
     console.print(table)
+    seen = []
+    for item in ranked:
+        r, v, where = item.result, item.result.valuation, item.settings_from or {}
+        line = (f"replications {r.replications} ({where.get('replications', '-')}), seed {r.seed} "
+                f"({where.get('seed', '-')}), ${v.person_hour_dollars:.2f}/person-hour "
+                f"({where.get('person_hour_dollars', '-')}), ${v.truck_hour_dollars:.2f}/truck-hour "
+                f"({where.get('truck_hour_dollars', '-')}), discount rate {v.discount_rate:.1%} "
+                f"({where.get('discount_rate', '-')}), {v.horizon_years} years ({where.get('horizon_years', '-')})")
+        if line not in seen:
+            seen.append(line)
+    for line in seen:
+        console.print(f"settings: {line}")
+
+
+#: The appraise options that a portfolio file may also set, by the setting each is.
+_PORTFOLIO_SETTINGS = {"replications": "replications", "seed": "seed", "person_hour": "person_hour_dollars",
+                       "truck_hour": "truck_hour_dollars", "discount_rate": "discount_rate",
+                       "horizon": "horizon_years"}
+
+
+def _given_settings(ctx: typer.Context) -> frozenset[str]:
+    """The portfolio settings given on the command line (they win over the file's)."""
+    # by the source's name: typer may carry its own copy of click, whose enum is another class
+    given = ("COMMANDLINE", "ENVIRONMENT")
+    return frozenset(setting for param, setting in _PORTFOLIO_SETTINGS.items()
+                     if getattr(ctx.get_parameter_source(param), "name", None) in given)
 
 
 def _parse_weekend_factors(values: list[str]) -> dict[str, float] | None:
@@ -306,7 +338,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[str | None, typer.Option(
             "--port", help="BTS port code whose archived volumes give the days' demand (e.g. 2504).")] = None,
         year: Annotated[int | None, typer.Option(
-            "--year", help="Year of volumes (default: the latest complete one).")] = None,
+            "--year", help="Year of volumes (default: the latest in which BTS counted the base's modes every month).")] = None,
         capital: Annotated[list[float] | None, typer.Option(
             "--capital-cost", help="Capital cost of each ALT, dollars (repeat, in order).")] = None,
         yearly: Annotated[list[float] | None, typer.Option(
@@ -348,7 +380,7 @@ def register(app: typer.Typer) -> None:
                                     "project's port, year and costs; leave it out or edit the portfolio")
             ranked: list[RankedProject] = []
             for file in files:
-                ranked.extend(rank_portfolio(file, state(ctx).engine(), options))
+                ranked.extend(rank_portfolio(file, state(ctx).engine(), options, _given_settings(ctx)))
             if len(files) > 1:  # several portfolios: one ranking
                 ranked = rerank(ranked)
             if json_out:

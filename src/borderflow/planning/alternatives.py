@@ -15,7 +15,8 @@ changes:
 ```
 
 Rules: ``add_booths`` adds to every hour with at least one booth open (a lane that
-is closed stays closed); ``scale_booths`` multiplies and rounds to whole booths;
+is closed stays closed); ``scale_booths`` multiplies and rounds to whole booths, halves
+up (3 x 1.5 = 4.5 -> 5, as 1 x 1.5 = 1.5 -> 2);
 ``convert_booths`` moves up to ``booths`` booths per hour from one group to another of
 the same mode; ``shift_demand`` moves ``share`` (0-1) of the arrivals that can only use
 ``from`` to ``to`` (an entry that can only use ``to`` must exist, or one is added);
@@ -93,7 +94,14 @@ def add_booths(scenario: Scenario, group: str, booths: int) -> Scenario:
 def scale_booths(scenario: Scenario, group: str, factor: float) -> Scenario:
     g = _group(scenario, group)
     _positive(factor, "factor")
-    return _with_group(scenario, replace(g, booths=tuple(round(b * factor) for b in g.booths)))
+    return _with_group(scenario, replace(g, booths=tuple(round_half_up(b * factor) for b in g.booths)))
+
+
+def round_half_up(value: float) -> int:
+    """The nearest whole number, halves up (1.5 -> 2, 4.5 -> 5), unlike Python's round,
+    which rounds halves to even (4.5 -> 4). The product is first rounded to 9 decimals so
+    that a half computed in binary (25 x 0.58 = 14.499999999999998) counts as a half."""
+    return math.floor(round(value, 9) + 0.5)
 
 
 def convert_booths(scenario: Scenario, booths: int, **ends: str) -> Scenario:

@@ -4,7 +4,9 @@ For a base scenario and its alternatives (:mod:`.alternatives`):
 
 1. **Days.** With a port's year of BTS volumes, the four representative days of
    :mod:`.days` (weekday and weekend day of the peak and of the quiet month); without
-   one, the scenario's own day for every day of the year.
+   one, the scenario's own day for every day of the year (weekend factors and
+   ``all_months`` then have nothing to shape and are refused). Every scenario is one
+   day, at most 24 hours (:func:`~.days.check_one_day`).
 2. **Simulate** every (scenario, day) — each scenario's demand scaled to the day — as
    one sweep (:mod:`.sweep`): ``replications`` each, seed ``task_seed(seed, day)``, the
    same for every scenario on a day, so base and alternatives meet the same arrivals
@@ -36,19 +38,22 @@ from borderflow.messages import Message
 from borderflow.planning.days import (
     RepresentativeDay,
     YearWeights,
+    check_one_day,
     representative_days,
     scale_day,
     scenario_day,
     scenario_modes,
 )
 from borderflow.planning.sweep import SweepTask, run_sweep, task_seed
-from borderflow.planning.values import Economics, Valuation, economics
+from borderflow.planning.values import Economics, Valuation, check_cost, economics
 from borderflow.planning.volumes import PortYear
 from borderflow.sim.results import SimulationResult
 from borderflow.sim.scenario import MAX_REPLICATIONS, Scenario
 
 MODES = ("passenger", "pedestrian", "commercial")
 DEFAULT_REPLICATIONS = 20
+#: Most people per personal vehicle an appraisal accepts (CLI, portfolio, API, page).
+MAX_PASSENGERS_PER_VEHICLE = 100
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,11 @@ def appraise(
                                 "modes: keep every mode's lanes and demand in each alternative")
     if volumes is not None:
         weights = representative_days(volumes, modes, options.weekend_factors, options.all_months)
+    elif options.weekend_factors or options.all_months:
+        raise BadInputError(
+            "weekend factors and all months shape the days built from a port's BTS monthly volumes; without a "
+            "port the scenario's own day stands for every day of the year: give a port or leave them out",
+            key="appr.days_need_port")
     else:
         weights = scenario_day(base)
     people = _people_per_vehicle(modes, volumes, options)
@@ -293,8 +303,13 @@ def _check(base: Scenario, alternatives: Sequence[Alternative], options: Apprais
     if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
         problems.append(f"seed must be a whole number >= 0; got {options.seed!r}")
     p = options.passengers_per_vehicle
-    if p is not None and not (isinstance(p, (int, float)) and 0 < p <= 100):
+    if p is not None and not (isinstance(p, (int, float)) and 0 < p <= MAX_PASSENGERS_PER_VEHICLE):
         problems.append(Message(f"people per vehicle must be a number > 0; got {p!r}", "appr.people", {"got": p}))
     if problems:
         raise BadInputError("; ".join(problems), key="problems", fields={"problems": problems})
     options.valuation.check()
+    for scenario in (base, *(alt.scenario for alt in alternatives)):
+        check_one_day(scenario)
+    for i, alt in enumerate(alternatives):
+        check_cost(alt.capital_cost_dollars, f"the capital cost of alternative {i + 1}")
+        check_cost(alt.yearly_cost_dollars, f"the yearly cost of alternative {i + 1}")

@@ -22,7 +22,9 @@ From a :class:`~borderflow.planning.volumes.PortYear`:
 The scenario gives each day its hourly shape and lane shares: every demand entry of
 mode M is scaled so that the day's total for M is the day's volume (:func:`scale_day`).
 The scenario's horizon is the day's open hours (24 for a port open all day, 16 for a
-commercial port open 06:00-22:00); it may not exceed 24 hours.
+commercial port open 06:00-22:00); it may not exceed 24 hours, with or without a port's
+volumes (:func:`check_one_day`): a scenario of several days is refused rather than
+counted as one day.
 """
 
 from __future__ import annotations
@@ -160,6 +162,18 @@ def scenario_day(scenario: Scenario, days_in_year: int = 365) -> YearWeights:
     )
 
 
+def check_one_day(scenario: Scenario) -> None:
+    """An appraised scenario is one day: at most 24 hours (its open hours). Each simulated
+    day stands for whole days of the year, with or without a port's volumes, so a
+    scenario of several days would count each of its days as one."""
+    if scenario.hours > 24:
+        raise BadInputError(
+            f"an appraised scenario is one day (at most 24 hours, its open hours), since each simulated day "
+            f"stands for days of the year; {scenario.name!r} has {scenario.hours} hours: give a scenario of one day",
+            key="appr.one_day", fields={"name": scenario.name, "hours": scenario.hours},
+        )
+
+
 def scenario_modes(scenario: Scenario) -> tuple[str, ...]:
     """Modes with demand in the scenario, in a fixed order."""
     present = {scenario.lane_group(d.to[0]).mode for d in scenario.demand}
@@ -178,11 +192,7 @@ def mode_totals(scenario: Scenario) -> dict[str, float]:
 def scale_day(scenario: Scenario, day: RepresentativeDay) -> Scenario:
     """The scenario with each mode's demand scaled to the day's volume (shape and lane
     shares kept); modes the day does not list keep their demand."""
-    if scenario.hours > 24:
-        raise BadInputError(
-            f"an appraised scenario is one day (at most 24 hours, its open hours); "
-            f"{scenario.name!r} has {scenario.hours}"
-        )
+    check_one_day(scenario)
     totals = mode_totals(scenario)
     entries = []
     for entry in scenario.demand:

@@ -40,6 +40,13 @@ DISCOUNT_SOURCE = (
     "OMB Circular A-94, Guidelines and Discount Rates for Benefit-Cost Analysis of Federal "
     "Programs (29 Oct 1992), sec. 8.b(1): real discount rate of 7 percent"
 )
+#: Most dollars a capital or yearly cost may be (a thousand times the largest border
+#: project's cost), and most dollars an hour of delay may be worth: the same bounds for the
+#: command line, portfolio files, the API and the pages, so every product of them (hours x
+#: dollars x years) stays a finite number that JSON can carry.
+MAX_COST_DOLLARS = 1e15
+MAX_DOLLARS_PER_HOUR = 1e6
+
 OCCUPANCY_SOURCE = (
     "BTS Border Crossing Entry Data in the archive: Personal Vehicle Passengers / Personal "
     "Vehicles for the port and year"
@@ -60,12 +67,14 @@ class Valuation:
         problems = []
         for name in ("person_hour_dollars", "truck_hour_dollars"):
             value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                problems.append(f"{name} must be a number >= 0; got {value}")
-        if not (math.isfinite(self.discount_rate) and 0 <= self.discount_rate < 1):
-            problems.append(f"the discount rate must be from 0 to below 1 (0.07 = 7 %); got {self.discount_rate}")
-        if not (isinstance(self.horizon_years, int) and 1 <= self.horizon_years <= 100):
-            problems.append(f"the horizon must be 1-100 years; got {self.horizon_years}")
+            if not (_is_number(value) and 0 <= value <= MAX_DOLLARS_PER_HOUR):
+                problems.append(f"{name} must be a number of dollars from 0 to {MAX_DOLLARS_PER_HOUR:g}; got {value!r}")
+        rate = self.discount_rate
+        if not (_is_number(rate) and 0 <= rate < 1):
+            problems.append(f"the discount rate must be a number from 0 to below 1 (0.07 = 7 %); got {rate!r}")
+        years = self.horizon_years
+        if isinstance(years, bool) or not (isinstance(years, int) and 1 <= years <= 100):
+            problems.append(f"the horizon must be a whole number of years from 1 to 100; got {years!r}")
         if problems:
             raise BadInputError("; ".join(problems))
 
@@ -141,8 +150,7 @@ def economics(
     """NPV = PV(benefits) - capital - PV(yearly costs); BCR = PV(benefits) / (capital +
     PV(yearly costs)); yearly amounts in years 1..horizon, capital in year 0."""
     for name, value in (("capital cost", capital_cost_dollars), ("yearly cost", yearly_cost_dollars)):
-        if not (math.isfinite(value) and value >= 0):
-            raise BadInputError(f"{name} must be a number of dollars >= 0; got {value}")
+        check_cost(value, name)
     factor = valuation.present_value_factor()
     return Economics(
         yearly_benefit_dollars=yearly_benefit_dollars,
@@ -152,3 +160,14 @@ def economics(
         present_value_costs=capital_cost_dollars + yearly_cost_dollars * factor,
         present_value_factor=factor,
     )
+
+
+def check_cost(value: Any, name: str) -> None:
+    """A capital or yearly cost must be a number of dollars from 0 to MAX_COST_DOLLARS."""
+    if not (_is_number(value) and 0 <= value <= MAX_COST_DOLLARS):
+        raise BadInputError(f"{name} must be a number of dollars from 0 to {MAX_COST_DOLLARS:g}; got {value!r}")
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (not a bool, not text such as "0.07")."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)

@@ -14,6 +14,7 @@ vehicle, driver included).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,10 @@ MEASURE_OF_MODE: dict[str, str] = {
     "commercial": "Trucks",
 }
 PASSENGERS_MEASURE = "Personal Vehicle Passengers"
+#: The source and direction of the counts appraisals use: BTS counts crossings into the
+#: United States ("northbound" in BorderFlow's words; see feeds/bts.py).
+BTS_SOURCE = "bts"
+BTS_DIRECTION = "northbound"
 
 
 @dataclass(frozen=True)
@@ -57,38 +62,42 @@ def _check_port(port_code: str) -> None:
                             fields={"got": port_code})
 
 
-def latest_complete_year(engine: Any, port_code: str) -> int:
-    """The latest calendar year with a BTS count for all 12 months of Personal Vehicles,
-    Pedestrians or Trucks at the port."""
-    from borderflow.services.queries import monthly_volumes
-
+def latest_complete_year(engine: Any, port_code: str, modes: Sequence[str]) -> int:
+    """The latest calendar year in which BTS (the source appraisals use) counted every one
+    of ``modes`` at the port in all 12 months: counts from other sources, other measures
+    and the southbound direction do not make a year complete."""
     _check_port(port_code)
-    months: dict[int, set[int]] = {}
-    for measure in MEASURE_OF_MODE.values():
-        for item in _all(monthly_volumes, engine, port_code=port_code, measure=measure):
+    unknown = [m for m in modes if m not in MEASURE_OF_MODE]
+    if unknown or not modes:
+        raise BadInputError(f"modes must be some of {', '.join(MEASURE_OF_MODE)}; got {list(modes)!r}")
+    measures = [MEASURE_OF_MODE[m] for m in MEASURE_OF_MODE if m in modes]
+    complete: set[int] | None = None
+    for measure in measures:
+        months: dict[int, set[int]] = {}
+        for item in _bts_rows(engine, port_code, measure):
             year, month = (int(p) for p in item["month"].split("-"))
             months.setdefault(year, set()).add(month)
-    complete = [y for y, seen in months.items() if len(seen) == 12]
+        full = {y for y, seen in months.items() if len(seen) == 12}
+        complete = full if complete is None else complete & full
     if not complete:
+        said = " and ".join(measures)
         raise NotFoundError(
-            f"the archive has no complete year of BTS volumes for port {port_code}; ingest the "
+            f"the archive has no year with BTS {said} counts in all 12 months for port {port_code}; ingest the "
             "BTS Border Crossing Entry Data (borderflow ingest FILE) or pass --year",
-            key="appr.no_complete_year", fields={"port": port_code}
+            key="appr.no_complete_year",
+            fields={"port": port_code, "measures": " and ".join(measures)},
         )
     return max(complete)
 
 
 def port_year(engine: Any, port_code: str, year: int) -> PortYear:
-    """The port's monthly counts for ``year`` from the archive (BTS, port level)."""
-    from borderflow.services.queries import monthly_volumes
-
+    """The port's monthly counts for ``year`` from the archive (BTS, port level, inbound)."""
     _check_port(port_code)
     monthly: dict[str, tuple[float | None, ...]] = {}
     notes = []
     for mode, measure in MEASURE_OF_MODE.items():
         values: list[float | None] = [None] * 12
-        for item in _all(monthly_volumes, engine, port_code=port_code, measure=measure,
-                         start_month=f"{year}-01", end_month=f"{year}-12", source="bts"):
+        for item in _bts_rows(engine, port_code, measure, year):
             values[int(item["month"][5:7]) - 1] = float(item["value"])
         if any(v is not None for v in values):
             monthly[mode] = tuple(values)
@@ -102,14 +111,21 @@ def port_year(engine: Any, port_code: str, year: int) -> PortYear:
             f"the archive has no BTS volumes for port {port_code} in {year}; ingest the BTS Border "
             "Crossing Entry Data or choose another year", key="appr.no_year", fields={"port": port_code, "year": year}
         )
-    passengers = sum(
-        float(i["value"]) for i in _all(
-            monthly_volumes, engine, port_code=port_code, measure=PASSENGERS_MEASURE,
-            start_month=f"{year}-01", end_month=f"{year}-12", source="bts")
-    )
+    passengers = sum(float(i["value"]) for i in _bts_rows(engine, port_code, PASSENGERS_MEASURE, year))
     vehicles = sum(v for v in monthly.get("passenger", ()) if v is not None)
     ratio = passengers / vehicles if passengers > 0 and vehicles > 0 else None
-    return PortYear(port_code, year, monthly, ratio, "bts", tuple(notes))
+    return PortYear(port_code, year, monthly, ratio, BTS_SOURCE, tuple(notes))
+
+
+def _bts_rows(engine: Any, port_code: str, measure: str, year: int | None = None) -> list[dict[str, Any]]:
+    """The port's monthly BTS counts of ``measure`` into the United States (direction
+    northbound), in ``year`` or all years. BTS counts inbound crossings only; a row
+    stored under source ``bts`` with another direction is not one of its counts."""
+    from borderflow.services.queries import monthly_volumes
+
+    span = {} if year is None else {"start_month": f"{year}-01", "end_month": f"{year}-12"}
+    rows = _all(monthly_volumes, engine, port_code=port_code, measure=measure, source=BTS_SOURCE, **span)
+    return [row for row in rows if row["direction"] == BTS_DIRECTION]
 
 
 def _all(query: Any, engine: Any, **filters: Any) -> list[dict[str, Any]]:

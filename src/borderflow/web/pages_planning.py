@@ -28,8 +28,15 @@ from starlette.concurrency import run_in_threadpool
 
 from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.messages import Message
-from borderflow.planning.appraisal import Alternative, AppraisalOptions, AppraisalResult, appraise
+from borderflow.planning.appraisal import (
+    MAX_PASSENGERS_PER_VEHICLE,
+    Alternative,
+    AppraisalOptions,
+    AppraisalResult,
+    appraise,
+)
 from borderflow.planning.days import scenario_modes
+from borderflow.planning.values import MAX_COST_DOLLARS
 from borderflow.planning.volumes import PortYear, latest_complete_year, port_year
 from borderflow.services import isolation, simulations
 from borderflow.services.calibration import (
@@ -434,16 +441,16 @@ async def appraisal_page(
             options = AppraisalOptions(
                 replications=_bounded_replications(replications) or 10,
                 seed=_number(seed, "seed", int, 0, 2**32 - 1) or 0,
-                passengers_per_vehicle=_number(passengers, "passengers", float, 0),
+                passengers_per_vehicle=_number(passengers, "passengers", float, 0, MAX_PASSENGERS_PER_VEHICLE),
                 workers=1,
             )
-            alt = Alternative(alt_scenario, _number(capital, "capital", float, 0) or 0.0,
-                              _number(yearly, "yearly", float, 0) or 0.0)
+            alt = Alternative(alt_scenario, _number(capital, "capital", float, 0, MAX_COST_DOLLARS) or 0.0,
+                              _number(yearly, "yearly", float, 0, MAX_COST_DOLLARS) or 0.0)
             engine = request.app.state.engine
             code = port.strip() or None
             volumes = None
             if code is not None:
-                volumes = await run_in_threadpool(_port_volumes, engine, code)
+                volumes = await run_in_threadpool(_port_volumes, engine, code, scenario_modes(base_scenario))
             found = await _limited(appraise, base_scenario, [alt], volumes, options)
             context["result"] = appraisal_view(found, t)
         except BorderFlowError as exc:
@@ -452,9 +459,9 @@ async def appraisal_page(
     return page(request, "appraisal.html", status_code=status, **context)
 
 
-def _port_volumes(engine: Engine, code: str) -> PortYear:
-    """The port's monthly volumes of its latest complete year in the archive."""
-    return port_year(engine, code, latest_complete_year(engine, code))
+def _port_volumes(engine: Engine, code: str, modes: tuple[str, ...]) -> PortYear:
+    """The port's monthly volumes of the latest year in which BTS counted ``modes`` in every month."""
+    return port_year(engine, code, latest_complete_year(engine, code, modes))
 
 
 def appraisal_view(result: AppraisalResult, t: i18n.Translator) -> dict[str, Any]:
