@@ -75,3 +75,12 @@ def test_crossing_by_name_matches_cbp_spellings() -> None:
     # Spanish spellings with accents match the catalog's plain ones
     assert catalog.crossing_by_name("Hidalgo/Pharr", "Anzaldúas") == "230503"
     assert catalog.crossing_by_name("Hidalgo/Pharr", "Anzaldúas International Bridge") == "230503"
+
+
+def test_ysleta_is_bts_port_2401_on_mountain_time(client: TestClient) -> None:
+    ysleta = client.get("/api/v1/ports/2401").json()
+    assert (ysleta["name"], ysleta["timezone"]) == ("Ysleta", "America/Denver")
+    crossing = client.get("/api/v1/crossings/240203").json()
+    assert (crossing["port_code"], crossing["bts_port_code"], crossing["timezone"]) == ("2402", "2401",
+                                                                                         "America/Denver")
+    assert client.get("/api/v1/crossings/300403").json()["bts_port_code"] == "3017"  # Point Roberts

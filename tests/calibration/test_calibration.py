@@ -207,3 +207,60 @@ def test_cli_forecast_day_json_and_option_errors(with_model: Engine, tmp_path: P
     assert neither.exit_code == 2 and "--forecast-day" in neither.output
     bad = CliRunner().invoke(app, [*lane, "--forecast-day", "23/08/2026"])
     assert bad.exit_code != 0 and "like 2026-08-23" in str(bad.exception or bad.output)
+
+
+# -- the port count a crossing's share is taken of ------------------------------------------------
+
+
+def _bts_count(port_code: str, month: str, measure: str = "Personal Vehicles") -> int:
+    """The BTS file's count, read straight from the file (``month`` like "Feb 2019")."""
+    import csv
+    import gzip
+
+    with gzip.open(DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz", "rt") as fh:
+        return next(int(r["Value"]) for r in csv.DictReader(fh)
+                    if r["Port Code"] == port_code and r["Date"] == month and r["Measure"] == measure)
+
+
+def test_ysleta_takes_its_own_bts_count_and_el_paso_shares_out_its_three_crossings(archive: Engine) -> None:
+    window = {"start": dt.datetime(2025, 5, 1, tzinfo=UTC), "end": dt.datetime(2025, 7, 10, tzinfo=UTC)}
+    ysleta = calibrate_lane(archive, "240203", "passenger", "standard", **window).volume
+    assert ysleta is not None and ysleta.port_code == "2401"  # BTS "Ysleta", not El Paso's 2402
+    year, month = map(int, ysleta.month.split("-"))
+    label = dt.date(year, month, 1).strftime("%b %Y")
+    days = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.date(year, month, 1)).days
+    assert ysleta.port_daily == pytest.approx(_bts_count("2401", label) / days)
+    assert ysleta.share == 1.0  # Ysleta's 12 passenger lanes of the 12 BTS 2401 counts
+    pdn = calibrate_lane(archive, "240202", "passenger", "standard", **window).volume
+    # El Paso (2402) counts BOTA 14 + PDN 12 + Stanton 3 passenger lanes, not Ysleta's 12
+    assert pdn is not None and pdn.port_code == "2402" and pdn.share == pytest.approx(12 / 29)
+
+
+def test_before_march_2020_ysleta_shares_el_pasos_count_with_the_other_three(tmp_path: Path) -> None:
+    from borderflow.store.catalog import seed_catalog
+    from borderflow.store.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'archive.sqlite3'}")
+    migrate(engine)
+    seed_catalog(engine)
+    readings = tmp_path / "feb-2019.csv"
+    lines = ["crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source"]
+    start = dt.datetime(2019, 2, 4, 7, tzinfo=UTC)
+    for crossing_id in ("240201", "240203"):
+        for hour in range(7 * 24):
+            at = start + dt.timedelta(hours=hour)
+            wait = 5 + 25 * (8 <= (hour % 24) <= 20)
+            lines.append(f"{crossing_id},passenger,standard,{at.isoformat()},{wait},,delay,test")
+    readings.write_text("\n".join(lines) + "\n")
+    ingest(engine, [str(readings), str(DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz")])
+    window = {"start": start, "end": start + dt.timedelta(days=7)}
+    el_paso_daily = _bts_count("2402", "Feb 2019") / 28
+    # BTS counted Ysleta within El Paso until Feb 2020: El Paso's count is shared over all
+    # four crossings' passenger lanes (BOTA 14 + PDN 12 + Ysleta 12 + Stanton 3 = 41)
+    ysleta = calibrate_lane(engine, "240203", "passenger", "standard", **window).volume
+    assert ysleta is not None and (ysleta.port_code, ysleta.month) == ("2402", "2019-02")
+    assert ysleta.port_daily == pytest.approx(el_paso_daily) and ysleta.share == pytest.approx(12 / 41)
+    bota = calibrate_lane(engine, "240201", "passenger", "standard", **window).volume
+    assert bota is not None and (bota.port_code, bota.month) == ("2402", "2019-02")
+    assert bota.share == pytest.approx(14 / 41)
+    engine.dispose()

@@ -33,6 +33,7 @@ API_DATA = Path(__file__).parents[1] / "api" / "data"
 FEED = DATA / "cbp-feed" / "bwtnew-2022-06-29.json"
 RSS = sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("*.xml"))
 BTS_SAN_YSIDRO = API_DATA / "bts-san-ysidro-2024.csv"
+BTS_EL_PASO_YSLETA = API_DATA / "bts-el-paso-ysleta-personal-vehicles.csv"
 CASCADE = DATA / "cascade" / "peace-arch-south-cars-hourly-2013-01_2018-08.csv"
 #: Small forecast-model settings: seconds, not minutes (trained on 2013-2014 Peace Arch hours).
 SMALL_GBM = {"max_horizon": 24, "max_train_rows": 8_000, "num_trees": 40, "num_leaves": 15,

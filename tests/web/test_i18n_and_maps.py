@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from borderflow.vocabulary import MODES, PROGRAMS, STATUSES
 from borderflow.web import i18n
-from borderflow.web.crossing import MEASURE_OF_MODE
+from borderflow.web.crossing import MEASURE_OF_MODE, NAMED_SOURCES
 from borderflow.web.maps import CANADA_VIEW, MEXICO_VIEW, MapPoint, map_svg, outline
 from borderflow.web.outline_build import BOX, clip_ring
 from borderflow.web.severity import CLASSES, severity
@@ -34,7 +34,8 @@ def import_page_modules() -> None:
         importlib.import_module(f"borderflow.web.{info.name}")
 #: Keys whose Spanish is rightly the same text as the English (names, symbols, units).
 SAME_IN_BOTH = {"none", "unit.min", "program.standard", "program.sentri", "program.ready", "program.fast",
-                "legend.yellow", "legend.orange", "col.total", "compare.diff"}
+                "legend.yellow", "legend.orange", "col.total", "compare.diff", "source.bts", "source.txdot",
+                "source.cascade"}
 
 
 def fields(text: str) -> set[str]:
@@ -87,7 +88,8 @@ def test_every_key_the_pages_use_exists() -> None:
     dynamic = ({f"mode.{m}" for m in MODES} | {f"program.{p}" for p in PROGRAMS} | {f"status.{s}" for s in STATUSES}
                | {f"legend.{c}" for c in CLASSES} | {f"measure.{m}" for m in MEASURE_OF_MODE.values()}
                | {f"sim.status.{s}" for s in ("queued", "running", "done", "failed")}
-               | {f"country.{c}" for c in ("USA", "MEX", "CAN")} | {f"border.{b}" for b in ("mexico", "canada")})
+               | {f"country.{c}" for c in ("USA", "MEX", "CAN")} | {f"border.{b}" for b in ("mexico", "canada")}
+               | {f"{kind}.{s}" for kind in ("source", "source_credit") for s in NAMED_SOURCES})
     missing = (keys | dynamic) - set(i18n.STRINGS)
     assert not missing, missing
     unused = OWN_KEYS - keys - dynamic - quoted_keys()

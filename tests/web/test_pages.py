@@ -6,6 +6,7 @@ import datetime as dt
 import html as html_lib
 import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,15 @@ from borderflow.services.ingest import Ingestor
 from borderflow.web import overview
 from borderflow.web.crossing import window
 from borderflow.web.severity import severity
-from tests.web.conftest import BTS_SAN_YSIDRO, CASCADE, RSS, load, train_small_model, web_app
+from tests.web.conftest import (
+    BTS_EL_PASO_YSLETA,
+    BTS_SAN_YSIDRO,
+    CASCADE,
+    RSS,
+    load,
+    train_small_model,
+    web_app,
+)
 
 ROW = r'<tr data-search="[^"]*" data-crossing="(\d{6})">'
 
@@ -164,6 +173,53 @@ def test_crossing_page_volumes_match_monthly_counts(client: TestClient, engine: 
     assert shown == [v for _, v in expected] and len(shown) == 12
     assert "Jan 2024" in table
     assert "Ene 2024".lower() in in_spanish(client, "/crossings/250401").text
+
+
+def volume_rows(html: str) -> list[tuple[str, str, str]]:
+    """(month, count, source) of the crossing page's monthly volume table, as written."""
+    table = html.split('id="volumes-table"')[1].split("</table>")[0]
+    return re.findall(r'<tr><th scope="row">([^<]+)</th><td data-value="[0-9.]+">([^<]+)</td><td>([^<]+)</td></tr>',
+                      table)
+
+
+def test_ysleta_shows_its_own_bts_count_and_el_paso_says_when_it_held_ysleta(client: TestClient,
+                                                                             engine: Engine) -> None:
+    load(engine, BTS_EL_PASO_YSLETA)
+    ysleta = client.get("/crossings/240203").text
+    # BTS port 2401 (Ysleta) counted 294,173 personal vehicles in Feb 2025; El Paso (2402), 592,235
+    assert ("Feb 2025", "294,173", "BTS") in volume_rows(ysleta)
+    assert [month for month, _, _ in volume_rows(ysleta)] == ["Mar 2020", "Apr 2020", "Jan 2025", "Feb 2025"]
+    assert "at port 2401. Source: BTS." in ysleta
+    assert ("BTS counted port 2401 within port 2402 until Feb 2020: earlier months are in port 2402&#39;s count, "
+            "not here.") in ysleta
+    bota = client.get("/crossings/240201").text
+    assert ("Feb 2025", "592,235", "BTS") in volume_rows(bota) and ("Jan 2020", "924,114", "BTS") in volume_rows(bota)
+    assert "BTS counts of port 2402 up to Feb 2020 also hold port 2401." in bota
+    assert "hasta feb 2020 incluyen también el puerto 2401" in in_spanish(client, "/crossings/240201").text
+
+
+def test_counts_from_another_source_are_labelled_and_credited_as_theirs(client: TestClient, engine: Engine,
+                                                                        tmp_path: Path) -> None:
+    load(engine, BTS_EL_PASO_YSLETA)
+    city = tmp_path / "city.csv"
+    city.write_text("port_code,site,period,period_start,measure,direction,value,source\n"
+                    "2402,,month,2025-03-01,Personal Vehicles,northbound,123456,city-of-el-paso\n")
+    load(engine, city)
+    html = client.get("/crossings/240201").text
+    rows = volume_rows(html)
+    assert rows[-2:] == [("Feb 2025", "592,235", "BTS"), ("Mar 2025", "123,456", "city-of-el-paso")]
+    assert "(BTS counts)" not in html
+    assert "at port 2402. Sources: BTS, city-of-el-paso; the table gives each month&#39;s." in html
+    assert "Mar 2025: 123,456 (city-of-el-paso)" in html  # the chart's bar says it too
+    footer = html.split('<footer class="site">')[1]
+    assert "Volumes: U.S. Bureau of Transportation Statistics (BTS); city-of-el-paso." in footer
+    spanish = in_spanish(client, "/crossings/240201").text
+    assert "Fuentes: BTS, city-of-el-paso; la tabla indica la de cada mes." in spanish
+    assert "Volúmenes: Oficina de Estadísticas de Transporte de EE. UU. (BTS); city-of-el-paso." in spanish
+    # a port counted by BTS alone keeps one source, named once
+    only_bts = client.get("/crossings/240203").text
+    assert "Source: BTS." in only_bts and "city-of-el-paso" not in only_bts
+    assert "Volumes: U.S. Bureau of Transportation Statistics (BTS). Map" in only_bts
 
 
 def test_crossing_page_errors_are_html_in_the_readers_language(client: TestClient) -> None:

@@ -7,6 +7,7 @@ feed shows that the catalog lacks.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import unicodedata
@@ -21,11 +22,14 @@ __all__ = [
     "CROSSING_ALIASES",
     "Crossing",
     "Port",
+    "counted_in",
     "crossing",
     "crossing_by_name",
     "crossings",
     "normalize_crossing_id",
+    "port",
     "ports",
+    "ports_counted_in",
     "timezone_of",
 ]
 
@@ -55,7 +59,12 @@ class Crossing:
 
 @dataclass(frozen=True)
 class Port:
-    """A CBP port of entry as BTS lists it (4-digit code)."""
+    """A CBP port of entry as BTS lists it (4-digit code).
+
+    ``counted_within``: the port whose BTS count held this port's traffic in the months
+    before ``counted_alone_from`` (YYYY-MM), its first month in BTS (Ysleta, 2401, was
+    counted within El Paso, 2402, until Feb 2020); "" for a port BTS always counted alone.
+    """
 
     port_code: str
     name: str
@@ -64,6 +73,14 @@ class Port:
     timezone: str
     latitude: float | None
     longitude: float | None
+    counted_within: str = ""
+    counted_alone_from: str = ""
+
+    def counted_in(self, month: dt.date) -> str:
+        """The BTS port whose count holds this port's traffic in ``month``."""
+        if self.counted_within and month.strftime("%Y-%m") < self.counted_alone_from:
+            return self.counted_within
+        return self.port_code
 
 
 @lru_cache(maxsize=1)
@@ -114,9 +131,29 @@ def ports() -> list[Port]:
             timezone=p["timezone"],
             latitude=p.get("latitude"),
             longitude=p.get("longitude"),
+            counted_within=p.get("counted_within", ""),
+            counted_alone_from=p.get("counted_alone_from", ""),
         )
         for p in _raw()["ports"]
     ]
+
+
+def port(port_code: str) -> Port | None:
+    return next((p for p in ports() if p.port_code == port_code), None)
+
+
+def counted_in(port_code: str, month: dt.date) -> str:
+    """The BTS port whose count holds ``port_code``'s traffic in ``month``: the port itself,
+    or for a month before BTS counted it alone, the port it was counted within."""
+    found = port(port_code)
+    return found.counted_in(month) if found else port_code
+
+
+def ports_counted_in(port_code: str, month: dt.date) -> set[str]:
+    """The BTS ports whose traffic ``port_code``'s count for ``month`` holds: itself and any
+    port counted within it that month (El Paso, 2402, holds Ysleta, 2401, until Feb 2020)."""
+    return {port_code} | {p.port_code for p in ports() if p.counted_within == port_code
+                          and p.counted_in(month) == port_code}
 
 
 def timezone_of(crossing_id: str) -> str | None:

@@ -35,6 +35,7 @@ from borderflow.errors import (
     UnauthorizedError,
 )
 from borderflow.store.accounts_schema import audit_log, tokens, users
+from borderflow.store.ordering import in_byte_order
 from borderflow.text_rules import checked_text
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
@@ -207,7 +208,7 @@ def get_user(engine: Engine, username: str) -> User:
 
 
 def list_users(engine: Engine, *, include_disabled: bool = True) -> list[User]:
-    query = select(users).order_by(users.c.username)
+    query = select(users).order_by(in_byte_order(users.c.username))
     if not include_disabled:
         query = query.where(users.c.disabled.is_(False))
     with engine.connect() as conn:

@@ -13,6 +13,7 @@ import re
 from sqlalchemy import Engine, Table, literal, select
 
 from borderflow.errors import BadInputError, NotFoundError
+from borderflow.store.ordering import in_byte_order
 from borderflow.store.schema import crossings, observations, volumes
 
 _CROSSING_ID = re.compile(r"[0-9]{6}")
@@ -42,7 +43,7 @@ def require_crossing(engine: Engine, crossing_id: str, option: str = "--crossing
         if conn.execute(select(c.crossing_id).where(c.crossing_id == crossing_id)).first() is not None:
             return
         same_port = list(conn.scalars(select(c.crossing_id).where(c.crossing_id.startswith(crossing_id[:4]))
-                                      .order_by(c.crossing_id)))
+                                      .order_by(in_byte_order(c.crossing_id))))
     hint = (f"the crossings numbered {crossing_id[:4]}.. are {_listed(same_port)}" if same_port else
             "the known crossings are listed by GET /api/v1/crossings and on the overview page (/) of "
             "'borderflow serve'")
@@ -54,7 +55,7 @@ def _require_source(engine: Engine, table: Table, what: str, source: str) -> Non
     with engine.connect() as conn:
         if conn.execute(select(literal(1)).where(t.source == source).limit(1)).first() is not None:
             return
-        stored = list(conn.scalars(select(t.source).distinct().order_by(t.source)))
+        stored = sorted(conn.scalars(select(t.source).distinct()))  # in byte order, as SQLite sorts
     held = f"its sources are {_listed(stored)}" if stored else f"it holds no {what} yet"
     raise NotFoundError(f"the archive holds no {what} of source {source!r}; {held}")
 
@@ -77,6 +78,6 @@ def require_volume_port(engine: Engine, port_code: str) -> None:
     with engine.connect() as conn:
         if conn.execute(select(literal(1)).where(v.port_code == port_code).limit(1)).first() is not None:
             return
-        ports = list(conn.scalars(select(v.port_code).distinct().order_by(v.port_code)))
+        ports = sorted(conn.scalars(select(v.port_code).distinct()))
     held = f"ports with volumes: {_listed(ports)}" if ports else "it holds no volumes yet"
     raise NotFoundError(f"the archive holds no volumes of port {port_code}; {held}")

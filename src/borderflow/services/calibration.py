@@ -22,9 +22,11 @@
    the mode has a matching measure: the port's count in the same calendar month (the
    latest year up to the window's that has one) / days in the month x this lane's
    share of the port, taken as the lane's mean booths / the sum of the maximum lanes
-   of that mode over the port's crossings. A rough share (programs and crossings are
-   not equally busy); it only picks the service mean (see
-   :mod:`borderflow.calibration.fit`).
+   of that mode over the crossings that count holds. A month before BTS counted a port
+   alone takes the count that held it (Ysleta, 2401, before Mar 2020: El Paso's, 2402,
+   shared over all four El Paso crossings; El Paso's own count then is shared over the
+   four too). A rough share (programs and crossings are not equally busy); it only
+   picks the service mean (see :mod:`borderflow.calibration.fit`).
 
 Each calibration is two steps: reading the archive (:func:`lane_inputs`,
 :func:`forecast_day_inputs`, which also make the forecast) gives plain
@@ -47,6 +49,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from borderflow import catalog
 from borderflow.calibration.fit import (
     HOURS,
     DayFit,
@@ -386,25 +389,36 @@ def _booths(frame: pd.DataFrame, booths: int | None, crossing: dict[str, Any], m
 
 def _volume_target(engine: Engine, crossing: dict[str, Any], mode: str, fit_days: list[Any],
                    mean_booths: float) -> VolumeTarget | None:
+    """The crossing's share of its port's count in the fit's calendar month (see the module
+    docstring, step 5). A month before BTS counted the crossing's port alone (Ysleta before
+    Mar 2020) takes the count that held it (El Paso's), shared over that count's crossings;
+    so does El Paso's own count then, which held Ysleta's lanes too."""
     port = crossing.get("bts_port_code") or ""
     measure = VOLUME_MEASURES.get(mode)
     if not port or measure is None or mean_booths <= 0:
         return None
     middle = fit_days[len(fit_days) // 2]
+    found = catalog.port(port)
+    within = found.counted_within if found else ""
     v, c = volumes.c, crossings.c
     column = getattr(c, f"max_lanes_{mode}")
     with engine.connect() as conn:
-        rows = conn.execute(select(v.period_start, v.value).where(
-            v.port_code == port, v.measure == measure, v.site == "", v.period == "month",
-            v.direction == "northbound").order_by(v.period_start.desc())).all()
-        lanes = conn.execute(select(column).where(c.bts_port_code == port)).scalars().all()
-    total_lanes = sum(int(x) for x in lanes if x)
-    same_month = [r for r in rows if r.period_start.month == middle.month and r.period_start.year <= middle.year]
-    if not same_month or total_lanes <= 0:
+        rows = conn.execute(select(v.port_code, v.period_start, v.value).where(
+            v.port_code.in_([port, within] if within else [port]), v.measure == measure, v.site == "",
+            v.period == "month", v.direction == "northbound").order_by(v.period_start.desc())).all()
+        linked = conn.execute(select(c.bts_port_code, column).where(c.bts_port_code != "")).all()
+    # the count that holds this crossing in each month: its port's, or the one it was counted within
+    same_month = [r for r in rows if r.period_start.month == middle.month and r.period_start.year <= middle.year
+                  and r.port_code == catalog.counted_in(port, r.period_start)]
+    if not same_month:
         return None
-    month_start, value = same_month[0]
+    counted, month_start, value = same_month[0]
+    held = catalog.ports_counted_in(counted, month_start)
+    total_lanes = sum(int(lanes or 0) for linked_port, lanes in linked if linked_port in held)
+    if total_lanes <= 0:
+        return None
     days = calendar.monthrange(month_start.year, month_start.month)[1]
-    return VolumeTarget(port, measure, month_start.strftime("%Y-%m"), float(value) / days,
+    return VolumeTarget(counted, measure, month_start.strftime("%Y-%m"), float(value) / days,
                         min(1.0, mean_booths / total_lanes))
 
 

@@ -11,6 +11,7 @@ from typing import IO, Any
 from sqlalchemy import Engine, Select, select
 
 from borderflow.errors import BadInputError
+from borderflow.store.ordering import in_byte_order
 from borderflow.store.schema import observations, volumes
 from borderflow.vocabulary import MODES, PROGRAMS, Observation
 
@@ -70,7 +71,8 @@ def iter_observations(engine: Engine, filt: ObservationFilter) -> Iterator[Obser
     query = filt.apply(
         select(t.crossing_id, t.mode, t.program, t.observed_at, t.wait_minutes, t.lanes_open,
                t.status, t.source, t.direction)
-    ).order_by(t.crossing_id, t.mode, t.program, t.observed_at, t.direction, t.source)
+    ).order_by(*map(in_byte_order, (t.crossing_id, t.mode, t.program)), t.observed_at,
+               *map(in_byte_order, (t.direction, t.source)))
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
         for row in result:
@@ -154,7 +156,8 @@ def export_volumes(engine: Engine, out: IO[Any], format: str, port_code: str | N
 
     t = volumes.c
     query = select(*(getattr(t, c) for c in COLUMNS)).order_by(
-        t.port_code, t.site, t.period, t.period_start, t.measure, t.direction, t.source)
+        *map(in_byte_order, (t.port_code, t.site, t.period)), t.period_start,
+        *map(in_byte_order, (t.measure, t.direction, t.source)))
     if port_code:
         query = query.where(t.port_code == port_code)
     if source:

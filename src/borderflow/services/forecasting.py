@@ -45,6 +45,7 @@ from borderflow.services.export import ObservationFilter, iter_observations
 from borderflow.services.queries import readings_only
 from borderflow.store.db import writing
 from borderflow.store.forecast_schema import forecast_models, forecasts
+from borderflow.store.ordering import in_byte_order
 from borderflow.store.schema import crossings, observations
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
 
@@ -330,7 +331,7 @@ def model_for(engine: Engine, unique_id: str,
     with engine.connect() as conn:
         candidates = []
         for version, series, sha in conn.execute(
-                select(t.version, t.series, t.sha256).order_by(t.trained_at.desc(), t.version.desc())):
+                select(t.version, t.series, t.sha256).order_by(t.trained_at.desc(), in_byte_order(t.version).desc())):
             lanes = json.loads(series)
             if unique_id in lanes:  # "end": the hour after the lane's newest hour the model read
                 candidates.append((version, sha, lanes[unique_id]["end"]))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from borderflow.errors import BadInputError, NotFoundError
+from borderflow.store.ordering import in_byte_order
 from borderflow.store.payloads import load_payload
 from borderflow.store.schema import payloads
 
@@ -34,7 +35,7 @@ def list_payloads(engine: Engine, *, format: str | None = None, name_contains: s
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(payloads).where(*where)).scalar_one()
         rows = conn.execute(select(t.sha256, t.format, t.name, t.size_bytes, t.compression, t.stored_at)
-                            .where(*where).order_by(t.stored_at.desc(), t.sha256).limit(limit)).all()
+                            .where(*where).order_by(t.stored_at.desc(), in_byte_order(t.sha256)).limit(limit)).all()
     return {"total": total, "items": [
         {"sha256": r.sha256, "format": r.format, "name": r.name, "size_bytes": r.size_bytes,
          "compression": r.compression, "stored_at": r.stored_at.isoformat()} for r in rows]}

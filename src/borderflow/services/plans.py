@@ -65,6 +65,7 @@ from borderflow.plans.model import (
 )
 from borderflow.services.accounts import WRITER_ROLES, User
 from borderflow.store.db import writing
+from borderflow.store.ordering import in_byte_order
 from borderflow.store.plans_schema import (
     plan_actions,
     plan_edits,
@@ -144,7 +145,7 @@ def list_plans(engine: Engine) -> list[dict[str, Any]]:
     counts = select(plan_actions.c.plan_id, func.count().label("actions")).group_by(plan_actions.c.plan_id).subquery()
     query = (select(plans.c.id, plans.c.slug, plans.c.year, plans.c.title, plans.c.is_example,
                     func.coalesce(counts.c.actions, 0).label("actions"))
-             .outerjoin(counts, counts.c.plan_id == plans.c.id).order_by(plans.c.year, plans.c.slug))
+             .outerjoin(counts, counts.c.plan_id == plans.c.id).order_by(plans.c.year, in_byte_order(plans.c.slug)))
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
 
@@ -588,7 +589,7 @@ def _volume_counts(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.date, fl
             chosen = (v.source == spec.volumes_from,)
         else:
             best = conn.execute(select(v.source).where(*rows, v.site == "").group_by(v.source)
-                                .order_by(func.count().desc(), v.source).limit(1)).scalar()
+                                .order_by(func.count().desc(), in_byte_order(v.source)).limit(1)).scalar()
             chosen = (v.source == best, v.site == "")
         query = (select(v.period_start, func.sum(v.value)).where(*rows, *chosen)
                  .group_by(v.period_start).order_by(v.period_start))

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, Select, and_, func, or_, select
 
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.feeds.records import AGGREGATE_SOURCE_SUFFIXES, FUTURE_SLACK
+from borderflow.store.ordering import in_byte_order
 from borderflow.store.schema import (
     conflicts,
     crossing_states,
@@ -93,7 +94,7 @@ def list_ports(engine: Engine, *, border: str | None = None, state: str | None =
                limit: int = 100, offset: int = 0) -> Page:
     """Ports of entry (4-digit code) ordered by code; ``border`` is mexico or canada."""
     t = ports.c
-    query = select(ports).order_by(t.port_code)
+    query = select(ports).order_by(in_byte_order(t.port_code))
     if border:
         query = query.where(t.border == border.lower())
     if state:
@@ -106,7 +107,7 @@ def get_port(engine: Engine, port_code: str) -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(select(ports).where(ports.c.port_code == port_code)).first()
         ids = list(conn.scalars(select(crossings.c.crossing_id).where(crossings.c.port_code == port_code)
-                                .order_by(crossings.c.crossing_id)))
+                                .order_by(in_byte_order(crossings.c.crossing_id))))
     if row is None:
         raise NotFoundError(f"no port {port_code!r}; list ports at /api/v1/ports")
     return {**dict(row._mapping), "crossing_ids": ids}
@@ -122,7 +123,7 @@ def list_crossings(engine: Engine, *, border: str | None = None, state: str | No
                    port_code: str | None = None, limit: int = 100, offset: int = 0) -> Page:
     """Crossings (6-digit number) ordered by number, with maximum lanes per mode."""
     t = crossings.c
-    query = select(crossings).order_by(t.crossing_id)
+    query = select(crossings).order_by(in_byte_order(t.crossing_id))
     if border:
         query = query.where(t.border == border.lower())
     if state:
@@ -206,7 +207,7 @@ def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_i
                            o.program == newest.c.program, o.direction == newest.c.direction,
                            o.observed_at == newest.c.newest))
         .where(and_(True, *conditions))
-        .order_by(o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.id)
+        .order_by(*map(in_byte_order, (o.crossing_id, o.mode, o.program, o.direction)), o.observed_at, o.id)
     )
     chosen: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     with engine.connect() as conn:
@@ -316,7 +317,7 @@ def _lane_query(crossing_id: str, mode: str, program: str, start: dt.datetime, e
         select(o.observed_at, o.wait_minutes, o.lanes_open, o.status, o.source, o.direction)
         .where(o.crossing_id == crossing_id, o.mode == mode, o.program == program, o.direction == direction,
                o.observed_at >= start, o.observed_at < end)
-        .order_by(o.observed_at, o.source)
+        .order_by(o.observed_at, in_byte_order(o.source))
     )
     return query.where(o.source == source) if source else query
 
@@ -418,7 +419,7 @@ def monthly_volumes(engine: Engine, *, port_code: str | None = None, measure: st
     query = (
         select(t.port_code, t.site, t.period_start.label("month"), t.measure, t.direction, t.value, t.source)
         .where(t.period == "month")
-        .order_by(t.port_code, t.period_start, t.measure, t.site, t.source, t.direction)
+        .order_by(in_byte_order(t.port_code), t.period_start, *map(in_byte_order, (t.measure, t.site, t.source, t.direction)))
     )
     if level == "port":
         query = query.where(t.site == "")
@@ -456,7 +457,7 @@ def historical_averages_page(engine: Engine, *, crossing_id: str | None = None, 
     _check_choice("program", program, PROGRAMS)
     t = historical_averages.c
     query = select(t.crossing_id, t.mode, t.program, t.kind, t.month, t.weekday, t.hour, t.on_date, t.year,
-                   t.wait_minutes, t.source).order_by(t.crossing_id, t.mode, t.program, t.id)
+                   t.wait_minutes, t.source).order_by(*map(in_byte_order, (t.crossing_id, t.mode, t.program)), t.id)
     for column, value in ((t.crossing_id, crossing_id), (t.mode, mode), (t.program, program), (t.kind, kind),
                           (t.month, month), (t.weekday, weekday), (t.source, source)):
         if value is not None:

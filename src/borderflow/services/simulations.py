@@ -59,6 +59,7 @@ from borderflow.sim.run import warm_up
 from borderflow.sim.scenario import Scenario, load_scenario, read_scenario_text, scenario_mapping
 from borderflow.sim.statistics import summarize
 from borderflow.store.db import writing
+from borderflow.store.ordering import in_byte_order
 from borderflow.store.simulation_schema import simulation_runs
 
 log = logging.getLogger("borderflow.simulations")
@@ -422,7 +423,7 @@ class JobStore:
         t = simulation_runs.c
         with self.engine.connect() as conn:
             rows = conn.execute(select(*(t[c] for c in _SUMMARY_COLUMNS))
-                                .order_by(t.created_at.desc(), t.id).limit(limit)).all()
+                                .order_by(t.created_at.desc(), in_byte_order(t.id)).limit(limit)).all()
         return [_job(row) for row in rows]
 
     def wait(self, job_id: str, timeout_seconds: float = 60.0) -> Job:
@@ -582,7 +583,7 @@ class JobStore:
         t = simulation_runs.c
         with writing(self.engine) as conn:
             old = conn.execute(select(t.id).where(t.status.in_(FINISHED))
-                               .order_by(t.created_at.desc(), t.id).offset(self.max_kept)).scalars().all()
+                               .order_by(t.created_at.desc(), in_byte_order(t.id)).offset(self.max_kept)).scalars().all()
             for start in range(0, len(old), 500):
                 conn.execute(simulation_runs.delete().where(t.id.in_(old[start:start + 500])))
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from borderflow.store import schema
+from borderflow.store.ordering import in_byte_order
 
 
 def archive_status(engine: Engine) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def archive_status(engine: Engine) -> dict[str, Any]:
         by_source = [
             {"source": r[0], "rows": r[1], "first": r[2].isoformat() if r[2] else None, "last": r[3].isoformat() if r[3] else None}
             for r in conn.execute(
-                select(t.source, func.count(), func.min(t.observed_at), func.max(t.observed_at)).group_by(t.source).order_by(t.source)
+                select(t.source, func.count(), func.min(t.observed_at), func.max(t.observed_at)).group_by(t.source).order_by(in_byte_order(t.source))
             )
         ]
     return {"tables": counts, "observations_by_source": by_source}

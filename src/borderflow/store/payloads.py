@@ -20,6 +20,7 @@ import zstandard
 from sqlalchemy import Connection, select, update
 
 from borderflow.errors import DataIntegrityError, NotFoundError
+from borderflow.store.ordering import in_byte_order
 from borderflow.store.schema import payloads
 from borderflow.text_rules import shown_storable
 
@@ -150,7 +151,7 @@ def rebuild_delta(format: str, base: bytes, content: bytes) -> bytes:
 
 def iter_payload_ids(conn: Connection, format: str | None = None) -> Iterator[tuple[str, str, str]]:
     """(sha256, format, name) of stored payloads, oldest first."""
-    q = select(payloads.c.sha256, payloads.c.format, payloads.c.name).order_by(payloads.c.stored_at, payloads.c.sha256)
+    q = select(payloads.c.sha256, payloads.c.format, payloads.c.name).order_by(payloads.c.stored_at, in_byte_order(payloads.c.sha256))
     if format:
         q = q.where(payloads.c.format == format)
     for row in conn.execute(q):

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy import Engine
 
+from borderflow import catalog
 from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.messages import Message
 from borderflow.services import queries
@@ -38,6 +39,9 @@ FORECAST_HOURS = 24
 #: The history chart draws the forecast when it starts at most this long after the window.
 FORECAST_DRAWN_WITHIN = dt.timedelta(days=1)
 VOLUME_MONTHS = 24
+#: Volume sources the pages name in words of their own (``source.*``, ``source_credit.*``);
+#: any other source (a volumes CSV's) is shown and credited by its stored name.
+NAMED_SOURCES = ("bts", "txdot", "cascade")
 #: The BTS measure that counts a lane's mode.
 MEASURE_OF_MODE = {"passenger": "Personal Vehicles", "pedestrian": "Pedestrians", "commercial": "Trucks"}
 
@@ -112,10 +116,20 @@ def try_forecast(engine: Engine, crossing_id: str, choice: Choice, newest: dt.da
         return None, Message("the forecast could not be computed", "forecast.failed")
 
 
-def monthly_counts(engine: Engine, port_code: str, measure: str) -> list[tuple[str, float]]:
-    """(YYYY-MM, count) of the port's last :data:`VOLUME_MONTHS` months; BTS preferred when
-    several sources count the same month."""
-    by_month: dict[str, tuple[str, float]] = {}
+@dataclass(frozen=True)
+class MonthlyCount:
+    """One month of a port's count, with the source it is taken from."""
+
+    month: str  # YYYY-MM
+    value: float
+    source: str
+
+
+def monthly_counts(engine: Engine, port_code: str, measure: str) -> list[MonthlyCount]:
+    """The port's last :data:`VOLUME_MONTHS` months of counts, each with its source; BTS
+    preferred when several sources count the same month, else the source first in name
+    order (so the same archive always shows the same month)."""
+    by_month: dict[str, MonthlyCount] = {}
     offset = 0
     while True:
         page = queries.monthly_volumes(engine, port_code=port_code, measure=measure, level="port",
@@ -124,12 +138,42 @@ def monthly_counts(engine: Engine, port_code: str, measure: str) -> list[tuple[s
             if item["direction"] != "northbound" or item["value"] is None:
                 continue
             kept = by_month.get(item["month"])
-            if kept is None or (item["source"] == "bts" and kept[0] != "bts"):
-                by_month[item["month"]] = (item["source"], float(item["value"]))
+            if kept is None or (item["source"] == "bts" and kept.source != "bts"):
+                by_month[item["month"]] = MonthlyCount(item["month"], float(item["value"]), item["source"])
         if not page.has_more:
             break
         offset += page.limit
-    return [(month, value) for month, (_, value) in sorted(by_month.items())][-VOLUME_MONTHS:]
+    return [by_month[month] for month in sorted(by_month)][-VOLUME_MONTHS:]
+
+
+def source_label(source: str, t: Translator) -> str:
+    """A volume source as a month's label says it: "BTS", "TxDOT", or its stored name."""
+    return t("source." + source) if source in NAMED_SOURCES else source
+
+
+def source_credit(source: str, t: Translator) -> str:
+    """A volume source as the credit line names it: the agency in full, or its stored name."""
+    return t("source_credit." + source) if source in NAMED_SOURCES else source
+
+
+def volume_notes(port_code: str, counts: list[MonthlyCount], t: Translator) -> list[str]:
+    """What the reader needs to know about which crossings a port's BTS count holds: a port
+    BTS counted within another before some month, and a port whose shown months hold one."""
+    notes = []
+    own = catalog.port(port_code)
+    if own is not None and own.counted_within:
+        notes.append(t("volumes.counted_within", port=port_code, within=own.counted_within,
+                       month=t.month(_month_before(own.counted_alone_from))))
+    for other in catalog.ports():
+        if other.counted_within == port_code and any(c.month < other.counted_alone_from for c in counts):
+            notes.append(t("volumes.holds", port=port_code, other=other.port_code,
+                           month=t.month(_month_before(other.counted_alone_from))))
+    return notes
+
+
+def _month_before(month: str) -> str:
+    year, number = map(int, month.split("-"))
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
 def drawn_with_history(forecast: dict[str, Any] | None, start: dt.datetime, end: dt.datetime) -> bool:
@@ -187,13 +231,14 @@ def heat_chart(profile: list[dict[str, Any]], zone: str, t: Translator) -> Marku
                            key_title=t("heat.key"), key_empty=t("heat.key_empty"))
 
 
-def volume_chart(counts: list[tuple[str, float]], measure_words: str, port: str, t: Translator) -> Markup:
-    labels = [t.month(m) for m, _ in counts]
-    values = [v for _, v in counts]
+def volume_chart(counts: list[MonthlyCount], measure_words: str, port: str, t: Translator) -> Markup:
+    labels = [t.month(c.month) for c in counts]
+    values = [c.value for c in counts]
     desc = t("volumes.desc", measure=measure_words.lower(), port=port, first=labels[0], last=labels[-1],
              max=t.number(max(values)))
     return charts.bar_chart(values, labels, t("volumes.title"), desc, label_every=max(1, len(counts) // 6),
-                            bar_titles=[f"{label}: {t.number(v)}" for label, v in zip(labels, values)])
+                            bar_titles=[f"{label}: {t.number(c.value)} ({source_label(c.source, t)})"
+                                        for label, c in zip(labels, counts)])
 
 
 def parse_until(until: str | None, zone: str) -> dt.datetime | None:
@@ -248,6 +293,7 @@ def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: s
     port = crossing.get("bts_port_code") or crossing["port_code"]
     counts = monthly_counts(engine, port, measure)
     measure_words = t("measure." + measure)
+    sources = sorted({c.source for c in counts}, key=lambda source: (source != "bts", source))
     return {
         "crossing": crossing, "zone": zone, "choice": choice, "lanes": list(newest_by_lane),
         "range_days": RANGE_DAYS, "start": start, "end": end, "hourly": hourly, "history": history,
@@ -258,6 +304,9 @@ def crossing_context(engine: Engine, crossing_id: str, lane: str | None, days: s
         "heat_svg": heat_chart(profile, zone, t) if any(c["count"] for c in profile) else None,
         "heat_rows": [[c["mean_wait_minutes"] for c in profile if c["weekday"] == d] for d in range(7)],
         "forecast": forecast, "forecast_reason": forecast_reason, "current": current,
-        "volumes": counts, "volume_port": port, "measure_words": measure_words,
+        "volumes": [(c.month, c.value, source_label(c.source, t)) for c in counts], "volume_port": port,
+        "volume_sources": [source_label(source, t) for source in sources],
+        "volume_credits": [source_credit(source, t) for source in sources],
+        "volume_notes": volume_notes(port, counts, t), "measure_words": measure_words,
         "volume_svg": volume_chart(counts, measure_words, port, t) if counts else None,
     }

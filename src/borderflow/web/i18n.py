@@ -35,6 +35,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                     ("Tiempos de espera: Oficina de Aduanas y Protección Fronteriza de EE. UU. (CBP). Volúmenes: "
                     "Oficina de Estadísticas de Transporte de EE. UU. (BTS). Contorno del mapa: Natural Earth "
                     "(dominio público).")),
+    "footer.data_volumes": (("Wait times: U.S. Customs and Border Protection. Volumes: {volumes}. Map outline: "
+                             "Natural Earth (public domain)."),
+                            ("Tiempos de espera: Oficina de Aduanas y Protección Fronteriza de EE. UU. (CBP). "
+                             "Volúmenes: {volumes}. Contorno del mapa: Natural Earth (dominio público).")),
     "footer.api": ("API documentation", "Documentación de la API"),
     # overview
     "overview.title": ("Border wait times", "Tiempos de espera en la frontera"),
@@ -168,8 +172,28 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "{max}.")),
     "volumes.none": ("No monthly counts of {measure} for port {port} in the archive.",
                      "El archivo no tiene conteos mensuales de {measure} del puerto {port}."),
-    "volumes.caption": ("{measure} northbound, per month, at port {port} (BTS counts).",
-                        "{measure} hacia el norte, por mes, en el puerto {port} (conteos de BTS)."),
+    "volumes.caption": ("{measure} northbound, per month, at port {port}. Source: {sources}.",
+                        "{measure} hacia el norte, por mes, en el puerto {port}. Fuente: {sources}."),
+    "volumes.caption_mixed": (("{measure} northbound, per month, at port {port}. Sources: {sources}; the table "
+                               "gives each month's."),
+                              ("{measure} hacia el norte, por mes, en el puerto {port}. Fuentes: {sources}; la "
+                               "tabla indica la de cada mes.")),
+    "volumes.source": ("Source", "Fuente"),
+    "volumes.counted_within": (("BTS counted port {port} within port {within} until {month}: earlier months are "
+                                "in port {within}'s count, not here."),
+                               ("BTS contó el puerto {port} dentro del puerto {within} hasta {month}: los meses "
+                                "anteriores están en el conteo del puerto {within}, no aquí.")),
+    "volumes.holds": ("BTS counts of port {port} up to {month} also hold port {other}.",
+                      "Los conteos de BTS del puerto {port} hasta {month} incluyen también el puerto {other}."),
+    "source.bts": ("BTS", "BTS"),
+    "source.txdot": ("TxDOT", "TxDOT"),
+    "source.cascade": ("Cascade Gateway", "Cascade Gateway"),
+    "source_credit.bts": ("U.S. Bureau of Transportation Statistics (BTS)",
+                          "Oficina de Estadísticas de Transporte de EE. UU. (BTS)"),
+    "source_credit.txdot": ("Texas Department of Transportation (TxDOT)",
+                            "Departamento de Transporte de Texas (TxDOT)"),
+    "source_credit.cascade": ("Cascade Gateway Border Data Warehouse (Whatcom Council of Governments)",
+                              "Almacén de datos fronterizos Cascade Gateway (Whatcom Council of Governments)"),
     "volumes.month": ("Month", "Mes"),
     "volumes.value": ("Count", "Conteo"),
     "volumes.table": ("Monthly volume data", "Datos de volumen mensual"),
