@@ -24,7 +24,8 @@
    share of the port, taken as the lane's mean booths / the sum of the maximum lanes
    of that mode over the port's crossings. A rough share (programs and crossings are
    not equally busy); it only picks the service mean (see
-   :mod:`borderflow.calibration.fit`).
+   :mod:`borderflow.calibration.fit`). BTS counts inbound traffic only, so a southbound
+   lane uses no volumes (the result's ``notes`` say so).
 
 Each calibration is two steps: reading the archive (:func:`lane_inputs`,
 :func:`forecast_day_inputs`, which also make the forecast) gives plain
@@ -106,6 +107,8 @@ class Calibration:
     #: For a forecast day: the forecast the target came from (model version, origin,
     #: last reading seen); None when the target is observed readings.
     forecast: dict[str, Any] | None = None
+    #: What the fit left out or assumed, one sentence each (e.g. volumes not used).
+    notes: tuple[str, ...] = ()
 
     def scenario(self) -> dict[str, Any]:
         """The calibrated scenario, loadable by :func:`borderflow.sim.load_scenario`."""
@@ -154,6 +157,7 @@ class Calibration:
                             "daily_demand": round(c.daily_demand, 1)} for c in fit.candidates],
             "hours": hours,
             "forecast": self.forecast,
+            "notes": list(self.notes),
             "scenario": self.scenario(),
         }
 
@@ -178,6 +182,8 @@ class CalibrationInputs:
     #: Mean observed wait of each local hour over the held-out days; None without any.
     holdout_wait_minutes: tuple[float, ...] | None
     forecast: dict[str, Any] | None = None
+    #: What the fit leaves out or assumes, one sentence each (carried to the result).
+    notes: tuple[str, ...] = ()
 
 
 def fit_calibration(inputs: CalibrationInputs) -> Calibration:
@@ -189,7 +195,7 @@ def fit_calibration(inputs: CalibrationInputs) -> Calibration:
     holdout_naive = None if held is None else mean_absolute_error(held, fit.naive_wait_minutes)
     return Calibration(inputs.crossing_id, inputs.mode, inputs.program, inputs.timezone, inputs.start, inputs.end,
                        inputs.fit_days, inputs.holdout_days, inputs.booths_source, fit, inputs.volume, held,
-                       holdout_mae, holdout_naive, forecast=inputs.forecast)
+                       holdout_mae, holdout_naive, forecast=inputs.forecast, notes=inputs.notes)
 
 
 def _check_work(day_booths: Sequence[float], source: str, max_booths: int | None) -> None:
@@ -235,13 +241,15 @@ def lane_inputs(engine: Engine, crossing_id: str, mode: str, program: str, *, st
     waits = _hour_means(fitted)
     day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
     target = DayTarget(mode, program, tuple(waits), tuple(day_booths))
-    volume = _volume_target(engine, crossing, mode, fit_days, float(np.mean(day_booths))) if use_volumes else None
+    volume, notes = _volume_target(engine, crossing, mode, direction, fit_days, float(np.mean(day_booths)),
+                                   use_volumes)
     options = options or FitOptions()
     if volume is not None:
         options = replace(options, daily_demand_target=volume.daily_demand)
     held = tuple(_hour_means(local[local["date"].isin(holdout_days)])) if holdout_days else None
     return CalibrationInputs(crossing_id, mode, program, zone, start, end, tuple(str(d) for d in fit_days),
-                             tuple(str(d) for d in holdout_days), booths_source, target, options, volume, held)
+                             tuple(str(d) for d in holdout_days), booths_source, target, options, volume, held,
+                             notes=notes)
 
 
 def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program: str, day: dt.date, *,
@@ -313,13 +321,14 @@ def forecast_day_inputs(engine: Engine, crossing_id: str, mode: str, program: st
         booths_source = f"lanes_open readings of the {FORECAST_BOOTH_DAYS} days before the forecast (median per local hour)"
     day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
     target = DayTarget(mode, program, tuple(waits), tuple(day_booths))
-    volume = _volume_target(engine, crossing, mode, [day], float(np.mean(day_booths))) if use_volumes else None
+    volume, notes = _volume_target(engine, crossing, mode, direction, [day], float(np.mean(day_booths)),
+                                   use_volumes)
     options = options or FitOptions()
     if volume is not None:
         options = replace(options, daily_demand_target=volume.daily_demand)
     basis = {k: forecast[k] for k in ("model", "model_version", "made_at", "origin", "last_reading_at")}
     return CalibrationInputs(crossing_id, mode, program, zone, day_start, day_end, (str(day),), (), booths_source,
-                             target, options, volume, None, forecast=basis)
+                             target, options, volume, None, forecast=basis, notes=notes)
 
 
 def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None,
@@ -384,8 +393,21 @@ def _booths(frame: pd.DataFrame, booths: int | None, crossing: dict[str, Any], m
     return [int(maximum)] * HOURS, f"the crossing's maximum {mode} lanes ({maximum}), no lanes in the readings"
 
 
-def _volume_target(engine: Engine, crossing: dict[str, Any], mode: str, fit_days: list[Any],
-                   mean_booths: float) -> VolumeTarget | None:
+def _volume_target(engine: Engine, crossing: dict[str, Any], mode: str, direction: str, fit_days: list[Any],
+                   mean_booths: float, use_volumes: bool) -> tuple[VolumeTarget | None, tuple[str, ...]]:
+    """The daily demand target from monthly volumes (module docstring, 5), or None; and a
+    note when volumes exist in principle but cannot apply to this lane."""
+    if not use_volumes:
+        return None, ()
+    if direction != "northbound":
+        note = (f"monthly volumes not used: BTS counts inbound (northbound) traffic only, and this lane is "
+                f"{direction}; the service mean was chosen by the fit's MAE")
+        return None, (note,)
+    return _inbound_volume(engine, crossing, mode, fit_days, mean_booths), ()
+
+
+def _inbound_volume(engine: Engine, crossing: dict[str, Any], mode: str, fit_days: list[Any],
+                    mean_booths: float) -> VolumeTarget | None:
     port = crossing.get("bts_port_code") or ""
     measure = VOLUME_MEASURES.get(mode)
     if not port or measure is None or mean_booths <= 0:
