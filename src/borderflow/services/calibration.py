@@ -55,11 +55,11 @@ from borderflow.calibration.fit import (
     FitOptions,
     fit_day,
     mean_absolute_error,
-    scenario_dict,
 )
 from borderflow.errors import BadInputError
 from borderflow.forecast.series import hourly_series, series_id
 from borderflow.services.queries import get_crossing
+from borderflow.sim.scenario import MAX_BOOTHS
 from borderflow.store.schema import crossings, observations, volumes
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
 
@@ -121,11 +121,8 @@ class Calibration:
             name = f"forecast {self.crossing_id} {self.mode} {self.program} {self.fit_days[0]}"
             basis = (f"Calibrated by borderflow calibrate to the forecast of {self.fit_days[0]} by model "
                      f"{self.forecast['model_version']}, made from readings up to {self.forecast['last_reading_at']}")
-        return scenario_dict(
-            name, self.mode, self.program, fit.target.booths, fit.service_mean_seconds,
-            None if fit.service_cv == 1.0 else fit.service_cv, fit.per_hour, seed=0, replications=40,
-            description=f"{basis}; hour 0 is local midnight ({self.timezone}); booths from {self.booths_source}.",
-        )
+        return fit.scenario(
+            name, description=f"{basis}; hour 0 is local midnight ({self.timezone}); booths from {self.booths_source}.")
 
     def to_json_dict(self) -> dict[str, Any]:
         fit = self.fit
@@ -143,7 +140,8 @@ class Calibration:
             "timezone": self.timezone, "start": self.start.isoformat(), "end": self.end.isoformat(),
             "fit_days": list(self.fit_days), "holdout_days": list(self.holdout_days),
             "booths_source": self.booths_source,
-            "service_mean_seconds": fit.service_mean_seconds, "service_cv": fit.service_cv,
+            "service_mean_seconds": fit.service_mean_seconds, "service_dist": fit.service_dist,
+            "service_cv": fit.service_cv, "seed": fit.seed, "replications": fit.replications,
             "service_chosen_by": fit.chosen_by, "daily_demand": round(fit.daily_demand, 1),
             "volume": None if self.volume is None else {
                 "port_code": self.volume.port_code, "measure": self.volume.measure, "month": self.volume.month,
@@ -352,8 +350,8 @@ def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, boo
             raise BadInputError(f"the window {label} {value.isoformat()} is outside the years 1900-2199")
     if start >= end:
         raise BadInputError(f"the window start {start.isoformat()} must be before its end {end.isoformat()}")
-    if booths is not None and booths < 1:
-        raise BadInputError(f"booths must be a whole number >= 1; got {booths}")
+    if booths is not None and not 1 <= booths <= MAX_BOOTHS:
+        raise BadInputError(f"booths must be a whole number from 1 to {MAX_BOOTHS:,}; got {booths:,}")
 
 
 def _local_hours(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
