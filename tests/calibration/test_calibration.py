@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from borderflow.calibration import DayTarget, FitOptions, fit_day, simulated_waits
 from borderflow.cli import calibrate as calibrate_cli
 from borderflow.cli.context import CliState
-from borderflow.services.calibration import calibrate_lane
+from borderflow.services.calibration import Calibration, calibrate_lane
 from borderflow.services.ingest import ingest
 from borderflow.sim import load_scenario, simulate
 
@@ -135,13 +135,19 @@ def with_model(archive: Engine) -> Engine:
     return archive
 
 
-def test_a_coming_day_is_fitted_to_its_forecast(with_model: Engine) -> None:
+@pytest.fixture(scope="module")
+def tomorrow(with_model: Engine) -> Calibration:
+    from borderflow.services.calibration import calibrate_forecast_day
+
+    return calibrate_forecast_day(with_model, "535501", "passenger", "standard", NEXT_DAY, as_of=AS_OF)
+
+
+def test_a_coming_day_is_fitted_to_its_forecast(with_model: Engine, tomorrow: Calibration) -> None:
     from zoneinfo import ZoneInfo
 
-    from borderflow.services.calibration import calibrate_forecast_day
     from borderflow.services.forecasting import forecast_for
 
-    c = calibrate_forecast_day(with_model, "535501", "passenger", "standard", NEXT_DAY, as_of=AS_OF)
+    c = tomorrow
     # The forecast from 20:00 UTC (15:00 CDT) to the end of the 23rd: 9 + 24 hours.
     expected = forecast_for(with_model, "535501", "passenger", "standard", 33, as_of=AS_OF)
     chicago = ZoneInfo("America/Chicago")
@@ -264,3 +270,123 @@ def test_before_march_2020_ysleta_shares_el_pasos_count_with_the_other_three(tmp
     assert bota is not None and (bota.port_code, bota.month) == ("2402", "2019-02")
     assert bota.share == pytest.approx(14 / 41)
     engine.dispose()
+
+
+# -- the scenario as written is the one fitted, and reproduces its targets ---------------------
+
+
+def hourly_waits(scenario: dict[str, object]) -> list[float]:
+    rows = simulate(load_scenario(scenario), workers=1).lane_groups["lane"].hourly
+    return [np.nan if r.wait_mean_minutes is None else r.wait_mean_minutes for r in rows]
+
+
+def test_the_hour_before_fewer_booths_is_fitted_with_the_booths_that_follow(tomorrow: Calibration) -> None:
+    from borderflow.calibration.fit import smoothed
+
+    fit = tomorrow.fit
+    booths = fit.target.booths
+    aims = smoothed(fit.target.wait_minutes, 3)  # what each hour aims at (no zeros here)
+    # B&M's median lanes: 2 at midnight then 1, and 2 then 1 in the afternoon. The queue
+    # an hour leaves is served by the next hour's booths; an hour fitted without them got
+    # far too much demand (midnight: aimed at 35 min, simulated 54; 14:00 aimed at 77,
+    # simulated 120) and the hours after it almost none.
+    fewer = [h for h in range(23) if booths[h + 1] < booths[h] and not np.isnan(aims[h])]
+    assert 0 in fewer and len(fewer) >= 2 and min(aims) > 0, booths
+    for h in fewer:
+        assert abs(fit.simulated_wait_minutes[h] / aims[h] - 1) < 0.25, (h, aims[h], fit.simulated_wait_minutes[h])
+    # ... and the waits reported are those of the scenario as written, over the whole day
+    assert np.allclose(hourly_waits(tomorrow.scenario()), fit.simulated_wait_minutes, equal_nan=True)
+
+
+def test_one_open_hour_before_closed_ones_is_fitted_to_its_wait() -> None:
+    # A lane open one hour: whoever is still queued when it closes waits for the booth of
+    # the horizon's end. Fitted on that hour alone it simulated 244 min against 12.
+    nan = float("nan")
+    target = DayTarget("pedestrian", "standard", tuple([nan] * 10 + [12.0] + [nan] * 13),
+                       tuple([0] * 10 + [1] + [0] * 13))
+    fit = fit_day(target, FitOptions(service_grid_seconds=(40.0,)))
+    assert fit.per_hour[10] > 0
+    assert fit.simulated_wait_minutes[10] < 40, fit.simulated_wait_minutes[10]
+
+
+def test_the_scenario_written_is_the_one_fitted_service_and_seed(archive: Engine) -> None:
+    c = calibrate_lane(archive, "535503", "passenger", "standard", start=dt.datetime(2026, 8, 11, tzinfo=UTC),
+                       end=dt.datetime(2026, 8, 23, tzinfo=UTC),
+                       options=FitOptions(service_cv=1.0, seed=7, service_grid_seconds=(60.0,)))
+    scenario = c.scenario()
+    # lognormal with cv 1 is not exponential (its median is lower, its tail longer)
+    assert scenario["lane_groups"]["lane"]["service"] == {"dist": "lognormal", "mean_seconds": 60.0, "cv": 1.0}
+    assert (scenario["seed"], scenario["replications"]) == (7, 200)
+    data = c.to_json_dict()
+    assert (data["service_dist"], data["service_cv"], data["seed"]) == ("lognormal", 1.0, 7)
+    # Simulated as written, the scenario gives the waits (and so the MAE) reported ...
+    assert np.allclose(hourly_waits(scenario), c.fit.simulated_wait_minutes, equal_nan=True)
+    # ... whose random numbers are not those the demand was tuned on: the fit ran on a
+    # child of the seed (replication r of seed 7 would otherwise be in both).
+    from borderflow.calibration.fit import fitting_seed
+
+    assert fitting_seed(7) != 7
+    tuned = simulated_waits("passenger", "standard", c.fit.target.booths, 60.0, 1.0, c.fit.per_hour, 24,
+                            fitting_seed(7))
+    assert np.allclose(tuned, c.fit.candidates[0].simulated_wait_minutes, equal_nan=True)
+    assert not np.allclose(tuned, c.fit.simulated_wait_minutes, equal_nan=True)
+
+
+def test_a_lane_of_zero_waits_is_compared_with_a_reference_aiming_at_the_same() -> None:
+    # A reported 0 means "under a minute": the fit aims at 0.5 min, and so does the
+    # reference (it used to aim at 0 and fit no demand at all, an MAE of 0.0 to beat).
+    target = DayTarget("passenger", "standard", tuple([0.0] * 24), tuple([2] * 24))
+    fit = fit_day(target, FitOptions(service_grid_seconds=(60.0,)))
+    assert min(fit.naive_per_hour) > 0
+    assert 0.2 < fit.naive_mae_minutes < 1.0 and 0.2 < fit.mae_minutes < 1.0
+    assert abs(fit.mae_minutes - fit.naive_mae_minutes) < 0.2
+
+
+def test_a_southbound_lane_uses_no_inbound_volumes(archive: Engine) -> None:
+    from sqlalchemy import select
+
+    from borderflow.store.schema import observations
+
+    # B&M's own readings, as a southbound lane's (the archive holds no southbound one)
+    o = observations.c
+    with archive.begin() as conn:
+        rows = conn.execute(select(observations).where(
+            o.crossing_id == "535501", o.mode == "passenger", o.program == "standard",
+            o.direction == "northbound", o.source == "cbp-rss")).mappings().all()
+        copies = [{k: v for k, v in r.items() if k != "id"} | {"direction": "southbound"} for r in rows]
+        conn.execute(observations.insert(), copies)
+    window = {"start": dt.datetime(2026, 8, 11, tzinfo=UTC), "end": dt.datetime(2026, 8, 23, tzinfo=UTC),
+              "options": FitOptions(service_grid_seconds=(45.0, 60.0))}
+    north = calibrate_lane(archive, "535501", "passenger", "standard", **window)
+    south = calibrate_lane(archive, "535501", "passenger", "standard", direction="southbound",
+                           **window)
+    assert north.volume is not None and north.notes == ()
+    assert south.volume is None and south.fit.chosen_by.startswith("smallest MAE")
+    assert "BTS counts inbound (northbound) traffic only" in south.to_json_dict()["notes"][0]
+
+
+def test_cli_names_its_options_and_their_ranges(archive: Engine) -> None:
+    from borderflow.errors import BadInputError
+
+    app = typer.Typer()
+
+    @app.callback()
+    def main(ctx: typer.Context) -> None:
+        ctx.obj = CliState(_engine=archive)
+
+    calibrate_cli.register(app)
+    lane = ["calibrate", "--crossing", "535501", "--mode", "passenger", "--program", "standard",
+            "--from", "2026-08-11T00:00:00Z", "--to", "2026-08-23T00:00:00Z"]
+    for option, value, words in (("--service-cv", "50", "--service-cv must be a number > 0 and at most 10"),
+                                 ("--service-cv", "nan", "--service-cv must be a number > 0 and at most 10"),
+                                 ("--booths", "20000", "--booths must be a whole number from 1 to 10000")):
+        run = CliRunner().invoke(app, [*lane, option, value])
+        text = " ".join(run.output.replace("│", " ").split())
+        assert run.exit_code == 2 and words in text and "lane_groups" not in text, (option, value, run.output)
+    # the Python entry points say it in their own words
+    target = DayTarget("passenger", "standard", tuple([5.0] * 24), tuple([1] * 24))
+    with pytest.raises(BadInputError, match=r"^the service cv must be a number > 0 and at most 10 .*got nan"):
+        fit_day(target, FitOptions(service_cv=float("nan")))
+    with pytest.raises(BadInputError, match=r"^booths must be a whole number from 1 to 10,000; got 20,000"):
+        calibrate_lane(archive, "535501", "passenger", "standard", start=dt.datetime(2026, 8, 11, tzinfo=UTC),
+                       end=dt.datetime(2026, 8, 23, tzinfo=UTC), booths=20000)

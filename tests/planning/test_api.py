@@ -173,6 +173,9 @@ def test_calibration_request_errors(api):
         ({**lane, "direction": "sideways", "start": "2026-07-01T00:00:00Z", "end": "2026-07-02T00:00:00Z"},
          422, "direction must be one of northbound, southbound"),
         ({**lane, "start": "2026-07-02T00:00:00Z", "end": "2026-07-01T00:00:00Z"}, 422, "must be before its end"),
+        # a number out of a field's range names the field and the range
+        ({**lane, "start": "2026-07-01T00:00:00Z", "end": "2026-07-02T00:00:00Z", "booths": 20000}, 422,
+         "booths: Input should be less than or equal to 1000"),
         # the fit's work grows with the booths: the web fits at most 40 in an hour
         ({**lane, "start": "2026-07-01T00:00:00Z", "end": "2026-07-02T00:00:00Z", "booths": 1000}, 422,
          "the web calibrates at most 40"),

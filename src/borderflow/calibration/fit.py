@@ -15,7 +15,12 @@ The rule (documented in ``docs/calibration.md``):
    the end of one hour is the start of the next, so an hour can only be fitted once the
    hours before it are fixed): the rate ``per_hour[h]`` is found by bisection so that
    the simulated mean wait of the vehicles arriving in hour ``h`` matches the observed
-   one, simulating hours ``0 .. h`` with the rates already fixed. The day starts with an
+   one, simulating the whole day with the rates of hours ``0 .. h-1`` already fixed and
+   no demand after ``h``. The whole day, with its real booths, because a queue left at
+   the end of hour ``h`` is served by the booths of the hours after it (fewer, or none,
+   when booths close); and no demand after ``h`` loses nothing, since a vehicle's wait
+   (first come, first served) depends only on the vehicles before it and the booths.
+   The day starts with an
    empty queue. Details: a lane with no booth open gets no demand; an hour without an
    observed wait keeps the previous hour's rate; an observed wait of 0 is fitted as
    :data:`ZERO_WAIT_TARGET_MINUTES` (a reported 0 means "under a minute", and is
@@ -32,10 +37,13 @@ The rule (documented in ``docs/calibration.md``):
    the smallest MAE, ties (within :data:`MAE_TIE_MINUTES`) going to the one nearest the
    prior.
 
-Every simulation of the fit uses the same seed, so candidates see common random numbers
-(the same exponential spacings and service draws, mapped through different rates and
-scaled by different means), which makes the bisection and the comparison of ``s``
-values steady with few replications.
+Every simulation of the fit uses the same seed (:func:`fitting_seed`, drawn from the
+scenario's seed), so candidates see common random numbers (the same exponential
+spacings and service draws, mapped through different rates and scaled by different
+means), which makes the bisection and the comparison of ``s`` values steady with few
+replications. The waits and MAEs reported are not those of the fitting runs, which the
+demand was tuned on: they come from simulating the fitted scenario as it is written
+(its seed, ``final_replications``), whose random numbers are independent of the fit's.
 """
 
 from __future__ import annotations
@@ -49,7 +57,7 @@ import numpy as np
 
 from borderflow.errors import BadInputError
 from borderflow.sim.run import simulate
-from borderflow.sim.scenario import load_scenario
+from borderflow.sim.scenario import MAX_BOOTHS, MAX_CV, MAX_RATE_PER_HOUR, load_scenario
 
 HOURS = 24
 #: Typical primary-inspection time in seconds per mode: the centre of the grid (an
@@ -88,19 +96,27 @@ class DayTarget:
             )
         if any(b < 0 for b in self.booths):
             raise BadInputError(f"booths must be whole numbers >= 0; got {list(self.booths)}")
+        if max(self.booths) > MAX_BOOTHS:
+            raise BadInputError(f"booths may be at most {MAX_BOOTHS:,} in an hour (the simulator's limit); "
+                                f"got {max(self.booths):,}")
         if all(math.isnan(w) for w in self.wait_minutes):
             raise BadInputError("no hour of the day has an observed wait; widen the window")
 
 
 @dataclass(frozen=True)
 class FitOptions:
-    """How hard to work. ``service_cv`` None = exponential service (cv 1)."""
+    """How hard to work. ``service_cv`` None = exponential service; a number = lognormal
+    with that cv (1 included). ``seed`` is the scenario's: the fit simulates with
+    :func:`fitting_seed` of it, the reported waits with ``seed`` itself."""
 
     service_grid_seconds: tuple[float, ...] | None = None
     service_cv: float | None = None
     daily_demand_target: float | None = None
-    replications: int = 8
-    final_replications: int = 40
+    #: Replications of every fitting run. A busy hour's mean wait is noisy, and demand
+    #: tuned to few replications chases their noise (docs/calibration.md, step 6).
+    replications: int = 24
+    #: Replications of the scenario written (and of the waits and MAEs reported).
+    final_replications: int = 200
     seed: int = 0
     #: Hours of the centred moving mean the demand is fitted to (1 = the observed waits as
     #: they are); odd. Chosen on held-out days (docs/calibration.md).
@@ -125,15 +141,19 @@ class Candidate:
 class DayFit:
     """The chosen fit, the reference it is compared with, and every candidate tried.
 
-    ``simulated_wait_minutes`` and ``mae_minutes`` come from a final run with
-    ``final_replications`` (not the fitting runs). ``naive_*``: a constant demand over
-    the open hours with the same booths and service, its rate set so the simulated
-    mean wait over the day matches the observed one.
+    ``simulated_wait_minutes`` and ``mae_minutes`` come from simulating the scenario as
+    written (:meth:`scenario`: the whole day, ``seed``, ``replications``), whose random
+    numbers are independent of the fitting runs'. ``naive_*``: a constant demand over the
+    open hours with the same booths and service, its rate set (on the fitting runs) so
+    the simulated mean wait over the day matches the mean of the waits the fit aims at,
+    then simulated as the fit is. ``service_cv`` is 1 for exponential service.
+    Candidates' MAEs are from the fitting runs.
     """
 
     target: DayTarget
     service_mean_seconds: float
     service_cv: float
+    service_dist: str
     per_hour: tuple[float, ...]
     simulated_wait_minutes: tuple[float, ...]
     mae_minutes: float
@@ -141,11 +161,24 @@ class DayFit:
     naive_wait_minutes: tuple[float, ...]
     naive_mae_minutes: float
     chosen_by: str
+    seed: int
+    replications: int
     candidates: tuple[Candidate, ...] = field(default=())
 
     @property
     def daily_demand(self) -> float:
         return float(sum(self.per_hour))
+
+    @property
+    def lognormal_cv(self) -> float | None:
+        """The service's cv as :func:`simulated_waits` takes it (None = exponential)."""
+        return self.service_cv if self.service_dist == "lognormal" else None
+
+    def scenario(self, name: str, description: str = "") -> dict[str, Any]:
+        """The fitted scenario: simulated as it is, it gives ``simulated_wait_minutes``."""
+        return scenario_dict(name, self.target.mode, self.target.program, self.target.booths,
+                             self.service_mean_seconds, self.lognormal_cv, self.per_hour, self.seed,
+                             self.replications, description)
 
 
 def scenario_dict(
@@ -219,31 +252,50 @@ def smoothed(waits: Sequence[float], hours: int) -> tuple[float, ...]:
     return tuple(out.tolist())
 
 
+def aimed_waits(target: DayTarget, smooth_hours: int) -> tuple[float, ...]:
+    """The wait (minutes) the fit aims at in each hour: the observed day smoothed over
+    ``smooth_hours``, a 0 as :data:`ZERO_WAIT_TARGET_MINUTES`, NaN where unobserved."""
+    return tuple(w if math.isnan(w) or w > 0 else ZERO_WAIT_TARGET_MINUTES
+                 for w in smoothed(target.wait_minutes, smooth_hours))
+
+
+def fitting_seed(seed: int) -> int:
+    """The seed of the fit's own simulations: a child of ``seed`` (``SeedSequence.spawn``),
+    so the scenario's replications, run with ``seed``, are independent of them."""
+    return int(np.random.SeedSequence(seed).spawn(1)[0].generate_state(1)[0])
+
+
+def highest_rate(booths: int, service_mean_seconds: float) -> float:
+    """The top of a rate bisection: :data:`MAX_LOAD` times the booths' capacity, per hour."""
+    return min(MAX_LOAD * booths * 3600.0 / service_mean_seconds, MAX_RATE_PER_HOUR)
+
+
 def fit_rates(target: DayTarget, service_mean_seconds: float, options: FitOptions) -> tuple[float, ...]:
     """Demand per hour for one service mean, hour by hour (rule 2 of the module docstring)."""
     rates = [0.0] * HOURS
     previous = 0.0
-    aims = smoothed(target.wait_minutes, options.smooth_hours)
+    aims = aimed_waits(target, options.smooth_hours)
+    seed = fitting_seed(options.seed)
     for h in range(HOURS):
         booths = target.booths[h]
-        observed = aims[h]
+        goal = aims[h]
         if booths == 0:
             rates[h] = 0.0
             continue
-        if math.isnan(observed):
+        if math.isnan(goal):
             rates[h] = previous
             continue
-        goal = observed if observed > 0 else ZERO_WAIT_TARGET_MINUTES
 
         def wait_at(rate: float, h: int = h) -> float:
-            trial = rates[: h + 1]
+            # The whole day: hours after h keep their booths (they serve hour h's queue)
+            # and have no demand yet (rates[h + 1:] are still 0).
+            trial = list(rates)
             trial[h] = rate
-            waits = simulated_waits(target.mode, target.program, target.booths[: h + 1],
-                                    service_mean_seconds, options.service_cv, trial,
-                                    options.replications, options.seed)
+            waits = simulated_waits(target.mode, target.program, target.booths, service_mean_seconds,
+                                    options.service_cv, trial, options.replications, seed)
             return 0.0 if math.isnan(waits[h]) else float(waits[h])
 
-        low, high = 0.0, MAX_LOAD * booths * 3600.0 / service_mean_seconds
+        low, high = 0.0, highest_rate(booths, service_mean_seconds)
         if wait_at(high) <= goal:
             rates[h] = high
         else:
@@ -268,25 +320,30 @@ def service_grid(mode: str, options: FitOptions) -> tuple[float, ...]:
 def fit_day(target: DayTarget, options: FitOptions | None = None) -> DayFit:
     """Fit service mean and hourly demand to ``target`` (module docstring), then score it."""
     options = options or FitOptions()
-    if options.service_cv is not None and options.service_cv <= 0:
-        raise BadInputError(f"service cv must be > 0; got {options.service_cv}")
+    cv = options.service_cv
+    if cv is not None and not (math.isfinite(cv) and 0 < cv <= MAX_CV):
+        raise BadInputError(f"the service cv must be a number > 0 and at most {MAX_CV:g} (lognormal service); "
+                            f"got {cv}")
+    fit_seed = fitting_seed(options.seed)
     candidates = []
     for service in service_grid(target.mode, options):
         rates = fit_rates(target, service, options)
-        waits = simulated_waits(target.mode, target.program, target.booths, service, options.service_cv,
-                                rates, options.replications, options.seed)
+        waits = simulated_waits(target.mode, target.program, target.booths, service, cv,
+                                rates, options.replications, fit_seed)
         candidates.append(Candidate(service, rates, tuple(waits.tolist()),
                                     mean_absolute_error(target.wait_minutes, waits)))
     best, chosen_by = _choose(candidates, target.mode, options)
+    # Scored as written: the whole day, the scenario's own seed and replications.
     final = simulated_waits(target.mode, target.program, target.booths, best.service_mean_seconds,
-                            options.service_cv, best.per_hour, options.final_replications, options.seed)
+                            cv, best.per_hour, options.final_replications, options.seed)
     naive_rates = fit_constant_rates(target, best.service_mean_seconds, options)
     naive = simulated_waits(target.mode, target.program, target.booths, best.service_mean_seconds,
-                            options.service_cv, naive_rates, options.final_replications, options.seed)
+                            cv, naive_rates, options.final_replications, options.seed)
     return DayFit(
         target=target,
         service_mean_seconds=best.service_mean_seconds,
-        service_cv=1.0 if options.service_cv is None else options.service_cv,
+        service_cv=1.0 if cv is None else cv,
+        service_dist="exponential" if cv is None else "lognormal",
         per_hour=best.per_hour,
         simulated_wait_minutes=tuple(final.tolist()),
         mae_minutes=mean_absolute_error(target.wait_minutes, final),
@@ -294,6 +351,8 @@ def fit_day(target: DayTarget, options: FitOptions | None = None) -> DayFit:
         naive_wait_minutes=tuple(naive.tolist()),
         naive_mae_minutes=mean_absolute_error(target.wait_minutes, naive),
         chosen_by=chosen_by,
+        seed=options.seed,
+        replications=options.final_replications,
         candidates=tuple(candidates),
     )
 
@@ -313,21 +372,24 @@ def _choose(candidates: list[Candidate], mode: str, options: FitOptions) -> tupl
 def fit_constant_rates(target: DayTarget, service_mean_seconds: float,
                        options: FitOptions) -> tuple[float, ...]:
     """The naive reference: one rate for every hour with a booth open, set by bisection
-    so the simulated mean over the observed hours equals the observed mean."""
-    observed = np.array(target.wait_minutes)
-    known = ~np.isnan(observed)
-    goal = float(observed[known].mean())
+    so the simulated mean over the observed hours equals the mean of the waits the fit
+    aims at (:func:`aimed_waits`: the same targets, so a lane of reported zeros is not
+    fitted by the fit at 0.5 min and by the reference at none)."""
+    aims = np.array(aimed_waits(target, options.smooth_hours))
+    known = ~np.isnan(aims)
+    goal = float(aims[known].mean())
     open_hours = [b > 0 for b in target.booths]
+    seed = fitting_seed(options.seed)
 
     def rates_of(rate: float) -> list[float]:
         return [rate if is_open else 0.0 for is_open in open_hours]
 
     def day_mean(rate: float) -> float:
         waits = simulated_waits(target.mode, target.program, target.booths, service_mean_seconds,
-                                options.service_cv, rates_of(rate), options.replications, options.seed)
+                                options.service_cv, rates_of(rate), options.replications, seed)
         return float(np.nan_to_num(waits[known], nan=0.0).mean())
 
-    low, high = 0.0, MAX_LOAD * max(target.booths) * 3600.0 / service_mean_seconds
+    low, high = 0.0, highest_rate(max(target.booths), service_mean_seconds)
     for _ in range(BISECTION_STEPS):
         middle = 0.5 * (low + high)
         if day_mean(middle) < goal:

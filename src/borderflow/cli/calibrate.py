@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Annotated
 
 import typer
@@ -22,6 +23,7 @@ from borderflow.cli.context import check_range, emit_json, err, out, state, usag
 from borderflow.cli.output import Output, output_for, write_output
 from borderflow.errors import BadInputError
 from borderflow.services.calibration import Calibration, calibrate_forecast_day, calibrate_lane
+from borderflow.sim.scenario import MAX_BOOTHS, MAX_CV
 
 
 def _when(text: str, label: str) -> dt.datetime:
@@ -61,9 +63,14 @@ def print_calibration(c: Calibration, console: Console = out) -> None:
                                                 "naive_wait_minutes", "holdout_wait_minutes")))
     console.print(table)
     mae = d["mae_minutes"]
-    console.print(f"service: {d['service_cv'] == 1.0 and 'exponential' or 'lognormal'} mean "
-              f"{d['service_mean_seconds']:.0f} s (chosen by {d['service_chosen_by']}); "
-              f"demand {d['daily_demand']:,.0f} a day; booths from {d['booths_source']}")
+    cv = f" cv {d['service_cv']:g}" if d["service_dist"] == "lognormal" else ""
+    console.print(f"service: {d['service_dist']}{cv} mean "
+                  f"{d['service_mean_seconds']:.0f} s (chosen by {d['service_chosen_by']}); "
+                  f"demand {d['daily_demand']:,.0f} a day; booths from {d['booths_source']}")
+    for note in c.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(f"simulated: the scenario as written (seed {d['seed']}, {d['replications']} replications, "
+                  "random numbers independent of the fit's)", highlight=False)
     if d["volume"]:
         v = d["volume"]
         console.print(f"volumes: port {v['port_code']} {v['measure']} {v['month']}: {v['port_daily']:,.0f} a day x "
@@ -106,11 +113,12 @@ def register(app: typer.Typer) -> None:
             "--at", help="With --forecast-day: forecast as of this ISO time (default now).")] = None,
         direction: Annotated[str, typer.Option("--direction")] = "northbound",
         booths: Annotated[int | None, typer.Option(
-            "--booths", help="Booths every hour (default: lanes_open readings, else the maximum lanes).")] = None,
+            "--booths", help="Booths every hour, 1 to 10000 (default: lanes_open readings, else the maximum lanes).")] = None,
         service_cv: Annotated[float | None, typer.Option(
-            "--service-cv", help="Lognormal service with this cv (default exponential).")] = None,
+            "--service-cv", help="Lognormal service with this cv, > 0 and at most 10 (default exponential).")] = None,
         no_volumes: Annotated[bool, typer.Option("--no-volumes", help="Ignore monthly volumes.")] = False,
-        seed: Annotated[int, typer.Option("--seed")] = 0,
+        seed: Annotated[int, typer.Option(
+            "--seed", help="The scenario's seed (the reported waits are its replications; the fit uses a child).")] = 0,
         smooth_hours: Annotated[int, typer.Option(
             "--smooth-hours", help="Fit the demand to a centred moving mean of this many hours (odd; 1 = none).")] = 3,
         output: Annotated[str | None, typer.Option(
@@ -119,6 +127,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fit demand per hour and service time to a lane's observed waits (or to its forecast of a coming day)."""
         check_range(ctx, "--seed", seed, 0)
+        if booths is not None:
+            check_range(ctx, "--booths", booths, 1, MAX_BOOTHS)
+        if service_cv is not None and not (math.isfinite(service_cv) and 0 < service_cv <= MAX_CV):
+            raise usage_error(ctx, f"--service-cv must be a number > 0 and at most {MAX_CV:g} (the lognormal "
+                                   f"service's standard deviation / mean); got {service_cv}")
         if smooth_hours < 1 or smooth_hours % 2 == 0 or smooth_hours > 23:
             raise usage_error(ctx, f"--smooth-hours must be an odd whole number from 1 to 23; got {smooth_hours}")
         options = FitOptions(service_cv=service_cv, seed=seed, smooth_hours=smooth_hours)

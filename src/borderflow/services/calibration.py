@@ -22,11 +22,10 @@
    the mode has a matching measure: the port's count in the same calendar month (the
    latest year up to the window's that has one) / days in the month x this lane's
    share of the port, taken as the lane's mean booths / the sum of the maximum lanes
-   of that mode over the crossings that count holds. A month before BTS counted a port
-   alone takes the count that held it (Ysleta, 2401, before Mar 2020: El Paso's, 2402,
-   shared over all four El Paso crossings; El Paso's own count then is shared over the
-   four too). A rough share (programs and crossings are not equally busy); it only
-   picks the service mean (see :mod:`borderflow.calibration.fit`).
+   of that mode over the port's crossings. A rough share (programs and crossings are
+   not equally busy); it only picks the service mean (see
+   :mod:`borderflow.calibration.fit`). BTS counts inbound traffic only, so a southbound
+   lane uses no volumes (the result's ``notes`` say so).
 
 Each calibration is two steps: reading the archive (:func:`lane_inputs`,
 :func:`forecast_day_inputs`, which also make the forecast) gives plain
@@ -57,11 +56,11 @@ from borderflow.calibration.fit import (
     FitOptions,
     fit_day,
     mean_absolute_error,
-    scenario_dict,
 )
 from borderflow.errors import BadInputError
 from borderflow.forecast.series import hourly_series, series_id
 from borderflow.services.queries import get_crossing
+from borderflow.sim.scenario import MAX_BOOTHS
 from borderflow.store.schema import crossings, observations, volumes
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
 
@@ -109,6 +108,8 @@ class Calibration:
     #: For a forecast day: the forecast the target came from (model version, origin,
     #: last reading seen); None when the target is observed readings.
     forecast: dict[str, Any] | None = None
+    #: What the fit left out or assumed, one sentence each (e.g. volumes not used).
+    notes: tuple[str, ...] = ()
 
     def scenario(self) -> dict[str, Any]:
         """The calibrated scenario, loadable by :func:`borderflow.sim.load_scenario`."""
@@ -121,11 +122,8 @@ class Calibration:
             name = f"forecast {self.crossing_id} {self.mode} {self.program} {self.fit_days[0]}"
             basis = (f"Calibrated by borderflow calibrate to the forecast of {self.fit_days[0]} by model "
                      f"{self.forecast['model_version']}, made from readings up to {self.forecast['last_reading_at']}")
-        return scenario_dict(
-            name, self.mode, self.program, fit.target.booths, fit.service_mean_seconds,
-            None if fit.service_cv == 1.0 else fit.service_cv, fit.per_hour, seed=0, replications=40,
-            description=f"{basis}; hour 0 is local midnight ({self.timezone}); booths from {self.booths_source}.",
-        )
+        return fit.scenario(
+            name, description=f"{basis}; hour 0 is local midnight ({self.timezone}); booths from {self.booths_source}.")
 
     def to_json_dict(self) -> dict[str, Any]:
         fit = self.fit
@@ -143,7 +141,8 @@ class Calibration:
             "timezone": self.timezone, "start": self.start.isoformat(), "end": self.end.isoformat(),
             "fit_days": list(self.fit_days), "holdout_days": list(self.holdout_days),
             "booths_source": self.booths_source,
-            "service_mean_seconds": fit.service_mean_seconds, "service_cv": fit.service_cv,
+            "service_mean_seconds": fit.service_mean_seconds, "service_dist": fit.service_dist,
+            "service_cv": fit.service_cv, "seed": fit.seed, "replications": fit.replications,
             "service_chosen_by": fit.chosen_by, "daily_demand": round(fit.daily_demand, 1),
             "volume": None if self.volume is None else {
                 "port_code": self.volume.port_code, "measure": self.volume.measure, "month": self.volume.month,
@@ -157,6 +156,7 @@ class Calibration:
                             "daily_demand": round(c.daily_demand, 1)} for c in fit.candidates],
             "hours": hours,
             "forecast": self.forecast,
+            "notes": list(self.notes),
             "scenario": self.scenario(),
         }
 
@@ -181,6 +181,8 @@ class CalibrationInputs:
     #: Mean observed wait of each local hour over the held-out days; None without any.
     holdout_wait_minutes: tuple[float, ...] | None
     forecast: dict[str, Any] | None = None
+    #: What the fit leaves out or assumes, one sentence each (carried to the result).
+    notes: tuple[str, ...] = ()
 
 
 def fit_calibration(inputs: CalibrationInputs) -> Calibration:
@@ -192,7 +194,7 @@ def fit_calibration(inputs: CalibrationInputs) -> Calibration:
     holdout_naive = None if held is None else mean_absolute_error(held, fit.naive_wait_minutes)
     return Calibration(inputs.crossing_id, inputs.mode, inputs.program, inputs.timezone, inputs.start, inputs.end,
                        inputs.fit_days, inputs.holdout_days, inputs.booths_source, fit, inputs.volume, held,
-                       holdout_mae, holdout_naive, forecast=inputs.forecast)
+                       holdout_mae, holdout_naive, forecast=inputs.forecast, notes=inputs.notes)
 
 
 def _check_work(day_booths: Sequence[float], source: str, max_booths: int | None) -> None:
@@ -238,13 +240,15 @@ def lane_inputs(engine: Engine, crossing_id: str, mode: str, program: str, *, st
     waits = _hour_means(fitted)
     day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
     target = DayTarget(mode, program, tuple(waits), tuple(day_booths))
-    volume = _volume_target(engine, crossing, mode, fit_days, float(np.mean(day_booths))) if use_volumes else None
+    volume, notes = _volume_target(engine, crossing, mode, direction, fit_days, float(np.mean(day_booths)),
+                                   use_volumes)
     options = options or FitOptions()
     if volume is not None:
         options = replace(options, daily_demand_target=volume.daily_demand)
     held = tuple(_hour_means(local[local["date"].isin(holdout_days)])) if holdout_days else None
     return CalibrationInputs(crossing_id, mode, program, zone, start, end, tuple(str(d) for d in fit_days),
-                             tuple(str(d) for d in holdout_days), booths_source, target, options, volume, held)
+                             tuple(str(d) for d in holdout_days), booths_source, target, options, volume, held,
+                             notes=notes)
 
 
 def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program: str, day: dt.date, *,
@@ -316,13 +320,14 @@ def forecast_day_inputs(engine: Engine, crossing_id: str, mode: str, program: st
         booths_source = f"lanes_open readings of the {FORECAST_BOOTH_DAYS} days before the forecast (median per local hour)"
     day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
     target = DayTarget(mode, program, tuple(waits), tuple(day_booths))
-    volume = _volume_target(engine, crossing, mode, [day], float(np.mean(day_booths))) if use_volumes else None
+    volume, notes = _volume_target(engine, crossing, mode, direction, [day], float(np.mean(day_booths)),
+                                   use_volumes)
     options = options or FitOptions()
     if volume is not None:
         options = replace(options, daily_demand_target=volume.daily_demand)
     basis = {k: forecast[k] for k in ("model", "model_version", "made_at", "origin", "last_reading_at")}
     return CalibrationInputs(crossing_id, mode, program, zone, day_start, day_end, (str(day),), (), booths_source,
-                             target, options, volume, None, forecast=basis)
+                             target, options, volume, None, forecast=basis, notes=notes)
 
 
 def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None,
@@ -346,8 +351,8 @@ def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, boo
             raise BadInputError(f"the window {label} {value.isoformat()} is outside the years 1900-2199")
     if start >= end:
         raise BadInputError(f"the window start {start.isoformat()} must be before its end {end.isoformat()}")
-    if booths is not None and booths < 1:
-        raise BadInputError(f"booths must be a whole number >= 1; got {booths}")
+    if booths is not None and not 1 <= booths <= MAX_BOOTHS:
+        raise BadInputError(f"booths must be a whole number from 1 to {MAX_BOOTHS:,}; got {booths:,}")
 
 
 def _local_hours(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
@@ -387,8 +392,21 @@ def _booths(frame: pd.DataFrame, booths: int | None, crossing: dict[str, Any], m
     return [int(maximum)] * HOURS, f"the crossing's maximum {mode} lanes ({maximum}), no lanes in the readings"
 
 
-def _volume_target(engine: Engine, crossing: dict[str, Any], mode: str, fit_days: list[Any],
-                   mean_booths: float) -> VolumeTarget | None:
+def _volume_target(engine: Engine, crossing: dict[str, Any], mode: str, direction: str, fit_days: list[Any],
+                   mean_booths: float, use_volumes: bool) -> tuple[VolumeTarget | None, tuple[str, ...]]:
+    """The daily demand target from monthly volumes (module docstring, 5), or None; and a
+    note when volumes exist in principle but cannot apply to this lane."""
+    if not use_volumes:
+        return None, ()
+    if direction != "northbound":
+        note = (f"monthly volumes not used: BTS counts inbound (northbound) traffic only, and this lane is "
+                f"{direction}; the service mean was chosen by the fit's MAE")
+        return None, (note,)
+    return _inbound_volume(engine, crossing, mode, fit_days, mean_booths), ()
+
+
+def _inbound_volume(engine: Engine, crossing: dict[str, Any], mode: str, fit_days: list[Any],
+                    mean_booths: float) -> VolumeTarget | None:
     """The crossing's share of its port's count in the fit's calendar month (see the module
     docstring, step 5). A month before BTS counted the crossing's port alone (Ysleta before
     Mar 2020) takes the count that held it (El Paso's), shared over that count's crossings;
