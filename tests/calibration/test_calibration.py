@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from borderflow.calibration import DayTarget, FitOptions, fit_day, simulated_waits
 from borderflow.cli import calibrate as calibrate_cli
 from borderflow.cli.context import CliState
-from borderflow.services.calibration import Calibration, calibrate_lane
+from borderflow.services.calibration import Calibration, calibrate_lane, lane_inputs
 from borderflow.services.ingest import ingest
 from borderflow.sim import load_scenario, simulate
 
@@ -230,14 +230,14 @@ def _bts_count(port_code: str, month: str, measure: str = "Personal Vehicles") -
 
 def test_ysleta_takes_its_own_bts_count_and_el_paso_shares_out_its_three_crossings(archive: Engine) -> None:
     window = {"start": dt.datetime(2025, 5, 1, tzinfo=UTC), "end": dt.datetime(2025, 7, 10, tzinfo=UTC)}
-    ysleta = calibrate_lane(archive, "240203", "passenger", "standard", **window).volume
+    ysleta = lane_inputs(archive, "240203", "passenger", "standard", **window).volume
     assert ysleta is not None and ysleta.port_code == "2401"  # BTS "Ysleta", not El Paso's 2402
     year, month = map(int, ysleta.month.split("-"))
     label = dt.date(year, month, 1).strftime("%b %Y")
     days = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.date(year, month, 1)).days
     assert ysleta.port_daily == pytest.approx(_bts_count("2401", label) / days)
     assert ysleta.share == 1.0  # Ysleta's 12 passenger lanes of the 12 BTS 2401 counts
-    pdn = calibrate_lane(archive, "240202", "passenger", "standard", **window).volume
+    pdn = lane_inputs(archive, "240202", "passenger", "standard", **window).volume
     # El Paso (2402) counts BOTA 14 + PDN 12 + Stanton 3 passenger lanes, not Ysleta's 12
     assert pdn is not None and pdn.port_code == "2402" and pdn.share == pytest.approx(12 / 29)
 
@@ -263,10 +263,10 @@ def test_before_march_2020_ysleta_shares_el_pasos_count_with_the_other_three(tmp
     el_paso_daily = _bts_count("2402", "Feb 2019") / 28
     # BTS counted Ysleta within El Paso until Feb 2020: El Paso's count is shared over all
     # four crossings' passenger lanes (BOTA 14 + PDN 12 + Ysleta 12 + Stanton 3 = 41)
-    ysleta = calibrate_lane(engine, "240203", "passenger", "standard", **window).volume
+    ysleta = lane_inputs(engine, "240203", "passenger", "standard", **window).volume
     assert ysleta is not None and (ysleta.port_code, ysleta.month) == ("2402", "2019-02")
     assert ysleta.port_daily == pytest.approx(el_paso_daily) and ysleta.share == pytest.approx(12 / 41)
-    bota = calibrate_lane(engine, "240201", "passenger", "standard", **window).volume
+    bota = lane_inputs(engine, "240201", "passenger", "standard", **window).volume
     assert bota is not None and (bota.port_code, bota.month) == ("2402", "2019-02")
     assert bota.share == pytest.approx(14 / 41)
     engine.dispose()
