@@ -43,6 +43,9 @@ def test_ports_and_one_port(client: TestClient) -> None:
     assert all(p["border"] == "mexico" for p in ports)
     port = client.get("/api/v1/ports/2504").json()
     assert port["name"] and "250401" in port["crossing_ids"]
+    # crossings the port counts, whatever their feed number: Brownsville's 5355xx, Ysleta
+    assert client.get("/api/v1/ports/2301").json()["crossing_ids"] == ["230103", "535501", "535502", "535503", "535504"]
+    assert "240203" in client.get("/api/v1/ports/2401").json()["crossing_ids"]
     missing = client.get("/api/v1/ports/0000")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 

@@ -28,6 +28,8 @@ class Port(BaseModel):
 
 
 class PortDetail(Port):
+    #: The crossings under the port: those whose feed number starts with its code and those
+    #: it counts (its BTS port), e.g. Brownsville's 5355xx under 2301.
     crossing_ids: list[str]
 
 

@@ -103,11 +103,16 @@ def list_ports(engine: Engine, *, border: str | None = None, state: str | None =
 
 
 def get_port(engine: Engine, port_code: str) -> dict[str, Any]:
-    """One port and the crossing numbers under it; NotFoundError when unknown."""
+    """One port and the crossing numbers under it; NotFoundError when unknown.
+
+    A crossing is under a port when its feed number starts with the port's code or when
+    the port is the one that counts it (its BTS port): Brownsville's four 5355xx crossings
+    are under port 2301, Ysleta (240203) under 2401."""
+    c = crossings.c
     with engine.connect() as conn:
         row = conn.execute(select(ports).where(ports.c.port_code == port_code)).first()
-        ids = list(conn.scalars(select(crossings.c.crossing_id).where(crossings.c.port_code == port_code)
-                                .order_by(in_byte_order(crossings.c.crossing_id))))
+        ids = list(conn.scalars(select(c.crossing_id).where(or_(c.port_code == port_code, c.bts_port_code == port_code))
+                                .order_by(in_byte_order(c.crossing_id))))
     if row is None:
         raise NotFoundError(f"no port {port_code!r}; list ports at /api/v1/ports")
     return {**dict(row._mapping), "crossing_ids": ids}
