@@ -58,8 +58,9 @@ def poll_command(
                 line += f"; error: {result.error}"
         err.print(line, markup=False, highlight=False, soft_wrap=True)
 
+    engine = state(ctx).engine(create=True)
     try:
-        poller = Poller(state(ctx).engine(create=True), url, policy, format=format, on_result=report, spool=spool)
+        poller = Poller(engine, url, policy, format=format, on_result=report, spool=spool)
     except OSError as exc:
         from borderflow.errors import BadInputError
 
