@@ -82,7 +82,7 @@ def _set_by(adoption: dict[str, Any] | None) -> str:
 @conflicts_app.command("adopt")
 def adopt_command(
     ctx: typer.Context,
-    ids: list[int] | None = typer.Argument(None, metavar="[ID]...",
+    ids: list[int] | None = typer.Argument(None, metavar="ID",
                                            help="Ids of the clashes to adopt ('borderflow conflicts')."),
     file: str | None = typer.Option(None, "--file",
                                     help="Instead of ids: every open clash from files whose name contains this."),
