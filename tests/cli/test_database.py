@@ -14,7 +14,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 READERS = (
     ["status"], ["export", "observations"], ["export", "volumes", "--format", "json"], ["quarantine"], ["conflicts"],
-    ["payloads"], ["payload", "abcdef"], ["reparse"], ["serve", "--port", "1"], ["forecast", "--crossing", "250401"],
+    ["conflicts", "adopt", "1"], ["conflicts", "history"], ["payloads"], ["payload", "abcdef"], ["reparse"], ["serve", "--port", "1"], ["forecast", "--crossing", "250401"],
     ["forecast", "models"], ["forecast", "train"], ["plans", "list"], ["plans", "show", "x"], ["users", "list"],
     ["users", "audit"], ["tokens", "list"], ["tokens", "create", "ana"], ["audit", "head"], ["audit", "verify"],
     ["exchange", "list", "--as", "ana"],

@@ -1,7 +1,8 @@
 """Rendered responses kept per archive version, so hot endpoints answer from memory.
 
-The archive only grows, so :func:`borderflow.services.queries.archive_version` (largest
-ids) names its state. A response rendered for one version is reused until the version
+The archive only grows (an adopted revision of a count or an average, the one change of
+stored values, adds a row of its own), so
+:func:`borderflow.services.queries.archive_version` (largest ids) names its state. A response rendered for one version is reused until the version
 changes (or, for answers that depend on the clock, until ``valid_until``). The version
 is looked up at most once per ``ttl_seconds``.
 

@@ -1,4 +1,4 @@
-"""Archive verbs: ingest, reparse, export, poll, status, quarantine, conflicts, payloads, catalog."""
+"""Archive verbs: ingest, reparse, export, poll, status, quarantine, payloads, catalog (conflicts: cli.conflicts)."""
 
 from __future__ import annotations
 
@@ -300,8 +300,8 @@ def catalog_build_command(
                   highlight=False)
 
 
-def _kept_aside_table(title: str, found: dict[str, Any], columns: tuple[str, ...],
-                      row: Callable[[dict[str, Any]], tuple[str, ...]]) -> None:
+def kept_aside_table(title: str, found: dict[str, Any], columns: tuple[str, ...],
+                     row: Callable[[dict[str, Any]], tuple[str, ...]]) -> None:
     shown = len(found["items"])
     if not shown:
         out.print(f"{title}: none.", highlight=False)
@@ -314,11 +314,11 @@ def _kept_aside_table(title: str, found: dict[str, Any], columns: tuple[str, ...
     out.print(table)
 
 
-def _when(iso: str | None) -> str:
+def shown_when(iso: str | None) -> str:
     return f"{iso[:16].replace('T', ' ')} UTC" if iso else ""
 
 
-def _values(values: dict[str, Any]) -> str:
+def shown_values(values: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in values.items())
 
 
@@ -337,27 +337,8 @@ def quarantine_command(
     if as_json:
         emit_json(found)
         return
-    _kept_aside_table("Refused records", found, ("kept at", "file", "place", "reason", "raw"),
-                      lambda r: (_when(r["kept_at"]), r["file"], r["place"], r["reason"], r["raw"][:200]))
-
-
-def conflicts_command(
-    ctx: typer.Context,
-    file: str | None = typer.Option(None, "--file", help="Only clashes from files whose name contains this."),
-    limit: int = typer.Option(50, "--limit", help="Newest clashes shown (1-100000)."),
-    as_json: bool = typer.Option(False, "--json", help="Write the clashes as JSON."),
-) -> None:
-    """Readings that clash with stored ones (same key, other values): both versions; the stored one stands."""
-    from borderflow.services.kept_aside import MAX_LIMIT, clashes
-
-    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
-    check_length(ctx, "--file", file, MAX_NAME_FILTER, "a part of a file name or URL")
-    found = clashes(state(ctx).engine(), file_contains=file, limit=limit)
-    if as_json:
-        emit_json(found)
-        return
-    _kept_aside_table("Clashing readings", found, ("kept at", "key", "stored", "incoming", "file"),
-                      lambda r: (_when(r["kept_at"]), r["key"], _values(r["stored"]), _values(r["incoming"]), r["file"]))
+    kept_aside_table("Refused records", found, ("kept at", "file", "place", "reason", "raw"),
+                     lambda r: (shown_when(r["kept_at"]), r["file"], r["place"], r["reason"], r["raw"][:200]))
 
 
 def payloads_command(
@@ -384,7 +365,7 @@ def payloads_command(
     for col in ("sha256", "format", "bytes", "stored", "name"):
         table.add_column(col, overflow="fold")
     for p in found["items"]:
-        table.add_row(p["sha256"][:16], p["format"], str(p["size_bytes"]), _when(p["stored_at"]), p["name"])
+        table.add_row(p["sha256"][:16], p["format"], str(p["size_bytes"]), shown_when(p["stored_at"]), p["name"])
     out.print(table)
 
 
@@ -413,10 +394,11 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export_command)
     app.command("status")(status_command)
     app.command("quarantine")(quarantine_command)
-    app.command("conflicts")(conflicts_command)
     app.command("payloads")(payloads_command)
     app.command("payload")(payload_command)
     app.command("catalog-build")(catalog_build_command)
+    from borderflow.cli.conflicts import conflicts_app
     from borderflow.cli.poll import poll_command
 
+    app.add_typer(conflicts_app, name="conflicts")
     app.command("poll")(poll_command)

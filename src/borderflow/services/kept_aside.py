@@ -4,8 +4,8 @@ with stored ones (``conflicts``), newest first, for ``borderflow quarantine`` an
 
 A quarantined record keeps its file (``source_name``), where in the file it was
 (``place``: a line, a row, a lane), the reason it was refused and its raw text. A conflict
-keeps the reading's key, the stored values and the incoming ones; the stored reading is
-never changed by an ingest.
+keeps the record's key, the stored values and the incoming ones; the stored record is
+never changed by an ingest, only by adopting a clash (:mod:`borderflow.services.adoption`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from borderflow.errors import BadInputError
-from borderflow.store.schema import conflicts, quarantine
+from borderflow.services.adoption import check_kind
+from borderflow.store.schema import adoptions, conflicts, quarantine
 
 MAX_LIMIT = 100_000
 
@@ -44,17 +45,39 @@ def quarantined(engine: Engine, *, file_contains: str | None = None, limit: int 
          "raw": r.raw, "payload_sha256": r.payload_sha256} for r in rows]}
 
 
-def clashes(engine: Engine, *, file_contains: str | None = None, limit: int = 50) -> dict[str, Any]:
-    """Readings that clash with stored ones, newest first: ``{"total": n, "items": [...]}``."""
+def clashes(engine: Engine, *, file_contains: str | None = None, kind: str | None = None,
+            key_contains: str | None = None, every_status: bool = False, limit: int = 50) -> dict[str, Any]:
+    """Versions of records that clash with stored ones, newest first: ``{"total": n, "items": [...],
+    "resolved": m}``.
+
+    Open ones only, unless ``every_status``: then those adopted (their values are stored
+    now, or were until a later adoption replaced them) and replaced (a stored version an
+    adoption took out) too, each with the adoption that set its status. ``resolved``
+    counts the adopted and replaced ones the other filters match (so a list of none open
+    can say there are some).
+    """
     _check_limit(limit)
-    t = conflicts.c
+    check_kind(kind)
+    t, a = conflicts.c, adoptions.c
     where = [t.source_name.contains(file_contains, autoescape=True)] if file_contains else []
+    if kind:
+        where.append(t.kind == kind)
+    if key_contains:
+        where.append(t.natural_key.contains(key_contains, autoescape=True))
+    shown = where if every_status else [*where, t.status == "open"]
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(conflicts).where(*where)).scalar_one()
+        total = conn.execute(select(func.count()).select_from(conflicts).where(*shown)).scalar_one()
+        resolved = conn.execute(select(func.count()).select_from(conflicts)
+                                .where(*where, t.status != "open")).scalar_one()
         rows = conn.execute(select(t.id, t.created_at, t.kind, t.natural_key, t.stored, t.incoming, t.source_name,
-                                   t.payload_sha256)
-                            .where(*where).order_by(t.id.desc()).limit(limit)).all()
-    return {"total": total, "items": [
+                                   t.payload_sha256, t.status, a.id.label("adoption"), a.adopted_at, a.adopted_by,
+                                   a.why)
+                            .select_from(conflicts.outerjoin(adoptions, a.id == t.adoption_id))
+                            .where(*shown).order_by(t.id.desc()).limit(limit)).all()
+    return {"total": total, "resolved": resolved, "items": [
         {"id": r.id, "kept_at": _iso(r.created_at), "kind": r.kind, "key": r.natural_key,
          "stored": json.loads(r.stored), "incoming": json.loads(r.incoming), "file": r.source_name,
-         "payload_sha256": r.payload_sha256} for r in rows]}
+         "payload_sha256": r.payload_sha256, "status": r.status,
+         "adoption": None if r.adoption is None else {"id": r.adoption, "at": _iso(r.adopted_at),
+                                                       "by": r.adopted_by, "why": r.why}}
+        for r in rows]}

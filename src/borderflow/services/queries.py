@@ -28,6 +28,7 @@ from borderflow.errors import BadInputError, NotFoundError
 from borderflow.feeds.records import AGGREGATE_SOURCE_SUFFIXES, FUTURE_SLACK
 from borderflow.store.ordering import in_byte_order
 from borderflow.store.schema import (
+    adoptions,
     conflicts,
     crossing_states,
     crossings,
@@ -158,15 +159,18 @@ def crossing_timezone(engine: Engine, crossing_id: str) -> ZoneInfo:
 
 
 def archive_version(engine: Engine) -> tuple[int, ...]:
-    """A cheap fingerprint that changes whenever readings, states, counts or crossings are added.
+    """A cheap fingerprint that changes whenever readings, states, counts or crossings are
+    added, or a stored count or average is replaced by an adopted version.
 
-    The archive only grows, so the largest ids (and the number of crossings) suffice.
+    The archive only grows, and the one change of stored values (an adoption) adds a row of
+    ``adoptions``, so the largest ids (and the number of crossings) suffice.
     """
     parts = [
         select(func.coalesce(func.max(observations.c.id), 0)).scalar_subquery(),
         select(func.coalesce(func.max(crossing_states.c.id), 0)).scalar_subquery(),
         select(func.coalesce(func.max(volumes.c.id), 0)).scalar_subquery(),
         select(func.coalesce(func.max(historical_averages.c.id), 0)).scalar_subquery(),
+        select(func.coalesce(func.max(adoptions.c.id), 0)).scalar_subquery(),
         select(func.count()).select_from(crossings).scalar_subquery(),
     ]
     with engine.connect() as conn:

@@ -15,7 +15,8 @@ def archive_status(engine: Engine) -> dict[str, Any]:
     from borderflow.store.simulation_schema import simulation_runs
 
     tables = {name: getattr(schema, name) for name in (
-        "crossings", "observations", "historical_averages", "volumes", "payloads", "quarantine", "conflicts")}
+        "crossings", "observations", "historical_averages", "volumes", "payloads", "quarantine", "conflicts",
+        "adoptions")}
     tables.update({"forecast_models": forecast_models, "forecasts": forecasts, "simulation_runs": simulation_runs})
     with engine.connect() as conn:
         counts = {name: conn.execute(select(func.count()).select_from(table)).scalar_one()

@@ -169,6 +169,8 @@ quarantine = Table(
 )
 
 #: Readings or counts that arrived again with different values; never silently chosen.
+#: ``incoming`` is a version of the record that is not the stored one, from the payload
+#: ``payload_sha256``; ``stored`` the stored values it was kept against.
 conflicts = Table(
     "conflicts",
     metadata,
@@ -180,10 +182,37 @@ conflicts = Table(
     Column("payload_sha256", String(64)),
     Column("source_name", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    #: "open" (kept by an ingest), "adopted" (its values are the stored record's) or
+    #: "replaced" (the stored version an adoption took out, kept so it can come back).
+    Column("status", String(10), nullable=False, default="open", server_default="open"),
+    #: The adoption that set ``status`` last (NULL while open).
+    Column("adoption_id", BigInteger().with_variant(Integer, "sqlite")),
     UniqueConstraint("kind", "natural_key", "incoming", name="uq_conflicts_seen"),
 )
 
+#: Every adoption of a kept-aside version, never changed: the record, the values and
+#: payload it replaced and those it adopted, who, when and why.
+adoptions = Table(
+    "adoptions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    #: The ``conflicts`` row adopted, and the one that keeps the version it replaced.
+    Column("conflict_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("replaced_conflict_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("natural_key", Text, nullable=False),
+    Column("replaced", Text, nullable=False),
+    Column("replaced_payload_sha256", String(64)),
+    Column("adopted", Text, nullable=False),
+    Column("adopted_payload_sha256", String(64)),
+    Column("adopted_at", UTCDateTime(), nullable=False),
+    Column("adopted_by", String(120), nullable=False),
+    Column("why", Text, nullable=False, default=""),
+    Index("ix_adoptions_record", "kind", "natural_key"),
+)
+
 __all__ = [
+    "adoptions",
     "conflicts",
     "crossing_states",
     "crossings",

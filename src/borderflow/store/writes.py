@@ -55,6 +55,18 @@ def _key_text(key: Sequence[Any]) -> str:
     return "|".join("" if k is None else str(_jsonable(k)) for k in key)
 
 
+def values_text(values: dict[str, Any]) -> str:
+    """A record's values as the ``conflicts`` table keeps them (``stored``, ``incoming``):
+    JSON with sorted names, so the same values are always the same text."""
+    return json.dumps({k: _jsonable(v) for k, v in values.items()}, sort_keys=True)
+
+
+def volume_key_text(port_code: str, site: str, period: str, period_start: dt.date, measure: str,
+                    direction: str, source: str) -> str:
+    """A stored count's natural key as the ``conflicts`` table writes it."""
+    return _key_text((port_code, site, period, period_start, measure, direction, source))
+
+
 #: Above this many keys, stored rows are found by one broad scan instead of key lists.
 SCAN_ABOVE = 200
 
@@ -397,6 +409,12 @@ def write_averages(conn: Connection, batch: Sequence[HistoricalAverage], payload
     return counts
 
 
+#: Kinds of record whose kept-aside versions can be adopted as the stored one
+#: (:mod:`borderflow.services.adoption`). A wait-time reading cannot: the current waits and
+#: the CBP-compatible feed show its revisions as published, from its clashes as kept.
+ADOPTABLE_KINDS = ("volume", "historical_average")
+
+
 def record_conflicts(
     conn: Connection,
     kind: str,
@@ -405,29 +423,39 @@ def record_conflicts(
     source_name: str,
     now: dt.datetime,
 ) -> None:
-    """Keep conflicting records aside; the same clash seen again is stored once."""
+    """Keep conflicting records aside; the same clash seen again is stored once.
+
+    A version of an adoptable kind kept before against values an adoption has changed
+    since (so it could not be adopted: it is stale) is kept against the stored values
+    it met now; the rest of it (its payload, file, time, status) stays as it was.
+    """
     if not found:
         return
     rows = {}
     for key, stored, incoming in found:
-        inc = json.dumps({k: _jsonable(v) for k, v in incoming.items()}, sort_keys=True)
+        inc = values_text(incoming)
         rows[(key, inc)] = {
             "kind": kind,
             "natural_key": key,
-            "stored": json.dumps({k: _jsonable(v) for k, v in stored.items()}, sort_keys=True),
+            "stored": values_text(stored),
             "incoming": inc,
             "payload_sha256": payload_sha256,
             "source_name": shown_storable(source_name),
             "created_at": now,
         }
     c = conflicts.c
-    have: set[tuple[str, str]] = set()
+    have: dict[tuple[str, str], tuple[int, str, str]] = {}
     keys = sorted({k for k, _ in rows})
     for start in range(0, len(keys), CHUNK):
-        query = select(c.natural_key, c.incoming).where(
+        query = select(c.natural_key, c.incoming, c.id, c.stored, c.status).where(
             and_(c.kind == kind, c.natural_key.in_(keys[start : start + CHUNK]))
         )
-        have.update((r[0], r[1]) for r in conn.execute(query))
+        have.update(((r[0], r[1]), (r[2], r[3], r[4])) for r in conn.execute(query))
     new = [row for k, row in rows.items() if k not in have]
     if new:
         conn.execute(conflicts.insert(), new)
+    if kind in ADOPTABLE_KINDS:
+        for k, row in rows.items():
+            seen = have.get(k)
+            if seen is not None and seen[2] != "adopted" and seen[1] != row["stored"]:
+                conn.execute(conflicts.update().where(c.id == seen[0]).values(stored=row["stored"]))

@@ -1,0 +1,209 @@
+"""``borderflow conflicts``: the versions of records an ingest kept aside, adopting one as
+the stored record (``conflicts adopt``) and the adoptions made (``conflicts history``)."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from borderflow.cli.archive import MAX_NAME_FILTER, kept_aside_table, shown_values, shown_when
+from borderflow.cli.context import (
+    check_length,
+    check_range,
+    emit_json,
+    err,
+    out,
+    state,
+    usage_error,
+)
+
+conflicts_app = typer.Typer(
+    name="conflicts",
+    help="Records that clash with stored ones (same key, other values): both versions; adopt one.",
+    no_args_is_help=False,
+)
+
+FILE_HELP = "a part of a file name or URL"
+
+
+def _say(console: Any, text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@conflicts_app.callback(invoke_without_command=True)
+def conflicts_command(
+    ctx: typer.Context,
+    file: str | None = typer.Option(None, "--file", help="Only clashes from files whose name contains this."),
+    kind: str | None = typer.Option(None, "--kind", help="Only this kind: volume, historical_average or observation."),
+    key: str | None = typer.Option(None, "--key", help="Only records whose key contains this (e.g. 2304|)."),
+    every: bool = typer.Option(False, "--all", help="Also those adopted and the versions they replaced."),
+    limit: int = typer.Option(50, "--limit", help="Newest clashes shown (1-100000)."),
+    as_json: bool = typer.Option(False, "--json", help="Write the clashes as JSON."),
+) -> None:
+    """Records that clash with stored ones (same key, other values): both versions; the stored one stands
+    until a clash is adopted ('borderflow conflicts adopt')."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from borderflow.services.kept_aside import MAX_LIMIT, clashes
+
+    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
+    check_length(ctx, "--key", key, MAX_NAME_FILTER, "a part of a record's key")
+    found = clashes(state(ctx).engine(), file_contains=file, kind=kind, key_contains=key, every_status=every,
+                    limit=limit)
+    if as_json:
+        emit_json(found)
+        return
+    if not found["items"] and found["resolved"] and not every:
+        _say(out, f"Open clashes: none ({found['resolved']} adopted or replaced: --all shows them).")
+        return
+    columns = ("id", "kept at", "record", "stored", "incoming", "file")
+    if every:
+        kept_aside_table("Clashes (open, adopted, replaced)", found, (*columns, "status", "set"),
+                         lambda r: (*_clash_cells(r), r["status"], _set_by(r["adoption"])))
+    else:
+        kept_aside_table("Open clashes", found, columns, _clash_cells)
+
+
+def _clash_cells(r: dict[str, Any]) -> tuple[str, ...]:
+    return (str(r["id"]), shown_when(r["kept_at"]), f"{r['kind']} {r['key']}", shown_values(r["stored"]),
+            shown_values(r["incoming"]), r["file"])
+
+
+def _set_by(adoption: dict[str, Any] | None) -> str:
+    if adoption is None:
+        return ""
+    return f"{shown_when(adoption['at'])} by {adoption['by']} (adoption {adoption['id']})"
+
+
+@conflicts_app.command("adopt")
+def adopt_command(
+    ctx: typer.Context,
+    ids: list[int] | None = typer.Argument(None, metavar="ID",
+                                           help="Ids of the clashes to adopt ('borderflow conflicts')."),
+    file: str | None = typer.Option(None, "--file",
+                                    help="Instead of ids: every open clash from files whose name contains this."),
+    kind: str | None = typer.Option(None, "--kind", help="With --file: only volume or historical_average."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
+    why: str = typer.Option("", "--why", help="The reason, kept with each adoption."),
+    as_user: str | None = typer.Option(None, "--as",
+                                       help="The account adopting (checked, and audited); else your login name."),
+    as_json: bool = typer.Option(False, "--json", help="Write what was adopted (or refused) as JSON."),
+) -> None:
+    """Make kept-aside versions (counts, historical averages) the stored records, in one
+    transaction: all of them or, when any is refused, none. The versions they replace are
+    kept; adopting one of those puts it back."""
+    from borderflow.services import adoption
+
+    if ids and (file is not None or kind is not None):
+        raise usage_error(ctx, "clash ids and --file/--kind do not go together; give one or the other")
+    if kind is not None and file is None:
+        raise usage_error(ctx, "--kind goes with --file (every open clash of that kind from those files)")
+    if not ids and file is None:
+        raise usage_error(ctx, "name the clashes to adopt: their ids (borderflow conflicts lists them) or "
+                               "--file NAME_PART for every open clash from those files")
+    check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
+    if file is not None and not file.strip():
+        raise usage_error(ctx, "--file needs a part of a file name or URL; got an empty one")
+    check_length(ctx, "--why", why, 2000, "the reason")
+    adoption.check_kind(kind, adoptable=True)
+    engine = state(ctx).engine()
+    user = None
+    if as_user is not None:
+        from borderflow.services.plans import user_for_cli
+
+        user = user_for_cli(engine, as_user, "conflicts.adopt")
+    result = adoption.adopt(engine, ids=ids or (), file_contains=file, kind=kind,
+                            by=user.username if user is not None else _login(), why=why, dry_run=dry_run)
+    if user is not None and not dry_run:
+        _audit(engine, user, result, why)
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        _print_adoption(result)
+    _notes(result, file)
+    if result.refused:
+        for refusal in result.refused:
+            _say(err, f"error: {refusal.reason}")
+        _say(err, f"error: nothing was adopted: {len(result.refused)} clash(es) refused, and clashes are adopted all "
+                  "or none; leave the refused ones out or fix them as said")
+        raise typer.Exit(1)
+
+
+def _login() -> str:
+    """Who adopts when no account is named: the login name of the user running the command."""
+    try:
+        return f"{getpass.getuser()} (login)"
+    except (KeyError, OSError):  # no login name in the environment nor in the password database
+        return "unknown (login)"
+
+
+def _audit(engine: Any, user: Any, result: Any, why: str) -> None:
+    from borderflow.services.plans import cli_audit
+
+    if result.refused:
+        cli_audit(engine, user, "conflicts.adopt", "conflicts",
+                  {"refused": [r.conflict_id for r in result.refused], "reason": result.refused[0].reason[:500]},
+                  "refused", 409)
+    elif result.changes:
+        cli_audit(engine, user, "conflicts.adopt", "conflicts",
+                  {"adopted": [c.conflict_id for c in result.changes],
+                   "adoptions": [c.adoption_id for c in result.changes], "why": why[:500]})
+
+
+def _print_adoption(result: Any) -> None:
+    if not result.changes or result.refused:
+        return
+    count = len(result.changes)
+    title = (f"Would adopt {count} clash(es) (dry run: nothing changed)" if result.dry_run
+             else f"Adopted {count} clash(es)")
+    table = Table(title=title)
+    columns = ("clash", "kind", "key", "replaced", "adopted", "from file")
+    for col in (*columns, *(() if result.dry_run else ("replaced kept as",))):
+        table.add_column(col, overflow="fold")
+    for c in result.changes:
+        cells = (str(c.conflict_id), c.kind, c.key, shown_values(c.replaced), shown_values(c.adopted), c.file)
+        table.add_row(*cells, *(() if result.dry_run else (f"clash {c.kept_as}",)))
+    out.print(table)
+
+
+def _notes(result: Any, file: str | None) -> None:
+    from borderflow.services.adoption import READINGS_RULE
+
+    for number in result.already:
+        _say(err, f"note: clash {number} was adopted before and its values are stored; left as it is")
+    if result.readings_left:
+        _say(err, f"note: {result.readings_left} open clash(es) of wait-time readings from these files are left as "
+                  f"they are: {READINGS_RULE}")
+    if file is not None and not (result.changes or result.refused or result.already):
+        _say(err, f"note: no open clash of a count or historical average from files whose name contains {file!r}; "
+                  "nothing to adopt")
+    elif result.changes and not result.refused and not result.dry_run:
+        _say(err, "note: the replaced versions are kept ('borderflow conflicts --all'); adopting one puts it back")
+
+
+@conflicts_app.command("history")
+def history_command(
+    ctx: typer.Context,
+    key: str | None = typer.Option(None, "--key", help="Only records whose key contains this."),
+    file: str | None = typer.Option(None, "--file", help="Only adoptions from or of files whose name contains this."),
+    limit: int = typer.Option(50, "--limit", help="Newest adoptions shown (1-100000)."),
+    as_json: bool = typer.Option(False, "--json", help="Write the adoptions as JSON."),
+) -> None:
+    """Every adoption, newest first: the record, the values and file it replaced and adopted, who, when, why."""
+    from borderflow.services.adoption import MAX_LIMIT, history
+
+    check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
+    check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
+    check_length(ctx, "--key", key, MAX_NAME_FILTER, "a part of a record's key")
+    found = history(state(ctx).engine(), key_contains=key, file_contains=file, limit=limit)
+    if as_json:
+        emit_json(found)
+        return
+    kept_aside_table("Adoptions", found, ("id", "at", "by", "clash", "key", "replaced", "adopted", "why"),
+                     lambda r: (str(r["id"]), shown_when(r["adopted_at"]), r["by"], str(r["conflict_id"]), r["key"],
+                                f"{shown_values(r['replaced'])} ({r['replaced_file'] or 'file unknown'})",
+                                f"{shown_values(r['adopted'])} ({r['file'] or 'file unknown'})", r["why"]))

@@ -1,0 +1,336 @@
+"""Adopting a kept-aside version of a record as the stored one, deliberately and traceably.
+
+An ingest never changes a stored record: when a source publishes a record again with
+other values (BTS revising earlier months, TxDOT or Cascade re-exporting, CBP re-issuing
+its averages) the new version is kept aside in ``conflicts``, open. Adopting it makes it
+the stored record: its values, and the payload it came from, so every stored record still
+names the file its values are in.
+
+The rules:
+
+- **Volumes and historical averages only** (:data:`ADOPTABLE_KINDS`). A wait-time
+  reading is refused: the current waits and the CBP-compatible feed already show, at each
+  instant, the version its source had published last by then, read from its clashes as
+  they are kept; replacing the stored reading would make a replay of an earlier instant
+  show a version not yet published then.
+- **Never over values the user has not seen.** A clash is adopted only while the stored
+  record holds the values it was kept against (its ``stored``). When an adoption has
+  changed the record since, the clash is *stale* and refused; ingesting its file again
+  keeps it against the current values (:func:`borderflow.store.writes.record_conflicts`).
+- **All or none.** The clashes asked for are adopted in one transaction, or, when any
+  one is refused (unknown, a reading, stale, two versions of one record), none is, and
+  every refusal is reported. A clash adopted before whose values are still stored is
+  left as it is (asking again is safe).
+- **Nothing lost.** The version an adoption replaces is kept in ``conflicts`` with status
+  ``replaced``, its values and the payload they came from; adopting it puts it back. The
+  adopted clash becomes ``adopted``. Every adoption is a row of ``adoptions`` (never
+  changed): the record, the values and payload before and after, who, when and why. A
+  new row there also moves the archive's version, so cached API answers are rebuilt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, and_, func, select
+
+from borderflow.errors import BadInputError
+from borderflow.store.db import writing
+from borderflow.store.schema import adoptions, conflicts, historical_averages, payloads, volumes
+from borderflow.store.writes import ADOPTABLE_KINDS, CHUNK, values_text, volume_key_text
+
+#: Every kind of clash the ``conflicts`` table keeps.
+KINDS = ("observation", "volume", "historical_average")
+#: What each adoptable kind is called in a message.
+_NAMED = {"volume": "count", "historical_average": "historical average"}
+#: Why a wait-time reading is not adopted, said where one is asked for.
+READINGS_RULE = ("wait-time readings are not adopted: the current waits and the CBP-compatible feed already show "
+                 "each reading as its source had published it last by then; adopt volumes and historical averages")
+MAX_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class Change:
+    """One clash adopted (or, in a dry run, that would be): the record's values and payload
+    before (``replaced``) and after (``adopted``)."""
+
+    conflict_id: int
+    kind: str
+    key: str
+    replaced: dict[str, Any]
+    replaced_payload_sha256: str | None
+    adopted: dict[str, Any]
+    payload_sha256: str | None
+    file: str
+    #: The ``conflicts`` row that keeps the replaced version, and the adoption (None in a dry run).
+    kept_as: int | None = None
+    adoption_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A clash that cannot be adopted, and the one-line reason naming the fix."""
+
+    conflict_id: int | None
+    reason: str
+
+
+@dataclass
+class AdoptionResult:
+    """What an adoption did (or would do): ``changes`` when nothing was refused, else
+    ``refused`` and no change at all."""
+
+    dry_run: bool
+    changes: list[Change] = field(default_factory=list)
+    #: Clashes asked for that were adopted before and whose values are stored: left alone.
+    already: list[int] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    #: Open clashes of wait-time readings the bulk selection matched and left alone.
+    readings_left: int = 0
+    #: The stored record's row of each change, by clash id (for the writes).
+    record_rows: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "adopted": [asdict(c) for c in self.changes], "already": self.already,
+                "refused": [asdict(r) for r in self.refused], "readings_left": self.readings_left}
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A stored record: its row id, its values and the payload they came from."""
+
+    row_id: int
+    values: dict[str, Any]
+    payload_sha256: str | None
+
+
+def check_kind(kind: str | None, *, adoptable: bool = False) -> None:
+    """BadInputError unless ``kind`` (when given) is a kind of clash, or one that can be adopted."""
+    if kind is None:
+        return
+    if adoptable and kind == "observation":
+        raise BadInputError(f"--kind observation: {READINGS_RULE}")
+    choices = ADOPTABLE_KINDS if adoptable else KINDS
+    if kind not in choices:
+        raise BadInputError(f"--kind must be one of {', '.join(choices)}; got {kind!r}")
+
+
+def adopt(engine: Engine, *, ids: Sequence[int] = (), file_contains: str | None = None, kind: str | None = None,
+          by: str, why: str = "", dry_run: bool = False, now: dt.datetime | None = None) -> AdoptionResult:
+    """Adopt the clashes ``ids``, or every open clash of an adoptable kind (``kind``, else
+    both) kept from files whose name contains ``file_contains``; see the module's rules.
+
+    ``by`` is who adopts (kept with each adoption), ``why`` the reason (may be empty). A
+    dry run checks and reports everything and writes nothing.
+    """
+    if bool(ids) == (file_contains is not None):
+        raise BadInputError("name the clashes to adopt: their ids, or --file with a part of their files' names")
+    check_kind(kind, adoptable=True)
+    at = now or dt.datetime.now(dt.UTC)
+    if dry_run:
+        with engine.connect() as conn:
+            return _plan(conn, ids, file_contains, kind, dry_run=True)
+    with writing(engine) as conn:  # takes turns with ingests: what was checked is what is written
+        result = _plan(conn, ids, file_contains, kind, dry_run=False)
+        if result.refused or not result.changes:
+            return result
+        result.changes = [_apply(conn, change, result.record_rows[change.conflict_id], by, why, at)
+                          for change in result.changes]
+    return result
+
+
+def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind: str | None,
+          *, dry_run: bool) -> AdoptionResult:
+    """The changes an adoption makes, or the refusals that stop it: reads only."""
+    result = AdoptionResult(dry_run=dry_run)
+    c = conflicts.c
+    if ids:
+        wanted = sorted(set(ids))
+        rows = _rows(conn, c.id.in_(wanted))
+        for missing in sorted(set(wanted) - {r.id for r in rows}):
+            result.refused.append(Refusal(missing, f"no clash {missing}; 'borderflow conflicts --all' lists them "
+                                                   "with their ids"))
+    else:
+        assert file_contains is not None
+        where = [c.status == "open", c.source_name.contains(file_contains, autoescape=True)]
+        rows = _rows(conn, *where, c.kind.in_([kind] if kind else ADOPTABLE_KINDS))
+        if kind is None:
+            result.readings_left = conn.execute(select(func.count()).select_from(conflicts).where(
+                *where, c.kind == "observation")).scalar_one()
+    by_record: dict[tuple[str, str], list[Row[Any]]] = defaultdict(list)
+    for row in rows:
+        if row.kind not in ADOPTABLE_KINDS:
+            result.refused.append(Refusal(row.id, f"clash {row.id}: {READINGS_RULE}"))
+        else:
+            by_record[(row.kind, row.natural_key)].append(row)
+    stored = {k: _stored(conn, k, sorted(key for kind_, key in by_record if kind_ == k)) for k in ADOPTABLE_KINDS}
+    for (record_kind, key), versions in sorted(by_record.items(), key=lambda item: item[1][0].id):
+        if len(versions) > 1:
+            numbers = ", ".join(str(v.id) for v in versions)
+            result.refused.append(Refusal(versions[0].id, f"clashes {numbers} are versions of one "
+                                          f"{_NAMED[record_kind]} ({key}); adopt one of them"))
+            continue
+        row = versions[0]
+        current = stored[record_kind].get(key)
+        if current is None:
+            result.refused.append(Refusal(row.id, f"clash {row.id}: the stored {_NAMED[record_kind]} {key} is not in "
+                                                  "the archive, so there is nothing to replace; ingest its file again "
+                                                  "to store it"))
+            continue
+        now_text = values_text(current.values)
+        if row.status == "adopted" and now_text == row.incoming:
+            result.already.append(row.id)
+        elif now_text != row.stored:
+            result.refused.append(Refusal(row.id, _stale(row, record_kind, key, now_text)))
+        else:
+            result.changes.append(Change(
+                conflict_id=row.id, kind=record_kind, key=key, replaced=current.values,
+                replaced_payload_sha256=current.payload_sha256, adopted=json.loads(row.incoming),
+                payload_sha256=row.payload_sha256, file=row.source_name))
+            result.record_rows[row.id] = current.row_id
+    result.refused.sort(key=lambda r: r.conflict_id or 0)
+    if result.refused:  # all or none
+        result.changes, result.record_rows = [], {}
+    return result
+
+
+def _stale(row: Row[Any], kind: str, key: str, now_text: str) -> str:
+    again = f"ingest its file again ({row.source_name}"
+    if row.payload_sha256:
+        again += f"; 'borderflow payload {row.payload_sha256[:12]} -o FILE' gives it back"
+    return (f"clash {row.id} is stale: the stored {_NAMED[kind]} {key} holds {_shown(now_text)} now, not "
+            f"{_shown(row.stored)} as when the clash was kept; {again}) to keep it against the current values, "
+            "then adopt it")
+
+
+def _shown(text: str) -> str:
+    return ", ".join(f"{k} {v}" for k, v in json.loads(text).items())
+
+
+def _rows(conn: Connection, *where: Any) -> list[Row[Any]]:
+    c = conflicts.c
+    return list(conn.execute(select(c.id, c.kind, c.natural_key, c.stored, c.incoming, c.payload_sha256,
+                                    c.source_name, c.status).where(*where).order_by(c.id)))
+
+
+#: The port and the first day of a count's key (``2304||month|2024-01-01|Trucks|...``),
+#: to narrow the search; the whole key is compared after.
+_VOLUME_KEY = re.compile(r"^([^|]*)\|.*\|(?:month|day)\|(\d{4}-\d{2}-\d{2})\|")
+
+
+def _stored(conn: Connection, kind: str, keys: list[str]) -> dict[str, _Stored]:
+    """The stored records of ``keys`` (as the ``conflicts`` table writes them) that exist."""
+    found: dict[str, _Stored] = {}
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start:start + CHUNK]
+        if kind == "historical_average":
+            h = historical_averages.c
+            for r in conn.execute(select(h.id, h.natural_key, h.wait_minutes, h.payload_sha256)
+                                  .where(h.natural_key.in_(chunk))):
+                found[r.natural_key] = _Stored(r.id, {"wait_minutes": r.wait_minutes}, r.payload_sha256)
+            continue
+        parts = [m.groups() for m in map(_VOLUME_KEY.match, chunk) if m is not None]
+        if not parts:
+            continue
+        v = volumes.c
+        wanted = set(chunk)
+        query = select(v.id, v.port_code, v.site, v.period, v.period_start, v.measure, v.direction, v.source,
+                       v.value, v.payload_sha256).where(
+            v.port_code.in_(sorted({p for p, _ in parts})),
+            v.period_start.in_(sorted({dt.date.fromisoformat(d) for _, d in parts})))
+        for count in conn.execute(query):
+            key = volume_key_text(count.port_code, count.site, count.period, count.period_start, count.measure,
+                                  count.direction, count.source)
+            if key in wanted:
+                found[key] = _Stored(count.id, {"value": count.value}, count.payload_sha256)
+    return found
+
+
+def _apply(conn: Connection, change: Change, record_row: int, by: str, why: str, at: dt.datetime) -> Change:
+    """Write one checked change: the stored record, the replaced version, the adoption."""
+    if change.kind == "volume":
+        conn.execute(volumes.update().where(volumes.c.id == record_row)
+                     .values(value=float(change.adopted["value"]), payload_sha256=change.payload_sha256))
+    else:
+        conn.execute(historical_averages.update().where(historical_averages.c.id == record_row)
+                     .values(wait_minutes=change.adopted["wait_minutes"], payload_sha256=change.payload_sha256))
+    kept_as = _keep_replaced(conn, change, at)
+    adoption_id = _inserted(conn, adoptions.insert().values(
+        conflict_id=change.conflict_id, replaced_conflict_id=kept_as, kind=change.kind, natural_key=change.key,
+        replaced=values_text(change.replaced), replaced_payload_sha256=change.replaced_payload_sha256,
+        adopted=values_text(change.adopted), adopted_payload_sha256=change.payload_sha256,
+        adopted_at=at, adopted_by=by, why=why))
+    c = conflicts.c
+    conn.execute(conflicts.update().where(c.id == change.conflict_id)
+                 .values(status="adopted", adoption_id=adoption_id))
+    conn.execute(conflicts.update().where(c.id == kept_as).values(adoption_id=adoption_id))
+    return Change(**{**asdict(change), "kept_as": kept_as, "adoption_id": adoption_id})
+
+
+def _keep_replaced(conn: Connection, change: Change, at: dt.datetime) -> int:
+    """The ``conflicts`` row that keeps the version ``change`` replaces, as ``replaced``:
+    the row of that version when there is one (it was adopted before, or kept aside),
+    else a new one. It names the payload the replaced values came from."""
+    c = conflicts.c
+    replaced_text, adopted_text = values_text(change.replaced), values_text(change.adopted)
+    name = None
+    if change.replaced_payload_sha256 is not None:
+        name = conn.execute(select(payloads.c.name).where(payloads.c.sha256 == change.replaced_payload_sha256)
+                            ).scalar()
+    row = conn.execute(select(c.id).where(c.kind == change.kind, c.natural_key == change.key,
+                                          c.incoming == replaced_text)).first()
+    values: dict[str, Any] = {"stored": adopted_text, "status": "replaced"}
+    if change.replaced_payload_sha256 is not None:
+        values.update(payload_sha256=change.replaced_payload_sha256, source_name=name or "")
+    if row is not None:
+        conn.execute(conflicts.update().where(c.id == row.id).values(**values))
+        return int(row.id)
+    return _inserted(conn, conflicts.insert().values(
+        kind=change.kind, natural_key=change.key, incoming=replaced_text, created_at=at,
+        **{"payload_sha256": None, "source_name": "", **values}))
+
+
+def _inserted(conn: Connection, statement: Any) -> int:
+    """Run an INSERT of one row and give its new id."""
+    key = conn.execute(statement).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def history(engine: Engine, *, key_contains: str | None = None, file_contains: str | None = None,
+            limit: int = 50) -> dict[str, Any]:
+    """Adoptions, newest first: ``{"total": n matching, "items": [...]}``. ``file_contains``
+    matches the file of either version (the one adopted or the one replaced)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadInputError(f"--limit must be a whole number from 1 to {MAX_LIMIT}; got {limit}")
+    a = adoptions.c
+    before, after = payloads.alias("before"), payloads.alias("after")
+    where = []
+    if key_contains:
+        where.append(a.natural_key.contains(key_contains, autoescape=True))
+    if file_contains:
+        where.append(before.c.name.contains(file_contains, autoescape=True)
+                     | after.c.name.contains(file_contains, autoescape=True))
+    joined = (adoptions.outerjoin(before, before.c.sha256 == a.replaced_payload_sha256)
+              .outerjoin(after, after.c.sha256 == a.adopted_payload_sha256))
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(joined).where(and_(True, *where))).scalar_one()
+        rows = conn.execute(select(*a, before.c.name.label("replaced_file"), after.c.name.label("adopted_file"))
+                            .select_from(joined).where(and_(True, *where)).order_by(a.id.desc()).limit(limit)).all()
+    return {"total": total, "items": [_history_item(r) for r in rows]}
+
+
+def _history_item(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id, "adopted_at": r.adopted_at.isoformat(), "by": r.adopted_by, "why": r.why,
+        "conflict_id": r.conflict_id, "replaced_conflict_id": r.replaced_conflict_id, "kind": r.kind,
+        "key": r.natural_key, "replaced": json.loads(r.replaced), "replaced_payload_sha256": r.replaced_payload_sha256,
+        "replaced_file": r.replaced_file, "adopted": json.loads(r.adopted),
+        "payload_sha256": r.adopted_payload_sha256, "file": r.adopted_file,
+    }

@@ -1,0 +1,282 @@
+"""Adopting a source's revised release: real files re-published with a few values changed,
+on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from borderflow.feeds import detect
+from borderflow.services import kept_aside, queries
+from borderflow.services.adoption import READINGS_RULE, adopt, history
+from borderflow.services.export import export_volumes
+from borderflow.services.ingest import Ingestor
+from borderflow.store import schema
+from borderflow.store.db import _alembic_config, migrate
+from borderflow.store.writes import volume_key_text
+from tests.plans.test_meetings import blank_engine  # noqa: F401  (a fixture: a database without tables)
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette asks for httpx2; httpx works
+    from fastapi.testclient import TestClient
+
+from borderflow.api import create_app
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+BTS = DATA / "bts" / "border-crossing-entry-us-mexico-1996-01_2025-02.csv.gz"
+TXDOT = DATA / "txdot" / "monthly_crossings_2008_2025.csv.gz"
+CASCADE = DATA / "cascade" / "trucks-daily-volume-2018-01_2020-03.csv"
+AVERAGES = DATA / "cbp-historical" / "elpaso-2025-hourly-averages.csv"
+LAREDO = "2304"
+
+
+# -- releases: a real file as first published, and re-published with revised values -------
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def bts_releases(revisions: int = 3, bump: float = 1.03) -> tuple[bytes, bytes, dict[tuple[dt.date, str], float]]:
+    """Laredo's BTS counts of 2023-2024 as first published, and the release after it: two
+    more months (2025), and the first ``revisions`` counts over 1,000 of 2024 revised by
+    ``bump``. Also the revised values: (month, measure) -> count."""
+    with gzip.open(BTS, "rt", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = [r for r in reader if r[2] == LAREDO and r[4][-4:] in ("2023", "2024", "2025")]
+    month = {tuple(r): dt.datetime.strptime(r[4], "%b %Y").date() for r in rows}
+    rows.sort(key=lambda r: (month[tuple(r)], r[5]))
+    first = [r for r in rows if month[tuple(r)].year < 2025]
+    chosen = [i for i, r in enumerate(rows) if month[tuple(r)].year == 2024 and float(r[6]) > 1000][:revisions]
+    later = [list(r) for r in rows]
+    revised = {}
+    for i in chosen:
+        later[i][6] = str(round(float(rows[i][6]) * bump))
+        revised[(month[tuple(rows[i])], rows[i][5])] = float(later[i][6])
+    return _csv(header, first), _csv(header, later), revised
+
+
+def revised_cells(data: bytes, lines: list[int], column: int, change: Callable[[str], str]) -> bytes:
+    """``data`` (a CSV) with the cell ``column`` of each of ``lines`` (0 = the header) changed."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    for line in lines:
+        rows[line][column] = change(rows[line][column])
+    return _csv(rows[0], rows[1:])
+
+
+def _ingest(engine: Engine, data: bytes, name: str) -> Any:
+    summary = Ingestor(engine).ingest_bytes(data, name)
+    assert summary.error is None, summary.error
+    return summary
+
+
+def _laredo(engine: Engine) -> dict[tuple[dt.date, str], tuple[float, str | None]]:
+    v = schema.volumes.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(v.period_start, v.measure, v.value, v.payload_sha256)
+                            .where(v.port_code == LAREDO, v.source == "bts"))
+        return {(r.period_start, r.measure): (r.value, r.payload_sha256) for r in rows}
+
+
+def _count(engine: Engine, table: Any, *where: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def _api_counts(client: TestClient) -> dict[tuple[str, str], float]:
+    items = client.get("/api/v1/volumes", params={"port_code": LAREDO, "start_month": "2023-01",
+                                                  "end_month": "2025-02", "source": "bts", "limit": 1000}).json()
+    return {(i["month"], i["measure"]): i["value"] for i in items["items"]}
+
+
+def _export(engine: Engine) -> dict[tuple[str, str], float]:
+    out = io.StringIO()
+    export_volumes(engine, out, "csv", port_code=LAREDO, source="bts")
+    return {(r["period_start"], r["measure"]): float(r["value"]) for r in csv.DictReader(io.StringIO(out.getvalue()))}
+
+
+# -- the workflow ------------------------------------------------------------------------
+
+
+def test_a_revised_bts_release_is_adopted_everywhere_and_can_be_undone(engine: Engine) -> None:
+    first, later, revised = bts_releases()
+    one = _ingest(engine, first, "bts/border-crossing-entry-2025-01.csv")
+    two = _ingest(engine, later, "bts/border-crossing-entry-2025-03.csv")
+    assert (two.stored, two.conflicts) == (two.read - one.read, len(revised))  # the new months, the revisions
+    before = _laredo(engine)
+    assert all(before[k][0] != value and before[k][1] == one.sha256 for k, value in revised.items())
+    open_ = kept_aside.clashes(engine, file_contains="2025-03")
+    assert open_["total"] == len(revised) and {i["status"] for i in open_["items"]} == {"open"}
+
+    with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
+        shown = _api_counts(client)  # rendered, and cached on the archive's version
+        assert shown == {(k[0].strftime("%Y-%m"), k[1]): v[0] for k, v in before.items()}
+        version = queries.archive_version(engine)
+
+        dry = adopt(engine, file_contains="2025-03", by="tester", dry_run=True)
+        assert dry.dry_run and not dry.refused and len(dry.changes) == len(revised)
+        assert {(dt.date.fromisoformat(c.key.split("|")[3]), c.key.split("|")[4]): c.adopted["value"]
+                for c in dry.changes} == revised
+        assert _laredo(engine) == before and _count(engine, schema.adoptions) == 0
+        assert kept_aside.clashes(engine)["total"] == len(revised) and queries.archive_version(engine) == version
+
+        done = adopt(engine, file_contains="2025-03", by="tester", why="BTS revised 2024")
+        assert not done.refused and [c.conflict_id for c in done.changes] == [c.conflict_id for c in dry.changes]
+        after = _laredo(engine)
+        for k, (value, payload) in after.items():
+            assert (value, payload) == ((revised[k], two.sha256) if k in revised else before.get(k, after[k]))
+        assert queries.archive_version(engine) != version  # cached answers are rebuilt
+        assert _api_counts(client) == {(k[0].strftime("%Y-%m"), k[1]): v[0] for k, v in after.items()}
+    exported = _export(engine)
+    assert all(exported[(k[0].isoformat(), k[1])] == value for k, value in revised.items())
+
+    # the same revised release again: nothing stored, nothing clashes
+    again = _ingest(engine, later, "bts/border-crossing-entry-2025-03.csv")
+    assert (again.stored, again.conflicts, again.duplicates) == (0, 0, again.read)
+    assert kept_aside.clashes(engine)["total"] == 0
+
+    # the replaced versions are kept, naming the file they came from, and can come back
+    listed = kept_aside.clashes(engine, every_status=True)
+    replaced = [i for i in listed["items"] if i["status"] == "replaced"]
+    assert sorted(i["id"] for i in replaced) == sorted(c.kept_as for c in done.changes)  # type: ignore[type-var]
+    assert all(i["payload_sha256"] == one.sha256 and i["file"].endswith("2025-01.csv") for i in replaced)
+    assert all(i["adoption"]["by"] == "tester" and i["adoption"]["why"] == "BTS revised 2024" for i in listed["items"])
+    assert history(engine)["total"] == len(revised)
+    undone = adopt(engine, ids=[i["id"] for i in replaced], by="tester", why="back to the January release")
+    assert not undone.refused and len(undone.changes) == len(revised)
+    assert _laredo(engine) == {**before, **{k: v for k, v in after.items() if k not in before}}
+    statuses = {i["id"]: i["status"] for i in kept_aside.clashes(engine, every_status=True)["items"]}
+    assert {statuses[c.conflict_id] for c in done.changes} == {"replaced"}
+    assert {statuses[c.conflict_id] for c in undone.changes} == {"adopted"}
+    assert len(statuses) == 2 * len(revised)  # versions are kept once each, whatever comes back
+    log = history(engine)["items"]
+    assert [e["why"] for e in log] == ["back to the January release"] * len(revised) + ["BTS revised 2024"] * len(revised)
+    assert log[0]["file"].endswith("2025-01.csv") and log[0]["replaced_file"].endswith("2025-03.csv")
+    # asking again changes nothing and refuses nothing
+    repeat = adopt(engine, ids=[c.conflict_id for c in undone.changes], by="tester")
+    assert not repeat.changes and not repeat.refused and repeat.already == [c.conflict_id for c in undone.changes]
+
+
+def test_a_stale_clash_is_refused_and_nothing_is_adopted(engine: Engine) -> None:
+    first, later, revised = bts_releases(revisions=2)
+    (a, b) = sorted(revised)
+    # a third release revises the first count again, to another value
+    rows = list(csv.reader(io.StringIO(later.decode("utf-8"))))
+    third = [r if (dt.datetime.strptime(r[4], "%b %Y").date(), r[5]) != a else [*r[:6], str(int(r[6]) + 11), *r[7:]]
+             for r in rows[1:]]
+    _ingest(engine, first, "bts-2025-01.csv")
+    _ingest(engine, later, "bts-2025-03.csv")
+    _ingest(engine, _csv(rows[0], third), "bts-2025-04.csv")
+    by_file = {i["file"]: {i["key"]: i["id"] for i in kept_aside.clashes(engine, file_contains=name)["items"]}
+               for name in ("bts-2025-03.csv", "bts-2025-04.csv")
+               for i in kept_aside.clashes(engine, file_contains=name)["items"]}
+    key_a = volume_key_text(LAREDO, "", "month", a[0], a[1], "northbound", "bts")
+    key_b = volume_key_text(LAREDO, "", "month", b[0], b[1], "northbound", "bts")
+    march, april = by_file["bts-2025-03.csv"], by_file["bts-2025-04.csv"]
+    assert set(march) == {key_a, key_b} and set(april) == {key_a}
+
+    both = adopt(engine, file_contains="bts-2025", by="tester")  # two versions of one count: not guessed at
+    assert not both.changes and [r.conflict_id for r in both.refused] == [march[key_a]]
+    assert both.refused[0].reason == (f"clashes {march[key_a]}, {april[key_a]} are versions of one count ({key_a}); "
+                                      "adopt one of them")
+    original = _laredo(engine)[a][0]
+    assert not adopt(engine, ids=[april[key_a]], by="tester").refused
+    stored = _laredo(engine)
+    late = adopt(engine, ids=[march[key_b], march[key_a]], by="tester")
+    assert not late.changes and [r.conflict_id for r in late.refused] == [march[key_a]]
+    reason = late.refused[0].reason
+    assert reason.startswith(f"clash {march[key_a]} is stale: the stored count {key_a} holds value "
+                             f"{revised[a] + 11} now, not value {original} as when the clash was kept; ")
+    assert "ingest its file again (bts-2025-03.csv; 'borderflow payload " in reason and reason.endswith("then adopt it")
+    assert _laredo(engine) == stored and _count(engine, schema.adoptions) == 1  # all or none: b stayed too
+
+    _ingest(engine, later, "bts-2025-03.csv")  # kept again against the values stored now
+    fresh = adopt(engine, ids=[march[key_b], march[key_a]], by="tester")
+    assert not fresh.refused and {c.conflict_id for c in fresh.changes} == {march[key_a], march[key_b]}
+    assert _laredo(engine)[a][0] == revised[a] and _laredo(engine)[b][0] == revised[b]
+    assert adopt(engine, ids=[987654], by="tester").refused[0].reason == (
+        "no clash 987654; 'borderflow conflicts --all' lists them with their ids")
+
+
+def test_readings_are_not_adopted_so_the_feed_shows_them_as_published(engine: Engine) -> None:
+    header = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+    row = "250401,passenger,standard,2026-08-01T12:00:00Z,{},5,delay,city-sensors\n"
+    _ingest(engine, (header + row.format(30)).encode(), "sensors-1.csv")
+    _ingest(engine, (header + row.format(45)).encode(), "sensors-2.csv")
+    (clash,) = kept_aside.clashes(engine)["items"]
+    result = adopt(engine, ids=[clash["id"]], by="tester")
+    assert not result.changes and result.refused[0].reason == f"clash {clash['id']}: {READINGS_RULE}"
+    bulk = adopt(engine, file_contains="sensors", by="tester")
+    assert (bulk.changes, bulk.refused, bulk.readings_left) == ([], [], 1)
+    assert kept_aside.clashes(engine)["items"][0]["status"] == "open"
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.observations.c.wait_minutes)).scalar_one() == 30
+
+
+@pytest.mark.parametrize("source", ["txdot", "cascade", "cbp-averages"])
+def test_revised_txdot_cascade_and_cbp_average_files_are_adopted(engine: Engine, source: str) -> None:
+    if source == "txdot":
+        lines = gzip.decompress(TXDOT.read_bytes()).decode("utf-8").splitlines(keepends=True)
+        first = "".join(lines[:200]).encode()
+        later = revised_cells(first, [2, 3, 150], 7, lambda v: str(int(v) + 250))
+    elif source == "cascade":
+        first = b"".join(CASCADE.read_bytes().splitlines(keepends=True)[:40])
+        later = revised_cells(first, [2, 30], 2, lambda v: f"{float(v) + 9:.1f}")
+    else:
+        first = b"".join(AVERAGES.read_bytes().splitlines(keepends=True)[:60])
+        later = revised_cells(first, [8, 9], 7, lambda v: f"{float(v) + 2:.1f}")
+    _ingest(engine, first, f"{source}-first.csv")
+    changed = _ingest(engine, later, f"{source}-revised.csv")
+    assert changed.conflicts >= 2
+    result = adopt(engine, file_contains="revised", by="tester")
+    assert not result.refused and len(result.changes) == changed.conflicts
+    parsed = detect.parse_bytes(later, f"{source}-revised.csv")
+    if source == "cbp-averages":
+        page = queries.historical_averages_page(engine, limit=1000).items
+        stored = {(i["month"], i["weekday"], i["hour"]): i["wait_minutes"] for i in page}
+        assert stored == {(a.month, a.weekday, a.hour): a.wait_minutes for a in parsed.averages}
+    else:
+        out = io.StringIO()
+        export_volumes(engine, out, "csv")
+        stored_counts = {(r["port_code"], r["site"], r["period_start"], r["measure"], r["direction"]): float(r["value"])
+                         for r in csv.DictReader(io.StringIO(out.getvalue()))}
+        assert stored_counts == {(v.port_code, v.site, v.period_start.isoformat(), v.measure, v.direction): v.value
+                                 for v in parsed.volumes}
+    assert _ingest(engine, later, f"{source}-revised.csv").conflicts == 0
+
+
+def test_an_archive_from_before_adoptions_keeps_its_clashes_open_and_adoptable(blank_engine: Engine) -> None:  # noqa: F811
+    from alembic import command
+
+    command.upgrade(_alembic_config(blank_engine), "0012")
+    at = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+    key = volume_key_text(LAREDO, "", "month", dt.date(2024, 1, 1), "Trucks", "northbound", "bts")
+    with blank_engine.begin() as conn:
+        conn.execute(text("INSERT INTO volumes (port_code, site, period, period_start, measure, direction, value, "
+                          "source, payload_sha256) VALUES ('2304', '', 'month', '2024-01-01', 'Trucks', 'northbound', "
+                          "100, 'bts', 'a1')"))
+        conn.execute(text("INSERT INTO conflicts (kind, natural_key, stored, incoming, payload_sha256, source_name, "
+                          "created_at) VALUES ('volume', :key, '{\"value\": 100.0}', '{\"value\": 120.0}', 'b2', "
+                          "'bts-later.csv', :at)"), {"key": key, "at": at})
+    migrate(blank_engine)
+    (clash,) = kept_aside.clashes(blank_engine)["items"]
+    assert (clash["status"], clash["adoption"], clash["file"]) == ("open", None, "bts-later.csv")
+    result = adopt(blank_engine, ids=[clash["id"]], by="tester")
+    assert not result.refused and result.changes[0].replaced == {"value": 100.0}
+    with blank_engine.connect() as conn:
+        row = conn.execute(select(schema.volumes.c.value, schema.volumes.c.payload_sha256)).one()
+    assert tuple(row) == (120.0, "b2")
