@@ -178,12 +178,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "staff.day_too_early": ("{day} (local) starts before the forecast's first hour {origin}; choose a later day",
                             ("el {day} (hora local) empieza antes de la primera hora del pronóstico, {origin}; "
                              "elija un día posterior")),
-    "staff.day_not_24": (
-        ("{day} is {hours} hours long at {crossing} ({zone}: the clocks change); a forecast day's scenario has the "
-         "24 hours of a plain day, so this day cannot be calibrated: plan the day before or after it"),
-        ("el {day} dura {hours} horas en {crossing} ({zone}: cambia el horario); el escenario de un día pronosticado "
-         "tiene las 24 horas de un día normal, así que este día no se puede calibrar: planifique el día anterior "
-         "o el siguiente")),
     "staff.day_too_late": (
         ("{day} (local) ends {hours} hours after the forecast's first hour; forecasts reach {most} hours: "
          "choose an earlier day"),
@@ -314,6 +308,6 @@ TEXTS: dict[str, tuple[str, str]] = {
 PAGE_WORDED: frozenset[str] = frozenset({
     "field.", "form.whole_number", "form.number", "form.finite", "form.at_least", "form.at_most",
     "crossing.unknown", "forecast.no_model", "forecast.no_reading", "forecast.stale", "forecast.too_few_hours",
-    "staff.none_closed", "staff.none_met", "plan.busy", "staff.day_too_early", "staff.day_too_late", "staff.day_not_24",
+    "staff.none_closed", "staff.none_met", "plan.busy", "staff.day_too_early", "staff.day_too_late",
     "appr.people_unknown", "appr.no_complete_year", "appr.missing_months", "plan.unknown",
 })

@@ -82,3 +82,12 @@ def test_a_scenario_keeps_its_clock_through_files_and_code() -> None:
 def test_a_bad_clock_is_named(clock: Any, words: str) -> None:
     with pytest.raises(BadInputError, match=words):
         load_scenario(day(24, clock))
+
+
+def test_the_hours_a_change_repeats_or_skips() -> None:
+    back = Clock(dt.datetime.fromisoformat("2026-11-01T00:00:00-05:00"), "America/Chicago")
+    assert back.repeated(25) == (1, 2) and back.skipped(25) == ()
+    forward = Clock(dt.datetime.fromisoformat("2026-03-08T00:00:00-06:00"), "America/Chicago")
+    assert forward.repeated(23) == () and forward.skipped(23) == (dt.datetime(2026, 3, 8, 2),)
+    plain = Clock(dt.datetime.fromisoformat("2026-03-09T00:00:00-05:00"), "America/Chicago")
+    assert plain.repeated(24) == () and plain.skipped(24) == () and not plain.changes(24)

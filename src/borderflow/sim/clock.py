@@ -48,6 +48,21 @@ class Clock:
         """Whether the clocks change within the ``hours`` hours (the UTC offset differs)."""
         return len({self.local(h).utcoffset() for h in range(hours)}) > 1
 
+    def repeated(self, hours: int) -> tuple[int, ...]:
+        """The hours (0-based, in order) whose clock hour another of the ``hours`` hours
+        shows too: ``(1, 2)`` for 01:00 CDT and 01:00 CST on the day the clocks go back."""
+        shown = [self.local(h).replace(tzinfo=None, fold=0) for h in range(hours)]
+        return tuple(h for h in range(hours) if shown.count(shown[h]) > 1)
+
+    def skipped(self, hours: int) -> tuple[dt.datetime, ...]:
+        """The local clock hours the ``hours`` hours pass over without showing them (02:00
+        on the day the clocks go forward), as naive local times."""
+        first = self.local(0).replace(tzinfo=None, fold=0)
+        last = self.local(hours - 1).replace(tzinfo=None, fold=0)
+        shown = {self.local(h).replace(tzinfo=None, fold=0) for h in range(hours)}
+        wall = [first + k * HOUR for k in range(int((last - first) / HOUR) + 1)]
+        return tuple(w for w in wall if w not in shown)
+
     def to_mapping(self) -> dict[str, Any]:
         """As a scenario file writes it."""
         return {"start": self.start.isoformat(), "timezone": self.timezone}
