@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,3 +92,14 @@ def test_the_hours_a_change_repeats_or_skips() -> None:
     assert forward.repeated(23) == () and forward.skipped(23) == (dt.datetime(2026, 3, 8, 2),)
     plain = Clock(dt.datetime.fromisoformat("2026-03-09T00:00:00-05:00"), "America/Chicago")
     assert plain.repeated(24) == () and plain.skipped(24) == () and not plain.changes(24)
+
+
+def test_simulate_prints_the_hours_of_a_scenario_with_a_clock_as_its_clock_shows_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from borderflow.cli.main import run
+
+    path = tmp_path / "day.yaml"
+    path.write_text(yaml.safe_dump(day(25, {"start": "2026-11-01T00:00:00-05:00", "timezone": "America/Chicago"})))
+    assert run(["simulate", str(path), "-r", "2"]) == 0
+    rows = [line.split("│")[1].strip() for line in capsys.readouterr().out.splitlines() if line.startswith("│")]
+    assert rows[:3] == ["00:00 CDT", "01:00 CDT", "01:00 CST"] and rows[24:] == ["23:00 CST", "total"]
