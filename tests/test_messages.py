@@ -196,3 +196,11 @@ def test_a_staffing_plans_hour_issues_say_the_cli_text_in_english() -> None:
     assert say(issues[2].message, "es").endswith(
         "demasiado cerca para garantizarlo (carga de 3.0 de 6 casetas); la meta es menor que el tiempo medio de "
         "inspección de 2.0 min")
+    # a real day's hours as its clock shows them: the day the clocks go back repeats 01:00
+    labels = ["00:00 CDT", "01:00 CDT", "01:00 CST"]
+    backlog = _missed_hour("general", 2, 10.0, 120.0, 6, 150.0, 12.5, 0.4, 3.0, np.array([True, True, True]),
+                           np.array([False, True, False]), None, labels)
+    assert backlog.message.startswith("general hour 01:00 CST: target 10 min not met: the queue built up from hour "
+                                      "01:00 CDT is still being served")
+    assert say(backlog.message, "es").startswith("grupo general, hora 01:00 CST: no se cumple la meta de 10 min: "
+                                                 "todavía se está atendiendo la cola acumulada desde la hora 01:00 CDT")

@@ -178,12 +178,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "staff.day_too_early": ("{day} (local) starts before the forecast's first hour {origin}; choose a later day",
                             ("el {day} (hora local) empieza antes de la primera hora del pronóstico, {origin}; "
                              "elija un día posterior")),
-    "staff.day_not_24": (
-        ("{day} is {hours} hours long at {crossing} ({zone}: the clocks change); a forecast day's scenario has the "
-         "24 hours of a plain day, so this day cannot be calibrated: plan the day before or after it"),
-        ("el {day} dura {hours} horas en {crossing} ({zone}: cambia el horario); el escenario de un día pronosticado "
-         "tiene las 24 horas de un día normal, así que este día no se puede calibrar: planifique el día anterior "
-         "o el siguiente")),
     "staff.day_too_late": (
         ("{day} (local) ends {hours} hours after the forecast's first hour; forecasts reach {most} hours: "
          "choose an earlier day"),
@@ -205,12 +199,12 @@ TEXTS: dict[str, tuple[str, str]] = {
                         " (menor que el tiempo medio de inspección de {minutes:.1f} min)"),
     "staff.none_close": (" (p95 + {z:g} standard errors = {margin:.1f} min: too close to promise)",
                          " (percentil 95 + {z:g} errores estándar = {margin:.1f} min: demasiado cerca para garantizarlo)"),
-    "staff.issue": ("{group} hour {hour:02d}: target {target:g} min not met: {why}{measured}",
-                    "grupo {group}, hora {hour:02d}: no se cumple la meta de {target:g} min: {why}{measured}"),
+    "staff.issue": ("{group} hour {hour}: target {target:g} min not met: {why}{measured}",
+                    "grupo {group}, hora {hour}: no se cumple la meta de {target:g} min: {why}{measured}"),
     "staff.issue_check": (
-        ("{group} hour {hour:02d}: p95 {p95} min on the fresh-seed check, above the {target:g} min target that the "
+        ("{group} hour {hour}: p95 {p95} min on the fresh-seed check, above the {target:g} min target that the "
          "search's replications met; the hour sits at the edge of the target (more replications settle it)"),
-        ("grupo {group}, hora {hour:02d}: percentil 95 de {p95} min en la verificación con semillas nuevas, por encima "
+        ("grupo {group}, hora {hour}: percentil 95 de {p95} min en la verificación con semillas nuevas, por encima "
          "de la meta de {target:g} min que sí cumplieron las réplicas de la búsqueda; la hora está al borde de la "
          "meta (más réplicas lo resuelven)")),
     "staff.overload": (
@@ -218,8 +212,8 @@ TEXTS: dict[str, tuple[str, str]] = {
          "{cap} booths available can do"),
         ("{arrivals:.0f} llegadas × {seconds:g} s = {work:.1f} horas-caseta de trabajo en una hora, más de lo que "
          "pueden atender las {cap} casetas disponibles")),
-    "staff.backlog": ("the queue built up from hour {first:02d} is still being served: {at_cap}",
-                      "todavía se está atendiendo la cola acumulada desde la hora {first:02d}: {at_cap}"),
+    "staff.backlog": ("the queue built up from hour {first} is still being served: {at_cap}",
+                      "todavía se está atendiendo la cola acumulada desde la hora {first}: {at_cap}"),
     "staff.tight": ("{at_cap} (load {work:.1f} of {cap} booths){below}",
                     "{at_cap} (carga de {work:.1f} de {cap} casetas){below}"),
     "staff.at_cap": ("even with all {cap} booths open the p95 is {p95:.1f} min",
@@ -314,6 +308,6 @@ TEXTS: dict[str, tuple[str, str]] = {
 PAGE_WORDED: frozenset[str] = frozenset({
     "field.", "form.whole_number", "form.number", "form.finite", "form.at_least", "form.at_most",
     "crossing.unknown", "forecast.no_model", "forecast.no_reading", "forecast.stale", "forecast.too_few_hours",
-    "staff.none_closed", "staff.none_met", "plan.busy", "staff.day_too_early", "staff.day_too_late", "staff.day_not_24",
+    "staff.none_closed", "staff.none_met", "plan.busy", "staff.day_too_early", "staff.day_too_late",
     "appr.people_unknown", "appr.no_complete_year", "appr.missing_months", "plan.unknown",
 })

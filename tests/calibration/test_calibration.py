@@ -182,11 +182,6 @@ def test_a_coming_day_refusals(with_model: Engine) -> None:
         calibrate(NEXT_DAY, crossing="535502")
     with pytest.raises(BadInputError, match=r"forecast time \(at\) needs a UTC offset"):
         calibrate(NEXT_DAY, as_of=AS_OF.replace(tzinfo=None))
-    # a day of 23 or 25 hours would be staffed on the clock of a 24-hour one (Brownsville: America/Chicago)
-    with pytest.raises(BadInputError, match=r"2026-03-08 is 23 hours long .* daylight saving time begins"):
-        calibrate(dt.date(2026, 3, 8), as_of=dt.datetime(2026, 3, 7, 12, tzinfo=dt.UTC))
-    with pytest.raises(BadInputError, match=r"2026-11-01 is 25 hours long .* daylight saving time ends"):
-        calibrate(dt.date(2026, 11, 1), as_of=dt.datetime(2026, 10, 31, 12, tzinfo=dt.UTC))
 
 
 def test_cli_forecast_day_json_and_option_errors(with_model: Engine, tmp_path: Path) -> None:

@@ -157,6 +157,46 @@ def test_a_coming_day_is_calibrated_from_its_forecast_and_staffed(api, archive):
     assert plan.json()["hours"] == 24 and plan.json()["booth_hours"] > 0
 
 
+def test_the_days_the_clocks_change_are_calibrated_and_staffed_hour_by_elapsed_hour(api, archive, monkeypatch):
+    import datetime as dt
+
+    from borderflow.services.calibration import calibrate_forecast_day
+
+    from .clock_change_days import (
+        EVE_OF_FALL_BACK,
+        EVE_OF_SPRING_FORWARD,
+        load_until,
+        use_small_fit,
+    )
+
+    load_until(archive, EVE_OF_SPRING_FORWARD, EVE_OF_FALL_BACK)
+    options = use_small_fit(monkeypatch)
+    lane = {"crossing_id": "535501", "mode": "passenger", "program": "standard"}
+    for day, eve, hours, labels in (
+            ("2026-11-01", EVE_OF_FALL_BACK, 25, ["00:00 CDT", "01:00 CDT", "01:00 CST", "02:00 CST"]),
+            ("2026-03-08", EVE_OF_SPRING_FORWARD, 23, ["00:00 CST", "01:00 CST", "03:00 CDT", "04:00 CDT"])):
+        at = eve + dt.timedelta(minutes=20)  # the forecast starts at the day's midnight
+        response = api.post("/api/v1/calibrations", json={**lane, "forecast_day": day, "at": at.isoformat()})
+        assert response.status_code == 200, response.text
+        got = response.json()
+        if hours == 25:  # the numbers of borderflow calibrate, both 01:00 hours included
+            expected = calibrate_forecast_day(archive, *lane.values(), dt.date.fromisoformat(day), as_of=at,
+                                              options=options).to_json_dict()
+            assert got == as_json(expected)
+        assert len(got["hours"]) == hours and [h["label"] for h in got["hours"][:4]] == labels
+        assert got["scenario"]["hours"] == hours and got["scenario"]["clock"]["timezone"] == "America/Chicago"
+        plan = api.post("/api/v1/staffing", json={"scenario": got["scenario"], "target_p95_minutes": 20,
+                                                  "max_booths": 8, "replications": 10})
+        assert plan.status_code == 200, plan.text
+        body = plan.json()
+        assert body["hours"] == hours and body["hour_labels"][:4] == labels
+        assert body["clock"] == got["scenario"]["clock"] and len(body["roster"]["on_duty"]) == hours
+        assert len(body["lane_groups"]["lane"]["booths"]) == hours
+    circular = api.post("/api/v1/staffing", json={"scenario": got["scenario"], "target_p95_minutes": 20,
+                                                  "replications": 10, "shifts": {"circular": True}})
+    assert circular.status_code == 422 and "the clocks change within" in circular.json()["error"]["message"]
+
+
 def test_calibration_request_errors(api):
     lane = {"crossing_id": "535501", "mode": "passenger", "program": "standard"}
     cases = [

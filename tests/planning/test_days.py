@@ -66,3 +66,27 @@ def test_scaling_a_day_keeps_shape_and_shares():
     assert scaled.demand[1].per_hour == pytest.approx([r * k for r in scenario.demand[1].per_hour])
     own = scenario_day(scenario)
     assert own.vehicles["scenario_day"]["passenger"] == pytest.approx(280 * 365)
+
+
+def test_a_day_on_which_the_clocks_change_is_not_appraised_as_an_ordinary_day():
+    import datetime as dt
+    from dataclasses import replace
+
+    from borderflow.sim import load_scenario
+    from borderflow.sim.clock import Clock
+    from borderflow.sim.scenario import scenario_mapping
+
+    def day(hours, start):
+        plain = scenario_mapping(tiny_crossing())
+        plain["hours"] = hours
+        for group in plain["lane_groups"].values():
+            group["booths"] = 2
+        for entry in plain["demand"]:
+            entry["per_hour"] = 30
+        return replace(load_scenario(plain), clock=Clock(dt.datetime.fromisoformat(start), "America/Chicago"))
+
+    found = representative_days(PortYear("9999", 2023, {"passenger": MONTHLY}), ("passenger",))
+    for hours, start in ((25, "2026-11-01T00:00:00-05:00"), (23, "2026-03-08T00:00:00-06:00")):
+        with pytest.raises(BadInputError, match=rf"the clocks change within .*\({hours} hours.*: appraise a day of 24"):
+            scale_day(day(hours, start), found.days[0])
+    assert scale_day(day(24, "2026-11-02T00:00:00-06:00"), found.days[0]).hours == 24  # a plain day with a clock

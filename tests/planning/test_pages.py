@@ -86,6 +86,61 @@ def test_staffing_a_coming_day_from_a_lanes_forecast(site, archive):
     assert late.status_code == 422 and "forecasts reach 168 hours" in late.text
 
 
+def _hour_cells(html_text):
+    import re
+
+    return re.findall(r'<tr data-hour="\d+"><th scope="row">(.*?)</th>', html_text)
+
+
+def test_staffing_the_day_the_clocks_go_back_shows_one_oclock_twice(site, archive, monkeypatch):
+    import datetime as dt
+    import re
+
+    from borderflow.services.calibration import calibrate_forecast_day
+    from borderflow.staffing import StaffingRequest, plan_staffing
+
+    from .clock_change_days import EVE_OF_FALL_BACK, load_until, use_small_fit
+
+    load_until(archive, EVE_OF_FALL_BACK)
+    options = use_small_fit(monkeypatch)
+    params = {"example": "forecast:535501/passenger/standard", "target": "20", "max_booths": "8",
+              "replications": "10"}
+    page = site.get("/staffing", params=params)
+    assert page.status_code == 200, page.text
+    assert 'value="2026-11-01"' in page.text  # the day after the newest reading, 2026-10-31 23:00 CDT
+    hours = _hour_cells(page.text)
+    assert len(hours) == 25 and hours[:4] == ["00:00 CDT", "01:00 CDT", "01:00 CST", "02:00 CST"]
+    assert hours[-1] == "23:00 CST"
+    change = re.search(r'<p id="staffing-clock-change">(.*?)</p>', page.text).group(1)
+    assert change.startswith("2026-11-01 is 25 hours long here: the clocks go back, so 01:00 comes twice "
+                             "(01:00 CDT and 01:00 CST)")
+    calibration = calibrate_forecast_day(archive, "535501", "passenger", "standard", dt.date(2026, 11, 1),
+                                         as_of=EVE_OF_FALL_BACK + dt.timedelta(minutes=1), options=options)
+    plan = plan_staffing(load_scenario(calibration.scenario()),
+                         StaffingRequest(target_p95_minutes=20, max_booths=8, replications=10))
+    assert f"Plan: {plan.booth_hours} booth-hours" in page.text
+    assert "On duty / needed: 00:00 CDT " in page.text and " · 01:00 CST " in page.text
+    site.cookies.set(i18n.COOKIE, "es")
+    spanish = site.get("/staffing", params=params)
+    assert _hour_cells(spanish.text) == hours
+    assert "se atrasan los relojes, así que las 01:00 se repiten (01:00 CDT y 01:00 CST)" in spanish.text
+    site.cookies.delete(i18n.COOKIE)
+
+
+def test_staffing_the_day_the_clocks_go_forward_has_no_two_oclock(site, archive, monkeypatch):
+    from .clock_change_days import EVE_OF_SPRING_FORWARD, load_until, use_small_fit
+
+    load_until(archive, EVE_OF_SPRING_FORWARD)
+    use_small_fit(monkeypatch)
+    page = site.get("/staffing", params={"example": "forecast:535501/passenger/standard", "target": "20",
+                                         "max_booths": "8", "replications": "10"})
+    assert page.status_code == 200, page.text
+    hours = _hour_cells(page.text)
+    assert len(hours) == 23 and hours[:3] == ["00:00 CST", "01:00 CST", "03:00 CDT"]
+    assert not any(h.startswith("02:") for h in hours)
+    assert "the clocks go forward, so there is no 02:00" in page.text
+
+
 def test_appraisal_page(site):
     form = site.get("/appraisal")
     assert form.status_code == 200 and 'name="capital"' in form.text

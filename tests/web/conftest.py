@@ -111,11 +111,16 @@ def live_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def live_server(live_engine: Engine) -> Iterator[str]:
     """The app served by uvicorn on a free local port in a background thread; yields its base URL."""
+    yield from serve(live_engine)
+
+
+def serve(engine: Engine) -> Iterator[str]:
+    """Serve the app over ``engine`` on a free local port in a background thread; yields its base URL."""
     from borderflow.sim.run import warm_up
 
     warm_up()  # compile (or load) the simulator once, before any page asks for it
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app(live_engine), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(web_app(engine), host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
@@ -127,3 +132,19 @@ def live_server(live_engine: Engine) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def clock_change_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server over B&M's readings up to 23:00 CDT on 2026-10-31, the eve of the day
+    the clocks go back, with a forecast model and small fits (tests/planning/clock_change_days.py)."""
+    from tests.planning.clock_change_days import EVE_OF_FALL_BACK, load_until, use_small_fit
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('clock') / 'archive.sqlite3'}")
+    migrate(engine)
+    seed_catalog(engine)
+    load_until(engine, EVE_OF_FALL_BACK)
+    with pytest.MonkeyPatch.context() as patch:
+        use_small_fit(patch)
+        yield from serve(engine)
+    engine.dispose()

@@ -418,3 +418,28 @@ def test_chart_labels_stay_apart_and_inside_at_phone_width(live_server: str, wat
                            ".map(s => s.getBoundingClientRect().width)")
     assert min(widths) >= 560 - 0.5  # a phone scrolls a chart sideways rather than shrink its text
     assert page.evaluate(OVERLAPPING_TEXT) == []
+
+
+def test_the_day_the_clocks_go_back_is_staffed_with_both_one_oclocks(clock_change_server: str,
+                                                                     watched: Watched) -> None:
+    """B&M's newest reading is 23:00 CDT on 2026-10-31: the form's coming day is 2026-11-01,
+    25 hours long, whose table shows 01:00 twice, told apart by the clock (CDT, then CST)."""
+    page = watched.page
+    page.goto(clock_change_server + "/staffing")
+    page.select_option("#example", "forecast:535501/passenger/standard")
+    page.fill("#target", "20")
+    page.fill("#max_booths", "8")
+    page.fill("#replications", "10")
+    page.locator("form.planning-form button[type=submit]").click()
+    table = page.locator("table.staffing")
+    table.wait_for(timeout=120_000)
+    hours = [h.strip() for h in table.locator("tbody th[scope=row]").all_inner_texts()]
+    assert len(hours) == 25 and len(set(hours)) == 25
+    assert hours[:4] == ["00:00 CDT", "01:00 CDT", "01:00 CST", "02:00 CST"] and hours[-1] == "23:00 CST"
+    assert page.locator("#day").input_value() == "2026-11-01"
+    change = page.locator("#staffing-clock-change")
+    assert change.is_visible() and "01:00 comes twice (01:00 CDT and 01:00 CST)" in change.inner_text()
+    booths = [int(b) for b in table.locator("tbody td[data-field=booths]").all_inner_texts()]
+    assert len(booths) == 25 and int(table.locator("tfoot td").nth(1).inner_text()) == sum(booths)
+    check_page(page, "en")
+    shoot(page, "staffing-clock-change-day")

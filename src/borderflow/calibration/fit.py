@@ -1,8 +1,9 @@
 """Fit a one-lane scenario to observed hourly waits: service time and demand per hour.
 
 The input is a *representative day* of one lane (see :class:`DayTarget`): the observed
-mean wait in each local hour 0-23 and the booths open in it. The output is a 24-hour
-scenario (one lane group, one Poisson demand stream) whose simulated mean wait per
+mean wait in each hour of the day and the booths open in it — local hours 0-23, or the
+23 or 25 elapsed hours of a day on which the clocks change. The output is a scenario of
+as many hours (one lane group, one Poisson demand stream) whose simulated mean wait per
 arrival hour follows the observed one, and the mean absolute error (MAE, minutes) of
 that fit.
 
@@ -56,9 +57,11 @@ from typing import Any
 import numpy as np
 
 from borderflow.errors import BadInputError
+from borderflow.sim.clock import Clock
 from borderflow.sim.run import simulate
 from borderflow.sim.scenario import MAX_BOOTHS, MAX_CV, MAX_RATE_PER_HOUR, load_scenario
 
+#: Hours of a plain day (a representative day has them; a day the clocks change has 23 or 25).
 HOURS = 24
 #: Typical primary-inspection time in seconds per mode: the centre of the grid (an
 #: assumption, about the figures used in the example scenarios).
@@ -77,7 +80,9 @@ GROUP_ID = "lane"
 
 @dataclass(frozen=True)
 class DayTarget:
-    """One lane's representative day in local hours 0-23.
+    """One lane's day, hour by hour: local hours 0-23 of a plain day, or the elapsed hours
+    of a day on which the clocks change (23 or 25; hour ``h`` starts ``h`` hours after
+    midnight).
 
     ``wait_minutes[h]``: observed mean wait (NaN where no reading); ``booths[h]``: booths
     open (whole numbers >= 0).
@@ -89,10 +94,10 @@ class DayTarget:
     booths: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        if len(self.wait_minutes) != HOURS or len(self.booths) != HOURS:
+        if not self.wait_minutes or len(self.wait_minutes) != len(self.booths):
             raise BadInputError(
-                f"a day target needs 24 waits and 24 booth counts; got {len(self.wait_minutes)} "
-                f"and {len(self.booths)}"
+                f"a day target needs a wait and a booth count for each hour of the day ({HOURS} on a plain day); "
+                f"got {len(self.wait_minutes)} waits and {len(self.booths)} booth counts"
             )
         if any(b < 0 for b in self.booths):
             raise BadInputError(f"booths must be whole numbers >= 0; got {list(self.booths)}")
@@ -101,6 +106,10 @@ class DayTarget:
                                 f"got {max(self.booths):,}")
         if all(math.isnan(w) for w in self.wait_minutes):
             raise BadInputError("no hour of the day has an observed wait; widen the window")
+
+    @property
+    def hours(self) -> int:
+        return len(self.wait_minutes)
 
 
 @dataclass(frozen=True)
@@ -174,11 +183,11 @@ class DayFit:
         """The service's cv as :func:`simulated_waits` takes it (None = exponential)."""
         return self.service_cv if self.service_dist == "lognormal" else None
 
-    def scenario(self, name: str, description: str = "") -> dict[str, Any]:
+    def scenario(self, name: str, description: str = "", clock: Clock | None = None) -> dict[str, Any]:
         """The fitted scenario: simulated as it is, it gives ``simulated_wait_minutes``."""
         return scenario_dict(name, self.target.mode, self.target.program, self.target.booths,
                              self.service_mean_seconds, self.lognormal_cv, self.per_hour, self.seed,
-                             self.replications, description)
+                             self.replications, description, clock)
 
 
 def scenario_dict(
@@ -192,12 +201,14 @@ def scenario_dict(
     seed: int = 0,
     replications: int = 40,
     description: str = "",
+    clock: Clock | None = None,
 ) -> dict[str, Any]:
-    """A scenario mapping (the format of docs/simulator.md) for one lane, ``len(booths)`` hours."""
+    """A scenario mapping (the format of docs/simulator.md) for one lane, ``len(booths)``
+    hours; with ``clock``, where those hours fall on the local clock."""
     service: dict[str, Any] = {"dist": "exponential", "mean_seconds": round(float(service_mean_seconds), 3)}
     if service_cv is not None:
         service = {"dist": "lognormal", "mean_seconds": service["mean_seconds"], "cv": float(service_cv)}
-    return {
+    data: dict[str, Any] = {
         "name": name,
         "description": description,
         "hours": len(booths),
@@ -208,6 +219,9 @@ def scenario_dict(
         },
         "demand": [{"to": GROUP_ID, "per_hour": [round(float(r), 3) for r in per_hour]}],
     }
+    if clock is not None:
+        data["clock"] = clock.to_mapping()
+    return data
 
 
 def simulated_waits(
@@ -272,11 +286,11 @@ def highest_rate(booths: int, service_mean_seconds: float) -> float:
 
 def fit_rates(target: DayTarget, service_mean_seconds: float, options: FitOptions) -> tuple[float, ...]:
     """Demand per hour for one service mean, hour by hour (rule 2 of the module docstring)."""
-    rates = [0.0] * HOURS
+    rates = [0.0] * target.hours
     previous = 0.0
     aims = aimed_waits(target, options.smooth_hours)
     seed = fitting_seed(options.seed)
-    for h in range(HOURS):
+    for h in range(target.hours):
         booths = target.booths[h]
         goal = aims[h]
         if booths == 0:

@@ -58,7 +58,7 @@ def print_calibration(c: Calibration, console: Console = out) -> None:
                   "Held-out"):
         table.add_column(title, justify="right")
     for row in d["hours"]:
-        table.add_row(f"{row['hour']:02d}", str(row["booths"]), f"{row['per_hour']:.0f}",
+        table.add_row(row.get("label", f"{row['hour']:02d}"), str(row["booths"]), f"{row['per_hour']:.0f}",
                       *(_cell(row[k]) for k in ("observed_wait_minutes", "simulated_wait_minutes",
                                                 "naive_wait_minutes", "holdout_wait_minutes")))
     console.print(table)

@@ -8,6 +8,7 @@ CLI prints them as one line and exits 1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -38,15 +39,17 @@ def simulate_command(
     console = Console(markup=False, emoji=False)  # scenario and lane group names printed as written
     if not console.is_terminal:  # piped or captured: don't squeeze 13 columns into 80
         console = Console(width=160, markup=False, emoji=False)
-    print_result(result, console)
+    print_result(result, console, scenario.hour_labels())
 
 
-def print_result(result: SimulationResult, console: Console) -> None:
+def print_result(result: SimulationResult, console: Console, labels: Sequence[str] | None = None) -> None:
+    """The results as tables; ``labels``: the hours as shown (default ``00``, ``01``, ...;
+    a real day's local clock times when its scenario has a clock)."""
     console.print(Text.assemble(
         (result.scenario, "bold"), f" - {result.hours} h, {result.replications} replications, seed {result.seed}"
     ))
     for group in result.lane_groups.values():
-        console.print(_table(group))
+        console.print(_table(group, labels))
     e = result.engine
     rate = e.vehicles / e.seconds if e.seconds > 0 else float("nan")
     console.print(
@@ -73,14 +76,17 @@ _COLUMNS = (
 )
 
 
-def _table(group: LaneGroupResult) -> Table:
+def _table(group: LaneGroupResult, labels: Sequence[str] | None) -> Table:
     table = Table(title=f"{group.id} ({group.mode}, {group.program})", title_justify="left")
     has_secondary = group.total.secondary_referred > 0
     columns = [c for c in _COLUMNS if has_secondary or not c[1].startswith("secondary")]
     for title, _ in columns:
         table.add_column(title, justify="right")
     for row in group.hourly:
-        table.add_row(*(_cell(row, name) for _, name in columns))
+        cells = [_cell(row, name) for _, name in columns]
+        if labels is not None and row.hour is not None:
+            cells[0] = labels[row.hour]
+        table.add_row(*cells)
     table.add_section()
     table.add_row(*(_cell(group.total, name) for _, name in columns), style="bold")
     return table

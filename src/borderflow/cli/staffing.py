@@ -13,6 +13,7 @@ and exit 1 (``borderflow.cli.main`` does that).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,6 +79,7 @@ def print_plan(plan: StaffingPlan, console: Console) -> None:
         f"{plan.evaluations} simulations in {plan.seconds:.1f} s; check {plan.check_replications} "
         f"replications (fresh seed {plan.check_seed}; decided on {CHECK_DECISION_FACTOR * plan.check_replications})"
     ))
+    labels = plan.hour_labels
     for gid, group in plan.lane_groups.items():
         sipp = plan.baseline_sipp[gid]
         table = Table(title=f"{gid} ({group.mode}, {group.program}), at most {group.max_booths} booths",
@@ -86,7 +88,7 @@ def print_plan(plan: StaffingPlan, console: Console) -> None:
             table.add_column(title, justify="right")
         for h in range(plan.hours):
             table.add_row(
-                f"{h:02d}", f"{group.arrivals[h]:,.0f}", str(group.booths[h]), _minutes(group.p95_minutes[h]),
+                labels[h], f"{group.arrivals[h]:,.0f}", str(group.booths[h]), _minutes(group.p95_minutes[h]),
                 _yes(group.target_met[h]), str(sipp.booths[h]), _minutes(sipp.p95_minutes[h]),
                 _yes(sipp.target_met[h]),
             )
@@ -107,15 +109,18 @@ def print_plan(plan: StaffingPlan, console: Console) -> None:
     for note in plan.notes:
         console.print(f"note: {note}")
     if plan.roster is not None:
-        print_roster(plan.roster, console, "Officer roster (plan)")
+        print_roster(plan.roster, console, "Officer roster (plan)", labels)
         if plan.sipp_roster is not None:
             console.print(f"SIPP would need {plan.sipp_roster.officers} officers "
                           f"({plan.sipp_roster.officer_hours:,} officer-hours).")
 
 
-def print_roster(roster: Roster, console: Console, title: str) -> None:
+def print_roster(roster: Roster, console: Console, title: str, labels: Sequence[str] | None = None) -> None:
+    """The roster's shifts and its officers on duty by hour; ``labels``: the hours as shown
+    (default ``00``, ``01``, ...; a real day's clock times, :attr:`StaffingPlan.hour_labels`)."""
     rules = roster.rules
     hours = len(roster.starts)
+    shown = list(labels) if labels is not None else [f"{h:02d}" for h in range(hours)]
     console.print(Text.assemble((title, "bold"), f": {roster.officers} officers on {rules.length_hours}-hour "
                                 f"shifts{' (circular)' if rules.circular else ''}, {roster.officer_hours:,} "
                                 f"officer-hours; {roster.status}"))
@@ -128,10 +133,10 @@ def print_roster(roster: Roster, console: Console, title: str) -> None:
             last %= hours
         elif last >= hours:
             last = hours - 1
-        table.add_row(f"{shift.start_hour:02d}", f"{shift.start_hour:02d}-{last:02d}", str(shift.officers))
+        table.add_row(shown[shift.start_hour], f"{shown[shift.start_hour]}-{shown[last]}", str(shift.officers))
     console.print(table)
     console.print("On duty / needed by hour: " + "  ".join(
-        f"{h:02d} {d}/{r}" for h, (d, r) in enumerate(zip(roster.on_duty, roster.required, strict=True))))
+        f"{shown[h]} {d}/{r}" for h, (d, r) in enumerate(zip(roster.on_duty, roster.required, strict=True))))
 
 
 # -- appraise --------------------------------------------------------------------------------

@@ -165,7 +165,16 @@ def scenario_day(scenario: Scenario, days_in_year: int = 365) -> YearWeights:
 def check_one_day(scenario: Scenario) -> None:
     """An appraised scenario is one day: at most 24 hours (its open hours). Each simulated
     day stands for whole days of the year, with or without a port's volumes, so a
-    scenario of several days would count each of its days as one."""
+    scenario of several days would count each of its days as one. Nor may it be a day on
+    which the clocks change (its clock says so: 23 or 25 hours), which stands for no
+    other day of the year."""
+    clock = scenario.clock
+    if clock is not None and clock.changes(scenario.hours):
+        labels = scenario.hour_labels()
+        raise BadInputError(
+            f"an appraised scenario stands for ordinary days of the year, but the clocks change within "
+            f"{scenario.name!r} ({scenario.hours} hours, {labels[0]} to {labels[-1]}): appraise a day of 24 hours "
+            "(calibrate the day before or after it)")
     if scenario.hours > 24:
         raise BadInputError(
             f"an appraised scenario is one day (at most 24 hours, its open hours), since each simulated day "

@@ -14,10 +14,14 @@
    day is the mean wait of each local hour over the other days.
 4. :func:`calibrate_forecast_day` fits the same way to a day that has not happened: the
    target waits are the lane's forecast (the stored default model's median, made as of
-   ``as_of`` by :func:`borderflow.services.forecasting.forecast_for`) for each local hour
-   of that day, and the booths are the median lanes open of each local hour over the
+   ``as_of`` by :func:`borderflow.services.forecasting.forecast_for`) for each hour of
+   that day, and the booths are the median lanes open of each local hour over the
    :data:`FORECAST_BOOTH_DAYS` days before ``as_of``. The scenario it writes is the
-   demand for the staffing planner (``borderflow staff``) for that day.
+   demand for the staffing planner (``borderflow staff``) for that day. A day on which
+   the clocks change is as long as it is: its 23 or 25 elapsed hours, each with its own
+   forecast and the booths of the clock hour it shows (both 01:00 hours of the day the
+   clocks go back get those of 01:00), and the scenario carries its ``clock`` so every
+   hour is labelled as the local clock shows it (:mod:`borderflow.sim.clock`).
 5. Monthly volumes (BTS, ``crossings.bts_port_code``) give a daily demand target when
    the mode has a matching measure: the port's count in the same calendar month (the
    latest year up to the window's that has one) / days in the month x this lane's
@@ -60,6 +64,7 @@ from borderflow.calibration.fit import (
 from borderflow.errors import BadInputError
 from borderflow.forecast.series import hourly_series, series_id
 from borderflow.services.queries import get_crossing
+from borderflow.sim.clock import HOUR, Clock
 from borderflow.sim.scenario import MAX_BOOTHS
 from borderflow.store.schema import crossings, observations, volumes
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
@@ -110,6 +115,9 @@ class Calibration:
     forecast: dict[str, Any] | None = None
     #: What the fit left out or assumed, one sentence each (e.g. volumes not used).
     notes: tuple[str, ...] = ()
+    #: For a forecast day on which the clocks change: where its hours fall on the local
+    #: clock (None for a plain day, whose hour h is h:00, and for a representative day).
+    clock: Clock | None = None
 
     def scenario(self) -> dict[str, Any]:
         """The calibrated scenario, loadable by :func:`borderflow.sim.load_scenario`."""
@@ -122,15 +130,23 @@ class Calibration:
             name = f"forecast {self.crossing_id} {self.mode} {self.program} {self.fit_days[0]}"
             basis = (f"Calibrated by borderflow calibrate to the forecast of {self.fit_days[0]} by model "
                      f"{self.forecast['model_version']}, made from readings up to {self.forecast['last_reading_at']}")
+        hours = "" if self.clock is None else (
+            f", and the day has {fit.target.hours} hours (the clocks change; clock gives each hour's local time)")
         return fit.scenario(
-            name, description=f"{basis}; hour 0 is local midnight ({self.timezone}); booths from {self.booths_source}.")
+            name, description=f"{basis}; hour 0 is local midnight ({self.timezone}){hours}; booths from "
+                              f"{self.booths_source}.", clock=self.clock)
 
     def to_json_dict(self) -> dict[str, Any]:
         fit = self.fit
         hours = []
-        for h in range(HOURS):
-            hours.append({
-                "hour": h, "booths": fit.target.booths[h], "per_hour": round(fit.per_hour[h], 1),
+        clock = self.clock
+        labels = clock.labels(fit.target.hours) if clock is not None else ()
+        for h in range(fit.target.hours):
+            row: dict[str, Any] = {"hour": h}
+            if clock is not None:  # a day the clocks change on: each hour as the local clock shows it
+                row |= {"label": labels[h], "starts_at": clock.local(h).isoformat()}
+            hours.append(row | {
+                "booths": fit.target.booths[h], "per_hour": round(fit.per_hour[h], 1),
                 "observed_wait_minutes": _num(fit.target.wait_minutes[h]),
                 "simulated_wait_minutes": _num(fit.simulated_wait_minutes[h]),
                 "naive_wait_minutes": _num(fit.naive_wait_minutes[h]),
@@ -157,6 +173,7 @@ class Calibration:
             "hours": hours,
             "forecast": self.forecast,
             "notes": list(self.notes),
+            **({} if self.clock is None else {"clock": self.clock.to_mapping()}),
             "scenario": self.scenario(),
         }
 
@@ -183,6 +200,8 @@ class CalibrationInputs:
     forecast: dict[str, Any] | None = None
     #: What the fit leaves out or assumes, one sentence each (carried to the result).
     notes: tuple[str, ...] = ()
+    #: A forecast day on which the clocks change: its clock (see :class:`Calibration`).
+    clock: Clock | None = None
 
 
 def fit_calibration(inputs: CalibrationInputs) -> Calibration:
@@ -194,7 +213,8 @@ def fit_calibration(inputs: CalibrationInputs) -> Calibration:
     holdout_naive = None if held is None else mean_absolute_error(held, fit.naive_wait_minutes)
     return Calibration(inputs.crossing_id, inputs.mode, inputs.program, inputs.timezone, inputs.start, inputs.end,
                        inputs.fit_days, inputs.holdout_days, inputs.booths_source, fit, inputs.volume, held,
-                       holdout_mae, holdout_naive, forecast=inputs.forecast, notes=inputs.notes)
+                       holdout_mae, holdout_naive, forecast=inputs.forecast, notes=inputs.notes,
+                       clock=inputs.clock)
 
 
 def _check_work(day_booths: Sequence[float], source: str, max_booths: int | None) -> None:
@@ -286,15 +306,10 @@ def forecast_day_inputs(engine: Engine, crossing_id: str, mode: str, program: st
     local_zone = ZoneInfo(zone)
     day_start = dt.datetime.combine(day, dt.time(0), local_zone).astimezone(dt.UTC)
     day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), local_zone).astimezone(dt.UTC)
-    length = round((day_end - day_start) / dt.timedelta(hours=1))
-    if length != HOURS:
-        change = "begins" if length < HOURS else "ends"
-        raise BadInputError(
-            f"{day} is {length} hours long at {crossing_id} ({zone}: daylight saving time {change}); a forecast "
-            f"day's scenario has the {HOURS} hours of a plain day, so this day cannot be calibrated: plan the day "
-            "before or after it", key="staff.day_not_24", fields={"day": day.isoformat(), "hours": length,
-                                                                   "crossing": crossing_id, "zone": zone,
-                                                                   "begins": length < HOURS})
+    length = round((day_end - day_start) / HOUR)
+    # A plain day's hour h is h:00, as its scenario has always said; a day the clocks change
+    # on is its 23 or 25 elapsed hours, and its scenario carries the clock that labels them.
+    clock = Clock(day_start.astimezone(local_zone), zone) if length != HOURS else None
     origin = pd.Timestamp(asked).tz_convert("UTC").ceil("h").to_pydatetime()
     if day_start < origin:
         raise BadInputError(f"{day} (local) starts before the forecast's first hour {origin.isoformat()}; "
@@ -307,14 +322,18 @@ def forecast_day_inputs(engine: Engine, crossing_id: str, mode: str, program: st
                             key="staff.day_too_late",
                             fields={"day": day.isoformat(), "hours": hours, "most": MAX_FORECAST_HOURS})
     forecast = forecast_for(engine, crossing_id, mode, program, hours, as_of=asked, direction=direction)
-    waits = [math.nan] * HOURS
+    # Each hour of the day by the time elapsed since its midnight: both 01:00 hours of the
+    # day the clocks go back get their own forecast.
+    waits = [math.nan] * length
     for item in forecast["forecast"]:
-        local = dt.datetime.fromisoformat(item["hour"]).astimezone(local_zone)
-        if local.date() == day:
-            waits[local.hour] = float(item["wait_minutes"])  # a repeated fall-back hour keeps the later
+        elapsed = (dt.datetime.fromisoformat(item["hour"]) - day_start) / HOUR
+        if 0 <= elapsed < length:
+            waits[int(elapsed)] = float(item["wait_minutes"])
     recent = _local_hours(engine, crossing_id, mode, program, direction,
                           asked - dt.timedelta(days=FORECAST_BOOTH_DAYS), asked, zone)
-    day_booths, booths_source = _booths(recent, booths, crossing, mode)
+    clock_booths, booths_source = _booths(recent, booths, crossing, mode)
+    # each hour opens the booths of the clock hour it shows (the same hour on a plain day)
+    day_booths = [clock_booths[(day_start + h * HOUR).astimezone(local_zone).hour] for h in range(length)]
     _check_work(day_booths, booths_source, max_booths)
     if booths is None and recent["lanes_open"].notna().any():
         booths_source = f"lanes_open readings of the {FORECAST_BOOTH_DAYS} days before the forecast (median per local hour)"
@@ -326,8 +345,24 @@ def forecast_day_inputs(engine: Engine, crossing_id: str, mode: str, program: st
     if volume is not None:
         options = replace(options, daily_demand_target=volume.daily_demand)
     basis = {k: forecast[k] for k in ("model", "model_version", "made_at", "origin", "last_reading_at")}
+    if clock is not None:
+        notes = (clock_change_note(day, crossing_id, clock, length), *notes)
     return CalibrationInputs(crossing_id, mode, program, zone, day_start, day_end, (str(day),), (), booths_source,
-                             target, options, volume, None, forecast=basis, notes=notes)
+                             target, options, volume, None, forecast=basis, notes=notes, clock=clock)
+
+
+def clock_change_note(day: dt.date, crossing_id: str, clock: Clock, hours: int) -> str:
+    """What a day on which the clocks change holds, in one sentence: the clock hour it
+    shows twice (01:00 CDT, then 01:00 CST) or the one it skips (02:00)."""
+    labels = clock.labels(hours)
+    twice, skipped = clock.repeated(hours), clock.skipped(hours)
+    if twice:
+        what = (f"the clocks go back, so {clock.local(twice[0]):%H:%M} comes twice "
+                f"({' and '.join(labels[h] for h in twice)})")
+    else:
+        what = f"the clocks go forward, so there is no {', '.join(f'{w:%H:%M}' for w in skipped)}"
+    return (f"{day} is {hours} hours long at {crossing_id} ({clock.timezone}): {what}; the scenario is the day's "
+            f"{hours} hours as they elapse, each with its own forecast and the booths of the clock hour it shows")
 
 
 def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None,

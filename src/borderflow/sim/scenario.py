@@ -23,6 +23,7 @@ import yaml
 
 from borderflow.errors import BadInputError
 from borderflow.messages import Message
+from borderflow.sim.clock import Clock, parse_clock
 from borderflow.vocabulary import MODES, PROGRAMS
 
 #: Service-time distributions a lane group may use.
@@ -112,6 +113,15 @@ class Scenario:
     lane_groups: tuple[LaneGroup, ...]
     demand: tuple[Demand, ...]
     description: str = ""
+    #: Where the hours fall on a local clock (a real day's scenario), or None.
+    clock: Clock | None = None
+
+    def hour_labels(self) -> tuple[str, ...]:
+        """Each hour as it is shown: its local clock time when the scenario has a clock
+        (``01:00 CDT``, :meth:`Clock.labels`), else its number (``00``, ``01``, ...)."""
+        if self.clock is not None:
+            return self.clock.labels(self.hours)
+        return tuple(f"{h:02d}" for h in range(self.hours))
 
     @property
     def group_ids(self) -> tuple[str, ...]:
@@ -245,19 +255,22 @@ def scenario_mapping(scenario: Scenario) -> dict[str, Any]:
             group["secondary"] = {"probability": g.secondary.probability, "service": service(g.secondary.service),
                                   "spaces": g.secondary.spaces}
         groups[g.id] = group
-    return {
+    mapping: dict[str, Any] = {
         "name": scenario.name, "description": scenario.description, "hours": scenario.hours,
         "seed": scenario.seed, "replications": scenario.replications, "lane_groups": groups,
         "demand": [{"to": list(d.to) if len(d.to) > 1 else d.to[0], "per_hour": list(d.per_hour)}
                    for d in scenario.demand],
     }
+    if scenario.clock is not None:
+        mapping["clock"] = scenario.clock.to_mapping()
+    return mapping
 
 
 # ---------------------------------------------------------------------------
 # validation
 
 
-_TOP_KEYS = ("name", "description", "hours", "seed", "replications", "lane_groups", "demand")
+_TOP_KEYS = ("name", "description", "hours", "seed", "replications", "lane_groups", "demand", "clock")
 _GROUP_KEYS = ("mode", "program", "booths", "service", "secondary", "queue_spacing_metres")
 _SERVICE_KEYS = ("dist", "mean_seconds", "cv", "values_seconds")
 _SECONDARY_KEYS = ("probability", "service", "spaces")
@@ -291,6 +304,7 @@ def _build(data: Mapping[str, Any], where: str) -> Scenario:
     groups = _lane_groups(raw_groups, hours, problems)
     declared = set(raw_groups) if isinstance(raw_groups, Mapping) else set()
     demand = _demand(data.get("demand"), hours, groups, declared, problems)
+    clock = None if data.get("clock") is None else parse_clock(data["clock"], "clock", problems)
     _raise_if(problems, where)
     return Scenario(
         name=name.strip(),
@@ -300,6 +314,7 @@ def _build(data: Mapping[str, Any], where: str) -> Scenario:
         lane_groups=tuple(groups.values()),
         demand=tuple(demand),
         description=description.strip(),
+        clock=clock,
     )
 
 

@@ -37,6 +37,7 @@ import numpy as np
 
 from borderflow.errors import BadInputError, InfeasibleError
 from borderflow.messages import Message
+from borderflow.sim.clock import Clock
 from borderflow.sim.scenario import MAX_REPLICATIONS, Scenario
 from borderflow.staffing.evaluate import CommonRandomNumbers, Evaluation, booth_matrix
 from borderflow.staffing.search import (
@@ -163,6 +164,15 @@ class StaffingPlan:
     notes: tuple[str, ...] = field(default=())
     screen_replications: int = 0
     decision_replications: int = 0
+    #: The scenario's clock (a real day's), which labels the hours; None: hours 00, 01, ...
+    clock: Clock | None = None
+
+    @property
+    def hour_labels(self) -> tuple[str, ...]:
+        """Each hour as shown: the local clock's ``01:00 CDT`` with a clock, else ``01``."""
+        if self.clock is not None:
+            return self.clock.labels(self.hours)
+        return tuple(f"{h:02d}" for h in range(self.hours))
 
     @property
     def booth_hours(self) -> int:
@@ -185,6 +195,8 @@ class StaffingPlan:
         out: dict[str, Any] = {
             "scenario": self.scenario,
             "hours": self.hours,
+            # a real day's hours as its local clock shows them (two 01:00 on the day the clocks go back)
+            **({} if self.clock is None else {"clock": self.clock.to_mapping(), "hour_labels": list(self.hour_labels)}),
             "target_p95_minutes": self.target_p95_minutes,
             "seed": self.seed,
             "check_seed": self.check_seed,
@@ -271,6 +283,7 @@ def plan_staffing(scenario: Scenario, request: StaffingRequest) -> StaffingPlan:
         roster=roster(total, rules) if rules is not None else None,
         sipp_roster=roster(sipp_total, rules) if rules is not None else None,
         notes=_notes(scenario, chosen, caps, request),
+        clock=scenario.clock,
     )
 
 
@@ -394,6 +407,13 @@ def _check(scenario: Scenario, request: StaffingRequest) -> set[str]:
         raise BadInputError("; ".join(problems), key="problems", fields={"problems": problems})
     if request.shifts is not None:
         request.shifts.check(scenario.hours)
+        clock = scenario.clock
+        if request.shifts.circular and clock is not None and clock.changes(scenario.hours):
+            labels = scenario.hour_labels()
+            raise BadInputError(
+                f"a circular roster repeats the horizon, a day after the same day, but the clocks change within "
+                f"{scenario.name!r} ({scenario.hours} hours, {labels[0]} to {labels[-1]}), so the day after it is "
+                "not the same: make the roster without circular shifts (a late shift then runs past the day's end)")
     return chosen
 
 
@@ -456,6 +476,7 @@ def _issues(
         found.cap_p95_se_minutes if found.cap_p95_se_minutes is not None else np.zeros_like(cap_p95)
     )
     issues = []
+    labels = scenario.hour_labels()
     for i in optimise:
         group = scenario.lane_groups[i]
         service = group.service.mean_seconds
@@ -465,25 +486,28 @@ def _issues(
             if not infeasible[i, h]:
                 if not met[i, h]:
                     issues.append(HourIssue(group.id, h, "check", Message(
-                        f"{group.id} hour {h:02d}: p95 {shown} min on the fresh-seed check, above "
+                        f"{group.id} hour {labels[h]}: p95 {shown} min on the fresh-seed check, above "
                         f"the {target:g} min target that the search's replications met; the hour "
                         "sits at the edge of the target (more replications settle it)",
-                        "staff.issue_check", {"group": group.id, "hour": h, "p95": shown, "target": target})))
+                        "staff.issue_check", {"group": group.id, "hour": labels[h], "p95": shown,
+                                              "target": target})))
                 continue
             overloaded = checked.arrivals[i] * service / 3600.0 >= caps[i]
             issues.append(_missed_hour(group.id, h, target, service, int(caps[i]), float(checked.arrivals[i, h]),
                                        float(cap_p95[i, h]), float(cap_se[i, h]), z, infeasible[i], overloaded,
-                                       shown if met[i, h] else None))
+                                       shown if met[i, h] else None, labels))
     return issues
 
 
 def _missed_hour(group_id: str, h: int, target: float, service: float, cap: int, arrivals: float,
                  cap_p95: float, cap_se: float, z: float, infeasible: np.ndarray, overloaded: np.ndarray,
-                 measured: str | None) -> HourIssue:
+                 measured: str | None, labels: Sequence[str] | None = None) -> HourIssue:
     """The issue of an hour that cannot be promised to meet the target, with its reason;
-    ``measured``: the fresh check's p95 when that met the target after all. Backlog: the
+    ``measured``: the fresh check's p95 when that met the target after all; ``labels``:
+    the hours as shown (default ``02``; ``01:00 CST`` with a clock). Backlog: the
     hours missed since the last one met include an overloaded hour (whose queue is still
     being served); else an hour under capacity is tight."""
+    labels = labels if labels is not None else [f"{k:02d}" for k in range(len(infeasible))]
     work = arrivals * service / 3600.0
     fields: dict[str, Any] = {"cap": cap, "p95": cap_p95, "z": z, "se": cap_se}
     at_cap = Message(f"even with all {cap} booths open the p95 is {cap_p95:.1f} min", "staff.at_cap", fields)
@@ -497,8 +521,9 @@ def _missed_hour(group_id: str, h: int, target: float, service: float, cap: int,
             f"one hour, more than the {cap} booths available can do",
             "staff.overload", {"arrivals": arrivals, "seconds": service, "work": work, "cap": cap})
     elif (first := _overloaded_before(h, infeasible, overloaded)) is not None:
-        reason, text = "backlog", Message(f"the queue built up from hour {first:02d} is still being served: {at_cap}",
-                                          "staff.backlog", {"first": first, "at_cap": at_cap})
+        reason, text = "backlog", Message(
+            f"the queue built up from hour {labels[first]} is still being served: {at_cap}",
+            "staff.backlog", {"first": labels[first], "at_cap": at_cap})
     else:
         below = (Message(f"; the target is below the mean inspection time of {service / 60:.1f} min", "staff.below",
                          {"minutes": service / 60}) if target * 60 < service else "")
@@ -507,8 +532,8 @@ def _missed_hour(group_id: str, h: int, target: float, service: float, cap: int,
     checked = (Message(f" (the fresh-seed check measured {measured} min)", "staff.measured", {"p95": measured})
                if measured is not None else "")
     return HourIssue(group_id, h, reason, Message(
-        f"{group_id} hour {h:02d}: target {target:g} min not met: {text}{checked}", "staff.issue",
-        {"group": group_id, "hour": h, "target": target, "why": text, "measured": checked}))
+        f"{group_id} hour {labels[h]}: target {target:g} min not met: {text}{checked}", "staff.issue",
+        {"group": group_id, "hour": labels[h], "target": target, "why": text, "measured": checked}))
 
 
 def _overloaded_before(h: int, infeasible: np.ndarray, overloaded: np.ndarray) -> int | None:

@@ -93,6 +93,16 @@ PLANNING_STRINGS: dict[str, tuple[str, str]] = {
          "booths as the lane opened them over the 28 days before."),
         ("Demanda ajustada al pronóstico del {day} ({zone}) del modelo {version}, hecho con lecturas hasta {last}; "
          "casetas como las abrió el carril en los 28 días anteriores.")),
+    "staff.clock_back": (
+        ("{day} is {hours} hours long here: the clocks go back, so {clock} comes twice ({first} and {second}). "
+         "Every hour is planned as it elapses, with its own forecast."),
+        ("El {day} dura {hours} horas aquí: se atrasan los relojes, así que las {clock} se repiten ({first} y "
+         "{second}). Cada hora se planifica tal como transcurre, con su propio pronóstico.")),
+    "staff.clock_forward": (
+        ("{day} is {hours} hours long here: the clocks go forward, so there is no {clock}. Every hour is planned "
+         "as it elapses, with its own forecast."),
+        ("El {day} dura {hours} horas aquí: se adelantan los relojes, así que no hay {clock}. Cada hora se "
+         "planifica tal como transcurre, con su propio pronóstico.")),
     "staff.max_booths": ("Most booths per lane group (empty: the scenario's)",
                          "Máximo de casetas por grupo de carriles (vacío: las del escenario)"),
     "staff.shift_hours": ("Shift length (hours)", "Duración del turno (horas)"),
@@ -248,6 +258,20 @@ def _forecast_basis(calibration: Calibration, t: i18n.Translator) -> str:
              version=f.get("model_version"), last=_local_time(f.get("last_reading_at"), ZoneInfo(calibration.timezone)))
 
 
+def _clock_change(calibration: Calibration, t: i18n.Translator) -> str | None:
+    """The sentence saying what a day on which the clocks change holds; None on a plain day."""
+    clock = calibration.clock
+    if clock is None:
+        return None
+    hours = calibration.fit.target.hours
+    labels, twice = clock.labels(hours), clock.repeated(hours)
+    if twice:
+        return t("staff.clock_back", day=calibration.fit_days[0], hours=hours, clock=f"{clock.local(twice[0]):%H:%M}",
+                 first=labels[twice[0]], second=labels[twice[-1]])
+    skipped = ", ".join(f"{w:%H:%M}" for w in clock.skipped(hours))
+    return t("staff.clock_forward", day=calibration.fit_days[0], hours=hours, clock=skipped)
+
+
 def _scenario(example_id: str) -> Scenario:
     return load_scenario(simulations.example(example_id)["scenario"])
 
@@ -340,7 +364,7 @@ async def staffing_page(
               "seed": seed, "shift_hours": shift_hours, "min_crew": min_crew, "day": day}
     context: dict[str, Any] = {"title": t("staff.title"), "section": "staffing", "examples": examples,
                                "forecasts": forecasts, "values": values, "plan": None, "error": None,
-                               "basis": None}
+                               "basis": None, "clock_change": None}
     status = 200
     if target.strip():
         try:
@@ -357,6 +381,7 @@ async def staffing_page(
                 calibration = await _limited(fit_calibration, inputs)
                 scenario = load_scenario(calibration.scenario())
                 context["basis"], values["day"] = _forecast_basis(calibration, t), calibration.fit_days[0]
+                context["clock_change"] = _clock_change(calibration, t)
             else:
                 scenario = _scenario(example)
             if scenario.expected_vehicles() > MAX_VEHICLES:
@@ -387,9 +412,10 @@ def staffing_view(plan: StaffingPlan, t: i18n.Translator) -> dict[str, Any]:
         return t.number(value / bound, 3) if bound > 0 else t("none")
 
     groups = []
+    labels = plan.hour_labels  # 00, 01, ...; a real day's clock times (01:00 CDT, 01:00 CST) when it has a clock
     for gid, g in plan.lane_groups.items():
         s = plan.baseline_sipp[gid]
-        rows = [{"hour": h, "arrivals": t.number(g.arrivals[h]), "booths": g.booths[h],
+        rows = [{"hour": h, "label": labels[h], "arrivals": t.number(g.arrivals[h]), "booths": g.booths[h],
                  "p95": t.number(g.p95_minutes[h], 1), "met": g.target_met[h],
                  "sipp_booths": s.booths[h], "sipp_p95": t.number(s.p95_minutes[h], 1),
                  "sipp_met": s.target_met[h]} for h in range(plan.hours)]
@@ -405,9 +431,9 @@ def staffing_view(plan: StaffingPlan, t: i18n.Translator) -> dict[str, Any]:
         roster = {
             "title": t("staff.roster", officers=r.officers, hours=r.rules.length_hours,
                        officer_hours=t.number(r.officer_hours)),
-            "shifts": [{"start": s.start_hour, "last": min(s.end_hour, hours) - 1, "officers": s.officers}
-                       for s in r.shifts],
-            "by_hour": [{"hour": h, "on_duty": d, "required": q}
+            "shifts": [{"start": labels[s.start_hour], "last": labels[min(s.end_hour, hours) - 1],
+                        "officers": s.officers} for s in r.shifts],
+            "by_hour": [{"hour": labels[h], "on_duty": d, "required": q}
                         for h, (d, q) in enumerate(zip(r.on_duty, r.required, strict=True))],
         }
     return {"groups": groups, "summary": summary, "issues": [t.message(i.message) for i in plan.issues], "roster": roster,
