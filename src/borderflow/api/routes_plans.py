@@ -117,12 +117,9 @@ async def plan_kpis(request: Request, plan: str) -> Response:
 async def plan_report(request: Request, plan: str, meeting: Annotated[str, Query(min_length=1)],
                       lang: Literal["en", "es"] = "en", format: Literal["html", "md", "pdf"] = "html") -> Response:
     from borderflow.plans.render import render
-    from borderflow.plans.report import build_report
 
     def work() -> bytes:
-        engine = engine_of(request)
-        return render(build_report(plans.load_plan(engine, plan), meeting, plans.plan_kpis_computed(engine, plan)),
-                      lang, format)
+        return render(plans.meeting_report(engine_of(request), plan, meeting), lang, format)
 
     media = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
     return Response(await run_in_threadpool(work), media_type=media[format])

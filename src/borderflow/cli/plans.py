@@ -354,7 +354,6 @@ def report(ctx: typer.Context,
     """The progress report for a plenary: per subcommittee, done, late and why, KPIs, next steps."""
     from borderflow.plans.i18n import check_language
     from borderflow.plans.render import FORMATS, render
-    from borderflow.plans.report import build_report
     from borderflow.services import plans
 
     check_language(lang)
@@ -366,9 +365,7 @@ def report(ctx: typer.Context,
                              terminal_ok=fmt != "pdf")
     engine = cli.engine()
     plan = _the_plan(engine, plan)
-    loaded = plans.load_plan(engine, plan)
-    series = plans.plan_kpis_computed(engine, plan, base=Path.cwd())
-    data = render(build_report(loaded, meeting_name, series), lang, fmt)
+    data = render(plans.meeting_report(engine, plan, meeting_name, base=Path.cwd()), lang, fmt)
     write_output(destination, data)
     if not destination.is_stdout:
         err.print(f"wrote {destination.shown} ({len(data):,} bytes)", markup=False, highlight=False,

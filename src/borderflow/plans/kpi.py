@@ -47,6 +47,12 @@ from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date
 from borderflow.text_rules import checked_text
 
 SOURCES: tuple[str, ...] = ("observations", "volumes", "results")
+#: The keys of a KPI's definition (its JSON ``spec``) as :meth:`KpiSpec.as_dict` writes them:
+#: the ones an edit may set (a key left out takes its default, or is not used).
+SPEC_KEYS: tuple[str, ...] = (
+    "source", "statistic", "period", "better", "unit", "target", "baseline", "crossings", "mode", "program",
+    "direction", "weekdays", "hours", "ports", "measure", "volumes_from", "results", "start", "end",
+)
 WAIT_STATISTICS: tuple[str, ...] = ("mean", "p50", "p95", "count")
 PERIODS: tuple[str, ...] = ("month", "quarter")
 BETTER: tuple[str, ...] = ("lower", "higher")
