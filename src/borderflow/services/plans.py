@@ -60,6 +60,7 @@ from borderflow.plans.model import (
     milestone_field,
     parse_evidence,
     parse_milestone,
+    plan_to_dict,
     readable_text,
     side_of_field,
     text_value,
@@ -228,6 +229,21 @@ def get_action(engine: Engine, action_id: int) -> tuple[str, Action]:
         if row is None:
             raise NotFoundError(f"no action with id {action_id}; see 'borderflow plans show PLAN'")
         return row.slug, _actions(conn, row.plan_id, only=action_id)[0]
+
+
+def plan_with_ids(plan: Plan) -> dict[str, Any]:
+    """The plan file of ``plan`` with the id of each action, milestone, KPI and meeting
+    (what the edits take): ``plans show --json`` and ``GET /plans/{plan}``."""
+    data = plan_to_dict(plan)
+    for item, a in zip(data["actions"], plan.actions, strict=True):
+        item["id"] = a.id
+        for stone, m in zip(item["milestones"], a.milestones, strict=True):
+            stone["id"] = m.id
+    for item, kpi in zip(data["kpis"], plan.kpis, strict=True):
+        item["id"] = kpi.id
+    for item, meeting in zip(data["meetings"], plan.meetings, strict=True):
+        item["id"] = meeting.id
+    return data
 
 
 def edit_rows(action: Action) -> list[dict[str, Any]]:
