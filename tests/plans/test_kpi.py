@@ -121,6 +121,9 @@ def test_results_kpi_reads_appraisal_output(tmp_path: Path, sqlite_engine: Engin
     ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "up"}, "better"),
     ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher",
       "baseline": {"from": "2020-01"}}, "baseline"),
+    # a whole number no float holds is no target (it was an OverflowError)
+    ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher", "target": 10**400},
+     r"target must be a number; got 1000"),
 ])
 def test_bad_specs_name_the_field(spec: dict[str, object], message: str) -> None:
     with pytest.raises(BadInputError, match=message):

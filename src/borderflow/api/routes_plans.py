@@ -21,7 +21,7 @@ from borderflow.api.auth import audit, audited_write, engine_of, principal
 from borderflow.api.models import ErrorEnvelope
 from borderflow.errors import BorderFlowError, ForbiddenError
 from borderflow.plans.model import plan_to_dict
-from borderflow.services import plans
+from borderflow.services import plan_definitions, plans
 from borderflow.services.accounts import Principal
 
 #: A row id as the archive stores it (a 32-bit integer on every database).
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["plans"])
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorEnvelope, "description": "No token or a token not usable"},
     403: {"model": ErrorEnvelope, "description": "The user's country or role may not edit this"},
-    404: {"model": ErrorEnvelope, "description": "No such action or milestone"},
+    404: {"model": ErrorEnvelope, "description": "No such action, milestone, KPI or meeting"},
     422: {"model": ErrorEnvelope, "description": "Bad input"},
 }
 
@@ -55,6 +55,36 @@ class MilestonePatch(BaseModel):
     title: str | None = Field(None, description="Required text when sent (null or blank is refused)")
     due_on: str | None = Field(None, description="YYYY-MM-DD")
     done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty text or null clears it")
+
+
+class KpiPatch(BaseModel):
+    name: str | None = Field(None, description="Required text when sent, at most 300 characters")
+    spec: dict[str, Any] | None = Field(None, description=(
+        "Keys of the KPI's definition to set, e.g. {\"target\": 45}; null unsets a key. The definition that "
+        "results must follow the plan file's rules for a KPI"))
+
+
+class MeetingPatch(BaseModel):
+    name: str | None = Field(None, description="Required text when sent, at most 120 characters; unique in the plan")
+    place: str | None = Field(None, description="At most 200 characters; empty text or null clears it")
+
+
+class FieldEditOut(BaseModel):
+    """One kept edit of a KPI or a meeting."""
+
+    at: str = Field(description="When, ISO 8601 with offset (UTC)")
+    field: str = Field(description="name, place, or spec.KEY (a key of a KPI's definition: spec.target, ...)")
+    old: str | None = Field(description="The value replaced; a key of a definition as JSON text (60, \"minutes\"); "
+                                        "null: not set")
+    new: str | None = Field(description="The value written, as old")
+    username: str
+    country: str = Field(description="US or MX: the user's country")
+
+
+class ActionEdit(FieldEditOut):
+    """One kept edit of an action's field or of one of its milestones."""
+
+    milestone_id: int | None = Field(description="The milestone edited; null for the action's own field")
 
 
 class EvidenceIn(BaseModel):
@@ -88,15 +118,11 @@ async def list_plans(request: Request) -> Response:
     return _json(await run_in_threadpool(plans.list_plans, engine_of(request)))
 
 
-@router.get("/plans/{plan}", summary="One plan: subcommittees, actions (with ids), milestones, history, edits, KPIs")
+@router.get("/plans/{plan}", summary="One plan: subcommittees, meetings, actions, milestones, KPIs (each with its "
+            "id), history, edits")
 async def get_plan(request: Request, plan: str) -> Response:
     loaded = await run_in_threadpool(plans.load_plan, engine_of(request), plan)
-    data = plan_to_dict(loaded)
-    for item, a in zip(data["actions"], loaded.actions, strict=True):
-        item["id"] = a.id
-        for stone, m in zip(item["milestones"], a.milestones, strict=True):
-            stone["id"] = m.id
-    return _json(data)
+    return _json(plans.plan_with_ids(loaded))
 
 
 @router.get("/plans/{plan}/export", summary="Export a plan as a plan file (JSON) or CSV")
@@ -117,12 +143,9 @@ async def plan_kpis(request: Request, plan: str) -> Response:
 async def plan_report(request: Request, plan: str, meeting: Annotated[str, Query(min_length=1)],
                       lang: Literal["en", "es"] = "en", format: Literal["html", "md", "pdf"] = "html") -> Response:
     from borderflow.plans.render import render
-    from borderflow.plans.report import build_report
 
     def work() -> bytes:
-        engine = engine_of(request)
-        return render(build_report(plans.load_plan(engine, plan), meeting, plans.plan_kpis_computed(engine, plan)),
-                      lang, format)
+        return render(plans.meeting_report(engine_of(request), plan, meeting), lang, format)
 
     media = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
     return Response(await run_in_threadpool(work), media_type=media[format])
@@ -136,10 +159,30 @@ async def action_history(request: Request, action_id: RowId) -> Response:
 
 
 @router.get("/plan-actions/{action_id}/edits",
-            summary="Every edit of an action's fields and of its milestones: old and new value, who, when")
+            summary="Every edit of an action's fields and of its milestones: old and new value, who, when",
+            responses={200: {"model": list[ActionEdit], "description": "The edits, oldest first"},
+                       404: {"model": ErrorEnvelope, "description": "No such action"}})
 async def action_edits(request: Request, action_id: RowId) -> Response:
     _, action = await run_in_threadpool(plans.get_action, engine_of(request), action_id)
     return _json(plans.edit_rows(action))
+
+
+@router.get("/plan-kpis/{kpi_id}/edits",
+            summary="Every edit of a KPI's name and of the keys of its definition: old and new value, who, when",
+            responses={200: {"model": list[FieldEditOut], "description": "The edits, oldest first"},
+                       404: {"model": ErrorEnvelope, "description": "No such KPI"}})
+async def kpi_edits(request: Request, kpi_id: RowId) -> Response:
+    _, kpi, _ = await run_in_threadpool(plan_definitions.get_kpi, engine_of(request), kpi_id)
+    return _json(plan_definitions.field_edit_rows(kpi.edits))
+
+
+@router.get("/plan-meetings/{meeting_id}/edits",
+            summary="Every edit of a meeting's name and place: old and new value, who, when",
+            responses={200: {"model": list[FieldEditOut], "description": "The edits, oldest first"},
+                       404: {"model": ErrorEnvelope, "description": "No such meeting"}})
+async def meeting_edits(request: Request, meeting_id: RowId) -> Response:
+    _, meeting = await run_in_threadpool(plan_definitions.get_meeting, engine_of(request), meeting_id)
+    return _json(plan_definitions.field_edit_rows(meeting.edits))
 
 
 @router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses=WRITE_ERRORS)
@@ -183,6 +226,30 @@ async def patch_milestone(request: Request, milestone_id: RowId, body: Milestone
     result = await _write(request, who, "plans.milestone.edit", {"milestone_id": milestone_id, "fields": sorted(changes)},
                           lambda: plans.update_milestone(engine_of(request), milestone_id, changes, who.user))
     return _json({"id": milestone_id, "changed": result})
+
+
+@router.patch("/plan-kpis/{kpi_id}", summary="Edit a KPI's name or keys of its definition (a KPI of an action: "
+              "its lead side; of the whole plan: either side)", responses=WRITE_ERRORS)
+@audited_write("plans.kpi.edit")
+async def patch_kpi(request: Request, kpi_id: RowId, body: KpiPatch,
+                    who: Annotated[Principal, Depends(principal)]) -> Response:
+    changes = body.model_dump(exclude_unset=True)
+    result = await _write(request, who, "plans.kpi.edit",
+                          {"kpi_id": kpi_id, "fields": sorted(changes), "keys": sorted(body.spec or {})},
+                          lambda: plan_definitions.update_kpi(engine_of(request), kpi_id, changes, who.user))
+    return _json({"id": kpi_id, "changed": result})
+
+
+@router.patch("/plan-meetings/{meeting_id}", summary="Edit a meeting's name or place (either side; its date stays)",
+              responses={**WRITE_ERRORS, 409: {"model": ErrorEnvelope, "description": "The plan has a meeting of "
+                                                                                      "that name"}})
+@audited_write("plans.meeting.edit")
+async def patch_meeting(request: Request, meeting_id: RowId, body: MeetingPatch,
+                        who: Annotated[Principal, Depends(principal)]) -> Response:
+    changes = body.model_dump(exclude_unset=True)
+    result = await _write(request, who, "plans.meeting.edit", {"meeting_id": meeting_id, "fields": sorted(changes)},
+                          lambda: plan_definitions.update_meeting(engine_of(request), meeting_id, changes, who.user))
+    return _json({"id": meeting_id, "changed": result})
 
 
 @router.post("/plan-actions/{action_id}/evidence", summary="Add evidence: a note, link or file reference (its side)",

@@ -17,7 +17,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from borderflow.cli.context import emit_json, err, out, state
+from borderflow.cli.context import emit_json, err, out, state, usage_error
 from borderflow.cli.output import output_for, write_output
 from borderflow.errors import BadInputError, BorderFlowError, ForbiddenError
 
@@ -56,19 +56,14 @@ def list_plans(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
 @plans_app.command("show")
 def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or id."),
          as_json: bool = typer.Option(False, "--json")) -> None:
-    """Show a plan's actions with their status and leads, and its milestones, each with the
-    id that 'plans status', 'plans edit' and 'plans milestone' take."""
-    from borderflow.plans.model import plan_to_dict
+    """Show a plan's actions with their status and leads, its milestones, KPIs and meetings,
+    each with the id that 'plans status', 'plans edit', 'plans milestone', 'plans edit-kpi'
+    and 'plans edit-meeting' take."""
     from borderflow.services import plans
 
     loaded = plans.load_plan(state(ctx).engine(), plan)
     if as_json:
-        data = plan_to_dict(loaded)
-        for item, action in zip(data["actions"], loaded.actions, strict=True):
-            item["id"] = action.id
-            for stone, m in zip(item["milestones"], action.milestones, strict=True):
-                stone["id"] = m.id
-        emit_json(data)
+        emit_json(plans.plan_with_ids(loaded))
         return
     out.print(f"{loaded.title} ({loaded.year})" + ("  [EXAMPLE]" if loaded.is_example else ""), markup=False)
     # ids, codes, statuses and counts never wrap (cut short they are no use); texts fold into
@@ -90,6 +85,18 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
             stones.add_row(str(m.id), a.code, m.side, m.title, m.due_on.isoformat(),
                            m.done_on.isoformat() if m.done_on else "")
     out.print(stones)
+    indicators = Table(title="KPIs")
+    for col in ("id", "key", "action", "name", "edits"):
+        indicators.add_column(col, no_wrap=col != "name", overflow="fold")
+    for k in loaded.kpis:
+        indicators.add_row(str(k.id), k.key, k.action or "", k.name, str(len(k.edits)))
+    out.print(indicators)
+    meetings = Table(title="Meetings")
+    for col in ("id", "name", "held on", "place", "edits"):
+        meetings.add_column(col, no_wrap=col in ("id", "held on", "edits"), overflow="fold")
+    for held in loaded.meetings:
+        meetings.add_row(str(held.id), held.name, held.held_on.isoformat(), held.place, str(len(held.edits)))
+    out.print(meetings)
 
 
 @plans_app.command("import")
@@ -301,25 +308,101 @@ def history(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: b
 
 
 @plans_app.command("edits")
-def edits(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
-    """Every edit of an action's fields and of its milestones: old and new value, who, when."""
-    from borderflow.services import plans
+def edits(ctx: typer.Context,
+          action_id: int | None = typer.Argument(None, help="Action id (see 'plans show')."),
+          kpi_id: int | None = typer.Option(None, "--kpi", help="A KPI's id instead: the edits of its name and "
+                                            "definition."),
+          meeting_id: int | None = typer.Option(None, "--meeting", help="A meeting's id instead: the edits of its "
+                                                "name and place."),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every edit of an action's fields and of its milestones (or of a KPI, or a meeting):
+    old and new value, who, when."""
+    from borderflow.services import plan_definitions, plans
 
-    _, action = plans.get_action(state(ctx).engine(), action_id)
-    rows = plans.edit_rows(action)
+    named = [n for n, v in (("ACTION_ID", action_id), ("--kpi", kpi_id), ("--meeting", meeting_id)) if v is not None]
+    if len(named) != 1:
+        raise usage_error(ctx, "name one action id, or --kpi KPI_ID, or --meeting MEETING_ID; got "
+                               f"{' and '.join(named) or 'none'}")
+    engine = state(ctx).engine()
+    rows: list[dict[str, Any]]
+    if kpi_id is not None:
+        _, kpi, _ = plan_definitions.get_kpi(engine, kpi_id)
+        title, rows = f"KPI {kpi.key}: {kpi.name}", plan_definitions.field_edit_rows(kpi.edits)
+    elif meeting_id is not None:
+        _, held = plan_definitions.get_meeting(engine, meeting_id)
+        title, rows = f"meeting {held.name} ({held.held_on})", plan_definitions.field_edit_rows(held.edits)
+    else:
+        assert action_id is not None
+        _, action = plans.get_action(engine, action_id)
+        title, rows = f"{action.code}: {action.title}", plans.edit_rows(action)
     if as_json:
         emit_json(rows)
         return
     # times to the minute, in UTC (--json has them whole); values fold into the width left
-    table = Table(title=f"{action.code}: {action.title}", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
-    for col in ("at (UTC)", "mile-\nstone", "field", "old", "new", "who"):
+    columns = ("at (UTC)", "mile-\nstone", "field", "old", "new", "who")
+    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
+    for col in columns if action_id is not None else tuple(c for c in columns if c != "mile-\nstone"):
         table.add_column(col, no_wrap=col in ("at (UTC)", "mile-\nstone", "field"), overflow="fold")
     for r in rows:
         when = dt.datetime.fromisoformat(r["at"]).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-        table.add_row(when, "" if r["milestone_id"] is None else str(r["milestone_id"]), r["field"],
-                      "" if r["old"] is None else r["old"], "" if r["new"] is None else r["new"],
+        stone = ["" if r["milestone_id"] is None else str(r["milestone_id"])] if "milestone_id" in r else []
+        table.add_row(when, *stone, r["field"], "" if r["old"] is None else r["old"],
+                      "" if r["new"] is None else r["new"],
                       f"{r['username']} ({r['country']})" if r["country"] else r["username"])
     out.print(table)
+
+
+@plans_app.command("edit-kpi")
+def edit_kpi(ctx: typer.Context, kpi_id: int = typer.Argument(..., help="KPI id (see 'plans show')."),
+             name: str | None = typer.Option(None, "--name", help="The KPI's new name."),
+             assign: list[str] = typer.Option([], "--set", help="KEY=VALUE of its definition, VALUE as JSON (45, "
+                                              "[6, 10], '{\"from\": \"2024-01\", \"to\": \"2024-12\"}'; other text "
+                                              "as text: minutes); null unsets the key. Repeat."),
+             as_user: str = typer.Option(..., "--as", help="The user acting (a KPI of an action: of its lead side)."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Edit a KPI's name or keys of its definition (target, baseline, unit, ...); each edit is kept."""
+    from borderflow.services import plan_definitions
+
+    spec: dict[str, Any] = {}
+    for item in assign:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise BadInputError(f"--set takes KEY=VALUE, e.g. target=45; got {item!r}")
+        try:
+            spec[key.strip()] = json.loads(value)
+        except ValueError:
+            spec[key.strip()] = value  # text, as written
+    changes = {**({"name": name} if name is not None else {}), **({"spec": spec} if spec else {})}
+    engine = state(ctx).engine()
+    user = _user(ctx, as_user, "plans.edit-kpi")
+    result = _audited(ctx, user, "plans.edit-kpi", f"kpi {kpi_id}", {"fields": sorted(changes), "keys": sorted(spec)},
+                      lambda: plan_definitions.update_kpi(engine, kpi_id, changes, user))
+    if as_json:  # as the API answers PATCH /plan-kpis/{id}
+        emit_json({"id": kpi_id, "changed": result})
+    else:
+        said = ([f"named {result['name']}"] if "name" in result else []) + [f"set {k}" for k in sorted(spec)]
+        out.print(f"KPI {kpi_id}: {', '.join(said)}", markup=False, highlight=False)
+
+
+@plans_app.command("edit-meeting")
+def edit_meeting(ctx: typer.Context, meeting_id: int = typer.Argument(..., help="Meeting id (see 'plans show')."),
+                 name: str | None = typer.Option(None, "--name", help="The meeting's new name."),
+                 place: str | None = typer.Option(None, "--place", help="Its new place (empty text clears it)."),
+                 as_user: str = typer.Option(..., "--as", help="The user acting (an editor of either country)."),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """Edit a meeting's name or place (its date stays); each edit is kept."""
+    from borderflow.services import plan_definitions
+
+    changes = {k: v for k, v in (("name", name), ("place", place)) if v is not None}
+    engine = state(ctx).engine()
+    user = _user(ctx, as_user, "plans.edit-meeting")
+    result = _audited(ctx, user, "plans.edit-meeting", f"meeting {meeting_id}", {"fields": sorted(changes)},
+                      lambda: plan_definitions.update_meeting(engine, meeting_id, changes, user), lambda r: r)
+    if as_json:  # as the API answers PATCH /plan-meetings/{id}
+        emit_json({"id": meeting_id, "changed": result})
+    else:
+        said = [f"{k} {v}" if v else f"{k} cleared" for k, v in sorted(result.items())]
+        out.print(f"meeting {meeting_id}: {', '.join(said)}", markup=False, highlight=False)
 
 
 @plans_app.command("meeting")
@@ -354,7 +437,6 @@ def report(ctx: typer.Context,
     """The progress report for a plenary: per subcommittee, done, late and why, KPIs, next steps."""
     from borderflow.plans.i18n import check_language
     from borderflow.plans.render import FORMATS, render
-    from borderflow.plans.report import build_report
     from borderflow.services import plans
 
     check_language(lang)
@@ -366,9 +448,7 @@ def report(ctx: typer.Context,
                              terminal_ok=fmt != "pdf")
     engine = cli.engine()
     plan = _the_plan(engine, plan)
-    loaded = plans.load_plan(engine, plan)
-    series = plans.plan_kpis_computed(engine, plan, base=Path.cwd())
-    data = render(build_report(loaded, meeting_name, series), lang, fmt)
+    data = render(plans.meeting_report(engine, plan, meeting_name, base=Path.cwd()), lang, fmt)
     write_output(destination, data)
     if not destination.is_stdout:
         err.print(f"wrote {destination.shown} ({len(data):,} bytes)", markup=False, highlight=False,

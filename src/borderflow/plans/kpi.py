@@ -47,6 +47,12 @@ from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date
 from borderflow.text_rules import checked_text
 
 SOURCES: tuple[str, ...] = ("observations", "volumes", "results")
+#: The keys of a KPI's definition (its JSON ``spec``) as :meth:`KpiSpec.as_dict` writes them:
+#: the ones an edit may set (a key left out takes its default, or is not used).
+SPEC_KEYS: tuple[str, ...] = (
+    "source", "statistic", "period", "better", "unit", "target", "baseline", "crossings", "mode", "program",
+    "direction", "weekdays", "hours", "ports", "measure", "volumes_from", "results", "start", "end",
+)
 WAIT_STATISTICS: tuple[str, ...] = ("mean", "p50", "p95", "count")
 PERIODS: tuple[str, ...] = ("month", "quarter")
 BETTER: tuple[str, ...] = ("lower", "higher")
@@ -140,6 +146,16 @@ class KpiSeries:
                 **({"error": self.error} if self.error else {})}
 
 
+def _finite_number(value: Any) -> bool:
+    """Whether ``value`` is a number a float holds (a whole number of 400 digits is not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def unmeasured(key: str, name: str, data: Mapping[str, Any], reason: Message) -> KpiSeries:
     """The series of a KPI that cannot be measured: no values, ``reason`` as its error.
 
@@ -148,7 +164,7 @@ def unmeasured(key: str, name: str, data: Mapping[str, Any], reason: Message) ->
     """
     better = data.get("better") if data.get("better") in BETTER else "lower"
     target = data.get("target")
-    usable = isinstance(target, int | float) and not isinstance(target, bool) and math.isfinite(target)
+    usable = _finite_number(target)
     spec = KpiSpec(source=str(data.get("source", "")), statistic="", period="quarter", better=str(better),
                    unit=str(data.get("unit", "")), target=float(target) if usable and target is not None else None)
     return KpiSeries(key, name, spec, (), None, reason)
@@ -247,7 +263,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     period = choice(data.get("period", "quarter"), PERIODS, f"{where}.period")
     better = choice(data.get("better"), BETTER, f"{where}.better")
     target = data.get("target")
-    if target is not None and (not isinstance(target, int | float) or isinstance(target, bool) or not math.isfinite(target)):
+    if target is not None and not _finite_number(target):
         raise BadInputError(f"{where}.target must be a number; got {target!r}")
     baseline = data.get("baseline") or {}
     if not isinstance(baseline, Mapping):

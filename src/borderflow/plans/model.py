@@ -4,9 +4,9 @@ A plan file (``format: borderflow-plan/1``) holds one year's action plan under a
 strategy: subcommittees (configurable keys and names), meetings, actions with
 milestones, evidence and status history, and KPI definitions. Import and export use
 exactly this shape, so an export imports back unchanged. Actions and milestones may
-carry when they were added (``added_at``) and their edits (``edits``: old and new value,
-who, when); a file without them (written before they were kept) reads as one whose
-actions and milestones were always there, never edited.
+carry when they were added (``added_at``), and they, KPIs and meetings their edits
+(``edits``: old and new value, who, when); a file without them (written before they were
+kept) reads as one whose actions and milestones were always there, nothing edited.
 
 Sides: every action field and every milestone and piece of evidence belongs to one
 country side, ``US`` or ``MX`` (see :data:`SIDE_FIELDS`); the shared fields and the
@@ -16,6 +16,7 @@ status belong to the action's ``lead_side``. :mod:`borderflow.services.plans` en
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -69,17 +70,11 @@ class Subcommittee:
 
 
 @dataclass(frozen=True)
-class Meeting:
-    name: str
-    held_on: dt.date
-    place: str = ""
-
-
-@dataclass(frozen=True)
 class FieldEdit:
-    """One edit of a field of an action or a milestone: the value it replaced and the value
-    it wrote, as text (dates YYYY-MM-DD, a subcommittee by its key; ``None`` is a
-    ``done_on`` left empty), who made it and when (UTC)."""
+    """One edit of a field of an action, a milestone, a KPI or a meeting: the value it
+    replaced and the value it wrote, as text (dates YYYY-MM-DD, a subcommittee by its key,
+    a key of a KPI's definition as JSON: :func:`spec_value_text`; ``None`` is a ``done_on``
+    left empty or a key of a definition not set), who made it and when (UTC)."""
 
     field: str
     old: str | None
@@ -87,6 +82,16 @@ class FieldEdit:
     at: dt.datetime
     username: str
     country: str = ""
+
+
+@dataclass(frozen=True)
+class Meeting:
+    name: str
+    held_on: dt.date
+    place: str = ""
+    id: int | None = None
+    #: Edits of its name and place (:data:`MEETING_EDIT_FIELDS`), oldest first.
+    edits: tuple[FieldEdit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,9 @@ class KpiDefinition:
     name: str
     spec: dict[str, Any]
     action: str | None = None
+    id: int | None = None
+    #: Edits of its name and of the keys of its definition (:func:`kpi_edit_fields`), oldest first.
+    edits: tuple[FieldEdit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -374,6 +382,89 @@ def _parse_edits(item: Mapping[str, Any], where: str, fields: tuple[str, ...],
     return tuple(e for _, e in parsed)
 
 
+#: A meeting's fields an edit may change: its date stays, as it says which edits and
+#: changes came by the meeting (a report reads the plan as it stood at the end of that day).
+MEETING_EDIT_FIELDS: tuple[str, ...] = ("name", "place")
+#: The most characters of a meeting's name and place, and of a KPI's name.
+MEETING_NAME_LIMIT, PLACE_LIMIT, KPI_NAME_LIMIT = 120, 200, 300
+
+
+def meeting_edit_value(name: str, value: Any, where: str) -> str:
+    """A meeting's ``name`` (required) or ``place`` under a plan file's rule."""
+    if name == "name":
+        return text_value(value, where, limit=MEETING_NAME_LIMIT, field_name="name")
+    if name == "place":
+        return text_value(value, where, required=False, limit=PLACE_LIMIT, field_name="place")
+    raise BadInputError(f"{where}: a meeting's {name!r} cannot be edited; editable: {', '.join(MEETING_EDIT_FIELDS)}")
+
+
+def kpi_edit_fields() -> tuple[str, ...]:
+    """The fields of a KPI an edit records: ``name``, and ``spec.KEY`` for each key of its
+    definition (``spec.target``, ``spec.baseline``, ...)."""
+    from borderflow.plans.kpi import SPEC_KEYS
+
+    return ("name", *(f"spec.{key}" for key in SPEC_KEYS))
+
+
+def _whole_numbers(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    return value
+
+
+def spec_value_text(value: Any) -> str | None:
+    """A value of a key of a KPI's definition as an edit records it: JSON with keys sorted
+    and a whole number written without decimals (``60``, not ``60.0``), so equal values
+    read alike; ``None`` for a key not set."""
+    return None if value is None else json.dumps(_whole_numbers(value), sort_keys=True, ensure_ascii=False)
+
+
+_NOT_JSON = object()
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _decoded_json(value: Any) -> Any:
+    """``value`` decoded as strict JSON text (no NaN or Infinity), or :data:`_NOT_JSON`."""
+    if not isinstance(value, str):
+        return _NOT_JSON
+    try:
+        return json.loads(value, parse_constant=_refuse_constant)
+    except ValueError:
+        return _NOT_JSON
+
+
+def kpi_edit_value(name: str, value: Any, where: str) -> str | None:
+    """A KPI's ``name`` (required text) or the JSON text of a key of its definition
+    (``spec.target``: ``60``; ``null`` or empty: not set), as a plan file's edits give them."""
+    if name == "name":
+        return text_value(value, where, limit=KPI_NAME_LIMIT, field_name="name")
+    if name not in kpi_edit_fields():
+        raise BadInputError(f"{where}: {name!r} is not a field of a KPI; one of {', '.join(kpi_edit_fields())}")
+    if value in (None, ""):
+        return None
+    decoded = _decoded_json(value)
+    if decoded is _NOT_JSON:
+        raise BadInputError(f"{where} must be the value of {name} as JSON text (60, \"minutes\", [6, 10]) or "
+                            f"null; got {value!r}")
+    text = spec_value_text(decoded)
+    return None if text is None else readable_text(text, where, "spec")
+
+
+def _file_meeting(data: Any, where: str) -> Meeting:
+    """A plan file's meeting: its fields and its edits."""
+    meeting = parse_meeting(data, where)
+    edits = _parse_edits(_mapping(data, where), where, MEETING_EDIT_FIELDS, meeting_edit_value,
+                         {"name": meeting.name, "place": meeting.place})
+    return replace(meeting, edits=edits)
+
+
 def _added_at(item: Mapping[str, Any], where: str) -> dt.datetime | None:
     value = item.get("added_at")
     return None if value in (None, "") else parse_datetime(value, f"{where}.added_at")
@@ -403,8 +494,9 @@ def milestone_data(milestone: Milestone) -> dict[str, Any]:
 def parse_meeting(data: Any, where: str) -> Meeting:
     """A meeting ``{"name", "held_on", "place"?}``: a name is required, the date bounded."""
     item = _mapping(data, where)
-    return Meeting(_text(item, "name", where, limit=120), parse_date(item.get("held_on"), f"{where}.held_on"),
-                   _text(item, "place", where, required=False, limit=200))
+    return Meeting(_text(item, "name", where, limit=MEETING_NAME_LIMIT),
+                   parse_date(item.get("held_on"), f"{where}.held_on"),
+                   _text(item, "place", where, required=False, limit=PLACE_LIMIT))
 
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
@@ -507,7 +599,7 @@ def parse_plan(data: Any) -> Plan:
     actions = tuple(parse_action(a, f"plan.actions[{i}]", keys) for i, a in enumerate(_list(doc, "actions", "plan")))
     codes = [a.code for a in actions]
     _unique(codes, "plan.actions", "code")
-    meetings = tuple(parse_meeting(m, f"plan.meetings[{i}]") for i, m in enumerate(_list(doc, "meetings", "plan")))
+    meetings = tuple(_file_meeting(m, f"plan.meetings[{i}]") for i, m in enumerate(_list(doc, "meetings", "plan")))
     names = [m.name for m in meetings]
     if len(set(names)) != len(names):
         repeated = sorted({n for n in names if names.count(n) > 1})
@@ -516,7 +608,7 @@ def parse_plan(data: Any) -> Plan:
     for i, k in enumerate(_list(doc, "kpis", "plan")):
         where = f"plan.kpis[{i}]"
         item = _mapping(k, where)
-        from borderflow.plans.kpi import parse_spec
+        from borderflow.plans.kpi import SPEC_KEYS, parse_spec
 
         spec = parse_spec(_mapping(item.get("spec"), f"{where}.spec"), f"{where}.spec")
         action = item.get("action") or None
@@ -525,7 +617,10 @@ def parse_plan(data: Any) -> Plan:
         key = _text(item, "key", where, limit=60)
         if any(d.key == key for d in kpis):
             raise BadInputError(f"{where}.key {key!r} is used by another KPI of this plan; each KPI key must be unique")
-        kpis.append(KpiDefinition(key, _text(item, "name", where, limit=300), spec.as_dict(), action))
+        definition = KpiDefinition(key, _text(item, "name", where, limit=KPI_NAME_LIMIT), spec.as_dict(), action)
+        current = {"name": definition.name, **{f"spec.{k}": spec_value_text(definition.spec.get(k))
+                                               for k in SPEC_KEYS}}
+        kpis.append(replace(definition, edits=_parse_edits(item, where, kpi_edit_fields(), kpi_edit_value, current)))
     sources = tuple(Source(_text(_mapping(s, f"plan.sources[{i}]"), "title", f"plan.sources[{i}]", limit=500),
                            _text(s, "url", f"plan.sources[{i}]", required=False, limit=2000))
                     for i, s in enumerate(_list(doc, "sources", "plan")))
@@ -557,7 +652,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "format": FORMAT, "slug": plan.slug, "year": plan.year, "title": plan.title, "strategy": plan.strategy,
         "example": plan.is_example, "sources": [{"title": s.title, "url": s.url} for s in plan.sources],
         "subcommittees": [{"key": s.key, "name": s.name} for s in plan.subcommittees],
-        "meetings": [{"name": m.name, "held_on": m.held_on.isoformat(), "place": m.place} for m in plan.meetings],
+        "meetings": [{"name": m.name, "held_on": m.held_on.isoformat(), "place": m.place,
+                      "edits": [edit_data(e) for e in m.edits]} for m in plan.meetings],
         "actions": [action(a) for a in plan.actions],
-        "kpis": [{"key": k.key, "name": k.name, "action": k.action, "spec": k.spec} for k in plan.kpis],
+        "kpis": [{"key": k.key, "name": k.name, "action": k.action, "spec": k.spec,
+                  "edits": [edit_data(e) for e in k.edits]} for k in plan.kpis],
     }

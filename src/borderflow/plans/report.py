@@ -21,7 +21,10 @@ steps) and its milestones' title, due date and ``done_on`` as they were then —
 the first edit after D replaced, when one was made. An action or milestone added after D
 is left out (one stored without the time it was added, as everything imported with its
 plan or stored before migration 0012, counts as always there), and so is a KPI of such
-an action. "After D" is the same rule everywhere: a change, edit or addition made on D
+an action. The KPIs are measured from their definitions as they stood at the end of D
+(:func:`kpi_definition_at`: name, target, baseline, ... then), and the meeting and the
+one before it are named as they were then (:func:`meeting_at`). "After D" is the same
+rule everywhere: a change, edit or addition made on D
 (its UTC date) is before the end of D. So a report for a past meeting says the same
 whatever is changed later.
 """
@@ -29,6 +32,7 @@ whatever is changed later.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,9 +40,11 @@ from borderflow.errors import NotFoundError
 from borderflow.plans.kpi import KpiSeries, baseline_of, period_months
 from borderflow.plans.model import (
     EDITABLE_FIELDS,
+    MEETING_EDIT_FIELDS,
     MILESTONE_EDIT_FIELDS,
     Action,
     FieldEdit,
+    KpiDefinition,
     Meeting,
     Milestone,
     Plan,
@@ -156,6 +162,48 @@ def action_at(action: Action, day: dt.date) -> Action:
                    edits=tuple(e for e in action.edits if e.at.date() <= day))
 
 
+def meeting_at(meeting: Meeting, day: dt.date) -> Meeting:
+    """``meeting`` as it stood at the end of ``day``: its name and place then (its date
+    never changes), its edits up to ``day``."""
+    then = {name: value_at(getattr(meeting, name), meeting.edits, name, day) for name in MEETING_EDIT_FIELDS}
+    return replace(meeting, name=then["name"] or meeting.name, place=then["place"] or "",
+                   edits=tuple(e for e in meeting.edits if e.at.date() <= day))
+
+
+def kpi_definition_at(definition: KpiDefinition, day: dt.date) -> KpiDefinition:
+    """``definition`` as it stood at the end of ``day``: its name and each key of its
+    definition (target, baseline, unit, ...) then — the value the first edit of the key
+    after ``day`` replaced (a key set since is left out, one removed since is back) — and
+    its edits up to ``day``. A report measures this one."""
+    spec = dict(definition.spec)
+    rolled_back: set[str] = set()
+    for e in sorted(definition.edits, key=lambda e: e.at):
+        if e.at.date() > day and e.field.startswith("spec.") and e.field not in rolled_back:
+            rolled_back.add(e.field)
+            key = e.field.removeprefix("spec.")
+            if e.old is None:
+                spec.pop(key, None)
+            else:
+                spec[key] = json.loads(e.old)
+    return replace(definition, name=value_at(definition.name, definition.edits, "name", day) or definition.name,
+                   spec=spec, edits=tuple(e for e in definition.edits if e.at.date() <= day))
+
+
+def definitions_at(plan: Plan, meeting_name: str) -> tuple[Meeting, tuple[KpiDefinition, ...]]:
+    """The meeting named ``meeting_name`` (its name now) and the plan's KPI definitions as
+    they stood at the end of its day: what its report measures (NotFoundError when unknown)."""
+    meeting = _meeting_named(plan, meeting_name)
+    return meeting, tuple(kpi_definition_at(d, meeting.held_on) for d in plan.kpis)
+
+
+def _meeting_named(plan: Plan, meeting_name: str) -> Meeting:
+    found = [m for m in plan.meetings if m.name == meeting_name]
+    if not found:
+        names = ", ".join(m.name for m in sorted(plan.meetings, key=lambda m: m.held_on)) or "none"
+        raise NotFoundError(f"no meeting {meeting_name!r}; known meetings: {names}")
+    return found[0]
+
+
 def _ended_by(label: str, day: dt.date) -> bool:
     """Whether period ``label`` ended on or before ``day`` (a label that names no period: no)."""
     months = period_months(label)
@@ -177,15 +225,16 @@ def kpi_at(series: KpiSeries, day: dt.date) -> KpiSeries:
 
 def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
                  generated_on: dt.date | None = None) -> ProgressReport:
-    """The report of ``plan`` for the meeting named ``meeting_name`` (NotFoundError when unknown)."""
+    """The report of ``plan`` for the meeting named ``meeting_name`` (its name now;
+    NotFoundError when unknown). ``kpi_series`` are the plan's KPIs measured from their
+    definitions as they stood at the meeting (:func:`definitions_at`); the report shows the
+    meeting and the one before it with their names and places as they stood then."""
     meetings = sorted(plan.meetings, key=lambda m: m.held_on)
-    found = [i for i, m in enumerate(meetings) if m.name == meeting_name]
-    if not found:
-        names = ", ".join(m.name for m in meetings) or "none"
-        raise NotFoundError(f"no meeting {meeting_name!r}; known meetings: {names}")
-    meeting = meetings[found[0]]
-    previous = meetings[found[0] - 1] if found[0] > 0 else None
-    day, since = meeting.held_on, previous.held_on if previous else dt.date.min
+    index = meetings.index(_meeting_named(plan, meeting_name))
+    day = meetings[index].held_on
+    meeting = meeting_at(meetings[index], day)
+    previous = meeting_at(meetings[index - 1], day) if index > 0 else None
+    since = previous.held_on if previous else dt.date.min
     actions_then = tuple(action_at(a, day) for a in plan.actions if existed_at(a.added_at, day))
     by_action = {a.code: a for a in actions_then}
     codes = {a.code for a in plan.actions}

@@ -17,7 +17,8 @@ Every accepted edit of an action's field or a milestone is kept in ``plan_edits`
 value it replaced, the value it wrote, who, when), written in the edit's own transaction
 from the row as locked there, and an action or milestone added to a stored plan keeps
 when (``added_at``): a report for a past meeting reads the plan as it stood then
-(:mod:`borderflow.plans.report`).
+(:mod:`borderflow.plans.report`, :func:`meeting_report`). Edits of KPI definitions and
+meetings are kept the same way, by :mod:`borderflow.services.plan_definitions`.
 """
 
 from __future__ import annotations
@@ -59,10 +60,12 @@ from borderflow.plans.model import (
     milestone_field,
     parse_evidence,
     parse_milestone,
+    plan_to_dict,
     readable_text,
     side_of_field,
     text_value,
 )
+from borderflow.plans.report import ProgressReport, build_report, definitions_at
 from borderflow.services.accounts import WRITER_ROLES, User
 from borderflow.store.db import writing
 from borderflow.store.ordering import in_byte_order
@@ -119,7 +122,7 @@ def require_side(user: User, side: str, what: str) -> None:
 
 
 @contextmanager
-def _unique_or(conflict: ConflictError) -> Iterator[None]:
+def unique_or(conflict: ConflictError) -> Iterator[None]:
     """Raise ``conflict`` when a unique key refuses the write (another writer got there first)."""
     try:
         yield
@@ -184,6 +187,18 @@ def _actions(conn: Connection, plan_id: int, only: int | None = None) -> list[Ac
             for r in rows]
 
 
+def edits_of(conn: Connection, subject: Any, ids: list[int]) -> dict[int, list[FieldEdit]]:
+    """The kept edits of the KPIs or meetings ``ids`` (``subject``: ``plan_edits.c.kpi_id`` or
+    ``.meeting_id``), each subject's oldest first."""
+    found: dict[int, list[FieldEdit]] = {}
+    if ids:
+        for e in conn.execute(select(plan_edits, subject.label("subject")).where(subject.in_(ids))
+                              .order_by(plan_edits.c.at, plan_edits.c.id)):
+            found.setdefault(e.subject, []).append(FieldEdit(e.field, e.old_value, e.new_value, e.at, e.username,
+                                                             e.country))
+    return found
+
+
 def load_plan(engine: Engine, ref: str | int) -> Plan:
     """The whole plan by slug or id (NotFoundError when unknown)."""
     with engine.connect() as conn:
@@ -192,11 +207,15 @@ def load_plan(engine: Engine, ref: str | int) -> Plan:
             select(plan_subcommittees).where(plan_subcommittees.c.plan_id == row.id).order_by(plan_subcommittees.c.id)))
         actions = _actions(conn, row.id)
         codes = {a.id: a.code for a in actions}
-        defs = tuple(KpiDefinition(k.key, k.name, json.loads(k.spec), codes.get(k.action_id))
-                     for k in conn.execute(select(plan_kpis).where(plan_kpis.c.plan_id == row.id).order_by(plan_kpis.c.id)))
-        meetings = tuple(Meeting(m.name, m.held_on, m.place)
-                         for m in conn.execute(select(plan_meetings).where(plan_meetings.c.plan_id == row.id)
-                                               .order_by(plan_meetings.c.held_on, plan_meetings.c.id)))
+        kpi_rows = list(conn.execute(select(plan_kpis).where(plan_kpis.c.plan_id == row.id).order_by(plan_kpis.c.id)))
+        meeting_rows = list(conn.execute(select(plan_meetings).where(plan_meetings.c.plan_id == row.id)
+                                         .order_by(plan_meetings.c.held_on, plan_meetings.c.id)))
+        kpi_edits = edits_of(conn, plan_edits.c.kpi_id, [k.id for k in kpi_rows])
+        meeting_edits = edits_of(conn, plan_edits.c.meeting_id, [m.id for m in meeting_rows])
+        defs = tuple(KpiDefinition(k.key, k.name, json.loads(k.spec), codes.get(k.action_id), k.id,
+                                   tuple(kpi_edits.get(k.id, ()))) for k in kpi_rows)
+        meetings = tuple(Meeting(m.name, m.held_on, m.place, m.id, tuple(meeting_edits.get(m.id, ())))
+                         for m in meeting_rows)
     return Plan(slug=row.slug, year=row.year, title=row.title, strategy=row.strategy, is_example=bool(row.is_example),
                 sources=tuple(Source(s["title"], s.get("url", "")) for s in json.loads(row.sources)),
                 subcommittees=subs, meetings=meetings, actions=tuple(actions), kpis=defs, id=row.id)
@@ -210,6 +229,21 @@ def get_action(engine: Engine, action_id: int) -> tuple[str, Action]:
         if row is None:
             raise NotFoundError(f"no action with id {action_id}; see 'borderflow plans show PLAN'")
         return row.slug, _actions(conn, row.plan_id, only=action_id)[0]
+
+
+def plan_with_ids(plan: Plan) -> dict[str, Any]:
+    """The plan file of ``plan`` with the id of each action, milestone, KPI and meeting
+    (what the edits take): ``plans show --json`` and ``GET /plans/{plan}``."""
+    data = plan_to_dict(plan)
+    for item, a in zip(data["actions"], plan.actions, strict=True):
+        item["id"] = a.id
+        for stone, m in zip(item["milestones"], a.milestones, strict=True):
+            stone["id"] = m.id
+    for item, kpi in zip(data["kpis"], plan.kpis, strict=True):
+        item["id"] = kpi.id
+    for item, meeting in zip(data["meetings"], plan.meetings, strict=True):
+        item["id"] = meeting.id
+    return data
 
 
 def edit_rows(action: Action) -> list[dict[str, Any]]:
@@ -234,13 +268,13 @@ def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], acti
     )).inserted_primary_key
     assert key is not None
     action_id = int(key[0])
-    _insert_edits(conn, action_id, None, action.edits)
+    insert_edits(conn, action.edits, action_id=action_id)
     for m in action.milestones:
         stone = conn.execute(plan_milestones.insert().values(action_id=action_id, side=m.side, title=m.title,
                                                              due_on=m.due_on, done_on=m.done_on,
                                                              added_at=m.added_at)).inserted_primary_key
         assert stone is not None
-        _insert_edits(conn, action_id, int(stone[0]), m.edits)
+        insert_edits(conn, m.edits, action_id=action_id, milestone_id=int(stone[0]))
     for e in action.evidence:
         conn.execute(plan_evidence.insert().values(action_id=action_id, side=e.side, kind=e.kind, text=e.text,
                                                    url=e.url, sha256=e.sha256, added_at=e.added_at or now,
@@ -254,11 +288,12 @@ def _insert_action(conn: Connection, plan_id: int, sub_ids: dict[str, int], acti
     return action_id
 
 
-def _insert_edits(conn: Connection, action_id: int, milestone_id: int | None, edits: tuple[FieldEdit, ...]) -> None:
+def insert_edits(conn: Connection, edits: tuple[FieldEdit, ...], **subject: int) -> None:
+    """Keep ``edits`` of one subject: ``action_id`` (and ``milestone_id`` for a milestone's),
+    ``kpi_id`` or ``meeting_id``."""
     for e in edits:
-        conn.execute(plan_edits.insert().values(action_id=action_id, milestone_id=milestone_id, field=e.field,
-                                                old_value=e.old, new_value=e.new, at=e.at, username=e.username,
-                                                country=e.country))
+        conn.execute(plan_edits.insert().values(**subject, field=e.field, old_value=e.old, new_value=e.new, at=e.at,
+                                                username=e.username, country=e.country))
 
 
 def import_plan(engine: Engine, plan: Plan) -> int:
@@ -268,7 +303,7 @@ def import_plan(engine: Engine, plan: Plan) -> int:
     them they count as always there (the file states the plan as adopted)."""
     now = _now()
     taken = ConflictError(f"plan {plan.slug!r} already exists; choose another slug or edit it in place")
-    with _unique_or(taken), writing(engine, serialize=False) as conn:
+    with unique_or(taken), writing(engine, serialize=False) as conn:
         if conn.execute(select(plans.c.id).where(plans.c.slug == plan.slug)).first() is not None:
             raise taken
         key = conn.execute(plans.insert().values(
@@ -284,10 +319,16 @@ def import_plan(engine: Engine, plan: Plan) -> int:
             sub_ids[s.key] = int(k[0])
         action_ids = {a.code: _insert_action(conn, plan_id, sub_ids, a, now) for a in plan.actions}
         for d in plan.kpis:
-            conn.execute(plan_kpis.insert().values(plan_id=plan_id, action_id=action_ids.get(d.action or ""),
-                                                   key=d.key, name=d.name, spec=json.dumps(d.spec, sort_keys=True)))
+            kpi = conn.execute(plan_kpis.insert().values(
+                plan_id=plan_id, action_id=action_ids.get(d.action or ""), key=d.key, name=d.name,
+                spec=json.dumps(d.spec, sort_keys=True))).inserted_primary_key
+            assert kpi is not None
+            insert_edits(conn, d.edits, kpi_id=int(kpi[0]))
         for m in plan.meetings:
-            conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=m.name, held_on=m.held_on, place=m.place))
+            meeting = conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=m.name, held_on=m.held_on,
+                                                                 place=m.place)).inserted_primary_key
+            assert meeting is not None
+            insert_edits(conn, m.edits, meeting_id=int(meeting[0]))
     return plan_id
 
 
@@ -344,7 +385,7 @@ def import_csv(engine: Engine, text: str) -> dict[str, int]:
     summary = {"added": 0, "skipped": 0}
     raced = ConflictError("another import added some of this file's actions while it was imported; nothing of "
                           "this file was stored: import it again (the codes a plan has are skipped)")
-    with _unique_or(raced), writing(engine, serialize=False) as conn:
+    with unique_or(raced), writing(engine, serialize=False) as conn:
         for slug, actions in by_plan.items():
             prow = _plan_row(conn, slug)
             sub_ids = {s.key: s.id for s in conn.execute(
@@ -434,9 +475,8 @@ def update_action(engine: Engine, action_id: int, changes: dict[str, Any], user:
                 plan_subcommittees.c.id == row.subcommittee_id)).scalar_one()
         at = at or _now()
         conn.execute(plan_actions.update().where(plan_actions.c.id == action_id).values(**values, updated_at=at))
-        _insert_edits(conn, action_id, None, tuple(
-            FieldEdit(name, before[name], new, at, user.username, user.country)
-            for name, new in sorted(stored.items()) if before[name] != new))
+        insert_edits(conn, tuple(FieldEdit(name, before[name], new, at, user.username, user.country)
+                                  for name, new in sorted(stored.items()) if before[name] != new), action_id=action_id)
     return EditResult(action_id, stored)
 
 
@@ -521,9 +561,9 @@ def update_milestone(engine: Engine, milestone_id: int, changes: Mapping[str, An
         before = {name: _as_text(getattr(stored, name)) for name in written}
         at = at or _now()
         conn.execute(plan_milestones.update().where(plan_milestones.c.id == milestone_id).values(**values))
-        _insert_edits(conn, stored.action_id, milestone_id, tuple(
-            FieldEdit(name, before[name], new, at, user.username, user.country)
-            for name, new in sorted(written.items()) if before[name] != new))
+        insert_edits(conn, tuple(FieldEdit(name, before[name], new, at, user.username, user.country)
+                                  for name, new in sorted(written.items()) if before[name] != new),
+                      action_id=stored.action_id, milestone_id=milestone_id)
     return written
 
 
@@ -544,7 +584,7 @@ def add_evidence(engine: Engine, action_id: int, evidence: Evidence | Mapping[st
 def add_meeting(engine: Engine, ref: str | int, meeting: Meeting) -> None:
     """Record a meeting of plan ``ref``; ConflictError when the plan has one of that name."""
     taken = ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name")
-    with _unique_or(taken), writing(engine, serialize=False) as conn:
+    with unique_or(taken), writing(engine, serialize=False) as conn:
         plan_id = _plan_row(conn, ref).id
         if conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.plan_id == plan_id,
                                                          plan_meetings.c.name == meeting.name)).first():
@@ -662,6 +702,16 @@ def plan_kpis_computed(engine: Engine, ref: str | int, base: Path | None = None)
     cannot be measured says why and does not stop the others)."""
     plan = load_plan(engine, ref)
     return [measure_kpi(engine, d, base) for d in plan.kpis]
+
+
+def meeting_report(engine: Engine, ref: str | int, meeting_name: str, base: Path | None = None,
+                   generated_on: dt.date | None = None) -> ProgressReport:
+    """The progress report of plan ``ref`` for its meeting named ``meeting_name``: the plan
+    as it stood at the end of the meeting day, its KPIs measured from their definitions as
+    they stood then (NotFoundError for an unknown plan or meeting)."""
+    plan = load_plan(engine, ref)
+    _, definitions = definitions_at(plan, meeting_name)
+    return build_report(plan, meeting_name, [measure_kpi(engine, d, base) for d in definitions], generated_on)
 
 
 def user_for_cli(engine: Engine, username: str, action: str = "plans.write") -> User:

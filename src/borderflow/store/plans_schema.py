@@ -4,17 +4,19 @@ strategy -> plan (one year's action plan) -> subcommittee -> action -> milestone
 status changes (every one kept: who, when, why), evidence; KPIs belong to a plan (and
 optionally to an action) and hold only their *definition* (JSON): their values are
 computed from the archive each time. Meetings (plenaries) belong to a plan and date its
-progress report. Every edit of an action's fields or a milestone is kept in
-``plan_edits`` (old and new value, who, when), and actions and milestones record when
-they were added, so a report for a past meeting reads the plan as it stood then.
-Migration ``0004_plans`` mirrors this file, ``0009_plan_meetings`` gives meetings their
-plan, ``0012_plan_edits`` adds the record of edits and additions.
+progress report. Every edit of an action's fields, a milestone, a KPI's definition or
+a meeting is kept in ``plan_edits`` (old and new value, who, when), and actions and
+milestones record when they were added, so a report for a past meeting reads the plan
+as it stood then. Migration ``0004_plans`` mirrors this file, ``0009_plan_meetings``
+gives meetings their plan, ``0012_plan_edits`` adds the record of edits and additions,
+``0014_plan_definition_edits`` extends it to KPIs and meetings.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -132,20 +134,31 @@ plan_edits = Table(
     "plan_edits",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    #: The action edited, or the action of the milestone edited.
-    Column("action_id", Integer, ForeignKey("plan_actions.id"), nullable=False),
+    #: The action edited, or the action of the milestone edited; NULL for an edit of a KPI
+    #: or a meeting (each edit has exactly one of action_id, kpi_id, meeting_id).
+    Column("action_id", Integer, ForeignKey("plan_actions.id")),
     #: NULL for an edit of an action's own field.
     Column("milestone_id", Integer, ForeignKey("plan_milestones.id")),
-    #: An action field (title, subcommittee as its key, notes_us, ...) or a milestone's
-    #: title, due_on or done_on (YYYY-MM-DD).
+    #: The KPI whose name or definition was edited.
+    Column("kpi_id", Integer, ForeignKey("plan_kpis.id")),
+    #: The meeting whose name or place was edited.
+    Column("meeting_id", Integer, ForeignKey("plan_meetings.id")),
+    #: An action field (title, subcommittee as its key, notes_us, ...), a milestone's
+    #: title, due_on or done_on (YYYY-MM-DD), a KPI's name or one key of its definition
+    #: (spec.target, ...), or a meeting's name or place.
     Column("field", String(40), nullable=False),
-    #: The value replaced and the value written, as text (NULL: a done_on left empty).
+    #: The value replaced and the value written, as text (NULL: a done_on left empty, a key
+    #: of a KPI's definition not set). A KPI definition's values are JSON (60.0, "minutes").
     Column("old_value", Text),
     Column("new_value", Text),
     Column("at", UTCDateTime(), nullable=False),
     Column("username", String(80), nullable=False),
     Column("country", String(2), nullable=False, default=""),
+    CheckConstraint("(CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN kpi_id IS NULL THEN 0 ELSE 1 END)"
+                    " + (CASE WHEN meeting_id IS NULL THEN 0 ELSE 1 END) = 1", name="ck_plan_edits_one_subject"),
     Index("ix_plan_edits_action", "action_id", "at"),
+    Index("ix_plan_edits_kpi", "kpi_id", "at"),
+    Index("ix_plan_edits_meeting", "meeting_id", "at"),
 )
 
 plan_kpis = Table(
