@@ -183,6 +183,10 @@ TEXTS: dict[str, tuple[str, str]] = {
          "choose an earlier day"),
         ("el {day} (hora local) termina {hours} horas después de la primera hora del pronóstico; los pronósticos "
          "llegan a {most} horas: elija un día anterior")),
+    "staff.day_far": (
+        "{day} (local) begins more than {most} hours after the forecast time {at}: choose an earlier day",
+        ("el {day} (hora local) empieza más de {most} horas después de la hora del pronóstico, {at}: elija un "
+         "día anterior")),
     "staff.none_closed": (
         ("a p95 of {target:g} min cannot be met in any hour of {groups}: at most 0 booths may open; raise "
          "Most booths per lane group"),

@@ -178,6 +178,9 @@ def test_a_coming_day_refusals(with_model: Engine) -> None:
         calibrate(dt.date(2026, 8, 22))
     with pytest.raises(BadInputError, match="forecasts reach 168 hours"):
         calibrate(dt.date(2026, 8, 30))
+    for far in (dt.date(2026, 9, 5), dt.date(9999, 12, 31)):  # the last day of the calendar too
+        with pytest.raises(BadInputError, match=rf"{far} \(local\) begins more than 168 hours after the forecast"):
+            calibrate(far)
     with pytest.raises(NotFoundError, match="forecast train"):
         calibrate(NEXT_DAY, crossing="535502")
     with pytest.raises(BadInputError, match=r"forecast time \(at\) needs a UTC offset"):

@@ -86,7 +86,10 @@ def test_a_day_on_which_the_clocks_change_is_not_appraised_as_an_ordinary_day():
         return replace(load_scenario(plain), clock=Clock(dt.datetime.fromisoformat(start), "America/Chicago"))
 
     found = representative_days(PortYear("9999", 2023, {"passenger": MONTHLY}), ("passenger",))
-    for hours, start in ((25, "2026-11-01T00:00:00-05:00"), (23, "2026-03-08T00:00:00-06:00")):
-        with pytest.raises(BadInputError, match=rf"the clocks change within .*\({hours} hours.*: appraise a day of 24"):
+    # a 24-hour scenario the clocks change in (00:00 CDT to 22:00 CST) is refused the same way
+    for hours, start in ((25, "2026-11-01T00:00:00-05:00"), (23, "2026-03-08T00:00:00-06:00"),
+                         (24, "2026-11-01T00:00:00-05:00")):
+        with pytest.raises(BadInputError, match=rf"the clocks change within .*\({hours} hours.*: appraise a "
+                                                r"scenario whose clock does not change"):
             scale_day(day(hours, start), found.days[0])
     assert scale_day(day(24, "2026-11-02T00:00:00-06:00"), found.days[0]).hours == 24  # a plain day with a clock

@@ -173,8 +173,8 @@ def check_one_day(scenario: Scenario) -> None:
         labels = scenario.hour_labels()
         raise BadInputError(
             f"an appraised scenario stands for ordinary days of the year, but the clocks change within "
-            f"{scenario.name!r} ({scenario.hours} hours, {labels[0]} to {labels[-1]}): appraise a day of 24 hours "
-            "(calibrate the day before or after it)")
+            f"{scenario.name!r} ({scenario.hours} hours, {labels[0]} to {labels[-1]}): appraise a scenario whose clock does not "
+            "change (calibrate the day before or after the change)")
     if scenario.hours > 24:
         raise BadInputError(
             f"an appraised scenario is one day (at most 24 hours, its open hours), since each simulated day "

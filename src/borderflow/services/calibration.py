@@ -304,6 +304,12 @@ def forecast_day_inputs(engine: Engine, crossing_id: str, mode: str, program: st
     crossing = get_crossing(engine, crossing_id)
     zone = str(crossing["timezone"])
     local_zone = ZoneInfo(zone)
+    # a day far beyond every forecast's reach is named before its end is computed (which
+    # would leave the calendar for the last day of year 9999)
+    if (day - asked.astimezone(local_zone).date()).days * 24 > MAX_FORECAST_HOURS + 24:
+        raise BadInputError(f"{day} (local) begins more than {MAX_FORECAST_HOURS} hours after the forecast time "
+                            f"{asked.isoformat()}: choose an earlier day", key="staff.day_far",
+                            fields={"day": day.isoformat(), "most": MAX_FORECAST_HOURS, "at": asked.isoformat()})
     day_start = dt.datetime.combine(day, dt.time(0), local_zone).astimezone(dt.UTC)
     day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), local_zone).astimezone(dt.UTC)
     length = round((day_end - day_start) / HOUR)
