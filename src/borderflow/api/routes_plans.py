@@ -236,7 +236,8 @@ async def patch_kpi(request: Request, kpi_id: RowId, body: KpiPatch,
     changes = body.model_dump(exclude_unset=True)
     result = await _write(request, who, "plans.kpi.edit",
                           {"kpi_id": kpi_id, "fields": sorted(changes), "keys": sorted(body.spec or {})},
-                          lambda: plan_definitions.update_kpi(engine_of(request), kpi_id, changes, who.user))
+                          lambda: plan_definitions.update_kpi(engine_of(request), kpi_id, changes, who.user,
+                                                                      names_files=False))
     return _json({"id": kpi_id, "changed": result})
 
 
