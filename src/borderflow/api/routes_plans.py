@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from borderflow.api.auth import audit, audited_write, engine_of, principal
@@ -51,20 +51,28 @@ class MilestoneIn(BaseModel):
     done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty or null: not done")
 
 
-class MilestonePatch(BaseModel):
+class EditBody(BaseModel):
+    """An edit's body: a key it does not name is not dropped but passed on, so the service
+    refuses it (422) with its own message (a meeting's held_on: "its date ... is not
+    edited"), as ``PATCH /plan-actions`` refuses a field it does not edit."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
+
+
+class MilestonePatch(EditBody):
     title: str | None = Field(None, description="Required text when sent (null or blank is refused)")
     due_on: str | None = Field(None, description="YYYY-MM-DD")
     done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty text or null clears it")
 
 
-class KpiPatch(BaseModel):
+class KpiPatch(EditBody):
     name: str | None = Field(None, description="Required text when sent, at most 300 characters")
     spec: dict[str, Any] | None = Field(None, description=(
         "Keys of the KPI's definition to set, e.g. {\"target\": 45}; null unsets a key. The definition that "
         "results must follow the plan file's rules for a KPI"))
 
 
-class MeetingPatch(BaseModel):
+class MeetingPatch(EditBody):
     name: str | None = Field(None, description="Required text when sent, at most 120 characters; unique in the plan")
     place: str | None = Field(None, description="At most 200 characters; empty text or null clears it")
 

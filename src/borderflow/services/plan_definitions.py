@@ -124,8 +124,10 @@ def _kpi_changes(changes: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]
     KPI edit, checked for shape: BadInputError naming what may be sent."""
     unknown = sorted(set(changes) - set(KPI_EDIT_KEYS))
     if unknown or not changes:
+        fixed = ("; its key and its action are not edited: they say which KPI it is"
+                 if {"key", "action"} & set(unknown) else "")
         raise BadInputError(f"a KPI edit may change name and spec (keys of its definition); got "
-                            f"{', '.join(unknown or sorted(changes)) or 'nothing'}")
+                            f"{', '.join(unknown or sorted(changes)) or 'nothing'}{fixed}")
     name = text_value(changes["name"], "kpi.name", limit=KPI_NAME_LIMIT) if "name" in changes else None
     spec = changes.get("spec", {})
     if not isinstance(spec, Mapping):
