@@ -156,6 +156,18 @@ def _finite_number(value: Any) -> bool:
         return False
 
 
+def _shown(value: Any) -> Any:
+    """A short stand-in for a value in a message: a text cut to 40 characters, a whole
+    number too long to read by its digits, a list or an object by its type."""
+    if isinstance(value, str):
+        return value[:40]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        return f"a whole number of {len(str(abs(value)))} digits"
+    if isinstance(value, list | dict):
+        return type(value).__name__
+    return value
+
+
 def unmeasured(key: str, name: str, data: Mapping[str, Any], reason: Message) -> KpiSeries:
     """The series of a KPI that cannot be measured: no values, ``reason`` as its error.
 
@@ -264,7 +276,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     better = choice(data.get("better"), BETTER, f"{where}.better")
     target = data.get("target")
     if target is not None and not _finite_number(target):
-        raise BadInputError(f"{where}.target must be a number; got {target!r}")
+        raise BadInputError(f"{where}.target must be a number; got {_shown(target)!r}")
     baseline = data.get("baseline") or {}
     if not isinstance(baseline, Mapping):
         raise BadInputError(f"{where}.baseline must be {{\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}}; got {baseline!r}")
@@ -420,10 +432,7 @@ def results_series(spec: KpiSpec, base: Path | None = None) -> list[KpiValue]:
                                     key="kpi.results_no_field",
                                     fields={"file": str(location), "field": path, "part": part}) from None
         if not _finite_number(node):
-            # a short stand-in for what is there: a text cut, an object or a list by its type
-            shown = (node[:40] if isinstance(node, str) else node if isinstance(node, bool | float) or node is None
-                     else f"a whole number of {len(str(abs(node)))} digits" if isinstance(node, int)
-                     else type(node).__name__)
+            shown = _shown(node)
             raise BadInputError(f"field {path!r} of {str(location)!r} must be a number; got {shown!r}",
                                 key="kpi.results_not_number", fields={"file": str(location), "field": path,
                                                                       "got": shown})
