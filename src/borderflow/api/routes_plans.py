@@ -27,7 +27,10 @@ from borderflow.services.accounts import Principal
 #: A row id as the archive stores it (a 32-bit integer on every database).
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
-router = APIRouter(prefix="/api/v1", tags=["plans"])
+# Every refusal, a path id out of range or a bad query among them, is answered in the error
+# envelope: documented so for every route here (FastAPI's own 422 schema is not what is sent).
+router = APIRouter(prefix="/api/v1", tags=["plans"], responses={
+    422: {"model": ErrorEnvelope, "description": "Bad input: a path id out of range, a bad parameter or body"}})
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorEnvelope, "description": "No token or a token not usable"},
     403: {"model": ErrorEnvelope, "description": "The user's country or role may not edit this"},
@@ -92,7 +95,18 @@ class FieldEditOut(BaseModel):
 class ActionEdit(FieldEditOut):
     """One kept edit of an action's field or of one of its milestones."""
 
+    field: str = Field(description="An action's field (title, kind, subcommittee, lead_side, lead_agency_us/_mx, "
+                                   "notes_us/_mx, next_steps_us/_mx), or a milestone's (title, due_on, done_on)")
+
     milestone_id: int | None = Field(description="The milestone edited; null for the action's own field")
+
+
+class DefinitionEditOut(BaseModel):
+    """What an edit of a KPI or a meeting stored."""
+
+    id: int = Field(description="The KPI's or the meeting's id")
+    changed: dict[str, Any] = Field(description="The values stored of those sent: a KPI's name and its whole spec "
+                                                "(when keys of it were sent); a meeting's name and place")
 
 
 class EvidenceIn(BaseModel):
@@ -237,7 +251,10 @@ async def patch_milestone(request: Request, milestone_id: RowId, body: Milestone
 
 
 @router.patch("/plan-kpis/{kpi_id}", summary="Edit a KPI's name or keys of its definition (a KPI of an action: "
-              "its lead side; of the whole plan: either side)", responses=WRITE_ERRORS)
+              "its lead side; of the whole plan: either side)",
+              responses={**WRITE_ERRORS, 200: {"model": DefinitionEditOut, "description": "What was stored"},
+                         409: {"model": ErrorEnvelope, "description": "The lead side of the KPI's action changed "
+                                                                     "while the edit was made"}})
 @audited_write("plans.kpi.edit")
 async def patch_kpi(request: Request, kpi_id: RowId, body: KpiPatch,
                     who: Annotated[Principal, Depends(principal)]) -> Response:
@@ -250,8 +267,8 @@ async def patch_kpi(request: Request, kpi_id: RowId, body: KpiPatch,
 
 
 @router.patch("/plan-meetings/{meeting_id}", summary="Edit a meeting's name or place (either side; its date stays)",
-              responses={**WRITE_ERRORS, 409: {"model": ErrorEnvelope, "description": "The plan has a meeting of "
-                                                                                      "that name"}})
+              responses={**WRITE_ERRORS, 200: {"model": DefinitionEditOut, "description": "What was stored"},
+                         409: {"model": ErrorEnvelope, "description": "The plan has a meeting of that name"}})
 @audited_write("plans.meeting.edit")
 async def patch_meeting(request: Request, meeting_id: RowId, body: MeetingPatch,
                         who: Annotated[Principal, Depends(principal)]) -> Response:
