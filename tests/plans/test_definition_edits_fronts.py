@@ -231,3 +231,31 @@ def test_an_edit_naming_a_key_it_does_not_edit_is_refused(api: Any, plan_engine:
     assert client.get(f"/api/v1/plans/{SLUG}").json() == before
     schema = client.get("/openapi.json").json()["components"]["schemas"]
     assert all(schema[name]["additionalProperties"] is False for name in ("KpiPatch", "MeetingPatch", "MilestonePatch"))
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("args", [
+    ["edit-meeting", HUGE, "--name", "x", "--as", "ana.cbp"], ["edit-kpi", HUGE, "--name", "x", "--as", "ana.cbp"],
+    ["edits", "--kpi", HUGE], ["edits", "--meeting", HUGE], ["edits", HUGE], ["edits", "--kpi", "0"],
+    ["edit", HUGE, "--set", "notes_us=x", "--as", "ana.cbp"], ["history", HUGE],
+    ["milestone", HUGE, "--done-on", "2026-01-01", "--as", "ana.cbp"],
+    ["status", HUGE, "--to", "done", "--why", "x", "--as", "ana.cbp"],
+])
+def test_the_cli_refuses_an_id_out_of_range_in_one_line(db: str, capsys: pytest.CaptureFixture[str],
+                                                         args: list[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, "plans", *args]) == 2
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and "must be a whole number from 1 to 2147483647" in said, said
+    assert "unexpected" not in said
+
+
+@pytest.mark.parametrize("args", [["plans", "show", HUGE], ["plans", "kpis", "--plan", HUGE],
+                                  ["report", "--plan", HUGE, "--meeting", "x"]])
+def test_a_plan_id_out_of_range_names_no_plan(db: str, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, *args]) == 1
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and f"no plan '{HUGE}'" in said, said
