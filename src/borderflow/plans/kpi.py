@@ -43,7 +43,7 @@ from typing import Any
 
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.messages import Message
-from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date
+from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date, text_value
 from borderflow.text_rules import checked_text
 
 SOURCES: tuple[str, ...] = ("observations", "volumes", "results")
@@ -53,6 +53,9 @@ SPEC_KEYS: tuple[str, ...] = (
     "source", "statistic", "period", "better", "unit", "target", "baseline", "crossings", "mode", "program",
     "direction", "weekdays", "hours", "ports", "measure", "volumes_from", "results", "start", "end",
 )
+#: The most characters of a KPI's unit ("minutes", "trucks per day"): one line, trimmed;
+#: a blank unit is no unit.
+UNIT_LIMIT = 60
 WAIT_STATISTICS: tuple[str, ...] = ("mean", "p50", "p95", "count")
 PERIODS: tuple[str, ...] = ("month", "quarter")
 BETTER: tuple[str, ...] = ("lower", "higher")
@@ -285,7 +288,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     if bool(b_from) != bool(b_to) or (b_from and b_from > b_to):
         raise BadInputError(f"{where}.baseline needs both from and to, from <= to; got {dict(baseline)!r}")
     common: dict[str, Any] = {
-        "source": source, "period": period, "better": better, "unit": checked_text(str(data.get("unit", "")), f"{where}.unit", one_line=True),
+        "source": source, "period": period, "better": better, "unit": text_value(data.get("unit"), f"{where}.unit", required=False, limit=UNIT_LIMIT),
         "target": float(target) if target is not None else None, "baseline_from": b_from, "baseline_to": b_to,
         "start": parse_date(data["start"], f"{where}.start") if data.get("start") not in (None, "") else None,
         "end": parse_date(data["end"], f"{where}.end") if data.get("end") not in (None, "") else None,
