@@ -285,6 +285,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "KPI results file {file!r} does not exist; run the appraisal and save its --json output there",
         ("el archivo de resultados del indicador {file!r} no existe; ejecute la evaluación y guarde ahí su "
          "salida --json")),
+    "kpi.results_unreadable": (
+        "KPI results file {file!r} cannot be read: {why}; save the appraisal's --json output there",
+        ("no se puede leer el archivo de resultados del indicador {file!r}: {why}; guarde ahí la salida --json "
+         "de la evaluación")),
+    "kpi.unreadable_not_file": ("it is not a regular file (a directory?)", "no es un archivo común (¿un directorio?)"),
+    "kpi.unreadable_too_large": ("it holds {size:,} bytes, more than {limit:,}", "tiene {size:,} bytes, más de {limit:,}"),
+    "kpi.unreadable_denied": ("permission denied", "permiso denegado"),
+    "kpi.unreadable_os": ("the system refused to read it ({why})", "el sistema no permitió leerlo ({why})"),
+    "kpi.unreadable_not_utf8": ("it is not UTF-8 text", "no es texto UTF-8"),
+    "kpi.unreadable_not_json": ("it is not JSON", "no es JSON"),
     "kpi.results_no_field": ("results file {file!r} has no field {field!r} (stopped at {part!r})",
                              "el archivo de resultados {file!r} no tiene el campo {field!r} (se detuvo en {part!r})"),
     "kpi.crossing_unknown": (

@@ -31,3 +31,29 @@ def test_every_route_is_documented_with_the_error_envelope(sqlite_client: TestCl
     assert post["security"] == [{"bearerToken": []}]
     assert {"401", "403"} <= set(post["responses"])
     assert sqlite_client.get("/docs").status_code == 200
+
+
+def test_the_plan_routes_document_what_they_answer(sqlite_client: TestClient) -> None:
+    spec = sqlite_client.get("/openapi.json").json()
+    paths, schemas = spec["paths"], spec["components"]["schemas"]
+    envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    for path, operations in paths.items():
+        if not path.startswith(("/api/v1/plan", "/api/v1/plans")):
+            continue
+        for operation in operations.values():
+            if "422" in operation["responses"]:
+                assert operation["responses"]["422"]["content"]["application/json"]["schema"] == envelope, path
+    for path in ("/api/v1/plan-kpis/{kpi_id}/edits", "/api/v1/plan-meetings/{meeting_id}/edits",
+                 "/api/v1/plan-actions/{action_id}/edits"):
+        assert "422" in paths[path]["get"]["responses"], path
+    kpi, meeting = paths["/api/v1/plan-kpis/{kpi_id}"]["patch"], paths["/api/v1/plan-meetings/{meeting_id}"]["patch"]
+    assert "409" in kpi["responses"] and "409" in meeting["responses"]
+    for operation in (kpi, meeting):
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer == {"$ref": "#/components/schemas/DefinitionEditOut"}
+    assert set(schemas["DefinitionEditOut"]["properties"]) == {"id", "changed"}
+    action_field = schemas["ActionEdit"]["properties"]["field"]["description"]
+    assert "milestone" in action_field and "spec." not in action_field
+    # what the API answers is the envelope the document promises
+    answer = sqlite_client.get("/api/v1/plan-kpis/99999999999999/edits")
+    assert answer.status_code == 422 and set(answer.json()) == {"error"}

@@ -207,3 +207,55 @@ def test_the_cli_and_the_api_list_the_same_edits(db: str, capsys: pytest.Capture
         assert [e.new for e in plans.load_plan(engine, SLUG).kpis[0].edits] == ["900000"]
     finally:
         engine.dispose()
+
+
+def test_an_edit_naming_a_key_it_does_not_edit_is_refused(api: Any, plan_engine: Engine) -> None:
+    """A body's unknown key is refused (422, the envelope) naming it, never dropped."""
+    client, us, _ = api
+    p95, plan_b = kpi_id(plan_engine, "san-ysidro-p95"), meeting_id(plan_engine, "Example plenary B")
+    before = client.get(f"/api/v1/plans/{SLUG}").json()
+    stone = before["actions"][0]["milestones"][0]
+    cases = [
+        (f"/api/v1/plan-meetings/{plan_b}", {"name": "B", "held_on": "2026-09-16"},
+         "got held_on; its date (held_on) is not edited: it dates the meeting's report"),
+        (f"/api/v1/plan-meetings/{plan_b}", {"held_on": "2026-09-16"}, "got held_on; its date (held_on)"),
+        (f"/api/v1/plan-kpis/{p95}", {"key": "x", "name": "PW"}, "got key; its key and its action are not edited"),
+        (f"/api/v1/plan-kpis/{p95}", {"name": "PW", "targt": 4}, "got targt"),
+        (f"/api/v1/plan-milestones/{stone['id']}", {"title": "T", "side": "MX"}, "got side, title"),
+    ]
+    for path, body, said in cases:
+        answer = client.patch(path, json=body, headers=us)
+        assert answer.status_code == 422, (body, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "bad_input" and said in error["message"], (body, error)
+    assert client.get(f"/api/v1/plans/{SLUG}").json() == before
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert all(schema[name]["additionalProperties"] is False for name in ("KpiPatch", "MeetingPatch", "MilestonePatch"))
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("args", [
+    ["edit-meeting", HUGE, "--name", "x", "--as", "ana.cbp"], ["edit-kpi", HUGE, "--name", "x", "--as", "ana.cbp"],
+    ["edits", "--kpi", HUGE], ["edits", "--meeting", HUGE], ["edits", HUGE], ["edits", "--kpi", "0"],
+    ["edit", HUGE, "--set", "notes_us=x", "--as", "ana.cbp"], ["history", HUGE],
+    ["milestone", HUGE, "--done-on", "2026-01-01", "--as", "ana.cbp"],
+    ["status", HUGE, "--to", "done", "--why", "x", "--as", "ana.cbp"],
+])
+def test_the_cli_refuses_an_id_out_of_range_in_one_line(db: str, capsys: pytest.CaptureFixture[str],
+                                                         args: list[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, "plans", *args]) == 2
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and "must be a whole number from 1 to 2147483647" in said, said
+    assert "unexpected" not in said
+
+
+@pytest.mark.parametrize("args", [["plans", "show", HUGE], ["plans", "kpis", "--plan", HUGE],
+                                  ["report", "--plan", HUGE, "--meeting", "x"]])
+def test_a_plan_id_out_of_range_names_no_plan(db: str, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    capsys.readouterr()
+    assert run(["--db", db, *args]) == 1
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and f"no plan '{HUGE}'" in said, said

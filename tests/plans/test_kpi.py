@@ -123,7 +123,7 @@ def test_results_kpi_reads_appraisal_output(tmp_path: Path, sqlite_engine: Engin
       "baseline": {"from": "2020-01"}}, "baseline"),
     # a whole number no float holds is no target (it was an OverflowError)
     ({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher", "target": 10**400},
-     r"target must be a number; got 1000"),
+     r"target must be a number; got .a whole number of 401 digits."),
 ])
 def test_bad_specs_name_the_field(spec: dict[str, object], message: str) -> None:
     with pytest.raises(BadInputError, match=message):
@@ -298,3 +298,18 @@ def test_a_target_the_baseline_already_meets_is_flagged(sqlite_engine: Engine) -
     report = build_report(plans.load_plan(sqlite_engine, "p"), "A", [series])
     assert "the baseline already meets the target: a level to hold" in render(report, "en", "md").decode()
     assert "la línea base ya cumple la meta" in render(report, "es", "md").decode()
+
+
+def test_a_kpi_unit_follows_the_rules_of_plan_texts() -> None:
+    from borderflow.errors import BadInputError
+    from borderflow.plans.kpi import UNIT_LIMIT, parse_spec
+
+    base = {"source": "volumes", "ports": ["2304"], "measure": "Trucks", "better": "higher"}
+    assert parse_spec({**base, "unit": "  padded unit  "}).unit == "padded unit"
+    assert parse_spec({**base, "unit": "   "}).unit == "" and "unit" not in parse_spec({**base, "unit": " "}).as_dict()
+    assert parse_spec({**base, "unit": None}).unit == ""
+    for wrong, said in ((("x" * (UNIT_LIMIT + 1)), f"spec.unit may be at most {UNIT_LIMIT} characters"),
+                        ("x" * 100_001, "got 100001"), (5, "spec.unit must be text"),
+                        ("a\nb", "spec.unit")):
+        with pytest.raises(BadInputError, match=said):
+            parse_spec({**base, "unit": wrong})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from borderflow.api.auth import audit, audited_write, engine_of, principal
@@ -27,7 +27,10 @@ from borderflow.services.accounts import Principal
 #: A row id as the archive stores it (a 32-bit integer on every database).
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
-router = APIRouter(prefix="/api/v1", tags=["plans"])
+# Every refusal, a path id out of range or a bad query among them, is answered in the error
+# envelope: documented so for every route here (FastAPI's own 422 schema is not what is sent).
+router = APIRouter(prefix="/api/v1", tags=["plans"], responses={
+    422: {"model": ErrorEnvelope, "description": "Bad input: a path id out of range, a bad parameter or body"}})
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorEnvelope, "description": "No token or a token not usable"},
     403: {"model": ErrorEnvelope, "description": "The user's country or role may not edit this"},
@@ -51,20 +54,28 @@ class MilestoneIn(BaseModel):
     done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty or null: not done")
 
 
-class MilestonePatch(BaseModel):
+class EditBody(BaseModel):
+    """An edit's body: a key it does not name is not dropped but passed on, so the service
+    refuses it (422) with its own message (a meeting's held_on: "its date ... is not
+    edited"), as ``PATCH /plan-actions`` refuses a field it does not edit."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
+
+
+class MilestonePatch(EditBody):
     title: str | None = Field(None, description="Required text when sent (null or blank is refused)")
     due_on: str | None = Field(None, description="YYYY-MM-DD")
     done_on: str | None = Field(None, description="YYYY-MM-DD, today at the latest; empty text or null clears it")
 
 
-class KpiPatch(BaseModel):
+class KpiPatch(EditBody):
     name: str | None = Field(None, description="Required text when sent, at most 300 characters")
     spec: dict[str, Any] | None = Field(None, description=(
         "Keys of the KPI's definition to set, e.g. {\"target\": 45}; null unsets a key. The definition that "
         "results must follow the plan file's rules for a KPI"))
 
 
-class MeetingPatch(BaseModel):
+class MeetingPatch(EditBody):
     name: str | None = Field(None, description="Required text when sent, at most 120 characters; unique in the plan")
     place: str | None = Field(None, description="At most 200 characters; empty text or null clears it")
 
@@ -84,7 +95,18 @@ class FieldEditOut(BaseModel):
 class ActionEdit(FieldEditOut):
     """One kept edit of an action's field or of one of its milestones."""
 
+    field: str = Field(description="An action's field (title, kind, subcommittee, lead_side, lead_agency_us/_mx, "
+                                   "notes_us/_mx, next_steps_us/_mx), or a milestone's (title, due_on, done_on)")
+
     milestone_id: int | None = Field(description="The milestone edited; null for the action's own field")
+
+
+class DefinitionEditOut(BaseModel):
+    """What an edit of a KPI or a meeting stored."""
+
+    id: int = Field(description="The KPI's or the meeting's id")
+    changed: dict[str, Any] = Field(description="The values stored of those sent: a KPI's name and its whole spec "
+                                                "(when keys of it were sent); a meeting's name and place")
 
 
 class EvidenceIn(BaseModel):
@@ -229,20 +251,24 @@ async def patch_milestone(request: Request, milestone_id: RowId, body: Milestone
 
 
 @router.patch("/plan-kpis/{kpi_id}", summary="Edit a KPI's name or keys of its definition (a KPI of an action: "
-              "its lead side; of the whole plan: either side)", responses=WRITE_ERRORS)
+              "its lead side; of the whole plan: either side)",
+              responses={**WRITE_ERRORS, 200: {"model": DefinitionEditOut, "description": "What was stored"},
+                         409: {"model": ErrorEnvelope, "description": "The lead side of the KPI's action changed "
+                                                                     "while the edit was made"}})
 @audited_write("plans.kpi.edit")
 async def patch_kpi(request: Request, kpi_id: RowId, body: KpiPatch,
                     who: Annotated[Principal, Depends(principal)]) -> Response:
     changes = body.model_dump(exclude_unset=True)
     result = await _write(request, who, "plans.kpi.edit",
                           {"kpi_id": kpi_id, "fields": sorted(changes), "keys": sorted(body.spec or {})},
-                          lambda: plan_definitions.update_kpi(engine_of(request), kpi_id, changes, who.user))
+                          lambda: plan_definitions.update_kpi(engine_of(request), kpi_id, changes, who.user,
+                                                                      names_files=False))
     return _json({"id": kpi_id, "changed": result})
 
 
 @router.patch("/plan-meetings/{meeting_id}", summary="Edit a meeting's name or place (either side; its date stays)",
-              responses={**WRITE_ERRORS, 409: {"model": ErrorEnvelope, "description": "The plan has a meeting of "
-                                                                                      "that name"}})
+              responses={**WRITE_ERRORS, 200: {"model": DefinitionEditOut, "description": "What was stored"},
+                         409: {"model": ErrorEnvelope, "description": "The plan has a meeting of that name"}})
 @audited_write("plans.meeting.edit")
 async def patch_meeting(request: Request, meeting_id: RowId, body: MeetingPatch,
                         who: Annotated[Principal, Depends(principal)]) -> Response:

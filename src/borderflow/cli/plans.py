@@ -17,7 +17,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from borderflow.cli.context import emit_json, err, out, state, usage_error
+from borderflow.cli.context import check_range, emit_json, err, out, state, usage_error
 from borderflow.cli.output import output_for, write_output
 from borderflow.errors import BadInputError, BorderFlowError, ForbiddenError
 
@@ -25,6 +25,19 @@ T = TypeVar("T")
 
 plans_app = typer.Typer(help="Binational action plans: actions, milestones, status history, KPIs.",
                         no_args_is_help=True)
+
+
+#: The largest row id the archive stores (a 32-bit integer on every database), as the API's.
+ROW_ID_MAX = 2_147_483_647
+
+
+def _row_id(ctx: typer.Context, param: typer.CallbackParam, value: int | None) -> int | None:
+    """An action, milestone, KPI or meeting id: a whole number from 1 to :data:`ROW_ID_MAX`
+    (a usage error otherwise, one line, as the API's 422), never asked of the database."""
+    if value is not None:
+        check_range(ctx, (param.opts[0] if param.opts and param.opts[0].startswith("-") else
+                          (param.name or "id").upper()), value, 1, ROW_ID_MAX)
+    return value
 
 
 def _read_plan_file(path: Path) -> object:
@@ -217,7 +230,7 @@ def _the_plan(engine: Any, plan: str | None) -> str:
 
 
 @plans_app.command("status")
-def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action id (see 'plans show')."),
+def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action id (see 'plans show').", callback=_row_id),
            to: str = typer.Option(..., "--to", help="planned, in_progress, done, delayed or cancelled."),
            why: str = typer.Option(..., "--why", help="The reason, kept with the change."),
            as_user: str = typer.Option(..., "--as", help="The user acting (their country must lead the action)."),
@@ -238,7 +251,7 @@ def status(ctx: typer.Context, action_id: int = typer.Argument(..., help="Action
 
 
 @plans_app.command("edit")
-def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
+def edit(ctx: typer.Context, action_id: int = typer.Argument(..., callback=_row_id),
          assign: list[str] = typer.Option(..., "--set", help="FIELD=VALUE, e.g. notes_mx='...'; repeat."),
          as_user: str = typer.Option(..., "--as", help="The user acting."),
          as_json: bool = typer.Option(False, "--json")) -> None:
@@ -262,7 +275,7 @@ def edit(ctx: typer.Context, action_id: int = typer.Argument(...),
 
 
 @plans_app.command("milestone")
-def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
+def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(..., callback=_row_id),
               done_on: str | None = typer.Option(None, "--done-on", help="YYYY-MM-DD; empty text clears it."),
               due_on: str | None = typer.Option(None, "--due-on", help="YYYY-MM-DD."),
               as_user: str = typer.Option(..., "--as", help="The user acting (of the milestone's side)."),
@@ -289,7 +302,7 @@ def milestone(ctx: typer.Context, milestone_id: int = typer.Argument(...),
 
 
 @plans_app.command("history")
-def history(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+def history(ctx: typer.Context, action_id: int = typer.Argument(..., callback=_row_id), as_json: bool = typer.Option(False, "--json")) -> None:
     """Every status change of an action: who, when, why."""
     from borderflow.services import plans
 
@@ -309,10 +322,10 @@ def history(ctx: typer.Context, action_id: int = typer.Argument(...), as_json: b
 
 @plans_app.command("edits")
 def edits(ctx: typer.Context,
-          action_id: int | None = typer.Argument(None, help="Action id (see 'plans show')."),
-          kpi_id: int | None = typer.Option(None, "--kpi", help="A KPI's id instead: the edits of its name and "
+          action_id: int | None = typer.Argument(None, help="Action id (see 'plans show').", callback=_row_id),
+          kpi_id: int | None = typer.Option(None, "--kpi", callback=_row_id, help="A KPI's id instead: the edits of its name and "
                                             "definition."),
-          meeting_id: int | None = typer.Option(None, "--meeting", help="A meeting's id instead: the edits of its "
+          meeting_id: int | None = typer.Option(None, "--meeting", callback=_row_id, help="A meeting's id instead: the edits of its "
                                                 "name and place."),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """Every edit of an action's fields and of its milestones (or of a KPI, or a meeting):
@@ -353,7 +366,7 @@ def edits(ctx: typer.Context,
 
 
 @plans_app.command("edit-kpi")
-def edit_kpi(ctx: typer.Context, kpi_id: int = typer.Argument(..., help="KPI id (see 'plans show')."),
+def edit_kpi(ctx: typer.Context, kpi_id: int = typer.Argument(..., help="KPI id (see 'plans show').", callback=_row_id),
              name: str | None = typer.Option(None, "--name", help="The KPI's new name."),
              assign: list[str] = typer.Option([], "--set", help="KEY=VALUE of its definition, VALUE as JSON (45, "
                                               "[6, 10], '{\"from\": \"2024-01\", \"to\": \"2024-12\"}'; other text "
@@ -385,7 +398,7 @@ def edit_kpi(ctx: typer.Context, kpi_id: int = typer.Argument(..., help="KPI id 
 
 
 @plans_app.command("edit-meeting")
-def edit_meeting(ctx: typer.Context, meeting_id: int = typer.Argument(..., help="Meeting id (see 'plans show')."),
+def edit_meeting(ctx: typer.Context, meeting_id: int = typer.Argument(..., help="Meeting id (see 'plans show').", callback=_row_id),
                  name: str | None = typer.Option(None, "--name", help="The meeting's new name."),
                  place: str | None = typer.Option(None, "--place", help="Its new place (empty text clears it)."),
                  as_user: str = typer.Option(..., "--as", help="The user acting (an editor of either country)."),

@@ -43,7 +43,7 @@ from typing import Any
 
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.messages import Message
-from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date
+from borderflow.plans.model import FIRST_DATE, LAST_DATE, choice, parse_date, text_value
 from borderflow.text_rules import checked_text
 
 SOURCES: tuple[str, ...] = ("observations", "volumes", "results")
@@ -53,6 +53,9 @@ SPEC_KEYS: tuple[str, ...] = (
     "source", "statistic", "period", "better", "unit", "target", "baseline", "crossings", "mode", "program",
     "direction", "weekdays", "hours", "ports", "measure", "volumes_from", "results", "start", "end",
 )
+#: The most characters of a KPI's unit ("minutes", "trucks per day"): one line, trimmed;
+#: a blank unit is no unit.
+UNIT_LIMIT = 60
 WAIT_STATISTICS: tuple[str, ...] = ("mean", "p50", "p95", "count")
 PERIODS: tuple[str, ...] = ("month", "quarter")
 BETTER: tuple[str, ...] = ("lower", "higher")
@@ -154,6 +157,18 @@ def _finite_number(value: Any) -> bool:
         return math.isfinite(value)
     except OverflowError:
         return False
+
+
+def _shown(value: Any) -> Any:
+    """A short stand-in for a value in a message: a text cut to 40 characters, a whole
+    number too long to read by its digits, a list or an object by its type."""
+    if isinstance(value, str):
+        return value[:40]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        return f"a whole number of {len(str(abs(value)))} digits"
+    if isinstance(value, list | dict):
+        return type(value).__name__
+    return value
 
 
 def unmeasured(key: str, name: str, data: Mapping[str, Any], reason: Message) -> KpiSeries:
@@ -264,7 +279,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     better = choice(data.get("better"), BETTER, f"{where}.better")
     target = data.get("target")
     if target is not None and not _finite_number(target):
-        raise BadInputError(f"{where}.target must be a number; got {target!r}")
+        raise BadInputError(f"{where}.target must be a number; got {_shown(target)!r}")
     baseline = data.get("baseline") or {}
     if not isinstance(baseline, Mapping):
         raise BadInputError(f"{where}.baseline must be {{\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}}; got {baseline!r}")
@@ -273,7 +288,7 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     if bool(b_from) != bool(b_to) or (b_from and b_from > b_to):
         raise BadInputError(f"{where}.baseline needs both from and to, from <= to; got {dict(baseline)!r}")
     common: dict[str, Any] = {
-        "source": source, "period": period, "better": better, "unit": checked_text(str(data.get("unit", "")), f"{where}.unit", one_line=True),
+        "source": source, "period": period, "better": better, "unit": text_value(data.get("unit"), f"{where}.unit", required=False, limit=UNIT_LIMIT),
         "target": float(target) if target is not None else None, "baseline_from": b_from, "baseline_to": b_to,
         "start": parse_date(data["start"], f"{where}.start") if data.get("start") not in (None, "") else None,
         "end": parse_date(data["end"], f"{where}.end") if data.get("end") not in (None, "") else None,
@@ -363,17 +378,55 @@ def volume_series(counts: Iterable[tuple[dt.date, float]], spec: KpiSpec) -> lis
     return [KpiValue(p, sums[p], months[p]) for p in sorted(sums) if months[p] >= needed]
 
 
+#: The largest results file a KPI reads (bytes): an appraisal's --json output is far smaller,
+#: and a page or a report must not wait on reading a huge file.
+RESULTS_FILE_LIMIT = 64 * 1024 * 1024
+
+
+def _unreadable(location: Path, why: Message) -> BadInputError:
+    return BadInputError(f"KPI results file {str(location)!r} cannot be read: {why}; save the appraisal's --json "
+                         "output there", key="kpi.results_unreadable", fields={"file": str(location), "why": why})
+
+
+def _results_document(location: Path) -> Any:
+    """The decoded JSON of a results file: NotFoundError when it is missing, BadInputError
+    (one line, said in the reader's language) when it cannot be read as JSON text: not a
+    regular file, too large, not readable, not UTF-8, not JSON (or nested too deep)."""
+    try:
+        size = location.stat().st_size
+        if not location.is_file():
+            raise _unreadable(location, Message("it is not a regular file (a directory?)", "kpi.unreadable_not_file"))
+        if size > RESULTS_FILE_LIMIT:
+            raise _unreadable(location, Message(f"it holds {size:,} bytes, more than {RESULTS_FILE_LIMIT:,}",
+                                                "kpi.unreadable_too_large", {"size": size, "limit": RESULTS_FILE_LIMIT}))
+        raw = location.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"KPI results file {str(location)!r} does not exist; run the appraisal "
+                            "and save its --json output there", key="kpi.results_missing",
+                            fields={"file": str(location)}) from None
+    except PermissionError:
+        raise _unreadable(location, Message("permission denied", "kpi.unreadable_denied")) from None
+    except OSError as exc:
+        raise _unreadable(location, Message(f"the system refused to read it ({exc.strerror or type(exc).__name__})",
+                                            "kpi.unreadable_os", {"why": exc.strerror or type(exc).__name__})) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _unreadable(location, Message("it is not UTF-8 text", "kpi.unreadable_not_utf8")) from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise _unreadable(location, Message("it is not JSON", "kpi.unreadable_not_json")) from None
+
+
 def results_series(spec: KpiSpec, base: Path | None = None) -> list[KpiValue]:
-    """Values read from saved results files (JSON) at a dotted ``field`` path."""
+    """Values read from saved results files (JSON) at a dotted ``field`` path. A file that is
+    missing or cannot be read, a field not there or not a finite number, is a BorderFlowError
+    (:func:`_results_document`): the KPI cannot be measured, and says why."""
     values = []
     for period, file, path in spec.results:
         location = Path(file) if Path(file).is_absolute() or base is None else base / file
-        try:
-            node: Any = json.loads(location.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise NotFoundError(f"KPI results file {str(location)!r} does not exist; run the appraisal "
-                                "and save its --json output there", key="kpi.results_missing",
-                                fields={"file": str(location)}) from None
+        node: Any = _results_document(location)
         for part in path.split("."):
             try:
                 node = node[int(part)] if isinstance(node, list) else node[part]
@@ -381,9 +434,11 @@ def results_series(spec: KpiSpec, base: Path | None = None) -> list[KpiValue]:
                 raise BadInputError(f"results file {str(location)!r} has no field {path!r} (stopped at {part!r})",
                                     key="kpi.results_no_field",
                                     fields={"file": str(location), "field": path, "part": part}) from None
-        if not isinstance(node, int | float) or isinstance(node, bool):
-            raise BadInputError(f"field {path!r} of {str(location)!r} must be a number; got {node!r}",
-                                key="kpi.results_not_number", fields={"file": str(location), "field": path, "got": node})
+        if not _finite_number(node):
+            shown = _shown(node)
+            raise BadInputError(f"field {path!r} of {str(location)!r} must be a number; got {shown!r}",
+                                key="kpi.results_not_number", fields={"file": str(location), "field": path,
+                                                                      "got": shown})
         values.append(KpiValue(period, float(node), 1))
     return sorted(values, key=lambda v: v.period)
 

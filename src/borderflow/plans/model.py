@@ -284,7 +284,11 @@ def parse_datetime(value: Any, where: str) -> dt.datetime:
 
 
 def _list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:
-    value = data.get(key) or []
+    """``data[key]``: a list, or none given (left out or null); anything else is refused
+    (an object ``{}`` is not an empty list)."""
+    value = data.get(key)
+    if value is None:
+        return []
     if not isinstance(value, list):
         raise BadInputError(f"{where}.{key} must be a list; got {type(value).__name__}")
     return value
@@ -352,19 +356,41 @@ def _action_edit_value(name: str, value: Any, where: str, subcommittee_keys: set
 
 def _parse_edits(item: Mapping[str, Any], where: str, fields: tuple[str, ...],
                  value: Callable[[str, Any, str], str | None], current: Mapping[str, str | None]) -> tuple[FieldEdit, ...]:
+    return tuple(e for _, e in _indexed_edits(item, where, fields, value, current))
+
+
+#: The keys of an edit in a plan file (:func:`edit_data`).
+EDIT_KEYS: tuple[str, ...] = ("field", "old", "new", "at", "username", "country")
+
+
+def _indexed_edits(item: Mapping[str, Any], where: str, fields: tuple[str, ...],
+                   value: Callable[[str, Any, str], str | None],
+                   current: Mapping[str, str | None]) -> list[tuple[int, FieldEdit]]:
     """The ``edits`` of a file's action or milestone, in time order (edits at the same
     moment keep their order in the file). Each edit of a field starts from the value the
     one before it wrote, and the latest writes the value the file gives: a broken chain is
-    refused, naming the edit, as a status history whose status is another is."""
+    refused, naming the edit, as a status history whose status is another is. An edit has
+    the keys of :data:`EDIT_KEYS` only, its ``country`` is US or MX (empty: not known), and it
+    changes its field (an old value equal to the new one is no edit). Each comes with its
+    place in the file."""
     parsed: list[tuple[int, FieldEdit]] = []
     for i, raw in enumerate(_list(item, "edits", where)):
         at = f"{where}.edits[{i}]"
         given = _mapping(raw, at)
+        unknown = sorted(str(k) for k in given if k not in EDIT_KEYS)
+        if unknown:
+            raise BadInputError(f"{at} has no key {unknown[0]!r}; an edit has {', '.join(EDIT_KEYS)}: remove it")
         name = choice(given.get("field"), fields, f"{at}.field")
-        parsed.append((i, FieldEdit(name, value(name, given.get("old"), f"{at}.old"),
-                                    value(name, given.get("new"), f"{at}.new"), parse_datetime(given.get("at"), f"{at}.at"),
-                                    _text(given, "username", at, limit=80),
-                                    _text(given, "country", at, required=False, limit=2))))
+        country = given.get("country")
+        if country not in (None, "", *SIDES):
+            raise BadInputError(f"{at}.country must be the editor's country, US or MX; got {country!r}")
+        edit = FieldEdit(name, value(name, given.get("old"), f"{at}.old"), value(name, given.get("new"), f"{at}.new"),
+                         parse_datetime(given.get("at"), f"{at}.at"), _text(given, "username", at, limit=80),
+                         country or "")
+        if edit.old == edit.new:
+            raise BadInputError(f"{at} of {name} writes the value it replaces ({edit.new!r}); setting a field to "
+                                "the value it has is no edit: remove it or correct its values")
+        parsed.append((i, edit))
     parsed.sort(key=lambda p: p[1].at)
     last: dict[str, tuple[int, FieldEdit]] = {}
     for i, edit in parsed:
@@ -379,7 +405,7 @@ def _parse_edits(item: Mapping[str, Any], where: str, fields: tuple[str, ...],
             raise BadInputError(f"{where}.{name} is {current[name]!r} but its latest edit ({where}.edits[{i}], "
                                 f"{edit.at.isoformat()}) wrote {edit.new!r}; set {name} to {edit.new!r} or correct "
                                 "the edits")
-    return tuple(e for _, e in parsed)
+    return parsed
 
 
 #: A meeting's fields an edit may change: its date stays, as it says which edits and
@@ -569,6 +595,35 @@ def parse_action(data: Any, where: str, subcommittee_keys: set[str]) -> Action:
     return replace(action, edits=edits)
 
 
+def _check_past_definitions(definition: KpiDefinition, edits: list[tuple[int, FieldEdit]], where: str) -> None:
+    """Refuse a KPI whose edits pass through a definition the rules of a KPI refuse: the
+    edits are undone from the newest, one edit (its keys changed at one moment) at a time,
+    from the file's definition, and each definition before an edit must pass
+    :func:`~borderflow.plans.kpi.parse_spec`, as the live one does (a past meeting's report
+    measures it)."""
+    from borderflow.plans.kpi import parse_spec
+
+    spec = dict(definition.spec)
+    moments: dict[dt.datetime, list[tuple[int, FieldEdit]]] = {}
+    for i, edit in edits:
+        if edit.field.startswith("spec."):
+            moments.setdefault(edit.at, []).append((i, edit))
+    for at in sorted(moments, reverse=True):
+        for _, edit in moments[at]:
+            key = edit.field.removeprefix("spec.")
+            if edit.old is None:
+                spec.pop(key, None)
+            else:
+                spec[key] = json.loads(edit.old)
+        try:
+            parse_spec(spec, f"{where}.spec")
+        except BadInputError as exc:
+            named = ", ".join(f"{where}.edits[{i}] ({e.field})" for i, e in moments[at])
+            raise BadInputError(f"KPI {definition.key!r}: its definition before {named} at {at.isoformat()} breaks "
+                                f"a rule of a KPI: {exc}; every definition a KPI's edits pass through must follow "
+                                "the rules of its definition: correct that edit's old value") from None
+
+
 def _unique(values: list[str], where: str, name: str) -> None:
     """BadInputError naming the first repeated ``name`` in ``values`` and where it came first."""
     seen: dict[str, int] = {}
@@ -620,7 +675,9 @@ def parse_plan(data: Any) -> Plan:
         definition = KpiDefinition(key, _text(item, "name", where, limit=KPI_NAME_LIMIT), spec.as_dict(), action)
         current = {"name": definition.name, **{f"spec.{k}": spec_value_text(definition.spec.get(k))
                                                for k in SPEC_KEYS}}
-        kpis.append(replace(definition, edits=_parse_edits(item, where, kpi_edit_fields(), kpi_edit_value, current)))
+        edits = _indexed_edits(item, where, kpi_edit_fields(), kpi_edit_value, current)
+        _check_past_definitions(definition, edits, where)
+        kpis.append(replace(definition, edits=tuple(e for _, e in edits)))
     sources = tuple(Source(_text(_mapping(s, f"plan.sources[{i}]"), "title", f"plan.sources[{i}]", limit=500),
                            _text(s, "url", f"plan.sources[{i}]", required=False, limit=2000))
                     for i, s in enumerate(_list(doc, "sources", "plan")))

@@ -53,6 +53,10 @@ from borderflow.services.plans import (
 from borderflow.store.db import writing
 from borderflow.store.plans_schema import plan_actions, plan_edits, plan_kpis, plan_meetings, plans
 
+#: Why an API edit may not set a KPI's results files (:func:`update_kpi`, ``names_files``).
+RESULTS_BY_OPERATOR = ("kpi.spec.results names files on the server and is not set or changed through the API (the "
+                       "definition's results must stay as they are); results files are named in the plan file "
+                       "imported on the server, or with 'borderflow plans edit-kpi' by its operator")
 #: What a KPI edit may send: its name, and keys of its definition to set (``None``: unset).
 KPI_EDIT_KEYS: tuple[str, ...] = ("name", "spec")
 
@@ -120,8 +124,10 @@ def _kpi_changes(changes: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]
     KPI edit, checked for shape: BadInputError naming what may be sent."""
     unknown = sorted(set(changes) - set(KPI_EDIT_KEYS))
     if unknown or not changes:
+        fixed = ("; its key and its action are not edited: they say which KPI it is"
+                 if {"key", "action"} & set(unknown) else "")
         raise BadInputError(f"a KPI edit may change name and spec (keys of its definition); got "
-                            f"{', '.join(unknown or sorted(changes)) or 'nothing'}")
+                            f"{', '.join(unknown or sorted(changes)) or 'nothing'}{fixed}")
     name = text_value(changes["name"], "kpi.name", limit=KPI_NAME_LIMIT) if "name" in changes else None
     spec = changes.get("spec", {})
     if not isinstance(spec, Mapping):
@@ -137,11 +143,16 @@ def _kpi_changes(changes: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]
 
 
 def update_kpi(engine: Engine, kpi_id: int, changes: Mapping[str, Any], user: User,
-               at: dt.datetime | None = None) -> dict[str, Any]:
+               at: dt.datetime | None = None, *, names_files: bool = True) -> dict[str, Any]:
     """Edit a KPI's ``name`` and keys of its definition (``spec``: the keys to set, ``None``
     to unset one), under the plan file's rules; returns what is stored of what was sent
     (``name``, the whole ``spec``). A KPI of an action is its lead side's; one of the whole
-    plan, both sides'. Each field changed is kept as an edit (``name``, ``spec.KEY``)."""
+    plan, both sides'. Each field changed is kept as an edit (``name``, ``spec.KEY``).
+
+    ``names_files``: whether the caller may set or change the results files the KPI reads
+    (``spec.results``). They are files of the server, read when the KPI is measured: the
+    server's operator names them (the CLI, a plan file imported on the server); an API
+    caller may not (``False``), or any editor could have the server read any of its files."""
     slug, kpi, lead_side = get_kpi(engine, kpi_id)
     what = f"KPI {kpi.key!r} of plan {slug!r}"
     if lead_side is None:
@@ -161,6 +172,8 @@ def update_kpi(engine: Engine, kpi_id: int, changes: Mapping[str, Any], user: Us
         stored = _normalized(_spec_of(row.spec))
         merged = {k: v for k, v in {**stored, **spec_changes}.items() if v is not None}
         spec = kpis.parse_spec(merged, "kpi.spec").as_dict() if spec_changes else stored
+        if not names_files and spec.get("results") != stored.get("results"):
+            raise BadInputError(RESULTS_BY_OPERATOR)
         at = at or dt.datetime.now(dt.UTC)
         edits = [FieldEdit("name", row.name, name, at, user.username, user.country)] if name not in (None, row.name) else []
         edits += [FieldEdit(f"spec.{key}", before, after, at, user.username, user.country)

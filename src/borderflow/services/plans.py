@@ -135,9 +135,12 @@ def unique_or(conflict: ConflictError) -> Iterator[None]:
 
 def _plan_row(conn: Connection, ref: str | int) -> Any:
     query = select(plans)
-    query = query.where(plans.c.id == int(ref)) if str(ref).isascii() and str(ref).isdigit() else query.where(plans.c.slug == str(ref))
-    # a ref holding a NUL names no plan: asked of PostgreSQL it would be refused as a value instead
-    row = None if unstorable_character(str(ref)) else conn.execute(query).first()
+    by_id = str(ref).isascii() and str(ref).isdigit()
+    query = query.where(plans.c.id == int(ref)) if by_id else query.where(plans.c.slug == str(ref))
+    # a ref holding a NUL, or an id no row can have, names no plan: asked of the database it
+    # would be refused as a value instead (PostgreSQL's NUL, SQLite's integer overflow)
+    unaskable = unstorable_character(str(ref)) or (by_id and not 0 < int(ref) <= 2_147_483_647)
+    row = None if unaskable else conn.execute(query).first()
     if row is None:
         raise NotFoundError(f"no plan {ref!r}; list plans with 'borderflow plans list' or GET /api/v1/plans",
                             key="plan.unknown", fields={"ref": ref})
