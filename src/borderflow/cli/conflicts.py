@@ -36,10 +36,10 @@ def _say(console: Any, text: str) -> None:
 @conflicts_app.callback(invoke_without_command=True)
 def conflicts_command(
     ctx: typer.Context,
-    file: str | None = typer.Option(None, "--file", help="Only clashes from files whose name contains this."),
+    file: str | None = typer.Option(None, "--file", help="Only versions that files whose name contains this (any case) hold."),
     kind: str | None = typer.Option(None, "--kind", help="Only this kind: volume, historical_average or observation."),
     key: str | None = typer.Option(None, "--key", help="Only records whose key contains this (e.g. 2304|)."),
-    every: bool = typer.Option(False, "--all", help="Also those adopted and the versions they replaced."),
+    every: bool = typer.Option(False, "--all", help="Also the adopted versions (stored now)."),
     limit: int = typer.Option(50, "--limit", help="Newest clashes shown (1-100000)."),
     as_json: bool = typer.Option(False, "--json", help="Write the clashes as JSON."),
 ) -> None:
@@ -57,20 +57,27 @@ def conflicts_command(
     if as_json:
         emit_json(found)
         return
-    if not found["items"] and found["resolved"] and not every:
-        _say(out, f"Open clashes: none ({found['resolved']} adopted or replaced: --all shows them).")
-        return
-    columns = ("id", "kept at", "record", "stored", "incoming", "file")
+    columns = ("id", "kept at", "record", "stored", "incoming", "file", "status")
     if every:
-        kept_aside_table("Clashes (open, adopted, replaced)", found, (*columns, "status", "set"),
-                         lambda r: (*_clash_cells(r), r["status"], _set_by(r["adoption"])))
+        kept_aside_table("Clashes (open, replaced, adopted)", found, (*columns, "set"),
+                         lambda r: (*_clash_cells(r), _set_by(r["adoption"])))
     else:
-        kept_aside_table("Open clashes", found, columns, _clash_cells)
+        kept_aside_table("Versions not stored now (open or replaced)", found, columns, _clash_cells)
+    counts = found["statuses"]
+    _say(out, f"{counts['open']} open, {counts['replaced']} replaced, {counts['adopted']} adopted (stored now)"
+              + ("" if every else "; --all also lists the adopted ones"))
+    stale = sum(1 for r in found["items"] if r["stale"] is not None)
+    if stale:
+        _say(err, f"note: {stale} listed version(s) are stale (the stored record changed since they were kept); "
+                  "ingest their file again to keep them against the stored values, then adopt them")
 
 
 def _clash_cells(r: dict[str, Any]) -> tuple[str, ...]:
-    return (str(r["id"]), shown_when(r["kept_at"]), f"{r['kind']} {r['key']}", shown_values(r["stored"]),
-            shown_values(r["incoming"]), r["file"])
+    stored = shown_values(r["stored"])
+    if r["stale"] is not None:
+        stored += f" (stale: {shown_values(r['stale'])} now)"
+    return (str(r["id"]), shown_when(r["kept_at"]), f"{r['kind']} {r['key']}", stored,
+            shown_values(r["incoming"]), r["file"], r["status"])
 
 
 def _set_by(adoption: dict[str, Any] | None) -> str:
@@ -85,7 +92,7 @@ def adopt_command(
     ids: list[int] | None = typer.Argument(None, metavar="ID",
                                            help="Ids of the clashes to adopt ('borderflow conflicts')."),
     file: str | None = typer.Option(None, "--file",
-                                    help="Instead of ids: every open clash from files whose name contains this."),
+                                    help="Instead of ids: every version not stored now that files whose name contains this hold."),
     kind: str | None = typer.Option(None, "--kind", help="With --file: only volume or historical_average."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
     why: str = typer.Option("", "--why", help="The reason, kept with each adoption."),
@@ -101,10 +108,10 @@ def adopt_command(
     if ids and (file is not None or kind is not None):
         raise usage_error(ctx, "clash ids and --file/--kind do not go together; give one or the other")
     if kind is not None and file is None:
-        raise usage_error(ctx, "--kind goes with --file (every open clash of that kind from those files)")
+        raise usage_error(ctx, "--kind goes with --file (every version of that kind those files hold)")
     if not ids and file is None:
         raise usage_error(ctx, "name the clashes to adopt: their ids (borderflow conflicts lists them) or "
-                               "--file NAME_PART for every open clash from those files")
+                               "--file NAME_PART for every version those files hold that is not stored now")
     check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
     if file is not None and not file.strip():
         raise usage_error(ctx, "--file needs a part of a file name or URL; got an empty one")
@@ -178,8 +185,11 @@ def _notes(result: Any, file: str | None) -> None:
     if result.readings_left:
         _say(err, f"note: {result.readings_left} open clash(es) of wait-time readings from these files are left as "
                   f"they are: {READINGS_RULE}")
-    if file is not None and not (result.changes or result.refused or result.already):
-        _say(err, f"note: no open clash of a count or historical average from files whose name contains {file!r}; "
+    if result.undoing_left:
+        _say(err, f"note: {result.undoing_left} replaced version(s) from these files are left: these files hold the "
+                  "stored version too, and --file does not undo an adoption; adopt them by id")
+    if file is not None and not (result.changes or result.refused or result.already or result.undoing_left):
+        _say(err, f"note: no version of a count or historical average from files whose name contains {file!r}; "
                   "nothing to adopt")
     elif result.changes and not result.refused and not result.dry_run:
         _say(err, "note: the replaced versions are kept ('borderflow conflicts --all'); adopting one puts it back")

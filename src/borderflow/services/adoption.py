@@ -38,12 +38,19 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, exists, func, select
 
 from borderflow.errors import BadInputError
 from borderflow.store.db import writing
-from borderflow.store.schema import adoptions, conflicts, historical_averages, payloads, volumes
-from borderflow.store.writes import ADOPTABLE_KINDS, CHUNK, values_text, volume_key_text
+from borderflow.store.schema import (
+    adoptions,
+    conflict_files,
+    conflicts,
+    historical_averages,
+    payloads,
+    volumes,
+)
+from borderflow.store.writes import ADOPTABLE_KINDS, CHUNK, link_files, values_text, volume_key_text
 
 #: Every kind of clash the ``conflicts`` table keeps.
 KINDS = ("observation", "volume", "historical_average")
@@ -93,12 +100,16 @@ class AdoptionResult:
     refused: list[Refusal] = field(default_factory=list)
     #: Open clashes of wait-time readings the bulk selection matched and left alone.
     readings_left: int = 0
+    #: Replaced versions the bulk selection matched and left, since a file it names holds
+    #: the stored version too (adopting them would undo that adoption).
+    undoing_left: int = 0
     #: The stored record's row of each change, by clash id (for the writes).
     record_rows: dict[int, int] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "adopted": [asdict(c) for c in self.changes], "already": self.already,
-                "refused": [asdict(r) for r in self.refused], "readings_left": self.readings_left}
+                "refused": [asdict(r) for r in self.refused], "readings_left": self.readings_left,
+                "undoing_left": self.undoing_left}
 
 
 @dataclass(frozen=True)
@@ -121,10 +132,24 @@ def check_kind(kind: str | None, *, adoptable: bool = False) -> None:
         raise BadInputError(f"--kind must be one of {', '.join(choices)}; got {kind!r}")
 
 
+#: The statuses of versions not stored now: kept aside by an ingest, or taken out by an adoption.
+NOT_STORED = ("open", "replaced")
+
+
+def held_by(file_contains: str) -> ColumnElement[bool]:
+    """Versions that a file whose name contains ``file_contains`` (any case) holds: the
+    first file that brought one or any later one (``conflict_files``)."""
+    f = conflict_files.c
+    return exists().where(f.conflict_id == conflicts.c.id,
+                          f.source_name.icontains(file_contains, autoescape=True))
+
+
 def adopt(engine: Engine, *, ids: Sequence[int] = (), file_contains: str | None = None, kind: str | None = None,
           by: str, why: str = "", dry_run: bool = False, now: dt.datetime | None = None) -> AdoptionResult:
-    """Adopt the clashes ``ids``, or every open clash of an adoptable kind (``kind``, else
-    both) kept from files whose name contains ``file_contains``; see the module's rules.
+    """Adopt the clashes ``ids``, or every version of an adoptable kind (``kind``, else
+    both) not stored now (open or replaced) that files whose name contains
+    ``file_contains`` hold, less those that would undo an adoption of a version those
+    files hold too; see the module's rules.
 
     ``by`` is who adopts (kept with each adoption), ``why`` the reason (may be empty). A
     dry run checks and reports everything and writes nothing.
@@ -158,8 +183,9 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
                                                    "with their ids"))
     else:
         assert file_contains is not None
-        where = [c.status == "open", c.source_name.contains(file_contains, autoescape=True)]
+        where = [c.status.in_(NOT_STORED), held_by(file_contains)]
         rows = _rows(conn, *where, c.kind.in_([kind] if kind else ADOPTABLE_KINDS))
+        rows = _leave_undoing(conn, rows, file_contains, result)
         if kind is None:
             result.readings_left = conn.execute(select(func.count()).select_from(conflicts).where(
                 *where, c.kind == "observation")).scalar_one()
@@ -169,7 +195,7 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
             result.refused.append(Refusal(row.id, f"clash {row.id}: {READINGS_RULE}"))
         else:
             by_record[(row.kind, row.natural_key)].append(row)
-    stored = {k: _stored(conn, k, sorted(key for kind_, key in by_record if kind_ == k)) for k in ADOPTABLE_KINDS}
+    stored = {k: stored_records(conn, k, sorted(key for kind_, key in by_record if kind_ == k)) for k in ADOPTABLE_KINDS}
     for (record_kind, key), versions in sorted(by_record.items(), key=lambda item: item[1][0].id):
         if len(versions) > 1:
             numbers = ", ".join(str(v.id) for v in versions)
@@ -200,6 +226,27 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
     return result
 
 
+def _leave_undoing(conn: Connection, rows: list[Row[Any]], file_contains: str,
+                   result: AdoptionResult) -> list[Row[Any]]:
+    """``rows`` without the replaced versions of records whose stored version a file the
+    selection names holds too: adopting them would undo an adoption of that file's
+    version, so ``--file`` asked twice would go back and forth (adopt those by id)."""
+    replaced = [r for r in rows if r.status == "replaced"]
+    if not replaced:
+        return rows
+    c = conflicts.c
+    undoing: set[int] = set()
+    for start in range(0, len(replaced), CHUNK):
+        chunk = replaced[start:start + CHUNK]
+        held = conn.execute(select(c.kind, c.natural_key).where(
+            c.status == "adopted", c.natural_key.in_(sorted({r.natural_key for r in chunk})),
+            held_by(file_contains)))
+        stored_held = {(r.kind, r.natural_key) for r in held}
+        undoing.update(r.id for r in chunk if (r.kind, r.natural_key) in stored_held)
+    result.undoing_left = len(undoing)
+    return [r for r in rows if r.id not in undoing]
+
+
 def _stale(row: Row[Any], kind: str, key: str, now_text: str) -> str:
     again = f"ingest its file again ({row.source_name}"
     if row.payload_sha256:
@@ -224,7 +271,7 @@ def _rows(conn: Connection, *where: Any) -> list[Row[Any]]:
 _VOLUME_KEY = re.compile(r"^([^|]*)\|.*\|(?:month|day)\|(\d{4}-\d{2}-\d{2})\|")
 
 
-def _stored(conn: Connection, kind: str, keys: list[str]) -> dict[str, _Stored]:
+def stored_records(conn: Connection, kind: str, keys: list[str]) -> dict[str, _Stored]:
     """The stored records of ``keys`` (as the ``conflicts`` table writes them) that exist."""
     found: dict[str, _Stored] = {}
     for start in range(0, len(keys), CHUNK):
@@ -290,10 +337,14 @@ def _keep_replaced(conn: Connection, change: Change, at: dt.datetime) -> int:
         values.update(payload_sha256=change.replaced_payload_sha256, source_name=name or "")
     if row is not None:
         conn.execute(conflicts.update().where(c.id == row.id).values(**values))
-        return int(row.id)
-    return _inserted(conn, conflicts.insert().values(
-        kind=change.kind, natural_key=change.key, incoming=replaced_text, created_at=at,
-        **{"payload_sha256": None, "source_name": "", **values}))
+        kept = int(row.id)
+    else:
+        kept = _inserted(conn, conflicts.insert().values(
+            kind=change.kind, natural_key=change.key, incoming=replaced_text, created_at=at,
+            **{"payload_sha256": None, "source_name": "", **values}))
+    if name:  # the file the replaced values are in holds this version
+        link_files(conn, [kept], change.replaced_payload_sha256, name, at)
+    return kept
 
 
 def _inserted(conn: Connection, statement: Any) -> int:
@@ -315,8 +366,8 @@ def history(engine: Engine, *, key_contains: str | None = None, file_contains: s
     if key_contains:
         where.append(a.natural_key.contains(key_contains, autoescape=True))
     if file_contains:
-        where.append(before.c.name.contains(file_contains, autoescape=True)
-                     | after.c.name.contains(file_contains, autoescape=True))
+        where.append(before.c.name.icontains(file_contains, autoescape=True)
+                     | after.c.name.icontains(file_contains, autoescape=True))
     joined = (adoptions.outerjoin(before, before.c.sha256 == a.replaced_payload_sha256)
               .outerjoin(after, after.c.sha256 == a.adopted_payload_sha256))
     with engine.connect() as conn:
