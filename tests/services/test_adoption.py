@@ -345,3 +345,36 @@ def test_an_archive_from_before_conflict_files_finds_each_version_by_its_file(bl
     _ingest(blank_engine, _volumes_csv("2304,,month,2024-01-01,Trucks,northbound,120,bts"), "bts-again.csv")
     assert kept_aside.clashes(blank_engine, file_contains="again")["total"] == 1
     assert len(adopt(blank_engine, file_contains="again", by="tester").changes) == 1
+
+
+def test_a_key_separator_in_a_key_field_is_refused_and_an_ambiguous_key_not_adopted(engine: Engine) -> None:
+    one = "2304,S|month|2024-01-01|Trucks|northbound|s1,month,2024-02-01,Trucks,northbound,200,s2"
+    two = "2304,S,month,2024-01-01,Trucks,northbound,{},s1|month|2024-02-01|Trucks|northbound|s2"
+    summary = _ingest(engine, _volumes_csv(one, two.format(200)), "pipes.csv")
+    assert (summary.stored, summary.quarantined) == (0, 2)
+    reasons = [i["reason"] for i in kept_aside.quarantined(engine)["items"]]
+    assert any("site may not contain '|'" in r for r in reasons) and any("source may not contain '|'" in r
+                                                                          for r in reasons)
+    header = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+    row = "250401,passenger,standard,2026-08-01T12:00:00Z,30,5,delay,a|b\n"
+    assert _ingest(engine, (header + row).encode(), "sensors.csv").quarantined == 1
+
+    # an archive from before the rule: two counts whose keys read alike
+    with engine.begin() as conn:
+        conn.execute(schema.volumes.insert(), [
+            {"port_code": "2304", "site": "S|month|2024-01-01|Trucks|northbound|s1", "period": "month",
+             "period_start": dt.date(2024, 2, 1), "measure": "Trucks", "direction": "northbound", "value": 200,
+             "source": "s2"},
+            {"port_code": "2304", "site": "S", "period": "month", "period_start": dt.date(2024, 1, 1),
+             "measure": "Trucks", "direction": "northbound", "value": 200,
+             "source": "s1|month|2024-02-01|Trucks|northbound|s2"}])
+        key = volume_key_text("2304", "S", "month", dt.date(2024, 1, 1), "Trucks", "northbound",
+                              "s1|month|2024-02-01|Trucks|northbound|s2")
+        conn.execute(schema.conflicts.insert().values(
+            kind="volume", natural_key=key, stored='{"value": 200.0}', incoming='{"value": 999.0}',
+            source_name="later.csv", created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)))
+    (clash,) = kept_aside.clashes(engine)["items"]
+    result = adopt(engine, ids=[clash["id"]], by="tester")
+    assert not result.changes and "more than one stored count has the key" in result.refused[0].reason
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(schema.volumes.c.value)).scalars()) == [200, 200]

@@ -119,6 +119,9 @@ class _Stored:
     row_id: int
     values: dict[str, Any]
     payload_sha256: str | None
+    #: More than one stored record has this key text (a '|' in a site or source, allowed
+    #: before it was refused): which one a clash is of cannot be told.
+    ambiguous: bool = False
 
 
 def check_kind(kind: str | None, *, adoptable: bool = False) -> None:
@@ -209,6 +212,11 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
                                                   "the archive, so there is nothing to replace; ingest its file again "
                                                   "to store it"))
             continue
+        if current.ambiguous:
+            result.refused.append(Refusal(row.id, f"clash {row.id}: more than one stored {_NAMED[record_kind]} has "
+                                                  f"the key {key} (a '|' in a site or source), so which one it "
+                                                  "revises cannot be told; it is not adopted"))
+            continue
         now_text = values_text(current.values)
         if row.status == "adopted" and now_text == row.incoming:
             result.already.append(row.id)
@@ -266,9 +274,11 @@ def _rows(conn: Connection, *where: Any) -> list[Row[Any]]:
                                     c.source_name, c.status).where(*where).order_by(c.id)))
 
 
-#: The port and the first day of a count's key (``2304||month|2024-01-01|Trucks|...``),
-#: to narrow the search; the whole key is compared after.
-_VOLUME_KEY = re.compile(r"^([^|]*)\|.*\|(?:month|day)\|(\d{4}-\d{2}-\d{2})\|")
+#: The port of a count's key (``2304||month|2024-01-01|Trucks|...``) and every date that
+#: may be its first day (a '|' kept in a site or source may read as more), to narrow the
+#: search; the whole key is compared after.
+_VOLUME_PORT = re.compile(r"^([^|]*)\|")
+_VOLUME_START = re.compile(r"\|(?:month|day)\|(\d{4}-\d{2}-\d{2})(?=\|)")
 
 
 def stored_records(conn: Connection, kind: str, keys: list[str]) -> dict[str, _Stored]:
@@ -282,21 +292,27 @@ def stored_records(conn: Connection, kind: str, keys: list[str]) -> dict[str, _S
                                   .where(h.natural_key.in_(chunk))):
                 found[r.natural_key] = _Stored(r.id, {"wait_minutes": r.wait_minutes}, r.payload_sha256)
             continue
-        parts = [m.groups() for m in map(_VOLUME_KEY.match, chunk) if m is not None]
-        if not parts:
+        ports = {m.group(1) for m in map(_VOLUME_PORT.match, chunk) if m is not None}
+        starts = {day for k in chunk for d in _VOLUME_START.findall(k) if (day := _day(d)) is not None}
+        if not ports or not starts:
             continue
         v = volumes.c
         wanted = set(chunk)
         query = select(v.id, v.port_code, v.site, v.period, v.period_start, v.measure, v.direction, v.source,
-                       v.value, v.payload_sha256).where(
-            v.port_code.in_(sorted({p for p, _ in parts})),
-            v.period_start.in_(sorted({dt.date.fromisoformat(d) for _, d in parts})))
+                       v.value, v.payload_sha256).where(v.port_code.in_(sorted(ports)), v.period_start.in_(sorted(starts)))
         for count in conn.execute(query):
             key = volume_key_text(count.port_code, count.site, count.period, count.period_start, count.measure,
                                   count.direction, count.source)
             if key in wanted:
-                found[key] = _Stored(count.id, {"value": count.value}, count.payload_sha256)
+                found[key] = _Stored(count.id, {"value": count.value}, count.payload_sha256, ambiguous=key in found)
     return found
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:  # digits in a site or source that read as a date but are none
+        return None
 
 
 def _apply(conn: Connection, change: Change, record_row: int, by: str, why: str, at: dt.datetime) -> Change:
