@@ -174,3 +174,25 @@ def test_an_adoption_as_an_account_is_audited(tmp_path: Path, capsys: pytest.Cap
     assert (entry["username"], entry["outcome"]) == ("ana", "ok") and entry["details"]["adopted"] == adopted
     code, out, _ = _run(capsys, "--db", db, "conflicts", "history", "--json")
     assert {e["by"] for e in json.loads(out)["items"]} == {"ana"}
+
+
+def test_a_long_id_list_is_looked_up_and_a_whole_run_undone(engine: Engine, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from borderflow.services.adoption import adopt
+
+    db = _url(engine)
+    old, new, revised = _releases(tmp_path)
+    assert _run(capsys, "--db", db, "ingest", str(old), "-q")[0] == 0
+    assert _run(capsys, "--db", db, "ingest", str(new), "-q")[0] == 0
+    first = _exported(capsys, db)
+    many = adopt(engine, ids=range(1, 70_001), by="tester", dry_run=True)  # over PostgreSQL's 65,535 parameters
+    assert len(many.refused) == 70_000 - len(revised)
+    assert _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--json")[0] == 0
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "history", "--json")
+    run_of = json.loads(out)["items"][0]["id"]
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "undo", str(run_of), "--dry-run", "--json")
+    assert code == 0 and len(json.loads(out)["adopted"]) == len(revised)
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "undo", str(run_of), "--why", "back")
+    assert code == 0 and f"Adopted {len(revised)} clash(es)" in out and _exported(capsys, db) == first
+    code, _, err = _run(capsys, "--db", db, "conflicts", "undo", "987654")
+    assert code == 1 and err.startswith("error: no adoption 987654") and err.count("\n") == 1

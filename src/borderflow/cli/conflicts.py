@@ -117,14 +117,41 @@ def adopt_command(
         raise usage_error(ctx, "--file needs a part of a file name or URL; got an empty one")
     check_length(ctx, "--why", why, 2000, "the reason")
     adoption.check_kind(kind, adoptable=True)
+    _adopting(ctx, lambda engine, by: adoption.adopt(engine, ids=ids or (), file_contains=file, kind=kind, by=by,
+                                                     why=why, dry_run=dry_run),
+              as_user, why, dry_run, as_json, file)
+
+
+@conflicts_app.command("undo")
+def undo_command(
+    ctx: typer.Context,
+    adoption_id: int = typer.Argument(..., metavar="ADOPTION_ID",
+                                      help="An adoption of the run to undo ('borderflow conflicts history')."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
+    why: str = typer.Option("", "--why", help="The reason, kept with each adoption."),
+    as_user: str | None = typer.Option(None, "--as",
+                                       help="The account undoing (checked, and audited); else your login name."),
+    as_json: bool = typer.Option(False, "--json", help="Write what was adopted (or refused) as JSON."),
+) -> None:
+    """Undo a whole run of adoptions (one 'conflicts adopt': the same time and account) by
+    adopting every version it replaced: all of them or, when any is refused, none."""
+    from borderflow.services import adoption
+
+    check_length(ctx, "--why", why, 2000, "the reason")
+    _adopting(ctx, lambda engine, by: adoption.undo(engine, adoption_id, by=by, why=why, dry_run=dry_run),
+              as_user, why, dry_run, as_json, None)
+
+
+def _adopting(ctx: typer.Context, call: Any, as_user: str | None, why: str, dry_run: bool, as_json: bool,
+              file: str | None) -> None:
+    """Run an adoption as the named account (else the login name), audit and report it."""
     engine = state(ctx).engine()
     user = None
     if as_user is not None:
         from borderflow.services.plans import user_for_cli
 
         user = user_for_cli(engine, as_user, "conflicts.adopt")
-    result = adoption.adopt(engine, ids=ids or (), file_contains=file, kind=kind,
-                            by=user.username if user is not None else _login(), why=why, dry_run=dry_run)
+    result = call(engine, user.username if user is not None else _login())
     if user is not None and not dry_run:
         _audit(engine, user, result, why)
     if as_json:

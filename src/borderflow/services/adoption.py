@@ -40,7 +40,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, exists, func, select
 
-from borderflow.errors import BadInputError
+from borderflow.errors import BadInputError, NotFoundError
 from borderflow.store.db import writing
 from borderflow.store.schema import (
     adoptions,
@@ -173,6 +173,20 @@ def adopt(engine: Engine, *, ids: Sequence[int] = (), file_contains: str | None 
     return result
 
 
+def undo(engine: Engine, adoption_id: int, *, by: str, why: str = "", dry_run: bool = False,
+         now: dt.datetime | None = None) -> AdoptionResult:
+    """Undo the run of adoptions ``adoption_id`` was made in (one ``conflicts adopt``: the
+    same time and account): adopt every version that run replaced, all or none."""
+    a = adoptions.c
+    with engine.connect() as conn:
+        first = conn.execute(select(a.adopted_at, a.adopted_by).where(a.id == adoption_id)).first()
+        if first is None:
+            raise NotFoundError(f"no adoption {adoption_id}; 'borderflow conflicts history' lists them with their ids")
+        ids = list(conn.execute(select(a.replaced_conflict_id).where(
+            a.adopted_at == first.adopted_at, a.adopted_by == first.adopted_by)).scalars())
+    return adopt(engine, ids=ids, by=by, why=why, dry_run=dry_run, now=now)
+
+
 def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind: str | None,
           *, dry_run: bool) -> AdoptionResult:
     """The changes an adoption makes, or the refusals that stop it: reads only."""
@@ -180,7 +194,7 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
     c = conflicts.c
     if ids:
         wanted = sorted(set(ids))
-        rows = _rows(conn, c.id.in_(wanted))
+        rows = [r for start in range(0, len(wanted), CHUNK) for r in _rows(conn, c.id.in_(wanted[start:start + CHUNK]))]
         for missing in sorted(set(wanted) - {r.id for r in rows}):
             result.refused.append(Refusal(missing, f"no clash {missing}; 'borderflow conflicts --all' lists them "
                                                    "with their ids"))
