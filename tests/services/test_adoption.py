@@ -378,3 +378,16 @@ def test_a_key_separator_in_a_key_field_is_refused_and_an_ambiguous_key_not_adop
     assert not result.changes and "more than one stored count has the key" in result.refused[0].reason
     with engine.connect() as conn:
         assert sorted(conn.execute(select(schema.volumes.c.value)).scalars()) == [200, 200]
+
+
+def test_file_and_name_filters_ignore_case_on_both_databases(engine: Engine) -> None:
+    from borderflow.services.payload_files import list_payloads
+
+    jan = "2304,,month,2024-01-01,Trucks,northbound,{},bts"
+    _ingest(engine, _volumes_csv(jan.format(100), "2304,,month,2024-13-01,Trucks,northbound,1,bts"), "B_2025-02.csv")
+    _ingest(engine, _volumes_csv(jan.format(120)), "B_2025-03.csv")
+    assert kept_aside.quarantined(engine, file_contains="b_2025")["total"] == 1
+    assert list_payloads(engine, name_contains="b_2025")["total"] == 2
+    assert kept_aside.clashes(engine, file_contains="b_2025-03")["total"] == 1
+    assert len(adopt(engine, file_contains="b_2025-03", by="tester").changes) == 1
+    assert history(engine, file_contains="b_2025-03")["total"] == 1
