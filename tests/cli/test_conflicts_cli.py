@@ -164,13 +164,20 @@ def test_an_adoption_as_an_account_is_audited(tmp_path: Path, capsys: pytest.Cap
     old, new, revised = _releases(tmp_path)
     for path in (old, new):
         assert _run(capsys, "--db", db, "ingest", str(path), "-q")[0] == 0
-    assert _run(capsys, "--db", db, "users", "create", "ana", "--agency", "BTS", "--country", "US")[0] == 0
+    assert _run(capsys, "--db", db, "users", "create", "ana", "--agency", "BTS", "--country", "US",
+                "--role", "editor")[0] == 0
+    assert _run(capsys, "--db", db, "users", "create", "vic", "--agency", "BTS", "--country", "US")[0] == 0
+    code, _, err = _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--as", "vic")
+    assert code == 1 and err == ("error: adopting a version needs the role editor or admin; user 'vic' has "
+                                 "viewer\n")
     code, out, _ = _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--as", "ana", "--why",
                         "BTS revised 2024", "--json")
     adopted = [c["conflict_id"] for c in json.loads(out)["adopted"]]
     assert code == 0 and len(adopted) == len(revised)
     code, out, _ = _run(capsys, "--db", db, "users", "audit", "--json")
-    (entry,) = [e for e in json.loads(out) if e["action"] == "conflicts.adopt"]
+    denied, entry = sorted((e for e in json.loads(out) if e["action"] == "conflicts.adopt"),
+                           key=lambda e: e["username"] != "vic")
+    assert (denied["username"], denied["outcome"]) == ("vic", "denied")
     assert (entry["username"], entry["outcome"]) == ("ana", "ok") and entry["details"]["adopted"] == adopted
     code, out, _ = _run(capsys, "--db", db, "conflicts", "history", "--json")
     assert {e["by"] for e in json.loads(out)["items"]} == {"ana"}

@@ -97,7 +97,7 @@ def adopt_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
     why: str = typer.Option("", "--why", help="The reason, kept with each adoption."),
     as_user: str | None = typer.Option(None, "--as",
-                                       help="The account adopting (checked, and audited); else your login name."),
+                                       help="The account adopting, an editor or admin (checked, and audited); else your login name."),
     as_json: bool = typer.Option(False, "--json", help="Write what was adopted (or refused) as JSON."),
 ) -> None:
     """Make kept-aside versions (counts, historical averages) the stored records, in one
@@ -130,7 +130,7 @@ def undo_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
     why: str = typer.Option("", "--why", help="The reason, kept with each adoption."),
     as_user: str | None = typer.Option(None, "--as",
-                                       help="The account undoing (checked, and audited); else your login name."),
+                                       help="The account undoing, an editor or admin (checked, and audited); else your login name."),
     as_json: bool = typer.Option(False, "--json", help="Write what was adopted (or refused) as JSON."),
 ) -> None:
     """Undo a whole run of adoptions (one 'conflicts adopt': the same time and account) by
@@ -148,9 +148,16 @@ def _adopting(ctx: typer.Context, call: Any, as_user: str | None, why: str, dry_
     engine = state(ctx).engine()
     user = None
     if as_user is not None:
-        from borderflow.services.plans import user_for_cli
+        from borderflow.errors import ForbiddenError
+        from borderflow.services.plans import cli_audit, require_editor, user_for_cli
 
         user = user_for_cli(engine, as_user, "conflicts.adopt")
+        try:
+            require_editor(user, "adopting a version")
+        except ForbiddenError as exc:  # as a plans write: refused and audited as denied
+            cli_audit(engine, user, "conflicts.adopt", "conflicts", {"reason": str(exc)[:500]}, "denied",
+                      exc.http_status)
+            raise
     result = call(engine, user.username if user is not None else _login())
     if user is not None and not dry_run:
         _audit(engine, user, result, why)
