@@ -203,3 +203,32 @@ def test_a_long_id_list_is_looked_up_and_a_whole_run_undone(engine: Engine, tmp_
     assert code == 0 and f"Adopted {len(revised)} clash(es)" in out and _exported(capsys, db) == first
     code, _, err = _run(capsys, "--db", db, "conflicts", "undo", "987654")
     assert code == 1 and err.startswith("error: no adoption 987654") and err.count("\n") == 1
+
+
+def test_bad_ids_and_text_are_refused_in_one_line_and_a_long_login_name_is_cut(
+        engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import update
+
+    from borderflow.store import schema
+
+    db = _url(engine)
+    old, new, _ = _releases(tmp_path)
+    for path in (old, new):
+        assert _run(capsys, "--db", db, "ingest", str(path), "-q")[0] == 0
+    bad_byte = b"bad\xffbyte".decode("utf-8", "surrogateescape")  # as a shell passes a byte that is not UTF-8
+    for args in (["adopt", "99999999999999999999999"], ["adopt", "0"], ["undo", str(2**63)],
+                 ["adopt", "1", "--why", bad_byte], ["adopt", "1", "--why", "esc\x1b[31m"],
+                 ["adopt", "--file", bad_byte], ["adopt", "1", "--as", bad_byte],
+                 ["--file", bad_byte], ["history", "--file", bad_byte]):
+        code, _, err = _run(capsys, "--db", db, "conflicts", *args)
+        assert code == 2 and err.count("\n") == 1 and err.startswith("error: ") and "Error" not in err, (args, err)
+
+    monkeypatch.setattr("getpass.getuser", lambda: "x" * 200)
+    code, _, _ = _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--json")
+    assert code == 0
+    with engine.begin() as conn:  # a reason kept before control characters were refused
+        conn.execute(update(schema.adoptions).values(why="esc\x1b[31m"))
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "history", "--json")
+    assert {e["by"] for e in json.loads(out)["items"]} == {"x" * 112 + " (login)"}
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "history")
+    assert code == 0 and "\x1b" not in out and "\\x1b" in out

@@ -4,6 +4,7 @@ the stored record (``conflicts adopt``) and the adoptions made (``conflicts hist
 from __future__ import annotations
 
 import getpass
+import re
 from typing import Any
 
 import typer
@@ -27,6 +28,37 @@ conflicts_app = typer.Typer(
 )
 
 FILE_HELP = "a part of a file name or URL"
+#: The largest id either database holds (a 64-bit signed integer).
+MAX_ID = 2**63 - 1
+#: The characters of a login name kept as who adopted (with " (login)": 120, the column's size).
+LOGIN_CHARACTERS = 112
+#: Control characters, never printed raw (text kept before they were refused may hold them).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _texts(ctx: typer.Context, **options: str | None) -> None:
+    """A usage error, in one line, for a text option holding a control character or a byte
+    that is not UTF-8 (seen as a lone surrogate): such text is neither stored nor printed."""
+    from borderflow.errors import BadInputError
+    from borderflow.text_rules import checked_text
+
+    for name, value in options.items():
+        if value is not None:
+            try:
+                checked_text(value, f"--{name}", one_line=True)
+            except BadInputError as exc:
+                raise usage_error(ctx, str(exc)) from None
+
+
+def _ids(ctx: typer.Context, ids: list[int]) -> None:
+    for number in ids:
+        if not 1 <= number <= MAX_ID:
+            raise usage_error(ctx, f"an id is a whole number from 1 to {MAX_ID}; got {number}")
+
+
+def _visible(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``)."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _say(console: Any, text: str) -> None:
@@ -52,6 +84,7 @@ def conflicts_command(
     check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
     check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
     check_length(ctx, "--key", key, MAX_NAME_FILTER, "a part of a record's key")
+    _texts(ctx, file=file, key=key)
     found = clashes(state(ctx).engine(), file_contains=file, kind=kind, key_contains=key, every_status=every,
                     limit=limit)
     if as_json:
@@ -116,6 +149,8 @@ def adopt_command(
     if file is not None and not file.strip():
         raise usage_error(ctx, "--file needs a part of a file name or URL; got an empty one")
     check_length(ctx, "--why", why, 2000, "the reason")
+    _texts(ctx, file=file, why=why, **{"as": as_user})
+    _ids(ctx, ids or [])
     adoption.check_kind(kind, adoptable=True)
     _adopting(ctx, lambda engine, by: adoption.adopt(engine, ids=ids or (), file_contains=file, kind=kind, by=by,
                                                      why=why, dry_run=dry_run),
@@ -138,6 +173,8 @@ def undo_command(
     from borderflow.services import adoption
 
     check_length(ctx, "--why", why, 2000, "the reason")
+    _texts(ctx, why=why, **{"as": as_user})
+    _ids(ctx, [adoption_id])
     _adopting(ctx, lambda engine, by: adoption.undo(engine, adoption_id, by=by, why=why, dry_run=dry_run),
               as_user, why, dry_run, as_json, None)
 
@@ -175,9 +212,11 @@ def _adopting(ctx: typer.Context, call: Any, as_user: str | None, why: str, dry_
 
 
 def _login() -> str:
-    """Who adopts when no account is named: the login name of the user running the command."""
+    """Who adopts when no account is named: the login name of the user running the command,
+    cut to its first 112 characters so the name with " (login)" fits the 120 kept on
+    either database."""
     try:
-        return f"{getpass.getuser()} (login)"
+        return f"{getpass.getuser()[:LOGIN_CHARACTERS]} (login)"
     except (KeyError, OSError):  # no login name in the environment nor in the password database
         return "unknown (login)"
 
@@ -243,11 +282,13 @@ def history_command(
     check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
     check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
     check_length(ctx, "--key", key, MAX_NAME_FILTER, "a part of a record's key")
+    _texts(ctx, file=file, key=key)
     found = history(state(ctx).engine(), key_contains=key, file_contains=file, limit=limit)
     if as_json:
         emit_json(found)
         return
     kept_aside_table("Adoptions", found, ("id", "at", "by", "clash", "key", "replaced", "adopted", "why"),
-                     lambda r: (str(r["id"]), shown_when(r["adopted_at"]), r["by"], str(r["conflict_id"]), r["key"],
+                     lambda r: (str(r["id"]), shown_when(r["adopted_at"]), _visible(r["by"]), str(r["conflict_id"]),
+                                _visible(r["key"]),
                                 f"{shown_values(r['replaced'])} ({r['replaced_file'] or 'file unknown'})",
-                                f"{shown_values(r['adopted'])} ({r['file'] or 'file unknown'})", r["why"]))
+                                f"{shown_values(r['adopted'])} ({r['file'] or 'file unknown'})", _visible(r["why"])))
