@@ -80,6 +80,10 @@ def test_a_newer_bts_release_is_adopted_and_can_be_put_back(engine: Engine, tmp_
     assert code == 0 and (summary["stored"], summary["conflicts"]) == (0, 0) and err == ""
     code, out, _ = _run(capsys, "--db", db, "conflicts")
     assert f"{len(revised)} open" not in out and f"0 open, {len(revised)} replaced, {len(revised)} adopted" in out
+    code, out, _ = _run(capsys, "--db", db, "status", "--json")
+    assert json.loads(out)["conflicts_by_status"] == {"open": 0, "replaced": len(revised), "adopted": len(revised)}
+    code, out, _ = _run(capsys, "--db", db, "status")
+    assert "adopted (stored now)" in out and "replaced (not stored)" in out
     code, out, _ = _run(capsys, "--db", db, "conflicts", "--all", "--json")
     every = json.loads(out)["items"]
     assert sorted(i["status"] for i in every) == ["adopted"] * len(revised) + ["replaced"] * len(revised)

@@ -198,6 +198,8 @@ def test_a_stale_clash_is_refused_and_nothing_is_adopted(engine: Engine) -> None
     stored = _laredo(engine)
     late = adopt(engine, ids=[march[key_b], march[key_a]], by="tester")
     assert not late.changes and [r.conflict_id for r in late.refused] == [march[key_a]]
+    listed = {i["id"]: i for i in kept_aside.clashes(engine, file_contains="bts-2025-03")["items"]}
+    assert listed[march[key_a]]["stale"] == {"value": revised[a] + 11} and listed[march[key_b]]["stale"] is None
     reason = late.refused[0].reason
     assert reason.startswith(f"clash {march[key_a]} is stale: the stored count {key_a} holds value "
                              f"{revised[a] + 11} now, not value {original} as when the clash was kept; ")
