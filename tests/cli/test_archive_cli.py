@@ -125,7 +125,7 @@ def test_quarantine_and_conflicts_list_what_an_ingest_kept_aside(db: str, tmp_pa
 
     assert run(["--db", db, "conflicts"]) == 0
     table = capsys.readouterr().out
-    assert "Open clashes: newest 1 of 1" in table and "wait_minutes" in table and "45" in table
+    assert "Versions not stored now (open or replaced): newest 1 of 1" in table and "wait_" in table and "45" in table
     assert run(["--db", db, "quarantine", "--limit", "0"]) == 2  # a usage error, as every option's range
     err = capsys.readouterr().err
     assert err.startswith("error: --limit must be") and err.count("\n") == 1

@@ -57,7 +57,8 @@ def test_a_newer_bts_release_is_adopted_and_can_be_put_back(engine: Engine, tmp_
     assert {(i["key"].split("|")[3], i["key"].split("|")[4]): i["incoming"]["value"] for i in listed["items"]} == revised
     assert all(i["status"] == "open" and i["adoption"] is None and i["kind"] == "volume" for i in listed["items"])
     code, out, _ = _run(capsys, "--db", db, "conflicts", "--kind", "volume")
-    assert code == 0 and f"Open clashes: newest {len(revised)} of {len(revised)}" in out
+    assert code == 0 and f"Versions not stored now (open or replaced): newest {len(revised)} of {len(revised)}" in out
+    assert f"{len(revised)} open, 0 replaced, 0 adopted (stored now)" in out
 
     code, out, err = _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--dry-run", "--json")
     dry = json.loads(out)
@@ -78,7 +79,11 @@ def test_a_newer_bts_release_is_adopted_and_can_be_put_back(engine: Engine, tmp_
     summary = json.loads(out)
     assert code == 0 and (summary["stored"], summary["conflicts"]) == (0, 0) and err == ""
     code, out, _ = _run(capsys, "--db", db, "conflicts")
-    assert out == f"Open clashes: none ({2 * len(revised)} adopted or replaced: --all shows them).\n"
+    assert f"{len(revised)} open" not in out and f"0 open, {len(revised)} replaced, {len(revised)} adopted" in out
+    code, out, _ = _run(capsys, "--db", db, "status", "--json")
+    assert json.loads(out)["conflicts_by_status"] == {"open": 0, "replaced": len(revised), "adopted": len(revised)}
+    code, out, _ = _run(capsys, "--db", db, "status")
+    assert "adopted (stored now)" in out and "replaced (not stored)" in out
     code, out, _ = _run(capsys, "--db", db, "conflicts", "--all", "--json")
     every = json.loads(out)["items"]
     assert sorted(i["status"] for i in every) == ["adopted"] * len(revised) + ["replaced"] * len(revised)
@@ -163,13 +168,71 @@ def test_an_adoption_as_an_account_is_audited(tmp_path: Path, capsys: pytest.Cap
     old, new, revised = _releases(tmp_path)
     for path in (old, new):
         assert _run(capsys, "--db", db, "ingest", str(path), "-q")[0] == 0
-    assert _run(capsys, "--db", db, "users", "create", "ana", "--agency", "BTS", "--country", "US")[0] == 0
+    assert _run(capsys, "--db", db, "users", "create", "ana", "--agency", "BTS", "--country", "US",
+                "--role", "editor")[0] == 0
+    assert _run(capsys, "--db", db, "users", "create", "vic", "--agency", "BTS", "--country", "US")[0] == 0
+    code, _, err = _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--as", "vic")
+    assert code == 1 and err == ("error: adopting a version needs the role editor or admin; user 'vic' has "
+                                 "viewer\n")
     code, out, _ = _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--as", "ana", "--why",
                         "BTS revised 2024", "--json")
     adopted = [c["conflict_id"] for c in json.loads(out)["adopted"]]
     assert code == 0 and len(adopted) == len(revised)
     code, out, _ = _run(capsys, "--db", db, "users", "audit", "--json")
-    (entry,) = [e for e in json.loads(out) if e["action"] == "conflicts.adopt"]
+    denied, entry = sorted((e for e in json.loads(out) if e["action"] == "conflicts.adopt"),
+                           key=lambda e: e["username"] != "vic")
+    assert (denied["username"], denied["outcome"]) == ("vic", "denied")
     assert (entry["username"], entry["outcome"]) == ("ana", "ok") and entry["details"]["adopted"] == adopted
     code, out, _ = _run(capsys, "--db", db, "conflicts", "history", "--json")
     assert {e["by"] for e in json.loads(out)["items"]} == {"ana"}
+
+
+def test_a_long_id_list_is_looked_up_and_a_whole_run_undone(engine: Engine, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from borderflow.services.adoption import adopt
+
+    db = _url(engine)
+    old, new, revised = _releases(tmp_path)
+    assert _run(capsys, "--db", db, "ingest", str(old), "-q")[0] == 0
+    assert _run(capsys, "--db", db, "ingest", str(new), "-q")[0] == 0
+    first = _exported(capsys, db)
+    many = adopt(engine, ids=range(1, 70_001), by="tester", dry_run=True)  # over PostgreSQL's 65,535 parameters
+    assert len(many.refused) == 70_000 - len(revised)
+    assert _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--json")[0] == 0
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "history", "--json")
+    run_of = json.loads(out)["items"][0]["id"]
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "undo", str(run_of), "--dry-run", "--json")
+    assert code == 0 and len(json.loads(out)["adopted"]) == len(revised)
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "undo", str(run_of), "--why", "back")
+    assert code == 0 and f"Adopted {len(revised)} clash(es)" in out and _exported(capsys, db) == first
+    code, _, err = _run(capsys, "--db", db, "conflicts", "undo", "987654")
+    assert code == 1 and err.startswith("error: no adoption 987654") and err.count("\n") == 1
+
+
+def test_bad_ids_and_text_are_refused_in_one_line_and_a_long_login_name_is_cut(
+        engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import update
+
+    from borderflow.store import schema
+
+    db = _url(engine)
+    old, new, _ = _releases(tmp_path)
+    for path in (old, new):
+        assert _run(capsys, "--db", db, "ingest", str(path), "-q")[0] == 0
+    bad_byte = b"bad\xffbyte".decode("utf-8", "surrogateescape")  # as a shell passes a byte that is not UTF-8
+    for args in (["adopt", "99999999999999999999999"], ["adopt", "0"], ["undo", str(2**63)],
+                 ["adopt", "1", "--why", bad_byte], ["adopt", "1", "--why", "esc\x1b[31m"],
+                 ["adopt", "--file", bad_byte], ["adopt", "1", "--as", bad_byte],
+                 ["--file", bad_byte], ["history", "--file", bad_byte]):
+        code, _, err = _run(capsys, "--db", db, "conflicts", *args)
+        assert code == 2 and err.count("\n") == 1 and err.startswith("error: ") and "Error" not in err, (args, err)
+
+    monkeypatch.setattr("getpass.getuser", lambda: "x" * 200)
+    code, _, _ = _run(capsys, "--db", db, "conflicts", "adopt", "--file", "bts-2025-03", "--json")
+    assert code == 0
+    with engine.begin() as conn:  # a reason kept before control characters were refused
+        conn.execute(update(schema.adoptions).values(why="esc\x1b[31m"))
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "history", "--json")
+    assert {e["by"] for e in json.loads(out)["items"]} == {"x" * 112 + " (login)"}
+    code, out, _ = _run(capsys, "--db", db, "conflicts", "history")
+    assert code == 0 and "\x1b" not in out and "\\x1b" in out

@@ -147,7 +147,7 @@ def test_a_revised_bts_release_is_adopted_everywhere_and_can_be_undone(engine: E
     # the same revised release again: nothing stored, nothing clashes
     again = _ingest(engine, later, "bts/border-crossing-entry-2025-03.csv")
     assert (again.stored, again.conflicts, again.duplicates) == (0, 0, again.read)
-    assert kept_aside.clashes(engine)["total"] == 0
+    assert kept_aside.clashes(engine)["statuses"] == {"open": 0, "replaced": len(revised), "adopted": len(revised)}
 
     # the replaced versions are kept, naming the file they came from, and can come back
     listed = kept_aside.clashes(engine, every_status=True)
@@ -181,13 +181,13 @@ def test_a_stale_clash_is_refused_and_nothing_is_adopted(engine: Engine) -> None
     _ingest(engine, first, "bts-2025-01.csv")
     _ingest(engine, later, "bts-2025-03.csv")
     _ingest(engine, _csv(rows[0], third), "bts-2025-04.csv")
-    by_file = {i["file"]: {i["key"]: i["id"] for i in kept_aside.clashes(engine, file_contains=name)["items"]}
-               for name in ("bts-2025-03.csv", "bts-2025-04.csv")
-               for i in kept_aside.clashes(engine, file_contains=name)["items"]}
+    by_file = {name: {i["key"]: i["id"] for i in kept_aside.clashes(engine, file_contains=name)["items"]}
+               for name in ("bts-2025-03.csv", "bts-2025-04.csv")}
     key_a = volume_key_text(LAREDO, "", "month", a[0], a[1], "northbound", "bts")
     key_b = volume_key_text(LAREDO, "", "month", b[0], b[1], "northbound", "bts")
     march, april = by_file["bts-2025-03.csv"], by_file["bts-2025-04.csv"]
-    assert set(march) == {key_a, key_b} and set(april) == {key_a}
+    # April repeats March's revision of b: one version, held by both files
+    assert set(march) == set(april) == {key_a, key_b} and march[key_b] == april[key_b] != march[key_a]
 
     both = adopt(engine, file_contains="bts-2025", by="tester")  # two versions of one count: not guessed at
     assert not both.changes and [r.conflict_id for r in both.refused] == [march[key_a]]
@@ -198,6 +198,8 @@ def test_a_stale_clash_is_refused_and_nothing_is_adopted(engine: Engine) -> None
     stored = _laredo(engine)
     late = adopt(engine, ids=[march[key_b], march[key_a]], by="tester")
     assert not late.changes and [r.conflict_id for r in late.refused] == [march[key_a]]
+    listed = {i["id"]: i for i in kept_aside.clashes(engine, file_contains="bts-2025-03")["items"]}
+    assert listed[march[key_a]]["stale"] == {"value": revised[a] + 11} and listed[march[key_b]]["stale"] is None
     reason = late.refused[0].reason
     assert reason.startswith(f"clash {march[key_a]} is stale: the stored count {key_a} holds value "
                              f"{revised[a] + 11} now, not value {original} as when the clash was kept; ")
@@ -280,3 +282,114 @@ def test_an_archive_from_before_adoptions_keeps_its_clashes_open_and_adoptable(b
     with blank_engine.connect() as conn:
         row = conn.execute(select(schema.volumes.c.value, schema.volumes.c.payload_sha256)).one()
     assert tuple(row) == (120.0, "b2")
+
+
+# -- a file's versions: every one it holds, whichever file brought it first ---------------
+
+VOLUMES = "port_code,site,period,period_start,measure,direction,value,source\n"
+
+
+def _volumes_csv(*rows: str) -> bytes:
+    return (VOLUMES + "".join(f"{r}\n" for r in rows)).encode()
+
+
+def _stored_counts(engine: Engine) -> dict[tuple[str, str], float]:
+    v = schema.volumes.c
+    with engine.connect() as conn:
+        return {(r.period_start.isoformat(), r.measure): r.value
+                for r in conn.execute(select(v.period_start, v.measure, v.value))}
+
+
+def test_a_file_selects_every_version_it_holds_even_one_an_earlier_file_brought(engine: Engine) -> None:
+    jan, feb = "2304,,month,2024-01-01,Trucks,northbound,{},bts", "2304,,month,2024-02-01,Buses,northbound,{},bts"
+    _ingest(engine, _volumes_csv(jan.format(244595), feb.format(2504)), "rel-2025-02.csv")
+    _ingest(engine, _volumes_csv(jan.format(244600), feb.format(2504)), "rel-2025-03.csv")
+    april = _ingest(engine, _volumes_csv(jan.format(244600), feb.format(2600)), "REL-2025-04.csv")
+    listed = kept_aside.clashes(engine, file_contains="rel-2025-04")  # any case, on both databases
+    assert april.conflicts == listed["total"] == 2
+    done = adopt(engine, file_contains="2025-04", by="tester")
+    assert not done.refused and len(done.changes) == 2
+    assert _stored_counts(engine) == {("2024-01-01", "Trucks"): 244600, ("2024-02-01", "Buses"): 2600}
+    assert not adopt(engine, file_contains="2025-04", by="tester").changes  # asked again: nothing to do
+
+    # a release going back to the first values: its versions are the replaced ones, selected by its name
+    may = _ingest(engine, _volumes_csv(jan.format(244595), feb.format(2504)), "rel-2025-05.csv")
+    listed = kept_aside.clashes(engine, file_contains="2025-05")
+    assert may.conflicts == listed["total"] == 2 and {i["status"] for i in listed["items"]} == {"replaced"}
+    back = adopt(engine, file_contains="2025-05", by="tester")
+    assert not back.refused and len(back.changes) == 2
+    assert _stored_counts(engine) == {("2024-01-01", "Trucks"): 244595, ("2024-02-01", "Buses"): 2504}
+    # files naming both the stored version and a replaced one: --file does not undo an adoption
+    again = adopt(engine, file_contains="rel-2025", by="tester")
+    assert not again.changes and not again.refused and again.undoing_left == 2
+    # two files holding two versions not stored: refused, as ever
+    _ingest(engine, _volumes_csv(jan.format(244700)), "rel-2025-06.csv")
+    _ingest(engine, _volumes_csv(jan.format(244800)), "rel-2025-07.csv")
+    both = adopt(engine, file_contains="2025-0", by="tester", dry_run=True)
+    assert not both.changes and "are versions of one count" in both.refused[0].reason
+
+
+def test_an_archive_from_before_conflict_files_finds_each_version_by_its_file(blank_engine: Engine) -> None:  # noqa: F811
+    from alembic import command
+
+    command.upgrade(_alembic_config(blank_engine), "0014")
+    at = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+    key = volume_key_text(LAREDO, "", "month", dt.date(2024, 1, 1), "Trucks", "northbound", "bts")
+    with blank_engine.begin() as conn:
+        conn.execute(text("INSERT INTO volumes (port_code, site, period, period_start, measure, direction, value, "
+                          "source, payload_sha256) VALUES ('2304', '', 'month', '2024-01-01', 'Trucks', 'northbound', "
+                          "100, 'bts', 'a1')"))
+        conn.execute(text("INSERT INTO conflicts (kind, natural_key, stored, incoming, payload_sha256, source_name, "
+                          "created_at) VALUES ('volume', :key, '{\"value\": 100.0}', '{\"value\": 120.0}', 'b2', "
+                          "'BTS-later.csv', :at)"), {"key": key, "at": at})
+    migrate(blank_engine)
+    assert kept_aside.clashes(blank_engine, file_contains="bts-LATER")["total"] == 1
+    _ingest(blank_engine, _volumes_csv("2304,,month,2024-01-01,Trucks,northbound,120,bts"), "bts-again.csv")
+    assert kept_aside.clashes(blank_engine, file_contains="again")["total"] == 1
+    assert len(adopt(blank_engine, file_contains="again", by="tester").changes) == 1
+
+
+def test_a_key_separator_in_a_key_field_is_refused_and_an_ambiguous_key_not_adopted(engine: Engine) -> None:
+    one = "2304,S|month|2024-01-01|Trucks|northbound|s1,month,2024-02-01,Trucks,northbound,200,s2"
+    two = "2304,S,month,2024-01-01,Trucks,northbound,{},s1|month|2024-02-01|Trucks|northbound|s2"
+    summary = _ingest(engine, _volumes_csv(one, two.format(200)), "pipes.csv")
+    assert (summary.stored, summary.quarantined) == (0, 2)
+    reasons = [i["reason"] for i in kept_aside.quarantined(engine)["items"]]
+    assert any("site may not contain '|'" in r for r in reasons) and any("source may not contain '|'" in r
+                                                                          for r in reasons)
+    header = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
+    row = "250401,passenger,standard,2026-08-01T12:00:00Z,30,5,delay,a|b\n"
+    assert _ingest(engine, (header + row).encode(), "sensors.csv").quarantined == 1
+
+    # an archive from before the rule: two counts whose keys read alike
+    with engine.begin() as conn:
+        conn.execute(schema.volumes.insert(), [
+            {"port_code": "2304", "site": "S|month|2024-01-01|Trucks|northbound|s1", "period": "month",
+             "period_start": dt.date(2024, 2, 1), "measure": "Trucks", "direction": "northbound", "value": 200,
+             "source": "s2"},
+            {"port_code": "2304", "site": "S", "period": "month", "period_start": dt.date(2024, 1, 1),
+             "measure": "Trucks", "direction": "northbound", "value": 200,
+             "source": "s1|month|2024-02-01|Trucks|northbound|s2"}])
+        key = volume_key_text("2304", "S", "month", dt.date(2024, 1, 1), "Trucks", "northbound",
+                              "s1|month|2024-02-01|Trucks|northbound|s2")
+        conn.execute(schema.conflicts.insert().values(
+            kind="volume", natural_key=key, stored='{"value": 200.0}', incoming='{"value": 999.0}',
+            source_name="later.csv", created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)))
+    (clash,) = kept_aside.clashes(engine)["items"]
+    result = adopt(engine, ids=[clash["id"]], by="tester")
+    assert not result.changes and "more than one stored count has the key" in result.refused[0].reason
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(schema.volumes.c.value)).scalars()) == [200, 200]
+
+
+def test_file_and_name_filters_ignore_case_on_both_databases(engine: Engine) -> None:
+    from borderflow.services.payload_files import list_payloads
+
+    jan = "2304,,month,2024-01-01,Trucks,northbound,{},bts"
+    _ingest(engine, _volumes_csv(jan.format(100), "2304,,month,2024-13-01,Trucks,northbound,1,bts"), "B_2025-02.csv")
+    _ingest(engine, _volumes_csv(jan.format(120)), "B_2025-03.csv")
+    assert kept_aside.quarantined(engine, file_contains="b_2025")["total"] == 1
+    assert list_payloads(engine, name_contains="b_2025")["total"] == 2
+    assert kept_aside.clashes(engine, file_contains="b_2025-03")["total"] == 1
+    assert len(adopt(engine, file_contains="b_2025-03", by="tester").changes) == 1
+    assert history(engine, file_contains="b_2025-03")["total"] == 1

@@ -258,8 +258,15 @@ def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
     table = Table(title="Archive")
     table.add_column("what")
     table.add_column("rows", justify="right")
+    by_status = info["conflicts_by_status"]
     for name, count in info["tables"].items():
-        table.add_row(name, str(count))
+        if name == "conflicts":  # every version kept; say which are not stored now
+            table.add_row("conflicts (versions kept)", str(count))
+            table.add_row("  open (not stored)", str(by_status["open"]))
+            table.add_row("  replaced (not stored)", str(by_status["replaced"]))
+            table.add_row("  adopted (stored now)", str(by_status["adopted"]))
+        else:
+            table.add_row(name, str(count))
     out.print(table)
     if info["observations_by_source"]:
         by_source = Table(title="Observations by source")

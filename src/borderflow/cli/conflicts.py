@@ -4,6 +4,7 @@ the stored record (``conflicts adopt``) and the adoptions made (``conflicts hist
 from __future__ import annotations
 
 import getpass
+import re
 from typing import Any
 
 import typer
@@ -27,6 +28,37 @@ conflicts_app = typer.Typer(
 )
 
 FILE_HELP = "a part of a file name or URL"
+#: The largest id either database holds (a 64-bit signed integer).
+MAX_ID = 2**63 - 1
+#: The characters of a login name kept as who adopted (with " (login)": 120, the column's size).
+LOGIN_CHARACTERS = 112
+#: Control characters, never printed raw (text kept before they were refused may hold them).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _texts(ctx: typer.Context, **options: str | None) -> None:
+    """A usage error, in one line, for a text option holding a control character or a byte
+    that is not UTF-8 (seen as a lone surrogate): such text is neither stored nor printed."""
+    from borderflow.errors import BadInputError
+    from borderflow.text_rules import checked_text
+
+    for name, value in options.items():
+        if value is not None:
+            try:
+                checked_text(value, f"--{name}", one_line=True)
+            except BadInputError as exc:
+                raise usage_error(ctx, str(exc)) from None
+
+
+def _ids(ctx: typer.Context, ids: list[int]) -> None:
+    for number in ids:
+        if not 1 <= number <= MAX_ID:
+            raise usage_error(ctx, f"an id is a whole number from 1 to {MAX_ID}; got {number}")
+
+
+def _visible(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``)."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _say(console: Any, text: str) -> None:
@@ -36,10 +68,10 @@ def _say(console: Any, text: str) -> None:
 @conflicts_app.callback(invoke_without_command=True)
 def conflicts_command(
     ctx: typer.Context,
-    file: str | None = typer.Option(None, "--file", help="Only clashes from files whose name contains this."),
+    file: str | None = typer.Option(None, "--file", help="Only versions that files whose name contains this (any case) hold."),
     kind: str | None = typer.Option(None, "--kind", help="Only this kind: volume, historical_average or observation."),
     key: str | None = typer.Option(None, "--key", help="Only records whose key contains this (e.g. 2304|)."),
-    every: bool = typer.Option(False, "--all", help="Also those adopted and the versions they replaced."),
+    every: bool = typer.Option(False, "--all", help="Also the adopted versions (stored now)."),
     limit: int = typer.Option(50, "--limit", help="Newest clashes shown (1-100000)."),
     as_json: bool = typer.Option(False, "--json", help="Write the clashes as JSON."),
 ) -> None:
@@ -52,25 +84,33 @@ def conflicts_command(
     check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
     check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
     check_length(ctx, "--key", key, MAX_NAME_FILTER, "a part of a record's key")
+    _texts(ctx, file=file, key=key)
     found = clashes(state(ctx).engine(), file_contains=file, kind=kind, key_contains=key, every_status=every,
                     limit=limit)
     if as_json:
         emit_json(found)
         return
-    if not found["items"] and found["resolved"] and not every:
-        _say(out, f"Open clashes: none ({found['resolved']} adopted or replaced: --all shows them).")
-        return
-    columns = ("id", "kept at", "record", "stored", "incoming", "file")
+    columns = ("id", "kept at", "record", "stored", "incoming", "file", "status")
     if every:
-        kept_aside_table("Clashes (open, adopted, replaced)", found, (*columns, "status", "set"),
-                         lambda r: (*_clash_cells(r), r["status"], _set_by(r["adoption"])))
+        kept_aside_table("Clashes (open, replaced, adopted)", found, (*columns, "set"),
+                         lambda r: (*_clash_cells(r), _set_by(r["adoption"])))
     else:
-        kept_aside_table("Open clashes", found, columns, _clash_cells)
+        kept_aside_table("Versions not stored now (open or replaced)", found, columns, _clash_cells)
+    counts = found["statuses"]
+    _say(out, f"{counts['open']} open, {counts['replaced']} replaced, {counts['adopted']} adopted (stored now)"
+              + ("" if every else "; --all also lists the adopted ones"))
+    stale = sum(1 for r in found["items"] if r["stale"] is not None)
+    if stale:
+        _say(err, f"note: {stale} listed version(s) are stale (the stored record changed since they were kept); "
+                  "ingest their file again to keep them against the stored values, then adopt them")
 
 
 def _clash_cells(r: dict[str, Any]) -> tuple[str, ...]:
-    return (str(r["id"]), shown_when(r["kept_at"]), f"{r['kind']} {r['key']}", shown_values(r["stored"]),
-            shown_values(r["incoming"]), r["file"])
+    stored = shown_values(r["stored"])
+    if r["stale"] is not None:
+        stored += f" (stale: {shown_values(r['stale'])} now)"
+    return (str(r["id"]), shown_when(r["kept_at"]), f"{r['kind']} {r['key']}", stored,
+            shown_values(r["incoming"]), r["file"], r["status"])
 
 
 def _set_by(adoption: dict[str, Any] | None) -> str:
@@ -85,12 +125,12 @@ def adopt_command(
     ids: list[int] | None = typer.Argument(None, metavar="ID",
                                            help="Ids of the clashes to adopt ('borderflow conflicts')."),
     file: str | None = typer.Option(None, "--file",
-                                    help="Instead of ids: every open clash from files whose name contains this."),
+                                    help="Instead of ids: every version not stored now that files whose name contains this hold."),
     kind: str | None = typer.Option(None, "--kind", help="With --file: only volume or historical_average."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
     why: str = typer.Option("", "--why", help="The reason, kept with each adoption."),
     as_user: str | None = typer.Option(None, "--as",
-                                       help="The account adopting (checked, and audited); else your login name."),
+                                       help="The account adopting, an editor or admin (checked, and audited); else your login name."),
     as_json: bool = typer.Option(False, "--json", help="Write what was adopted (or refused) as JSON."),
 ) -> None:
     """Make kept-aside versions (counts, historical averages) the stored records, in one
@@ -101,23 +141,61 @@ def adopt_command(
     if ids and (file is not None or kind is not None):
         raise usage_error(ctx, "clash ids and --file/--kind do not go together; give one or the other")
     if kind is not None and file is None:
-        raise usage_error(ctx, "--kind goes with --file (every open clash of that kind from those files)")
+        raise usage_error(ctx, "--kind goes with --file (every version of that kind those files hold)")
     if not ids and file is None:
         raise usage_error(ctx, "name the clashes to adopt: their ids (borderflow conflicts lists them) or "
-                               "--file NAME_PART for every open clash from those files")
+                               "--file NAME_PART for every version those files hold that is not stored now")
     check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
     if file is not None and not file.strip():
         raise usage_error(ctx, "--file needs a part of a file name or URL; got an empty one")
     check_length(ctx, "--why", why, 2000, "the reason")
+    _texts(ctx, file=file, why=why, **{"as": as_user})
+    _ids(ctx, ids or [])
     adoption.check_kind(kind, adoptable=True)
+    _adopting(ctx, lambda engine, by: adoption.adopt(engine, ids=ids or (), file_contains=file, kind=kind, by=by,
+                                                     why=why, dry_run=dry_run),
+              as_user, why, dry_run, as_json, file)
+
+
+@conflicts_app.command("undo")
+def undo_command(
+    ctx: typer.Context,
+    adoption_id: int = typer.Argument(..., metavar="ADOPTION_ID",
+                                      help="An adoption of the run to undo ('borderflow conflicts history')."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
+    why: str = typer.Option("", "--why", help="The reason, kept with each adoption."),
+    as_user: str | None = typer.Option(None, "--as",
+                                       help="The account undoing, an editor or admin (checked, and audited); else your login name."),
+    as_json: bool = typer.Option(False, "--json", help="Write what was adopted (or refused) as JSON."),
+) -> None:
+    """Undo a whole run of adoptions (one 'conflicts adopt': the same time and account) by
+    adopting every version it replaced: all of them or, when any is refused, none."""
+    from borderflow.services import adoption
+
+    check_length(ctx, "--why", why, 2000, "the reason")
+    _texts(ctx, why=why, **{"as": as_user})
+    _ids(ctx, [adoption_id])
+    _adopting(ctx, lambda engine, by: adoption.undo(engine, adoption_id, by=by, why=why, dry_run=dry_run),
+              as_user, why, dry_run, as_json, None)
+
+
+def _adopting(ctx: typer.Context, call: Any, as_user: str | None, why: str, dry_run: bool, as_json: bool,
+              file: str | None) -> None:
+    """Run an adoption as the named account (else the login name), audit and report it."""
     engine = state(ctx).engine()
     user = None
     if as_user is not None:
-        from borderflow.services.plans import user_for_cli
+        from borderflow.errors import ForbiddenError
+        from borderflow.services.plans import cli_audit, require_editor, user_for_cli
 
         user = user_for_cli(engine, as_user, "conflicts.adopt")
-    result = adoption.adopt(engine, ids=ids or (), file_contains=file, kind=kind,
-                            by=user.username if user is not None else _login(), why=why, dry_run=dry_run)
+        try:
+            require_editor(user, "adopting a version")
+        except ForbiddenError as exc:  # as a plans write: refused and audited as denied
+            cli_audit(engine, user, "conflicts.adopt", "conflicts", {"reason": str(exc)[:500]}, "denied",
+                      exc.http_status)
+            raise
+    result = call(engine, user.username if user is not None else _login())
     if user is not None and not dry_run:
         _audit(engine, user, result, why)
     if as_json:
@@ -134,9 +212,11 @@ def adopt_command(
 
 
 def _login() -> str:
-    """Who adopts when no account is named: the login name of the user running the command."""
+    """Who adopts when no account is named: the login name of the user running the command,
+    cut to its first 112 characters so the name with " (login)" fits the 120 kept on
+    either database."""
     try:
-        return f"{getpass.getuser()} (login)"
+        return f"{getpass.getuser()[:LOGIN_CHARACTERS]} (login)"
     except (KeyError, OSError):  # no login name in the environment nor in the password database
         return "unknown (login)"
 
@@ -178,8 +258,11 @@ def _notes(result: Any, file: str | None) -> None:
     if result.readings_left:
         _say(err, f"note: {result.readings_left} open clash(es) of wait-time readings from these files are left as "
                   f"they are: {READINGS_RULE}")
-    if file is not None and not (result.changes or result.refused or result.already):
-        _say(err, f"note: no open clash of a count or historical average from files whose name contains {file!r}; "
+    if result.undoing_left:
+        _say(err, f"note: {result.undoing_left} replaced version(s) from these files are left: these files hold the "
+                  "stored version too, and --file does not undo an adoption; adopt them by id")
+    if file is not None and not (result.changes or result.refused or result.already or result.undoing_left):
+        _say(err, f"note: no version of a count or historical average from files whose name contains {file!r}; "
                   "nothing to adopt")
     elif result.changes and not result.refused and not result.dry_run:
         _say(err, "note: the replaced versions are kept ('borderflow conflicts --all'); adopting one puts it back")
@@ -199,11 +282,13 @@ def history_command(
     check_range(ctx, "--limit", limit, 1, MAX_LIMIT)
     check_length(ctx, "--file", file, MAX_NAME_FILTER, FILE_HELP)
     check_length(ctx, "--key", key, MAX_NAME_FILTER, "a part of a record's key")
+    _texts(ctx, file=file, key=key)
     found = history(state(ctx).engine(), key_contains=key, file_contains=file, limit=limit)
     if as_json:
         emit_json(found)
         return
     kept_aside_table("Adoptions", found, ("id", "at", "by", "clash", "key", "replaced", "adopted", "why"),
-                     lambda r: (str(r["id"]), shown_when(r["adopted_at"]), r["by"], str(r["conflict_id"]), r["key"],
+                     lambda r: (str(r["id"]), shown_when(r["adopted_at"]), _visible(r["by"]), str(r["conflict_id"]),
+                                _visible(r["key"]),
                                 f"{shown_values(r['replaced'])} ({r['replaced_file'] or 'file unknown'})",
-                                f"{shown_values(r['adopted'])} ({r['file'] or 'file unknown'})", r["why"]))
+                                f"{shown_values(r['adopted'])} ({r['file'] or 'file unknown'})", _visible(r["why"])))

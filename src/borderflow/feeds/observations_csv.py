@@ -17,7 +17,8 @@ Field rules (every row is checked; a bad row becomes a :class:`Rejected` with pl
   unknown (None);
 * ``source`` — required; printable text of at most 40 characters, without leading or
   trailing spaces (a source with them is refused, as in the volumes CSV: it would be
-  another source than the same name without them, and the writer refuses it too).
+  another source than the same name without them, and the writer refuses it too); it may not contain ``|``, which joins
+  the fields of a record's key kept as text.
 
 Every other field may have spaces around it, which are dropped. Empty columns after the
 last named one (a spreadsheet's) are ignored, in the header and in every row; a value
@@ -132,6 +133,9 @@ def read_row(row: list[str], width: int = len(COLUMNS) + 1) -> Observation:
         problems.append(f"source may not have surrounding spaces; got {row[7][:60]!r}")
     if not source or not source.isprintable() or len(source) > 40:
         problems.append(f"source is required and must be printable text of at most 40 characters; got {row[7][:60]!r}")
+    elif "|" in source:
+        problems.append(f"source may not contain '|' (it separates the fields of a record's key, so two records "
+                        f"could read as one); got {row[7][:60]!r}")
     direction = word(8, DIRECTIONS, "northbound") if width > len(COLUMNS) else "northbound"
     if problems or observed_at is None:
         raise ValueError("; ".join(problems))

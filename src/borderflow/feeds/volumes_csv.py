@@ -23,6 +23,10 @@ Field rules (every row is checked; a bad row becomes a :class:`Rejected` with pl
 * ``source`` — required; printable text of at most 40 characters, without surrounding
   spaces (refused, as in the observations CSV).
 
+``site``, ``measure`` and ``source`` may not contain ``|``: it joins the fields of a
+record's key where the key is kept as text (clashes, adoptions), so two records could
+read as one.
+
 Every other field may have spaces around it, which are dropped. Empty columns after the
 last named one (a spreadsheet's) are ignored, in the header and in every row; a value
 under one refuses its row. Rows with the same key (every field but ``value``) and the same
@@ -59,6 +63,8 @@ from borderflow.feeds.same_key import SameKey
 from borderflow.vocabulary import DIRECTIONS
 
 FORMAT = "volumes-csv"
+#: What joins the fields of a record's key where it is kept as text (conflicts, adoptions).
+KEY_SEPARATOR = "|"
 COLUMNS = ("port_code", "site", "period", "period_start", "measure", "direction", "value", "source")
 HEADER = ",".join(COLUMNS)
 PERIODS = ("month", "day")
@@ -109,6 +115,9 @@ def _text(value: str, name: str, limit: int, problems: list[str], required: bool
     if (required and not value) or len(value) > limit or (value and not value.isprintable()):
         need = "is required and must be" if required else "must be"
         problems.append(f"{name} {need} printable text of at most {limit} characters; got {value[:80]!r}")
+    elif KEY_SEPARATOR in value:
+        problems.append(f"{name} may not contain {KEY_SEPARATOR!r} (it separates the fields of a record's key, so two "
+                        f"records could read as one); got {value[:80]!r}")
     return value
 
 

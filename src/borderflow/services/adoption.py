@@ -38,12 +38,19 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, exists, func, select
 
-from borderflow.errors import BadInputError
+from borderflow.errors import BadInputError, NotFoundError
 from borderflow.store.db import writing
-from borderflow.store.schema import adoptions, conflicts, historical_averages, payloads, volumes
-from borderflow.store.writes import ADOPTABLE_KINDS, CHUNK, values_text, volume_key_text
+from borderflow.store.schema import (
+    adoptions,
+    conflict_files,
+    conflicts,
+    historical_averages,
+    payloads,
+    volumes,
+)
+from borderflow.store.writes import ADOPTABLE_KINDS, CHUNK, link_files, values_text, volume_key_text
 
 #: Every kind of clash the ``conflicts`` table keeps.
 KINDS = ("observation", "volume", "historical_average")
@@ -93,12 +100,16 @@ class AdoptionResult:
     refused: list[Refusal] = field(default_factory=list)
     #: Open clashes of wait-time readings the bulk selection matched and left alone.
     readings_left: int = 0
+    #: Replaced versions the bulk selection matched and left, since a file it names holds
+    #: the stored version too (adopting them would undo that adoption).
+    undoing_left: int = 0
     #: The stored record's row of each change, by clash id (for the writes).
     record_rows: dict[int, int] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "adopted": [asdict(c) for c in self.changes], "already": self.already,
-                "refused": [asdict(r) for r in self.refused], "readings_left": self.readings_left}
+                "refused": [asdict(r) for r in self.refused], "readings_left": self.readings_left,
+                "undoing_left": self.undoing_left}
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,9 @@ class _Stored:
     row_id: int
     values: dict[str, Any]
     payload_sha256: str | None
+    #: More than one stored record has this key text (a '|' in a site or source, allowed
+    #: before it was refused): which one a clash is of cannot be told.
+    ambiguous: bool = False
 
 
 def check_kind(kind: str | None, *, adoptable: bool = False) -> None:
@@ -121,10 +135,24 @@ def check_kind(kind: str | None, *, adoptable: bool = False) -> None:
         raise BadInputError(f"--kind must be one of {', '.join(choices)}; got {kind!r}")
 
 
+#: The statuses of versions not stored now: kept aside by an ingest, or taken out by an adoption.
+NOT_STORED = ("open", "replaced")
+
+
+def held_by(file_contains: str) -> ColumnElement[bool]:
+    """Versions that a file whose name contains ``file_contains`` (any case) holds: the
+    first file that brought one or any later one (``conflict_files``)."""
+    f = conflict_files.c
+    return exists().where(f.conflict_id == conflicts.c.id,
+                          f.source_name.icontains(file_contains, autoescape=True))
+
+
 def adopt(engine: Engine, *, ids: Sequence[int] = (), file_contains: str | None = None, kind: str | None = None,
           by: str, why: str = "", dry_run: bool = False, now: dt.datetime | None = None) -> AdoptionResult:
-    """Adopt the clashes ``ids``, or every open clash of an adoptable kind (``kind``, else
-    both) kept from files whose name contains ``file_contains``; see the module's rules.
+    """Adopt the clashes ``ids``, or every version of an adoptable kind (``kind``, else
+    both) not stored now (open or replaced) that files whose name contains
+    ``file_contains`` hold, less those that would undo an adoption of a version those
+    files hold too; see the module's rules.
 
     ``by`` is who adopts (kept with each adoption), ``why`` the reason (may be empty). A
     dry run checks and reports everything and writes nothing.
@@ -145,6 +173,20 @@ def adopt(engine: Engine, *, ids: Sequence[int] = (), file_contains: str | None 
     return result
 
 
+def undo(engine: Engine, adoption_id: int, *, by: str, why: str = "", dry_run: bool = False,
+         now: dt.datetime | None = None) -> AdoptionResult:
+    """Undo the run of adoptions ``adoption_id`` was made in (one ``conflicts adopt``: the
+    same time and account): adopt every version that run replaced, all or none."""
+    a = adoptions.c
+    with engine.connect() as conn:
+        first = conn.execute(select(a.adopted_at, a.adopted_by).where(a.id == adoption_id)).first()
+        if first is None:
+            raise NotFoundError(f"no adoption {adoption_id}; 'borderflow conflicts history' lists them with their ids")
+        ids = list(conn.execute(select(a.replaced_conflict_id).where(
+            a.adopted_at == first.adopted_at, a.adopted_by == first.adopted_by)).scalars())
+    return adopt(engine, ids=ids, by=by, why=why, dry_run=dry_run, now=now)
+
+
 def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind: str | None,
           *, dry_run: bool) -> AdoptionResult:
     """The changes an adoption makes, or the refusals that stop it: reads only."""
@@ -152,14 +194,15 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
     c = conflicts.c
     if ids:
         wanted = sorted(set(ids))
-        rows = _rows(conn, c.id.in_(wanted))
+        rows = [r for start in range(0, len(wanted), CHUNK) for r in _rows(conn, c.id.in_(wanted[start:start + CHUNK]))]
         for missing in sorted(set(wanted) - {r.id for r in rows}):
             result.refused.append(Refusal(missing, f"no clash {missing}; 'borderflow conflicts --all' lists them "
                                                    "with their ids"))
     else:
         assert file_contains is not None
-        where = [c.status == "open", c.source_name.contains(file_contains, autoescape=True)]
+        where = [c.status.in_(NOT_STORED), held_by(file_contains)]
         rows = _rows(conn, *where, c.kind.in_([kind] if kind else ADOPTABLE_KINDS))
+        rows = _leave_undoing(conn, rows, file_contains, result)
         if kind is None:
             result.readings_left = conn.execute(select(func.count()).select_from(conflicts).where(
                 *where, c.kind == "observation")).scalar_one()
@@ -169,7 +212,7 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
             result.refused.append(Refusal(row.id, f"clash {row.id}: {READINGS_RULE}"))
         else:
             by_record[(row.kind, row.natural_key)].append(row)
-    stored = {k: _stored(conn, k, sorted(key for kind_, key in by_record if kind_ == k)) for k in ADOPTABLE_KINDS}
+    stored = {k: stored_records(conn, k, sorted(key for kind_, key in by_record if kind_ == k)) for k in ADOPTABLE_KINDS}
     for (record_kind, key), versions in sorted(by_record.items(), key=lambda item: item[1][0].id):
         if len(versions) > 1:
             numbers = ", ".join(str(v.id) for v in versions)
@@ -182,6 +225,11 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
             result.refused.append(Refusal(row.id, f"clash {row.id}: the stored {_NAMED[record_kind]} {key} is not in "
                                                   "the archive, so there is nothing to replace; ingest its file again "
                                                   "to store it"))
+            continue
+        if current.ambiguous:
+            result.refused.append(Refusal(row.id, f"clash {row.id}: more than one stored {_NAMED[record_kind]} has "
+                                                  f"the key {key} (a '|' in a site or source), so which one it "
+                                                  "revises cannot be told; it is not adopted"))
             continue
         now_text = values_text(current.values)
         if row.status == "adopted" and now_text == row.incoming:
@@ -198,6 +246,27 @@ def _plan(conn: Connection, ids: Sequence[int], file_contains: str | None, kind:
     if result.refused:  # all or none
         result.changes, result.record_rows = [], {}
     return result
+
+
+def _leave_undoing(conn: Connection, rows: list[Row[Any]], file_contains: str,
+                   result: AdoptionResult) -> list[Row[Any]]:
+    """``rows`` without the replaced versions of records whose stored version a file the
+    selection names holds too: adopting them would undo an adoption of that file's
+    version, so ``--file`` asked twice would go back and forth (adopt those by id)."""
+    replaced = [r for r in rows if r.status == "replaced"]
+    if not replaced:
+        return rows
+    c = conflicts.c
+    undoing: set[int] = set()
+    for start in range(0, len(replaced), CHUNK):
+        chunk = replaced[start:start + CHUNK]
+        held = conn.execute(select(c.kind, c.natural_key).where(
+            c.status == "adopted", c.natural_key.in_(sorted({r.natural_key for r in chunk})),
+            held_by(file_contains)))
+        stored_held = {(r.kind, r.natural_key) for r in held}
+        undoing.update(r.id for r in chunk if (r.kind, r.natural_key) in stored_held)
+    result.undoing_left = len(undoing)
+    return [r for r in rows if r.id not in undoing]
 
 
 def _stale(row: Row[Any], kind: str, key: str, now_text: str) -> str:
@@ -219,12 +288,14 @@ def _rows(conn: Connection, *where: Any) -> list[Row[Any]]:
                                     c.source_name, c.status).where(*where).order_by(c.id)))
 
 
-#: The port and the first day of a count's key (``2304||month|2024-01-01|Trucks|...``),
-#: to narrow the search; the whole key is compared after.
-_VOLUME_KEY = re.compile(r"^([^|]*)\|.*\|(?:month|day)\|(\d{4}-\d{2}-\d{2})\|")
+#: The port of a count's key (``2304||month|2024-01-01|Trucks|...``) and every date that
+#: may be its first day (a '|' kept in a site or source may read as more), to narrow the
+#: search; the whole key is compared after.
+_VOLUME_PORT = re.compile(r"^([^|]*)\|")
+_VOLUME_START = re.compile(r"\|(?:month|day)\|(\d{4}-\d{2}-\d{2})(?=\|)")
 
 
-def _stored(conn: Connection, kind: str, keys: list[str]) -> dict[str, _Stored]:
+def stored_records(conn: Connection, kind: str, keys: list[str]) -> dict[str, _Stored]:
     """The stored records of ``keys`` (as the ``conflicts`` table writes them) that exist."""
     found: dict[str, _Stored] = {}
     for start in range(0, len(keys), CHUNK):
@@ -235,21 +306,27 @@ def _stored(conn: Connection, kind: str, keys: list[str]) -> dict[str, _Stored]:
                                   .where(h.natural_key.in_(chunk))):
                 found[r.natural_key] = _Stored(r.id, {"wait_minutes": r.wait_minutes}, r.payload_sha256)
             continue
-        parts = [m.groups() for m in map(_VOLUME_KEY.match, chunk) if m is not None]
-        if not parts:
+        ports = {m.group(1) for m in map(_VOLUME_PORT.match, chunk) if m is not None}
+        starts = {day for k in chunk for d in _VOLUME_START.findall(k) if (day := _day(d)) is not None}
+        if not ports or not starts:
             continue
         v = volumes.c
         wanted = set(chunk)
         query = select(v.id, v.port_code, v.site, v.period, v.period_start, v.measure, v.direction, v.source,
-                       v.value, v.payload_sha256).where(
-            v.port_code.in_(sorted({p for p, _ in parts})),
-            v.period_start.in_(sorted({dt.date.fromisoformat(d) for _, d in parts})))
+                       v.value, v.payload_sha256).where(v.port_code.in_(sorted(ports)), v.period_start.in_(sorted(starts)))
         for count in conn.execute(query):
             key = volume_key_text(count.port_code, count.site, count.period, count.period_start, count.measure,
                                   count.direction, count.source)
             if key in wanted:
-                found[key] = _Stored(count.id, {"value": count.value}, count.payload_sha256)
+                found[key] = _Stored(count.id, {"value": count.value}, count.payload_sha256, ambiguous=key in found)
     return found
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:  # digits in a site or source that read as a date but are none
+        return None
 
 
 def _apply(conn: Connection, change: Change, record_row: int, by: str, why: str, at: dt.datetime) -> Change:
@@ -290,10 +367,14 @@ def _keep_replaced(conn: Connection, change: Change, at: dt.datetime) -> int:
         values.update(payload_sha256=change.replaced_payload_sha256, source_name=name or "")
     if row is not None:
         conn.execute(conflicts.update().where(c.id == row.id).values(**values))
-        return int(row.id)
-    return _inserted(conn, conflicts.insert().values(
-        kind=change.kind, natural_key=change.key, incoming=replaced_text, created_at=at,
-        **{"payload_sha256": None, "source_name": "", **values}))
+        kept = int(row.id)
+    else:
+        kept = _inserted(conn, conflicts.insert().values(
+            kind=change.kind, natural_key=change.key, incoming=replaced_text, created_at=at,
+            **{"payload_sha256": None, "source_name": "", **values}))
+    if name:  # the file the replaced values are in holds this version
+        link_files(conn, [kept], change.replaced_payload_sha256, name, at)
+    return kept
 
 
 def _inserted(conn: Connection, statement: Any) -> int:
@@ -315,8 +396,8 @@ def history(engine: Engine, *, key_contains: str | None = None, file_contains: s
     if key_contains:
         where.append(a.natural_key.contains(key_contains, autoescape=True))
     if file_contains:
-        where.append(before.c.name.contains(file_contains, autoescape=True)
-                     | after.c.name.contains(file_contains, autoescape=True))
+        where.append(before.c.name.icontains(file_contains, autoescape=True)
+                     | after.c.name.icontains(file_contains, autoescape=True))
     joined = (adoptions.outerjoin(before, before.c.sha256 == a.replaced_payload_sha256)
               .outerjoin(after, after.c.sha256 == a.adopted_payload_sha256))
     with engine.connect() as conn:

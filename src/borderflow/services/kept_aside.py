@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from borderflow.errors import BadInputError
-from borderflow.services.adoption import check_kind
+from borderflow.services.adoption import NOT_STORED, check_kind, held_by, stored_records
 from borderflow.store.schema import adoptions, conflicts, quarantine
+from borderflow.store.writes import ADOPTABLE_KINDS, values_text
 
 MAX_LIMIT = 100_000
 
@@ -35,7 +36,7 @@ def quarantined(engine: Engine, *, file_contains: str | None = None, limit: int 
     """Refused records, newest first: ``{"total": n matching, "items": [...]}``."""
     _check_limit(limit)
     t = quarantine.c
-    where = [t.source_name.contains(file_contains, autoescape=True)] if file_contains else []
+    where = [t.source_name.icontains(file_contains, autoescape=True)] if file_contains else []
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(quarantine).where(*where)).scalar_one()
         rows = conn.execute(select(t.id, t.created_at, t.source_name, t.place, t.reason, t.raw, t.payload_sha256)
@@ -48,36 +49,49 @@ def quarantined(engine: Engine, *, file_contains: str | None = None, limit: int 
 def clashes(engine: Engine, *, file_contains: str | None = None, kind: str | None = None,
             key_contains: str | None = None, every_status: bool = False, limit: int = 50) -> dict[str, Any]:
     """Versions of records that clash with stored ones, newest first: ``{"total": n, "items": [...],
-    "resolved": m}``.
+    "resolved": m, "statuses": {status: count}}``.
 
-    Open ones only, unless ``every_status``: then those adopted (their values are stored
-    now, or were until a later adoption replaced them) and replaced (a stored version an
-    adoption took out) too, each with the adoption that set its status. ``resolved``
-    counts the adopted and replaced ones the other filters match (so a list of none open
-    can say there are some).
+    The versions not stored now (open: kept by an ingest; replaced: a stored version an
+    adoption took out), unless ``every_status``: then the adopted ones too (their values
+    are stored now), each with the adoption that set its status. ``file_contains`` (any
+    case) matches every file that brought a version, not only the first. ``statuses``
+    counts each status the other filters match, ``resolved`` the adopted and replaced ones.
+    An item of a count or average is ``stale`` (the values stored now) when the stored
+    record no longer holds the values it was kept against, else None.
     """
     _check_limit(limit)
     check_kind(kind)
     t, a = conflicts.c, adoptions.c
-    where = [t.source_name.contains(file_contains, autoescape=True)] if file_contains else []
+    where = [held_by(file_contains)] if file_contains else []
     if kind:
         where.append(t.kind == kind)
     if key_contains:
         where.append(t.natural_key.contains(key_contains, autoescape=True))
-    shown = where if every_status else [*where, t.status == "open"]
+    shown = where if every_status else [*where, t.status.in_(NOT_STORED)]
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(conflicts).where(*shown)).scalar_one()
-        resolved = conn.execute(select(func.count()).select_from(conflicts)
-                                .where(*where, t.status != "open")).scalar_one()
+        statuses = {status: count for status, count in conn.execute(
+            select(t.status, func.count()).where(*where).group_by(t.status))}
         rows = conn.execute(select(t.id, t.created_at, t.kind, t.natural_key, t.stored, t.incoming, t.source_name,
                                    t.payload_sha256, t.status, a.id.label("adoption"), a.adopted_at, a.adopted_by,
                                    a.why)
                             .select_from(conflicts.outerjoin(adoptions, a.id == t.adoption_id))
                             .where(*shown).order_by(t.id.desc()).limit(limit)).all()
-    return {"total": total, "resolved": resolved, "items": [
+        now = {k: stored_records(conn, k, sorted({r.natural_key for r in rows if r.kind == k and r.status != "adopted"}))
+               for k in ADOPTABLE_KINDS}
+    return {"total": total, "resolved": statuses.get("adopted", 0) + statuses.get("replaced", 0),
+            "statuses": {s: statuses.get(s, 0) for s in ("open", "replaced", "adopted")}, "items": [
         {"id": r.id, "kept_at": _iso(r.created_at), "kind": r.kind, "key": r.natural_key,
          "stored": json.loads(r.stored), "incoming": json.loads(r.incoming), "file": r.source_name,
-         "payload_sha256": r.payload_sha256, "status": r.status,
+         "payload_sha256": r.payload_sha256, "status": r.status, "stale": _stale(now, r),
          "adoption": None if r.adoption is None else {"id": r.adoption, "at": _iso(r.adopted_at),
                                                        "by": r.adopted_by, "why": r.why}}
         for r in rows]}
+
+
+def _stale(now: dict[str, Any], r: Any) -> dict[str, Any] | None:
+    """The values stored now, when a not-stored version was kept against other ones."""
+    current = now.get(r.kind, {}).get(r.natural_key) if r.status != "adopted" else None
+    if current is None or values_text(current.values) == r.stored:
+        return None
+    return dict(current.values)

@@ -31,7 +31,7 @@ def list_payloads(engine: Engine, *, format: str | None = None, name_contains: s
     if format:
         where.append(t.format == format)
     if name_contains:
-        where.append(t.name.contains(name_contains, autoescape=True))
+        where.append(t.name.icontains(name_contains, autoescape=True))
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(payloads).where(*where)).scalar_one()
         rows = conn.execute(select(t.sha256, t.format, t.name, t.size_bytes, t.compression, t.stored_at)

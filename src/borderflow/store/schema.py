@@ -190,6 +190,20 @@ conflicts = Table(
     UniqueConstraint("kind", "natural_key", "incoming", name="uq_conflicts_seen"),
 )
 
+#: Every file that brought a version kept in ``conflicts`` (the first one, and every later
+#: file holding the same version again, including one bringing back a ``replaced`` version),
+#: so a version is found by any file that holds it, not only by the first.
+conflict_files = Table(
+    "conflict_files",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("conflict_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("source_name", Text, nullable=False),
+    Column("payload_sha256", String(64)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("conflict_id", "source_name", name="uq_conflict_files"),
+)
+
 #: Every adoption of a kept-aside version, never changed: the record, the values and
 #: payload it replaced and those it adopted, who, when and why.
 adoptions = Table(
@@ -213,6 +227,7 @@ adoptions = Table(
 
 __all__ = [
     "adoptions",
+    "conflict_files",
     "conflicts",
     "crossing_states",
     "crossings",

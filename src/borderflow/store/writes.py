@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table, and_, select, tuple_
 
 from borderflow.feeds.records import HistoricalAverage, Volume
-from borderflow.store.schema import conflicts, historical_averages, observations, volumes
+from borderflow.store.schema import (
+    conflict_files,
+    conflicts,
+    historical_averages,
+    observations,
+    volumes,
+)
 from borderflow.text_rules import shown_storable
 from borderflow.vocabulary import Observation
 
@@ -423,7 +429,8 @@ def record_conflicts(
     source_name: str,
     now: dt.datetime,
 ) -> None:
-    """Keep conflicting records aside; the same clash seen again is stored once.
+    """Keep conflicting records aside; the same clash seen again is stored once, and every
+    file that brings it is linked to it (``conflict_files``), so it is found by each of them.
 
     A version of an adoptable kind kept before against values an adoption has changed
     since (so it could not be adopted: it is stale) is kept against the stored values
@@ -454,8 +461,30 @@ def record_conflicts(
     new = [row for k, row in rows.items() if k not in have]
     if new:
         conn.execute(conflicts.insert(), new)
+        for start in range(0, len(new), CHUNK):
+            query = select(c.natural_key, c.incoming, c.id, c.stored, c.status).where(
+                and_(c.kind == kind, c.natural_key.in_(sorted({r["natural_key"] for r in new[start : start + CHUNK]})))
+            )
+            have.update(((r[0], r[1]), (r[2], r[3], r[4])) for r in conn.execute(query) if (r[0], r[1]) in rows)
+    link_files(conn, sorted({have[k][0] for k in rows}), payload_sha256, shown_storable(source_name), now)
     if kind in ADOPTABLE_KINDS:
         for k, row in rows.items():
             seen = have.get(k)
             if seen is not None and seen[2] != "adopted" and seen[1] != row["stored"]:
                 conn.execute(conflicts.update().where(c.id == seen[0]).values(stored=row["stored"]))
+
+
+def link_files(conn: Connection, ids: list[int], payload_sha256: str | None, source_name: str,
+                now: dt.datetime) -> None:
+    """Link the kept versions ``ids`` to the file that brought them, once each."""
+    if not source_name:
+        return
+    f = conflict_files.c
+    linked: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        linked.update(conn.execute(select(f.conflict_id).where(
+            f.source_name == source_name, f.conflict_id.in_(ids[start : start + CHUNK]))).scalars())
+    missing = [{"conflict_id": i, "source_name": source_name, "payload_sha256": payload_sha256, "created_at": now}
+               for i in ids if i not in linked]
+    if missing:
+        conn.execute(conflict_files.insert(), missing)
