@@ -82,8 +82,11 @@ def test_staffing_a_coming_day_from_a_lanes_forecast(site, archive):
                          StaffingRequest(target_p95_minutes=20, max_booths=8, replications=10))
     assert f"Plan: {plan.booth_hours} booth-hours" in page.text
     late = site.get("/staffing", params={"example": "forecast:535501/passenger/standard", "target": "20",
-                                         "day": "2026-08-30"})
+                                         "day": "2026-07-13"})
     assert late.status_code == 422 and "forecasts reach 168 hours" in late.text
+    far = site.get("/staffing", params={"example": "forecast:535501/passenger/standard", "target": "20",
+                                        "day": "2026-08-30"})
+    assert far.status_code == 422 and "begins more than 168 hours after the forecast time" in far.text
 
 
 def _hour_cells(html_text):
