@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 
 from borderflow.plans.model import parse_plan
 from borderflow.services import accounts, plan_definitions, plans
 from borderflow.store.catalog import seed_catalog
 from borderflow.store.db import make_engine, migrate
-from tests.web.conftest import _free_port, web_app
+from tests.web.conftest import serve
 from tests.web.test_browser import PHONE, Watched, browser, check_page, shoot, watched  # noqa: F401  (fixtures)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plans" / "21cbm-example.json"
@@ -54,19 +51,7 @@ def edited_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 @pytest.fixture(scope="module")
 def edited_server(edited_engine: Engine) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app(edited_engine), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, name="plan-edits-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield from serve(edited_engine)
 
 
 def test_the_plan_page_shows_each_edit_history_and_in_spanish(edited_server: str, watched: Watched) -> None:  # noqa: F811
