@@ -11,7 +11,7 @@ from borderflow.errors import NotFoundError
 from borderflow.plans.i18n import STRINGS
 from borderflow.plans.render import render
 from borderflow.plans.report import build_report
-from borderflow.services import plans
+from borderflow.services import plan_reports, plans
 from borderflow.services.ingest import ingest
 from tests.plans.test_kpi import BTS
 
@@ -31,7 +31,7 @@ def report_b(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     seed_catalog(engine)
     plans.import_plan(engine, parse_plan(json.loads(EXAMPLE.read_text(encoding="utf-8"))))
     ingest(engine, [str(BTS)])
-    series = plans.plan_kpis_computed(engine, "21cbm-example")
+    series = plan_reports.plan_kpis_computed(engine, "21cbm-example")
     report = build_report(plans.load_plan(engine, "21cbm-example"), "Example plenary B", series,
                           generated_on=dt.date(2026, 11, 28))
     engine.dispose()

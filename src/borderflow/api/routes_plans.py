@@ -21,7 +21,7 @@ from borderflow.api.auth import audit, audited_write, engine_of, principal
 from borderflow.api.models import ErrorEnvelope
 from borderflow.errors import BorderFlowError, ForbiddenError
 from borderflow.plans.model import plan_to_dict
-from borderflow.services import plan_definitions, plans
+from borderflow.services import plan_definitions, plan_reports, plans
 from borderflow.services.accounts import Principal
 
 #: A row id as the archive stores it (a 32-bit integer on every database).
@@ -157,7 +157,7 @@ async def export_plan(request: Request, plan: str, format: Literal["json", "csv"
 
 @router.get("/plans/{plan}/kpis", summary="The plan's KPIs computed from the archive now")
 async def plan_kpis(request: Request, plan: str) -> Response:
-    series = await run_in_threadpool(plans.plan_kpis_computed, engine_of(request), plan)
+    series = await run_in_threadpool(plan_reports.plan_kpis_computed, engine_of(request), plan)
     return _json([s.as_dict() for s in series])
 
 
@@ -167,7 +167,7 @@ async def plan_report(request: Request, plan: str, meeting: Annotated[str, Query
     from borderflow.plans.render import render
 
     def work() -> bytes:
-        return render(plans.meeting_report(engine_of(request), plan, meeting), lang, format)
+        return render(plan_reports.meeting_report(engine_of(request), plan, meeting), lang, format)
 
     media = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
     return Response(await run_in_threadpool(work), media_type=media[format])

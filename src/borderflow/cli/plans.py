@@ -168,9 +168,9 @@ def kpis(ctx: typer.Context, plan: str = typer.Option(..., "--plan", help="Plan 
          as_json: bool = typer.Option(False, "--json")) -> None:
     """Compute the plan's KPIs from the archive now: baseline, target, measured values."""
     from borderflow.plans.i18n import number
-    from borderflow.services import plans
+    from borderflow.services import plan_reports
 
-    series = plans.plan_kpis_computed(state(ctx).engine(), plan, base=Path.cwd())
+    series = plan_reports.plan_kpis_computed(state(ctx).engine(), plan, base=Path.cwd())
     if as_json:
         emit_json([s.as_dict() for s in series])
         return
@@ -450,7 +450,7 @@ def report(ctx: typer.Context,
     """The progress report for a plenary: per subcommittee, done, late and why, KPIs, next steps."""
     from borderflow.plans.i18n import check_language
     from borderflow.plans.render import FORMATS, render
-    from borderflow.services import plans
+    from borderflow.services import plan_reports
 
     check_language(lang)
     if fmt not in FORMATS:
@@ -461,7 +461,7 @@ def report(ctx: typer.Context,
                              terminal_ok=fmt != "pdf")
     engine = cli.engine()
     plan = _the_plan(engine, plan)
-    data = render(plans.meeting_report(engine, plan, meeting_name, base=Path.cwd()), lang, fmt)
+    data = render(plan_reports.meeting_report(engine, plan, meeting_name, base=Path.cwd()), lang, fmt)
     write_output(destination, data)
     if not destination.is_stdout:
         err.print(f"wrote {destination.shown} ({len(data):,} bytes)", markup=False, highlight=False,

@@ -23,7 +23,7 @@ from borderflow.messages import say
 from borderflow.plans.charts import kpi_chart_svg
 from borderflow.plans.i18n import number, period, translator, unit
 from borderflow.plans.model import SIDES, Action, FieldEdit
-from borderflow.services import plans
+from borderflow.services import plan_reports, plans
 from borderflow.web.render import error_page, language, page
 
 router = APIRouter(include_in_schema=False)
@@ -81,7 +81,7 @@ async def plan_page(request: Request, slug: str) -> Response:
         plan = await run_in_threadpool(plans.load_plan, engine, slug)
     except NotFoundError as exc:
         return error_page(request, 404, exc.message)
-    series = await run_in_threadpool(plans.plan_kpis_computed, engine, slug)
+    series = await run_in_threadpool(plan_reports.plan_kpis_computed, engine, slug)
     labels = {"baseline": pt("kpi.baseline"), "target": pt("kpi.target"), "measured": pt("kpi.measured")}
     charts = [(s, Markup(kpi_chart_svg(s, labels, lang)) if s.values else Markup("")) for s in series]
     return page(request, "plans.html", title=plan.title, section="plans", pt=pt, plans=None, plan=plan,
