@@ -207,12 +207,15 @@ def text_value(value: Any, name: str, *, required: bool = True, limit: int = TEX
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise BadInputError(f"{name} must be text; got {type(value).__name__}")
+        raise BadInputError(f"{name} must be text; got {type(value).__name__}", key="text.not_text",
+                            fields={"name": name, "got": type(value).__name__})
     value = value.strip()
     if required and not value:
-        raise BadInputError(f"{name} is required and may not be empty; give the {name.rsplit('.', 1)[-1]}")
+        raise BadInputError(f"{name} is required and may not be empty; give the {name.rsplit('.', 1)[-1]}",
+                            key="text.required", fields={"name": name, "last": name.rsplit(".", 1)[-1]})
     if len(value) > limit:
-        raise BadInputError(f"{name} may be at most {limit} characters; got {len(value)}; shorten it")
+        raise BadInputError(f"{name} may be at most {limit} characters; got {len(value)}; shorten it",
+                            key="text.too_long", fields={"name": name, "limit": limit, "got": len(value)})
     return readable_text(value, name, field_name or name.rsplit(".", 1)[-1])
 
 
@@ -243,10 +246,13 @@ def parse_date(value: Any, where: str) -> dt.date:
                 raise ValueError(value)
             day = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise BadInputError(f"{where} must be a date YYYY-MM-DD; got {value!r}") from None
+            raise BadInputError(f"{where} must be a date YYYY-MM-DD; got {value!r}", key="date.format",
+                                fields={"where": where, "got": value}) from None
     if not FIRST_DATE <= day <= LAST_DATE:
         raise BadInputError(f"{where} must be a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}; "
-                            f"got {day.isoformat()}")
+                            f"got {day.isoformat()}", key="date.range",
+                            fields={"where": where, "first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat(),
+                                    "got": day.isoformat()})
     return day
 
 
