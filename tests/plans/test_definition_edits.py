@@ -22,7 +22,7 @@ from borderflow.services import accounts, plan_definitions, plan_reports, plans
 from borderflow.services.accounts import User
 from borderflow.store.catalog import seed_catalog
 from borderflow.store.db import make_engine, migrate
-from tests.plans.conftest import action_id
+from tests.plans.conftest import action_id, secretary
 from tests.plans.test_meetings import blank_engine  # noqa: F401  (a fixture)
 
 SLUG = "21cbm-example"
@@ -55,7 +55,7 @@ def _past_reports(engine: Engine, slug: str = SLUG) -> dict[str, bytes]:
 def _report_today(engine: Engine, slug: str = SLUG) -> str:
     name = "Plenary today"
     if name not in {m.name for m in plans.load_plan(engine, slug).meetings}:
-        plans.add_meeting(engine, slug, Meeting(name, today()))
+        plans.add_meeting(engine, slug, Meeting(name, today()), secretary(engine))
     return render(plan_reports.meeting_report(engine, slug, name, generated_on=WRITTEN), "en", "md").decode()
 
 

@@ -109,6 +109,38 @@ class DefinitionEditOut(BaseModel):
                                                 "(when keys of it were sent); a meeting's name and place")
 
 
+class RetireIn(BaseModel):
+    why: str = Field(description="Why it is retired, kept with the retirement: required, at most 10,000 characters.")
+
+
+class RetiredOut(BaseModel):
+    """Who retired a KPI or a meeting, when and why."""
+
+    at: str = Field(description="When, ISO 8601 with offset (UTC)")
+    username: str
+    country: str = Field(description="US or MX: the user's country")
+    why: str
+
+
+class RetiredKpiOut(BaseModel):
+    """A KPI as retired: kept, with its edits, but measured only in earlier meetings' reports."""
+
+    id: int
+    key: str
+    name: str
+    retired: RetiredOut
+
+
+class RetiredMeetingOut(BaseModel):
+    """A meeting as retired: kept, with its edits, but without a report."""
+
+    id: int
+    name: str
+    held_on: str = Field(description="YYYY-MM-DD")
+    place: str
+    retired: RetiredOut
+
+
 class EvidenceIn(BaseModel):
     side: Literal["US", "MX"]
     kind: Literal["note", "link", "file"] = "note"
@@ -276,6 +308,33 @@ async def patch_meeting(request: Request, meeting_id: RowId, body: MeetingPatch,
     result = await _write(request, who, "plans.meeting.edit", {"meeting_id": meeting_id, "fields": sorted(changes)},
                           lambda: plan_definitions.update_meeting(engine_of(request), meeting_id, changes, who.user))
     return _json({"id": meeting_id, "changed": result})
+
+
+RETIRE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS, 409: {"model": ErrorEnvelope, "description": "Already retired (or the lead side of the KPI's "
+                                                                 "action changed while it was retired)"}}
+
+
+@router.delete("/plan-kpis/{kpi_id}", summary="Retire a KPI, with a reason (who may edit it): it is no longer "
+               "measured, nor in reports of meetings held from that day; its record and edits stay",
+               responses={**RETIRE_ERRORS, 200: {"model": RetiredKpiOut, "description": "The KPI as retired"}})
+@audited_write("plans.kpi.retire")
+async def retire_kpi(request: Request, kpi_id: RowId, body: RetireIn,
+                     who: Annotated[Principal, Depends(principal)]) -> Response:
+    kpi = await _write(request, who, "plans.kpi.retire", {"kpi_id": kpi_id, "why": body.why[:500]},
+                       lambda: plan_definitions.retire_kpi(engine_of(request), kpi_id, body.why, who.user))
+    return _json({"id": kpi_id, "key": kpi.key, "name": kpi.name, "retired": plans.retirement_data(kpi.retired)})
+
+
+@router.delete("/plan-meetings/{meeting_id}", summary="Retire a meeting, with a reason (either side): it has no "
+               "report and is no longer listed; its record and edits stay",
+               responses={**RETIRE_ERRORS, 200: {"model": RetiredMeetingOut, "description": "The meeting as retired"}})
+@audited_write("plans.meeting.retire")
+async def retire_meeting(request: Request, meeting_id: RowId, body: RetireIn,
+                         who: Annotated[Principal, Depends(principal)]) -> Response:
+    held = await _write(request, who, "plans.meeting.retire", {"meeting_id": meeting_id, "why": body.why[:500]},
+                        lambda: plan_definitions.retire_meeting(engine_of(request), meeting_id, body.why, who.user))
+    return _json(plan_definitions.meeting_data(held))
 
 
 @router.post("/plan-actions/{action_id}/evidence", summary="Add evidence: a note, link or file reference (its side)",

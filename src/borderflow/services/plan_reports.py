@@ -128,10 +128,10 @@ def measure_kpi(engine: Engine, definition: KpiDefinition, base: Path | None = N
 
 
 def plan_kpis_computed(engine: Engine, ref: str | int, base: Path | None = None) -> list[kpis.KpiSeries]:
-    """Every KPI of a plan, computed now from the archive (each on its own: one that
-    cannot be measured says why and does not stop the others)."""
+    """Every KPI of a plan not retired, computed now from the archive (each on its own: one
+    that cannot be measured says why and does not stop the others)."""
     plan = load_plan(engine, ref)
-    return [measure_kpi(engine, d, base) for d in plan.kpis]
+    return [measure_kpi(engine, d, base) for d in plan.kpis if d.retired is None]
 
 
 def meeting_report(engine: Engine, ref: str | int, meeting_name: str, base: Path | None = None,

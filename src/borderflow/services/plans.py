@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
 from borderflow.plans.model import (
+    ADDED,
     SHARED_FIELDS,
     SIDE_FIELDS,
     SIDES,
@@ -230,17 +231,27 @@ def get_action(engine: Engine, action_id: int) -> tuple[str, Action]:
 
 def plan_with_ids(plan: Plan) -> dict[str, Any]:
     """The plan file of ``plan`` with the id of each action, milestone, KPI and meeting
-    (what the edits take): ``plans show --json`` and ``GET /plans/{plan}``."""
+    (what the edits take), and each KPI's and meeting's retirement (:func:`retirement_data`):
+    ``plans show --json`` and ``GET /plans/{plan}``."""
     data = plan_to_dict(plan)
     for item, a in zip(data["actions"], plan.actions, strict=True):
         item["id"] = a.id
         for stone, m in zip(item["milestones"], a.milestones, strict=True):
             stone["id"] = m.id
     for item, kpi in zip(data["kpis"], plan.kpis, strict=True):
-        item["id"] = kpi.id
+        item["id"], item["retired"] = kpi.id, retirement_data(kpi.retired)
     for item, meeting in zip(data["meetings"], plan.meetings, strict=True):
-        item["id"] = meeting.id
+        item["id"], item["retired"] = meeting.id, retirement_data(meeting.retired)
     return data
+
+
+def retirement_data(retired: FieldEdit | None) -> dict[str, Any] | None:
+    """A retirement as the API and ``--json`` answer it (``at``, ``username``, ``country``,
+    ``why``), or None for a KPI or meeting that stands."""
+    if retired is None:
+        return None
+    return {"at": retired.at.isoformat(), "username": retired.username, "country": retired.country,
+            "why": retired.new}
 
 
 def edit_rows(action: Action) -> list[dict[str, Any]]:
@@ -578,16 +589,25 @@ def add_evidence(engine: Engine, action_id: int, evidence: Evidence | Mapping[st
                                                    added_at=_now(), username=user.username))
 
 
-def add_meeting(engine: Engine, ref: str | int, meeting: Meeting) -> None:
-    """Record a meeting of plan ``ref``; ConflictError when the plan has one of that name."""
-    taken = ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name")
+def add_meeting(engine: Engine, ref: str | int, meeting: Meeting, user: User, at: dt.datetime | None = None) -> int:
+    """Record a meeting of plan ``ref`` for ``user`` (an editor or admin of either country,
+    as for a meeting's edits) and return its id; ConflictError when the plan has one of that
+    name (a retired one included: its record stays). The addition is kept as the meeting's
+    first edit (``added``: its name, who and their country, when: ``at`` or now)."""
+    require_editor(user, f"a meeting of plan {ref!r}")
+    taken = ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name (a retired "
+                          "meeting keeps its name: 'borderflow plans show PLAN' lists them)")
     with unique_or(taken), writing(engine, serialize=False) as conn:
         plan_id = _plan_row(conn, ref).id
         if conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.plan_id == plan_id,
                                                          plan_meetings.c.name == meeting.name)).first():
             raise taken
-        conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=meeting.name, held_on=meeting.held_on,
-                                                   place=meeting.place))
+        key = conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=meeting.name, held_on=meeting.held_on,
+                                                         place=meeting.place)).inserted_primary_key
+        assert key is not None
+        insert_edits(conn, (FieldEdit(ADDED, None, meeting.name, at or _now(), user.username, user.country),),
+                     meeting_id=int(key[0]))
+    return int(key[0])
 
 
 def user_for_cli(engine: Engine, username: str, action: str = "plans.write") -> User:
