@@ -429,7 +429,7 @@ def test_a_plan_file_whose_kpi_or_meeting_edits_do_not_lead_to_its_values_is_ref
         (with_kpi_edits({**edit, "field": "name", "old": "A", "new": "B"}),
          r"^plan\.kpis\[1\]\.name is 'p95 wait, .*' but its latest edit .* wrote 'B'"),
         (with_meeting_edits({**edit, "field": "held_on", "old": "2025-03-14", "new": "2025-03-15"}),
-         r"^plan\.meetings\[0\]\.edits\[0\]\.field must be one of name, place; got 'held_on'$"),
+         r"^plan\.meetings\[0\]\.edits\[0\]\.field must be one of name, place, added, retired; got .held_on.$"),
         (with_meeting_edits({**edit, "field": "name", "old": "A", "new": "Example plenary A"},
                             {**edit, "field": "name", "old": "B", "new": "Example plenary A",
                              "at": "2026-10-02T00:00:00Z"}),

@@ -84,7 +84,8 @@ class FieldEditOut(BaseModel):
     """One kept edit of a KPI or a meeting."""
 
     at: str = Field(description="When, ISO 8601 with offset (UTC)")
-    field: str = Field(description="name, place, or spec.KEY (a key of a KPI's definition: spec.target, ...)")
+    field: str = Field(description="name, place, or spec.KEY (a key of a KPI's definition: spec.target, ...); "
+                                   "added (a meeting's addition: new is its name) or retired (new is the reason)")
     old: str | None = Field(description="The value replaced; a key of a definition as JSON text (60, \"minutes\"); "
                                         "null: not set")
     new: str | None = Field(description="The value written, as old")
