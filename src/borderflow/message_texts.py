@@ -314,6 +314,59 @@ TEXTS: dict[str, tuple[str, str]] = {
          "{sources}: corrija el volumes_from del indicador")),
     "kpi.results_not_number": ("field {field!r} of {file!r} must be a number; got {got!r}",
                                "el campo {field!r} de {file!r} debe ser un número; se recibió {got!r}"),
+    # -- the rules of a KPI's definition (a stored one may break a rule added since)
+    "kpi.target": ("{where}.target must be a number; got {got!r}", "{where}.target debe ser un número; se recibió {got!r}"),
+    "kpi.baseline_shape": ('{where}.baseline must be {{"from": "YYYY-MM", "to": "YYYY-MM"}}; got {got!r}',
+                           ('{where}.baseline debe ser {{"from": "AAAA-MM", "to": "AAAA-MM"}} (meses de inicio y '
+                            'fin); se recibió {got!r}')),
+    "kpi.baseline_order": ("{where}.baseline needs both from and to, from <= to; got {got!r}",
+                           ("{where}.baseline necesita from y to (inicio y fin), con from anterior o igual a to; "
+                            "se recibió {got!r}")),
+    "kpi.month": ("{where} must be a month YYYY-MM from {first} to {last}; got {got!r}",
+                  "{where} debe ser un mes AAAA-MM de {first} a {last}; se recibió {got!r}"),
+    "kpi.start_end": ("{where}.start must be before {where}.end; got {start} and {end}",
+                      ("{where}.start (inicio) debe ser anterior a {where}.end (fin); se recibieron {start} y "
+                       "{end}")),
+    "kpi.hours": ("{where}.hours must be [start, end) whole local hours 0-24, e.g. [6, 10]; got {got!r}",
+                  ("{where}.hours debe ser [inicio, fin) en horas locales enteras de 0 a 24, p. ej. [6, 10]; se "
+                   "recibió {got!r}")),
+    "kpi.weekdays": ("{where}.weekdays must be a list of 0 (Monday) .. 6 (Sunday); got {got!r}",
+                     "{where}.weekdays debe ser una lista de 0 (lunes) a 6 (domingo); se recibió {got!r}"),
+    "kpi.codes": ("{where} must be a list of {digits}-digit CBP codes such as [{example!r}]; got {got!r}",
+                  ("{where} debe ser una lista de códigos de CBP de {digits} dígitos, como [{example!r}]; se "
+                   "recibió {got!r}")),
+    "kpi.volumes_from": ('{where} must be an archive source name such as "bts" or "txdot"; got {got!r}',
+                         ('{where} debe ser el nombre de una fuente del archivo, como "bts" o "txdot"; se recibió '
+                          '{got!r}')),
+    "kpi.measure_required": ('{where} is required for volumes, e.g. "Trucks"; one of {known}',
+                             ('{where} es obligatorio para los volúmenes, p. ej. "Trucks"; una de estas medidas: '
+                              '{known}')),
+    "kpi.measure_unknown": (("{where} {measure!r} is not a measure the archive stores; {hint}use one of {known} "
+                            "(as written)"),
+                            ("{where} {measure!r} no es una medida que el archivo guarde; {hint}use una de estas, "
+                             "escrita tal cual: {known}")),
+    "kpi.measure_hint": ("did you mean {close!r}? ", "¿quiso decir {close!r}? "),
+    "kpi.results_list": ('{where}.results must list {{"period", "file", "field"}} entries',
+                         '{where}.results debe ser una lista de entradas {{"period", "file", "field"}}'),
+    "kpi.results_entry": ("{where}.results[{index}] needs text period, file and field; got {got!r}",
+                          ("{where}.results[{index}] necesita period, file y field como texto; se recibió "
+                           "{got!r}")),
+    "date.format": ("{where} must be a date YYYY-MM-DD; got {got!r}",
+                    "{where} debe ser una fecha AAAA-MM-DD; se recibió {got!r}"),
+    "date.range": ("{where} must be a date from {first} to {last}; got {got}",
+                   "{where} debe ser una fecha del {first} al {last}; se recibió {got}"),
+    "text.not_text": ("{name} must be text; got {got}", "{name} debe ser texto; se recibió {got}"),
+    "text.required": ("{name} is required and may not be empty; give the {last}",
+                      "{name} es obligatorio y no puede quedar vacío; indique {last}"),
+    "text.too_long": ("{name} may be at most {limit} characters; got {got}; shorten it",
+                      "{name} admite como máximo {limit} caracteres; se recibieron {got}: acórtelo"),
+    "text.character": ("{name} holds the character {code} at position {position}, {kind}; remove it",
+                       "{name} contiene el carácter {code} en la posición {position}, {kind}; quítelo"),
+    "text.surrogate": ("half of a UTF-16 surrogate pair, not a character",
+                       "la mitad de un par sustituto UTF-16, que no es un carácter"),
+    "text.separator": ("a line or paragraph separator, which a one-line text does not hold",
+                       "un separador de línea o de párrafo, que un texto de una sola línea no admite"),
+    "text.control": ("a control or direction override", "un carácter de control o de cambio de dirección"),
 }
 
 #: Keys (and key prefixes ending in ".") whose English differs on purpose from the text the

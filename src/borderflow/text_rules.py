@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from borderflow.errors import BadInputError
+from borderflow.messages import Message
 
 #: Characters no column of the archive can hold on both databases.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -72,8 +73,10 @@ def checked_text(text: str, name: str, *, one_line: bool = False) -> str:
     bad = _UNSAFE.search(text) or (_LINE_BREAKS.search(text) if one_line else None)
     if bad:
         code = ord(bad.group())
-        kind = ("half of a UTF-16 surrogate pair, not a character" if 0xD800 <= code <= 0xDFFF
-                else "a line or paragraph separator, which a one-line text does not hold" if code in (0x2028, 0x2029)
-                else "a control or direction override")
-        raise BadInputError(f"{name} holds the character U+{code:04X} at position {bad.start() + 1}, {kind}; remove it")
+        kind = (Message("half of a UTF-16 surrogate pair, not a character", "text.surrogate") if 0xD800 <= code <= 0xDFFF
+                else Message("a line or paragraph separator, which a one-line text does not hold", "text.separator")
+                if code in (0x2028, 0x2029) else Message("a control or direction override", "text.control"))
+        raise BadInputError(f"{name} holds the character U+{code:04X} at position {bad.start() + 1}, {kind}; remove it",
+                            key="text.character", fields={"name": name, "code": f"U+{code:04X}",
+                                                          "position": bad.start() + 1, "kind": kind})
     return text

@@ -52,6 +52,18 @@ def test_the_plan_routes_document_what_they_answer(sqlite_client: TestClient) ->
         answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
         assert answer == {"$ref": "#/components/schemas/DefinitionEditOut"}
     assert set(schemas["DefinitionEditOut"]["properties"]) == {"id", "changed"}
+    # retiring: DELETE with a reason, answering the retired record; already retired is 409
+    for path, model in (("/api/v1/plan-kpis/{kpi_id}", "RetiredKpiOut"),
+                        ("/api/v1/plan-meetings/{meeting_id}", "RetiredMeetingOut")):
+        retire = paths[path]["delete"]
+        assert {"401", "403", "404", "409", "422"} <= set(retire["responses"]), path
+        assert retire["responses"]["200"]["content"]["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{model}"}
+        body = retire["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/RetireIn"} and retire["requestBody"]["required"]
+        assert retire["security"] == [{"bearerToken": []}]
+    assert schemas["RetireIn"]["required"] == ["why"]
+    assert set(schemas["RetiredOut"]["properties"]) == {"at", "username", "country", "why"}
     action_field = schemas["ActionEdit"]["properties"]["field"]["description"]
     assert "milestone" in action_field and "spec." not in action_field
     # what the API answers is the envelope the document promises

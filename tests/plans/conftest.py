@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from borderflow.errors import NotFoundError
 from borderflow.plans.model import parse_plan
 from borderflow.services import accounts, plans
 from borderflow.services.accounts import User
@@ -49,3 +50,11 @@ def action_id(engine: Engine, code: str) -> int:
     found = [a.id for a in loaded.actions if a.code == code]
     assert found and found[0] is not None
     return found[0]
+
+
+def secretary(engine: Engine) -> User:
+    """An editor who records meetings ("sec.gsa", US), made on first use."""
+    try:
+        return accounts.get_user(engine, "sec.gsa")
+    except NotFoundError:
+        return accounts.create_user(engine, "sec.gsa", agency="GSA", country="US", roles=["editor"])

@@ -201,9 +201,10 @@ def test_plans_writes_answer_in_words_or_json(db: str, capsys: pytest.CaptureFix
     assert run(["--db", db, "plans", "edit", "1", "--set", "notes_us=permits filed", "--as", "ana.cbp", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"action_id": 1, "changed": {"notes_us": "permits filed"}}
     assert run(["--db", db, "plans", "meeting", "Plenary 2027", "--on", "2027-03-01", "--place", "Laredo",
-                "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"plan": "21cbm-example", "name": "Plenary 2027",
-                                                   "held_on": "2027-03-01", "place": "Laredo"}
+                "--as", "luis.anam", "--json"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added == {"id": added["id"], "plan": "21cbm-example", "name": "Plenary 2027", "held_on": "2027-03-01",
+                     "place": "Laredo", "username": "luis.anam", "country": "MX"}
 
 
 def test_show_keeps_codes_and_statuses_whole_on_80_columns(db: str, capsys: pytest.CaptureFixture[str],

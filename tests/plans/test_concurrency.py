@@ -15,7 +15,7 @@ from borderflow.errors import BorderFlowError, ConflictError
 from borderflow.plans.model import Meeting, StatusChange
 from borderflow.services import accounts, plans
 from borderflow.services.accounts import User
-from tests.plans.conftest import action_id
+from tests.plans.conftest import action_id, secretary
 
 
 def _race(monkeypatch: pytest.MonkeyPatch, *calls: Callable[[], Any]) -> list[Any]:
@@ -112,7 +112,7 @@ def test_a_meeting_name_taken_meanwhile_is_a_conflict(pg_engine: Engine, example
     event.listen(pg_engine, "before_cursor_execute", take_the_name)
     try:
         with pytest.raises(ConflictError, match="has a meeting named 'Plenary C'; pick another name"):
-            plans.add_meeting(pg_engine, "21cbm-example", Meeting("Plenary C", dt.date(2027, 2, 1)))
+            plans.add_meeting(pg_engine, "21cbm-example", Meeting("Plenary C", dt.date(2027, 2, 1)), secretary(pg_engine))
     finally:
         event.remove(pg_engine, "before_cursor_execute", take_the_name)
         other.close()

@@ -18,11 +18,11 @@ from sqlalchemy import Engine, event, text
 from borderflow.errors import BadInputError, BorderFlowError, ConflictError, ForbiddenError
 from borderflow.plans.model import Meeting, parse_plan, plan_to_dict, spec_value_text, today
 from borderflow.plans.render import render
-from borderflow.services import accounts, plan_definitions, plans
+from borderflow.services import accounts, plan_definitions, plan_reports, plans
 from borderflow.services.accounts import User
 from borderflow.store.catalog import seed_catalog
 from borderflow.store.db import make_engine, migrate
-from tests.plans.conftest import action_id
+from tests.plans.conftest import action_id, secretary
 from tests.plans.test_meetings import blank_engine  # noqa: F401  (a fixture)
 
 SLUG = "21cbm-example"
@@ -47,7 +47,7 @@ def _past_reports(engine: Engine, slug: str = SLUG) -> dict[str, bytes]:
     """The reports of the plan's first two meetings (by date, whatever their names now), in
     both languages, as Markdown and HTML, with the KPIs measured."""
     plan = plans.load_plan(engine, slug)
-    return {f"{i} {lang} {fmt}": render(plans.meeting_report(engine, slug, m.name, generated_on=WRITTEN), lang, fmt)
+    return {f"{i} {lang} {fmt}": render(plan_reports.meeting_report(engine, slug, m.name, generated_on=WRITTEN), lang, fmt)
             for i, m in enumerate(sorted(plan.meetings, key=lambda m: m.held_on)[:2])
             for lang in ("en", "es") for fmt in ("md", "html")}
 
@@ -55,8 +55,8 @@ def _past_reports(engine: Engine, slug: str = SLUG) -> dict[str, bytes]:
 def _report_today(engine: Engine, slug: str = SLUG) -> str:
     name = "Plenary today"
     if name not in {m.name for m in plans.load_plan(engine, slug).meetings}:
-        plans.add_meeting(engine, slug, Meeting(name, today()))
-    return render(plans.meeting_report(engine, slug, name, generated_on=WRITTEN), "en", "md").decode()
+        plans.add_meeting(engine, slug, Meeting(name, today()), secretary(engine))
+    return render(plan_reports.meeting_report(engine, slug, name, generated_on=WRITTEN), "en", "md").decode()
 
 
 @pytest.fixture
@@ -429,7 +429,7 @@ def test_a_plan_file_whose_kpi_or_meeting_edits_do_not_lead_to_its_values_is_ref
         (with_kpi_edits({**edit, "field": "name", "old": "A", "new": "B"}),
          r"^plan\.kpis\[1\]\.name is 'p95 wait, .*' but its latest edit .* wrote 'B'"),
         (with_meeting_edits({**edit, "field": "held_on", "old": "2025-03-14", "new": "2025-03-15"}),
-         r"^plan\.meetings\[0\]\.edits\[0\]\.field must be one of name, place; got 'held_on'$"),
+         r"^plan\.meetings\[0\]\.edits\[0\]\.field must be one of name, place, added, retired; got .held_on.$"),
         (with_meeting_edits({**edit, "field": "name", "old": "A", "new": "Example plenary A"},
                             {**edit, "field": "name", "old": "B", "new": "Example plenary A",
                              "at": "2026-10-02T00:00:00Z"}),
@@ -488,12 +488,12 @@ def test_migration_0014_keeps_the_edits_stored_before_it(blank_engine: Engine) -
     assert [(e.field, e.old, e.new, e.at) for e in action.edits] == [("title", "Old title", "New title", edited_at)]
     assert kpi.edits == () and meeting.edits == () and kpi.spec == spec
     assert build_report(plan, "Plenary", []).sections[0].actions[0].title == "Old title"
-    before = render(plans.meeting_report(blank_engine, "old", "Plenary", generated_on=WRITTEN), "en", "md")
+    before = render(plan_reports.meeting_report(blank_engine, "old", "Plenary", generated_on=WRITTEN), "en", "md")
     user = accounts.create_user(blank_engine, "ana", agency="CBP", country="US", roles=["editor"])
     assert kpi.id is not None and meeting.id is not None
     plan_definitions.update_kpi(blank_engine, kpi.id, {"name": "Waits, renamed", "spec": {"target": 20}}, user)
     plan_definitions.update_meeting(blank_engine, meeting.id, {"name": "Plenary, renamed", "place": ""}, user)
-    after = render(plans.meeting_report(blank_engine, "old", "Plenary, renamed", generated_on=WRITTEN), "en", "md")
+    after = render(plan_reports.meeting_report(blank_engine, "old", "Plenary, renamed", generated_on=WRITTEN), "en", "md")
     assert after == before and b"**Waits** (minutes; lower is better)" in after and b"**Plenary**, held on March 1, 2026 (Laredo)" in after
     edited = plans.load_plan(blank_engine, "old")
     assert [e.field for e in edited.kpis[0].edits] == ["name", "spec.target"]

@@ -23,7 +23,7 @@ from borderflow.services import plans
 from borderflow.services.accounts import User
 from borderflow.store.catalog import seed_catalog
 from borderflow.store.db import make_engine, migrate
-from tests.plans.conftest import action_id
+from tests.plans.conftest import action_id, secretary
 from tests.plans.test_meetings import blank_engine  # noqa: F401  (a fixture)
 
 SLUG = "21cbm-example"
@@ -53,7 +53,7 @@ def _milestone_id(engine: Engine, title_start: str) -> int:
 
 
 def _meeting_today(engine: Engine) -> str:
-    plans.add_meeting(engine, SLUG, Meeting("Plenary today", today()))
+    plans.add_meeting(engine, SLUG, Meeting("Plenary today", today()), secretary(engine))
     return "Plenary today"
 
 

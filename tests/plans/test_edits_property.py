@@ -18,7 +18,7 @@ from borderflow.errors import BorderFlowError
 from borderflow.plans.model import parse_plan
 from borderflow.plans.render import render
 from borderflow.plans.report import build_report
-from borderflow.services import accounts, plans
+from borderflow.services import accounts, plan_reports, plans
 from borderflow.store.catalog import seed_catalog
 from borderflow.store.db import make_engine, migrate
 from tests.plans.conftest import EXAMPLE
@@ -89,7 +89,7 @@ def test_a_report_computed_later_is_the_one_computed_on_the_meeting_day(writes: 
 def _meeting_report(engine: Engine, slug: str, meeting: int) -> bytes:
     """The report of the meeting with id ``meeting`` (asked for by its name now), KPIs measured."""
     name = next(m.name for m in plans.load_plan(engine, slug).meetings if m.id == meeting)
-    return render(plans.meeting_report(engine, slug, name, generated_on=DAY), "en", "md")
+    return render(plan_reports.meeting_report(engine, slug, name, generated_on=DAY), "en", "md")
 
 
 #: (what, changes): an edit of INF-1's KPI (the US's), of plenary A or B, or of INF-1's title.

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from borderflow.errors import BadInputError
 from borderflow.plans import kpi
-from borderflow.services import plans
+from borderflow.services import plan_reports, plans
 from borderflow.services.export import ObservationFilter, export_observations
 from borderflow.services.ingest import Ingestor, ingest
 
@@ -48,7 +48,7 @@ def _check_wait_statistic(engine: Engine, statistic: str) -> None:
     spec = kpi.parse_spec({"source": "observations", "crossings": ["535501", "535504"], "mode": "passenger",
                            "program": "standard", "statistic": statistic, "weekdays": [0, 1, 2, 3, 4],
                            "hours": [6, 10], "period": "month", "target": 20, "better": "lower"})
-    got = plans.compute_kpi(engine, "k", "k", spec)
+    got = plan_reports.compute_kpi(engine, "k", "k", spec)
 
     frame = _exported(engine)
     frame = frame[frame.crossing_id.isin(["535501", "535504"]) & (frame["mode"] == "passenger")
@@ -69,7 +69,7 @@ def test_volume_kpi_matches_pandas_over_the_raw_bts_file(sqlite_engine: Engine) 
     spec = kpi.parse_spec({"source": "volumes", "ports": ["2304"], "measure": "Trucks", "period": "quarter",
                            "baseline": {"from": "2019-01", "to": "2019-12"}, "target": 800000, "better": "higher",
                            "start": "2015-01-01"})
-    got = plans.compute_kpi(sqlite_engine, "laredo", "Laredo trucks", spec)
+    got = plan_reports.compute_kpi(sqlite_engine, "laredo", "Laredo trucks", spec)
 
     raw = pd.read_csv(BTS)
     raw = raw[(raw["Port Code"] == 2304) & (raw["Measure"] == "Trucks")]
@@ -85,9 +85,9 @@ def test_volume_kpi_matches_pandas_over_the_raw_bts_file(sqlite_engine: Engine) 
     assert got.met is False and got.values[-1].period == "2024Q4"
     # TxDOT counts the same trucks bridge by bridge: loading it changes nothing, never doubles
     ingest(sqlite_engine, [str(BTS.parent.parent / "txdot" / "monthly_crossings_2008_2025.csv.gz")])
-    assert plans.compute_kpi(sqlite_engine, "laredo", "Laredo trucks", spec).values == got.values
+    assert plan_reports.compute_kpi(sqlite_engine, "laredo", "Laredo trucks", spec).values == got.values
     # ... unless the KPI asks for TxDOT's own count, which runs past BTS's last month
-    txdot = plans.compute_kpi(sqlite_engine, "laredo", "Laredo trucks",
+    txdot = plan_reports.compute_kpi(sqlite_engine, "laredo", "Laredo trucks",
                               kpi.parse_spec({**spec.as_dict(), "volumes_from": "txdot"}))
     by_period = {v.period: v.value for v in txdot.values}
     assert txdot.values[-1].period > "2024Q4"
@@ -102,13 +102,13 @@ def test_results_kpi_reads_appraisal_output(tmp_path: Path, sqlite_engine: Engin
     spec = kpi.parse_spec({"source": "results", "better": "higher", "target": 1300, "results": [
         {"period": "2026Q2", "file": "q2.json", "field": "alternatives.0.hours_saved_per_year"},
         {"period": "2026Q1", "file": "q1.json", "field": "alternatives.0.hours_saved_per_year"}]})
-    got = plans.compute_kpi(sqlite_engine, "hours", "Hours saved", spec, base=tmp_path)
+    got = plan_reports.compute_kpi(sqlite_engine, "hours", "Hours saved", spec, base=tmp_path)
     assert [(v.period, v.value) for v in got.values] == [("2026Q1", 1250.5), ("2026Q2", 1400.0)]
     assert got.met is True
     bad = kpi.parse_spec({"source": "results", "better": "higher",
                           "results": [{"period": "2026Q1", "file": "q1.json", "field": "alternatives.3.x"}]})
     with pytest.raises(BadInputError, match="no field"):
-        plans.compute_kpi(sqlite_engine, "h", "h", bad, base=tmp_path)
+        plan_reports.compute_kpi(sqlite_engine, "h", "h", bad, base=tmp_path)
 
 
 @pytest.mark.parametrize("spec, message", [
@@ -209,7 +209,7 @@ def test_daily_means_are_not_readings_of_a_wait_kpi(sqlite_engine: Engine) -> No
                                              {**row, "wait_minutes": 90, "source": "cascade-daily-mean"}])
     spec = kpi.parse_spec({"source": "observations", "crossings": ["250401"], "mode": "passenger",
                            "statistic": "mean", "better": "lower"})
-    got = plans.compute_kpi(sqlite_engine, "k", "k", spec)
+    got = plan_reports.compute_kpi(sqlite_engine, "k", "k", spec)
     assert [(v.period, v.value, v.n) for v in got.values] == [("2024Q2", 30.0, 1)]
 
 
@@ -224,7 +224,7 @@ def test_a_kpi_that_cannot_be_measured_says_why_and_the_others_are_computed(tmp_
         {"key": "here", "name": "Here", "spec": {**_RESULTS, "results": [
             {"period": "2026Q1", "file": "q1.json", "field": "hours"}]}}]}
     plans.import_plan(engine, parse_plan(doc))
-    gone, here = plans.plan_kpis_computed(engine, "p", base=tmp_path)
+    gone, here = plan_reports.plan_kpis_computed(engine, "p", base=tmp_path)
     assert gone.values == () and "does not exist" in gone.error and gone.spec.target == 10.0
     assert gone.as_dict()["error"] == gone.error and gone.met is None
     assert here.error == "" and [v.value for v in here.values] == [12.5]
@@ -256,26 +256,26 @@ def test_a_kpi_naming_an_unknown_crossing_or_port_says_so_not_no_data(engine: En
     from borderflow.plans.model import KpiDefinition
 
     waits = {"source": "observations", "mode": "passenger", "statistic": "mean", "better": "lower"}
-    unknown = plans.measure_kpi(engine, KpiDefinition("w", "W", {**waits, "crossings": ["250401", "999999"]}))
+    unknown = plan_reports.measure_kpi(engine, KpiDefinition("w", "W", {**waits, "crossings": ["250401", "999999"]}))
     assert unknown.error == ("not in the catalog of crossings: 999999; correct the KPI's crossing ids "
                              "(GET /api/v1/crossings lists the known ones)")
     assert say(unknown.error, "es").startswith("no están en el catálogo de cruces: 999999; corrija")
-    waiting = plans.measure_kpi(engine, KpiDefinition("w", "W", {**waits, "crossings": ["250401"]}))
+    waiting = plan_reports.measure_kpi(engine, KpiDefinition("w", "W", {**waits, "crossings": ["250401"]}))
     assert waiting.error == "" and waiting.values == ()  # a real crossing with no readings yet: no data yet
     counts = {"source": "volumes", "measure": "Trucks", "better": "higher"}
-    port = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["9999"]}))
+    port = plan_reports.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["9999"]}))
     assert port.error.startswith("not in the catalog of ports and without counts in the archive: 9999; correct")
-    assert plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"]})).error == ""
-    stored = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "measure": "trucks"}))
+    assert plan_reports.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"]})).error == ""
+    stored = plan_reports.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "measure": "trucks"}))
     assert "did you mean 'Trucks'?" in stored.error  # a definition stored before the rule says what is wrong
     # a source of counts the archive never stored: said, not "no data yet"
     Ingestor(engine).ingest_bytes(b"port_code,site,period,period_start,measure,direction,value,source\n"
                                   b"2304,,month,2024-01-01,Trucks,northbound,100,bts\n", "v.csv", "volumes-csv")
-    misspelt = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "volumes_from": "btss"}))
+    misspelt = plan_reports.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "volumes_from": "btss"}))
     assert misspelt.error == ("the archive holds no counts from source 'btss' (volumes_from); its sources of counts "
                               "are bts: correct the KPI's volumes_from")
     assert say(misspelt.error, "es").startswith("el archivo no tiene conteos de la fuente 'btss'")
-    named = plans.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "volumes_from": "bts"}))
+    named = plan_reports.measure_kpi(engine, KpiDefinition("v", "V", {**counts, "ports": ["2304"], "volumes_from": "bts"}))
     assert named.error == ""
 
 

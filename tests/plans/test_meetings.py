@@ -20,7 +20,7 @@ from borderflow.plans.report import build_report
 from borderflow.services import plans
 from borderflow.store.db import make_engine
 from tests.conftest import PG_ADMIN_URL
-from tests.plans.conftest import EXAMPLE
+from tests.plans.conftest import EXAMPLE, secretary
 
 
 def _second(example_doc: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def test_each_plan_keeps_its_own_meetings(plan_engine: Engine, example_doc: dict
     # the first plan's report looks back to its own plenary A, not the other plan's
     report = build_report(first, "Example plenary B", [])
     assert report.previous is not None and report.previous.held_on == dt.date(2025, 3, 15)
-    plans.add_meeting(plan_engine, "second", Meeting("Example plenary B", dt.date(2027, 3, 1)))
+    plans.add_meeting(plan_engine, "second", Meeting("Example plenary B", dt.date(2027, 3, 1)), secretary(plan_engine))
     assert [m.held_on for m in plans.load_plan(plan_engine, "21cbm-example").meetings][-1] == dt.date(2026, 9, 15)
     later = build_report(plans.load_plan(plan_engine, "second"), "Example plenary B", [])
     assert later.previous is not None and later.previous.held_on == dt.date(2026, 10, 1)
@@ -51,15 +51,19 @@ def test_cli_records_a_meeting_for_a_plan(tmp_path: Path, example_doc: dict[str,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     assert run(["--db", db, "plans", "import", str(EXAMPLE)]) == 0
+    assert run(["--db", db, "users", "create", "luis.anam", "--agency", "ANAM", "--country", "MX",
+                "--role", "editor"]) == 0
     second = tmp_path / "second.json"
     second.write_text(json.dumps(_second(example_doc)), encoding="utf-8")
     assert run(["--db", db, "plans", "import", str(second)]) == 0
     capsys.readouterr()
-    assert run(["--db", db, "plans", "meeting", "Plenary 2027", "--on", "2027-03-01"]) == 1
+    assert run(["--db", db, "plans", "meeting", "Plenary 2027", "--on", "2027-03-01", "--as", "luis.anam"]) == 1
     assert "--plan" in capsys.readouterr().err
-    assert run(["--db", db, "plans", "meeting", "  ", "--on", "2027-03-01", "--plan", "second"]) == 1
+    assert run(["--db", db, "plans", "meeting", "  ", "--on", "2027-03-01", "--plan", "second",
+                "--as", "luis.anam"]) == 1
     assert "name is required" in capsys.readouterr().err
-    assert run(["--db", db, "plans", "meeting", "Plenary 2027", "--on", "2027-03-01", "--plan", "second"]) == 0
+    assert run(["--db", db, "plans", "meeting", "Plenary 2027", "--on", "2027-03-01", "--plan", "second",
+                "--as", "luis.anam"]) == 0
     assert "recorded meeting Plenary 2027 of plan second" in capsys.readouterr().out
     assert run(["--db", db, "plans", "export", "21cbm-example"]) == 0
     assert "Plenary 2027" not in capsys.readouterr().out
@@ -107,5 +111,5 @@ def test_migration_0009_gives_each_stored_meeting_to_every_stored_plan(blank_eng
     for slug in ("one", "two"):
         assert [(m.name, m.held_on, m.place) for m in plans.load_plan(blank_engine, slug).meetings] == [
             ("Plenary A", dt.date(2025, 3, 15), "Laredo"), ("Plenary B", dt.date(2026, 9, 15), "")]
-    plans.add_meeting(blank_engine, "two", Meeting("Plenary C", dt.date(2027, 1, 1)))
+    plans.add_meeting(blank_engine, "two", Meeting("Plenary C", dt.date(2027, 1, 1)), secretary(blank_engine))
     assert len(plans.load_plan(blank_engine, "one").meetings) == 2

@@ -11,8 +11,9 @@ from borderflow.errors import NotFoundError
 from borderflow.plans.i18n import STRINGS
 from borderflow.plans.render import render
 from borderflow.plans.report import build_report
-from borderflow.services import plans
+from borderflow.services import plan_reports, plans
 from borderflow.services.ingest import ingest
+from tests.plans.conftest import secretary
 from tests.plans.test_kpi import BTS
 
 
@@ -31,7 +32,7 @@ def report_b(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     seed_catalog(engine)
     plans.import_plan(engine, parse_plan(json.loads(EXAMPLE.read_text(encoding="utf-8"))))
     ingest(engine, [str(BTS)])
-    series = plans.plan_kpis_computed(engine, "21cbm-example")
+    series = plan_reports.plan_kpis_computed(engine, "21cbm-example")
     report = build_report(plans.load_plan(engine, "21cbm-example"), "Example plenary B", series,
                           generated_on=dt.date(2026, 11, 28))
     engine.dispose()
@@ -190,7 +191,7 @@ def test_a_report_shows_only_kpi_periods_ended_by_its_meeting(sqlite_engine) -> 
     series = kpi.KpiSeries("k", "K", spec, values, kpi.baseline_of(values, spec))
     plan = _small_plan(sqlite_engine, [_action("O-1", "in_progress", [], "2026-07-01")],
                        [{"key": "k", "name": "K", "spec": spec.as_dict()}])
-    plans.add_meeting(sqlite_engine, "small", Meeting("C", dt.date(2026, 9, 15)))
+    plans.add_meeting(sqlite_engine, "small", Meeting("C", dt.date(2026, 9, 15)), secretary(sqlite_engine))
     report = build_report(plans.load_plan(sqlite_engine, "small"), "C", [series])
     shown = report.kpis[0]
     # 2026Q3 was still running at the meeting (Sep 15): its value would change with later readings

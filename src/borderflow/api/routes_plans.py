@@ -21,7 +21,7 @@ from borderflow.api.auth import audit, audited_write, engine_of, principal
 from borderflow.api.models import ErrorEnvelope
 from borderflow.errors import BorderFlowError, ForbiddenError
 from borderflow.plans.model import plan_to_dict
-from borderflow.services import plan_definitions, plans
+from borderflow.services import plan_definitions, plan_reports, plans
 from borderflow.services.accounts import Principal
 
 #: A row id as the archive stores it (a 32-bit integer on every database).
@@ -84,7 +84,8 @@ class FieldEditOut(BaseModel):
     """One kept edit of a KPI or a meeting."""
 
     at: str = Field(description="When, ISO 8601 with offset (UTC)")
-    field: str = Field(description="name, place, or spec.KEY (a key of a KPI's definition: spec.target, ...)")
+    field: str = Field(description="name, place, or spec.KEY (a key of a KPI's definition: spec.target, ...); "
+                                   "added (a meeting's addition: new is its name) or retired (new is the reason)")
     old: str | None = Field(description="The value replaced; a key of a definition as JSON text (60, \"minutes\"); "
                                         "null: not set")
     new: str | None = Field(description="The value written, as old")
@@ -107,6 +108,38 @@ class DefinitionEditOut(BaseModel):
     id: int = Field(description="The KPI's or the meeting's id")
     changed: dict[str, Any] = Field(description="The values stored of those sent: a KPI's name and its whole spec "
                                                 "(when keys of it were sent); a meeting's name and place")
+
+
+class RetireIn(BaseModel):
+    why: str = Field(description="Why it is retired, kept with the retirement: required, at most 10,000 characters.")
+
+
+class RetiredOut(BaseModel):
+    """Who retired a KPI or a meeting, when and why."""
+
+    at: str = Field(description="When, ISO 8601 with offset (UTC)")
+    username: str
+    country: str = Field(description="US or MX: the user's country")
+    why: str
+
+
+class RetiredKpiOut(BaseModel):
+    """A KPI as retired: kept, with its edits, but measured only in earlier meetings' reports."""
+
+    id: int
+    key: str
+    name: str
+    retired: RetiredOut
+
+
+class RetiredMeetingOut(BaseModel):
+    """A meeting as retired: kept, with its edits, but without a report."""
+
+    id: int
+    name: str
+    held_on: str = Field(description="YYYY-MM-DD")
+    place: str
+    retired: RetiredOut
 
 
 class EvidenceIn(BaseModel):
@@ -157,7 +190,7 @@ async def export_plan(request: Request, plan: str, format: Literal["json", "csv"
 
 @router.get("/plans/{plan}/kpis", summary="The plan's KPIs computed from the archive now")
 async def plan_kpis(request: Request, plan: str) -> Response:
-    series = await run_in_threadpool(plans.plan_kpis_computed, engine_of(request), plan)
+    series = await run_in_threadpool(plan_reports.plan_kpis_computed, engine_of(request), plan)
     return _json([s.as_dict() for s in series])
 
 
@@ -167,7 +200,7 @@ async def plan_report(request: Request, plan: str, meeting: Annotated[str, Query
     from borderflow.plans.render import render
 
     def work() -> bytes:
-        return render(plans.meeting_report(engine_of(request), plan, meeting), lang, format)
+        return render(plan_reports.meeting_report(engine_of(request), plan, meeting), lang, format)
 
     media = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
     return Response(await run_in_threadpool(work), media_type=media[format])
@@ -276,6 +309,33 @@ async def patch_meeting(request: Request, meeting_id: RowId, body: MeetingPatch,
     result = await _write(request, who, "plans.meeting.edit", {"meeting_id": meeting_id, "fields": sorted(changes)},
                           lambda: plan_definitions.update_meeting(engine_of(request), meeting_id, changes, who.user))
     return _json({"id": meeting_id, "changed": result})
+
+
+RETIRE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS, 409: {"model": ErrorEnvelope, "description": "Already retired (or the lead side of the KPI's "
+                                                                 "action changed while it was retired)"}}
+
+
+@router.delete("/plan-kpis/{kpi_id}", summary="Retire a KPI, with a reason (who may edit it): it is no longer "
+               "measured, nor in reports of meetings held from that day; its record and edits stay",
+               responses={**RETIRE_ERRORS, 200: {"model": RetiredKpiOut, "description": "The KPI as retired"}})
+@audited_write("plans.kpi.retire")
+async def retire_kpi(request: Request, kpi_id: RowId, body: RetireIn,
+                     who: Annotated[Principal, Depends(principal)]) -> Response:
+    kpi = await _write(request, who, "plans.kpi.retire", {"kpi_id": kpi_id, "why": body.why[:500]},
+                       lambda: plan_definitions.retire_kpi(engine_of(request), kpi_id, body.why, who.user))
+    return _json({"id": kpi_id, "key": kpi.key, "name": kpi.name, "retired": plans.retirement_data(kpi.retired)})
+
+
+@router.delete("/plan-meetings/{meeting_id}", summary="Retire a meeting, with a reason (either side): it has no "
+               "report and is no longer listed; its record and edits stay",
+               responses={**RETIRE_ERRORS, 200: {"model": RetiredMeetingOut, "description": "The meeting as retired"}})
+@audited_write("plans.meeting.retire")
+async def retire_meeting(request: Request, meeting_id: RowId, body: RetireIn,
+                         who: Annotated[Principal, Depends(principal)]) -> Response:
+    held = await _write(request, who, "plans.meeting.retire", {"meeting_id": meeting_id, "why": body.why[:500]},
+                        lambda: plan_definitions.retire_meeting(engine_of(request), meeting_id, body.why, who.user))
+    return _json(plan_definitions.meeting_data(held))
 
 
 @router.post("/plan-actions/{action_id}/evidence", summary="Add evidence: a note, link or file reference (its side)",

@@ -70,8 +70,9 @@ def list_plans(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
 def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or id."),
          as_json: bool = typer.Option(False, "--json")) -> None:
     """Show a plan's actions with their status and leads, its milestones, KPIs and meetings,
-    each with the id that 'plans status', 'plans edit', 'plans milestone', 'plans edit-kpi'
-    and 'plans edit-meeting' take."""
+    each with the id that 'plans status', 'plans edit', 'plans milestone', 'plans edit-kpi',
+    'plans edit-meeting' and 'plans retire-kpi' / 'retire-meeting' take; retired KPIs and
+    meetings are listed apart."""
     from borderflow.services import plans
 
     loaded = plans.load_plan(state(ctx).engine(), plan)
@@ -102,14 +103,26 @@ def show(ctx: typer.Context, plan: str = typer.Argument(..., help="Plan slug or 
     for col in ("id", "key", "action", "name", "edits"):
         indicators.add_column(col, no_wrap=col != "name", overflow="fold")
     for k in loaded.kpis:
-        indicators.add_row(str(k.id), k.key, k.action or "", k.name, str(len(k.edits)))
+        if k.retired is None:
+            indicators.add_row(str(k.id), k.key, k.action or "", k.name, str(len(k.edits)))
     out.print(indicators)
     meetings = Table(title="Meetings")
     for col in ("id", "name", "held on", "place", "edits"):
         meetings.add_column(col, no_wrap=col in ("id", "held on", "edits"), overflow="fold")
     for held in loaded.meetings:
-        meetings.add_row(str(held.id), held.name, held.held_on.isoformat(), held.place, str(len(held.edits)))
+        if held.retired is None:
+            meetings.add_row(str(held.id), held.name, held.held_on.isoformat(), held.place, str(len(held.edits)))
     out.print(meetings)
+    retired = [(f"KPI {k.key}", k.id, k.name, k.retired) for k in loaded.kpis if k.retired]
+    retired += [(f"meeting {m.held_on}", m.id, m.name, m.retired) for m in loaded.meetings if m.retired]
+    if retired:
+        gone = Table(title="Retired (kept with their edits)")
+        for col in ("id", "what", "name", "retired", "why"):
+            gone.add_column(col, no_wrap=col in ("id", "retired"), overflow="fold")
+        for what, row_id, title, edit in retired:
+            assert edit is not None
+            gone.add_row(str(row_id), what, title, f"{edit.at.date()} {edit.username}", edit.new or "")
+        out.print(gone)
 
 
 @plans_app.command("import")
@@ -168,9 +181,9 @@ def kpis(ctx: typer.Context, plan: str = typer.Option(..., "--plan", help="Plan 
          as_json: bool = typer.Option(False, "--json")) -> None:
     """Compute the plan's KPIs from the archive now: baseline, target, measured values."""
     from borderflow.plans.i18n import number
-    from borderflow.services import plans
+    from borderflow.services import plan_reports
 
-    series = plans.plan_kpis_computed(state(ctx).engine(), plan, base=Path.cwd())
+    series = plan_reports.plan_kpis_computed(state(ctx).engine(), plan, base=Path.cwd())
     if as_json:
         emit_json([s.as_dict() for s in series])
         return
@@ -423,21 +436,69 @@ def meeting(ctx: typer.Context, name: str = typer.Argument(..., help="Meeting na
             held_on: str = typer.Option(..., "--on", help="YYYY-MM-DD."),
             place: str = typer.Option("", "--place"),
             plan: str | None = typer.Option(None, "--plan", help="Plan slug or id (default: the only plan)."),
+            as_user: str = typer.Option(..., "--as", help="The user acting (an editor of either country)."),
             as_json: bool = typer.Option(False, "--json")) -> None:
-    """Record a plenary meeting of a plan (its reports cover the time since the previous one)."""
+    """Record a plenary meeting of a plan (its reports cover the time since the previous one);
+    the addition is kept in the meeting's edits (who, their country, when)."""
     from borderflow.plans.model import parse_meeting
     from borderflow.services import plans
 
     engine = state(ctx).engine()
+    user = _user(ctx, as_user, "plans.meeting")
     slug = _the_plan(engine, plan)
-    recorded = parse_meeting({"name": name, "held_on": held_on, "place": place}, "meeting")
-    plans.add_meeting(engine, slug, recorded)
+    details = {"plan": slug, "name": name[:120], "held_on": held_on[:40]}
+
+    def add() -> tuple[int, Any]:
+        recorded = parse_meeting({"name": name, "held_on": held_on, "place": place}, "meeting")
+        return plans.add_meeting(engine, slug, recorded, user), recorded
+
+    meeting_id, recorded = _audited(ctx, user, "plans.meeting", f"plan {slug}", details, add,
+                                    lambda r: {**details, "meeting_id": r[0]})
     if as_json:
-        emit_json({"plan": slug, "name": recorded.name, "held_on": recorded.held_on.isoformat(),
-                   "place": recorded.place})
+        emit_json({"id": meeting_id, "plan": slug, "name": recorded.name, "held_on": recorded.held_on.isoformat(),
+                   "place": recorded.place, "username": user.username, "country": user.country})
     else:
         out.print(f"recorded meeting {recorded.name} of plan {slug} on {recorded.held_on}", markup=False,
                   highlight=False)
+
+
+@plans_app.command("retire-kpi")
+def retire_kpi(ctx: typer.Context, kpi_id: int = typer.Argument(..., help="KPI id (see 'plans show').", callback=_row_id),
+               why: str = typer.Option(..., "--why", help="The reason, kept with the retirement."),
+               as_user: str = typer.Option(..., "--as", help="The user acting (a KPI of an action: of its lead side)."),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Retire a KPI: it is no longer measured, nor in the reports of meetings held from today;
+    earlier meetings' reports keep it, and its record and edits stay."""
+    from borderflow.services import plan_definitions, plans
+
+    engine = state(ctx).engine()
+    user = _user(ctx, as_user, "plans.retire-kpi")
+    kpi = _audited(ctx, user, "plans.retire-kpi", f"kpi {kpi_id}", {"why": why[:500]},
+                   lambda: plan_definitions.retire_kpi(engine, kpi_id, why, user))
+    if as_json:  # as the API answers DELETE /plan-kpis/{id}
+        emit_json({"id": kpi_id, "key": kpi.key, "name": kpi.name, "retired": plans.retirement_data(kpi.retired)})
+    else:
+        out.print(f"KPI {kpi_id} ({kpi.key}) retired by {user.username}", markup=False, highlight=False)
+
+
+@plans_app.command("retire-meeting")
+def retire_meeting(ctx: typer.Context,
+                   meeting_id: int = typer.Argument(..., help="Meeting id (see 'plans show').", callback=_row_id),
+                   why: str = typer.Option(..., "--why", help="The reason, kept with the retirement."),
+                   as_user: str = typer.Option(..., "--as", help="The user acting (an editor of either country)."),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """Retire a meeting entered by mistake: it has no report and is no longer listed; its
+    record and edits stay."""
+    from borderflow.services import plan_definitions
+
+    engine = state(ctx).engine()
+    user = _user(ctx, as_user, "plans.retire-meeting")
+    held = _audited(ctx, user, "plans.retire-meeting", f"meeting {meeting_id}", {"why": why[:500]},
+                    lambda: plan_definitions.retire_meeting(engine, meeting_id, why, user))
+    if as_json:  # as the API answers DELETE /plan-meetings/{id}
+        emit_json(plan_definitions.meeting_data(held))
+    else:
+        out.print(f"meeting {meeting_id} ({held.name}) retired by {user.username}", markup=False, highlight=False)
 
 
 def report(ctx: typer.Context,
@@ -450,7 +511,7 @@ def report(ctx: typer.Context,
     """The progress report for a plenary: per subcommittee, done, late and why, KPIs, next steps."""
     from borderflow.plans.i18n import check_language
     from borderflow.plans.render import FORMATS, render
-    from borderflow.services import plans
+    from borderflow.services import plan_reports
 
     check_language(lang)
     if fmt not in FORMATS:
@@ -461,7 +522,7 @@ def report(ctx: typer.Context,
                              terminal_ok=fmt != "pdf")
     engine = cli.engine()
     plan = _the_plan(engine, plan)
-    data = render(plans.meeting_report(engine, plan, meeting_name, base=Path.cwd()), lang, fmt)
+    data = render(plan_reports.meeting_report(engine, plan, meeting_name, base=Path.cwd()), lang, fmt)
     write_output(destination, data)
     if not destination.is_stdout:
         err.print(f"wrote {destination.shown} ({len(data):,} bytes)", markup=False, highlight=False,

@@ -211,7 +211,8 @@ def _month(text: Any, where: str) -> str:
     if not isinstance(text, str) or not _MONTH_LABEL.match(text) or not (
             FIRST_DATE.year <= int(text[:4]) <= LAST_DATE.year):
         raise BadInputError(f"{where} must be a month YYYY-MM from {FIRST_DATE.year} to {LAST_DATE.year}; "
-                            f"got {text!r}")
+                            f"got {text!r}", key="kpi.month",
+                            fields={"where": where, "first": FIRST_DATE.year, "last": LAST_DATE.year, "got": text})
     return text
 
 
@@ -237,13 +238,15 @@ def _codes(value: Any, where: str, digits: int, example: str) -> tuple[str, ...]
     if not isinstance(value, list) or not value or not all(
             isinstance(v, str) and re.fullmatch(f"[0-9]{{{digits}}}", v.strip()) for v in value):
         raise BadInputError(f"{where} must be a list of {digits}-digit CBP codes such as [{example!r}]; "
-                            f"got {value!r}")
+                            f"got {value!r}", key="kpi.codes",
+                            fields={"where": where, "digits": digits, "example": example, "got": value})
     return tuple(v.strip() for v in value)
 
 
 def _source_name(value: Any, where: str) -> str:
     if not isinstance(value, str) or len(value) > 40:
-        raise BadInputError(f"{where} must be an archive source name such as \"bts\" or \"txdot\"; got {value!r}")
+        raise BadInputError(f"{where} must be an archive source name such as \"bts\" or \"txdot\"; got {value!r}",
+                            key="kpi.volumes_from", fields={"where": where, "got": value})
     return checked_text(value.strip(), where, one_line=True)
 
 
@@ -263,11 +266,13 @@ def _measure(value: Any, where: str) -> str:
     if measure in known:
         return measure
     if not measure:
-        raise BadInputError(f"{where} is required for volumes, e.g. \"Trucks\"; one of {', '.join(known)}")
+        raise BadInputError(f"{where} is required for volumes, e.g. \"Trucks\"; one of {', '.join(known)}",
+                            key="kpi.measure_required", fields={"where": where, "known": ", ".join(known)})
     close = [m for m in known if m.lower() == measure.lower()]
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = Message(f"did you mean {close[0]!r}? ", "kpi.measure_hint", {"close": close[0]}) if close else ""
     raise BadInputError(f"{where} {measure!r} is not a measure the archive stores; {hint}"
-                        f"use one of {', '.join(known)} (as written)")
+                        f"use one of {', '.join(known)} (as written)", key="kpi.measure_unknown",
+                        fields={"where": where, "measure": measure, "hint": hint, "known": ", ".join(known)})
 
 
 def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
@@ -279,14 +284,17 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
     better = choice(data.get("better"), BETTER, f"{where}.better")
     target = data.get("target")
     if target is not None and not _finite_number(target):
-        raise BadInputError(f"{where}.target must be a number; got {_shown(target)!r}")
+        raise BadInputError(f"{where}.target must be a number; got {_shown(target)!r}", key="kpi.target",
+                            fields={"where": where, "got": _shown(target)})
     baseline = data.get("baseline") or {}
     if not isinstance(baseline, Mapping):
-        raise BadInputError(f"{where}.baseline must be {{\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}}; got {baseline!r}")
+        raise BadInputError(f"{where}.baseline must be {{\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}}; got {baseline!r}",
+                            key="kpi.baseline_shape", fields={"where": where, "got": baseline})
     b_from = _month(baseline["from"], f"{where}.baseline.from") if baseline.get("from") else ""
     b_to = _month(baseline["to"], f"{where}.baseline.to") if baseline.get("to") else ""
     if bool(b_from) != bool(b_to) or (b_from and b_from > b_to):
-        raise BadInputError(f"{where}.baseline needs both from and to, from <= to; got {dict(baseline)!r}")
+        raise BadInputError(f"{where}.baseline needs both from and to, from <= to; got {dict(baseline)!r}",
+                            key="kpi.baseline_order", fields={"where": where, "got": dict(baseline)})
     common: dict[str, Any] = {
         "source": source, "period": period, "better": better, "unit": text_value(data.get("unit"), f"{where}.unit", required=False, limit=UNIT_LIMIT),
         "target": float(target) if target is not None else None, "baseline_from": b_from, "baseline_to": b_to,
@@ -294,15 +302,18 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
         "end": parse_date(data["end"], f"{where}.end") if data.get("end") not in (None, "") else None,
     }
     if common["start"] and common["end"] and common["start"] >= common["end"]:
-        raise BadInputError(f"{where}.start must be before {where}.end; got {common['start']} and {common['end']}")
+        raise BadInputError(f"{where}.start must be before {where}.end; got {common['start']} and {common['end']}",
+                            key="kpi.start_end", fields={"where": where, "start": common["start"], "end": common["end"]})
     if source == "observations":
         hours = data.get("hours")
         if hours is not None and not (isinstance(hours, list) and len(hours) == 2
                                       and all(_whole_number(h) for h in hours) and 0 <= hours[0] < hours[1] <= 24):
-            raise BadInputError(f"{where}.hours must be [start, end) whole local hours 0-24, e.g. [6, 10]; got {hours!r}")
+            raise BadInputError(f"{where}.hours must be [start, end) whole local hours 0-24, e.g. [6, 10]; got {hours!r}",
+                                key="kpi.hours", fields={"where": where, "got": hours})
         weekdays = data.get("weekdays") or []
         if not isinstance(weekdays, list) or not all(_whole_number(d) and 0 <= d <= 6 for d in weekdays):
-            raise BadInputError(f"{where}.weekdays must be a list of 0 (Monday) .. 6 (Sunday); got {weekdays!r}")
+            raise BadInputError(f"{where}.weekdays must be a list of 0 (Monday) .. 6 (Sunday); got {weekdays!r}",
+                                key="kpi.weekdays", fields={"where": where, "got": weekdays})
         return KpiSpec(**common, statistic=choice(data.get("statistic"), WAIT_STATISTICS, f"{where}.statistic"),
                        crossings=_codes(data.get("crossings"), f"{where}.crossings", 6, "250401"),
                        mode=choice(data.get("mode"), MODES, f"{where}.mode"),
@@ -317,11 +328,13 @@ def parse_spec(data: Mapping[str, Any], where: str = "spec") -> KpiSpec:
                        volumes_from=_source_name(data.get("volumes_from", ""), f"{where}.volumes_from"))
     entries = data.get("results") or []
     if not isinstance(entries, list) or not entries:
-        raise BadInputError(f"{where}.results must list {{\"period\", \"file\", \"field\"}} entries")
+        raise BadInputError(f"{where}.results must list {{\"period\", \"file\", \"field\"}} entries",
+                            key="kpi.results_list", fields={"where": where})
     results = []
     for i, e in enumerate(entries):
         if not isinstance(e, Mapping) or not all(isinstance(e.get(k), str) and e.get(k) for k in ("period", "file", "field")):
-            raise BadInputError(f"{where}.results[{i}] needs text period, file and field; got {e!r}")
+            raise BadInputError(f"{where}.results[{i}] needs text period, file and field; got {e!r}",
+                                key="kpi.results_entry", fields={"where": where, "index": i, "got": e})
         results.append((_period_label(e["period"], period, f"{where}.results[{i}].period"),
                         checked_text(e["file"], f"{where}.results[{i}].file", one_line=True),
                         checked_text(e["field"], f"{where}.results[{i}].field", one_line=True)))

@@ -84,14 +84,39 @@ class FieldEdit:
     country: str = ""
 
 
+#: The "edit" that records a meeting's addition (old: empty; new: its name as added) and
+#: the one that records the retirement of a meeting or a KPI (old: empty; new: why).
+#: A retired one is kept with its edits, as is who retired it, when and why; it is not
+#: edited again (:func:`lifecycle_edit`).
+ADDED, RETIRED = "added", "retired"
+
+
+def lifecycle_edit(edits: tuple[FieldEdit, ...], name: str) -> FieldEdit | None:
+    """The edit of ``edits`` that records the addition (``ADDED``) or the retirement
+    (``RETIRED``), or None."""
+    return next((e for e in edits if e.field == name), None)
+
+
+def retired_by(edits: tuple[FieldEdit, ...], day: dt.date) -> bool:
+    """Whether the meeting or KPI with ``edits`` was retired by the end of ``day`` (UTC date)."""
+    retired = lifecycle_edit(edits, RETIRED)
+    return retired is not None and retired.at.date() <= day
+
+
 @dataclass(frozen=True)
 class Meeting:
     name: str
     held_on: dt.date
     place: str = ""
     id: int | None = None
-    #: Edits of its name and place (:data:`MEETING_EDIT_FIELDS`), oldest first.
+    #: Edits of its name and place (:data:`MEETING_EDIT_FIELDS`), and its addition and
+    #: retirement (:data:`ADDED`, :data:`RETIRED`), oldest first.
     edits: tuple[FieldEdit, ...] = ()
+
+    @property
+    def retired(self) -> FieldEdit | None:
+        """Its retirement (who, when, why: ``new``), or None while it stands."""
+        return lifecycle_edit(self.edits, RETIRED)
 
 
 @dataclass(frozen=True)
@@ -159,8 +184,14 @@ class KpiDefinition:
     spec: dict[str, Any]
     action: str | None = None
     id: int | None = None
-    #: Edits of its name and of the keys of its definition (:func:`kpi_edit_fields`), oldest first.
+    #: Edits of its name and of the keys of its definition (:func:`kpi_edit_fields`), and its
+    #: retirement (:data:`RETIRED`), oldest first.
     edits: tuple[FieldEdit, ...] = ()
+
+    @property
+    def retired(self) -> FieldEdit | None:
+        """Its retirement (who, when, why: ``new``), or None while it is measured."""
+        return lifecycle_edit(self.edits, RETIRED)
 
 
 @dataclass(frozen=True)
@@ -207,12 +238,15 @@ def text_value(value: Any, name: str, *, required: bool = True, limit: int = TEX
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise BadInputError(f"{name} must be text; got {type(value).__name__}")
+        raise BadInputError(f"{name} must be text; got {type(value).__name__}", key="text.not_text",
+                            fields={"name": name, "got": type(value).__name__})
     value = value.strip()
     if required and not value:
-        raise BadInputError(f"{name} is required and may not be empty; give the {name.rsplit('.', 1)[-1]}")
+        raise BadInputError(f"{name} is required and may not be empty; give the {name.rsplit('.', 1)[-1]}",
+                            key="text.required", fields={"name": name, "last": name.rsplit(".", 1)[-1]})
     if len(value) > limit:
-        raise BadInputError(f"{name} may be at most {limit} characters; got {len(value)}; shorten it")
+        raise BadInputError(f"{name} may be at most {limit} characters; got {len(value)}; shorten it",
+                            key="text.too_long", fields={"name": name, "limit": limit, "got": len(value)})
     return readable_text(value, name, field_name or name.rsplit(".", 1)[-1])
 
 
@@ -243,10 +277,13 @@ def parse_date(value: Any, where: str) -> dt.date:
                 raise ValueError(value)
             day = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise BadInputError(f"{where} must be a date YYYY-MM-DD; got {value!r}") from None
+            raise BadInputError(f"{where} must be a date YYYY-MM-DD; got {value!r}", key="date.format",
+                                fields={"where": where, "got": value}) from None
     if not FIRST_DATE <= day <= LAST_DATE:
         raise BadInputError(f"{where} must be a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}; "
-                            f"got {day.isoformat()}")
+                            f"got {day.isoformat()}", key="date.range",
+                            fields={"where": where, "first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat(),
+                                    "got": day.isoformat()})
     return day
 
 
@@ -392,6 +429,7 @@ def _indexed_edits(item: Mapping[str, Any], where: str, fields: tuple[str, ...],
                                 "the value it has is no edit: remove it or correct its values")
         parsed.append((i, edit))
     parsed.sort(key=lambda p: p[1].at)
+    _check_lifecycle(parsed, where)
     last: dict[str, tuple[int, FieldEdit]] = {}
     for i, edit in parsed:
         if edit.field in last and last[edit.field][1].new != edit.old:
@@ -401,11 +439,38 @@ def _indexed_edits(item: Mapping[str, Any], where: str, fields: tuple[str, ...],
                                 "from the value the one before it wrote: correct the values or the times")
         last[edit.field] = (i, edit)
     for name, (i, edit) in sorted(last.items()):
-        if edit.new != current[name]:
+        if name in current and edit.new != current[name]:
             raise BadInputError(f"{where}.{name} is {current[name]!r} but its latest edit ({where}.edits[{i}], "
                                 f"{edit.at.isoformat()}) wrote {edit.new!r}; set {name} to {edit.new!r} or correct "
                                 "the edits")
     return parsed
+
+
+def _check_lifecycle(parsed: list[tuple[int, FieldEdit]], where: str) -> None:
+    """Refuse a second addition or retirement, an edit before the addition or after the
+    retirement (``parsed`` in time order): a retired one is not edited again."""
+    for name, first in ((ADDED, True), (RETIRED, False)):
+        found = [(i, e) for i, e in parsed if e.field == name]
+        if len(found) > 1:
+            raise BadInputError(f"{where}.edits[{found[1][0]}] is a second {name!r} edit; there is one at most: remove it")
+        if found:
+            i, edit = found[0]
+            wrong = [j for j, e in parsed if e is not edit and (e.at < edit.at if first else e.at > edit.at)]
+            if wrong:
+                raise BadInputError(f"{where}.edits[{wrong[0]}] is {'before its addition' if first else 'after its retirement'} "
+                                    f"({where}.edits[{i}], {edit.at.isoformat()}); correct the times")
+
+
+def lifecycle_value(name: str, value: Any, where: str) -> str | None:
+    """A plan file's addition or retirement edit: its ``old`` empty, its ``new`` the name
+    the meeting was added with (``ADDED``) or why it was retired (``RETIRED``)."""
+    if where.endswith(".old"):
+        if value not in (None, ""):
+            raise BadInputError(f"{where} of {name} must be null (nothing was there before); got {value!r}")
+        return None
+    if name == ADDED:
+        return text_value(value, where, limit=MEETING_NAME_LIMIT, field_name="name")
+    return text_value(value, where, field_name="why")
 
 
 #: A meeting's fields an edit may change: its date stays, as it says which edits and
@@ -415,8 +480,11 @@ MEETING_EDIT_FIELDS: tuple[str, ...] = ("name", "place")
 MEETING_NAME_LIMIT, PLACE_LIMIT, KPI_NAME_LIMIT = 120, 200, 300
 
 
-def meeting_edit_value(name: str, value: Any, where: str) -> str:
-    """A meeting's ``name`` (required) or ``place`` under a plan file's rule."""
+def meeting_edit_value(name: str, value: Any, where: str) -> str | None:
+    """A meeting's ``name`` (required) or ``place`` under a plan file's rule (or its
+    addition's or retirement's value: :func:`lifecycle_value`)."""
+    if name in (ADDED, RETIRED):
+        return lifecycle_value(name, value, where)
     if name == "name":
         return text_value(value, where, limit=MEETING_NAME_LIMIT, field_name="name")
     if name == "place":
@@ -471,6 +539,8 @@ def kpi_edit_value(name: str, value: Any, where: str) -> str | None:
     (``spec.target``: ``60``; ``null`` or empty: not set), as a plan file's edits give them."""
     if name == "name":
         return text_value(value, where, limit=KPI_NAME_LIMIT, field_name="name")
+    if name == RETIRED:
+        return lifecycle_value(name, value, where)
     if name not in kpi_edit_fields():
         raise BadInputError(f"{where}: {name!r} is not a field of a KPI; one of {', '.join(kpi_edit_fields())}")
     if value in (None, ""):
@@ -486,7 +556,7 @@ def kpi_edit_value(name: str, value: Any, where: str) -> str | None:
 def _file_meeting(data: Any, where: str) -> Meeting:
     """A plan file's meeting: its fields and its edits."""
     meeting = parse_meeting(data, where)
-    edits = _parse_edits(_mapping(data, where), where, MEETING_EDIT_FIELDS, meeting_edit_value,
+    edits = _parse_edits(_mapping(data, where), where, (*MEETING_EDIT_FIELDS, ADDED, RETIRED), meeting_edit_value,
                          {"name": meeting.name, "place": meeting.place})
     return replace(meeting, edits=edits)
 
@@ -675,7 +745,7 @@ def parse_plan(data: Any) -> Plan:
         definition = KpiDefinition(key, _text(item, "name", where, limit=KPI_NAME_LIMIT), spec.as_dict(), action)
         current = {"name": definition.name, **{f"spec.{k}": spec_value_text(definition.spec.get(k))
                                                for k in SPEC_KEYS}}
-        edits = _indexed_edits(item, where, kpi_edit_fields(), kpi_edit_value, current)
+        edits = _indexed_edits(item, where, (*kpi_edit_fields(), RETIRED), kpi_edit_value, current)
         _check_past_definitions(definition, edits, where)
         kpis.append(replace(definition, edits=tuple(e for _, e in edits)))
     sources = tuple(Source(_text(_mapping(s, f"plan.sources[{i}]"), "title", f"plan.sources[{i}]", limit=500),

@@ -23,7 +23,9 @@ is left out (one stored without the time it was added, as everything imported wi
 plan or stored before migration 0012, counts as always there), and so is a KPI of such
 an action. The KPIs are measured from their definitions as they stood at the end of D
 (:func:`kpi_definition_at`: name, target, baseline, ... then), and the meeting and the
-one before it are named as they were then (:func:`meeting_at`). "After D" is the same
+one before it are named as they were then (:func:`meeting_at`). A KPI or a meeting retired
+by the end of D is left out (a retired meeting has no report of its own); one retired after
+D is in, as it stood. "After D" is the same
 rule everywhere: a change, edit or addition made on D
 (its UTC date) is before the end of D. So a report for a past meeting says the same
 whatever is changed later.
@@ -49,6 +51,7 @@ from borderflow.plans.model import (
     Milestone,
     Plan,
     milestone_text,
+    retired_by,
 )
 
 NEXT_WINDOW = dt.timedelta(days=365)
@@ -191,15 +194,24 @@ def kpi_definition_at(definition: KpiDefinition, day: dt.date) -> KpiDefinition:
 
 def definitions_at(plan: Plan, meeting_name: str) -> tuple[Meeting, tuple[KpiDefinition, ...]]:
     """The meeting named ``meeting_name`` (its name now) and the plan's KPI definitions as
-    they stood at the end of its day: what its report measures (NotFoundError when unknown)."""
+    they stood at the end of its day: what its report measures (NotFoundError when unknown
+    or retired). A KPI retired by the end of that day is not measured; one retired later is."""
     meeting = _meeting_named(plan, meeting_name)
-    return meeting, tuple(kpi_definition_at(d, meeting.held_on) for d in plan.kpis)
+    return meeting, tuple(kpi_definition_at(d, meeting.held_on) for d in plan.kpis
+                          if not retired_by(d.edits, meeting.held_on))
 
 
 def _meeting_named(plan: Plan, meeting_name: str) -> Meeting:
+    """The meeting of that name that stands (a retired meeting has no report)."""
     found = [m for m in plan.meetings if m.name == meeting_name]
+    standing = sorted((m for m in plan.meetings if m.retired is None), key=lambda m: m.held_on)
+    if found and found[0].retired is not None:
+        gone = found[0].retired
+        raise NotFoundError(f"meeting {meeting_name!r} was retired on {gone.at.date().isoformat()} by "
+                            f"{gone.username} ({gone.new}) and has no report; meetings that stand: "
+                            f"{', '.join(m.name for m in standing) or 'none'}")
     if not found:
-        names = ", ".join(m.name for m in sorted(plan.meetings, key=lambda m: m.held_on)) or "none"
+        names = ", ".join(m.name for m in standing) or "none"
         raise NotFoundError(f"no meeting {meeting_name!r}; known meetings: {names}")
     return found[0]
 
@@ -229,8 +241,11 @@ def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
     NotFoundError when unknown). ``kpi_series`` are the plan's KPIs measured from their
     definitions as they stood at the meeting (:func:`definitions_at`); the report shows the
     meeting and the one before it with their names and places as they stood then."""
-    meetings = sorted(plan.meetings, key=lambda m: m.held_on)
-    index = meetings.index(_meeting_named(plan, meeting_name))
+    target = _meeting_named(plan, meeting_name)
+    # a meeting retired after the meeting day was still a meeting then (it may be the previous one)
+    meetings = sorted((m for m in plan.meetings if m is target or not retired_by(m.edits, target.held_on)),
+                      key=lambda m: m.held_on)
+    index = meetings.index(target)
     day = meetings[index].held_on
     meeting = meeting_at(meetings[index], day)
     previous = meeting_at(meetings[index - 1], day) if index > 0 else None

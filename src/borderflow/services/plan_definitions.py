@@ -19,6 +19,14 @@ taken meanwhile by another writer is a conflict, on SQLite and PostgreSQL alike.
 definition's keys are kept as JSON text (:func:`~borderflow.plans.model.spec_value_text`),
 so a report for a past meeting measures the KPI as it was defined then
 (:func:`borderflow.plans.report.kpi_definition_at`).
+
+A KPI or a meeting is never deleted: it is **retired** (:func:`retire_kpi`,
+:func:`retire_meeting`) by whoever may edit it, with a reason, kept as its last edit
+(``retired``: who, their country, when, why). A retired KPI is not measured now nor in the
+report of a meeting held on or after the day it was retired, and still is in the reports of
+earlier meetings; a retired meeting has no report and is no longer the meeting before
+another, for meetings held on or after that day. A retired one is not edited nor retired again
+(a ConflictError): its record and edits stay, and a plan file exports and imports them.
 """
 
 from __future__ import annotations
@@ -28,13 +36,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from borderflow.errors import BadInputError, BorderFlowError, ConflictError, NotFoundError
 from borderflow.plans import kpi as kpis
 from borderflow.plans.model import (
     KPI_NAME_LIMIT,
     MEETING_EDIT_FIELDS,
+    RETIRED,
     FieldEdit,
     KpiDefinition,
     Meeting,
@@ -48,6 +57,7 @@ from borderflow.services.plans import (
     insert_edits,
     require_editor,
     require_side,
+    retirement_data,
     unique_or,
 )
 from borderflow.store.db import writing
@@ -106,6 +116,23 @@ def _spec_of(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _still_standing(conn: Connection, subject: Any, subject_id: int, what: str) -> None:
+    """ConflictError when the KPI or meeting (``subject``: ``plan_edits.c.kpi_id`` or
+    ``.meeting_id``) was retired: read in the write's transaction, after its row is locked,
+    so of an edit and a retirement made at once the later one sees the first."""
+    retired = conn.execute(select(plan_edits).where(subject == subject_id, plan_edits.c.field == RETIRED)).first()
+    if retired is not None:
+        raise ConflictError(f"{what} was retired on {retired.at.date().isoformat()} by {retired.username} "
+                            f"({retired.new_value}); a retired one is kept as it is and not changed again")
+
+
+def _reason(why: Any) -> str:
+    """Why a KPI or meeting is retired: required text, as a status change's reason."""
+    if not isinstance(why, str) or not why.strip():
+        raise BadInputError("retiring needs a reason (why); e.g. 'entered twice by mistake'")
+    return text_value(why, "why")
+
+
 # -- KPIs -------------------------------------------------------------------------------
 
 
@@ -142,6 +169,32 @@ def _kpi_changes(changes: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]
     return name, dict(spec)
 
 
+def _may_change_kpi(user: User, slug: str, kpi: KpiDefinition, lead_side: str | None) -> str:
+    """ForbiddenError unless ``user`` may edit or retire ``kpi`` (its action's lead side, or
+    either side for a KPI of the whole plan); the KPI as a message names it."""
+    what = f"KPI {kpi.key!r} of plan {slug!r}"
+    if lead_side is None:
+        require_editor(user, what)
+    else:
+        require_side(user, lead_side, f"{what} (of action {kpi.action}, led by {lead_side})")
+    return what
+
+
+def _locked_kpi(conn: Connection, kpi: KpiDefinition, lead_side: str | None, what: str) -> Any:
+    """The KPI's row read again, locked, in the write's transaction (the values an edit
+    records as replaced are the ones it replaces); ConflictError when its action's lead side
+    changed since the permission was checked, or it was retired."""
+    row = conn.execute(select(plan_kpis).where(plan_kpis.c.id == kpi.id).with_for_update()).one()
+    if row.action_id is not None:
+        now_lead = conn.execute(select(plan_actions.c.lead_side).where(plan_actions.c.id == row.action_id)
+                                .with_for_update()).scalar_one()
+        if now_lead != lead_side:
+            raise ConflictError(f"the lead side of action {kpi.action} became {now_lead} while this edit of "
+                                f"{what} was made (it was {lead_side}); nothing was changed: read it again")
+    _still_standing(conn, plan_edits.c.kpi_id, row.id, what)
+    return row
+
+
 def update_kpi(engine: Engine, kpi_id: int, changes: Mapping[str, Any], user: User,
                at: dt.datetime | None = None, *, names_files: bool = True) -> dict[str, Any]:
     """Edit a KPI's ``name`` and keys of its definition (``spec``: the keys to set, ``None``
@@ -154,21 +207,10 @@ def update_kpi(engine: Engine, kpi_id: int, changes: Mapping[str, Any], user: Us
     server's operator names them (the CLI, a plan file imported on the server); an API
     caller may not (``False``), or any editor could have the server read any of its files."""
     slug, kpi, lead_side = get_kpi(engine, kpi_id)
-    what = f"KPI {kpi.key!r} of plan {slug!r}"
-    if lead_side is None:
-        require_editor(user, what)
-    else:
-        require_side(user, lead_side, f"{what} (of action {kpi.action}, led by {lead_side})")
+    what = _may_change_kpi(user, slug, kpi, lead_side)
     name, spec_changes = _kpi_changes(changes)
     with writing(engine, serialize=False) as conn:
-        # read again, locked: the values the edits record as replaced are the ones this write replaces
-        row = conn.execute(select(plan_kpis).where(plan_kpis.c.id == kpi_id).with_for_update()).one()
-        if row.action_id is not None:
-            now_lead = conn.execute(select(plan_actions.c.lead_side).where(plan_actions.c.id == row.action_id)
-                                    .with_for_update()).scalar_one()
-            if now_lead != lead_side:
-                raise ConflictError(f"the lead side of action {kpi.action} became {now_lead} while this edit of "
-                                    f"{what} was made (it was {lead_side}); nothing was changed: read it again")
+        row = _locked_kpi(conn, kpi, lead_side, what)
         stored = _normalized(_spec_of(row.spec))
         merged = {k: v for k, v in {**stored, **spec_changes}.items() if v is not None}
         spec = kpis.parse_spec(merged, "kpi.spec").as_dict() if spec_changes else stored
@@ -184,6 +226,19 @@ def update_kpi(engine: Engine, kpi_id: int, changes: Mapping[str, Any], user: Us
                 name=name or row.name, spec=json.dumps(spec, sort_keys=True)))
             insert_edits(conn, tuple(edits), kpi_id=kpi_id)
     return {**({"name": name} if name is not None else {}), **({"spec": spec} if spec_changes else {})}
+
+
+def retire_kpi(engine: Engine, kpi_id: int, why: str, user: User, at: dt.datetime | None = None) -> KpiDefinition:
+    """Retire a KPI (whoever may edit it) with a reason; returns it as retired. It stays,
+    with its edits, in the reports of meetings held before ``at`` (now by default)."""
+    slug, kpi, lead_side = get_kpi(engine, kpi_id)
+    what = _may_change_kpi(user, slug, kpi, lead_side)
+    reason = _reason(why)
+    with writing(engine, serialize=False) as conn:
+        _locked_kpi(conn, kpi, lead_side, what)
+        insert_edits(conn, (FieldEdit(RETIRED, None, reason, at or dt.datetime.now(dt.UTC), user.username,
+                                      user.country),), kpi_id=kpi_id)
+    return get_kpi(engine, kpi_id)[1]
 
 
 # -- meetings ---------------------------------------------------------------------------
@@ -205,6 +260,7 @@ def update_meeting(engine: Engine, meeting_id: int, changes: Mapping[str, Any], 
     taken = ConflictError(f"plan {slug!r} has a meeting named {values.get('name')!r}; pick another name")
     with unique_or(taken), writing(engine, serialize=False) as conn:
         row = conn.execute(select(plan_meetings).where(plan_meetings.c.id == meeting_id).with_for_update()).one()
+        _still_standing(conn, plan_edits.c.meeting_id, meeting_id, f"meeting {meeting.name!r} of plan {slug!r}")
         if "name" in values and values["name"] != row.name and conn.execute(select(plan_meetings.c.id).where(
                 plan_meetings.c.plan_id == row.plan_id, plan_meetings.c.name == values["name"])).first():
             raise taken
@@ -215,3 +271,27 @@ def update_meeting(engine: Engine, meeting_id: int, changes: Mapping[str, Any], 
             conn.execute(plan_meetings.update().where(plan_meetings.c.id == meeting_id).values(**values))
             insert_edits(conn, edits, meeting_id=meeting_id)
     return values
+
+
+def retire_meeting(engine: Engine, meeting_id: int, why: str, user: User,
+                   at: dt.datetime | None = None) -> Meeting:
+    """Retire a meeting (an editor of either country, as for its edits) with a reason;
+    returns it as retired. It keeps its record and edits; it has no report, and is no longer
+    the meeting before another held on or after the day it was retired (``at``, now by default)."""
+    slug, meeting = get_meeting(engine, meeting_id)
+    what = f"meeting {meeting.name!r} of plan {slug!r}"
+    require_editor(user, what)
+    reason = _reason(why)
+    with writing(engine, serialize=False) as conn:
+        conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.id == meeting_id).with_for_update()).one()
+        _still_standing(conn, plan_edits.c.meeting_id, meeting_id, what)
+        insert_edits(conn, (FieldEdit(RETIRED, None, reason, at or dt.datetime.now(dt.UTC), user.username,
+                                      user.country),), meeting_id=meeting_id)
+    return get_meeting(engine, meeting_id)[1]
+
+
+def meeting_data(meeting: Meeting) -> dict[str, Any]:
+    """A meeting as the API and ``--json`` answer it: ``id``, ``name``, ``held_on``,
+    ``place`` and its ``retired`` (who, when, why; null while it stands)."""
+    return {"id": meeting.id, "name": meeting.name, "held_on": meeting.held_on.isoformat(), "place": meeting.place,
+            "retired": retirement_data(meeting.retired)}

@@ -1,4 +1,4 @@
-"""Action plans in the store: import/export, edits under the two-sides rule, KPIs.
+"""Action plans in the store: import/export, edits under the two-sides rule.
 
 The permission rule (strict, and the same for API and CLI):
 
@@ -17,7 +17,7 @@ Every accepted edit of an action's field or a milestone is kept in ``plan_edits`
 value it replaced, the value it wrote, who, when), written in the edit's own transaction
 from the row as locked there, and an action or milestone added to a stored plan keeps
 when (``added_at``): a report for a past meeting reads the plan as it stood then
-(:mod:`borderflow.plans.report`, :func:`meeting_report`). Edits of KPI definitions and
+(:mod:`borderflow.plans.report`, :func:`borderflow.services.plan_reports.meeting_report`). Edits of KPI definitions and
 meetings are kept the same way, by :mod:`borderflow.services.plan_definitions`.
 """
 
@@ -30,17 +30,14 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from borderflow.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError
-from borderflow.messages import Message
-from borderflow.plans import kpi as kpis
 from borderflow.plans.model import (
+    ADDED,
     SHARED_FIELDS,
     SIDE_FIELDS,
     SIDES,
@@ -65,7 +62,6 @@ from borderflow.plans.model import (
     side_of_field,
     text_value,
 )
-from borderflow.plans.report import ProgressReport, build_report, definitions_at
 from borderflow.services.accounts import WRITER_ROLES, User
 from borderflow.store.db import writing
 from borderflow.store.ordering import in_byte_order
@@ -80,7 +76,6 @@ from borderflow.store.plans_schema import (
     plan_subcommittees,
     plans,
 )
-from borderflow.store.schema import crossings, observations, ports, volumes
 from borderflow.text_rules import unstorable_character
 
 #: Columns of the CSV exchange: one row per action, then one per milestone.
@@ -236,17 +231,27 @@ def get_action(engine: Engine, action_id: int) -> tuple[str, Action]:
 
 def plan_with_ids(plan: Plan) -> dict[str, Any]:
     """The plan file of ``plan`` with the id of each action, milestone, KPI and meeting
-    (what the edits take): ``plans show --json`` and ``GET /plans/{plan}``."""
+    (what the edits take), and each KPI's and meeting's retirement (:func:`retirement_data`):
+    ``plans show --json`` and ``GET /plans/{plan}``."""
     data = plan_to_dict(plan)
     for item, a in zip(data["actions"], plan.actions, strict=True):
         item["id"] = a.id
         for stone, m in zip(item["milestones"], a.milestones, strict=True):
             stone["id"] = m.id
     for item, kpi in zip(data["kpis"], plan.kpis, strict=True):
-        item["id"] = kpi.id
+        item["id"], item["retired"] = kpi.id, retirement_data(kpi.retired)
     for item, meeting in zip(data["meetings"], plan.meetings, strict=True):
-        item["id"] = meeting.id
+        item["id"], item["retired"] = meeting.id, retirement_data(meeting.retired)
     return data
+
+
+def retirement_data(retired: FieldEdit | None) -> dict[str, Any] | None:
+    """A retirement as the API and ``--json`` answer it (``at``, ``username``, ``country``,
+    ``why``), or None for a KPI or meeting that stands."""
+    if retired is None:
+        return None
+    return {"at": retired.at.isoformat(), "username": retired.username, "country": retired.country,
+            "why": retired.new}
 
 
 def edit_rows(action: Action) -> list[dict[str, Any]]:
@@ -584,137 +589,25 @@ def add_evidence(engine: Engine, action_id: int, evidence: Evidence | Mapping[st
                                                    added_at=_now(), username=user.username))
 
 
-def add_meeting(engine: Engine, ref: str | int, meeting: Meeting) -> None:
-    """Record a meeting of plan ``ref``; ConflictError when the plan has one of that name."""
-    taken = ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name")
+def add_meeting(engine: Engine, ref: str | int, meeting: Meeting, user: User, at: dt.datetime | None = None) -> int:
+    """Record a meeting of plan ``ref`` for ``user`` (an editor or admin of either country,
+    as for a meeting's edits) and return its id; ConflictError when the plan has one of that
+    name (a retired one included: its record stays). The addition is kept as the meeting's
+    first edit (``added``: its name, who and their country, when: ``at`` or now)."""
+    require_editor(user, f"a meeting of plan {ref!r}")
+    taken = ConflictError(f"plan {ref!r} has a meeting named {meeting.name!r}; pick another name (a retired "
+                          "meeting keeps its name: 'borderflow plans show PLAN' lists them)")
     with unique_or(taken), writing(engine, serialize=False) as conn:
         plan_id = _plan_row(conn, ref).id
         if conn.execute(select(plan_meetings.c.id).where(plan_meetings.c.plan_id == plan_id,
                                                          plan_meetings.c.name == meeting.name)).first():
             raise taken
-        conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=meeting.name, held_on=meeting.held_on,
-                                                   place=meeting.place))
-
-
-# -- KPIs -----------------------------------------------------------------------------
-
-
-def _wait_readings(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.datetime, float, dt.tzinfo]]:
-    from borderflow.services.queries import readings_only
-
-    o = observations.c
-    query = (select(o.observed_at, o.wait_minutes, crossings.c.timezone)
-             .join(crossings, crossings.c.crossing_id == o.crossing_id)
-             .where(o.crossing_id.in_(spec.crossings), o.mode == spec.mode, o.program == spec.program,
-                    o.direction == spec.direction, o.wait_minutes.is_not(None),
-                    # Means over a day (cascade-daily-mean) are not readings: the hourly rule.
-                    *readings_only()))
-    # A day's margin each side: the exact cut is in local time, done in Python.
-    if spec.start:
-        query = query.where(o.observed_at >= dt.datetime.combine(spec.start, dt.time(), dt.UTC) - dt.timedelta(days=1))
-    if spec.end:
-        query = query.where(o.observed_at < dt.datetime.combine(spec.end, dt.time(), dt.UTC) + dt.timedelta(days=1))
-    zones: dict[str, ZoneInfo] = {}
-    with engine.connect() as conn:
-        return [(at, float(w), zones.setdefault(tz, ZoneInfo(tz))) for at, w, tz in conn.execute(query)]
-
-
-def _volume_counts(engine: Engine, spec: kpis.KpiSpec) -> list[tuple[dt.date, float]]:
-    """Monthly sums over the spec's ports from one source only: ``volumes_from`` when the
-    spec names it (all its rows: TxDOT's bridges add up to the port), else the port-level
-    totals of the source with the most of them (BTS, where it was loaded)."""
-    v = volumes.c
-    rows = (v.port_code.in_(spec.ports), v.measure == spec.measure, v.direction == spec.direction,
-            v.period == "month")
-    with engine.connect() as conn:
-        chosen: tuple[Any, ...]
-        if spec.volumes_from:
-            chosen = (v.source == spec.volumes_from,)
-        else:
-            best = conn.execute(select(v.source).where(*rows, v.site == "").group_by(v.source)
-                                .order_by(func.count().desc(), in_byte_order(v.source)).limit(1)).scalar()
-            chosen = (v.source == best, v.site == "")
-        query = (select(v.period_start, func.sum(v.value)).where(*rows, *chosen)
-                 .group_by(v.period_start).order_by(v.period_start))
-        return [(d, float(total)) for d, total in conn.execute(query)]
-
-
-def _check_places(engine: Engine, spec: kpis.KpiSpec) -> None:
-    """NotFoundError when the spec names a crossing the catalog does not hold (its readings
-    could not be placed in local time), a port neither in the catalog nor in any count, or
-    a source of counts (``volumes_from``) the archive has never stored: such a KPI would
-    otherwise read as one still waiting for data."""
-    with engine.connect() as conn:
-        if spec.source == "observations":
-            known = set(conn.scalars(select(crossings.c.crossing_id).where(crossings.c.crossing_id.in_(spec.crossings))))
-            missing = [c for c in spec.crossings if c not in known]
-            if missing:
-                raise NotFoundError(Message(
-                    f"not in the catalog of crossings: {', '.join(missing)}; correct the KPI's crossing ids "
-                    "(GET /api/v1/crossings lists the known ones)", "kpi.crossing_unknown",
-                    {"crossings": ", ".join(missing)}))
-        elif spec.source == "volumes":
-            known = set(conn.scalars(select(ports.c.port_code).where(ports.c.port_code.in_(spec.ports))))
-            known |= set(conn.scalars(select(volumes.c.port_code).where(volumes.c.port_code.in_(spec.ports))
-                                      .distinct()))
-            missing = [p for p in spec.ports if p not in known]
-            if missing:
-                raise NotFoundError(Message(
-                    f"not in the catalog of ports and without counts in the archive: {', '.join(missing)}; correct "
-                    "the KPI's port codes (GET /api/v1/ports lists the known ones)", "kpi.port_unknown",
-                    {"ports": ", ".join(missing)}))
-            if spec.volumes_from and conn.execute(
-                    select(volumes.c.id).where(volumes.c.source == spec.volumes_from).limit(1)).first() is None:
-                sources = sorted(conn.scalars(select(volumes.c.source).distinct()))
-                raise NotFoundError(Message(
-                    f"the archive holds no counts from source {spec.volumes_from!r} (volumes_from); its sources of "
-                    f"counts are {', '.join(sources) or 'none yet'}: correct the KPI's volumes_from",
-                    "kpi.volumes_source_unknown",
-                    {"source": spec.volumes_from, "sources": ", ".join(sources) or "-"}))
-
-
-def compute_kpi(engine: Engine, key: str, name: str, spec: kpis.KpiSpec, base: Path | None = None) -> kpis.KpiSeries:
-    """One KPI computed now; NotFoundError when it names a crossing or port that is not there."""
-    _check_places(engine, spec)
-    if spec.source == "observations":
-        values = kpis.wait_series(_wait_readings(engine, spec), spec)
-    elif spec.source == "volumes":
-        values = kpis.volume_series(_volume_counts(engine, spec), spec)
-    else:
-        values = kpis.results_series(spec, base)
-    return kpis.KpiSeries(key, name, spec, tuple(values), kpis.baseline_of(values, spec))
-
-
-def measure_kpi(engine: Engine, definition: KpiDefinition, base: Path | None = None) -> kpis.KpiSeries:
-    """One stored KPI computed now; a KPI that cannot be measured (its results file is
-    missing, its stored definition is no longer valid) comes back with its ``error``."""
-    try:
-        spec = kpis.parse_spec(definition.spec, f"KPI {definition.key!r}")
-    except (BadInputError, NotFoundError) as exc:
-        # the stored definition broke a rule added since (its detail may have no Spanish text)
-        reason = Message(str(exc), "kpi.definition", {"problem": exc.message})
-        return kpis.unmeasured(definition.key, definition.name, definition.spec, reason)
-    try:
-        return compute_kpi(engine, definition.key, definition.name, spec, base)
-    except (BadInputError, NotFoundError) as exc:
-        return kpis.unmeasured(definition.key, definition.name, definition.spec, exc.message)
-
-
-def plan_kpis_computed(engine: Engine, ref: str | int, base: Path | None = None) -> list[kpis.KpiSeries]:
-    """Every KPI of a plan, computed now from the archive (each on its own: one that
-    cannot be measured says why and does not stop the others)."""
-    plan = load_plan(engine, ref)
-    return [measure_kpi(engine, d, base) for d in plan.kpis]
-
-
-def meeting_report(engine: Engine, ref: str | int, meeting_name: str, base: Path | None = None,
-                   generated_on: dt.date | None = None) -> ProgressReport:
-    """The progress report of plan ``ref`` for its meeting named ``meeting_name``: the plan
-    as it stood at the end of the meeting day, its KPIs measured from their definitions as
-    they stood then (NotFoundError for an unknown plan or meeting)."""
-    plan = load_plan(engine, ref)
-    _, definitions = definitions_at(plan, meeting_name)
-    return build_report(plan, meeting_name, [measure_kpi(engine, d, base) for d in definitions], generated_on)
+        key = conn.execute(plan_meetings.insert().values(plan_id=plan_id, name=meeting.name, held_on=meeting.held_on,
+                                                         place=meeting.place)).inserted_primary_key
+        assert key is not None
+        insert_edits(conn, (FieldEdit(ADDED, None, meeting.name, at or _now(), user.username, user.country),),
+                     meeting_id=int(key[0]))
+    return int(key[0])
 
 
 def user_for_cli(engine: Engine, username: str, action: str = "plans.write") -> User:

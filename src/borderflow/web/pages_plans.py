@@ -3,7 +3,9 @@
 Both sides read the same shared plan here; edits go through the API or the CLI, which
 enforce the two-sides rule. Each action (with its milestones), KPI and meeting shows its
 kept edits, newest first: when, who and their country, the field, the old and the new
-value. Fixed text comes from :mod:`borderflow.plans.i18n` in the page's language; names
+value (a meeting's addition and a retirement among them). Retired KPIs and meetings are
+folded apart, with who retired them, when, why and their edits; they have no chart and
+no report. Fixed text comes from :mod:`borderflow.plans.i18n` in the page's language; names
 and values are shown as entered (escaped: they are people's text).
 """
 
@@ -23,7 +25,7 @@ from borderflow.messages import say
 from borderflow.plans.charts import kpi_chart_svg
 from borderflow.plans.i18n import number, period, translator, unit
 from borderflow.plans.model import SIDES, Action, FieldEdit
-from borderflow.services import plans
+from borderflow.services import plan_reports, plans
 from borderflow.web.render import error_page, language, page
 
 router = APIRouter(include_in_schema=False)
@@ -81,11 +83,13 @@ async def plan_page(request: Request, slug: str) -> Response:
         plan = await run_in_threadpool(plans.load_plan, engine, slug)
     except NotFoundError as exc:
         return error_page(request, 404, exc.message)
-    series = await run_in_threadpool(plans.plan_kpis_computed, engine, slug)
+    series = await run_in_threadpool(plan_reports.plan_kpis_computed, engine, slug)
     labels = {"baseline": pt("kpi.baseline"), "target": pt("kpi.target"), "measured": pt("kpi.measured")}
     charts = [(s, Markup(kpi_chart_svg(s, labels, lang)) if s.values else Markup("")) for s in series]
     return page(request, "plans.html", title=plan.title, section="plans", pt=pt, plans=None, plan=plan,
-                charts=charts, lang_code=lang, num=lambda value: number(value, lang),
+                meetings=[m for m in plan.meetings if m.retired is None],
+                retired_meetings=[m for m in plan.meetings if m.retired is not None],
+                retired_kpis=[k for k in plan.kpis if k.retired is not None], charts=charts, lang_code=lang, num=lambda value: number(value, lang),
                 action_edits={a.code: action_edit_entries(a, pt) for a in plan.actions},
                 kpi_edits={k.key: edit_entries((("", e) for e in k.edits), pt) for k in plan.kpis},
                 meeting_edits={m.name: edit_entries((("", e) for e in m.edits), pt) for m in plan.meetings},
