@@ -161,6 +161,33 @@ def test_unknown_job_and_a_full_queue(api: TestClient) -> None:
     assert [j["id"] for j in listed] == [first.json()["id"]] and listed[0]["results"] is None
 
 
+def test_a_scenario_with_a_clock_gives_its_clock_and_hour_labels_as_the_cli_does(
+        api: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The day the clocks go back at Brownsville: 25 hours, 01:00 twice; a scenario without
+    a clock answers without either key, as before."""
+    clock = {"start": "2026-11-01T00:00:00-05:00", "timezone": "America/Chicago"}
+    day = {**SMALL, "hours": 25, "clock": clock,
+           "lane_groups": {gid: {**g, "booths": 2} for gid, g in SMALL["lane_groups"].items()},
+           "demand": [{**d, "per_hour": 40} for d in SMALL["demand"]]}
+    body, _ = finished(api, api.post("/api/v1/simulations", json=day, params={"replications": 2}).json()["id"])
+    results = body["results"]
+    assert list(results)[:6] == ["scenario", "hours", "replications", "seed", "clock", "hour_labels"]
+    assert results["clock"] == clock and len(results["hour_labels"]) == 25
+    assert results["hour_labels"][1:3] == ["01:00 CDT", "01:00 CST"]
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(day))
+    simulate_command(path, replications=2, seed=None, json_out=True, workers=1)
+    assert without_engine(results) == without_engine(json.loads(capsys.readouterr().out))
+    plain, _ = finished(api, api.post("/api/v1/simulations", json=SMALL, params={"replications": 2}).json()["id"])
+    assert list(plain["results"]) == ["scenario", "hours", "replications", "seed", "lane_groups", "engine"]
+    schema = api.get("/openapi.json").json()["components"]["schemas"]
+    job_results = schema["SimulationJob"]["properties"]["results"]["anyOf"][0]["$ref"]
+    assert job_results == "#/components/schemas/SimulationResults"
+    described = schema["SimulationResults"]["properties"]
+    assert {"clock", "hour_labels", "lane_groups", "engine"} <= set(described)
+    assert set(schema["SimulationClock"]["properties"]) == {"start", "timezone"}
+
+
 def test_openapi_describes_the_simulation_routes(api: TestClient) -> None:
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/v1/scenarios/examples", "/api/v1/scenarios/examples/{example_id}", "/api/v1/simulations",

@@ -230,3 +230,94 @@ def test_the_cli_calibrates_and_staffs_a_clock_change_day(peace_arch: Engine, tm
                 "--forecast-day", "2014-03-09", "--at", SPRING_FORWARD_AT.isoformat(), "-o", str(spring)]) == 0
     rows = [line.split("│")[1].strip() for line in capsys.readouterr().out.splitlines() if line.startswith("│")]
     assert len(rows) == 23 and rows[:3] == ["00:00 PST", "01:00 PST", "03:00 PDT"]
+
+
+# -- a window of readings on a day the clocks change -------------------------------------------
+
+BM = ("535501", "passenger", "standard")  # B&M, Brownsville: America/Chicago
+
+
+def readings_of_day(tmp_path: Path, midnight: dt.datetime, hours: int, lanes: dict[int, int]) -> Path:
+    """An observations CSV of B&M cars over the ``hours`` hours from ``midnight`` (UTC),
+    three readings an hour: elapsed hour h waits 5 + h minutes with ``lanes.get(h, 2)`` lanes
+    open, so each hour, both 01:00 of the day the clocks go back included, is told apart."""
+    lines = ["crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source"]
+    for h in range(hours):
+        for minute in (5, 25, 45):
+            at = midnight + dt.timedelta(hours=h, minutes=minute)
+            lines.append(f"{','.join(BM)},{at.isoformat().replace('+00:00', 'Z')},{5 + h},{lanes.get(h, 2)},"
+                         "delay,test")
+    path = tmp_path / f"bm-{midnight:%Y-%m-%d}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def ingest_day(engine: Engine, path: Path) -> None:
+    from borderflow.services.ingest import ingest
+
+    summary = ingest(engine, [str(path)]).as_dict()
+    assert not summary["errors"], summary["errors"]
+
+
+def test_a_window_of_the_day_the_clocks_go_back_is_its_25_hours(sqlite_engine: Engine, tmp_path: Path) -> None:
+    from borderflow.services.calibration import calibrate_lane
+
+    midnight = dt.datetime(2026, 11, 1, 5, tzinfo=UTC)  # 00:00 CDT
+    ingest_day(sqlite_engine, readings_of_day(tmp_path, midnight, 25, {2: 3}))
+    c = calibrate_lane(sqlite_engine, *BM, start=dt.datetime.fromisoformat("2026-11-01T00:00:00-05:00"),
+                       end=dt.datetime.fromisoformat("2026-11-02T00:00:00-06:00"), options=SMALL_FIT)
+    # every elapsed hour its own readings and lanes: 01:00 CDT waits 6 with 2 lanes, 01:00 CST 7 with 3
+    assert c.fit.target.wait_minutes == tuple(float(5 + h) for h in range(25))
+    assert c.fit.target.booths == (2, 2, 3) + (2,) * 22
+    assert c.booths_source == "lanes_open readings (each elapsed hour's own)"
+    data = c.to_json_dict()
+    labels = [row["label"] for row in data["hours"]]
+    assert labels[:4] == ["00:00 CDT", "01:00 CDT", "01:00 CST", "02:00 CST"] and labels[-1] == "23:00 CST"
+    assert [row["observed_wait_minutes"] for row in data["hours"]] == [float(5 + h) for h in range(25)]
+    assert data["clock"] == {"start": "2026-11-01T00:00:00-05:00", "timezone": "America/Chicago"}
+    assert data["fit_days"] == ["2026-11-01"] and data["holdout_days"] == []
+    assert data["notes"][0] == ("2026-11-01 is 25 hours long at 535501 (America/Chicago): the clocks go back, so "
+                                "01:00 comes twice (01:00 CDT and 01:00 CST); the scenario is the day's 25 hours as "
+                                "they elapse, each with its own readings and lanes open")
+    scenario = load_scenario(data["scenario"])
+    assert scenario.hours == 25 and scenario.hour_labels() == tuple(labels)
+    assert len(c.fit.simulated_wait_minutes) == len(c.fit.per_hour) == 25
+
+
+def test_a_window_of_the_day_the_clocks_go_forward_is_its_23_hours(sqlite_engine: Engine, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the command line: the table's 23 rows by the clock, no 02:00; --json the same."""
+    from borderflow.cli import calibrate as calibrate_cli
+    from borderflow.cli.main import run
+
+    midnight = dt.datetime(2026, 3, 8, 6, tzinfo=UTC)  # 00:00 CST
+    ingest_day(sqlite_engine, readings_of_day(tmp_path, midnight, 23, {2: 4}))
+    monkeypatch.setattr(calibrate_cli, "FitOptions", functools.partial(
+        FitOptions, service_grid_seconds=SMALL_FIT.service_grid_seconds, replications=SMALL_FIT.replications,
+        final_replications=SMALL_FIT.final_replications))
+    window = ["--db", str(sqlite_engine.url), "calibrate", "--crossing", BM[0], "--mode", BM[1], "--program", BM[2],
+              "--from", "2026-03-08T00:00:00-06:00", "--to", "2026-03-09T00:00:00-05:00"]
+    assert run(window) == 0
+    out = capsys.readouterr().out
+    rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
+    assert len(rows) == 23 and rows[:3] == ["00:00 CST", "01:00 CST", "03:00 CDT"] and rows[-1] == "23:00 CDT"
+    assert not any(row.startswith("02:") for row in rows)
+    assert "the clocks go forward, so there is no 02:00" in " ".join(out.split())  # as Rich wraps it
+    assert run([*window, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [h["label"] for h in data["hours"]] == rows
+    # 03:00 CDT is the day's third hour: its own readings (7 min) and lanes (4), not 02:00's nor 04:00's
+    assert (data["hours"][2]["observed_wait_minutes"], data["hours"][2]["booths"]) == (7.0, 4)
+    assert data["clock"]["start"] == "2026-03-08T00:00:00-06:00" and load_scenario(data["scenario"]).hours == 23
+
+
+def test_a_window_of_several_days_stays_a_representative_day_of_24_hours(sqlite_engine: Engine,
+                                                                         tmp_path: Path) -> None:
+    from borderflow.services.calibration import lane_inputs
+
+    midnight = dt.datetime(2026, 10, 31, 5, tzinfo=UTC)  # 00:00 CDT, the day before the clocks go back
+    ingest_day(sqlite_engine, readings_of_day(tmp_path, midnight, 49, {}))
+    inputs = lane_inputs(sqlite_engine, *BM, start=midnight, end=midnight + dt.timedelta(hours=49))
+    assert inputs.fit_days == ("2026-10-31", "2026-11-01") and inputs.clock is None
+    assert inputs.target.hours == 24 and not any("hours long" in note for note in inputs.notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,28 @@ def test_simulate_prints_the_hours_of_a_scenario_with_a_clock_as_its_clock_shows
     assert run(["simulate", str(path), "-r", "2"]) == 0
     rows = [line.split("│")[1].strip() for line in capsys.readouterr().out.splitlines() if line.startswith("│")]
     assert rows[:3] == ["00:00 CDT", "01:00 CDT", "01:00 CST"] and rows[24:] == ["23:00 CST", "total"]
+
+
+def test_simulate_json_carries_the_clock_and_each_hours_label(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from borderflow.cli.main import run
+
+    back, plain = tmp_path / "back.yaml", tmp_path / "plain.yaml"
+    clock = {"start": "2026-11-01T00:00:00-05:00", "timezone": "America/Chicago"}
+    back.write_text(yaml.safe_dump(day(25, clock)))
+    plain.write_text(yaml.safe_dump(day(24, None)))
+    assert run(["simulate", str(back), "-r", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data)[:6] == ["scenario", "hours", "replications", "seed", "clock", "hour_labels"]
+    assert data["clock"] == clock and len(data["hour_labels"]) == data["hours"] == 25
+    assert data["hour_labels"][:4] == ["00:00 CDT", "01:00 CDT", "01:00 CST", "02:00 CST"]
+    assert [row["hour"] for row in data["lane_groups"]["lane"]["hourly"]] == list(range(25))
+    forward = tmp_path / "forward.yaml"
+    forward.write_text(yaml.safe_dump(day(23, {"start": "2026-03-08T00:00:00-06:00", "timezone": "America/Chicago"})))
+    assert run(["simulate", str(forward), "-r", "2", "--json"]) == 0
+    labels = json.loads(capsys.readouterr().out)["hour_labels"]
+    assert labels[:3] == ["00:00 CST", "01:00 CST", "03:00 CDT"] and len(labels) == 23
+    # a scenario without a clock writes what it always wrote
+    assert run(["simulate", str(plain), "-r", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data) == ["scenario", "hours", "replications", "seed", "lane_groups", "engine"]

@@ -443,3 +443,46 @@ def test_the_day_the_clocks_go_back_is_staffed_with_both_one_oclocks(clock_chang
     assert len(booths) == 25 and int(table.locator("tfoot td").nth(1).inner_text()) == sum(booths)
     check_page(page, "en")
     shoot(page, "staffing-clock-change-day")
+
+
+def x_ticks(page: Page) -> list[str]:
+    """The labels under the x axis of the page's first line chart."""
+    return page.evaluate("""() => Array.from(document.querySelector('svg.chart.lines')
+        .querySelectorAll('text.tick[y="250.0"]')).map(t => t.textContent)""")
+
+
+def test_a_run_of_the_day_the_clocks_go_back_shows_its_hours_by_the_clock(live_server: str, watched: Watched) -> None:
+    """A 25-hour scenario of 2026-11-01 at Brownsville run from the form: its tables show
+    01:00 twice (CDT, then CST) as the API's hour_labels say, its charts tick on the local
+    clock with labels apart and inside, in English and in Spanish."""
+    small = json.loads((Path(__file__).parents[2] / "examples" / "scenarios" / "small_crossing.json").read_text())
+    day = {**small, "hours": 25, "clock": {"start": "2026-11-01T00:00:00-05:00", "timezone": "America/Chicago"},
+           "lane_groups": {gid: {**g, "booths": 2} for gid, g in small["lane_groups"].items()},
+           "demand": [{**d, "per_hour": 40} for d in small["demand"]]}
+    page = watched.page
+    page.goto(live_server + "/simulator")
+    page.fill("#scenario", json.dumps(day))
+    page.fill("#replications", "4")
+    page.click("#run")
+    page.wait_for_url(re.compile(r"/simulator/runs/[0-9a-f]{32}$"))
+    page.locator("table.results").first.wait_for(timeout=60_000)
+    job = page.request.get(f"{live_server}/api/v1/simulations/{page.url.rsplit('/', 1)[1]}").json()
+    labels = job["results"]["hour_labels"]
+    assert labels[1:3] == ["01:00 CDT", "01:00 CST"] and len(labels) == 25
+    for group_id in job["results"]["lane_groups"]:
+        rows = page.locator(f'table.results[data-group="{group_id}"] tbody th[scope=row]').all_inner_texts()
+        assert [r.strip() for r in rows] == labels
+    note = page.locator("#run-clock")
+    assert note.is_visible() and "01:00 comes twice (01:00 CDT and 01:00 CST)" in note.inner_text()
+    assert x_ticks(page) == ["Nov 1", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]
+    check_page(page, "en")
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        assert page.evaluate(OVERLAPPING_TEXT) == []
+    shoot(page, "simulation-clock-change-day")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("link", name="Leer en español").click()
+    page.wait_for_function("document.documentElement.lang === 'es'")
+    assert "las 01:00 se repiten (01:00 CDT y 01:00 CST)" in page.locator("#run-clock").inner_text()
+    assert x_ticks(page)[:2] == ["1 nov", "03:00"]
+    check_page(page, "es")

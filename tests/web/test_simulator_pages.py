@@ -132,3 +132,89 @@ def test_run_and_compare_pages_for_missing_or_unfinished_runs(sqlite_client: Tes
     assert sqlite_client.get("/simulator/compare", params={"a": job.id, "b": "x"}).status_code == 404
     listing = sqlite_client.get("/simulator").text
     assert f'href="/simulator/runs/{job.id}"' in listing and "queued" in listing
+
+
+def clock_day(hours: int, start: str) -> dict[str, Any]:
+    """SMALL as one day of Brownsville (America/Chicago) from ``start``, ``hours`` long."""
+    return {**SMALL, "hours": hours, "clock": {"start": start, "timezone": "America/Chicago"},
+            "lane_groups": {gid: {**g, "booths": 2} for gid, g in SMALL["lane_groups"].items()},
+            "demand": [{**d, "per_hour": 40} for d in SMALL["demand"]]}
+
+
+FALL_BACK = clock_day(25, "2026-11-01T00:00:00-05:00")
+SPRING_FORWARD = clock_day(23, "2026-03-08T00:00:00-06:00")
+#: The x axis's tick labels (drawn 20 px below the plot) of each chart on a page, in order.
+X_TICK = re.compile(r'<text class="tick" x="([0-9.]+)" y="250\.0" text-anchor="[a-z]+">([^<]*)</text>')
+
+
+def run_page_of(client: TestClient, scenario: dict[str, Any], lang: str = "en") -> tuple[str, dict[str, Any]]:
+    response = client.post("/simulator/run", data={"scenario": json.dumps(scenario), "replications": "2"},
+                           follow_redirects=False)
+    job = store(client).wait(job_id_of(response.headers["location"]))
+    assert job.status == "done" and job.results is not None
+    client.cookies.set("borderflow_lang", lang)
+    try:
+        return client.get(response.headers["location"]).text, job.results
+    finally:
+        client.cookies.delete("borderflow_lang")
+
+
+def charts_of(page: str) -> list[str]:
+    return [svg.split("</svg>")[0] for svg in page.split("<svg")[1:]]
+
+
+def test_a_run_of_the_day_the_clocks_go_back_is_labelled_by_its_clock(sqlite_client: TestClient) -> None:
+    page, results = run_page_of(sqlite_client, FALL_BACK)
+    labels = results["hour_labels"]
+    assert labels[:4] == ["00:00 CDT", "01:00 CDT", "01:00 CST", "02:00 CST"] and labels[-1] == "23:00 CST"
+    for group_id in results["lane_groups"]:
+        table = page.split(f'<table class="data results" data-group="{group_id}">')[1].split("</table>")[0]
+        assert re.findall(r'<tr data-hour="(\d+)"><th scope="row">([^<]*)</th>', table) == \
+            [(str(h), label) for h, label in enumerate(labels)]
+    clock_note = html_lib.unescape(page.split('<p id="run-clock">')[1].split("</p>")[0])
+    assert clock_note == ("The hours are those of the clock in America/Chicago, from 00:00 CDT to 23:00 CST (25 hours "
+                          "as they elapse). The clocks go back within them, so 01:00 comes twice (01:00 CDT and "
+                          "01:00 CST).")
+    waits, queue = charts_of(page)[:2]
+    # the time axis is the local clock's: 03:00 CST is four hours after midnight CDT, and
+    # the last hour (hour 24, 23:00 CST) is not a second midnight "00"
+    ticks = [label for _, label in X_TICK.findall(waits)]
+    assert ticks == ["Nov 1", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]
+    x = {label: float(at) for at, label in X_TICK.findall(waits)}
+    hour_width = (x["06:00"] - x["03:00"]) / 3
+    assert abs((x["03:00"] - x["Nov 1"]) - 4 * hour_width) < 0.2
+    assert [label for _, label in X_TICK.findall(queue)] == ticks
+    bar_titles = re.findall(r"<title>([^<]*)</title></rect>", queue)
+    assert [title.rsplit(":", 1)[0] for title in bar_titles] == labels
+    spanish, _ = run_page_of(sqlite_client, FALL_BACK, "es")
+    assert "así que las 01:00 se repiten (01:00 CDT y 01:00 CST)" in html_lib.unescape(spanish)
+    assert [label for _, label in X_TICK.findall(charts_of(spanish)[0])][:2] == ["1 nov", "03:00"]
+
+
+def test_a_run_of_the_day_the_clocks_go_forward_has_no_two_oclock(sqlite_client: TestClient) -> None:
+    page, results = run_page_of(sqlite_client, SPRING_FORWARD)
+    rows = re.findall(r'<tr data-hour="\d+"><th scope="row">([^<]*)</th>', page)
+    assert rows[:23] == results["hour_labels"] and rows[:3] == ["00:00 CST", "01:00 CST", "03:00 CDT"]
+    assert not any(row.startswith("02:") for row in rows)
+    assert "The clocks go forward within them, so there is no 02:00." in page.split('<p id="run-clock">')[1]
+    assert "Mar 8" in [label for _, label in X_TICK.findall(charts_of(page)[0])]
+
+
+def test_two_runs_of_one_clock_are_compared_by_it_and_of_two_clocks_by_hour_number(sqlite_client: TestClient) -> None:
+    def compare(a: dict[str, Any], b: dict[str, Any]) -> str:
+        jobs = [store(sqlite_client).submit(load_scenario(s).with_run_options(2, 1)) for s in (a, b)]
+        for job in jobs:
+            assert store(sqlite_client).wait(job.id).status == "done"
+        return sqlite_client.get("/simulator/compare", params={"a": jobs[0].id, "b": jobs[1].id}).text
+
+    busier = {**FALL_BACK, "demand": [{**d, "per_hour": 50} for d in FALL_BACK["demand"]]}
+    page = compare(FALL_BACK, busier)
+    table = page.split('<table class="data compare" data-group="general">')[1].split("</table>")[0]
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', table)
+    assert rows[1:3] == ["01:00 CDT", "01:00 CST"] and len(rows) == 26  # 25 hours and the total
+    assert "01:00 comes twice" in page.split('<p id="run-clock">')[1]
+    other_day = clock_day(25, "2026-11-02T00:00:00-06:00")
+    page = compare(FALL_BACK, other_day)
+    table = page.split('<table class="data compare" data-group="general">')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">([^<]*)</th>', table)[:3] == ["00", "01", "02"]
+    assert 'id="run-clock"' not in page

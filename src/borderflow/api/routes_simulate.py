@@ -74,6 +74,36 @@ class Example(ExampleSummary):
     scenario: dict[str, Any] = Field(description="The parsed scenario, ready to POST to /api/v1/simulations.")
 
 
+def _absent(value: Any) -> bool:
+    return value is None
+
+
+class SimulationClock(BaseModel):
+    # text, not a datetime: written back exactly as the CLI writes it (a datetime would turn +00:00 into Z)
+    start: str = Field(description="The instant hour 0 begins, ISO 8601 with its UTC offset.",
+                       json_schema_extra={"format": "date-time"})
+    timezone: str = Field(description="The IANA time zone whose clock labels the hours, e.g. America/Chicago.")
+
+
+class SimulationResults(BaseModel):
+    """The results JSON of ``borderflow simulate --json`` (docs/simulator.md)."""
+
+    scenario: str
+    hours: int
+    replications: int
+    seed: int
+    # absent, not null, without a clock: the JSON of a scenario without one is as it always was
+    clock: SimulationClock | None = Field(
+        None, exclude_if=_absent,
+        description="Only for a scenario with a clock (a real day): where its hours fall on the local clock.")
+    hour_labels: list[str] | None = Field(
+        None, exclude_if=_absent,
+        description="Only with clock: each hour as the local clock shows its start (01:00 CDT, then 01:00 CST on "
+                    "the day the clocks go back; with the date when the hours span more than one).")
+    lane_groups: dict[str, Any] = Field(description="Per lane group: mode, program, hourly rows and the total.")
+    engine: dict[str, Any] = Field(description="Vehicles simulated, seconds taken, replications, workers.")
+
+
 class SimulationJob(BaseModel):
     id: str
     status: str = Field(description="queued, running, done or failed")
@@ -89,7 +119,7 @@ class SimulationJob(BaseModel):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     error: str | None = Field(description="Why a failed job failed.")
-    results: dict[str, Any] | None = Field(
+    results: SimulationResults | None = Field(
         None, description="When done: the results JSON of `borderflow simulate --json` (docs/simulator.md).")
 
 

@@ -11,7 +11,10 @@
    an assumption the output states.
 3. Days: when the window holds at least :data:`MIN_DAYS_FOR_HOLDOUT` days with
    readings, the last quarter of them (at least one) is held out; the representative
-   day is the mean wait of each local hour over the other days.
+   day is the mean wait of each local hour over the other days. A window whose readings
+   fall on one local day on which the clocks change is that day as it is, like a
+   forecast day (4.): its 23 or 25 elapsed hours, each with its own readings and lanes,
+   and its ``clock``.
 4. :func:`calibrate_forecast_day` fits the same way to a day that has not happened: the
    target waits are the lane's forecast (the stored default model's median, made as of
    ``as_of`` by :func:`borderflow.services.forecasting.forecast_for`) for each hour of
@@ -115,8 +118,9 @@ class Calibration:
     forecast: dict[str, Any] | None = None
     #: What the fit left out or assumed, one sentence each (e.g. volumes not used).
     notes: tuple[str, ...] = ()
-    #: For a forecast day on which the clocks change: where its hours fall on the local
-    #: clock (None for a plain day, whose hour h is h:00, and for a representative day).
+    #: For a day on which the clocks change (a forecast day, or a window's one day of
+    #: readings): where its hours fall on the local clock (None for a plain day, whose
+    #: hour h is h:00, and for a representative day of several).
     clock: Clock | None = None
 
     def scenario(self) -> dict[str, Any]:
@@ -200,7 +204,7 @@ class CalibrationInputs:
     forecast: dict[str, Any] | None = None
     #: What the fit leaves out or assumes, one sentence each (carried to the result).
     notes: tuple[str, ...] = ()
-    #: A forecast day on which the clocks change: its clock (see :class:`Calibration`).
+    #: A day on which the clocks change: its clock (see :class:`Calibration`).
     clock: Clock | None = None
 
 
@@ -255,9 +259,18 @@ def lane_inputs(engine: Engine, crossing_id: str, mode: str, program: str, *, st
     n_holdout = max(1, round(len(days) * HOLDOUT_FRACTION)) if len(days) >= MIN_DAYS_FOR_HOLDOUT else 0
     fit_days, holdout_days = days[: len(days) - n_holdout], days[len(days) - n_holdout:]
     fitted = local[local["date"].isin(fit_days)]
-    day_booths, booths_source = _booths(fitted, booths, crossing, mode)
+    # One day of readings on which the clocks change is fitted as its hours elapse (each
+    # hour its own readings, both 01:00 of the day they go back), labelled by its clock;
+    # a representative day of several is local hours 0-23 (docs/calibration.md).
+    clock, hours = _changing_day(fit_days, zone), HOURS
+    if clock is not None:
+        hours = _day_hours(fit_days[0], zone)
+        fitted = fitted.assign(hour=_elapsed_hours(fitted, clock))
+    day_booths, booths_source = _booths(fitted, booths, crossing, mode, hours)
+    if clock is not None and booths_source.startswith("lanes_open"):
+        booths_source = "lanes_open readings (each elapsed hour's own)"
     _check_work(day_booths, booths_source, max_booths)
-    waits = _hour_means(fitted)
+    waits = _hour_means(fitted, hours)
     day_booths = [max(b, 1) if not math.isnan(w) else b for b, w in zip(day_booths, waits, strict=True)]
     target = DayTarget(mode, program, tuple(waits), tuple(day_booths))
     volume, notes = _volume_target(engine, crossing, mode, direction, fit_days, float(np.mean(day_booths)),
@@ -266,9 +279,33 @@ def lane_inputs(engine: Engine, crossing_id: str, mode: str, program: str, *, st
     if volume is not None:
         options = replace(options, daily_demand_target=volume.daily_demand)
     held = tuple(_hour_means(local[local["date"].isin(holdout_days)])) if holdout_days else None
+    if clock is not None:
+        notes = (clock_change_note(fit_days[0], crossing_id, clock, hours, basis="readings"), *notes)
     return CalibrationInputs(crossing_id, mode, program, zone, start, end, tuple(str(d) for d in fit_days),
                              tuple(str(d) for d in holdout_days), booths_source, target, options, volume, held,
-                             notes=notes)
+                             notes=notes, clock=clock)
+
+
+def _day_hours(day: dt.date, zone: str) -> int:
+    """How many hours the local ``day`` has: 24, or 23 / 25 when the clocks change on it."""
+    local_zone = ZoneInfo(zone)
+    start = dt.datetime.combine(day, dt.time(0), local_zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), local_zone).astimezone(dt.UTC)
+    return round((end - start) / HOUR)
+
+
+def _changing_day(fit_days: Sequence[dt.date], zone: str) -> Clock | None:
+    """The clock of the one day fitted when the clocks change on it; None for several days
+    or a plain one."""
+    if len(fit_days) != 1 or _day_hours(fit_days[0], zone) == HOURS:
+        return None
+    return Clock(dt.datetime.combine(fit_days[0], dt.time(0), ZoneInfo(zone)), zone)
+
+
+def _elapsed_hours(frame: pd.DataFrame, clock: Clock) -> pd.Series:
+    """Each row's hour as elapsed since the clock's start (its UTC hour ``ds`` - hour 0)."""
+    start = pd.Timestamp(clock.start).tz_convert("UTC")
+    return ((pd.to_datetime(frame["ds"], utc=True) - start) / pd.Timedelta(hours=1)).round().astype(int)
 
 
 def calibrate_forecast_day(engine: Engine, crossing_id: str, mode: str, program: str, day: dt.date, *,
@@ -357,9 +394,10 @@ def forecast_day_inputs(engine: Engine, crossing_id: str, mode: str, program: st
                              target, options, volume, None, forecast=basis, notes=notes, clock=clock)
 
 
-def clock_change_note(day: dt.date, crossing_id: str, clock: Clock, hours: int) -> str:
+def clock_change_note(day: dt.date, crossing_id: str, clock: Clock, hours: int, basis: str = "forecast") -> str:
     """What a day on which the clocks change holds, in one sentence: the clock hour it
-    shows twice (01:00 CDT, then 01:00 CST) or the one it skips (02:00)."""
+    shows twice (01:00 CDT, then 01:00 CST) or the one it skips (02:00). ``basis``: what
+    each hour is fitted to, ``forecast`` or ``readings``."""
     labels = clock.labels(hours)
     twice, skipped = clock.repeated(hours), clock.skipped(hours)
     if twice:
@@ -367,8 +405,10 @@ def clock_change_note(day: dt.date, crossing_id: str, clock: Clock, hours: int) 
                 f"({' and '.join(labels[h] for h in twice)})")
     else:
         what = f"the clocks go forward, so there is no {', '.join(f'{w:%H:%M}' for w in skipped)}"
+    each = ("its own forecast and the booths of the clock hour it shows" if basis == "forecast"
+            else "its own readings and lanes open")
     return (f"{day} is {hours} hours long at {crossing_id} ({clock.timezone}): {what}; the scenario is the day's "
-            f"{hours} hours as they elapse, each with its own forecast and the booths of the clock hour it shows")
+            f"{hours} hours as they elapse, each with {each}")
 
 
 def _validate(mode: str, program: str, start: dt.datetime, end: dt.datetime, booths: int | None,
@@ -414,23 +454,26 @@ def _local_hours(engine: Engine, crossing_id: str, mode: str, program: str, dire
     return series
 
 
-def _hour_means(frame: pd.DataFrame) -> list[float]:
+def _hour_means(frame: pd.DataFrame, hours: int = HOURS) -> list[float]:
     means = frame.groupby("hour")["y"].mean()
-    return [float(means.get(h, math.nan)) for h in range(HOURS)]
+    return [float(means.get(h, math.nan)) for h in range(hours)]
 
 
-def _booths(frame: pd.DataFrame, booths: int | None, crossing: dict[str, Any], mode: str) -> tuple[list[int], str]:
+def _booths(frame: pd.DataFrame, booths: int | None, crossing: dict[str, Any], mode: str,
+            hours: int = HOURS) -> tuple[list[int], str]:
+    """Booths of each ``hour`` of ``frame`` (0 .. hours-1): given, else the median lanes
+    open, else the crossing's maximum lanes (module docstring, step 2)."""
     if booths is not None:
-        return [booths] * HOURS, "--booths"
+        return [booths] * hours, "--booths"
     if frame["lanes_open"].notna().any():
         medians = frame.groupby("hour")["lanes_open"].median()
         return [round(float(medians.get(h, 0.0))) if not math.isnan(medians.get(h, math.nan)) else 0
-                for h in range(HOURS)], "lanes_open readings (median per local hour)"
+                for h in range(hours)], "lanes_open readings (median per local hour)"
     maximum = (crossing.get("max_lanes") or {}).get(mode)
     if not maximum:
         raise BadInputError(f"{crossing['crossing_id']} reports no lanes open and has no maximum lanes for "
                             f"{mode}; give --booths N")
-    return [int(maximum)] * HOURS, f"the crossing's maximum {mode} lanes ({maximum}), no lanes in the readings"
+    return [int(maximum)] * hours, f"the crossing's maximum {mode} lanes ({maximum}), no lanes in the readings"
 
 
 def _volume_target(engine: Engine, crossing: dict[str, Any], mode: str, direction: str, fit_days: list[Any],

@@ -264,7 +264,7 @@ def run_with_progress(scenario: Scenario, progress: Callable[[int, int], None] |
     info = EngineInfo(vehicles=int(istats[:, engine.ARRIVALS].sum()), seconds=time.perf_counter() - started,
                       replications=reps, workers=1)
     return SimulationResult(scenario=scenario.name, hours=scenario.hours, replications=reps,
-                            seed=scenario.seed, lane_groups=lane_groups, engine=info)
+                            seed=scenario.seed, lane_groups=lane_groups, engine=info, clock=scenario.clock)
 
 
 def run_to_results(scenario: Scenario, progress: Callable[[int, int], None] | None = None) -> bytes:

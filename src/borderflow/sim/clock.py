@@ -12,6 +12,7 @@ starts ``h`` hours after hour 0, whatever the clock says.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,8 @@ class Clock:
         """The hours (0-based, in order) whose clock hour another of the ``hours`` hours
         shows too: ``(1, 2)`` for 01:00 CDT and 01:00 CST on the day the clocks go back."""
         shown = [self.local(h).replace(tzinfo=None, fold=0) for h in range(hours)]
-        return tuple(h for h in range(hours) if shown.count(shown[h]) > 1)
+        counts = Counter(shown)  # not list.count: a year-long run page asks too
+        return tuple(h for h in range(hours) if counts[shown[h]] > 1)
 
     def skipped(self, hours: int) -> tuple[dt.datetime, ...]:
         """The local clock hours the ``hours`` hours pass over without showing them (02:00

@@ -5,7 +5,8 @@ secondary) count the vehicles that *arrived* in that hour; fields about the port
 (served, queue, utilization) describe that *clock* hour. Means are per replication;
 percentiles and maxima are over all vehicles of all replications. ``to_json_dict()``
 writes the names documented in docs/simulator.md; missing values (no vehicle, no booth)
-are ``None`` (``null`` in JSON).
+are ``None`` (``null`` in JSON). A result of a scenario with a clock (a real day) also
+carries that clock and each hour as the local clock shows it (``01:00 CDT``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
+
+from borderflow.sim.clock import Clock
 
 #: Fields of an hourly or total row, in output order.
 PERIOD_FIELDS: tuple[str, ...] = (
@@ -156,14 +159,28 @@ class SimulationResult:
     lane_groups: Mapping[str, LaneGroupResult]
     engine: EngineInfo
     records: VehicleRecords | None = None
+    #: The scenario's clock (a real day's), which labels the hours; None: hours 00, 01, ...
+    clock: Clock | None = None
+
+    @property
+    def hour_labels(self) -> tuple[str, ...]:
+        """Each hour as shown: the local clock's ``01:00 CDT`` with a clock, else ``01``."""
+        if self.clock is not None:
+            return self.clock.labels(self.hours)
+        return tuple(f"{h:02d}" for h in range(self.hours))
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The documented JSON shape (without per-vehicle records)."""
+        """The documented JSON shape (without per-vehicle records). With a clock, ``clock``
+        and ``hour_labels`` follow ``seed``; without one the shape is as it always was."""
+        # a real day's hours as its local clock shows them (two 01:00 on the day the clocks go back)
+        clock = {} if self.clock is None else {"clock": self.clock.to_mapping(),
+                                               "hour_labels": list(self.hour_labels)}
         return {
             "scenario": self.scenario,
             "hours": self.hours,
             "replications": self.replications,
             "seed": self.seed,
+            **clock,
             "lane_groups": {gid: g.to_json_dict() for gid, g in self.lane_groups.items()},
             "engine": self.engine.to_json_dict(),
         }

@@ -120,6 +120,7 @@ def simulate(
             workers=n_workers,
         ),
         records=vehicle_records,
+        clock=scenario.clock,
     )
 
 

@@ -198,14 +198,17 @@ def line_chart(series: Sequence[Series], ticks: Sequence[tuple[float, str]], tit
 
 def bar_chart(values: Sequence[float | None], labels: Sequence[str], title: str, desc: str, *,
               label_every: int = 1, bar_titles: Sequence[str] | None = None, css: str = "bars",
-              unit: str = "") -> Markup:
-    """Vertical bars, one per value (None: no bar), labelled below every ``label_every``-th."""
+              unit: str = "", ticks: Sequence[tuple[float, str]] | None = None) -> Markup:
+    """Vertical bars, one per value (None: no bar), labelled below every ``label_every``-th,
+    or at ``ticks`` ((bar index, label); an index between two bars falls between them)."""
     top, step = nice_ceiling(max((v for v in values if v is not None), default=0.0))
     n = max(1, len(values))
     frame = Frame(-0.5, n - 0.5, top, left=_left_margin(top, step))
     slot = (frame.width - frame.left - frame.right) / n
     parts = _open(_new_id(), css, title, desc) + _y_axis(frame, step, unit)
-    parts += _x_labels(frame, [(i, labels[i]) for i in range(0, len(labels), max(1, label_every))])
+    if ticks is None:
+        ticks = [(i, labels[i]) for i in range(0, len(labels), max(1, label_every))]
+    parts += _x_labels(frame, ticks)
     for i, value in enumerate(values):
         if value is None:
             continue

@@ -25,6 +25,7 @@ from borderflow.services import simulations
 from borderflow.web import sim_views
 from borderflow.web.i18n import Translator
 from borderflow.web.render import error_page, language, page
+from borderflow.web.run_hours import compared_hours, run_hours
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_EXAMPLE = "small_crossing"
@@ -130,8 +131,9 @@ def run_page(request: Request, job_id: str) -> Response:
     except NotFoundError as exc:
         return error_page(request, 404, exc.message)
     groups = sim_views.result_groups(job.results, t) if job.results else []
+    clock_note = run_hours(job.results).sentence(t) if job.results else None
     return page(request, "run.html", title=t("run.title"), section="simulator", job=job, groups=groups,
-                jobs=[job], max_rows=sim_views.MAX_TABLE_HOURS, columns=sim_views.COLUMNS)
+                jobs=[job], max_rows=sim_views.MAX_TABLE_HOURS, columns=sim_views.COLUMNS, clock_note=clock_note)
 
 
 @router.get("/simulator/compare", response_class=HTMLResponse)
@@ -144,8 +146,11 @@ def compare_page(request: Request, a: str = "", b: str = "") -> Response:
         job_a, job_b = store.get(a), store.get(b)
     except NotFoundError as exc:
         return error_page(request, 404, exc.message)
-    groups = []
+    groups, clock_note = [], None
     if job_a.results is not None and job_b.results is not None:
         groups = sim_views.compare_groups(job_a.results, job_b.results, t)
+        hours = max(int(job_a.results["hours"]), int(job_b.results["hours"]))
+        clock_note = compared_hours(job_a.results, job_b.results, hours).sentence(t)
     return page(request, "compare.html", title=t("compare.title"), section="simulator", job_a=job_a,
-                job_b=job_b, jobs=[job_a, job_b], groups=groups, max_rows=sim_views.MAX_TABLE_HOURS)
+                job_b=job_b, jobs=[job_a, job_b], groups=groups, max_rows=sim_views.MAX_TABLE_HOURS,
+                clock_note=clock_note)
