@@ -360,7 +360,6 @@ def test_a_key_separator_in_a_key_field_is_refused_and_an_ambiguous_key_not_adop
     header = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
     row = "250401,passenger,standard,2026-08-01T12:00:00Z,30,5,delay,a|b\n"
     assert _ingest(engine, (header + row).encode(), "sensors.csv").quarantined == 1
-
     # an archive from before the rule: two counts whose keys read alike
     with engine.begin() as conn:
         conn.execute(schema.volumes.insert(), [
@@ -380,6 +379,20 @@ def test_a_key_separator_in_a_key_field_is_refused_and_an_ambiguous_key_not_adop
     assert not result.changes and "more than one stored count has the key" in result.refused[0].reason
     with engine.connect() as conn:
         assert sorted(conn.execute(select(schema.volumes.c.value)).scalars()) == [200, 200]
+
+    # BTS and TxDOT files: a measure, a bridge or a mode holding '|', the rest of the file lands
+    bts_lines = gzip.decompress(BTS.read_bytes()).decode().splitlines()[:3]
+    bts_lines[1] = bts_lines[1].replace(",Buses,10,", ",Buses|x,10,")
+    txdot_lines = gzip.decompress(TXDOT.read_bytes()).decode().splitlines()[:4]
+    txdot_lines[1] = txdot_lines[1].replace(",Bridge of the Americas,", ",Bridge|of the Americas,")
+    txdot_lines[2] = txdot_lines[2].replace(",Commercial Trucks,", ",Commercial|Trucks,")
+    for lines, name, reasons in ((bts_lines, "bts-pipe.csv", ["Measure"]),
+                                 (txdot_lines, "txdot-pipe.csv", ["Crossing", "Modes"])):
+        summary = _ingest(engine, "\n".join(lines).encode(), name)
+        assert (summary.stored, summary.quarantined) == (1, len(reasons))
+        kept = kept_aside.quarantined(engine, file_contains=name)["items"]
+        assert sorted(i["reason"].split(" ")[0] for i in kept) == reasons
+        assert all("may not contain '|'" in i["reason"] and "\n" not in i["reason"] for i in kept)
 
 
 def test_file_and_name_filters_ignore_case_on_both_databases(engine: Engine) -> None:
