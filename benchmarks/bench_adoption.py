@@ -228,7 +228,8 @@ def pg_scratch(server_url: str) -> Iterator[tuple[str, str]]:
     """Two scratch databases on the server of ``server_url`` (the second made later as a
     copy of the first), dropped after."""
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    names = [f"bench_adoption_{uuid.uuid4().hex[:8]}_{n}" for n in ("ref", "new")]
+    run = uuid.uuid4().hex[:8]
+    names = [f"bench_adoption_{run}_{n}" for n in ("ref", "new")]
     base = server_url.rsplit("/", 1)[0]
     try:
         with admin.connect() as conn:
