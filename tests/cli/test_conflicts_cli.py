@@ -236,3 +236,45 @@ def test_bad_ids_and_text_are_refused_in_one_line_and_a_long_login_name_is_cut(
     assert {e["by"] for e in json.loads(out)["items"]} == {"x" * 112 + " (login)"}
     code, out, _ = _run(capsys, "--db", db, "conflicts", "history")
     assert code == 0 and "\x1b" not in out and "\\x1b" in out
+
+
+def test_stored_keys_and_file_names_are_printed_with_control_characters_escaped(
+        engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from borderflow.cli.context import out as console
+    from borderflow.store import schema
+
+    monkeypatch.setattr(console, "width", 1000)  # each row of a table on one line
+    db = _url(engine)
+    old, new, revised = _releases(tmp_path)
+    for path in (old, new):
+        assert _run(capsys, "--db", db, "ingest", str(path), "-q")[0] == 0
+    file_name, key = "bts\x1b[31m\n2025-03.csv", "2304|Site\x1b[2J\x07\u202eX\tY|month|2024-01-01|Trucks|northbound|bts"
+    with engine.begin() as conn:  # text kept before control characters were refused from names and keys
+        conn.execute(update(schema.conflicts).values(source_name=file_name))
+        conn.execute(schema.conflicts.insert().values(
+            kind="volume", natural_key=key, stored='{"value": 1.0}', incoming='{"value": 2.0}',
+            source_name="old\x1b]0;title\x07.csv", created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)))
+    shown_file = "bts\\x1b[31m\\x0a2025-03.csv"
+    shown_key = "2304|Site\\x1b[2J\\x07\\u202eX\\x09Y|month|2024-01-01|Trucks|northbound|bts"
+    for args in ([], ["--all"], ["--key", "Site"]):
+        code, out, _ = _run(capsys, "--db", db, "conflicts", *args)
+        assert code == 0 and not set(out) & {"\x1b", "\x07", "\t", "\u202e"}, (args, out)
+        lines = out.splitlines()
+        assert sum(shown_key in line and "old\\x1b]0;title\\x07.csv" in line for line in lines) == 1, out
+        assert sum(shown_file in line for line in lines) == (0 if "--key" in args else len(revised)), out
+
+    # adopting: the table of changes and a refusal print them escaped too
+    code, out, err = _run(capsys, "--db", db, "conflicts", "adopt", "--file", "2025-03", "--dry-run")
+    assert code == 0 and "\x1b" not in out and sum(shown_file in line for line in out.splitlines()) == len(revised)
+    with engine.begin() as conn:
+        clash = conn.execute(schema.conflicts.select().where(schema.conflicts.c.natural_key == key)).one()
+        conn.execute(schema.volumes.insert().values(
+            port_code="2304", site="Site\x1b[2J\x07\u202eX\tY", period="month", period_start=dt.date(2024, 1, 1),
+            measure="Trucks", direction="northbound", value=5, source="bts"))
+    code, _, err = _run(capsys, "--db", db, "conflicts", "adopt", str(clash.id))
+    assert code == 1 and not set(err) & {"\x1b", "\x07", "\t", "\u202e"} and f"{shown_key} holds value 5.0" in err
+    assert len(err.splitlines()) == 2, err

@@ -210,3 +210,17 @@ def test_sniff(raw: bytes) -> None:
     assert bts.sniff(raw[:4096], "")
     assert bts.sniff(gzip.decompress(raw)[:4096], "")
     assert not bts.sniff(b"ID,Year,Month,Region,POE,Crossing,Modes,Northbound Crossing\n", "")
+
+
+def test_a_measure_holding_the_key_separator_is_refused_alone(raw: bytes, parsed: Parsed) -> None:
+    lines = gzip.decompress(raw).decode().splitlines()
+    # line 2 (San Luis, Apr 2024, Buses, 10) with a measure that reads as more fields of a key
+    altered = [lines[0], lines[1].replace(",Buses,10,", ",Buses|month|2024-05-01|Trucks,10,"), *lines[2:]]
+    assert altered[1] != lines[1]
+    again = bts.parse("\n".join(altered).encode(), "bts.csv")
+    assert len(again.volumes) == len(parsed.volumes) - 1
+    assert not any("|" in v.measure for v in again.volumes)
+    (refused,) = [r for r in again.rejected if r not in parsed.rejected]
+    assert (refused.place, refused.raw) == ("line 2", altered[1])
+    assert refused.reason == ("Measure may not contain '|' (it separates the fields of a record's key, so two records "
+                              "could read as one); got 'Buses|month|2024-05-01|Trucks'")

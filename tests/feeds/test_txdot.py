@@ -169,3 +169,18 @@ def test_a_column_named_twice_is_refused() -> None:
             b"a,2024,2,El Paso,El Paso,Bridge of the Americas,Buses,12,13\n")
     with pytest.raises(BadInputError, match=r"names column 'northbound crossing' 2 times \(columns 8, 9\)"):
         txdot.parse(text, "twice.csv")
+
+
+def test_a_crossing_or_mode_holding_the_key_separator_is_refused_alone(parsed: Parsed) -> None:
+    lines = gzip.decompress(MONTHLY.read_bytes()).decode().splitlines()
+    # line 2 (Bridge of the Americas, Jan 2008, Buses) and line 3 (its trucks) made to hold a '|'
+    altered = [lines[0], lines[1].replace(",Bridge of the Americas,", ",Bridge of the Americas|month|2008-02-01,"),
+               lines[2].replace(",Commercial Trucks,", ",Commercial|Trucks,"), *lines[3:]]
+    again = txdot.parse("\n".join(altered).encode(), "txdot.csv")
+    assert len(again.volumes) == len(parsed.volumes) - 2
+    assert not any("|" in v.site or "|" in v.measure for v in again.volumes)
+    assert [(r.place, r.raw) for r in again.rejected] == [("line 2", altered[1]), ("line 3", altered[2])]
+    assert again.rejected[0].reason == (
+        "Crossing may not contain '|' (it separates the fields of a record's key, so two records could read as one); "
+        "got 'Bridge of the Americas|month|2008-02-01'")
+    assert again.rejected[1].reason.startswith("Modes may not contain '|'")

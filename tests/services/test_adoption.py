@@ -360,7 +360,6 @@ def test_a_key_separator_in_a_key_field_is_refused_and_an_ambiguous_key_not_adop
     header = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
     row = "250401,passenger,standard,2026-08-01T12:00:00Z,30,5,delay,a|b\n"
     assert _ingest(engine, (header + row).encode(), "sensors.csv").quarantined == 1
-
     # an archive from before the rule: two counts whose keys read alike
     with engine.begin() as conn:
         conn.execute(schema.volumes.insert(), [
@@ -381,6 +380,20 @@ def test_a_key_separator_in_a_key_field_is_refused_and_an_ambiguous_key_not_adop
     with engine.connect() as conn:
         assert sorted(conn.execute(select(schema.volumes.c.value)).scalars()) == [200, 200]
 
+    # BTS and TxDOT files: a measure, a bridge or a mode holding '|', the rest of the file lands
+    bts_lines = gzip.decompress(BTS.read_bytes()).decode().splitlines()[:3]
+    bts_lines[1] = bts_lines[1].replace(",Buses,10,", ",Buses|x,10,")
+    txdot_lines = gzip.decompress(TXDOT.read_bytes()).decode().splitlines()[:4]
+    txdot_lines[1] = txdot_lines[1].replace(",Bridge of the Americas,", ",Bridge|of the Americas,")
+    txdot_lines[2] = txdot_lines[2].replace(",Commercial Trucks,", ",Commercial|Trucks,")
+    for lines, name, reasons in ((bts_lines, "bts-pipe.csv", ["Measure"]),
+                                 (txdot_lines, "txdot-pipe.csv", ["Crossing", "Modes"])):
+        summary = _ingest(engine, "\n".join(lines).encode(), name)
+        assert (summary.stored, summary.quarantined) == (1, len(reasons))
+        kept = kept_aside.quarantined(engine, file_contains=name)["items"]
+        assert sorted(i["reason"].split(" ")[0] for i in kept) == reasons
+        assert all("may not contain '|'" in i["reason"] and "\n" not in i["reason"] for i in kept)
+
 
 def test_file_and_name_filters_ignore_case_on_both_databases(engine: Engine) -> None:
     from borderflow.services.payload_files import list_payloads
@@ -393,3 +406,83 @@ def test_file_and_name_filters_ignore_case_on_both_databases(engine: Engine) -> 
     assert kept_aside.clashes(engine, file_contains="b_2025-03")["total"] == 1
     assert len(adopt(engine, file_contains="b_2025-03", by="tester").changes) == 1
     assert history(engine, file_contains="b_2025-03")["total"] == 1
+
+
+# -- a whole release at once -------------------------------------------------------------
+
+
+def _all_ports_releases() -> tuple[bytes, bytes]:
+    """Every port's BTS counts of 2022-2024 as first published, and the release after it
+    with every count of 2023 and 2024 revised: some 4,600 revisions."""
+    with gzip.open(BTS, "rt", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = [r for r in reader if r[4][-4:] in ("2022", "2023", "2024")]
+    later = [r if r[4].endswith("2022") else [*r[:6], str(int(r[6]) + 7), *r[7:]] for r in rows]
+    return _csv(header, rows), _csv(header, later)
+
+
+def _archive_counts(engine: Engine) -> dict[tuple[Any, ...], tuple[float, str | None]]:
+    with engine.connect() as conn:
+        return {(r.port_code, r.site, r.period, r.period_start, r.measure, r.direction, r.source):
+                (r.value, r.payload_sha256) for r in conn.execute(select(schema.volumes))}
+
+
+def _release_counts(first: tuple[bytes, str], later: tuple[bytes, str] | None = None,
+                    ) -> dict[tuple[Any, ...], tuple[float, str | None]]:
+    """The counts of a release (``first``: its bytes and payload), each with the payload its
+    value is in: a count ``later`` revised names ``later``'s payload."""
+    def parsed(release: tuple[bytes, str]) -> dict[tuple[Any, ...], float]:
+        return {(c.port_code, c.site, c.period, c.period_start, c.measure, c.direction, c.source): c.value
+                for c in detect.parse_bytes(release[0], "bts.csv").volumes}
+
+    counts = {k: (value, first[1]) for k, value in parsed(first).items()}
+    if later is not None:
+        counts.update({k: (value, later[1]) for k, value in parsed(later).items() if counts[k][0] != value})
+    return counts
+
+
+def test_a_whole_revised_release_is_adopted_and_undone_in_a_few_statements(engine: Engine) -> None:
+    from sqlalchemy import event
+
+    from borderflow.services.adoption import undo
+
+    first, later = _all_ports_releases()
+    one = _ingest(engine, first, "bts-2025-01.csv")
+    two = _ingest(engine, later, "bts-2025-03.csv")
+    revisions = two.conflicts
+    assert revisions > 4000 and _archive_counts(engine) == _release_counts((first, one.sha256))
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        done = adopt(engine, file_contains="2025-03", by="tester", why="BTS revised 2022-2024")
+        adopting = len(statements)
+        assert not done.refused and len(done.changes) == revisions
+        assert _archive_counts(engine) == _release_counts((first, one.sha256), (later, two.sha256))
+        statements.clear()
+        back = undo(engine, done.changes[0].adoption_id or 0, by="tester", why="back to January")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert not back.refused and len(back.changes) == revisions
+    assert _archive_counts(engine) == _release_counts((first, one.sha256))
+    # a few statements per batch of records (85 and 83 here), not some eight per record (41,982 and 37,332)
+    assert adopting < 150 and len(statements) < 150, (adopting, len(statements))
+
+    # each adoption names its clashes and files, both ways; every version is kept once
+    log = {e["id"]: e for e in history(engine, limit=100_000)["items"]}
+    assert len(log) == 2 * revisions
+    for change in done.changes:
+        entry = log[change.adoption_id]  # type: ignore[index]
+        assert (entry["conflict_id"], entry["replaced_conflict_id"]) == (change.conflict_id, change.kept_as)
+        assert (entry["file"], entry["replaced_file"], entry["why"]) == ("bts-2025-03.csv", "bts-2025-01.csv",
+                                                                          "BTS revised 2022-2024")
+    assert {c.conflict_id for c in back.changes} == {c.kept_as for c in done.changes}
+    assert {c.kept_as for c in back.changes} == {c.conflict_id for c in done.changes}
+    statuses = kept_aside.clashes(engine, every_status=True)["statuses"]
+    assert statuses == {"open": 0, "replaced": revisions, "adopted": revisions}
+    assert kept_aside.clashes(engine, file_contains="2025-01", every_status=True)["total"] == revisions
+    assert _ingest(engine, first, "bts-2025-01.csv").conflicts == 0

@@ -32,8 +32,10 @@ FILE_HELP = "a part of a file name or URL"
 MAX_ID = 2**63 - 1
 #: The characters of a login name kept as who adopted (with " (login)": 120, the column's size).
 LOGIN_CHARACTERS = 112
-#: Control characters, never printed raw (text kept before they were refused may hold them).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Characters never printed raw (text kept before they were refused may hold them): C0 and
+#: C1 controls, tab and line breaks included (a table cell is one line of its row), the
+#: Unicode line and paragraph separators, and the direction overrides and isolates.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _texts(ctx: typer.Context, **options: str | None) -> None:
@@ -57,8 +59,11 @@ def _ids(ctx: typer.Context, ids: list[int]) -> None:
 
 
 def _visible(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\x1b``)."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with every control character written as an escape (``\\x1b``): stored
+    keys, file names and reasons are printed through it, since text kept before control
+    characters were refused may hold them (an escape sequence would recolour or rewrite
+    the terminal; a line break would forge a line)."""
+    return _CONTROLS.sub(lambda m: f"\\x{code:02x}" if (code := ord(m.group())) < 0x100 else f"\\u{code:04x}", text)
 
 
 def _say(console: Any, text: str) -> None:
@@ -109,14 +114,14 @@ def _clash_cells(r: dict[str, Any]) -> tuple[str, ...]:
     stored = shown_values(r["stored"])
     if r["stale"] is not None:
         stored += f" (stale: {shown_values(r['stale'])} now)"
-    return (str(r["id"]), shown_when(r["kept_at"]), f"{r['kind']} {r['key']}", stored,
-            shown_values(r["incoming"]), r["file"], r["status"])
+    return (str(r["id"]), shown_when(r["kept_at"]), f"{r['kind']} {_visible(r['key'])}", stored,
+            shown_values(r["incoming"]), _visible(r["file"]), r["status"])
 
 
 def _set_by(adoption: dict[str, Any] | None) -> str:
     if adoption is None:
         return ""
-    return f"{shown_when(adoption['at'])} by {adoption['by']} (adoption {adoption['id']})"
+    return f"{shown_when(adoption['at'])} by {_visible(adoption['by'])} (adoption {adoption['id']})"
 
 
 @conflicts_app.command("adopt")
@@ -205,7 +210,7 @@ def _adopting(ctx: typer.Context, call: Any, as_user: str | None, why: str, dry_
     _notes(result, file)
     if result.refused:
         for refusal in result.refused:
-            _say(err, f"error: {refusal.reason}")
+            _say(err, f"error: {_visible(refusal.reason)}")
         _say(err, f"error: nothing was adopted: {len(result.refused)} clash(es) refused, and clashes are adopted all "
                   "or none; leave the refused ones out or fix them as said")
         raise typer.Exit(1)
@@ -245,7 +250,8 @@ def _print_adoption(result: Any) -> None:
     for col in (*columns, *(() if result.dry_run else ("replaced kept as",))):
         table.add_column(col, overflow="fold")
     for c in result.changes:
-        cells = (str(c.conflict_id), c.kind, c.key, shown_values(c.replaced), shown_values(c.adopted), c.file)
+        cells = (str(c.conflict_id), c.kind, _visible(c.key), shown_values(c.replaced), shown_values(c.adopted),
+                 _visible(c.file))
         table.add_row(*cells, *(() if result.dry_run else (f"clash {c.kept_as}",)))
     out.print(table)
 
@@ -290,5 +296,6 @@ def history_command(
     kept_aside_table("Adoptions", found, ("id", "at", "by", "clash", "key", "replaced", "adopted", "why"),
                      lambda r: (str(r["id"]), shown_when(r["adopted_at"]), _visible(r["by"]), str(r["conflict_id"]),
                                 _visible(r["key"]),
-                                f"{shown_values(r['replaced'])} ({r['replaced_file'] or 'file unknown'})",
-                                f"{shown_values(r['adopted'])} ({r['file'] or 'file unknown'})", _visible(r["why"])))
+                                f"{shown_values(r['replaced'])} ({_visible(r['replaced_file'] or 'file unknown')})",
+                                f"{shown_values(r['adopted'])} ({_visible(r['file'] or 'file unknown')})",
+                                _visible(r["why"])))

@@ -28,6 +28,9 @@ Rules:
   note says how many); rows with the same key and *different* values all go to
   ``Parsed.rejected`` with a reason naming the key and the competing values: the parser
   never picks one;
+* a ``Measure`` holding ``|`` is refused (the row, with its reason): ``|`` joins the
+  fields of a count's key where it is kept as text, so two counts could read as one
+  (the port code is 4 digits, the other fields are BorderFlow's own);
 * a header naming one of these columns twice is refused (which one holds the value
   cannot be told);
 * gzip input is accepted (recognised by its magic bytes, not the file name).
@@ -49,7 +52,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from borderflow.errors import BadInputError
-from borderflow.feeds.records import Parsed, Rejected, Volume, volume_value
+from borderflow.feeds.records import Parsed, Rejected, Volume, key_separator_problem, volume_value
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -322,6 +325,8 @@ class _RowReader:
         measure = self.measures.get(text)
         if measure is None:
             measure = text.strip()
+            if problem := key_separator_problem("Measure", measure):
+                raise ValueError(problem)  # not remembered: each row holding it is refused
             if measure.endswith(" Full"):
                 measure = measure[:-5] + " Loaded"
             self.measures[text] = measure

@@ -36,6 +36,9 @@ Rules:
 * a day or hour read twice (a repeated row): the same value is kept once (a note counts
   them), different values are all rejected with the competing values, that cell alone
   (:mod:`borderflow.feeds.same_key`);
+* every field of a record's key is BorderFlow's own or a site named in :data:`SITES`
+  (any other series is refused), so none holds ``|``, which joins them where a key is
+  kept as text;
 * class -> lane: Cars = passenger/standard, NEXUS = passenger/sentri, Trucks =
   commercial/standard, FAST = commercial/fast; buses have no lane of their own in
   BorderFlow, so bus delays are rejected (bus volumes are read);

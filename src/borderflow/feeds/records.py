@@ -95,6 +95,19 @@ MAX_VOLUME_DECIMALS = 20
 
 
 #: The rule as messages state it.
+#: What joins the fields of a record's key where it is kept as text (conflicts, adoptions).
+KEY_SEPARATOR = "|"
+
+
+def key_separator_problem(name: str, value: str) -> str | None:
+    """Why ``value``, read from a file into a field of a record's key, is refused (it holds
+    :data:`KEY_SEPARATOR`, so two records' keys could read alike), or None."""
+    if KEY_SEPARATOR not in value:
+        return None
+    return (f"{name} may not contain {KEY_SEPARATOR!r} (it separates the fields of a record's key, so two "
+            f"records could read as one); got {value[:80]!r}")
+
+
 VOLUME_RULE = (f"a count >= 0 of at most {MAX_VOLUME:,}, with at most {MAX_VOLUME_DECIMALS} "
                "decimal places")
 

@@ -32,6 +32,9 @@ Rules:
   An unknown POE gets port_code "" and a note;
 * rows with the same (port_code, site, month, measure) and the same value collapse to
   one; different values all go to ``rejected`` (none is chosen);
+* a ``Crossing`` or ``Modes`` holding ``|`` is refused (the row, with its reason): they
+  are the count's site and measure, and ``|`` joins the fields of its key where it is
+  kept as text, so two counts could read as one;
 * the eight columns come first, in this order; a later column repeating one of their
   names is refused (which one holds the count cannot be told);
 * gzip input is accepted.
@@ -43,7 +46,7 @@ import datetime as dt
 
 from borderflow.errors import BadInputError
 from borderflow.feeds.bts import csv_rows, decode_text, month_text, repeated_columns, sniff_text
-from borderflow.feeds.records import Parsed, Rejected, Volume, volume_value
+from borderflow.feeds.records import Parsed, Rejected, Volume, key_separator_problem, volume_value
 
 FORMAT = "txdot-csv"
 SOURCE = "txdot"
@@ -143,6 +146,9 @@ def _volume(row: list[str]) -> Volume:
     value = volume_value(count, "Northbound Crossing")
     if not crossing or not mode:
         raise ValueError("Crossing and Modes must not be empty")
+    for name, text in (("Crossing", crossing), ("Modes", mode)):  # the count's site and measure
+        if problem := key_separator_problem(name, text):
+            raise ValueError(problem)
     port_code = CROSSING_PORT_CODES.get(crossing) or POE_PORT_CODES.get(poe, "")
     return Volume(
         port_code=port_code, period_start=dt.date(int(year), int(month), 1),

@@ -58,13 +58,18 @@ from borderflow.feeds.bts import (
     named_columns,
     sniff_text,
 )
-from borderflow.feeds.records import VOLUME_RULE, Parsed, Rejected, Volume, is_volume
+from borderflow.feeds.records import (
+    VOLUME_RULE,
+    Parsed,
+    Rejected,
+    Volume,
+    is_volume,
+    key_separator_problem,
+)
 from borderflow.feeds.same_key import SameKey
 from borderflow.vocabulary import DIRECTIONS
 
 FORMAT = "volumes-csv"
-#: What joins the fields of a record's key where it is kept as text (conflicts, adoptions).
-KEY_SEPARATOR = "|"
 COLUMNS = ("port_code", "site", "period", "period_start", "measure", "direction", "value", "source")
 HEADER = ",".join(COLUMNS)
 PERIODS = ("month", "day")
@@ -115,9 +120,8 @@ def _text(value: str, name: str, limit: int, problems: list[str], required: bool
     if (required and not value) or len(value) > limit or (value and not value.isprintable()):
         need = "is required and must be" if required else "must be"
         problems.append(f"{name} {need} printable text of at most {limit} characters; got {value[:80]!r}")
-    elif KEY_SEPARATOR in value:
-        problems.append(f"{name} may not contain {KEY_SEPARATOR!r} (it separates the fields of a record's key, so two "
-                        f"records could read as one); got {value[:80]!r}")
+    elif problem := key_separator_problem(name, value):
+        problems.append(problem)
     return value
 
 

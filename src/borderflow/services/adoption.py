@@ -35,10 +35,10 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, exists, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, bindparam, exists, func, select
 
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.store.db import writing
@@ -50,7 +50,7 @@ from borderflow.store.schema import (
     payloads,
     volumes,
 )
-from borderflow.store.writes import ADOPTABLE_KINDS, CHUNK, link_files, values_text, volume_key_text
+from borderflow.store.writes import ADOPTABLE_KINDS, CHUNK, values_text, volume_key_text
 
 #: Every kind of clash the ``conflicts`` table keeps.
 KINDS = ("observation", "volume", "historical_average")
@@ -168,8 +168,7 @@ def adopt(engine: Engine, *, ids: Sequence[int] = (), file_contains: str | None 
         result = _plan(conn, ids, file_contains, kind, dry_run=False)
         if result.refused or not result.changes:
             return result
-        result.changes = [_apply(conn, change, result.record_rows[change.conflict_id], by, why, at)
-                          for change in result.changes]
+        result.changes = _write(conn, result.changes, result.record_rows, by, why, at)
     return result
 
 
@@ -329,59 +328,145 @@ def _day(text: str) -> dt.date | None:
         return None
 
 
-def _apply(conn: Connection, change: Change, record_row: int, by: str, why: str, at: dt.datetime) -> Change:
-    """Write one checked change: the stored record, the replaced version, the adoption."""
-    if change.kind == "volume":
-        conn.execute(volumes.update().where(volumes.c.id == record_row)
-                     .values(value=float(change.adopted["value"]), payload_sha256=change.payload_sha256))
-    else:
-        conn.execute(historical_averages.update().where(historical_averages.c.id == record_row)
-                     .values(wait_minutes=change.adopted["wait_minutes"], payload_sha256=change.payload_sha256))
-    kept_as = _keep_replaced(conn, change, at)
-    adoption_id = _inserted(conn, adoptions.insert().values(
-        conflict_id=change.conflict_id, replaced_conflict_id=kept_as, kind=change.kind, natural_key=change.key,
-        replaced=values_text(change.replaced), replaced_payload_sha256=change.replaced_payload_sha256,
-        adopted=values_text(change.adopted), adopted_payload_sha256=change.payload_sha256,
-        adopted_at=at, adopted_by=by, why=why))
-    c = conflicts.c
-    conn.execute(conflicts.update().where(c.id == change.conflict_id)
-                 .values(status="adopted", adoption_id=adoption_id))
-    conn.execute(conflicts.update().where(c.id == kept_as).values(adoption_id=adoption_id))
-    return Change(**{**asdict(change), "kept_as": kept_as, "adoption_id": adoption_id})
+#: Changes written per round of batched statements. Each statement goes to the driver
+#: once with all its rows (``executemany``: SQLite runs it without a round trip per row,
+#: psycopg pipelines it), so a whole release costs a few statements per round, not some
+#: eight per record; lists of ids are read back :data:`CHUNK` at a time, under each
+#: database's limit of bound values.
+WRITE_BATCH = 2_000
 
 
-def _keep_replaced(conn: Connection, change: Change, at: dt.datetime) -> int:
-    """The ``conflicts`` row that keeps the version ``change`` replaces, as ``replaced``:
-    the row of that version when there is one (it was adopted before, or kept aside),
-    else a new one. It names the payload the replaced values came from."""
+def _write(conn: Connection, changes: list[Change], record_rows: dict[int, int], by: str, why: str,
+           at: dt.datetime) -> list[Change]:
+    """Write checked changes: the stored records, the replaced versions, the adoptions;
+    the changes given back with where each replaced version is kept and its adoption.
+
+    ``conn`` holds the archive's write lock (:func:`borderflow.store.db.writing`): no other
+    adoption writes meanwhile, so the adoptions past the newest one before are this run's.
+    """
+    a = adoptions.c
+    newest_before = conn.execute(select(func.max(a.id))).scalar() or 0
+    written: list[Change] = []
+    for start in range(0, len(changes), WRITE_BATCH):
+        written.extend(_write_batch(conn, changes[start:start + WRITE_BATCH], record_rows, by, why, at,
+                                    newest_before))
+    return written
+
+
+def _write_batch(conn: Connection, changes: list[Change], record_rows: dict[int, int], by: str, why: str,
+                 at: dt.datetime, newest_before: int) -> list[Change]:
+    """One round of :func:`_write`. The changes are of distinct records (the plan refuses
+    two versions of one), so no write of one change meets another's rows."""
+    texts = [(values_text(change.replaced), values_text(change.adopted)) for change in changes]
+    _store_adopted(conn, changes, record_rows)
+    kept = _keep_replaced(conn, changes, texts, at)
+    a = adoptions.c
+    conn.execute(adoptions.insert(), [
+        {"conflict_id": change.conflict_id, "replaced_conflict_id": kept_as, "kind": change.kind,
+         "natural_key": change.key, "replaced": replaced, "replaced_payload_sha256": change.replaced_payload_sha256,
+         "adopted": adopted, "adopted_payload_sha256": change.payload_sha256, "adopted_at": at, "adopted_by": by,
+         "why": why}
+        for change, kept_as, (replaced, adopted) in zip(changes, kept, texts)])
+    adopted_ids = [change.conflict_id for change in changes]
+    adoption_of: dict[int, int] = {}
+    for start in range(0, len(adopted_ids), CHUNK):
+        adoption_of.update((int(r.conflict_id), int(r.id)) for r in conn.execute(select(a.conflict_id, a.id).where(
+            a.id > newest_before, a.conflict_id.in_(adopted_ids[start:start + CHUNK]))))
+    ids = [adoption_of[number] for number in adopted_ids]
     c = conflicts.c
-    replaced_text, adopted_text = values_text(change.replaced), values_text(change.adopted)
-    name = None
-    if change.replaced_payload_sha256 is not None:
-        name = conn.execute(select(payloads.c.name).where(payloads.c.sha256 == change.replaced_payload_sha256)
-                            ).scalar()
-    row = conn.execute(select(c.id).where(c.kind == change.kind, c.natural_key == change.key,
-                                          c.incoming == replaced_text)).first()
-    values: dict[str, Any] = {"stored": adopted_text, "status": "replaced"}
-    if change.replaced_payload_sha256 is not None:
-        values.update(payload_sha256=change.replaced_payload_sha256, source_name=name or "")
-    if row is not None:
-        conn.execute(conflicts.update().where(c.id == row.id).values(**values))
-        kept = int(row.id)
-    else:
-        kept = _inserted(conn, conflicts.insert().values(
-            kind=change.kind, natural_key=change.key, incoming=replaced_text, created_at=at,
-            **{"payload_sha256": None, "source_name": "", **values}))
-    if name:  # the file the replaced values are in holds this version
-        link_files(conn, [kept], change.replaced_payload_sha256, name, at)
+    conn.execute(conflicts.update().where(c.id == bindparam("row")).values(
+        status=bindparam("new_status"), adoption_id=bindparam("adoption")),
+        [{"row": number, "new_status": "adopted", "adoption": i} for number, i in zip(adopted_ids, ids)])
+    conn.execute(conflicts.update().where(c.id == bindparam("row")).values(adoption_id=bindparam("adoption")),
+                 [{"row": kept_as, "adoption": i} for kept_as, i in zip(kept, ids)])
+    return [replace(change, kept_as=kept_as, adoption_id=i) for change, kept_as, i in zip(changes, kept, ids)]
+
+
+def _store_adopted(conn: Connection, changes: list[Change], record_rows: dict[int, int]) -> None:
+    """The adopted values, and the payload they came from, into the stored records."""
+    volume = [{"row": record_rows[c.conflict_id], "new_value": float(c.adopted["value"]),
+               "payload": c.payload_sha256} for c in changes if c.kind == "volume"]
+    average = [{"row": record_rows[c.conflict_id], "new_value": c.adopted["wait_minutes"],
+                "payload": c.payload_sha256} for c in changes if c.kind != "volume"]
+    if volume:
+        conn.execute(volumes.update().where(volumes.c.id == bindparam("row")).values(
+            value=bindparam("new_value"), payload_sha256=bindparam("payload")), volume)
+    if average:
+        h = historical_averages.c
+        conn.execute(historical_averages.update().where(h.id == bindparam("row")).values(
+            wait_minutes=bindparam("new_value"), payload_sha256=bindparam("payload")), average)
+
+
+def _keep_replaced(conn: Connection, changes: list[Change], texts: list[tuple[str, str]],
+                   at: dt.datetime) -> list[int]:
+    """The ``conflicts`` rows that keep the versions ``changes`` replace, as ``replaced``,
+    one per change: the row of that version when there is one (it was adopted before, or
+    kept aside), else a new one. Each names the payload the replaced values came from,
+    and is linked to that payload's file. ``texts``: each change's replaced and adopted
+    values as :func:`values_text` writes them."""
+    c = conflicts.c
+    shas = sorted({sha for change in changes if (sha := change.replaced_payload_sha256) is not None})
+    names: dict[str, str] = {}
+    for start in range(0, len(shas), CHUNK):
+        names.update((r.sha256, r.name) for r in conn.execute(select(payloads.c.sha256, payloads.c.name).where(
+            payloads.c.sha256.in_(shas[start:start + CHUNK]))))
+    version = [(change.kind, change.key, replaced) for change, (replaced, _) in zip(changes, texts)]
+    rows = _version_rows(conn, version)
+    shapes: dict[bool, list[dict[str, Any]]] = {True: [], False: []}  # with the payload and file, and without
+    new: list[dict[str, Any]] = []
+    for change, (replaced, adopted), k in zip(changes, texts, version):
+        sha = change.replaced_payload_sha256
+        values: dict[str, Any] = {"stored": adopted, "status": "replaced", "payload_sha256": None, "source_name": ""}
+        if sha is not None:
+            values.update(payload_sha256=sha, source_name=names.get(sha) or "")
+        if k in rows:
+            shapes[sha is not None].append({"row": rows[k], **{f"new_{n}": v for n, v in values.items()}})
+        else:
+            new.append({"kind": change.kind, "natural_key": change.key, "incoming": replaced, "created_at": at,
+                        **values})
+    for named, updates in shapes.items():
+        if updates:
+            columns = ("stored", "status", *(("payload_sha256", "source_name") if named else ()))
+            conn.execute(conflicts.update().where(c.id == bindparam("row")).values(
+                {n: bindparam(f"new_{n}") for n in columns}), updates)
+    if new:
+        conn.execute(conflicts.insert(), new)
+        rows.update(_version_rows(conn, [(r["kind"], r["natural_key"], r["incoming"]) for r in new]))
+    kept = [rows[k] for k in version]
+    _link_replaced(conn, [(kept_as, sha, names.get(sha) or "") for kept_as, change in zip(kept, changes)
+                          if (sha := change.replaced_payload_sha256) is not None], at)
     return kept
 
 
-def _inserted(conn: Connection, statement: Any) -> int:
-    """Run an INSERT of one row and give its new id."""
-    key = conn.execute(statement).inserted_primary_key
-    assert key is not None
-    return int(key[0])
+def _version_rows(conn: Connection, versions: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
+    """The ``conflicts`` row of each version (kind, key, values text) that has one."""
+    c = conflicts.c
+    wanted = set(versions)
+    found: dict[tuple[str, str, str], int] = {}
+    for kind in sorted({v[0] for v in versions}):
+        keys = sorted({v[1] for v in versions if v[0] == kind})
+        for start in range(0, len(keys), CHUNK):
+            for r in conn.execute(select(c.id, c.natural_key, c.incoming).where(
+                    c.kind == kind, c.natural_key.in_(keys[start:start + CHUNK]))):
+                if (kind, r.natural_key, r.incoming) in wanted:
+                    found[(kind, r.natural_key, r.incoming)] = int(r.id)
+    return found
+
+
+def _link_replaced(conn: Connection, links: list[tuple[int, str | None, str]], at: dt.datetime) -> None:
+    """Link each kept version (id, payload, file name) to the file its values are in, once
+    (:func:`borderflow.store.writes.link_files` for many files at once)."""
+    f = conflict_files.c
+    named = [link for link in links if link[2]]
+    linked: set[tuple[int, str]] = set()
+    for start in range(0, len(named), CHUNK):
+        chunk = named[start:start + CHUNK]
+        linked.update((int(r.conflict_id), r.source_name) for r in conn.execute(select(
+            f.conflict_id, f.source_name).where(f.conflict_id.in_([link[0] for link in chunk]))))
+    missing = [{"conflict_id": i, "source_name": name, "payload_sha256": sha, "created_at": at}
+               for i, sha, name in named if (i, name) not in linked]
+    if missing:
+        conn.execute(conflict_files.insert(), missing)
 
 
 def history(engine: Engine, *, key_contains: str | None = None, file_contains: str | None = None,
