@@ -695,11 +695,20 @@ def parse_anchor(text: str) -> tuple[int, str]:
 
 
 def verify(engine: Engine, anchor: tuple[int, str] | None = None) -> Verification:
-    """Check the whole log and every stored version; see :mod:`borderflow.exchange.chain`."""
+    """Check the whole log and every stored version; see :mod:`borderflow.exchange.chain`.
+
+    Entries, versions and the stored head are read in one snapshot, so writers working
+    meanwhile never make a consistent log look tampered with (on PostgreSQL a REPEATABLE
+    READ, read-only transaction; on SQLite one read transaction, which WAL keeps to the
+    state at its first read)."""
     with engine.connect() as conn:
-        entries = [dict(r._mapping) for r in conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq))]
-        versions = [dict(r._mapping) for r in conn.execute(select(exchange_records).order_by(exchange_records.c.id))]
-        stored_head = conn.execute(select(exchange_audit_head).where(exchange_audit_head.c.id == 1)).first()
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with conn.begin():
+            entries = [dict(r._mapping) for r in conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq))]
+            versions = [dict(r._mapping) for r in conn.execute(select(exchange_records)
+                                                               .order_by(exchange_records.c.id))]
+            stored_head = conn.execute(select(exchange_audit_head).where(exchange_audit_head.c.id == 1)).first()
     problems = chain.check_entries(entries) + chain.check_records(entries, versions)
     if stored_head is not None:
         problems += chain.check_head(entries, int(stored_head.seq), str(stored_head.entry_hash), "stored head")
