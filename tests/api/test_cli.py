@@ -52,6 +52,19 @@ def test_users_and_tokens_commands(tmp_path: Path, capsys: pytest.CaptureFixture
     assert _cli(db, "tokens", "create", "ana", "--expires", "forever") == 1
 
 
+def test_a_token_lifetime_or_an_agency_out_of_bounds_is_one_line(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    assert _cli(db, "users", "create", "ana", "--agency", "CBP", "--country", "US") == 0
+    capsys.readouterr()
+    assert _cli(db, "tokens", "create", "ana", "--expires", "999999w") == 1
+    err = capsys.readouterr().err
+    assert "at most 3650d" in err and len(err.strip().splitlines()) == 1 and "Overflow" not in err
+    assert _cli(db, "users", "create", "eve", "--agency", "CBP\x1b[2J\u202e", "--country", "US") == 1
+    err = capsys.readouterr().err
+    assert "agency holds the character U+001B" in err and len(err.strip().splitlines()) == 1
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

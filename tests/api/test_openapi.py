@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from borderflow.api import create_app
 
 
 def test_every_route_is_documented_with_the_error_envelope(sqlite_client: TestClient) -> None:
@@ -69,3 +75,20 @@ def test_the_plan_routes_document_what_they_answer(sqlite_client: TestClient) ->
     # what the API answers is the envelope the document promises
     answer = sqlite_client.get("/api/v1/plan-kpis/99999999999999/edits")
     assert answer.status_code == 422 and set(answer.json()) == {"error"}
+
+
+def test_every_route_that_takes_a_body_documents_the_too_large_answer(sqlite_engine: Engine,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BORDERFLOW_API_MAX_BODY_BYTES", "1000")
+    with TestClient(create_app(engine=sqlite_engine), raise_server_exceptions=False) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+        writes = [(path, method) for path, operations in paths.items() for method in operations
+                  if method in ("post", "put", "patch")]
+        assert len(writes) >= 12
+        for path, method in writes:
+            assert "413" in paths[path][method]["responses"], (method, path)
+            if path.startswith(("/api/v1/exchange/", "/api/v1/observations")):
+                continue  # they sign the caller in first (401 here) and hold their own limit: tested there
+            answer = client.request(method.upper(), re.sub(r"\{[^}]+\}", "1", path), content=b"{}" + b" " * 2000,
+                                    headers={"content-type": "application/json"})
+            assert answer.status_code == 413 and answer.json()["error"]["code"] == "payload_too_large", path

@@ -190,3 +190,38 @@ def test_a_list_longer_than_its_limit_says_how_many_more_follow(tmp_path: Path,
     assert [r["title"] for r in json.loads(captured.out)] == ["Storm 0"] and captured.err == ""
     assert run(["--db", db, "exchange", "list", "--as", "ana", "--offset", "9"]) == 0
     assert "past the last of the 5 records" in capsys.readouterr().err
+
+
+def test_publish_takes_the_fields_as_the_api_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert run(["--db", db, "users", "create", "ana", "--agency", "CBP", "--country", "US", "--role", "editor"]) == 0
+    record = tmp_path / "r.json"
+    base = {"kind": "alert", "classification": "public", "title": "Lane closed"}
+    refused = [
+        ({"body": None}, 'body must be text ("" for none); got null'),
+        ({"share_agencies": "MX:ANAM"}, "share_agencies must be a list of agencies like ['MX:ANAM']; got a string"),
+        ({"share_agencies": ["MX:ANAM", 7]}, "item 2 is a number (7)"),
+        ({"share_roles": "viewer"}, "share_roles must be a list of roles like ['viewer']; got a string"),
+        ({"title": 5}, "title must be text; got a number (5)"),
+        ({"kind": None}, "kind must be text; got null"),
+        ({"port_code": 2504}, "port_code must be text or null; got a number (2504)"),
+        ({"share_agencies": ["US:CBP\u202e"]}, "U+202E"),
+    ]
+    capsys.readouterr()
+    for change, message in refused:
+        record.write_text(json.dumps({**base, **change}))
+        assert run(["--db", db, "exchange", "publish", str(record), "--as", "ana"]) == 1, change
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1, err
+    record.write_text(json.dumps({k: v for k, v in base.items() if k != "title"}))
+    assert run(["--db", db, "exchange", "publish", str(record), "--as", "ana"]) == 1
+    assert "lacks the field 'title'" in capsys.readouterr().err
+    record.write_text(json.dumps({**base, "port_code": None, "share_agencies": ["MX:ANAM"]}))
+    assert run(["--db", db, "exchange", "publish", str(record), "--as", "ana", "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert (made["body"], made["port_code"], made["share_agencies"]) == ("", None, ["MX:ANAM"])
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT payload FROM exchange_records")).all()
+    engine.dispose()
+    assert len(rows) == 1 and "None" not in rows[0].payload

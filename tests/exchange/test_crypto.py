@@ -51,6 +51,6 @@ def test_a_wrong_key_cannot_read_and_says_why(sqlite_engine: Engine, monkeypatch
     monkeypatch.delenv("BORDERFLOW_EXCHANGE_KEY")
     with pytest.raises(crypto.ExchangeKeyError, match="no key is set"):
         exchange.publish(sqlite_engine, ana, exchange.draft("incident", "national", "t", "", owner_country="US"))
-    # the failed read was logged, the refused publish wrote nothing, and the log is sound
+    # the failed read and the refused publish were logged, the publish wrote nothing, and the log is sound
     result = exchange.verify(sqlite_engine)
-    assert result.ok and result.entries == 2 and result.versions == 1
+    assert result.ok and result.entries == 3 and result.versions == 1

@@ -147,6 +147,18 @@ def test_api_403_envelope_when_one_side_edits_the_others_fields(api, plan_engine
     ]
 
 
+def test_a_status_change_to_the_status_it_has_is_409_as_documented(api, plan_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    client, us, _ = api
+    inf1 = action_id(plan_engine, "INF-1")
+    status = client.get("/api/v1/plans/21cbm-example").json()
+    current = next(a for a in status["actions"] if a["code"] == "INF-1")["status"]
+    same = client.post(f"/api/v1/plan-actions/{inf1}/status", json={"to": current, "why": "again"}, headers=us)
+    assert same.status_code == 409 and same.json()["error"]["code"] == "conflict"
+    spec = client.get("/openapi.json").json()["paths"]
+    assert "409" in spec["/api/v1/plan-actions/{action_id}/status"]["post"]["responses"]
+    assert "409" in spec["/api/v1/plan-actions/{action_id}"]["patch"]["responses"]
+
+
 def test_an_edit_keeps_a_plan_file_importable(api, plan_engine: Engine, us_editor: User) -> None:  # type: ignore[no-untyped-def]
     from borderflow.plans.model import parse_plan, plan_to_dict
 

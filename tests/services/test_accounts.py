@@ -114,3 +114,23 @@ def test_names_too_long_or_with_controls_are_refused_not_cut(engine: Engine) -> 
     with pytest.raises(BadInputError, match="the token's name .* is 121 characters long; give at most 120"):
         accounts.create_token(engine, "ana", name="t" * 121)
     assert accounts.create_token(engine, "ana", name="t" * 120).info.name == "t" * 120
+
+
+def test_lifetimes_have_a_maximum(engine: Engine) -> None:
+    assert accounts.parse_lifetime("3650d") == accounts.MAX_LIFETIME == accounts.parse_lifetime("87600h")
+    for too_long in ("999999w", "522w", "3651d", "87601h"):
+        with pytest.raises(BadInputError, match="at most 3650d") as refused:
+            accounts.parse_lifetime(too_long)
+        assert "\n" not in str(refused.value)
+    accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["viewer"])
+    with pytest.raises(BadInputError, match="at most 3650 days"):
+        accounts.create_token(engine, "ana", expires_in=dt.timedelta(weeks=999_999))
+    assert accounts.create_token(engine, "ana", expires_in=accounts.MAX_LIFETIME).info.expires_at is not None
+
+
+def test_an_agency_name_follows_the_one_line_text_rule(engine: Engine) -> None:
+    for agency, char in (("CBP\x1b[2J\u202e", "U+001B"), ("CBP\u202e", "U+202E"), ("CBP\nGSA", "U+000A")):
+        with pytest.raises(BadInputError, match=f"agency holds the character {char.replace('+', '[+]')}"):
+            accounts.create_user(engine, "ana", agency=agency, country="US", roles=["viewer"])
+    assert accounts.list_users(engine) == []
+    assert accounts.create_user(engine, "ana", agency=" CBP ", country="US", roles=["viewer"]).agency == "CBP"

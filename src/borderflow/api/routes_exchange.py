@@ -7,7 +7,9 @@ wanted vehicles, closures) between agencies of the US and Mexico.
 - A record the caller may not read answers **404, exactly like one that does not exist**:
   a 403 would tell a caller that a record they may not see is there.
 - Every call that reaches the exchange, allowed or not, leaves an entry in the hash-chained
-  exchange audit log (``borderflow audit verify``).
+  exchange audit log (``borderflow audit verify``): a signed-in caller's request refused
+  before the route runs (a body or path that does not validate, a body too large) too, as
+  ``refused`` under the route's action (:class:`AdmittedRoute`).
 - Before a body is read (:func:`admit`): the token is checked, the caller counted against
   the rate limit and the declared body size checked (at most :data:`MAX_BODY_BYTES`). A
   refused sign-in is logged in the exchange audit as ``exchange.sign_in`` ``denied``.
@@ -28,6 +30,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
@@ -185,24 +188,55 @@ async def admit(request: Request) -> None:
             await run_in_threadpool(exchange.record_refused_sign_in, engine, _channel(request), str(refused),
                                     owner, {"request": f"{request.method} {request.url.path}"[:200]})
         raise refused
+    request.state.exchange_principal = who
     declared = declared_length(request.scope)
     if declared is not None and declared > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"an exchange request body may be at most {MAX_BODY_BYTES} bytes; got {declared}")
-    request.state.exchange_principal = who
+
+
+#: The exchange action of each route (by its endpoint's name), for the entry of a request
+#: refused before the route runs.
+ROUTE_ACTIONS = {"list_records": "list", "publish_record": "publish", "get_record": "read", "get_version": "read",
+                 "correct_record": "correct", "retract_record": "retract"}
+
+
+def _refusal(exc: Exception) -> str | None:
+    """The reason to log for a request refused before its route ran, or None when ``exc``
+    is no such refusal."""
+    if isinstance(exc, RequestValidationError):
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:5]]
+        return "the request is not valid: " + "; ".join(problems)
+    if isinstance(exc, PayloadTooLargeError) or (isinstance(exc, HTTPException) and exc.status_code == 413):
+        return str(exc.detail if isinstance(exc, HTTPException) else exc)
+    return None
 
 
 class AdmittedRoute(APIRoute):
     """An exchange route: :func:`admit` runs before the body is read, and the body is cut
-    off at :data:`MAX_BODY_BYTES` even when it comes without a length."""
+    off at :data:`MAX_BODY_BYTES` even when it comes without a length. A signed-in caller's
+    request refused before the route runs (its body or path does not validate, its body is
+    too large) is logged in the exchange audit as ``refused`` under the route's action."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
+        action = ROUTE_ACTIONS[self.endpoint.__name__]
 
         async def admitted(request: Request) -> Response:
-            await admit(request)
-            limited = limited_receive(request.receive, MAX_BODY_BYTES,
-                                      f"an exchange request body may be at most {MAX_BODY_BYTES} bytes")
-            return await handle(Request(request.scope, limited))
+            try:
+                await admit(request)
+                limited = limited_receive(request.receive, MAX_BODY_BYTES,
+                                          f"an exchange request body may be at most {MAX_BODY_BYTES} bytes")
+                return await handle(Request(request.scope, limited))
+            except Exception as exc:
+                who: Principal | None = getattr(request.state, "exchange_principal", None)
+                reason = _refusal(exc)
+                if who is not None and reason is not None:
+                    record_id = request.path_params.get("record_id")
+                    await run_in_threadpool(
+                        lambda: exchange.record_refused(engine_of(request), who.user, action, reason,
+                                                        channel=_channel(request),
+                                                        record_id=None if record_id is None else str(record_id)))
+                raise
 
         return admitted
 
@@ -336,11 +370,8 @@ async def list_records(request: Request, who: Who, kind: Kind | None = None,
              summary="Publish a record")
 async def publish_record(request: Request, who: Who, new: RecordIn, key: IdempotencyKey = None) -> Response:
     """Publish version 1 of a record owned by the caller's agency (editor or admin)."""
-    checked = exchange.draft(new.kind, new.classification, new.title, new.body, owner_country=who.user.country,
-                             share_agencies=new.share_agencies, share_roles=list(new.share_roles),
-                             port_code=new.port_code)
-    record = await run_in_threadpool(exchange.publish, engine_of(request), who.user, checked,
-                                     channel=_channel(request), idempotency_key=exchange.checked_key(key))
+    record = await run_in_threadpool(exchange.publish_fields, engine_of(request), who.user, new.model_dump(),
+                                     channel=_channel(request), idempotency_key=key)
     return _out(record, 201)
 
 
@@ -376,7 +407,7 @@ async def correct_record(request: Request, who: Who, record_id: RecordId, change
                                  port_code=(change.port_code if "port_code" in change.model_fields_set
                                             else exchange.Keep.PREVIOUS),
                                  reason=change.reason, channel=_channel(request),
-                                 idempotency_key=exchange.checked_key(key)))
+                                 idempotency_key=key))
     return _out(record, 201)
 
 
@@ -388,5 +419,5 @@ async def retract_record(request: Request, who: Who, record_id: RecordId, change
     record = await run_in_threadpool(
         lambda: exchange.retract(engine_of(request), who.user, record_id, supersedes=change.supersedes,
                                  reason=change.reason, channel=_channel(request),
-                                 idempotency_key=exchange.checked_key(key)))
+                                 idempotency_key=key))
     return _out(record, 201)

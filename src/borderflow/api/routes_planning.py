@@ -32,7 +32,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from borderflow.api.routes import ERRORS
+from borderflow.api.routes import ERRORS, TOO_LARGE
 from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.planning.alternatives import apply_edits
 from borderflow.planning.appraisal import (
@@ -179,7 +179,7 @@ def resolve_scenario(choice: ScenarioChoice, what: str) -> Scenario:
     return load_scenario(choice.scenario)
 
 
-@router.post("/staffing", responses=ERRORS, summary="Staff a scenario against a p95 wait target")
+@router.post("/staffing", responses={**ERRORS, **TOO_LARGE}, summary="Staff a scenario against a p95 wait target")
 async def create_staffing(body: StaffingBody) -> Any:
     """Booths per hour and lane group with the fewest booth-hours meeting the target, the
     SIPP/Erlang-C baseline, and an officer roster: the JSON of `borderflow staff --json`."""
@@ -200,7 +200,7 @@ async def create_staffing(body: StaffingBody) -> Any:
     return plan.to_json_dict()
 
 
-@router.post("/appraisals", responses=ERRORS, summary="Appraise alternatives against a base")
+@router.post("/appraisals", responses={**ERRORS, **TOO_LARGE}, summary="Appraise alternatives against a base")
 async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
     """Yearly delay by mode, its value, NPV and BCR of each alternative: the JSON of
     `borderflow appraise --json`."""
@@ -248,7 +248,7 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
     return result.to_json_dict()
 
 
-@router.post("/calibrations", responses=ERRORS, summary="Calibrate a lane's scenario to its readings or its forecast")
+@router.post("/calibrations", responses={**ERRORS, **TOO_LARGE}, summary="Calibrate a lane's scenario to its readings or its forecast")
 async def create_calibration(request: Request, body: CalibrationBody) -> Any:
     """Demand per hour and service time fitted to a lane's observed waits in a window, or to
     its forecast of a coming local day: the JSON of `borderflow calibrate --json`, whose

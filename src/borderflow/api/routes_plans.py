@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from borderflow.api.auth import audit, audited_write, engine_of, principal
 from borderflow.api.models import ErrorEnvelope
+from borderflow.api.routes import TOO_LARGE
 from borderflow.errors import BorderFlowError, ForbiddenError
 from borderflow.plans.model import plan_to_dict
 from borderflow.services import plan_definitions, plan_reports, plans
@@ -36,6 +37,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorEnvelope, "description": "The user's country or role may not edit this"},
     404: {"model": ErrorEnvelope, "description": "No such action, milestone, KPI or meeting"},
     422: {"model": ErrorEnvelope, "description": "Bad input"},
+    **TOO_LARGE,
 }
 
 
@@ -240,7 +242,9 @@ async def meeting_edits(request: Request, meeting_id: RowId) -> Response:
     return _json(plan_definitions.field_edit_rows(meeting.edits))
 
 
-@router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses=WRITE_ERRORS)
+@router.patch("/plan-actions/{action_id}", summary="Edit action fields (each side its own)", responses={
+    **WRITE_ERRORS, 409: {"model": ErrorEnvelope, "description": "The lead side of the action changed while the "
+                                                                "edit was made"}})
 @audited_write("plans.action.edit")
 async def patch_action(request: Request, action_id: RowId, body: dict[str, str],
                        who: Annotated[Principal, Depends(principal)]) -> Response:
@@ -250,7 +254,9 @@ async def patch_action(request: Request, action_id: RowId, body: dict[str, str],
 
 
 @router.post("/plan-actions/{action_id}/status", summary="Change an action's status (lead side)",
-             responses=WRITE_ERRORS)
+             responses={**WRITE_ERRORS, 409: {"model": ErrorEnvelope, "description": (
+                 "The action is already in that status, or its status or lead side changed while the change "
+                 "was made")}})
 @audited_write("plans.action.status")
 async def post_status(request: Request, action_id: RowId, body: StatusIn,
                       who: Annotated[Principal, Depends(principal)]) -> Response:

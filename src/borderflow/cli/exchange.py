@@ -80,7 +80,8 @@ RECORD_FILE = typer.Argument(..., help="JSON: kind, classification, title, body,
 @exchange_app.command("publish")
 def publish(ctx: typer.Context, file: Path = RECORD_FILE, as_user: str = AS_USER, as_json: bool = AS_JSON,
             key: str | None = KEY) -> None:
-    """Publish a record from a JSON file, owned by the user's agency."""
+    """Publish a record from a JSON file, owned by the user's agency (the fields and their
+    types as POST /api/v1/exchange/records takes them)."""
     from borderflow.services import exchange
 
     try:
@@ -89,18 +90,8 @@ def publish(ctx: typer.Context, file: Path = RECORD_FILE, as_user: str = AS_USER
         raise BadInputError(f"{file} is not a readable JSON file: {exc}") from None
     if not isinstance(doc, dict):
         raise BadInputError(f"{file} must hold one JSON object; got {type(doc).__name__}")
-    user = _user(ctx, as_user)
-    try:
-        new = exchange.draft(str(doc["kind"]), str(doc["classification"]), str(doc["title"]),
-                             str(doc.get("body", "")), owner_country=user.country,
-                             share_agencies=[str(a) for a in doc.get("share_agencies", [])],
-                             share_roles=[str(r) for r in doc.get("share_roles", [])],
-                             port_code=doc.get("port_code"))
-    except KeyError as exc:
-        raise BadInputError(f"{file} lacks the field {exc.args[0]!r}; kind, classification and title "
-                            "are required") from None
-    _show(exchange.publish(state(ctx).engine(), user, new, channel=exchange.Channel("cli"),
-                           idempotency_key=exchange.checked_key(key)), as_json)
+    _show(exchange.publish_fields(state(ctx).engine(), _user(ctx, as_user), doc, channel=exchange.Channel("cli"),
+                                  idempotency_key=key), as_json)
 
 
 @exchange_app.command("list")
@@ -149,7 +140,8 @@ def list_records(ctx: typer.Context, as_user: str = AS_USER, kind: str | None = 
 
 @exchange_app.command("show")
 def show(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: str = AS_USER,
-         version: int | None = typer.Option(None, "--version", min=1), as_json: bool = AS_JSON) -> None:
+         version: int | None = typer.Option(None, "--version", help="1 to 1,000,000."),
+         as_json: bool = AS_JSON) -> None:
     """One record (its latest version, or --version)."""
     from borderflow.services import exchange
 
@@ -172,7 +164,7 @@ def correct(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: s
     _show(exchange.correct(state(ctx).engine(), _user(ctx, as_user), record_id, supersedes=supersedes, title=title,
                            body=keep if body is None else body,
                            port_code=keep if port_code is None else (port_code or None), reason=reason,
-                           channel=exchange.Channel("cli"), idempotency_key=exchange.checked_key(key)), as_json)
+                           channel=exchange.Channel("cli"), idempotency_key=key), as_json)
 
 
 @exchange_app.command("retract")
@@ -184,7 +176,7 @@ def retract(ctx: typer.Context, record_id: str = typer.Argument(...), as_user: s
 
     _show(exchange.retract(state(ctx).engine(), _user(ctx, as_user), record_id, supersedes=supersedes,
                            reason=reason, channel=exchange.Channel("cli"),
-                           idempotency_key=exchange.checked_key(key)), as_json)
+                           idempotency_key=key), as_json)
 
 
 @audit_app.command("verify")

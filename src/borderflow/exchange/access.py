@@ -34,6 +34,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from borderflow.errors import BadInputError
+from borderflow.text_rules import checked_text
+
 CLASSIFICATIONS: tuple[str, ...] = ("public", "bilateral", "national")
 COUNTRIES: frozenset[str] = frozenset({"US", "MX"})
 
@@ -70,11 +73,17 @@ def agency_key(country: str, agency: str) -> str:
 
 
 def parse_agency(text: str) -> tuple[str, str]:
-    """``"MX:ANAM"`` -> ``("MX", "ANAM")``; ValueError when not ``CC:NAME`` with CC in US, MX."""
+    """``"MX:ANAM"`` -> ``("MX", "ANAM")``; ValueError when not ``CC:NAME`` with CC in US, MX,
+    or when the name breaks the one-line text rule (:func:`~borderflow.text_rules.checked_text`:
+    no control, direction override or line break)."""
     country, sep, name = text.partition(":")
     country = country.strip().upper()
     if not sep or country not in COUNTRIES or not name.strip():
         raise ValueError(f"a shared agency is COUNTRY:NAME with COUNTRY US or MX, e.g. MX:ANAM; got {text!r}")
+    try:
+        checked_text(name.strip(), f"the shared agency name {text.strip()[:60]!r}", one_line=True)
+    except BadInputError as exc:
+        raise ValueError(str(exc)) from None
     return country, name.strip()
 
 

@@ -8,18 +8,26 @@
   record or version fails to open, as does any changed byte.
 - Without the key a national record can be neither written nor read
   (:class:`ExchangeKeyError`, HTTP 503: the server is not configured for it).
+- A request that carries national content is remembered (to recognise its retry) by a
+  keyed fingerprint (:func:`fingerprint`), never a plain hash of its text, so the database
+  alone does not confirm a guess of that content.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 
 from borderflow.errors import BorderFlowError
 from borderflow.settings import setting
 
 PREFIX = "v1:"
+#: What starts a keyed request fingerprint; a plain SHA-256 in hex never holds a colon.
+FINGERPRINT_PREFIX = "k1:"
+_FINGERPRINT_LABEL = b"borderflow exchange request fingerprint v1"
 KEY_BYTES = 32
 NONCE_BYTES = 12
 _HOW = ("set BORDERFLOW_EXCHANGE_KEY to 32 random bytes in URL-safe base64; "
@@ -82,3 +90,12 @@ def open_sealed(token: str, record_id: str, version: int, key: bytes) -> str:
             "written with, or the stored bytes were altered ('borderflow audit verify' tells which)"
         ) from None
     return plain.decode("utf-8")
+
+
+def fingerprint(text: str, key: bytes) -> str:
+    """``text``'s keyed fingerprint: ``k1:`` + URL-safe base64 (no padding) of HMAC-SHA256
+    under a subkey of ``key`` (HMAC-SHA256 of ``key`` over a fixed label, so the
+    fingerprints never share a key with the sealing); 46 characters."""
+    subkey = hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).digest()
+    digest = hmac.new(subkey, text.encode("utf-8"), hashlib.sha256).digest()
+    return FINGERPRINT_PREFIX + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")

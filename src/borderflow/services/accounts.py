@@ -48,6 +48,8 @@ SHOWN_PREFIX_CHARS = 8
 _LIFETIME = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$")
 _LIFETIME_UNITS = {"m": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "d": dt.timedelta(days=1),
                    "w": dt.timedelta(weeks=1)}
+#: The longest lifetime a token may be given (a datetime cannot reach far beyond it).
+MAX_LIFETIME = dt.timedelta(days=3650)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,79}$")
 _TOKEN_TEXT = re.compile(r"^bft_[A-Za-z0-9_-]{20,200}$")
 
@@ -129,11 +131,16 @@ def _now() -> dt.datetime:
 
 
 def parse_lifetime(text: str) -> dt.timedelta:
-    """A token lifetime: "30m", "12h", "90d", "2w" (a whole number and a unit)."""
+    """A token lifetime: "30m", "12h", "90d", "2w" (a whole number and a unit), at most
+    :data:`MAX_LIFETIME` (for longer, make a token that never expires)."""
     match = _LIFETIME.match(text)
     if match is None or int(match[1]) == 0:
         raise BadInputError(f"a lifetime is a whole number > 0 with m, h, d or w, e.g. 90d; got {text!r}")
-    return int(match[1]) * _LIFETIME_UNITS[match[2]]
+    lifetime = int(match[1]) * _LIFETIME_UNITS[match[2]]
+    if lifetime > MAX_LIFETIME:
+        raise BadInputError(f"a token lifetime is at most {MAX_LIFETIME.days}d ({MAX_LIFETIME.days // 7}w, about 10 "
+                            f"years); got {text.strip()!r}; leave --expires out for a token that never expires")
+    return lifetime
 
 
 def hash_token(text: str) -> str:
@@ -159,6 +166,7 @@ def _validate_user(username: str, agency: str, country: str, roles: list[str]) -
     agency_text = agency.strip()
     if not agency_text or len(agency_text) > 120:
         raise BadInputError(f"agency must be 1-120 characters, e.g. CBP or ANAM; got {agency!r}")
+    checked_text(agency_text, "agency", one_line=True)
     code = country.strip().upper()
     if code not in COUNTRIES:
         raise BadInputError(f"country must be one of {', '.join(COUNTRIES)}; got {country!r}")
@@ -248,6 +256,8 @@ def create_token(
         raise BadInputError(f"user {user.username!r} is disabled; a disabled user cannot get tokens")
     if expires_in is not None and expires_in <= dt.timedelta(0):
         raise BadInputError(f"a token must expire after a positive duration; got {expires_in}")
+    if expires_in is not None and expires_in > MAX_LIFETIME:
+        raise BadInputError(f"a token lifetime is at most {MAX_LIFETIME.days} days; got {expires_in.days} days")
     token_name = _short_text(name, "the token's name (--name)", MAX_TOKEN_NAME)
     issued_at = now or _now()
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)

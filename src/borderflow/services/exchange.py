@@ -20,10 +20,16 @@ Rules (the access rule itself is :func:`borderflow.exchange.access.may_read`):
   absent one (NotFoundError), so its existence does not leak.
 - **Every read and write is logged** in ``exchange_audit`` in the same transaction as the
   work (:func:`_append`), hash-chained (:mod:`borderflow.exchange.chain`). Failed attempts
-  (not found, denied) are logged too, then the error is raised. Writers take the head row's
+  (not found, denied, refused: input that breaks a rule, a key this server lacks) are
+  logged too, then the error is raised: a refusal decided inside the transaction is
+  returned as an :class:`_Outcome` (never raised there, which would roll its entry back),
+  one decided before it is logged by :func:`record_refused`. Writers take the head row's
   lock first, so entries are numbered one after another on SQLite and PostgreSQL alike.
 - National records' content is sealed with the operator key
-  (:mod:`borderflow.exchange.crypto`) before it is stored.
+  (:mod:`borderflow.exchange.crypto`) before it is stored, and only by a server whose key
+  opens the version it follows (for a first version, the archive's newest national one),
+  so one record is never split across two keys. A retried write's request is remembered
+  by a keyed fingerprint when it carries national content.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -49,24 +56,36 @@ from borderflow.errors import (
     WithdrawnError,
 )
 from borderflow.exchange import chain, crypto
-from borderflow.exchange.access import CLASSIFICATIONS, agency_key, may_read, parse_agency
-from borderflow.services.accounts import ROLES, User
+from borderflow.exchange.access import agency_key, may_read
+from borderflow.services.accounts import User
+from borderflow.services.exchange_drafts import (
+    KINDS,
+    MAX_BODY,
+    MAX_SHARES,
+    MAX_TITLE,
+    Draft,
+    checked_port,
+    checked_record_text,
+    draft,
+    draft_from_fields,
+)
 from borderflow.store.exchange_schema import (
     exchange_audit,
     exchange_audit_head,
     exchange_records,
     exchange_requests,
 )
-from borderflow.text_rules import checked_text
 
-KINDS: tuple[str, ...] = ("alert", "incident", "seizure_summary", "wanted_vehicle", "closure")
+__all__ = ["KINDS", "MAX_BODY", "MAX_SHARES", "MAX_TITLE", "MAX_VERSION", "Channel", "Draft", "Keep", "RecordPage",
+           "RecordVersion", "Verification", "checked_key", "correct", "draft", "draft_from_fields", "head",
+           "list_visible", "parse_anchor", "publish", "publish_fields", "read", "record_refused",
+           "record_refused_sign_in", "retract", "verify"]
+
 PUBLISHER_ROLES: frozenset[str] = frozenset({"editor", "admin"})
-MAX_TITLE = 200
-MAX_BODY = 20_000
-MAX_SHARES = 50
+#: The highest version a reader may ask for (as the API's path takes it).
+MAX_VERSION = 1_000_000
 #: Matched in full (``fullmatch``): ``$`` would let a trailing line break through, ``\d`` other scripts' digits.
 RECORD_ID = re.compile(r"xr_[0-9a-f]{16}")
-_PORT = re.compile(r"[0-9]{4}")
 _IMMUTABLE = frozenset({"exchange_records", "exchange_audit", "exchange_requests"})
 #: An Idempotency-Key: 1-200 printable ASCII characters (a UUID is a good choice).
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -86,19 +105,6 @@ class Channel:
     via: str = "service"
     remote_addr: str = ""
     user_agent: str = ""
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A new record before it is published (checked by :func:`draft`)."""
-
-    kind: str
-    classification: str
-    share_agencies: tuple[str, ...]
-    share_roles: tuple[str, ...]
-    title: str
-    body: str
-    port_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,54 +160,6 @@ def _json(value: Any) -> str:
     # ASCII-only so any text (control characters, lone surrogates) stores and hashes the same.
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
                       default=lambda v: f"<{v.value}>" if isinstance(v, Keep) else str(v))
-
-
-def _text(value: str, name: str, limit: int, *, required: bool) -> str:
-    """A record's text: trimmed, within ``limit``, and safe to read
-    (:func:`~borderflow.text_rules.checked_text`; a title or reason on one line)."""
-    text = value.strip()
-    if (required and not text) or len(text) > limit:
-        raise BadInputError(f"{name} must be {'1' if required else '0'}-{limit} characters; got {len(text)}")
-    return checked_text(text, name, one_line=name in ("title", "reason"))
-
-
-def _port(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not _PORT.fullmatch(value):
-        raise BadInputError(f"port_code must be a 4-digit CBP port code such as 2504; got {value!r}")
-    return value
-
-
-def draft(kind: str, classification: str, title: str, body: str, *, owner_country: str,
-          share_agencies: list[str] | tuple[str, ...] = (), share_roles: list[str] | tuple[str, ...] = (),
-          port_code: str | None = None) -> Draft:
-    """A checked draft for a publisher of ``owner_country``; BadInputError naming the rule broken."""
-    if kind not in KINDS:
-        raise BadInputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    if classification not in CLASSIFICATIONS:
-        raise BadInputError(f"classification must be one of {', '.join(CLASSIFICATIONS)}; got {classification!r}")
-    if len(share_agencies) > MAX_SHARES:
-        raise BadInputError(f"a share list names at most {MAX_SHARES} agencies; got {len(share_agencies)}")
-    agencies: dict[str, str] = {}
-    for entry in share_agencies:
-        try:
-            country, name = parse_agency(entry)
-        except ValueError as exc:
-            raise BadInputError(str(exc)) from None
-        if len(name) > 120:
-            raise BadInputError(f"an agency name is at most 120 characters; got {len(name)}")
-        if classification == "national" and country != owner_country:
-            raise BadInputError(f"a national record never leaves {owner_country}: share it only with "
-                                f"{owner_country} agencies, or classify it bilateral; got {entry!r}")
-        agencies.setdefault(agency_key(country, name), f"{country}:{name}")
-    roles = sorted(set(share_roles))
-    bad = [r for r in roles if r not in ROLES]
-    if bad:
-        raise BadInputError(f"shared roles must be among {', '.join(ROLES)}; got {', '.join(bad)}")
-    return Draft(kind=kind, classification=classification, share_agencies=tuple(sorted(agencies.values())),
-                 share_roles=tuple(roles), title=_text(title, "title", MAX_TITLE, required=True),
-                 body=_text(body, "body", MAX_BODY, required=False), port_code=_port(port_code))
 
 
 # --- immutability -----------------------------------------------------------------------
@@ -307,6 +265,30 @@ def record_refused_sign_in(engine: Engine, channel: Channel, reason: str, user: 
                                                     details={"reason": reason[:200], **(details or {})}))
 
 
+def record_refused(engine: Engine, user: User, action: str, reason: str, *, channel: Channel = Channel(),
+                   record_id: str | None = None, details: Mapping[str, Any] | None = None) -> None:
+    """Log a call refused before its work could begin (a body or an option that breaks a
+    rule) as ``exchange.<action>`` ``refused`` with the reason; a ``record_id`` that is not
+    a record id's shape is kept under ``asked``, cut short."""
+    logged = record_id if record_id is not None and RECORD_ID.fullmatch(record_id) else None
+    extra: dict[str, Any] = {**(details or {}), "reason": reason[:500]}
+    if record_id is not None and logged is None:
+        extra["asked"] = record_id[:80]
+    _transaction(engine, lambda conn, head: _append(conn, head, user, channel, action, "refused",
+                                                    record_id=logged, details=extra))
+
+
+def _checked(engine: Engine, user: User, channel: Channel, action: str, check: Callable[[], T], *,
+             record_id: str | None = None) -> T:
+    """``check()``'s value; when it refuses the input (BadInputError), the refusal is
+    logged (:func:`record_refused`) before the error is raised."""
+    try:
+        return check()
+    except BadInputError as exc:
+        record_refused(engine, user, action, str(exc), channel=channel, record_id=record_id)
+        raise
+
+
 # --- records ----------------------------------------------------------------------------
 
 def _rows(conn: Connection, record_id: str) -> list[Mapping[str, Any]]:
@@ -362,16 +344,34 @@ def checked_key(key: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class _Request:
-    """A write's Idempotency-Key and the digest of what it asks, to recognise its retry."""
+    """A write's Idempotency-Key and the canonical JSON of what it asks, to recognise its retry."""
 
     key: str
-    sha256: str
+    text: str = field(repr=False)
 
 
 def _request(key: str | None, action: str, **asked: Any) -> _Request | None:
     if checked_key(key) is None:
         return None
-    return _Request(str(key), hashlib.sha256(_json({"action": action, **asked}).encode("ascii")).hexdigest())
+    return _Request(str(key), _json({"action": action, **asked}))
+
+
+def _fingerprint(request: _Request, national: bool) -> str:
+    """What is remembered of a request: for one carrying national content, a keyed
+    fingerprint (:func:`~borderflow.exchange.crypto.fingerprint`: reading the database
+    confirms no guess of the sealed text); for any other, the SHA-256 of its text in hex
+    (its content is stored in clear anyway, and needs no key)."""
+    if national:
+        return crypto.fingerprint(request.text, crypto.load_key())
+    return hashlib.sha256(request.text.encode("ascii")).hexdigest()
+
+
+def _same_request(remembered: str, request: _Request) -> bool:
+    """Whether ``request`` is the one remembered, by the scheme the remembered fingerprint
+    was made with (its prefix): requests remembered as a plain SHA-256, national ones too
+    before the keyed fingerprint, still compare, and a retry of them is still recognised."""
+    national = remembered.startswith(crypto.FINGERPRINT_PREFIX)
+    return hmac.compare_digest(remembered, _fingerprint(request, national))
 
 
 def _replay(conn: Connection, head: tuple[int, str], user: User, channel: Channel, action: str,
@@ -384,7 +384,12 @@ def _replay(conn: Connection, head: tuple[int, str], user: User, channel: Channe
                                                        exchange_requests.c.key == request.key)).first()
     if row is None:
         return None
-    if row.request_sha256 != request.sha256:
+    try:
+        same = _same_request(row.request_sha256, request)
+    except crypto.ExchangeKeyError as exc:
+        _append(conn, head, user, channel, action, "refused", record_id=row.record_id, details={"reason": str(exc)})
+        return _Outcome(error=exc)
+    if not same:
         error = ConflictError(f"Idempotency-Key {request.key!r} was already used for a different request "
                               f"({row.action} of record {row.record_id} version {row.version}); send a new key "
                               "with each new request, the same key only to retry the same one")
@@ -395,12 +400,12 @@ def _replay(conn: Connection, head: tuple[int, str], user: User, channel: Channe
     return _Outcome(value=(row.record_id, row.version))
 
 
-def _remember(conn: Connection, user: User, action: str, request: _Request | None, record_id: str,
-              version: int) -> None:
+def _remember(conn: Connection, user: User, action: str, request: _Request | None, national: bool,
+              record_id: str, version: int) -> None:
     if request is not None:
         conn.execute(exchange_requests.insert().values(
-            user_id=user.id, key=request.key, action=action, request_sha256=request.sha256, record_id=record_id,
-            version=version, at=_now()))
+            user_id=user.id, key=request.key, action=action, request_sha256=_fingerprint(request, national),
+            record_id=record_id, version=version, at=_now()))
 
 
 def _answer(engine: Engine, user: User, outcome: _Outcome, channel: Channel) -> RecordVersion:
@@ -411,42 +416,83 @@ def _answer(engine: Engine, user: User, outcome: _Outcome, channel: Channel) -> 
     return RecordVersion(**{**made.__dict__, "replayed": replayed})
 
 
+def _sealing_key_problem(conn: Connection, latest: Mapping[str, Any] | None) -> crypto.ExchangeKeyError | None:
+    """Why this server may not seal a national version now, or None: it has no usable key,
+    or the key does not open ``latest`` (the version a correction or retraction follows)
+    or, for a first publish (``latest`` None), the archive's newest national version. A
+    server with another key would otherwise seal versions the other servers cannot open.
+    (An archive without a national record has nothing to check against: its first one is
+    sealed with whatever valid key the server has.)"""
+    try:
+        key = crypto.load_key()
+    except crypto.ExchangeKeyError as exc:
+        return exc
+    if latest is None:
+        t = exchange_records.c
+        newest = conn.execute(select(exchange_records).where(t.encrypted.is_(True)).order_by(t.id.desc()).limit(1)).first()
+        if newest is None:
+            return None
+        latest = dict(newest._mapping)
+    try:
+        crypto.open_sealed(latest["payload"], latest["record_id"], latest["version"], key)
+    except crypto.ExchangeKeyError:
+        return crypto.ExchangeKeyError(
+            f"BORDERFLOW_EXCHANGE_KEY on this server does not open the national records already stored (record "
+            f"{latest['record_id']} version {latest['version']} does not open with it): a version sealed with it "
+            "could not be read by servers with the right key, so nothing was written; set the key the other "
+            "servers of this database use ('borderflow audit verify' tells whether stored bytes were altered)")
+    return None
+
+
 def publish(engine: Engine, user: User, new: Draft, *, channel: Channel = Channel(),
             idempotency_key: str | None = None) -> RecordVersion:
     """Publish version 1 of a record owned by ``user``'s agency; needs editor or admin.
 
     With ``idempotency_key``, a retry of the same publish by the same user (a lost answer)
     answers the record the first one made (``replayed``) instead of publishing a second;
-    the same key with different content is a ConflictError."""
+    the same key with different content is a ConflictError. Every refusal is logged."""
     if not PUBLISHER_ROLES.intersection(user.roles):
         error = ForbiddenError(f"publishing needs the role editor or admin; user {user.username!r} has "
                                f"{', '.join(user.roles)}")
         _transaction(engine, lambda conn, head: _append(conn, head, user, channel, "publish", "denied",
                                                         details={"reason": str(error)}))
         raise error
-    if new.classification == "national":
-        crypto.load_key()  # fail before anything is written, with the one-line fix
+    request = _checked(engine, user, channel, "publish",
+                       lambda: _request(idempotency_key, "publish", draft=new.__dict__))
+    national = new.classification == "national"
     record_id = "xr_" + secrets.token_hex(8)
     values = {"record_id": record_id, "version": 1, "kind": new.kind, "supersedes": None,
               "owner_country": user.country, "owner_agency": user.agency, "classification": new.classification,
               "share_agencies": _json(list(new.share_agencies)), "share_roles": _json(list(new.share_roles))}
     content = {"title": new.title, "body": new.body, "port_code": new.port_code, "reason": ""}
-    request = _request(idempotency_key, "publish", draft=new.__dict__)
 
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
         replay = _replay(conn, head, user, channel, "publish", request)
         if replay is not None:
             return replay if replay.error else _Outcome(value=(*replay.value, True))
+        problem = _sealing_key_problem(conn, None) if national else None
+        if problem is not None:
+            _append(conn, head, user, channel, "publish", "refused", details={"reason": str(problem)})
+            return _Outcome(error=problem)
         _store(conn, head, user, channel, "publish", values, content)
-        _remember(conn, user, "publish", request, record_id, 1)
+        _remember(conn, user, "publish", request, national, record_id, 1)
         return _Outcome(value=(record_id, 1, False))
 
     return _answer(engine, user, _transaction(engine, work), channel)
 
 
+def publish_fields(engine: Engine, user: User, fields: Mapping[str, object], *, channel: Channel = Channel(),
+                   idempotency_key: str | None = None) -> RecordVersion:
+    """:func:`publish` a record given as a JSON object's fields (checked by
+    :func:`~borderflow.services.exchange_drafts.draft_from_fields`); a refused one is logged."""
+    new = _checked(engine, user, channel, "publish", lambda: draft_from_fields(fields, owner_country=user.country))
+    return publish(engine, user, new, channel=channel, idempotency_key=idempotency_key)
+
+
 def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: str, content: dict[str, Any],
            channel: Channel, idempotency_key: str | None) -> RecordVersion:
-    request = _request(idempotency_key, action, record_id=record_id, supersedes=supersedes, content=content)
+    request = _checked(engine, user, channel, action, lambda: _request(
+        idempotency_key, action, record_id=record_id, supersedes=supersedes, content=content), record_id=record_id)
 
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
         replay = _replay(conn, head, user, channel, action, request)
@@ -474,11 +520,8 @@ def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: 
         elif supersedes != latest["version"]:
             problem = ConflictError(f"record {record_id} is at version {latest['version']}; a {action} must "
                                     f"supersede it (got supersedes={supersedes}); read it again and retry")
-        if problem is None and latest["encrypted"]:
-            try:
-                crypto.load_key()
-            except crypto.ExchangeKeyError as exc:
-                problem = exc
+        elif latest["encrypted"]:
+            problem = _sealing_key_problem(conn, latest)
         if problem is not None:
             _append(conn, head, user, channel, action, "refused", record_id=record_id, details={"reason": str(problem)})
             return _Outcome(error=problem)
@@ -490,7 +533,7 @@ def _amend(engine: Engine, user: User, record_id: str, supersedes: int, action: 
             previous = _opened(latest, ()).__dict__
             content.update({name: previous[name] for name in kept})
         _store(conn, head, user, channel, action, values, content)
-        _remember(conn, user, action, request, record_id, values["version"])
+        _remember(conn, user, action, request, bool(latest["encrypted"]), record_id, values["version"])
         return _Outcome(value=(record_id, values["version"], False))
 
     return _answer(engine, user, _transaction(engine, work), channel)
@@ -503,19 +546,22 @@ def correct(engine: Engine, user: User, record_id: str, *, supersedes: int, titl
 
     The title is restated; ``body`` and ``port_code`` left as :attr:`Keep.PREVIOUS` carry the
     replaced version's over (``body=""`` empties the body, ``port_code=None`` clears the port).
+    Content that breaks a rule is refused, and the refusal logged.
     """
-    content = {"title": _text(title, "title", MAX_TITLE, required=True),
-               "body": body if isinstance(body, Keep) else _text(body, "body", MAX_BODY, required=False),
-               "port_code": port_code if isinstance(port_code, Keep) else _port(port_code),
-               "reason": _text(reason, "reason", MAX_TITLE, required=False)}
+    content = _checked(engine, user, channel, "correct", lambda: {
+        "title": checked_record_text(title, "title", MAX_TITLE, required=True),
+        "body": body if isinstance(body, Keep) else checked_record_text(body, "body", MAX_BODY, required=False),
+        "port_code": port_code if isinstance(port_code, Keep) else checked_port(port_code),
+        "reason": checked_record_text(reason, "reason", MAX_TITLE, required=False)}, record_id=record_id)
     return _amend(engine, user, record_id, supersedes, "correct", content, channel, idempotency_key)
 
 
 def retract(engine: Engine, user: User, record_id: str, *, supersedes: int, reason: str,
             channel: Channel = Channel(), idempotency_key: str | None = None) -> RecordVersion:
     """The last version of a record: withdrawn, with a reason; nothing can follow it."""
-    content = {"title": "", "body": "", "port_code": None,
-               "reason": _text(reason, "reason", MAX_TITLE, required=True)}
+    content = _checked(engine, user, channel, "retract", lambda: {
+        "title": "", "body": "", "port_code": None,
+        "reason": checked_record_text(reason, "reason", MAX_TITLE, required=True)}, record_id=record_id)
     return _amend(engine, user, record_id, supersedes, "retract", content, channel, idempotency_key)
 
 
@@ -546,7 +592,15 @@ def read(engine: Engine, user: User, record_id: str, version: int | None = None,
     owning agency read them; anyone else gets WithdrawnError (when, by whom, the reason).
 
     ``audit=False`` only for the answer to a write, whose entry is already in the log.
+    A ``version`` outside 1..:data:`MAX_VERSION` is refused (and the refusal logged).
     """
+    if version is not None and not 1 <= version <= MAX_VERSION:
+        error = BadInputError(f"a version is a whole number from 1 to {MAX_VERSION:,}; got {version}")
+        if audit:
+            record_refused(engine, user, "read", str(error), channel=channel, record_id=record_id,
+                           details={"asked_version": str(version)[:40]})
+        raise error
+
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
         valid = bool(RECORD_ID.fullmatch(record_id))
         rows = _rows(conn, record_id) if valid else []
@@ -616,7 +670,9 @@ def list_visible(engine: Engine, user: User, *, kind: str | None = None, limit: 
     never logged as ``ok``.
     """
     if kind is not None and kind not in KINDS:
-        raise BadInputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        error = BadInputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        record_refused(engine, user, "list", str(error), channel=channel)
+        raise error
 
     def work(conn: Connection, head: tuple[int, str]) -> _Outcome:
         latest: dict[str, dict[str, Any]] = {}
@@ -695,11 +751,20 @@ def parse_anchor(text: str) -> tuple[int, str]:
 
 
 def verify(engine: Engine, anchor: tuple[int, str] | None = None) -> Verification:
-    """Check the whole log and every stored version; see :mod:`borderflow.exchange.chain`."""
+    """Check the whole log and every stored version; see :mod:`borderflow.exchange.chain`.
+
+    Entries, versions and the stored head are read in one snapshot, so writers working
+    meanwhile never make a consistent log look tampered with (on PostgreSQL a REPEATABLE
+    READ, read-only transaction; on SQLite one read transaction, which WAL keeps to the
+    state at its first read)."""
     with engine.connect() as conn:
-        entries = [dict(r._mapping) for r in conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq))]
-        versions = [dict(r._mapping) for r in conn.execute(select(exchange_records).order_by(exchange_records.c.id))]
-        stored_head = conn.execute(select(exchange_audit_head).where(exchange_audit_head.c.id == 1)).first()
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with conn.begin():
+            entries = [dict(r._mapping) for r in conn.execute(select(exchange_audit).order_by(exchange_audit.c.seq))]
+            versions = [dict(r._mapping) for r in conn.execute(select(exchange_records)
+                                                               .order_by(exchange_records.c.id))]
+            stored_head = conn.execute(select(exchange_audit_head).where(exchange_audit_head.c.id == 1)).first()
     problems = chain.check_entries(entries) + chain.check_records(entries, versions)
     if stored_head is not None:
         problems += chain.check_head(entries, int(stored_head.seq), str(stored_head.entry_hash), "stored head")

@@ -110,7 +110,9 @@ exchange_requests = Table(
     Column("key", String(200), primary_key=True),
     #: publish, correct, retract.
     Column("action", String(10), nullable=False),
-    #: SHA-256 of the request's canonical JSON (action, record, supersedes, content).
+    #: The fingerprint of the request's canonical JSON (action, record, supersedes, content):
+    #: ``k1:`` + a keyed HMAC-SHA256 when it carries national content, else its SHA-256 in hex
+    #: (see ``borderflow.services.exchange._fingerprint``); the column keeps its first name.
     Column("request_sha256", String(64), nullable=False),
     Column("record_id", String(40), nullable=False),
     Column("version", Integer, nullable=False),

@@ -22,6 +22,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorEnvelope, "description": "Bad input"},
     503: {"model": ErrorEnvelope, "description": "Database unavailable"},
 }
+#: What every route that takes a body may answer before it runs: a body over
+#: ``BORDERFLOW_API_MAX_BODY_BYTES`` (:mod:`borderflow.api.body_limit`).
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorEnvelope, "description": "Request body larger than BORDERFLOW_API_MAX_BODY_BYTES"},
+}
 
 
 def cache_of(request: Request) -> ResponseCache:
