@@ -159,11 +159,13 @@ def crossing_timezone(engine: Engine, crossing_id: str) -> ZoneInfo:
 
 
 def archive_version(engine: Engine) -> tuple[int, ...]:
-    """A cheap fingerprint that changes whenever readings, states, counts or crossings are
-    added, or a stored count or average is replaced by an adopted version.
+    """A cheap fingerprint that changes whenever readings, states, counts, crossings or
+    payloads are added, or a stored count or average is replaced by an adopted version.
 
     The archive only grows, and the one change of stored values (an adoption) adds a row of
-    ``adoptions``, so the largest ids (and the number of crossings) suffice.
+    ``adoptions``, so the largest ids (and the number of crossings and of payloads) suffice.
+    Payloads count because a capture that only moves the feed's clock adds nothing else,
+    yet moves the port times the CBP-compatible feed replays.
     """
     parts = [
         select(func.coalesce(func.max(observations.c.id), 0)).scalar_subquery(),
@@ -172,6 +174,7 @@ def archive_version(engine: Engine) -> tuple[int, ...]:
         select(func.coalesce(func.max(historical_averages.c.id), 0)).scalar_subquery(),
         select(func.coalesce(func.max(adoptions.c.id), 0)).scalar_subquery(),
         select(func.count()).select_from(crossings).scalar_subquery(),
+        select(func.count()).select_from(payloads).scalar_subquery(),
     ]
     with engine.connect() as conn:
         return tuple(int(v) for v in conn.execute(select(*parts)).one())
