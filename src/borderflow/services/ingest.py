@@ -29,6 +29,7 @@ from borderflow.feeds.records import (
     CrossingSeen,
     Parsed,
     Rejected,
+    volume_date_problem,
 )
 from borderflow.services.sources import Source
 from borderflow.store import catalog as store_catalog
@@ -234,6 +235,7 @@ class Ingestor:
     def write_parsed(self, conn: Connection, parsed: Parsed, *, name: str, sha256: str) -> FileSummary:
         now = _now()
         parsed = _future_refused(parsed, now + FUTURE_SLACK)
+        parsed = _undatable_volumes_refused(parsed, (now + FUTURE_SLACK).date())
         # text the archive cannot store (a NUL) refuses its record alone, on every database
         # (done already where a file was parsed in ingest's own workers)
         parsed = refuse_unstorable(parsed)
@@ -500,6 +502,22 @@ def _future_refused(parsed: Parsed, latest: dt.datetime) -> Parsed:
         f"{o.status},{o.source},{o.direction}") for o in future]
     kept = [o for o in parsed.observations if o.observed_at <= latest]
     return dataclasses.replace(parsed, observations=kept, rejected=[*parsed.rejected, *refused])
+
+
+def _undatable_volumes_refused(parsed: Parsed, latest: dt.date) -> Parsed:
+    """``parsed`` with its counts for a period outside the plausible dates (before 1900, or
+    starting after ``latest``: :func:`~borderflow.feeds.records.volume_date_problem`)
+    moved to its refused records, as readings dated in the future are."""
+    problems = [(v, volume_date_problem(v, latest)) for v in parsed.volumes]
+    refused = [Rejected(
+        f"count of port {v.port_code or '(none)'}" + (f", site {v.site!r}" if v.site else "")
+        + f", {v.period} {v.period_start.isoformat()}, {v.measure}", reason,
+        f"{v.port_code},{v.site},{v.period},{v.period_start.isoformat()},{v.measure},{v.direction},{v.value!r},"
+        f"{v.source}") for v, reason in problems if reason is not None]
+    if not refused:
+        return parsed
+    kept = [v for v, reason in problems if reason is None]
+    return dataclasses.replace(parsed, volumes=kept, rejected=[*parsed.rejected, *refused])
 
 
 class Preparer:
