@@ -19,7 +19,8 @@ DATA = Path(__file__).parent.parent / "data"
 
 #: the formats this suite owns (the live-feed ones are tested with their parsers)
 OWN = ("observations-csv", "volumes-csv", "cbp-averages-csv", "cbp-holiday-csv", "bts-csv", "txdot-csv",
-       "cascade-csv", "cbp-waitgraph", "cbp-historical-json")
+       "cascade-csv", "cbp-waitgraph", "cbp-historical-json",
+       "observations-json", "volumes-json")  # (read back from exports in tests/services/test_export_round_trip.py)
 
 REAL = {
     "cbp-historical/elpaso-2025-hourly-averages.csv": "cbp-averages-csv",
