@@ -369,3 +369,80 @@ def test_a_reading_cbp_published_again_with_other_values_is_served_as_last_publi
     assert shown("2026-08-22T17:15:00Z") == ("20", "45", 20, 45)
     assert shown("2026-08-22T17:55:00Z") == ("30", "60", 30, 60)
     assert shown("2026-08-22T17:20:51Z") == ("20", "45", 20, 45)
+
+
+def _minutes_later(clock: str, minutes: int) -> str:
+    hours, rest = clock.split(":", 1)
+    minute, second = rest.split(":")
+    total = int(hours) * 60 + int(minute) + minutes
+    return f"{total // 60}:{total % 60:02d}:{second}"
+
+
+def _ingest_files(engine: Engine, paths: list[Path], together: bool) -> None:
+    """One run over all the files (a clock-only repeat is then kept as a clock delta), or
+    one run per file (each parsed in full)."""
+    from borderflow.services.ingest import Ingestor
+    from borderflow.services.sources import Source
+
+    if not together:
+        for path in paths:
+            ingest_file(engine, path)
+        return
+    summary = Ingestor(engine).ingest_sources([Source(str(p), p.read_bytes) for p in paths])
+    assert summary.file_count == len(paths) and not summary.refused_anything
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one-run", "one-run-per-file"])
+def test_a_later_capture_moves_every_port_clock(client: TestClient, engine: Engine, tmp_path: Path,
+                                                together: bool) -> None:
+    """The 2022 capture and a poll 15 minutes later, every port's time moved: a replay at or
+    after the later poll shows the later clock (no port field changed, so no new state is
+    stored); a replay between the two still shows the first one's."""
+    first = (DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_text()
+    later = json.loads(first)
+    for port in later:
+        port["time"] = _minutes_later(port["time"], 15)
+    path = tmp_path / "bwtnew-later.json"
+    path.write_text(json.dumps(later))
+    _ingest_files(engine, [DATA / "cbp-feed" / "bwtnew-2022-06-29.json", path], together)
+    want = {p["port_number"]: (p["date"], p["time"]) for p in later}
+    for at in ("2022-06-29T17:45:00Z", None):
+        got = {p["port_number"]: (p["date"], p["time"]) for p in served(client, xml=False, at=at)[0]}
+        assert got == want
+        assert compare_feed(served(client, xml=False, at=at)[0], later) == []
+    before = {p["port_number"]: p["time"] for p in served(client, xml=False, at="2022-06-29T17:30:00Z")[0]}
+    assert before == {p["port_number"]: p["time"] for p in json.loads(first)}
+
+
+def test_a_later_capture_with_one_new_reading_moves_the_port_clock(client: TestClient, engine: Engine,
+                                                                   tmp_path: Path) -> None:
+    """A poll 15 minutes later in which one San Ysidro lane has a new reading: that port's
+    clock moves with the others', though its port fields are unchanged."""
+    later = json.loads((DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_text())
+    for port in later:
+        port["time"] = _minutes_later(port["time"], 15)
+    lane = next(p for p in later if p["port_number"] == "250401")["passenger_vehicle_lanes"]["standard_lanes"]
+    lane.update(update_time="At 10:30 am PDT", delay_minutes="35")
+    path = tmp_path / "bwtnew-later.json"
+    path.write_text(json.dumps(later))
+    _ingest_files(engine, [DATA / "cbp-feed" / "bwtnew-2022-06-29.json", path], together=True)
+    got, _ = served(client, xml=False, at="2022-06-29T17:45:00Z")
+    assert compare_feed(got, later) == []
+    assert next(p for p in got if p["port_number"] == "250401")["time"] == "10:40:16"
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one-run", "one-run-per-file"])
+def test_a_later_xml_capture_moves_the_feed_clock(client: TestClient, engine: Engine, tmp_path: Path,
+                                                  together: bool) -> None:
+    original = (DATA / "cbp-feed" / "bwt-2017-03-17.xml").read_bytes()
+    later = original.replace(b"<last_updated_time>0:31:39<", b"<last_updated_time>0:46:39<")
+    assert later != original
+    path = tmp_path / "bwt-later.xml"
+    path.write_bytes(later)
+    _ingest_files(engine, [DATA / "cbp-feed" / "bwt-2017-03-17.xml", path], together)
+    for at in ("2017-03-17T04:50:00Z", None):
+        ports, header = served(client, xml=True, at=at)
+        assert (header["last_updated_date"], header["last_updated_time"]) == ("2017-3-17", "0:46:39")
+        assert ports and compare_feed(ports, load_source("bwt-2017-03-17.xml")[0]) == []
+    _, header = served(client, xml=True, at="2017-03-17T04:40:00Z")
+    assert header["last_updated_time"] == "0:31:39"

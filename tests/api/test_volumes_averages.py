@@ -42,3 +42,31 @@ def test_historical_averages_match_the_cbp_table(client: TestClient, engine: Eng
     assert by_hour[6] == 7.0 and by_hour[8] == 14.0 and by_hour[12] == 21.0 and by_hour[13] == 19.0
     assert all(i["mode"] == "commercial" and i["program"] == "standard" for i in response.json()["items"])
     assert client.get("/api/v1/averages", params={"weekday": 7}).status_code == 422
+
+
+def test_daily_counts_are_served_with_their_dates(client: TestClient, engine: Engine) -> None:
+    from tests.api.conftest import DATA
+
+    path = DATA / "cascade" / "trucks-daily-volume-2018-01_2020-03.csv"
+    ingest_file(engine, path)
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    column = "Sum - Volume (Pacific Highway North Trucks)"
+    want = [(r["Group Starts"][:10], float(r[column])) for r in rows
+            if r["Group Starts"].startswith("2019-02") and r[column]]
+    items: list[dict[str, object]] = []
+    url: str | None = "/api/v1/volumes"
+    params: dict[str, str] | None = {"period": "day", "level": "all", "start_month": "2019-02",
+                                     "end_month": "2019-02", "limit": "1000"}
+    while url:
+        page = client.get(url, params=params)
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        url, params = page.json()["next"], None
+    pacific = [(i["date"], i["value"]) for i in items
+               if i["site"] == "Pacific Highway" and i["direction"] == "southbound"]  # "North": into Canada
+    assert pacific == want and len(want) == 28  # every day of February, the 28th included
+    assert all(i["month"] == "2019-02" for i in items)
+    monthly = client.get("/api/v1/volumes", params={"level": "all"}).json()["items"]
+    assert monthly == [] or all(i["date"] is None for i in monthly)
+    assert client.get("/api/v1/volumes", params={"period": "week"}).status_code == 422

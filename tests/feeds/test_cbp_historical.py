@@ -393,3 +393,19 @@ def test_gzip_and_bom_are_accepted() -> None:
 def _cells_text(text: str, first: int) -> int:
     rows = list(csv.reader(io.StringIO(text)))[1:]
     return sum(1 for r in rows for v in r[first:] if v.strip())
+
+
+def test_a_huge_statistic_is_refused_naming_the_real_rule_and_a_record_by_its_first_line() -> None:
+    text = (
+        "Port,Lane,Sub-Lane,Month,Day,Time,Sunday (min),Monday (min),Tuesday (min),"
+        "Wednesday (min),Thursday (min),Friday (min),Saturday (min)\n"
+        "El Paso - Ysleta,Pedestrian,General,March,All,Noon,99999999,4.5,,,,,\n"
+        "El Paso - Ysleta,Pedestrian,General,March,All,1:00 PM,2,,,,,,\n"
+        '"El Paso -\nNowhere",Pedestrian,General,March,All,2:00 PM,2,,,,,,\n'
+        "El Paso - Ysleta,Pedestrian,General,March,All,3:00 PM,x,,,,,,\n"
+    )
+    parsed = ch.parse_averages(text.encode(), "")
+    places = {r.place: r.reason for r in parsed.rejected}
+    assert "below 1,000,000" in places["line 2, column 7"] and "99999999" in places["line 2, column 7"]
+    assert "line 4" in places  # the quoted name spans lines 4-5: named by its first
+    assert "line 6, column 7" in places

@@ -19,7 +19,8 @@ DATA = Path(__file__).parent.parent / "data"
 
 #: the formats this suite owns (the live-feed ones are tested with their parsers)
 OWN = ("observations-csv", "volumes-csv", "cbp-averages-csv", "cbp-holiday-csv", "bts-csv", "txdot-csv",
-       "cascade-csv", "cbp-waitgraph", "cbp-historical-json")
+       "cascade-csv", "cbp-waitgraph", "cbp-historical-json",
+       "observations-json", "volumes-json")  # (read back from exports in tests/services/test_export_round_trip.py)
 
 REAL = {
     "cbp-historical/elpaso-2025-hourly-averages.csv": "cbp-averages-csv",
@@ -248,3 +249,10 @@ def test_an_unknown_header_is_shown_to_its_end() -> None:
     header = "port_code,site,period,period_start,measure,direction,value,source,comment"
     with pytest.raises(UnknownFormatError, match=r"it starts 'port_code,site,.*,source,comment'"):
         detect.detect_format(f"{header}\n2304,,month,2024-01-01,Trucks,northbound,1,x,hi\n".encode(), "v.csv")
+
+
+def test_zip_and_parquet_files_are_named_with_what_to_do() -> None:
+    with pytest.raises(UnknownFormatError, match="is a zip archive, which ingest does not read; unzip it"):
+        detect.detect_format(b"PK\x03\x04\x14\x00\x00\x00", "feeds.zip")
+    with pytest.raises(UnknownFormatError, match="is a Parquet file.*export with --format csv"):
+        detect.detect_format(b"PAR1\x15\x04", "all.parquet")

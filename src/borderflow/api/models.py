@@ -141,7 +141,9 @@ class Profile(BaseModel):
 class Volume(BaseModel):
     port_code: str
     site: str = Field(description="Bridge or sub-site; empty for port totals.")
-    month: str = Field(description="YYYY-MM.")
+    month: str = Field(description="YYYY-MM (for a daily count, the month of its day).")
+    date: str | None = Field(None, description="YYYY-MM-DD: the day of a daily count (period=day); "
+                             "null for a monthly count.")
     measure: str
     direction: str
     value: float

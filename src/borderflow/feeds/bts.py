@@ -168,11 +168,14 @@ csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
 
 def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(physical line number, fields) for each CSV record; csv errors become BadInputError."""
+    """(the physical line a record starts on, fields) for each CSV record (a quoted field
+    may span lines: the record is named by its first); csv errors become BadInputError."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    ended = 0  # the last physical line of the record before
     try:
         for row in reader:
-            yield reader.line_num, row
+            yield ended + 1, row
+            ended = reader.line_num
     except csv.Error as exc:
         raise BadInputError(f"CSV is malformed near line {reader.line_num}: {exc}") from exc
 
@@ -266,8 +269,9 @@ def _read_rows(
     duplicates: dict[tuple[str, dt.date, str], list[tuple[int, float]]],
 ) -> None:
     """The hot loop (csv.reader used directly: 399,406 rows in the all-borders file)."""
+    ended = reader.line_num  # the header's last line
     for row in reader:
-        line = reader.line_num
+        line, ended = ended + 1, reader.line_num  # a record is named by its first line
         if len(row) != width:
             if row and any(c.strip() for c in row):
                 parsed.rejected.append(Rejected(

@@ -138,7 +138,7 @@ def minutes_half_up(text: str) -> int:
     except InvalidOperation:
         raise ValueError(f"a wait must be a number of minutes; got {text!r}") from None
     if not value.is_finite() or not 0 <= value < 1_000_000:
-        raise ValueError(f"a wait must be a number of minutes >= 0; got {text!r}")
+        raise ValueError(f"a wait must be a number of minutes >= 0 and below 1,000,000; got {text!r}")
     return int(value.to_integral_value(rounding=ROUND_HALF_UP))
 
 
@@ -149,7 +149,7 @@ def average_minutes(text: str) -> float:
     except ValueError:
         wait = -1.0
     if not 0 <= wait < 1e6:
-        raise ValueError(f"a wait statistic must be minutes >= 0; got {text!r}")
+        raise ValueError(f"a wait statistic must be a number of minutes >= 0 and below 1,000,000; got {text!r}")
     return wait
 
 

@@ -18,7 +18,15 @@ from collections.abc import Callable
 from typing import cast
 
 from borderflow.errors import UnknownFormatError
-from borderflow.feeds import bts, cascade, cbp_historical, observations_csv, txdot, volumes_csv
+from borderflow.feeds import (
+    bts,
+    cascade,
+    cbp_historical,
+    export_json,
+    observations_csv,
+    txdot,
+    volumes_csv,
+)
 from borderflow.feeds.bts import gunzip_head, gunzip_if_gzip
 from borderflow.feeds.records import Parsed
 
@@ -58,6 +66,8 @@ def _lazy(module: str, sniff_name: str, parse_name: str) -> tuple[Sniff, Parse]:
 FORMATS: dict[str, tuple[Sniff, Parse]] = {
     observations_csv.FORMAT: (observations_csv.sniff, observations_csv.parse),
     volumes_csv.FORMAT: (volumes_csv.sniff, volumes_csv.parse),
+    export_json.FORMAT_OBSERVATIONS: (export_json.sniff_observations, export_json.parse_observations),
+    export_json.FORMAT_VOLUMES: (export_json.sniff_volumes, export_json.parse_volumes),
     cbp_historical.FORMAT_AVERAGES: (cbp_historical.sniff_averages, cbp_historical.parse_averages),
     cbp_historical.FORMAT_HOLIDAY: (cbp_historical.sniff_holiday, cbp_historical.parse_holiday),
     bts.FORMAT: (bts.sniff, bts.parse),
@@ -88,6 +98,14 @@ def detect_format(head: bytes, name: str) -> str:
     start = lines[0] if lines else ""
     if len(start) > _SHOWN:
         start = start[:_SHOWN] + "..."
+    if plain.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise UnknownFormatError(
+            f"{name or 'the input'!r} is a zip archive, which ingest does not read; unzip it and ingest the "
+            "files it holds (a folder is read whole)")
+    if plain.startswith(b"PAR1"):
+        raise UnknownFormatError(
+            f"{name or 'the input'!r} is a Parquet file, which ingest does not read; export with --format csv "
+            "(or json) to move readings or counts into another archive")
     if b"".join(plain.split()).lstrip(b"\xef\xbb\xbf") in (b"[]", b"{}"):
         raise UnknownFormatError(
             f"{name or 'the input'!r} is empty JSON ({start.strip()!r}): no ports, no readings; "

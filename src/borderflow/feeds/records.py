@@ -122,6 +122,28 @@ def is_volume(value: float) -> bool:
     return isinstance(exponent, int) and -exponent <= MAX_VOLUME_DECIMALS
 
 
+#: Significant digits any decimal keeps through a float (C's DBL_DIG): a count's text with
+#: more may come back another number, and is refused unless it comes back unchanged.
+FLOAT_DIGITS = 15
+
+
+def survives_float(text: str) -> bool:
+    """True when the decimal ``text`` comes back from its float as the same number
+    ("0.1", "1.50", any text of at most :data:`FLOAT_DIGITS` significant digits; not
+    "12345678901.99999999", which is stored as 12345678902)."""
+    try:
+        exact = Decimal(text)
+    except ArithmeticError:
+        return False
+    return exact.is_finite() and exact == Decimal(repr(float(text)))
+
+
+def float_refusal(name: str, text: str) -> str:
+    """The reason a count's text that does not survive as a float is refused."""
+    return (f"{name} must survive storage as a number of {FLOAT_DIGITS} significant digits; got {text[:40]!r}, "
+            f"which would be stored as {float(text)!r}: round it to {FLOAT_DIGITS} significant digits")
+
+
 def volume_value(text: str, name: str) -> float:
     """A count read from a cell (spaces and thousands commas allowed: "1,234"); ValueError
     naming ``name``, :data:`VOLUME_RULE` and the text otherwise."""
@@ -133,7 +155,27 @@ def volume_value(text: str, name: str) -> float:
         value = 0.0  # "-0" is a count of none
     if not is_volume(value):
         raise ValueError(f"{name} must be {VOLUME_RULE}; got {text[:40]!r}")
+    if not survives_float(text.strip().replace(",", "")):
+        raise ValueError(float_refusal(name, text.strip().replace(",", "")))
     return value
+
+
+#: The first day a count may be for: no source of border counts goes back further (BTS
+#: starts in 1996), and year 1 is a typo, not a count.
+FIRST_VOLUME_DAY = dt.date(1900, 1, 1)
+
+
+def volume_date_problem(volume: Volume, latest: dt.date) -> str | None:
+    """Why ``volume`` cannot be stored, when its period starts before
+    :data:`FIRST_VOLUME_DAY` or after ``latest`` (the day it is stored: as a reading, a
+    count cannot be made before its period begins); None when it can."""
+    start = volume.period_start
+    if FIRST_VOLUME_DAY <= start <= latest:
+        return None
+    what = "month" if volume.period == "month" else volume.period
+    return (f"a {what} starting {start.isoformat()} is outside the dates a count can have: from "
+            f"{FIRST_VOLUME_DAY.isoformat()} to the day it is stored ({latest.isoformat()}), since a count "
+            "cannot be made before its period begins; check the date and the year")
 
 
 #: What volumes count, in BTS's words (its Border Crossing Entry Data measures), and the

@@ -19,7 +19,9 @@ Field rules (every row is checked; a bad row becomes a :class:`Rejected` with pl
 * ``direction`` — a word of :mod:`borderflow.vocabulary` (``northbound`` / ``southbound``);
 * ``value`` — a count >= 0 (a whole number, or a decimal for sources that publish
   averages), at most 999,999,999,999, with at most 20 decimals (the rule of every volume,
-  :data:`~borderflow.feeds.records.VOLUME_RULE`), written without an exponent;
+  :data:`~borderflow.feeds.records.VOLUME_RULE`), written without an exponent, and a number
+  that survives storage as a float (any of at most 15 significant digits does;
+  :func:`~borderflow.feeds.records.survives_float`);
 * ``source`` — required; printable text of at most 40 characters, without surrounding
   spaces (refused, as in the observations CSV).
 
@@ -63,8 +65,10 @@ from borderflow.feeds.records import (
     Parsed,
     Rejected,
     Volume,
+    float_refusal,
     is_volume,
     key_separator_problem,
+    survives_float,
 )
 from borderflow.feeds.same_key import SameKey
 from borderflow.vocabulary import DIRECTIONS
@@ -105,11 +109,11 @@ def parse(data: bytes, name: str = "") -> Parsed:
         key = (volume.port_code, volume.site, volume.period, volume.period_start, volume.measure,
                volume.direction, volume.source)
         same_key.add(key, (volume.value,), volume, f"line {line}", format_value(volume.value), raw)
-    parsed.volumes = same_key.settle(parsed, _key_text, "row(s)")
+    parsed.volumes = same_key.settle(parsed, key_text, "row(s)")
     return parsed
 
 
-def _key_text(key: Hashable) -> str:
+def key_text(key: Hashable) -> str:
     port_code, site, period, start, measure, direction, source = cast(
         tuple[str, str, str, dt.date, str, str, str], key)
     where = f"port {port_code or '(none)'}" + (f", site {site!r}" if site else "")
@@ -150,7 +154,10 @@ def read_row(row: list[str]) -> Volume:
         problems.append(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
     value = math.nan
     if _NUMBER.fullmatch(value_text) and is_volume(float(value_text)):
-        value = float(value_text)
+        if survives_float(value_text):
+            value = float(value_text)
+        else:
+            problems.append(float_refusal("value", value_text))
     else:
         problems.append(f"value must be {VOLUME_RULE}, written with digits and an optional decimal "
                         f"point; got {value_text[:40]!r}")

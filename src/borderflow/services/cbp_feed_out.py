@@ -12,7 +12,11 @@ Where each value comes from (state at ``at``; None = now):
   stored ``crossing_states`` snapshot of the live feed, verbatim; a newer RSS snapshot
   overrides what it has (and the live snapshot's own date/time no longer apply); what
   no snapshot says comes from the catalog (names, hours, maximum lanes) or is "".
-  Every crossing CBP's feed (or RSS) has shown is listed.
+  Every crossing CBP's feed (or RSS) has shown is listed. A state is stored only when a
+  port's fields change, so where a later live capture published by ``at`` carried the port
+  (most polls only move the clock), that capture's port block stands for the snapshot: its
+  ``date``/``time`` (and XML's ``last_updated_*``) are read back from the stored payload
+  (:func:`_captured_states`).
 - **Lanes**: the newest CBP reading (sources :data:`CBP_SOURCES`, northbound) dated at
   or before ``at``, plus the readings CBP dated up to 2 h ahead (it stamps some with the
   coming hour) when a feed published by ``at`` carried them (:func:`_published_leads`).
@@ -55,16 +59,19 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
+from borderflow.errors import BorderFlowError
 from borderflow.feeds.cbp_time import CBP_CLOCK_ZONE, READING_LEAD
+from borderflow.feeds.detect import parse_bytes
 from borderflow.feeds.records import ABSENT_LANES
 from borderflow.services.queries import latest_readings, revise
+from borderflow.store.payloads import load_payload
 from borderflow.store.schema import crossing_states, crossings, observations, payloads
 
 #: Sources whose readings are CBP's own and so belong in CBP's feed.
@@ -168,6 +175,59 @@ def _latest_states(engine: Engine, at: dt.datetime | None, live_only: bool) -> d
         newest, and_(s.crossing_id == newest.c.crossing_id, s.seen_at == newest.c.newest))
     with engine.connect() as conn:
         return {r.crossing_id: (r.seen_at, json.loads(r.snapshot)) for r in conn.execute(query)}
+
+
+#: Payload formats whose every capture carries each port's own clock (the feed's time).
+CAPTURE_FORMATS: tuple[str, ...] = ("cbp-json", "cbp-xml")
+#: Captures read back, newest first, for ports the newest capture did not carry.
+CAPTURES_BACK = 12
+#: Captures read back, kept by SHA-256 (a payload never changes): their ports' states.
+_CAPTURE_CACHE: OrderedDict[str, dict[str, tuple[dt.datetime, dict[str, str]]]] = OrderedDict()
+_CAPTURE_CACHE_SIZE = 64
+
+
+def _capture_ports(conn: Connection, sha256: str, format: str) -> dict[str, tuple[dt.datetime, dict[str, str]]]:
+    """crossing_id -> (seen_at, snapshot) as one stored capture showed its ports."""
+    found = _CAPTURE_CACHE.get(sha256)
+    if found is not None:
+        _CAPTURE_CACHE.move_to_end(sha256)
+        return found
+    try:
+        parsed = parse_bytes(load_payload(conn, sha256), sha256, format)
+    except BorderFlowError:  # a capture that cannot be read back says nothing of its ports
+        parsed = None
+    found = {} if parsed is None else {
+        c.crossing_id: (c.seen_at, c.snapshot) for c in parsed.crossings if c.seen_at is not None and c.snapshot}
+    _CAPTURE_CACHE[sha256] = found
+    while len(_CAPTURE_CACHE) > _CAPTURE_CACHE_SIZE:
+        _CAPTURE_CACHE.popitem(last=False)
+    return found
+
+
+def _captured_states(engine: Engine, latest: dt.datetime,
+                     states: dict[str, tuple[dt.datetime, dict[str, str]]]) -> dict[str, tuple[dt.datetime, dict[str, str]]]:
+    """crossing_id -> (seen_at, snapshot) of each port as the newest live capture published by
+    ``latest`` that carried it showed it, where that is newer than its stored state.
+
+    A state is stored only when a port's fields change, not at every poll: a capture that
+    only moves the clock (most of them) stores its payload alone. The port's clock of that
+    capture (``date``/``time``, ``last_updated_*``) is read back from the payload itself.
+    Ports the newest capture did not carry are looked for in the :data:`CAPTURES_BACK`
+    captures before it."""
+    p = payloads.c
+    found: dict[str, tuple[dt.datetime, dict[str, str]]] = {}
+    with engine.connect() as conn:
+        captures = conn.execute(
+            select(p.sha256, p.format, p.published_at)
+            .where(p.format.in_(CAPTURE_FORMATS), p.published_at.is_not(None), p.published_at <= latest)
+            .order_by(p.published_at.desc(), p.sha256).limit(CAPTURES_BACK)).all()
+        for sha256, format, published_at in captures:
+            if found and all(c in found or seen >= published_at for c, (seen, _) in states.items()):
+                break  # every port is as new as this capture already
+            for crossing_id, (seen_at, snap) in _capture_ports(conn, sha256, format).items():
+                if crossing_id not in found and seen_at <= latest:
+                    found[crossing_id] = (seen_at, snap)
+    return {c: state for c, state in found.items() if c not in states or states[c][0] < state[0]}
 
 
 def _lane(reading: dict[str, Any] | None, zone: ZoneInfo, port_time: dt.datetime,
@@ -351,6 +411,9 @@ def build_feed(engine: Engine, at: dt.datetime | None = None, now: dt.datetime |
     latest_possible = at or now or dt.datetime.now(dt.UTC)
     states = _latest_states(engine, at, live_only=False)
     live = _latest_states(engine, at, live_only=True)
+    captured = _captured_states(engine, latest_possible, states)
+    states.update(captured)
+    live.update({c: state for c, state in captured.items() if c not in live or live[c][0] < state[0]})
     readings = _readings(engine, at)
     with engine.connect() as conn:
         rows = {r.crossing_id: r for r in conn.execute(select(crossings))}

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from borderflow.feeds.records import (
     CrossingSeen,
     Parsed,
     Rejected,
+    volume_date_problem,
 )
 from borderflow.services.sources import Source
 from borderflow.store import catalog as store_catalog
@@ -233,6 +235,7 @@ class Ingestor:
     def write_parsed(self, conn: Connection, parsed: Parsed, *, name: str, sha256: str) -> FileSummary:
         now = _now()
         parsed = _future_refused(parsed, now + FUTURE_SLACK)
+        parsed = _undatable_volumes_refused(parsed, (now + FUTURE_SLACK).date())
         # text the archive cannot store (a NUL) refuses its record alone, on every database
         # (done already where a file was parsed in ingest's own workers)
         parsed = refuse_unstorable(parsed)
@@ -344,7 +347,7 @@ class Ingestor:
             self._repeats.append({
                 "sha256": item.sha256, "format": item.format, "name": item.name, "size_bytes": item.size_bytes,
                 "compression": item.compression, "content": item.content, "stored_at": _now(),
-                "published_at": None,
+                "published_at": item.published_at,
             })
             return self._repeat(item)
         assert item.parsed is not None and item.content is not None
@@ -481,6 +484,9 @@ class Prepared:
     same_as: str | None = None
     #: Whether ``format`` was given (``--format``) rather than detected.
     forced: bool = False
+    #: A repeat's own feed time (UTC): its base's, moved as far as its clock fields moved,
+    #: so a replay finds the capture (the feed's port clocks) at or before an instant.
+    published_at: dt.datetime | None = None
 
 
 def _future_refused(parsed: Parsed, latest: dt.datetime) -> Parsed:
@@ -498,14 +504,30 @@ def _future_refused(parsed: Parsed, latest: dt.datetime) -> Parsed:
     return dataclasses.replace(parsed, observations=kept, rejected=[*parsed.rejected, *refused])
 
 
+def _undatable_volumes_refused(parsed: Parsed, latest: dt.date) -> Parsed:
+    """``parsed`` with its counts for a period outside the plausible dates (before 1900, or
+    starting after ``latest``: :func:`~borderflow.feeds.records.volume_date_problem`)
+    moved to its refused records, as readings dated in the future are."""
+    problems = [(v, volume_date_problem(v, latest)) for v in parsed.volumes]
+    refused = [Rejected(
+        f"count of port {v.port_code or '(none)'}" + (f", site {v.site!r}" if v.site else "")
+        + f", {v.period} {v.period_start.isoformat()}, {v.measure}", reason,
+        f"{v.port_code},{v.site},{v.period},{v.period_start.isoformat()},{v.measure},{v.direction},{v.value!r},"
+        f"{v.source}") for v, reason in problems if reason is not None]
+    if not refused:
+        return parsed
+    kept = [v for v, reason in problems if reason is None]
+    return dataclasses.replace(parsed, volumes=kept, rejected=[*parsed.rejected, *refused])
+
+
 class Preparer:
     """Reads, hashes, compresses, detects and parses payloads, remembering the last
     clean live-feed payload so that a repeat of it need not be parsed again."""
 
     def __init__(self, format: str | None = None) -> None:
         self.format = format
-        #: format -> (fingerprint, SHA-256, day_before_slack) of the last clean payload
-        self._reference: dict[str, tuple[Fingerprint, str, dt.timedelta | None]] = {}
+        #: format -> (fingerprint, SHA-256, day_before_slack, feed time) of the last clean payload
+        self._reference: dict[str, tuple[Fingerprint, str, dt.timedelta | None, dt.datetime | None]] = {}
 
     def forget(self) -> None:
         """Forget the payloads remembered: the last one was not stored after all (the
@@ -539,6 +561,7 @@ class Preparer:
             # a repeat: kept as its clock fields on the payload it repeats
             item.same_as = reference[1]
             item.compression, item.content = clock_delta(reference[1], fingerprint.clock_fields())
+            item.published_at = _moved_clock(fingerprint, reference[0], reference[3])
             return item
         item.compression, item.content = compress(data)
         self._parse(item, data, fingerprint)
@@ -571,9 +594,24 @@ class Preparer:
             return
         item.repeatable = fingerprint is not None and not item.parsed.rejected
         if fingerprint is not None and item.repeatable:
-            self._reference[item.format] = (fingerprint, item.sha256, item.parsed.day_before_slack)
+            self._reference[item.format] = (fingerprint, item.sha256, item.parsed.day_before_slack,
+                                            item.parsed.generated_at)
         else:
             self._reference.pop(item.format, None)
+
+
+def _moved_clock(fingerprint: Fingerprint, reference: Fingerprint, base_time: dt.datetime | None) -> dt.datetime | None:
+    """A repeat's feed time: its base's moved by the advance most of its clock fields made
+    (every port's clock moves alike; the feed time is the most common port time). The
+    advance is wall-clock time, so across a daylight-saving change it is an hour off; the
+    replay reads each port's clock from the repeat's own bytes, this only orders captures."""
+    if base_time is None:
+        return None
+    advances = Counter(a - b for a, b in zip(fingerprint.field_seconds, reference.field_seconds))
+    if not advances:
+        return None
+    best = max(advances.values())
+    return base_time + dt.timedelta(seconds=min(a for a, n in advances.items() if n == best))
 
 
 def _listed(names: set[str], limit: int = 8) -> str:

@@ -13,6 +13,7 @@ with aware bounds, ``start < end`` and at most :data:`MAX_SPAN`.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import math
@@ -48,6 +49,7 @@ MAX_DOWNLOAD_ROWS = 100_000
 MAX_SPAN = dt.timedelta(days=366)
 AGGREGATE_INTERVALS = ("hour", "day")
 VOLUME_LEVELS = ("port", "site", "all")
+VOLUME_PERIODS = ("month", "day")
 _UTC = dt.UTC
 
 
@@ -159,11 +161,13 @@ def crossing_timezone(engine: Engine, crossing_id: str) -> ZoneInfo:
 
 
 def archive_version(engine: Engine) -> tuple[int, ...]:
-    """A cheap fingerprint that changes whenever readings, states, counts or crossings are
-    added, or a stored count or average is replaced by an adopted version.
+    """A cheap fingerprint that changes whenever readings, states, counts, crossings or
+    payloads are added, or a stored count or average is replaced by an adopted version.
 
     The archive only grows, and the one change of stored values (an adoption) adds a row of
-    ``adoptions``, so the largest ids (and the number of crossings) suffice.
+    ``adoptions``, so the largest ids (and the number of crossings and of payloads) suffice.
+    Payloads count because a capture that only moves the feed's clock adds nothing else,
+    yet moves the port times the CBP-compatible feed replays.
     """
     parts = [
         select(func.coalesce(func.max(observations.c.id), 0)).scalar_subquery(),
@@ -172,6 +176,7 @@ def archive_version(engine: Engine) -> tuple[int, ...]:
         select(func.coalesce(func.max(historical_averages.c.id), 0)).scalar_subquery(),
         select(func.coalesce(func.max(adoptions.c.id), 0)).scalar_subquery(),
         select(func.count()).select_from(crossings).scalar_subquery(),
+        select(func.count()).select_from(payloads).scalar_subquery(),
     ]
     with engine.connect() as conn:
         return tuple(int(v) for v in conn.execute(select(*parts)).one())
@@ -418,16 +423,19 @@ def _month_start(text: str, label: str) -> dt.date:
 
 def monthly_volumes(engine: Engine, *, port_code: str | None = None, measure: str | None = None,
                     source: str | None = None, start_month: str | None = None, end_month: str | None = None,
-                    level: str = "port", limit: int = 100, offset: int = 0) -> Page:
-    """Monthly counts ordered by port, month, measure, site, source; months inclusive (YYYY-MM).
+                    level: str = "port", limit: int = 100, offset: int = 0, period: str = "month") -> Page:
+    """Counts ordered by port, month (or day), measure, site, source; months inclusive (YYYY-MM).
 
     ``level``: ``port`` = port totals (no site), ``site`` = bridge-level rows, ``all`` = both.
+    ``period``: ``month`` = monthly counts, ``day`` = daily counts (each also carries its
+    ``date``, YYYY-MM-DD, and the months filter the days they hold).
     """
     _check_choice("level", level, VOLUME_LEVELS)
+    _check_choice("period", period, VOLUME_PERIODS)
     t = volumes.c
     query = (
         select(t.port_code, t.site, t.period_start.label("month"), t.measure, t.direction, t.value, t.source)
-        .where(t.period == "month")
+        .where(t.period == period)
         .order_by(in_byte_order(t.port_code), t.period_start, *map(in_byte_order, (t.measure, t.site, t.source, t.direction)))
     )
     if level == "port":
@@ -446,11 +454,15 @@ def monthly_volumes(engine: Engine, *, port_code: str | None = None, measure: st
         raise BadInputError(f"start_month {start_month} is after end_month {end_month}; swap them")
     if first:
         query = query.where(t.period_start >= first)
-    if last:
-        query = query.where(t.period_start <= last)
+    if last:  # every day of the last month counts
+        query = query.where(t.period_start <= last.replace(day=calendar.monthrange(last.year, last.month)[1]))
     page = _page(engine, query, limit, offset)
     for item in page.items:
-        item["month"] = item["month"].strftime("%Y-%m")
+        day = item["month"]
+        # written by hand: strftime("%Y") does not pad a year before 1000 on every platform
+        item["month"] = f"{day.year:04d}-{day.month:02d}"
+        if period == "day":
+            item["date"] = f"{item['month']}-{day.day:02d}"
     return page
 
 

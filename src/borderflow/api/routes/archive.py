@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -28,21 +28,25 @@ from borderflow.vocabulary import Mode, Program
 router = APIRouter(prefix="/api/v1", tags=["volumes and averages"])
 
 
-@router.get("/volumes", response_model=VolumeList, responses=ERRORS, summary="Monthly volumes")
+@router.get("/volumes", response_model=VolumeList, responses=ERRORS, summary="Monthly (or daily) volumes")
 async def volumes(request: Request, port_code: PortFilter = None, measure: MeasureFilter = None,
                   source: SourceFilter = None, start_month: MonthParam = None, end_month: MonthParam = None,
-                  level: VolumeLevel = "port", limit: Limit = 100, offset: Offset = 0) -> Response:
-    """Monthly inbound counts (BTS, bridge operators) ordered by port, month, measure.
+                  level: VolumeLevel = "port", limit: Limit = 100, offset: Offset = 0,
+                  period: Annotated[Literal["month", "day"], Query(
+                      description="month: monthly counts; day: daily counts, each with its date.")] = "month",
+                  ) -> Response:
+    """Inbound counts (BTS, bridge operators) ordered by port, month (or day), measure.
 
     ``level=port``: port totals; ``site``: bridge-level counts; ``all``: both. Months
-    are inclusive.
+    are inclusive (with ``period=day``, every day of them). ``period=day`` serves daily
+    counts (Cascade's daily truck volumes), each carrying its ``date``.
     """
     engine = engine_of(request)
 
     def compute() -> Rendered:
         page = queries.monthly_volumes(engine, port_code=port_code, measure=measure, source=source,
                                        start_month=start_month, end_month=end_month, level=level,
-                                       limit=limit, offset=offset)
+                                       limit=limit, offset=offset, period=period)
         nxt = next_link(request, offset, limit, page.has_more)
         body = VolumeList.model_validate({"items": page.items, "limit": limit, "offset": offset, "next": nxt})
         return rendered(json_bytes(body), JSON, headers=link_header(nxt))
