@@ -58,6 +58,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -184,23 +185,27 @@ CAPTURES_BACK = 12
 #: Captures read back, kept by SHA-256 (a payload never changes): their ports' states.
 _CAPTURE_CACHE: OrderedDict[str, dict[str, tuple[dt.datetime, dict[str, str]]]] = OrderedDict()
 _CAPTURE_CACHE_SIZE = 64
+#: The server builds feeds in several threads at once.
+_CAPTURE_LOCK = threading.Lock()
 
 
 def _capture_ports(conn: Connection, sha256: str, format: str) -> dict[str, tuple[dt.datetime, dict[str, str]]]:
     """crossing_id -> (seen_at, snapshot) as one stored capture showed its ports."""
-    found = _CAPTURE_CACHE.get(sha256)
-    if found is not None:
-        _CAPTURE_CACHE.move_to_end(sha256)
-        return found
+    with _CAPTURE_LOCK:
+        found = _CAPTURE_CACHE.get(sha256)
+        if found is not None:
+            _CAPTURE_CACHE.move_to_end(sha256)
+            return found
     try:
         parsed = parse_bytes(load_payload(conn, sha256), sha256, format)
     except BorderFlowError:  # a capture that cannot be read back says nothing of its ports
         parsed = None
     found = {} if parsed is None else {
         c.crossing_id: (c.seen_at, c.snapshot) for c in parsed.crossings if c.seen_at is not None and c.snapshot}
-    _CAPTURE_CACHE[sha256] = found
-    while len(_CAPTURE_CACHE) > _CAPTURE_CACHE_SIZE:
-        _CAPTURE_CACHE.popitem(last=False)
+    with _CAPTURE_LOCK:
+        _CAPTURE_CACHE[sha256] = found
+        while len(_CAPTURE_CACHE) > _CAPTURE_CACHE_SIZE:
+            _CAPTURE_CACHE.popitem(last=False)
     return found
 
 
