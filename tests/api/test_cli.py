@@ -212,3 +212,34 @@ def test_tokens_list_keeps_times_and_states_whole_on_80_columns(tmp_path: Path, 
     expires = dt.datetime.fromisoformat(listed["expires_at"]).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
     assert expires in shown and listed["prefix"] + "..." in shown and " active" in shown
     assert max(len(line) for line in shown.splitlines()) <= 80
+
+
+def test_the_served_connections_send_without_waiting_for_acknowledgements() -> None:
+    """Connections accepted on serve's socket have Nagle's algorithm off (TCP_NODELAY), as on
+    a socket uvicorn binds itself; otherwise each keep-alive answer sent in two writes
+    waits for the client's delayed acknowledgement."""
+    import asyncio
+
+    from borderflow.cli.serve import listening_socket
+
+    async def accepted_nodelay() -> int:
+        sock = listening_socket("127.0.0.1", 0)
+        seen: list[int] = []
+
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            conn = writer.get_extra_info("socket")
+            seen.append(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(connected, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+            for _ in range(200):
+                if seen:
+                    break
+                await asyncio.sleep(0.01)
+            writer.close()
+        assert seen, "the server accepted no connection"
+        return seen[0]
+
+    assert asyncio.run(accepted_nodelay()) != 0

@@ -24,7 +24,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port`` and listening, made as uvicorn makes it; an address
     that cannot be used is one BorderFlowError naming it and the fix."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family=family)
+    # proto named, as getaddrinfo gives it: asyncio turns Nagle's algorithm off
+    # (TCP_NODELAY) only on connections of a socket whose proto is IPPROTO_TCP. With
+    # proto 0 a keep-alive response written in two parts waited for the client's delayed
+    # acknowledgement, about 40 ms a request.
+    sock = socket.socket(family=family, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
