@@ -446,3 +446,26 @@ def test_a_later_xml_capture_moves_the_feed_clock(client: TestClient, engine: En
         assert ports and compare_feed(ports, load_source("bwt-2017-03-17.xml")[0]) == []
     _, header = served(client, xml=True, at="2017-03-17T04:40:00Z")
     assert header["last_updated_time"] == "0:31:39"
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one-run", "one-run-per-file"])
+def test_a_poll_across_the_clocks_going_forward_is_placed_at_its_real_time(
+        client: TestClient, engine: Engine, tmp_path: Path, together: bool) -> None:
+    """San Ysidro's ports at 1:55 on the day the clocks go forward, and a poll 15 minutes
+    later that reads 3:10: the later poll is served from 10:10 UTC on (its real time), not an
+    hour later, whether or not the two are ingested in one run."""
+    ports = [p for p in json.loads((DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_text())
+             if p["port_number"].startswith("2504")]
+    paths = []
+    for name, clock in (("a", "1:55:00"), ("b", "3:10:00")):
+        for port in ports:
+            port.update(date="3/12/2023", time=clock)
+        path = tmp_path / f"bwtnew-{name}.json"
+        path.write_text(json.dumps(ports))
+        paths.append(path)
+    _ingest_files(engine, paths, together)
+    for at in ("2023-03-12T10:10:00Z", "2023-03-12T10:30:00Z"):
+        assert {p["time"] for p in served(client, xml=False, at=at)[0] if p["port_number"].startswith("2504")} \
+            == {"3:10:00"}
+    assert {p["time"] for p in served(client, xml=False, at="2023-03-12T10:05:00Z")[0]
+            if p["port_number"].startswith("2504")} == {"1:55:00"}

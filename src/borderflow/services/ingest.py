@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import time
@@ -17,11 +18,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from borderflow.errors import BadInputError, BorderFlowError, NotFoundError
+from borderflow.feeds.cbp_time import CBP_CLOCK_ZONE, LABEL_ZONES
+from borderflow.feeds.fingerprint import DST_MARGIN_SECONDS
 from borderflow.feeds.records import (
     ABSENT_LANES,
     FUTURE_SLACK,
@@ -557,7 +561,8 @@ class Preparer:
             return item
         fingerprint = feed_fingerprint(item.format, data)
         reference = self._reference.get(item.format)
-        if fingerprint is not None and reference is not None and fingerprint.stands_for(reference[0], reference[2]):
+        if (fingerprint is not None and reference is not None and fingerprint.stands_for(reference[0], reference[2])
+                and not _spans_clock_change(fingerprint, reference[0], reference[3])):
             # a repeat: kept as its clock fields on the payload it repeats
             item.same_as = reference[1]
             item.compression, item.content = clock_delta(reference[1], fingerprint.clock_fields())
@@ -600,11 +605,33 @@ class Preparer:
             self._reference.pop(item.format, None)
 
 
+@functools.cache
+def _feed_zones() -> tuple[ZoneInfo, ...]:
+    """Every zone a live feed's clocks are read in: its crossings' (the catalog's), the
+    zones its labels name, and CBP's own clock."""
+    from borderflow.catalog import crossings as catalog_crossings
+
+    names = {c.timezone for c in catalog_crossings() if c.timezone} | set(LABEL_ZONES.values()) | {CBP_CLOCK_ZONE}
+    return tuple(ZoneInfo(n) for n in sorted(names))
+
+
+def _spans_clock_change(fingerprint: Fingerprint, reference: Fingerprint, base_time: dt.datetime | None) -> bool:
+    """Whether the clocks of a feed zone change between a payload's base and it: from the
+    base's feed time to as far as its clock fields moved, plus the hour such a change can
+    hide. Such a payload is parsed in full (a few a year), so that a repeat's wall-clock
+    advance is always the time that passed (:func:`_moved_clock`)."""
+    if base_time is None:
+        return False
+    advance = max((a - b for a, b in zip(fingerprint.field_seconds, reference.field_seconds)), default=0)
+    end = base_time + dt.timedelta(seconds=max(advance, 0) + DST_MARGIN_SECONDS)
+    return any(base_time.astimezone(z).utcoffset() != end.astimezone(z).utcoffset() for z in _feed_zones())
+
+
 def _moved_clock(fingerprint: Fingerprint, reference: Fingerprint, base_time: dt.datetime | None) -> dt.datetime | None:
     """A repeat's feed time: its base's moved by the advance most of its clock fields made
     (every port's clock moves alike; the feed time is the most common port time). The
-    advance is wall-clock time, so across a daylight-saving change it is an hour off; the
-    replay reads each port's clock from the repeat's own bytes, this only orders captures."""
+    advance is wall-clock time, which is the time that passed because a repeat never spans
+    a change of the clocks (:func:`_spans_clock_change`)."""
     if base_time is None:
         return None
     advances = Counter(a - b for a, b in zip(fingerprint.field_seconds, reference.field_seconds))
