@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select, text
 
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from borderflow.api import create_app
 from borderflow.cli.main import run
+from borderflow.services import accounts
 from borderflow.store.db import make_engine
 
 
@@ -225,3 +232,40 @@ def test_publish_takes_the_fields_as_the_api_does(tmp_path: Path, capsys: pytest
         rows = conn.execute(text("SELECT payload FROM exchange_records")).all()
     engine.dispose()
     assert len(rows) == 1 and "None" not in rows[0].payload
+
+
+def test_the_command_line_and_the_api_give_the_same_answer(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A title's limit counts the spaces around it on both fronts (as the API's schema says),
+    and "" is no port code on either; text within the limit is trimmed on both."""
+    db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert run(["--db", db, "users", "create", "ana", "--agency", "CBP", "--country", "US", "--role", "editor"]) == 0
+    engine = make_engine(db)
+    headers = {"Authorization": f"Bearer {accounts.create_token(engine, 'ana').text}"}
+    record = tmp_path / "r.json"
+    base = {"kind": "alert", "classification": "public", "title": "Lane closed"}
+    cases = [({"port_code": ""}, ('port_code must be a 4-digit CBP port code such as 2504, or null (or left out) '
+                                 'for none; got ""')),
+             ({"title": "  x" + " " * 200}, ("title must be 1-200 characters, spaces around it included; got 203 "
+                                            "(202 of them spaces around the text: remove them)")),
+             ({"body": "y" + " " * 20_000}, "body must be 0-20000 characters, spaces around it included; got 20001"),
+             ({"title": "   "}, "title must be 1-200 characters; got 0 (3 spaces)"),
+             ({"title": " x ", "port_code": "2504"}, None),
+             ({"title": " " * 99 + "x" + " " * 100}, None)]
+    capsys.readouterr()
+    with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
+        for change, message in cases:
+            body = {**base, **change}
+            answer = client.post("/api/v1/exchange/records", json=body, headers=headers)
+            record.write_text(json.dumps(body))
+            code = run(["--db", db, "exchange", "publish", str(record), "--as", "ana", "--json"])
+            captured = capsys.readouterr()
+            if message is None:
+                assert (answer.status_code, code) == (201, 0), (change, answer.text, captured.err)
+                assert answer.json()["title"] == json.loads(captured.out)["title"] == "x"
+            else:
+                assert (answer.status_code, code) == (422, 1), (change, answer.text)
+                assert message in captured.err and len(captured.err.strip().splitlines()) == 1, captured.err
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM exchange_records")).scalar_one() == 4
+    engine.dispose()

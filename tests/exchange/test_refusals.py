@@ -122,6 +122,35 @@ def test_a_server_with_another_key_seals_nothing(engine: Engine, api: tuple[Test
     assert client.post(URL, json={**new, "classification": "public"}, headers=who).status_code == 201
 
 
+def test_a_retry_on_a_server_with_another_key_is_refused_as_a_new_write_is(
+        engine: Engine, api: tuple[TestClient, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retried national write (same Idempotency-Key, same content) reaching a server with
+    another key gets the key refusal (503), not a 409 for a "different request"."""
+    client, who = api
+    new = {"kind": "incident", "classification": "national", "title": "Internal", "body": "secret"}
+    first = client.post(URL, json=new, headers={**who, "Idempotency-Key": "p-1"})
+    rid = first.json()["record_id"]
+    fix = {"supersedes": 1, "title": "Internal", "body": "more"}
+    assert client.post(f"{URL}/{rid}/corrections", json=fix, headers={**who, "Idempotency-Key": "c-1"}).status_code == 201
+    versions = _versions(engine)
+    with engine.connect() as conn:
+        remembered = conn.execute(select(func.count()).select_from(exchange_requests)).scalar_one()
+    monkeypatch.setenv("BORDERFLOW_EXCHANGE_KEY", crypto.new_key())  # valid, but not the archive's
+    for path, body, key, action in ((URL, new, "p-1", "publish"),
+                                    (f"{URL}/{rid}/corrections", fix, "c-1", "correct")):
+        before = len(_entries(engine))
+        answer = client.post(path, json=body, headers={**who, "Idempotency-Key": key})
+        details = _one_refusal(engine, before, action, 503, answer)
+        assert answer.json()["error"]["code"] == "exchange_key"
+        assert "nothing was written" in details["reason"] and "different request" not in details["reason"]
+    monkeypatch.delenv("BORDERFLOW_EXCHANGE_KEY")  # no key at all: the same refusal as a new write
+    before = len(_entries(engine))
+    _one_refusal(engine, before, "publish", 503, client.post(URL, json=new, headers={**who, "Idempotency-Key": "p-1"}))
+    assert _versions(engine) == versions
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(exchange_requests)).scalar_one() == remembered
+
+
 def test_the_first_national_record_of_an_empty_archive_takes_the_key_the_server_has(engine: Engine) -> None:
     clear_exchange(engine)
     ana = accounts.create_user(engine, "ana", agency="CBP", country="US", roles=["editor"])

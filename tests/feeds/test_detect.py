@@ -131,9 +131,20 @@ def test_unknown_input_names_the_file_the_formats_and_the_option() -> None:
     assert all(fmt in message for fmt in detect.FORMATS)
     with pytest.raises(UnknownFormatError, match="known formats: observations-csv"):
         detect.parse_bytes(b"", "x", format="excel")
-    for empty in (b"[]", b" [ ]\n", b"\xef\xbb\xbf{}"):
+    for empty in (b"{}", b" { }\n", b"\xef\xbb\xbf{}"):
         with pytest.raises(UnknownFormatError, match="'feed.json' is empty JSON .*no readings"):
             detect.detect_format(empty, "feed.json")
+
+
+def test_an_empty_json_list_is_an_empty_export_with_nothing_in_it() -> None:
+    """What `export observations|volumes --format json` writes for an empty archive reads as
+    no records, as the empty CSV export does (an empty object stays refused, above)."""
+    for empty in (b"[]", b"[\n]\n", b" [ ]\n", b"\xef\xbb\xbf[]", b'{"observations": [ ]}'):
+        assert detect.detect_format(empty, "feed.json") == "observations-json"
+        parsed = detect.parse_bytes(empty, "feed.json")
+        assert (parsed.observations, parsed.volumes, parsed.rejected) == ([], [], [])
+    for not_empty in (b"[]]", b"[] x", b"[{}]", b'{"observations": {}}'):
+        assert not detect.FORMATS["observations-json"][0](not_empty, "x.json")
 
 
 def test_a_missing_optional_parser_sniffs_false() -> None:

@@ -101,6 +101,42 @@ def test_a_retired_meeting_has_no_report_and_no_longer_comes_before_another(
         plans.add_meeting(plan_engine, SLUG, Meeting("Example plenary A", dt.date(2027, 4, 1)), us_editor)
 
 
+def test_a_meeting_added_after_a_past_meeting_does_not_rewrite_its_report(
+        plan_engine: Engine, mx_editor: User) -> None:
+    before_b = _report(plan_engine, "Example plenary B")
+    assert "since the previous meeting (Example plenary A, March 15, 2025)" in before_b
+    # recorded after plenary B (2026-09-15) as held before it, then retired
+    later = dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC)
+    plans.add_meeting(plan_engine, SLUG, Meeting("Plenary C", dt.date(2025, 6, 1)), mx_editor, later)
+    assert _report(plan_engine, "Example plenary B") == before_b
+    plan_definitions.retire_meeting(plan_engine, meeting_id(plan_engine, "Plenary C"), "wrong date", mx_editor,
+                                    later + dt.timedelta(hours=1))
+    assert _report(plan_engine, "Example plenary B") == before_b
+    # one added by plenary B's day, held before it, was B's previous meeting then
+    plans.add_meeting(plan_engine, SLUG, Meeting("Plenary D", dt.date(2025, 7, 1)), mx_editor,
+                      dt.datetime(2026, 9, 15, 23, tzinfo=dt.UTC))
+    assert "since the previous meeting (Plenary D, July 1, 2025)" in _report(plan_engine, "Example plenary B")
+
+
+def test_cli_report_of_a_past_meeting_ignores_a_meeting_recorded_later(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The example's plenary B (2026-09-15) is past: a meeting recorded today as held
+    before it, then retired, leaves its report as it was."""
+    assert run(["--db", db, "users", "create", "luis", "--agency", "ANAM", "--country", "MX", "--role", "editor"]) == 0
+    capsys.readouterr()
+    report = ["--db", db, "report", "--meeting", "Example plenary B", "--format", "md"]
+    assert run(report) == 0
+    before = capsys.readouterr().out
+    assert "since the previous meeting (Example plenary A, March 15, 2025)" in before
+    assert run(["--db", db, "plans", "meeting", "Plenary C", "--on", "2025-06-01", "--as", "luis", "--json"]) == 0
+    new_id = json.loads(capsys.readouterr().out)["id"]
+    assert run(["--db", db, "plans", "retire-meeting", str(new_id), "--why", "wrong date", "--as", "luis"]) == 0
+    capsys.readouterr()
+    assert run(report) == 0
+    after = capsys.readouterr().out
+    assert "since the previous meeting (Example plenary A, March 15, 2025)" in after and "Plenary C" not in after
+
+
 def test_export_and_import_keep_additions_and_retirements(plan_engine: Engine, us_editor: User) -> None:
     plans.add_meeting(plan_engine, SLUG, Meeting("Plenary C", dt.date(2027, 3, 1)), us_editor, BETWEEN)
     plan_definitions.retire_meeting(plan_engine, meeting_id(plan_engine, "Plenary C"), "wrong date", us_editor,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert
 
+from borderflow.cli.main import run
 from borderflow.feeds.detect import detect_format
 from borderflow.services import queries
 from borderflow.services.export import ObservationFilter, export_observations, export_volumes
@@ -46,6 +47,25 @@ def test_json_exports_ingest_into_a_new_archive_and_export_the_same(engine: Engi
         summary = Ingestor(engine).ingest_bytes(text.encode(), name)
         assert summary.error is None and summary.quarantined == 0 and summary.stored == len(json.loads(text))
     assert _exports(engine) == (observations, counts)
+
+
+def test_the_json_exports_of_an_empty_archive_ingest_as_nothing(engine: Engine, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """As the empty CSV export does: 0 records, nothing kept aside, exit 0."""
+    _empty(engine)
+    observations, counts = _exports(engine)
+    assert (observations, counts) == ("[\n]\n", "[]\n")
+    csv = io.StringIO()
+    export_observations(engine, csv, "csv", ObservationFilter())
+    for text, name in ((observations, "observations.json"), (counts, "volumes.json"), (csv.getvalue(), "obs.csv")):
+        summary = Ingestor(engine).ingest_bytes(text.encode(), name)
+        assert (summary.error, summary.stored, summary.quarantined) == (None, 0, 0), (name, summary.error)
+    assert _quarantined(engine) == []
+    db = engine.url.render_as_string(hide_password=False)
+    path = tmp_path / "observations.json"
+    assert run(["--db", db, "export", "observations", "--format", "json", "--output", str(path)]) == 0
+    assert run(["--db", db, "ingest", str(path)]) == 0, capsys.readouterr().err
+    assert _quarantined(engine) == []
 
 
 def test_bad_json_objects_are_kept_aside_and_the_rest_lands(engine: Engine) -> None:

@@ -106,7 +106,8 @@ def detect_format(head: bytes, name: str) -> str:
         raise UnknownFormatError(
             f"{name or 'the input'!r} is a Parquet file, which ingest does not read; export with --format csv "
             "(or json) to move readings or counts into another archive")
-    if b"".join(plain.split()).lstrip(b"\xef\xbb\xbf") in (b"[]", b"{}"):
+    # an empty list is an empty export (export_json.sniff_observations): 0 records
+    if b"".join(plain.split()).lstrip(b"\xef\xbb\xbf") == b"{}":
         raise UnknownFormatError(
             f"{name or 'the input'!r} is empty JSON ({start.strip()!r}): no ports, no readings; "
             "if a feed answered this, it had nothing to say; fetch it again later")

@@ -16,6 +16,8 @@ so a bad object is refused (place "object N", counted from 1) with the same reas
 same bad row, and the good ones land. A value must be a string, a number or null (a number
 is read as written: ``12345678901.99999999`` is not rounded before the rules see it); a key
 the shape does not have refuses its object. JSON that is not a list of objects refuses the file.
+An empty list (what both exports write for an empty archive) is read as ``observations-json``
+with nothing in it: it ingests as 0 records, as the empty CSV export does.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ FORMAT_OBSERVATIONS = "observations-json"
 FORMAT_VOLUMES = "volumes-json"
 _OBSERVATION_KEYS = (*observations_csv.COLUMNS, "direction")
 
+_EMPTY = re.compile(rb'\A\s*(?:\{\s*"observations"\s*:\s*\[\s*\]\s*\}|\[\s*\])\s*\Z')
 _FIRST_KEY = re.compile(rb'\A\s*(?:\{\s*"observations"\s*:\s*)?\[\s*\{\s*"([a-z_]+)"\s*:')
 
 
@@ -44,9 +47,17 @@ def _first_key(head: bytes) -> str | None:
     return found.group(1).decode("ascii") if found else None
 
 
+def _empty_list(head: bytes) -> bool:
+    """Whether ``head`` is an empty JSON list, spaces and line breaks aside (what either
+    export writes for an empty archive; ``{"observations": []}`` too)."""
+    return _EMPTY.match(head.lstrip(b"\xef\xbb\xbf")) is not None
+
+
 def sniff_observations(head: bytes, name: str = "") -> bool:
-    """A JSON list whose first object starts with ``crossing_id`` (the export's order)."""
-    return _first_key(head) == "crossing_id" and b'"observed_at"' in head
+    """A JSON list whose first object starts with ``crossing_id`` (the export's order), or
+    an empty JSON list: an empty export, read as no readings (as the empty CSV export is),
+    whichever of the two exports wrote it."""
+    return (_first_key(head) == "crossing_id" and b'"observed_at"' in head) or _empty_list(head)
 
 
 def sniff_volumes(head: bytes, name: str = "") -> bool:

@@ -25,7 +25,9 @@ an action. The KPIs are measured from their definitions as they stood at the end
 (:func:`kpi_definition_at`: name, target, baseline, ... then), and the meeting and the
 one before it are named as they were then (:func:`meeting_at`). A KPI or a meeting retired
 by the end of D is left out (a retired meeting has no report of its own); one retired after
-D is in, as it stood. "After D" is the same
+D is in, as it stood. A meeting added after D (its ``added`` edit; one without, as every
+meeting imported with its plan, counts as always there) is not the one before M, whatever
+day it was recorded as held on. "After D" is the same
 rule everywhere: a change, edit or addition made on D
 (its UTC date) is before the end of D. So a report for a past meeting says the same
 whatever is changed later.
@@ -41,6 +43,7 @@ from typing import Any
 from borderflow.errors import NotFoundError
 from borderflow.plans.kpi import KpiSeries, baseline_of, period_months
 from borderflow.plans.model import (
+    ADDED,
     EDITABLE_FIELDS,
     MEETING_EDIT_FIELDS,
     MILESTONE_EDIT_FIELDS,
@@ -50,6 +53,7 @@ from borderflow.plans.model import (
     Meeting,
     Milestone,
     Plan,
+    lifecycle_edit,
     milestone_text,
     retired_by,
 )
@@ -115,6 +119,13 @@ class ProgressReport:
 def existed_at(added_at: dt.datetime | None, day: dt.date) -> bool:
     """Whether something added at ``added_at`` was there at the end of ``day`` (None: always)."""
     return added_at is None or added_at.date() <= day
+
+
+def added_at(meeting: Meeting) -> dt.datetime | None:
+    """When ``meeting`` was added (its :data:`ADDED` edit), or None when it has none
+    (imported with its plan, or stored before additions were recorded: always there)."""
+    added = lifecycle_edit(meeting.edits, ADDED)
+    return added.at if added else None
 
 
 def value_at(now: str | None, edits: tuple[FieldEdit, ...], name: str, day: dt.date) -> str | None:
@@ -242,9 +253,11 @@ def build_report(plan: Plan, meeting_name: str, kpi_series: list[KpiSeries],
     definitions as they stood at the meeting (:func:`definitions_at`); the report shows the
     meeting and the one before it with their names and places as they stood then."""
     target = _meeting_named(plan, meeting_name)
-    # a meeting retired after the meeting day was still a meeting then (it may be the previous one)
-    meetings = sorted((m for m in plan.meetings if m is target or not retired_by(m.edits, target.held_on)),
-                      key=lambda m: m.held_on)
+    # a meeting retired after the meeting day was still a meeting then (it may be the previous
+    # one); one added after that day was not (whatever date it was recorded as held on)
+    meetings = sorted((m for m in plan.meetings if m is target or (
+        not retired_by(m.edits, target.held_on) and existed_at(added_at(m), target.held_on))),
+        key=lambda m: m.held_on)
     index = meetings.index(target)
     day = meetings[index].held_on
     meeting = meeting_at(meetings[index], day)

@@ -377,7 +377,11 @@ def _same_request(remembered: str, request: _Request) -> bool:
 def _replay(conn: Connection, head: tuple[int, str], user: User, channel: Channel, action: str,
             request: _Request | None) -> _Outcome | None:
     """When ``request``'s key was used before by ``user``: the version that write made (the
-    same request retried) or a ConflictError (a different request), each audited; else None."""
+    same request retried) or a ConflictError (a different request), each audited; else None.
+
+    A request remembered by a keyed fingerprint is compared only on a server whose key opens
+    the version that write made: on one with another key (or none) the fingerprint could not
+    match, and the retry is refused as a new write would be (:func:`_sealing_key_problem`)."""
     if request is None:
         return None
     row = conn.execute(select(exchange_requests).where(exchange_requests.c.user_id == user.id,
@@ -385,6 +389,13 @@ def _replay(conn: Connection, head: tuple[int, str], user: User, channel: Channe
     if row is None:
         return None
     try:
+        if row.request_sha256.startswith(crypto.FINGERPRINT_PREFIX):
+            t = exchange_records.c
+            made = conn.execute(select(exchange_records).where(t.record_id == row.record_id,
+                                                               t.version == row.version)).first()
+            problem = _sealing_key_problem(conn, dict(made._mapping) if made is not None and made.encrypted else None)
+            if problem is not None:
+                raise problem
         same = _same_request(row.request_sha256, request)
     except crypto.ExchangeKeyError as exc:
         _append(conn, head, user, channel, action, "refused", record_id=row.record_id, details={"reason": str(exc)})

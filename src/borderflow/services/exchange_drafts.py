@@ -39,11 +39,18 @@ class Draft:
 
 
 def checked_record_text(value: str, name: str, limit: int, *, required: bool) -> str:
-    """A record's text: trimmed, within ``limit``, and safe to read
-    (:func:`~borderflow.text_rules.checked_text`; a title or reason on one line)."""
+    """A record's text: within ``limit`` as sent, spaces around it included (the limit the
+    API's schema states, so every front gives the same answer), then trimmed (a required
+    one not empty) and safe to read (:func:`~borderflow.text_rules.checked_text`; a title
+    or reason on one line)."""
     text = value.strip()
-    if (required and not text) or len(text) > limit:
-        raise BadInputError(f"{name} must be {'1' if required else '0'}-{limit} characters; got {len(text)}")
+    rule = f"{name} must be {'1' if required else '0'}-{limit} characters"
+    if required and not text:
+        raise BadInputError(f"{rule}; got 0" + (f" ({len(value)} spaces)" if value else ""))
+    if len(value) > limit:
+        spaces = len(value) - len(text)
+        raise BadInputError(f"{rule}, spaces around it included; got {len(value)}"
+                            + (f" ({spaces} of them spaces around the text: remove them)" if spaces else ""))
     return checked_text(text, name, one_line=name in ("title", "reason"))
 
 
@@ -129,11 +136,22 @@ def _strings(fields: Mapping[str, object], name: str, example: str) -> list[str]
 def draft_from_fields(fields: Mapping[str, object], *, owner_country: str) -> Draft:
     """A checked draft from fields as a JSON object gives them (as ``POST /records`` takes
     them): ``kind``, ``classification``, ``title`` text, required; ``body`` text (left out:
-    empty); ``port_code`` text or null; ``share_agencies`` and ``share_roles`` lists of text.
+    empty); ``port_code`` 4 digits or null; ``share_agencies`` and ``share_roles`` lists of text.
     Other fields are ignored, as the API ignores them. BadInputError naming the field."""
     kind, classification, title = (str(_string(fields, name)) for name in ("kind", "classification", "title"))
     return draft(kind, classification, title, str(_string(fields, "body", default="")),
                  owner_country=owner_country,
                  share_agencies=_strings(fields, "share_agencies", "agencies like ['MX:ANAM']"),
                  share_roles=_strings(fields, "share_roles", "roles like ['viewer']"),
-                 port_code=_string(fields, "port_code", nullable=True))
+                 port_code=_port_field(fields))
+
+
+def _port_field(fields: Mapping[str, object]) -> str | None:
+    """``port_code`` as the API's schema takes it: 4 digits, or null (or left out) for none;
+    "" is refused there, so here too (the command line's ``--port ''`` of a correction is
+    another matter: an option cannot be null)."""
+    value = _string(fields, "port_code", nullable=True)
+    if value == "":
+        raise BadInputError('port_code must be a 4-digit CBP port code such as 2504, or null (or left out) for '
+                            'none; got ""')
+    return checked_port(value)
