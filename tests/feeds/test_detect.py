@@ -147,6 +147,14 @@ def test_an_empty_json_list_is_an_empty_export_with_nothing_in_it() -> None:
         assert not detect.FORMATS["observations-json"][0](not_empty, "x.json")
 
 
+def test_an_empty_json_list_fetched_from_an_address_is_a_feed_that_said_nothing() -> None:
+    """``poll`` and ``ingest URL`` name a payload by its address: an empty list from there is
+    CBP's feed answering nothing, refused with what to do, not an empty export."""
+    for name in ("https://bwt.cbp.gov/api/bwtnew@2026-11-29T17:00:00Z", "https://bwt.cbp.gov/api/bwtnew"):
+        with pytest.raises(UnknownFormatError, match="fetch it again later"):
+            detect.detect_format(b"[]", name)
+
+
 def test_a_missing_optional_parser_sniffs_false() -> None:
     sniff, parse = detect._lazy("borderflow.feeds.no_such_module", "sniff", "parse")
     assert sniff(b"anything", "") is False

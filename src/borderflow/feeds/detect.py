@@ -106,8 +106,9 @@ def detect_format(head: bytes, name: str) -> str:
         raise UnknownFormatError(
             f"{name or 'the input'!r} is a Parquet file, which ingest does not read; export with --format csv "
             "(or json) to move readings or counts into another archive")
-    # an empty list is an empty export (export_json.sniff_observations): 0 records
-    if b"".join(plain.split()).lstrip(b"\xef\xbb\xbf") == b"{}":
+    # an empty list in a file is an empty export (export_json.sniff_observations): 0 records;
+    # fetched from an address, it is a feed that answered nothing
+    if b"".join(plain.split()).lstrip(b"\xef\xbb\xbf") in (b"{}", b"[]"):
         raise UnknownFormatError(
             f"{name or 'the input'!r} is empty JSON ({start.strip()!r}): no ports, no readings; "
             "if a feed answered this, it had nothing to say; fetch it again later")

@@ -16,8 +16,9 @@ so a bad object is refused (place "object N", counted from 1) with the same reas
 same bad row, and the good ones land. A value must be a string, a number or null (a number
 is read as written: ``12345678901.99999999`` is not rounded before the rules see it); a key
 the shape does not have refuses its object. JSON that is not a list of objects refuses the file.
-An empty list (what both exports write for an empty archive) is read as ``observations-json``
-with nothing in it: it ingests as 0 records, as the empty CSV export does.
+An empty list in a file (what both exports write for an empty archive) is read as
+``observations-json`` with nothing in it: it ingests as 0 records, as the empty CSV export
+does; fetched from an address it is a feed that answered nothing, and is refused.
 """
 
 from __future__ import annotations
@@ -55,9 +56,12 @@ def _empty_list(head: bytes) -> bool:
 
 def sniff_observations(head: bytes, name: str = "") -> bool:
     """A JSON list whose first object starts with ``crossing_id`` (the export's order), or
-    an empty JSON list: an empty export, read as no readings (as the empty CSV export is),
-    whichever of the two exports wrote it."""
-    return (_first_key(head) == "crossing_id" and b'"observed_at"' in head) or _empty_list(head)
+    an empty JSON list in a file: an empty export, read as no readings (as the empty CSV
+    export is), whichever of the two exports wrote it. Fetched from an address (a name with
+    ``://``, as ``poll`` and ``ingest URL`` name payloads) an empty list is a feed that
+    answered nothing, and is refused as such (:func:`~borderflow.feeds.detect.detect_format`)."""
+    return ((_first_key(head) == "crossing_id" and b'"observed_at"' in head)
+            or (_empty_list(head) and "://" not in name))
 
 
 def sniff_volumes(head: bytes, name: str = "") -> bool:
