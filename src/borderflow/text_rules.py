@@ -67,6 +67,20 @@ def shown_storable(text: str) -> str:
 
 
 
+#: What a terminal would act on rather than show: C0 and C1 controls, line and paragraph
+#: separators, the direction overrides and isolates.
+_TERMINAL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def shown_on_terminal(text: str) -> str:
+    """``text`` with every character a terminal would act on written as a visible escape
+    (``\x1b``, ``\x0a``, ``\u202e``): stored file names, keys, reasons and raw excerpts are
+    printed through it, since text kept before such characters were refused, or a refused
+    record's raw text, may hold them (an escape sequence would recolour or rewrite the
+    terminal; a line break would forge a line)."""
+    return _TERMINAL.sub(_escaped, text) if _TERMINAL.search(text) else text
+
+
 def checked_text(text: str, name: str, *, one_line: bool = False) -> str:
     """``text`` unchanged when a person's text may hold it; else BadInputError naming
     ``name``, the character and its position, and the fix."""

@@ -345,3 +345,27 @@ def test_export_names_a_stored_count_the_csv_cannot_hold(db: str, capsys: pytest
     assert ("the stored volume of port 2301, month 2024-01-01, Trucks, northbound, source 'bts' cannot "
             "be written to the volumes CSV") in captured.err and "--format json" in captured.err
     assert run(["--db", db, "export", "volumes", "--format", "json"]) == 0
+
+
+def test_quarantine_and_payloads_print_what_a_terminal_would_act_on_as_escapes(
+        db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused row's raw text is kept as it came, escape sequences included, and a file
+    name may hold a line break: the tables show them as escapes, so the terminal is not
+    recoloured and no line is forged; --json keeps the text exact."""
+    from borderflow.cli.context import out as console
+
+    monkeypatch.setattr(console, "width", 1000)  # each row of a table on one line
+    bad = tmp_path / "waits\nforged line.csv"
+    bad.write_bytes(b"crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source,direction\n"
+                    b"250401,passenger,standard,2026-01-01T10:00:00Z,\x1b[31mred\xe2\x80\xae,,,,\n")
+    run(["--db", db, "ingest", str(bad), "-q"])
+    capsys.readouterr()
+    for command in ("quarantine", "payloads"):
+        assert run(["--db", db, command]) == 0
+        out = capsys.readouterr().out
+        assert not set(out) & {"\x1b", "\u202e"} and "forged line" in out, out
+        assert "waits\\x0aforged line.csv" in out and not any(line.startswith("forged") for line in out.splitlines())
+    assert run(["--db", db, "quarantine"]) == 0
+    assert "\\x1b[31mred\\u202e" in capsys.readouterr().out
+    assert run(["--db", db, "quarantine", "--json"]) == 0
+    assert "\x1b[31mred\u202e" in json.loads(capsys.readouterr().out)["items"][0]["raw"]

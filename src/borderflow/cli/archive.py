@@ -16,6 +16,7 @@ from rich.table import Table
 from borderflow.cli.context import check_length, check_range, emit_json, err, out, state
 from borderflow.cli.output import open_output, output_for, write_output
 from borderflow.errors import BadInputError
+from borderflow.text_rules import shown_on_terminal
 
 if TYPE_CHECKING:
     from borderflow.services.ingest import FileSummary, IngestSummary
@@ -317,7 +318,8 @@ def kept_aside_table(title: str, found: dict[str, Any], columns: tuple[str, ...]
     for col in columns:
         table.add_column(col, overflow="fold")
     for item in found["items"]:
-        table.add_row(*row(item))
+        # stored names, keys and raw excerpts may hold characters a terminal would act on
+        table.add_row(*(shown_on_terminal(cell) for cell in row(item)))
     out.print(table)
 
 
@@ -372,7 +374,8 @@ def payloads_command(
     for col in ("sha256", "format", "bytes", "stored", "name"):
         table.add_column(col, overflow="fold")
     for p in found["items"]:
-        table.add_row(p["sha256"][:16], p["format"], str(p["size_bytes"]), shown_when(p["stored_at"]), p["name"])
+        table.add_row(p["sha256"][:16], p["format"], str(p["size_bytes"]), shown_when(p["stored_at"]),
+                      shown_on_terminal(p["name"]))
     out.print(table)
 
 

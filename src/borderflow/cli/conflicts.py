@@ -4,7 +4,6 @@ the stored record (``conflicts adopt``) and the adoptions made (``conflicts hist
 from __future__ import annotations
 
 import getpass
-import re
 from typing import Any
 
 import typer
@@ -20,6 +19,7 @@ from borderflow.cli.context import (
     state,
     usage_error,
 )
+from borderflow.text_rules import shown_on_terminal
 
 conflicts_app = typer.Typer(
     name="conflicts",
@@ -35,9 +35,6 @@ LOGIN_CHARACTERS = 112
 #: Characters never printed raw (text kept before they were refused may hold them): C0 and
 #: C1 controls, tab and line breaks included (a table cell is one line of its row), the
 #: Unicode line and paragraph separators, and the direction overrides and isolates.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
 def _texts(ctx: typer.Context, **options: str | None) -> None:
     """A usage error, in one line, for a text option holding a control character or a byte
     that is not UTF-8 (seen as a lone surrogate): such text is neither stored nor printed."""
@@ -59,11 +56,8 @@ def _ids(ctx: typer.Context, ids: list[int]) -> None:
 
 
 def _visible(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\x1b``): stored
-    keys, file names and reasons are printed through it, since text kept before control
-    characters were refused may hold them (an escape sequence would recolour or rewrite
-    the terminal; a line break would forge a line)."""
-    return _CONTROLS.sub(lambda m: f"\\x{code:02x}" if (code := ord(m.group())) < 0x100 else f"\\u{code:04x}", text)
+    """``text`` as a terminal may show it (:func:`~borderflow.text_rules.shown_on_terminal`)."""
+    return shown_on_terminal(text)
 
 
 def _say(console: Any, text: str) -> None:
