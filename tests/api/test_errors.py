@@ -104,3 +104,19 @@ def test_an_instant_far_from_any_reading_is_refused_with_the_years_allowed(sqlit
     window = {"start": "2024-01-01T00:00:00Z", "end": "9999-01-01T00:00:00Z"}
     response = sqlite_client.get("/api/v1/crossings/250401/lanes/passenger/standard/history", params=window)
     assert response.status_code == 422 and "years 1900-2200" in response.json()["error"]["message"]
+
+
+def test_a_query_parameter_the_address_does_not_take_is_422_naming_it(sqlite_client: TestClient) -> None:
+    """A misspelt filter (``port`` for ``port_code``) is refused rather than dropped, which
+    would answer with everything as if it were the filtered list."""
+    for path, params, taken in (("/api/v1/volumes", {"port": "2304"}, "port_code"),
+                                ("/api/v1/ports", {"bogus": "1", "limit": "5"}, "limit"),
+                                ("/api/v1/crossings/250401/forecast", {"houres": "3"}, "hours")):
+        response = sqlite_client.get(path, params=params)
+        assert response.status_code == 422, (path, response.text)
+        body = response.json()
+        assert_envelope(body, "bad_input")
+        unknown = next(k for k in params if k != "limit")
+        assert repr(unknown) in body["error"]["message"] and taken in body["error"]["message"], body
+    assert sqlite_client.get("/api/v1/volumes", params={"port_code": "2304"}).status_code == 200
+    assert sqlite_client.get("/api/v1/ports", params={"limit": "5"}).status_code == 200

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import Enum
 from typing import Annotated, Literal
 
-from fastapi import Path, Query
+from fastapi import Path, Query, Request
 from pydantic import AfterValidator, AwareDatetime
 
 from borderflow.errors import BadInputError
@@ -77,3 +77,24 @@ def utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
         return value.astimezone(dt.UTC)
     except (OverflowError, ValueError):
         raise BadInputError(f"{name} {value.isoformat()} is outside the range of UTC timestamps") from None
+
+
+async def only_known_query_parameters(request: Request) -> None:
+    """Refuse a query parameter the route does not take (422), naming it and the ones it
+    does: a misspelt filter (``?port=2304`` for ``port_code``) would otherwise be dropped
+    and the answer hold everything, which reads like the filtered one."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known: set[str] = set()
+    pending = [dependant]
+    while pending:  # the route's own parameters and those of its dependencies
+        node = pending.pop()
+        known.update(p.alias for p in node.query_params)
+        pending.extend(node.dependencies)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        taken = ", ".join(sorted(known)) or "none"
+        raise BadInputError(f"unknown query parameter(s) {', '.join(repr(u[:40]) for u in unknown[:5])}; "
+                            f"this address takes: {taken}")

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Engine
 
-from borderflow.api.params import CrossingId
+from borderflow.api.params import CrossingId, only_known_query_parameters
 from borderflow.vocabulary import Mode, Program
 
 #: The longest forecast a request may ask for (hours); see services.forecasting.
 MAX_FORECAST_HOURS = 168
 
-router = APIRouter(tags=["forecast"])
+router = APIRouter(tags=["forecast"], dependencies=[Depends(only_known_query_parameters)])
 
 
 class ForecastHour(BaseModel):

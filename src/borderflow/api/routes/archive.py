@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from borderflow.api.auth import engine_of
 from borderflow.api.caching import Rendered, rendered
@@ -19,13 +19,14 @@ from borderflow.api.params import (
     PortFilter,
     SourceFilter,
     VolumeLevel,
+    only_known_query_parameters,
 )
 from borderflow.api.responses import link_header, next_link
 from borderflow.api.routes import ERRORS, JSON, cached, json_bytes
 from borderflow.services import queries
 from borderflow.vocabulary import Mode, Program
 
-router = APIRouter(prefix="/api/v1", tags=["volumes and averages"])
+router = APIRouter(prefix="/api/v1", tags=["volumes and averages"], dependencies=[Depends(only_known_query_parameters)])
 
 
 @router.get("/volumes", response_model=VolumeList, responses=ERRORS, summary="Monthly (or daily) volumes")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from borderflow.api.auth import engine_of
 from borderflow.api.caching import Rendered, rendered
@@ -15,12 +15,13 @@ from borderflow.api.params import (
     PortCode,
     PortFilter,
     StateFilter,
+    only_known_query_parameters,
 )
 from borderflow.api.responses import link_header, next_link
 from borderflow.api.routes import ERRORS, JSON, cached, json_bytes
 from borderflow.services import queries
 
-router = APIRouter(prefix="/api/v1", tags=["catalog"])
+router = APIRouter(prefix="/api/v1", tags=["catalog"], dependencies=[Depends(only_known_query_parameters)])
 
 
 @router.get("/ports", response_model=PortList, responses=ERRORS, summary="Ports of entry")

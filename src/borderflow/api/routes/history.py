@@ -7,7 +7,7 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from borderflow.api.auth import engine_of
@@ -21,6 +21,7 @@ from borderflow.api.params import (
     Offset,
     SourceFilter,
     Start,
+    only_known_query_parameters,
     utc,
 )
 from borderflow.api.responses import link_header, next_link, send
@@ -29,7 +30,7 @@ from borderflow.errors import BadInputError
 from borderflow.services import queries
 from borderflow.vocabulary import Direction, Mode, Observation, Program
 
-router = APIRouter(prefix="/api/v1", tags=["history"])
+router = APIRouter(prefix="/api/v1", tags=["history"], dependencies=[Depends(only_known_query_parameters)])
 
 PARQUET = "application/vnd.apache.parquet"
 DOWNLOADS: dict[int | str, dict[str, Any]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from borderflow.api.auth import engine_of
 from borderflow.api.caching import Rendered, rendered
@@ -17,6 +17,7 @@ from borderflow.api.params import (
     Limit,
     Offset,
     StateFilter,
+    only_known_query_parameters,
     utc,
 )
 from borderflow.api.responses import link_header, next_link
@@ -32,7 +33,7 @@ from borderflow.api.routes import (
 from borderflow.services import queries
 from borderflow.vocabulary import Mode, Program
 
-router = APIRouter(prefix="/api/v1", tags=["waits"])
+router = APIRouter(prefix="/api/v1", tags=["waits"], dependencies=[Depends(only_known_query_parameters)])
 
 
 def _render(request: Request, items: list[dict[str, Any]], as_of: Any, limit: int, offset: int,
