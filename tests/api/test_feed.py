@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from borderflow.feeds.cbp_feed import parse_delay_minutes
 from borderflow.services.cbp_feed_out import format_update_time
+from borderflow.services.ingest import Ingestor
 from tests.api.conftest import DATA, FEED_SAMPLES, ingest_file
 
 MODES = {
@@ -469,3 +471,22 @@ def test_a_poll_across_the_clocks_going_forward_is_placed_at_its_real_time(
             == {"3:10:00"}
     assert {p["time"] for p in served(client, xml=False, at="2023-03-12T10:05:00Z")[0]
             if p["port_number"].startswith("2504")} == {"1:55:00"}
+
+
+def test_a_newer_capture_that_breaks_off_serves_its_whole_ports_and_the_rest_from_before(
+        client: TestClient, engine: Engine, tmp_path: Path) -> None:
+    source = (DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_bytes()
+    ingest_file(engine, DATA / "cbp-feed" / "bwtnew-2022-06-29.json")
+    # five minutes later (every port's clock moved on), cut mid-port by a dropped connection
+    later = re.sub(rb'"time": "(\d+):25:16"', rb'"time": "\1:30:16"', source)
+    cut = later[: len(later) // 2]
+    whole_ports = cut.count(b"\n    }")
+    summary = Ingestor(engine).ingest_bytes(cut, "bwtnew-later-cut.json")
+    assert summary.error is None and summary.quarantined == 1
+    ports, _ = served(client, xml=False)
+    want = json.loads(source)
+    assert [p["port_number"] for p in ports] == [p["port_number"] for p in want]  # no port lost
+    times = [p["time"] for p in ports]
+    assert all(t.endswith(":30:16") for t in times[:whole_ports])  # as the newer capture showed them
+    assert all(t.endswith(":25:16") for t in times[whole_ports:])  # as the last capture that carried them
+    assert compare_feed(ports[whole_ports:], want[whole_ports:]) == []

@@ -27,14 +27,21 @@ def test_ingest_json_summary_and_exit_0(db: str, capsys: pytest.CaptureFixture[s
 
 
 def test_refused_file_is_one_line_on_stderr_and_exit_1(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    xml = (DATA / "cbp-feed" / "bwt-2017-03-17.xml").read_bytes()
     bad = tmp_path / "broken.xml"
-    bad.write_bytes((DATA / "cbp-feed" / "bwt-2017-03-17.xml").read_bytes()[:5000])
+    bad.write_bytes(xml[: xml.index(b"</port>")])  # breaks off before its first port is whole
     code = run(["--db", db, "ingest", str(bad), "-q"])
     err = capsys.readouterr().err
     assert code == 1
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "broken.xml" in lines[0]
     assert "Traceback" not in err
+    # broken off later: the whole ports land, the rest is one record kept aside, and it says so
+    bad.write_bytes(xml[:5000])
+    code = run(["--db", db, "ingest", str(bad), "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.splitlines() == [f"warning: {bad}: 1 record(s) refused and kept in quarantine (see 'borderflow quarantine')"]
 
 
 def test_parser_notes_reach_the_user(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from borderflow.services.ingest import Ingestor, ingest
+from borderflow.services.ingest import Ingestor, ingest, reparse
 from borderflow.store import schema
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -130,7 +130,7 @@ def test_historical_averages_stay_out_of_observations(engine: Engine) -> None:
 def test_truncated_file_is_refused_whole_and_kept(engine: Engine, tmp_path: Path) -> None:
     good = (DATA / "cbp-feed" / "bwtnew-2022-06-29.json").read_bytes()
     broken = tmp_path / "bwtnew-truncated.json"
-    broken.write_bytes(good[: len(good) // 2])
+    broken.write_bytes(good[: good.index(b"\n    }")])  # cut inside the first port: nothing whole
     summary = ingest(engine, [str(broken), str(DATA / "cbp-feed" / "bwt-2017-03-17.xml")])
     refused, landed = summary.files
     assert refused.error is not None and "bwtnew-truncated.json" in refused.error and "\n" not in refused.error
@@ -138,6 +138,31 @@ def test_truncated_file_is_refused_whole_and_kept(engine: Engine, tmp_path: Path
     assert count(engine, "quarantine", place="whole file") == 1
     assert count(engine, "payloads") == 2  # the bad bytes are kept for a later reparse
     assert count(engine, "observations", payload_sha256=refused.sha256) == 0
+
+
+def test_a_feed_that_breaks_off_lands_its_whole_ports_and_keeps_the_rest_aside(engine: Engine,
+                                                                               tmp_path: Path) -> None:
+    whole = DATA / "cbp-feed" / "bwtnew-2022-06-29.json"
+    good = whole.read_bytes()
+    cut = tmp_path / "bwtnew-cut.json"
+    cut.write_bytes(good[: len(good) // 2])
+    kept = good[: len(good) // 2].count(b"\n    }")  # ports closed before the cut
+    first = ingest(engine, [str(cut)]).files[0]
+    assert first.error is None and first.quarantined == 1 and first.stored > 0
+    with engine.connect() as conn:
+        (place, reason), = conn.execute(select(schema.quarantine.c.place, schema.quarantine.c.reason)).all()
+        crossings = conn.execute(select(func.count(schema.observations.c.crossing_id.distinct()))).scalar_one()
+    assert place == f"port[{kept}] onward" and f"the {kept} ports before it were read" in reason
+    assert "\n" not in reason and "fix: fetch or copy the file again" in reason
+    assert 0 < crossings <= kept
+    assert count(engine, "payloads") == 1  # every byte kept
+    # fetched again whole: the rest lands, nothing stored twice, nothing in conflict
+    again = ingest(engine, [str(whole)]).files[0]
+    assert again.error is None and again.conflicts == 0 and again.duplicates == first.stored
+    assert first.stored + again.stored == again.read
+    # reparse reads the kept bytes the same way: nothing new, the kept-aside part not doubled
+    assert reparse(engine).total("stored") == 0
+    assert count(engine, "quarantine", place=f"port[{kept}] onward") == 1
 
 
 def test_bad_rows_are_quarantined_and_good_rows_land(engine: Engine, tmp_path: Path) -> None:

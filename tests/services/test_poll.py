@@ -107,7 +107,8 @@ def test_poller_rides_out_errors_timeouts_and_garbage(sqlite_engine: Engine, ser
     poller = Poller(sqlite_engine, url, FAST, seed=1)
     stats = poller.run(max_polls=4)
     # poll 1: error, timeout, dropped connection (3 tries, all failed)
-    # poll 2: good; poll 3: garbage (fetched, refused, kept aside); poll 4: truncated (refused)
+    # poll 2: good; poll 3: garbage (fetched, refused, kept aside); poll 4: truncated (its whole ports
+    # repeat poll 2's readings; the part from the break on is refused and kept aside)
     assert stats.polls == 4 and stats.failures == 3 and stats.fetched == 3
     assert stats.refused == 2
     assert rows(sqlite_engine, "observations") > 0

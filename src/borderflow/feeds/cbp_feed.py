@@ -42,8 +42,10 @@ so no entity expansion; nesting is capped), shared with the RSS parser.
 ``port_number`` is 6 digits: known typos are mapped (``l24501`` -> ``240501``, CBP's
 lowercase L for Fort Hancock), 1-5 digits are zero-padded (a number that lost its
 leading zeros), anything else rejects the block. A lane or port that cannot be read
-goes to ``Parsed.rejected`` and the rest of the file still parses; a file that is not
-JSON/XML of this shape raises BadInputError.
+goes to ``Parsed.rejected`` and the rest of the file still parses. A file that breaks
+off (cut, or damaged from some point on) keeps its whole ports before the break, and the
+rest is one rejection (:mod:`borderflow.feeds.partial`). A file that is not JSON/XML of
+this shape, or breaks off before its first whole port, raises BadInputError.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from zoneinfo import ZoneInfo
 
 from borderflow.errors import BadInputError
 from borderflow.feeds import cbp_time
+from borderflow.feeds.partial import TAIL_CHARS, BreakOff, broken_off, json_list_prefix
 from borderflow.feeds.records import ABSENT_LANES, CrossingSeen, Parsed, Rejected
 from borderflow.vocabulary import MAX_READING_VALUE, Observation, Status
 
@@ -135,18 +138,24 @@ def sniff_xml(head: bytes, name: str) -> bool:
 def parse_json(data: bytes, name: str = "") -> Parsed:
     """Parse a ``/api/bwtnew``-shaped JSON answer (array of ports, or one port object)."""
     where = name or "input"
+    broke = None
     try:
         document = json.loads(data)
-    except json.JSONDecodeError as error:
-        raise BadInputError(
-            f"{where}: not valid JSON at line {error.lineno} column {error.colno} "
-            f"({error.msg}); fix: supply CBP's /api/bwtnew answer unchanged"
-        ) from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise BadInputError(
-            f"{where}: not readable JSON ({type(error).__name__}); "
-            "fix: supply CBP's /api/bwtnew answer as UTF-8 JSON"
-        ) from None
+    except (ValueError, RecursionError) as error:
+        prefix = json_list_prefix(data)
+        if prefix is not None and prefix[1].complete:
+            # a feed that breaks off (a dropped connection): its whole ports land
+            document, broke = prefix
+        elif isinstance(error, json.JSONDecodeError):
+            raise BadInputError(
+                f"{where}: not valid JSON at line {error.lineno} column {error.colno} "
+                f"({error.msg}); fix: supply CBP's /api/bwtnew answer unchanged"
+            ) from None
+        else:
+            raise BadInputError(
+                f"{where}: not readable JSON ({type(error).__name__}); "
+                "fix: supply CBP's /api/bwtnew answer as UTF-8 JSON"
+            ) from None
     if isinstance(document, dict) and "port_number" in document:
         document = [document]
     if not isinstance(document, list):
@@ -155,13 +164,16 @@ def parse_json(data: bytes, name: str = "") -> Parsed:
             "port objects; fix: supply CBP's /api/bwtnew answer"
         )
     blocks: list[tuple[str, Any]] = [(f"port[{i}]", item) for i, item in enumerate(document)]
-    return _parse_ports(FORMAT_JSON, blocks, None, {})
+    parsed = _parse_ports(FORMAT_JSON, blocks, None, {})
+    if broke is not None:
+        parsed.rejected.append(broken_off(f"port[{broke.complete}] onward", broke, "ports"))
+    return parsed
 
 
 def parse_xml(data: bytes, name: str = "") -> Parsed:
     """Parse CBP's ``bwt.xml`` (any encoding it declares, e.g. ISO-8859-1)."""
     where = name or "input"
-    root = read_xml(data, where, "CBP's bwt.xml")
+    root, ports, broke = read_xml_prefix(data, where, "CBP's bwt.xml", ("port", 2))
     if root.tag != "border_wait_time":
         raise BadInputError(
             f"{where}: root element is <{root.tag}>, expected <border_wait_time>; "
@@ -178,7 +190,11 @@ def parse_xml(data: bytes, name: str = "") -> Parsed:
         except BadInputError as error:
             rejected.append(Rejected("last_updated_date/time", str(error), repr(header)))
     extra = {key: value for key, value in header.items() if value}
-    blocks = [(f"port {i + 1}", _xml_block(p)) for i, p in enumerate(root.findall("port"))]
+    if broke is None:
+        ports = root.findall("port")
+    else:
+        rejected.append(broken_off(f"port {broke.complete + 1} onward", broke, "ports"))
+    blocks = [(f"port {i + 1}", _xml_block(p)) for i, p in enumerate(ports)]
     parsed = _parse_ports(FORMAT_XML, blocks, feed_time, extra)
     parsed.rejected[:0] = rejected
     return parsed
@@ -190,21 +206,43 @@ def read_xml(data: bytes, where: str, what: str) -> ET.Element:
     Raises BadInputError naming ``where`` (the file), the line and column, and ``what``
     the file should have been.
     """
+    root, _, _ = read_xml_prefix(data, where, what, None)
+    return root
+
+
+def read_xml_prefix(data: bytes, where: str, what: str, keep: tuple[str, int] | None
+                    ) -> tuple[ET.Element, list[ET.Element], BreakOff | None]:
+    """:func:`read_xml`, and for a file that breaks off (not well-formed from some point on)
+    what came before: ``keep`` is the repeating element and its depth (``("port", 2)``:
+    ``border_wait_time/port``). Returns the root, the complete ``keep`` elements, and
+    where it broke (None for a whole file). A file that breaks off before the first
+    complete ``keep`` element, or has a refused construct, raises BadInputError.
+    """
     builder = ET.TreeBuilder()
     parser = expat.ParserCreate()
     depth = 0
+    root: ET.Element | None = None
+    complete: list[ET.Element] = []
+    open_at = 0  # byte offset where the current ``keep`` element starts
 
     def start(tag: str, attributes: dict[str, str]) -> None:
-        nonlocal depth
+        nonlocal depth, root, open_at
         depth += 1
         if depth > MAX_XML_DEPTH:
             raise _Refused(f"elements nested deeper than {MAX_XML_DEPTH}")
-        builder.start(tag, attributes)
+        element = builder.start(tag, attributes)
+        if root is None:
+            root = element
+        if keep is not None and depth == keep[1] and tag == keep[0]:
+            open_at = parser.CurrentByteIndex
 
     def end(tag: str) -> None:
-        nonlocal depth
+        nonlocal depth, open_at
+        element = builder.end(tag)
+        if keep is not None and depth == keep[1] and tag == keep[0]:
+            complete.append(element)
+            open_at = -1
         depth -= 1
-        builder.end(tag)
 
     def refuse_doctype(*_: object) -> None:
         raise _Refused("a DOCTYPE/ENTITY declaration (refused: entity expansion)")
@@ -218,10 +256,14 @@ def read_xml(data: bytes, where: str, what: str) -> ET.Element:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as error:
-        raise BadInputError(
-            f"{where}: not well-formed XML at line {error.lineno} column {error.offset + 1} "
-            f"({expat.ErrorString(error.code)}); fix: supply {what} complete and unchanged"
-        ) from None
+        problem = (f"not well-formed XML at line {error.lineno} column {error.offset + 1} "
+                   f"({expat.ErrorString(error.code)})")
+        if root is None or not complete:
+            raise BadInputError(f"{where}: {problem}; fix: supply {what} complete and unchanged") from None
+        # the complete elements stand; the text from the broken one (or the break) on is kept aside
+        cut = open_at if open_at >= 0 else max(0, parser.ErrorByteIndex)
+        tail = data[cut:cut + 4 * TAIL_CHARS].decode("utf-8", errors="replace")[:TAIL_CHARS]
+        return root, complete, BreakOff(len(complete), f"the file breaks off here: {problem}", tail)
     except _Refused as error:
         raise BadInputError(
             f"{where}: XML has {error} at line {parser.CurrentLineNumber} column "
@@ -232,7 +274,7 @@ def read_xml(data: bytes, where: str, what: str) -> ET.Element:
             f"{where}: XML cannot be decoded ({error}); fix: supply {what} in the "
             "encoding it declares"
         ) from None
-    return builder.close()
+    return builder.close(), complete, None
 
 
 @lru_cache(maxsize=8192)
@@ -364,9 +406,10 @@ def _first_label(block: dict[str, Any]) -> str:
     for mode_key, lane_key in LANES:
         mode_block = block.get(mode_key)
         lane = mode_block.get(lane_key) if isinstance(mode_block, dict) else None
-        if isinstance(lane, dict) and isinstance(lane.get("update_time"), str):
+        text = lane.get("update_time") if isinstance(lane, dict) else None
+        if isinstance(text, str) and text.strip():  # most lanes are blank: no exception raised for them
             try:
-                label = cbp_time.parse_clock(lane["update_time"]).label
+                label = cbp_time.parse_clock(text).label
             except BadInputError:
                 continue
             if label:

@@ -46,7 +46,8 @@ from zoneinfo import ZoneInfo
 
 from borderflow.errors import BadInputError
 from borderflow.feeds import cbp_time
-from borderflow.feeds.cbp_feed import MODE_BLOCKS, parse_count, parse_delay_minutes, read_xml
+from borderflow.feeds.cbp_feed import MODE_BLOCKS, parse_count, parse_delay_minutes, read_xml_prefix
+from borderflow.feeds.partial import broken_off
 from borderflow.feeds.records import ABSENT_LANES, CrossingSeen, Parsed, Rejected
 from borderflow.vocabulary import CBP_LANES, Observation, Status
 
@@ -120,7 +121,7 @@ def sniff(head: bytes, name: str) -> bool:
 def parse(data: bytes, name: str = "") -> Parsed:
     """Parse one RSS snapshot (rules in the module docstring)."""
     where = name or "input"
-    root = read_xml(data, where, "CBP's wait-times RSS")
+    root, complete, broke = read_xml_prefix(data, where, "CBP's wait-times RSS", ("item", 3))
     channel = root.find("channel") if root.tag == "rss" else None
     if channel is None:
         raise BadInputError(
@@ -128,9 +129,10 @@ def parse(data: bytes, name: str = "") -> Parsed:
             "fix: supply CBP's wait-times RSS"
         )
     parsed = Parsed(format=FORMAT)
+    items = channel.findall("item") if broke is None else complete
     # the feed's time: the channel's pubDate, else the first item's that reads
     stamps = [("channel pubDate", channel.findtext("pubDate"))] + [
-        (f"item {n} pubDate", i.findtext("pubDate")) for n, i in enumerate(channel.iter("item"), 1)]
+        (f"item {n} pubDate", i.findtext("pubDate")) for n, i in enumerate(items, 1)]
     for where, stamp in stamps:
         if stamp and stamp.strip():
             try:
@@ -138,13 +140,15 @@ def parse(data: bytes, name: str = "") -> Parsed:
                 break
             except BadInputError as error:
                 parsed.rejected.append(Rejected(where, str(error), stamp))
-    for index, item in enumerate(channel.findall("item")):
+    for index, item in enumerate(items):
         title = " ".join((item.findtext("title") or "").split())
         place = f"item {index + 1} ({title})"
         try:
             _read_item(parsed, place, title, item)
         except BadInputError as error:
             parsed.rejected.append(Rejected(place, str(error), _item_text(item)))
+    if broke is not None:
+        parsed.rejected.append(broken_off(f"item {broke.complete + 1} onward", broke, "items"))
     return parsed
 
 

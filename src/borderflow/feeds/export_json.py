@@ -32,6 +32,7 @@ from typing import Any
 from borderflow.errors import BadInputError
 from borderflow.feeds import observations_csv, volumes_csv
 from borderflow.feeds.bts import decode_text
+from borderflow.feeds.partial import broken_off, json_list_prefix
 from borderflow.feeds.records import Parsed, Rejected, Volume
 from borderflow.feeds.same_key import SameKey
 
@@ -69,11 +70,19 @@ def sniff_volumes(head: bytes, name: str = "") -> bool:
     return _first_key(head) == "port_code" and b'"period_start"' in head
 
 
-def _objects(data: bytes, name: str, what: str, notes: list[str]) -> list[Any]:
+def _objects(data: bytes, name: str, what: str, parsed: Parsed) -> list[Any]:
+    """The file's objects; for a list that breaks off, the complete ones, the rest kept
+    aside in ``parsed.rejected``."""
     where = name or "input"
+    text = decode_text(data, parsed.notes)
     try:
-        document = json.loads(decode_text(data, notes), parse_float=Decimal)
+        document = json.loads(text, parse_float=Decimal)
     except (ValueError, RecursionError) as exc:
+        prefix = json_list_prefix(text, parse_float=Decimal)
+        if prefix is not None and prefix[1].complete:
+            items, broke = prefix
+            parsed.rejected.append(broken_off(f"object {broke.complete + 1} onward", broke, "objects"))
+            return items
         raise BadInputError(f"{where}: not readable JSON ({exc}); supply the file {what} wrote, unchanged") from None
     if isinstance(document, dict) and set(document) == {"observations"}:
         document = document["observations"]
@@ -120,7 +129,7 @@ def _raw(item: Any) -> str:
 def parse_observations(data: bytes, name: str = "") -> Parsed:
     """Every good object as an Observation; every bad one as a Rejected with its reason."""
     parsed = Parsed(format=FORMAT_OBSERVATIONS)
-    for n, item in enumerate(_objects(data, name, "'borderflow export observations --format json'", parsed.notes), 1):
+    for n, item in enumerate(_objects(data, name, "'borderflow export observations --format json'", parsed), 1):
         try:
             cells = _cells(item, _OBSERVATION_KEYS, len(observations_csv.COLUMNS))
             parsed.observations.append(observations_csv.read_row(cells, len(cells)))
@@ -134,7 +143,7 @@ def parse_volumes(data: bytes, name: str = "") -> Parsed:
     and different values are all refused, as rows of the volumes CSV are."""
     parsed = Parsed(format=FORMAT_VOLUMES)
     same_key: SameKey[Volume] = SameKey()
-    for n, item in enumerate(_objects(data, name, "'borderflow export volumes --format json'", parsed.notes), 1):
+    for n, item in enumerate(_objects(data, name, "'borderflow export volumes --format json'", parsed), 1):
         try:
             volume = volumes_csv.read_row(_cells(item, volumes_csv.COLUMNS, len(volumes_csv.COLUMNS)))
         except ValueError as exc:
