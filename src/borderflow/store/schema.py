@@ -76,6 +76,9 @@ payloads = Table(
     #: When the source says it published the payload (a live feed's own time), when it
     #: says; a feed replay shows a reading only from then on (NULL: not known).
     Column("published_at", UTCDateTime()),
+    # the newest payload (every answer's Last-Modified), the newest live captures (the feed)
+    Index("ix_payloads_stored_at", "stored_at"),
+    Index("ix_payloads_published_at", "published_at"),
 )
 
 observations = Table(
