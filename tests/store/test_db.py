@@ -75,3 +75,21 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engin
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
     assert [d for d in differences if not (isinstance(d, tuple) and d[0] == "remove_table"
                                            and d[1].name == "alembic_version")] == []
+
+
+def test_an_archive_a_newer_version_migrated_is_refused_untouched(sqlite_engine: Engine, capsys) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from borderflow.cli.main import run
+    from borderflow.errors import BadInputError
+    from borderflow.store.db import migrate
+
+    with sqlite_engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    with pytest.raises(BadInputError, match=r"has schema 0999, newer than this BorderFlow knows \(up to 0\d{3}\)"):
+        migrate(sqlite_engine)
+    assert run(["--db", str(sqlite_engine.url), "status"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the archive") and err.count("\n") == 1 and "Traceback" not in err
+    with sqlite_engine.connect() as conn:  # nothing changed
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0999"

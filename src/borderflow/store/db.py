@@ -103,10 +103,25 @@ def _alembic_config(engine: Engine) -> Any:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (safe to call on every start)."""
-    from alembic import command
+    """Bring the schema to the newest migration (safe to call on every start).
 
-    command.upgrade(_alembic_config(engine), "head")
+    An archive a newer BorderFlow has migrated past what this one knows is refused with
+    a one-line message, never changed."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config(engine)
+    known = {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    unknown = sorted(set(current) - known)
+    if unknown:
+        newest = max(known)
+        raise BadInputError(
+            f"the archive {engine.url.render_as_string(hide_password=True)} has schema {', '.join(unknown)}, newer "
+            f"than this BorderFlow knows (up to {newest}): a newer BorderFlow wrote it; use that version or newer")
+    command.upgrade(config, "head")
 
 
 def schema_is_current(engine: Engine) -> bool:
