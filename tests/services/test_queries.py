@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from borderflow.services import queries
 from borderflow.services.ingest import Ingestor
 
 UTC = dt.UTC
+DATA = Path(__file__).resolve().parents[1] / "data"
 HEADER = "crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source\n"
 
 
@@ -101,3 +103,57 @@ def test_archive_version_grows_with_every_write(engine: Engine) -> None:
     _ingest(engine, ["250401,passenger,standard,2024-05-01T10:00:00Z,30,,delay,a"])
     after = queries.archive_version(engine)
     assert after != before and after[0] > before[0]
+
+
+def _grouped_latest(engine: Engine, at: dt.datetime, published_by: dt.datetime | None,
+                    sources: list[str] | None, crossing_id: str | None) -> list[tuple[object, ...]]:
+    """The newest reading of each lane by the plain rule, read in Python from every row:
+    the latest time at or before ``at``, among readings of that time the one stored last."""
+    from sqlalchemy import select
+
+    from borderflow.store.schema import observations, payloads
+    with engine.connect() as conn:
+        published = dict(conn.execute(select(payloads.c.sha256, payloads.c.published_at)).all())
+        rows = conn.execute(select(observations).order_by(observations.c.id)).all()
+    best: dict[tuple[str, ...], tuple[object, ...]] = {}
+    for r in rows:
+        if r.observed_at > at or (crossing_id and r.crossing_id != crossing_id):
+            continue
+        if sources is not None and r.source not in sources:
+            continue
+        if sources is None and r.source.endswith("-daily-mean"):
+            continue
+        when = published.get(r.payload_sha256) if r.payload_sha256 else None
+        if published_by is not None and when is not None and when > published_by:
+            continue
+        key = (r.crossing_id, r.mode, r.program, r.direction)
+        if key not in best or r.observed_at >= best[key][1]:  # type: ignore[operator]
+            best[key] = (r.id, r.observed_at)
+    return [best[k] for k in sorted(best)]
+
+
+def test_latest_readings_match_the_plain_rule_on_real_feeds(engine: Engine) -> None:
+    """On the Brownsville RSS week (four crossings, both kinds of lanes, feeds published
+    every few minutes) plus readings of a second source at the same instants, southbound
+    lanes and a daily mean: the newest reading of every lane, as of many instants, with and
+    without a publication bound, for one crossing or all, is the plain rule's."""
+    from borderflow.services.ingest import ingest
+    snapshots = sorted((DATA / "cbp-rss-brownsville" / "snapshots").glob("*.xml"))[:120]
+    assert ingest(engine, [str(p) for p in snapshots]).total("stored") > 100
+    _ingest(engine, [
+        "535501,passenger,standard,2026-08-12T04:00:00Z,7,2,,other-source",  # two sources at one instant: below
+        "535502,passenger,ready,2026-08-12T03:00:00Z,9,1,,my-counts",
+        "535502,passenger,ready,2026-08-12T05:00:00Z,11,1,,my-counts-daily-mean",
+    ])
+    _ingest(engine, ["535501,passenger,standard,2026-08-12T04:00:00Z,8,2,,second-source"])
+    southbound = (b"crossing_id,mode,program,observed_at,wait_minutes,lanes_open,status,source,direction\n"
+                  b"535503,passenger,standard,2026-08-12T02:00:00Z,25,3,,mx-counts,southbound\n"
+                  b"535503,passenger,standard,2026-08-12T06:00:00Z,35,3,,mx-counts,southbound\n")
+    assert Ingestor(engine).ingest_bytes(southbound, "sb.csv", "observations-csv").stored == 2
+    instants = [dt.datetime(2026, 8, 11, 20, tzinfo=UTC) + dt.timedelta(minutes=37 * k) for k in range(40)]
+    for k, at in enumerate(instants):
+        for published_by, sources, crossing in ((None, None, None), (at, ["cbp-rss"], None),
+                                                (at, None, "535501"), (None, None, ("535503", "535504")[k % 2])):
+            got = [(r["id"], r["observed_at"]) for r in queries.latest_readings(
+                engine, at=at, published_by=published_by, sources=sources, crossing_id=crossing, revised=False)]
+            assert got == _grouped_latest(engine, at, published_by, sources, crossing), (at, published_by, crossing)

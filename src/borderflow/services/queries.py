@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Select, and_, func, or_, select
+from sqlalchemy import Engine, Select, and_, exists, func, or_, select
 
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.feeds.records import AGGREGATE_SOURCE_SUFFIXES, FUTURE_SLACK
@@ -196,40 +196,82 @@ def latest_readings(engine: Engine, *, at: dt.datetime | None = None, crossing_i
     ``revised``: each reading's values as its source last published them by ``published_by``
     (else ``at``, else ever): see :func:`revise`. Ordered by crossing, mode, program, direction.
     """
-    o = observations.c
-    p = payloads.c
     # now: no reading dated beyond what ingest accepts (an archive from before that check)
-    conditions = [o.observed_at <= (at if at is not None else dt.datetime.now(_UTC) + FUTURE_SLACK)]
-    if published_by is not None:
-        unpublished = select(p.sha256).where(p.published_at > published_by)
-        conditions.append(or_(o.payload_sha256.is_(None), o.payload_sha256.not_in(unpublished)))
-    if crossing_id is not None:
-        conditions.append(o.crossing_id == crossing_id)
-    if sources is not None:
-        conditions.append(o.source.in_(sorted(set(sources))))
-    else:
-        conditions.extend(readings_only())
-    lane_cols = (o.crossing_id, o.mode, o.program, o.direction)
-    newest = (
-        select(*lane_cols, func.max(o.observed_at).label("newest"))
-        .where(and_(True, *conditions)).group_by(*lane_cols).subquery()
-    )
-    query = (
-        select(o.id, o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.wait_minutes,
-               o.lanes_open, o.status, o.source, o.reported_time)
-        .join(newest, and_(o.crossing_id == newest.c.crossing_id, o.mode == newest.c.mode,
-                           o.program == newest.c.program, o.direction == newest.c.direction,
-                           o.observed_at == newest.c.newest))
-        .where(and_(True, *conditions))
-        .order_by(*map(in_byte_order, (o.crossing_id, o.mode, o.program, o.direction)), o.observed_at, o.id)
-    )
+    until = at if at is not None else dt.datetime.now(_UTC) + FUTURE_SLACK
+    source_list = None if sources is None else sorted(set(sources))
+
+    def conditions(t: Any, placed: bool = False) -> list[Any]:
+        """What a reading of table (or alias) ``t`` must meet to count. ``placed``: of a
+        reading already known to be of the crossing and before the bound (a lane's newest
+        time), whose further conditions would only make the database read the lane."""
+        found = [] if placed else [t.c.observed_at <= until]
+        if published_by is not None:  # not brought by a payload published after
+            found.append(~exists().where(payloads.c.sha256 == t.c.payload_sha256,
+                                         payloads.c.published_at > published_by))
+        if crossing_id is not None and not placed:
+            found.append(t.c.crossing_id == crossing_id)
+        if source_list is not None:
+            found.append(t.c.source.in_(source_list))
+        else:
+            found.extend(~t.c.source.like(f"%{suffix}") for suffix in AGGREGATE_SOURCE_SUFFIXES)
+        return found
+
+    o = observations.c
     chosen: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     with engine.connect() as conn:
-        for row in conn.execute(query):
-            item = dict(row._mapping)
-            chosen[(item["crossing_id"], item["mode"], item["program"], item["direction"])] = item
-    found = list(chosen.values())
+        heads = [h for h in conn.execute(_lane_heads(crossing_id, conditions)) if h.newest is not None]
+        for start in range(0, len(heads), 100):
+            # the readings at each lane's newest time (two sources may share it: the one stored last wins)
+            query = (
+                select(o.id, o.crossing_id, o.mode, o.program, o.direction, o.observed_at, o.wait_minutes,
+                       o.lanes_open, o.status, o.source, o.reported_time)
+                .where(or_(*(and_(o.crossing_id == h.crossing_id, o.mode == h.mode, o.program == h.program,
+                                  o.direction == h.direction, o.observed_at == h.newest)
+                             for h in heads[start:start + 100])),
+                       *conditions(observations, placed=True))
+                .order_by(o.id)
+            )
+            for row in conn.execute(query):
+                item = dict(row._mapping)
+                chosen[(item["crossing_id"], item["mode"], item["program"], item["direction"])] = item
+    found = [chosen[key] for key in sorted(chosen)]
     return revise(engine, found, published_by or at) if revised else found
+
+
+def _lane_heads(crossing_id: str | None, conditions: Any) -> Any:
+    """Each lane (crossing, mode, program, direction) with the time of its newest reading
+    that meets ``conditions`` (a function of the table or alias it applies to): a query
+    of the lane's columns and ``newest`` (NULL for a lane with no such reading).
+
+    The lanes are found by skipping through the lane-and-time index (one index seek a
+    lane, not a read of every reading), and each lane's newest reading by walking that
+    index back from the newest time allowed until a reading meets the conditions: the
+    cost grows with the number of lanes, not with the length of the archive. (A grouped
+    maximum over the readings read a year's archive, 1.7 million readings, in 1-3 s.)
+    """
+    keys = ("crossing_id", "mode", "program", "direction")
+    start_alias, step_alias, row_alias, head_alias = (observations.alias(n) for n in (
+        "lane_first", "lane_next", "lane_row", "lane_head"))
+    only = ([start_alias.c.crossing_id == crossing_id], [step_alias.c.crossing_id == crossing_id]) \
+        if crossing_id is not None else ([], [])
+    first = (select(*(start_alias.c[k] for k in keys)).where(*only[0])
+             .order_by(*(start_alias.c[k] for k in keys)).limit(1).subquery("lane_start"))
+    lanes = select(*(first.c[k] for k in keys)).cte("lanes", recursive=True)
+    # the next lane: the next direction of this (crossing, mode, program), else the next
+    # program of this (crossing, mode), ...; each one seek (a row-value ">" over all four
+    # columns is not one on SQLite: it reads the crossing's earlier lanes again)
+    following = func.coalesce(*(
+        select(step_alias.c.id)
+        .where(*(step_alias.c[k] == lanes.c[k] for k in keys[:level]),
+               step_alias.c[keys[level]] > lanes.c[keys[level]], *only[1])
+        .order_by(*(step_alias.c[k] for k in keys)).limit(1).scalar_subquery()
+        for level in range(len(keys) - 1, 0 if crossing_id is not None else -1, -1)))
+    lanes = lanes.union_all(select(*(row_alias.c[k] for k in keys)).select_from(lanes)
+                            .join(row_alias, row_alias.c.id == following))
+    head = (select(head_alias.c.observed_at)
+            .where(*(head_alias.c[k] == lanes.c[k] for k in keys), *conditions(head_alias))
+            .order_by(head_alias.c.observed_at.desc()).limit(1).scalar_subquery())
+    return select(*(lanes.c[k] for k in keys), head.label("newest"))
 
 
 def _reading_key_text(item: Mapping[str, Any]) -> str:
