@@ -239,8 +239,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         ("se desconoce cuántas personas viajan por vehículo particular: indique un puerto cuyos conteos de BTS "
          "incluyan pasajeros de vehículos particulares (Personal Vehicle Passengers), o llene «Personas por "
          "vehículo»")),
-    "appr.people": ("people per vehicle must be a number > 0; got {got!r}",
-                    "las personas por vehículo deben ser un número mayor que 0; se recibió {got!r}"),
+    "appr.year": ("the year of volumes must be a year like 2024 (1900-2199); got {got!r}",
+                  "el año de los volúmenes debe ser un año como 2024 (1900-2199); se recibió {got!r}"),
+    "appr.people": ("people per vehicle must be a number > 0 and at most {most}; got {got!r}",
+                    ("las personas por vehículo deben ser un número mayor que 0 y de a lo sumo {most}; "
+                     "se recibió {got!r}")),
     "appr.port": ("port must be a 4-digit CBP port code like 2504; got {got!r}",
                   "el puerto debe ser un código de puerto de CBP de 4 dígitos, como 2504; se recibió «{got}»"),
     "appr.no_complete_year": (

@@ -356,3 +356,43 @@ def test_a_server_told_to_stop_does_not_wait_for_a_computation(tmp_path):
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_requests_past_the_webs_work_budget_are_refused_before_any_simulation(api):
+    """A small body must not buy gigabytes or an hour of a core: the budgets are checked
+    before anything is simulated (each would otherwise take minutes here)."""
+    def scenario(groups: int, hours: int, per_hour: float, booths: int = 1) -> dict[str, Any]:
+        return {"name": "big", "hours": hours,
+                "lane_groups": {f"g{i}": {"mode": "passenger", "program": "standard", "booths": booths,
+                                          "service": {"dist": "exponential", "mean_seconds": 60}}
+                                for i in range(groups)},
+                "demand": [{"to": f"g{i}", "per_hour": per_hour} for i in range(groups)]}
+
+    many = api.post("/api/v1/staffing", json={"scenario": scenario(60, 48, 1), "target_p95_minutes": 30})
+    assert many.status_code == 422 and "at most 240 lane-group hours" in many.json()["error"]["message"]
+    heavy = api.post("/api/v1/staffing", json={"scenario": scenario(1, 24, 4150, booths=80),
+                                               "target_p95_minutes": 5, "replications": 400})
+    assert heavy.status_code == 422 and "400 replications of 99,600 vehicles" in heavy.json()["error"]["message"]
+    flood = scenario(2, 24, 1_000_000, booths=5000)
+    big = api.post("/api/v1/appraisals", json={
+        "base": {"scenario": flood}, "alternatives": [{"changes": [{"add_booths": {"group": "g0", "booths": 1}}]}],
+        "replications": 1, "passengers_per_vehicle": 1.5})
+    assert big.status_code == 422 and "48,000,000 vehicles a day" in big.json()["error"]["message"]
+    huge = api.post("/api/v1/appraisals", json={
+        "base": {"scenario": BURST}, "alternatives": [{"changes": [{"scale_booths": {"group": "lane", "factor": 1e308}}]}],
+        "replications": 1, "passengers_per_vehicle": 1.5})
+    assert huge.status_code == 422 and "too large or not finite" in huge.json()["error"]["message"]
+
+
+def test_appraise_refusals_name_the_range_and_the_address(archive, capsys):
+    from borderflow.cli.main import run
+
+    base, alt = str(EXAMPLES / "otay_mesa_trucks_10_booths.yaml"), str(EXAMPLES / "otay_mesa_trucks.yaml")
+    assert run(["appraise", base, alt, "-r", "1", "--passengers-per-vehicle", "101"]) == 1
+    assert "must be a number > 0 and at most 100; got 101" in capsys.readouterr().err
+    assert run(["appraise", base, alt, "-r", "1", "--scheduler", "nonsense"]) == 1
+    err = capsys.readouterr().err
+    assert "could not reach the Dask scheduler at nonsense" in err and "unexpected" not in err
+    db = ["--db", archive.url.render_as_string(hide_password=False)]
+    assert run([*db, "appraise", base, alt, "-r", "1", "--port", "2506", "--year", "0"]) == 1
+    assert "the year of volumes must be a year like 2024 (1900-2199); got 0" in capsys.readouterr().err

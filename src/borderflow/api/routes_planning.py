@@ -54,9 +54,19 @@ router = APIRouter(prefix="/api/v1", tags=["planning"])
 #: Most expected vehicles in one scenario day, and most hours, a web request may staff.
 MAX_STAFFING_VEHICLES = 100_000
 MAX_STAFFING_HOURS = 48
+#: Most lane groups x hours a web request may staff: the search keeps wait statistics for
+#: every group and hour of every candidate (about 2 MB of memory each).
+MAX_STAFFING_GROUP_HOURS = 240
+#: Most vehicles x replications asked for explicitly (the automatic choice simulates
+#: about 1.6 million vehicles a day's run).
+MAX_STAFFING_WORK = 8_000_000
 #: Most replications per day, and days x scenarios, one appraisal request may simulate.
 MAX_APPRAISAL_REPLICATIONS = 50
 MAX_APPRAISAL_RUNS = 120
+#: Most expected vehicles in a day of any appraised scenario (a replication's arrivals
+#: are held in memory at once), and most vehicles over all its simulated days.
+MAX_APPRAISAL_DAY_VEHICLES = 1_000_000
+MAX_APPRAISAL_WORK = 100_000_000
 #: Longest window of readings one calibration request may fit.
 MAX_CALIBRATION_DAYS = 400
 #: Most booths in an hour a web calibration fits: the fit simulates up to three times the
@@ -190,6 +200,16 @@ async def create_staffing(body: StaffingBody) -> Any:
             f"{MAX_STAFFING_VEHICLES:,} expected vehicles; got {scenario.hours} hours and "
             f"{scenario.expected_vehicles():,.0f}; use borderflow staff"
         )
+    group_hours = len(scenario.lane_groups) * scenario.hours
+    if group_hours > MAX_STAFFING_GROUP_HOURS:
+        raise BadInputError(
+            f"the web staffs at most {MAX_STAFFING_GROUP_HOURS} lane-group hours (lane groups x hours); got "
+            f"{len(scenario.lane_groups)} groups x {scenario.hours} hours; choose lane_groups or use borderflow staff")
+    if body.replications is not None and body.replications * scenario.expected_vehicles() > MAX_STAFFING_WORK:
+        raise BadInputError(
+            f"{body.replications} replications of {scenario.expected_vehicles():,.0f} vehicles are more than the web "
+            f"simulates ({MAX_STAFFING_WORK:,} vehicles); ask for fewer, leave replications out to have them "
+            "chosen, or use borderflow staff")
     shifts = None if body.shifts is None else ShiftRules(**body.shifts.model_dump())
     request = StaffingRequest(
         target_p95_minutes=body.target_p95_minutes,
@@ -227,6 +247,12 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
     if runs * body.replications > MAX_APPRAISAL_RUNS * 10 or runs > MAX_APPRAISAL_RUNS:
         raise BadInputError(f"this appraisal needs {runs} day simulations x {body.replications} "
                             "replications, more than the web runs; use borderflow appraise")
+    day = max(s.expected_vehicles() for s in (base, *(a.scenario for a in alternatives)))
+    if day > MAX_APPRAISAL_DAY_VEHICLES or day * runs * body.replications > MAX_APPRAISAL_WORK:
+        raise BadInputError(f"this appraisal simulates up to {day:,.0f} vehicles a day, {runs} day simulations x "
+                            f"{body.replications} replications; the web simulates at most "
+                            f"{MAX_APPRAISAL_DAY_VEHICLES:,} a day and {MAX_APPRAISAL_WORK:,} in all: use fewer "
+                            "replications or borderflow appraise")
     options = AppraisalOptions(
         replications=body.replications, seed=body.seed,
         valuation=Valuation(**body.valuation.model_dump()),

@@ -168,7 +168,8 @@ def appraise_command(
     volumes = None
     if port is not None:
         engine = state(ctx).engine()
-        volumes = port_year(engine, port, year or latest_complete_year(engine, port, scenario_modes(base)))
+        volumes = port_year(engine, port, year if year is not None else
+                            latest_complete_year(engine, port, scenario_modes(base)))
     elif year is not None:
         raise BadInputError("--year needs --port (the BTS port code whose volumes to use)")
     elif options.weekend_factors or options.all_months:
@@ -379,7 +380,7 @@ def register(app: typer.Typer) -> None:
         )
         if rank:
             given = [name for name, value in (("--port", port), ("--year", year), ("--capital-cost", capital),
-                                              ("--yearly-cost", yearly)) if value]
+                                              ("--yearly-cost", yearly)) if value is not None]
             if given:
                 raise BadInputError(f"{', '.join(given)} does not apply with --rank: a portfolio names each "
                                     "project's port, year and costs; leave it out or edit the portfolio")

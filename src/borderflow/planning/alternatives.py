@@ -77,6 +77,9 @@ def apply_edits(base: Scenario, data: Mapping[str, Any], where: str = "alternati
             scenario = _EDITS[kind](scenario, **args)
         except TypeError as exc:
             raise BadInputError(f"{where}: changes[{i}].{kind}: {exc}") from None
+        except (OverflowError, ValueError) as exc:  # a number beyond any booth count (1e308, inf)
+            raise BadInputError(f"{where}: changes[{i}].{kind}: a number is too large or not finite ({exc}); "
+                                "give a number a port could have") from None
         except BadInputError as exc:
             raise BadInputError(f"{where}: changes[{i}].{kind}: {exc}") from None
     name = data.get("name") or f"{base.name} (edited)"

@@ -304,7 +304,8 @@ def _check(base: Scenario, alternatives: Sequence[Alternative], options: Apprais
         problems.append(f"seed must be a whole number >= 0; got {options.seed!r}")
     p = options.passengers_per_vehicle
     if p is not None and not (isinstance(p, (int, float)) and 0 < p <= MAX_PASSENGERS_PER_VEHICLE):
-        problems.append(Message(f"people per vehicle must be a number > 0; got {p!r}", "appr.people", {"got": p}))
+        problems.append(Message(f"people per vehicle must be a number > 0 and at most {MAX_PASSENGERS_PER_VEHICLE}; "
+                                f"got {p!r}", "appr.people", {"got": p, "most": MAX_PASSENGERS_PER_VEHICLE}))
     if problems:
         raise BadInputError("; ".join(problems), key="problems", fields={"problems": problems})
     options.valuation.check()

@@ -106,9 +106,9 @@ def _run_dask(
     client: Any
     try:
         client = Client(scheduler, timeout="10s") if owned else scheduler
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: an address that is not one ("nonsense")
         raise SourceUnavailableError(
-            f"could not reach the Dask scheduler at {scheduler}: {exc}; check the address"
+            f"could not reach the Dask scheduler at {scheduler}: {exc}; check the address (like tcp://host:8786)"
         ) from exc
     try:
         futures = client.map(run_task, list(tasks), pure=False)

@@ -93,6 +93,9 @@ def latest_complete_year(engine: Any, port_code: str, modes: Sequence[str]) -> i
 def port_year(engine: Any, port_code: str, year: int) -> PortYear:
     """The port's monthly counts for ``year`` from the archive (BTS, port level, inbound)."""
     _check_port(port_code)
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2199:
+        raise BadInputError(f"the year of volumes must be a year like 2024 (1900-2199); got {year!r}",
+                            key="appr.year", fields={"got": year})
     monthly: dict[str, tuple[float | None, ...]] = {}
     notes = []
     for mode, measure in MEASURE_OF_MODE.items():
