@@ -247,15 +247,27 @@ TEXTS: dict[str, tuple[str, str]] = {
     "appr.port": ("port must be a 4-digit CBP port code like 2504; got {got!r}",
                   "el puerto debe ser un código de puerto de CBP de 4 dígitos, como 2504; se recibió «{got}»"),
     "appr.no_complete_year": (
-        ("the archive has no year with BTS {measures} counts in all 12 months for port {port}; choose another "
-         "port, or ask the archive's administrator to load BTS's Border Crossing Entry Data"),
-        ("el archivo no tiene ningún año con conteos de BTS de {measures} en los 12 meses del puerto {port}; elija "
-         "otro puerto, o pida a quien administra el archivo que cargue los datos de cruces fronterizos de BTS")),
+        ("the archive has no year with BTS {measures} counts in all 12 months for port {port} (a year of zeros "
+         "counts nothing); choose another port, or ask the archive's administrator to load BTS's Border Crossing "
+         "Entry Data"),
+        ("el archivo no tiene ningún año con conteos de BTS de {measures} en los 12 meses del puerto {port} (un año "
+         "de ceros no cuenta nada); elija otro puerto, o pida a quien administra el archivo que cargue los datos de cruces fronterizos de BTS")),
     "appr.no_year": (
         ("the archive has no BTS volumes for port {port} in {year}; ingest the BTS Border Crossing Entry Data or "
          "choose another year"),
         ("el archivo no tiene volúmenes de BTS del puerto {port} en {year}; cargue los datos de cruces "
          "fronterizos de BTS o elija otro año")),
+    "appr.alt_extra_modes": (
+        ("{name!r} has {modes} demand that the base lacks; a base and its alternatives serve the same modes: keep "
+         "every mode's lanes and demand in each alternative"),
+        ("«{name}» tiene demanda de {modes} que la base no tiene; una base y sus alternativas atienden los mismos "
+         "modos: conserve los carriles y la demanda de cada modo en cada alternativa")),
+    "appr.alt_missing_modes": (
+        ("{name!r} has no {modes} demand that the base has (its delay would count as saved); a base and its "
+         "alternatives serve the same modes: keep every mode's lanes and demand in each alternative"),
+        ("«{name}» no tiene la demanda de {modes} que tiene la base (su demora contaría como ahorrada); una base y "
+         "sus alternativas atienden los mismos modos: conserve los carriles y la demanda de cada modo en cada "
+         "alternativa")),
     "appr.port_lacks_modes": (
         "port {port} has no BTS {modes} volumes in {year}; appraise scenarios of the modes the port counts",
         ("el puerto {port} no tiene volúmenes de BTS de {modes} en {year}; evalúe escenarios de los modos que "

@@ -80,3 +80,20 @@ def test_southbound_rows_stored_as_bts_are_not_counted(archive):
     ingest_counts(archive, [("2504", m, measure, "southbound", 1, "bts") for m in months
                             for measure in ("Personal Vehicles", "Personal Vehicle Passengers", "Pedestrians")])
     assert port_year(archive, "2504", 2024) == before
+
+
+def test_a_year_of_zero_counts_is_no_year_of_that_mode(archive):
+    """BTS wrote Trucks 0 for San Ysidro every month until mid-2016 (it has no cargo
+    lanes): such a year counts nothing and is never the default, and a year given whose
+    counts of a mode are all zero holds none of that mode, so appraising its trucks is refused."""
+    months = [f"2015-{m:02d}" for m in range(1, 13)]
+    ingest_counts(archive, [("2504", m, "Trucks", "northbound", 0, "bts") for m in months]
+                  + [("2504", m, "Personal Vehicles", "northbound", 1_000_000, "bts") for m in months])
+    with pytest.raises(NotFoundError, match=r"Trucks counts in all 12 months for port 2504 \(a year of zeros"):
+        latest_complete_year(archive, "2504", ("commercial",))
+    assert latest_complete_year(archive, "2504", ("passenger",)) == 2024
+    volumes = port_year(archive, "2504", 2015)
+    assert "commercial" not in volumes.monthly and volumes.monthly["passenger"] == (1_000_000.0,) * 12
+    from borderflow.planning.days import representative_days
+    with pytest.raises(BadInputError, match="port 2504 has no BTS commercial volumes in 2015"):
+        representative_days(volumes, ("commercial",), None, False)

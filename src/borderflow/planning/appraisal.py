@@ -177,10 +177,13 @@ def appraise(
         theirs = set(scenario_modes(alt.scenario))
         extra, missing = theirs - set(modes), set(modes) - theirs
         if extra or missing:
-            what = (f"has {', '.join(sorted(extra))} demand that the base lacks" if extra else
-                    f"has no {', '.join(sorted(missing))} demand that the base has (its delay would count as saved)")
+            odd = sorted(extra or missing)
+            what = (f"has {', '.join(odd)} demand that the base lacks" if extra else
+                    f"has no {', '.join(odd)} demand that the base has (its delay would count as saved)")
             raise BadInputError(f"{alt.scenario.name!r} {what}; a base and its alternatives serve the same "
-                                "modes: keep every mode's lanes and demand in each alternative")
+                                "modes: keep every mode's lanes and demand in each alternative",
+                                key="appr.alt_extra_modes" if extra else "appr.alt_missing_modes",
+                                fields={"name": alt.scenario.name, "modes": [Message(m, f"mode.{m}") for m in odd]})
     if volumes is not None:
         weights = representative_days(volumes, modes, options.weekend_factors, options.all_months)
     elif options.weekend_factors or options.all_months:

@@ -74,18 +74,21 @@ def latest_complete_year(engine: Any, port_code: str, modes: Sequence[str]) -> i
     complete: set[int] | None = None
     for measure in measures:
         months: dict[int, set[int]] = {}
+        counted: dict[int, float] = {}
         for item in _bts_rows(engine, port_code, measure):
             year, month = (int(p) for p in item["month"].split("-"))
             months.setdefault(year, set()).add(month)
-        full = {y for y, seen in months.items() if len(seen) == 12}
+            counted[year] = counted.get(year, 0.0) + float(item["value"])
+        # a year of twelve zeros (BTS wrote 0 for a mode a port did not serve) counts nothing
+        full = {y for y, seen in months.items() if len(seen) == 12 and counted[y] > 0}
         complete = full if complete is None else complete & full
     if not complete:
         said = " and ".join(measures)
         raise NotFoundError(
-            f"the archive has no year with BTS {said} counts in all 12 months for port {port_code}; ingest the "
-            "BTS Border Crossing Entry Data (borderflow ingest FILE) or pass --year",
+            f"the archive has no year with BTS {said} counts in all 12 months for port {port_code} (a year of "
+            "zeros counts nothing); ingest the BTS Border Crossing Entry Data (borderflow ingest FILE) or pass --year",
             key="appr.no_complete_year",
-            fields={"port": port_code, "measures": " and ".join(measures)},
+            fields={"port": port_code, "measures": [Message(m, f"measure.{m}") for m in measures]},
         )
     return max(complete)
 
@@ -102,7 +105,7 @@ def port_year(engine: Any, port_code: str, year: int) -> PortYear:
         values: list[float | None] = [None] * 12
         for item in _bts_rows(engine, port_code, measure, year):
             values[int(item["month"][5:7]) - 1] = float(item["value"])
-        if any(v is not None for v in values):
+        if any(values):  # twelve zeros: BTS counted none of the mode there, as if it had no counts
             monthly[mode] = tuple(values)
             missing = [dt.date(year, i + 1, 1).strftime("%b") for i, v in enumerate(values) if v is None]
             if missing:
