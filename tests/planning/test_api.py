@@ -396,3 +396,20 @@ def test_appraise_refusals_name_the_range_and_the_address(archive, capsys):
     db = ["--db", archive.url.render_as_string(hide_password=False)]
     assert run([*db, "appraise", base, alt, "-r", "1", "--port", "2506", "--year", "0"]) == 1
     assert "the year of volumes must be a year like 2024 (1900-2199); got 0" in capsys.readouterr().err
+
+
+def test_planning_bodies_are_held_to_the_scenario_limit(api):
+    """A planning request is a scenario and settings: over 2 MB it is refused before it is
+    read (a 14 MB scenario took the server 2 s to parse before it could be refused)."""
+    big = b'{"scenario": {"name": "' + b"x" * 2_100_000 + b'"}, "target_p95_minutes": 5}'
+    for path in ("/api/v1/staffing", "/api/v1/appraisals", "/api/v1/calibrations"):
+        refused = api.post(path, content=big, headers={"content-type": "application/json"})
+        assert refused.status_code == 413, path
+        assert refused.json()["error"]["message"] == f"a request to {path} may be at most 2000000 bytes; send less"
+    edits = api.post("/api/v1/appraisals", json={
+        "base": {"scenario": BURST}, "passengers_per_vehicle": 1.5,
+        "alternatives": [{"changes": [{"add_booths": {"group": "lane", "booths": 0}}] * 1001}]})
+    assert edits.status_code == 422 and "at most 1000 items" in edits.json()["error"]["message"]
+    # the archive's own upload keeps the server's larger limit
+    upload = api.post("/api/v1/observations", content=b"x" * 2_100_000, headers={"content-type": "text/csv"})
+    assert upload.status_code in (401, 403)

@@ -198,3 +198,41 @@ def test_a_cancelled_request_does_not_wait_for_its_child(tmp_path: Path) -> None
 
     assert asyncio.run(cancel_it()) < 10
     assert _gone(_pid_from(pid_file))
+
+
+def _hold_a_slot(directory: str, ready: Any, done: Any) -> None:
+    slots = isolation.Slots(2, directory)
+    assert slots.acquire(blocking=False)
+    ready.set()
+    done.wait(30)
+    os._exit(0)  # ends without giving the slot back: its lock goes with the process
+
+
+def test_slots_shared_through_a_folder_hold_across_processes(tmp_path: Path) -> None:
+    """``serve --workers N`` runs N processes; the planning routes' "at most two (four) at
+    once" must hold across them, and a worker that dies must not keep its slots."""
+    import multiprocessing
+
+    folder = str(tmp_path / "slots")
+    context = multiprocessing.get_context("spawn")
+    ready, done = context.Event(), context.Event()
+    other = context.Process(target=_hold_a_slot, args=(folder, ready, done))
+    other.start()
+    try:
+        assert ready.wait(60)
+        here = isolation.Slots(2, folder)
+        assert here.acquire(blocking=False)  # the second of two
+        assert not here.acquire(blocking=False)  # the other process holds the first
+        here.release()
+        assert here.acquire(blocking=False) and not here.acquire(blocking=False)
+        done.set()
+        other.join(30)
+        assert here.acquire(blocking=False)  # the other process ended: its slot is free again
+        here.release()
+        here.release()
+    finally:
+        done.set()
+        other.join(5)
+    alone = isolation.Slots(1)  # no folder: this process alone
+    assert alone.acquire(blocking=False) and not alone.acquire(blocking=False)
+    alone.release()

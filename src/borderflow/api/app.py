@@ -42,6 +42,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.close()  # this process's simulation threads stop; its unfinished runs read as interrupted
 
 
+#: Planning requests (a scenario and settings, checked whole before any work) take at most
+#: this many bytes, as ``POST /api/v1/simulations`` does: parsing a larger body would hold
+#: the server for seconds before the request could be refused.
+PLANNING_PATHS = ("/api/v1/staffing", "/api/v1/appraisals", "/api/v1/calibrations")
+MAX_PLANNING_BODY_BYTES = 2_000_000
+
 def create_app(engine: Engine | None = None, database_url: str | None = None, *,
                cache_seconds: float = 0.0) -> FastAPI:
     """The API over ``engine`` (else the database at ``database_url``, else the configured one).
@@ -65,7 +71,8 @@ def create_app(engine: Engine | None = None, database_url: str | None = None, *,
     app.state.max_body_bytes = max_body_bytes()
     # outermost: nothing reads an oversized body, but for routes that sign in, check and audit it themselves
     app.add_middleware(BodyLimit, max_bytes=app.state.max_body_bytes,
-                       own_limit=("/api/v1/observations", "/api/v1/exchange/"))
+                       own_limit=("/api/v1/observations", "/api/v1/exchange/"),
+                       tighter=dict.fromkeys(PLANNING_PATHS, MAX_PLANNING_BODY_BYTES))
     install_error_handlers(app)
     for module in (meta, catalog, waits, history, archive, feed, observations):
         app.include_router(module.router)

@@ -52,20 +52,28 @@ def limited_receive(receive: Receive, max_bytes: int, message: str) -> Receive:
 class BodyLimit:
     """ASGI middleware refusing bodies over ``max_bytes`` (see the module doc)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, own_limit: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, own_limit: tuple[str, ...] = (),
+                 tighter: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         #: Path prefixes whose routes hold a limit of their own (see the module doc).
         self.own_limit = own_limit
+        #: Path prefixes with a smaller limit: routes that parse and check their whole body
+        #: before any work (a scenario, a plan request) need far less than an upload.
+        self.tighter = tighter or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.own_limit):
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        limit, message = self.max_bytes, too_large(self.max_bytes)
+        for prefix, most in self.tighter.items():
+            if path.startswith(prefix) and most < limit:
+                limit, message = most, f"a request to {prefix} may be at most {most} bytes; send less"
         declared = declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            response = error_response(413, "payload_too_large", too_large(self.max_bytes),
-                                      headers={"Connection": "close"})
+        if declared is not None and declared > limit:
+            response = error_response(413, "payload_too_large", message, headers={"Connection": "close"})
             await response(scope, receive, send)
             return
-        await self.app(scope, limited_receive(receive, self.max_bytes, too_large(self.max_bytes)), send)
+        await self.app(scope, limited_receive(receive, limit, message), send)

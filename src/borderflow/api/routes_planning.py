@@ -24,7 +24,6 @@ computation's process stopped without answering, 503 (code ``busy``, with
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
@@ -75,7 +74,8 @@ MAX_CALIBRATION_BOOTHS = 40
 #: Planning computations the API runs at once, each in a process of its own with up to
 #: seconds of a core and its memory; more are answered "busy" at once, not queued.
 MAX_API_COMPUTATIONS = 4
-_COMPUTING = threading.BoundedSemaphore(MAX_API_COMPUTATIONS)
+#: Shared by the server's worker processes (``serve --workers``): four across the server.
+_COMPUTING = isolation.Slots.from_environment(MAX_API_COMPUTATIONS, "api-planning")
 #: What a busy answer's Retry-After says, seconds.
 BUSY_RETRY_SECONDS = 10
 
@@ -131,7 +131,8 @@ class StaffingBody(ScenarioChoice):
 class AlternativeBody(ScenarioChoice):
     name: str | None = Field(default=None, description="Name of an edited alternative.")
     changes: list[dict[str, Any]] | None = Field(
-        default=None, description="Edits applied to the base, e.g. [{add_booths: {group: general, booths: 4}}].")
+        default=None, max_length=1000,
+        description="Edits applied to the base, e.g. [{add_booths: {group: general, booths: 4}}]; at most 1,000.")
     capital_cost_dollars: float = Field(default=0.0, ge=0, le=MAX_COST_DOLLARS)
     yearly_cost_dollars: float = Field(default=0.0, ge=0, le=MAX_COST_DOLLARS)
 
@@ -189,10 +190,8 @@ def resolve_scenario(choice: ScenarioChoice, what: str) -> Scenario:
     return load_scenario(choice.scenario)
 
 
-@router.post("/staffing", responses={**ERRORS, **TOO_LARGE}, summary="Staff a scenario against a p95 wait target")
-async def create_staffing(body: StaffingBody) -> Any:
-    """Booths per hour and lane group with the fewest booth-hours meeting the target, the
-    SIPP/Erlang-C baseline, and an officer roster: the JSON of `borderflow staff --json`."""
+def _staffing_request(body: StaffingBody) -> tuple[Scenario, StaffingRequest]:
+    """The scenario and settings of a staffing request, within what the web computes."""
     scenario = resolve_scenario(body, "scenario")
     if scenario.expected_vehicles() > MAX_STAFFING_VEHICLES or scenario.hours > MAX_STAFFING_HOURS:
         raise BadInputError(
@@ -216,14 +215,22 @@ async def create_staffing(body: StaffingBody) -> Any:
         lane_groups=tuple(body.lane_groups) if body.lane_groups else None,
         max_booths=body.max_booths, replications=body.replications, seed=body.seed, shifts=shifts,
     )
+    return scenario, request
+
+
+@router.post("/staffing", responses={**ERRORS, **TOO_LARGE}, summary="Staff a scenario against a p95 wait target")
+async def create_staffing(body: StaffingBody) -> Any:
+    """Booths per hour and lane group with the fewest booth-hours meeting the target, the
+    SIPP/Erlang-C baseline, and an officer roster: the JSON of `borderflow staff --json`."""
+    # read and checked in a thread: a large scenario takes a while to parse, and the
+    # server goes on answering others meanwhile
+    scenario, request = await run_in_threadpool(_staffing_request, body)
     plan = await _computed(plan_staffing, scenario, request)
     return plan.to_json_dict()
 
 
-@router.post("/appraisals", responses={**ERRORS, **TOO_LARGE}, summary="Appraise alternatives against a base")
-async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
-    """Yearly delay by mode, its value, NPV and BCR of each alternative: the JSON of
-    `borderflow appraise --json`."""
+def _appraisal_request(body: AppraisalBody) -> tuple[Scenario, list[Alternative], AppraisalOptions]:
+    """The base, alternatives and settings of an appraisal request, within what the web computes."""
     base = resolve_scenario(body.base, "base")
     alternatives = []
     for i, alt in enumerate(body.alternatives):
@@ -261,13 +268,22 @@ async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
                          if body.weekend_factors is not None else None),
         all_months=body.all_months, workers=1,
     )
+    return base, alternatives, options
+
+
+@router.post("/appraisals", responses={**ERRORS, **TOO_LARGE}, summary="Appraise alternatives against a base")
+async def create_appraisal(request: Request, body: AppraisalBody) -> Any:
+    """Yearly delay by mode, its value, NPV and BCR of each alternative: the JSON of
+    `borderflow appraise --json`."""
+    base, alternatives, options = await run_in_threadpool(_appraisal_request, body)  # off the event loop
 
     volumes = None
     if body.port_code is not None:
         port_code, engine, modes = body.port_code, request.app.state.engine, scenario_modes(base)
 
         def read() -> PortYear:
-            return port_year(engine, port_code, body.year or latest_complete_year(engine, port_code, modes))
+            return port_year(engine, port_code, body.year if body.year is not None else
+                             latest_complete_year(engine, port_code, modes))
 
         volumes = await run_in_threadpool(read)
     result = await _computed(appraise, base, alternatives, volumes, options)

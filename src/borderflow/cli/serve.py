@@ -74,6 +74,14 @@ def serve_command(
     # Workers are separate processes: they find the database and settings in the environment.
     os.environ["BORDERFLOW_DATABASE_URL"] = database_url(cli.db)
     os.environ["BORDERFLOW_API_CACHE_SECONDS"] = str(cache_seconds)
+    # the planning routes' "at most N at once" holds across the workers: slots are lock
+    # files in one folder, gone with the server
+    import tempfile
+
+    from borderflow.services.isolation import SLOTS_SETTING
+
+    slots = tempfile.TemporaryDirectory(prefix="borderflow-slots-")
+    os.environ[SLOTS_SETTING] = slots.name
     proxies = forwarded_allow_ips.strip()
     # Proxy headers only from proxies the operator names: otherwise any client could write the
     # address the audit keeps (uvicorn trusts 127.0.0.1 by default).
@@ -103,6 +111,7 @@ def serve_command(
         pass
     finally:
         sock.close()
+        slots.cleanup()
 
 
 def register(app: typer.Typer) -> None:

@@ -212,7 +212,69 @@ async def compute(function: Callable[..., T], *args: Any) -> T:
         given_up.set()
 
 
-async def compute_in_a_slot(slots: threading.BoundedSemaphore, busy: Callable[[], BorderFlowError],
+#: The setting naming a folder the server's worker processes share their computation
+#: slots in; ``borderflow serve`` sets it for its workers.
+SLOTS_SETTING = "BORDERFLOW_COMPUTE_SLOTS_DIR"
+
+
+class Slots:
+    """At most ``count`` computations at once, with the semaphore's ``acquire(blocking=False)``
+    and ``release()``.
+
+    Without a folder (one process) a semaphore counts them. With ``directory`` (the
+    :data:`SLOTS_SETTING` the server gives its worker processes) the count holds across
+    every process given the same folder: a slot is a lock on one of ``count`` files there,
+    taken without waiting and released when its holder gives it back or ends, a crash
+    included, so a worker that dies holding slots does not keep them."""
+
+    def __init__(self, count: int, directory: str | None = None) -> None:
+        self.count = count
+        self.directory = directory or None
+        self._local = threading.BoundedSemaphore(count)
+        self._held: list[int] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_environment(cls, count: int, name: str) -> Slots:
+        """``count`` slots named ``name``, shared through the folder of :data:`SLOTS_SETTING` if set."""
+        import os
+
+        folder = os.environ.get(SLOTS_SETTING, "")
+        return cls(count, os.path.join(folder, name) if folder else None)
+
+    def acquire(self, blocking: bool = False) -> bool:
+        if blocking:
+            raise ValueError("slots are taken without waiting")
+        if self.directory is None:
+            return self._local.acquire(blocking=False)
+        import fcntl
+        import os
+
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        for i in range(self.count):
+            fd = os.open(os.path.join(self.directory, f"slot-{i}"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            with self._lock:
+                self._held.append(fd)
+            return True
+        return False
+
+    def release(self) -> None:
+        if self.directory is None:
+            self._local.release()
+            return
+        import os
+
+        with self._lock:
+            fd = self._held.pop()  # slots are alike: any one this process holds
+        os.close(fd)  # closing the file releases its lock
+
+
+async def compute_in_a_slot(slots: Slots | threading.BoundedSemaphore, busy: Callable[[], BorderFlowError],
                             function: Callable[..., T], *args: Any) -> T:
     """:func:`compute`, if one of ``slots`` is free (held until the child answers); else
     ``busy()`` raised at once: a front that caps its computations answers "busy" rather

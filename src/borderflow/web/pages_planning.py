@@ -17,7 +17,6 @@ is an error, so nothing of the dashboard's is overwritten).
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -280,7 +279,7 @@ def _scenario(example_id: str) -> Scenario:
 #: calibration; each takes seconds of a core): more are answered "busy" at once rather
 #: than queued behind each other.
 MAX_PAGE_RUNS = 2
-_RUNS = threading.BoundedSemaphore(MAX_PAGE_RUNS)
+_RUNS = isolation.Slots.from_environment(MAX_PAGE_RUNS, "page-planning")  # shared by the server's workers
 
 
 class PlannerBusy(BorderFlowError):
