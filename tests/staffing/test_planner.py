@@ -233,3 +233,23 @@ def test_a_lane_that_cannot_meet_the_target_keeps_the_lane_its_drivers_may_choos
     sipp_p95 = plan.baseline_sipp["standard"].p95_minutes
     assert all(p is not None and s is not None and p <= s * 1.1
                for p, s in zip(standard_p95, sipp_p95, strict=True)), (standard_p95, sipp_p95)
+
+
+def test_a_lane_keeps_a_booth_in_the_last_hour_its_vehicles_arrive():
+    """With a target so loose any wait meets it, a plan could close every hour and leave the
+    day's vehicles to the booth the simulator keeps open after the horizon to drain the
+    queue; it keeps one open in the last hour with arrivals instead, for each demand entry."""
+    scenario = load_scenario({
+        "name": "tail", "hours": 6, "seed": 1,
+        "lane_groups": {
+            "a": {"mode": "passenger", "program": "standard", "booths": 4,
+                  "service": {"dist": "exponential", "mean_seconds": 60}},
+            "b": {"mode": "passenger", "program": "ready", "booths": 2,
+                  "service": {"dist": "exponential", "mean_seconds": 40}}},
+        "demand": [{"to": "a", "per_hour": [20, 20, 20, 20, 20, 0]},
+                   {"to": ["a", "b"], "per_hour": [10, 10, 10, 10, 10, 10]}]})
+    plan = plan_staffing(scenario, StaffingRequest(target_p95_minutes=100_000, replications=20))
+    a, b = plan.lane_groups["a"].booths, plan.lane_groups["b"].booths
+    assert a[4] >= 1  # "a"'s own vehicles arrive until hour 4
+    assert a[5] + b[5] >= 1  # the shared entry's until hour 5
+    assert plan.booth_hours <= 3  # and no more than that: the target asks nothing else

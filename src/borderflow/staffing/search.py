@@ -53,6 +53,10 @@ vehicles that *arrive* in the hour, and the next hour drains what is left), so t
 rounding up SIPP does in every hour is paid only where the simulation needs it; and
 inspection times less variable than exponential queue less than Erlang C says.
 
+A demand entry's lanes keep at least one booth in its last hour with arrivals: with
+none, those vehicles would be served after the horizon by the booth the simulator keeps
+open to drain the queue, a booth no plan pays for.
+
 What it guarantees, honestly: on the decision sample, every feasible (group, hour)
 meets T with z standard errors to spare, and no single-booth removal tried in the last
 pass keeps it so (a local minimum under one-booth removals and swaps). It does not
@@ -230,6 +234,16 @@ class _ComponentSearch:
         self._changed = np.zeros(self.hours, dtype=np.int64)
         self._failed: dict[tuple[tuple[int, ...], int], int] = {}
         self._current: Evaluation | None = None  # the plan's evaluation on all replications
+        # each demand entry's last hour with arrivals: its lanes keep a booth open then.
+        # With none, its last vehicles would be served after the horizon by the booth the
+        # simulator keeps open to drain the queue, which no plan pays for (booth-hours
+        # could fall below the work the demand brings).
+        index = {gid: i for i, gid in enumerate(crn.scenario.group_ids)}
+        self.last_open: list[tuple[list[int], int]] = []
+        for entry in crn.scenario.demand:
+            busy = [h for h, rate in enumerate(entry.per_hour) if rate > 0]
+            if busy:
+                self.last_open.append(([index[t] for t in entry.to], busy[-1]))
 
     def run(self) -> SearchResult:
         cap_plan = self.start.copy()
@@ -242,6 +256,11 @@ class _ComponentSearch:
         self.protect = ~self.optimised[:, None] & at_cap.meets(self.target, self.z)
         booths = np.minimum(self.start, self.caps[:, None])
         booths[self.infeasible] = np.broadcast_to(self.caps[:, None], booths.shape)[self.infeasible]
+        for groups, h in self.last_open:
+            if booths[groups, h].sum() == 0:
+                open_one = [g for g in groups if self.optimised[g] and self.caps[g] > 0]
+                if open_one:
+                    booths[open_one[0], h] = 1
         booths, _ = self._forward(booths, self.screen, self.screen_z)
         booths, evaluation = self._forward(booths, self.crn.replications, self.z)
         self._current = evaluation
@@ -320,6 +339,8 @@ class _ComponentSearch:
         near = self._changed[max(0, h - RECHECK_HOURS) : h + 3].max()
         if key in self._failed and near <= self._failed[key]:
             return None
+        if (change < 0).any() and not self._keeps_last_booths(booths + change):
+            return None
         if self._current is not None and (change < 0).any():
             fewer = np.flatnonzero((change < 0).any(axis=1))
             if np.nan_to_num(self._current.p95_minutes[fewer, h]).max() >= HOPELESS * self.target:
@@ -332,6 +353,10 @@ class _ComponentSearch:
             self._stamp += 1
             self._changed[np.flatnonzero(change.any(axis=0))] = self._stamp
         return result
+
+    def _keeps_last_booths(self, booths: np.ndarray) -> bool:
+        """Whether every demand entry has a booth open in its last hour with arrivals."""
+        return all(booths[groups, h].sum() > 0 for groups, h in self.last_open)
 
     def _remove(self, booths: np.ndarray, evaluation: Evaluation) -> tuple[np.ndarray, Evaluation]:
         for _ in range(self.removal_passes):
