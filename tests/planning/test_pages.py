@@ -222,7 +222,8 @@ def test_appraisal_messages_and_days_in_spanish(site):
     site.cookies.set(i18n.COOKIE, "es")
     bad = site.get("/appraisal", params={"run": "1", "passengers": "0"})
     assert bad.status_code == 422
-    assert "las personas por vehículo deben ser un número mayor que 0; se recibió 0.0" in html.unescape(bad.text)
+    assert ("las personas por vehículo deben ser un número mayor que 0 y de a lo sumo 100; se recibió 0.0"
+            in html.unescape(bad.text))
     port = site.get("/appraisal", params={"run": "1", "port": "25"})
     assert "el puerto debe ser un código de puerto de CBP de 4 dígitos, como 2504; se recibió «25»" in \
         html.unescape(port.text)

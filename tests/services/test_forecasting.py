@@ -261,3 +261,84 @@ def test_out_of_sample_is_judged_by_the_lane_own_readings(archive):
     inside = forecasting.forecast_for(archive, "535502", "passenger", "standard", 6,
                                       as_of=LAST + dt.timedelta(minutes=20), store=False)
     assert inside["out_of_sample"] is False
+
+
+def test_hours_a_lane_is_closed_are_never_the_best_hour(engine):
+    """Los Indios and Veterans close at night: CBP says "lanes closed" (no wait) then. The
+    model, never shown a wait at those hours, forecasts them near zero; they are marked
+    and the best hour is chosen among the hours the lane reports waits at."""
+    rows = []
+    for r in readings():
+        local_hour = (r["observed_at"].hour - 5) % 24  # CDT
+        if 0 <= local_hour < 6:
+            r = {**r, "wait_minutes": None, "status": "closed"}
+        rows.append(r)
+    with engine.begin() as conn:
+        conn.execute(observations.insert(), rows)
+    forecasting.train(engine, crossing_ids=["535501"], params=SMALL)
+    result = forecasting.forecast_for(engine, "535501", "passenger", "standard", 24,
+                                      as_of=LAST + dt.timedelta(minutes=20))
+    closed = [h for h in result["forecast"] if not h["reported_recently"]]
+    assert sorted(pd.Timestamp(h["local_hour"]).hour for h in closed) == [0, 1, 2, 3, 4, 5]
+    assert result["best_hour"]["reported_recently"] and pd.Timestamp(result["best_hour"]["local_hour"]).hour >= 6
+    shown = [h for h in result["forecast"] if h["reported_recently"]]
+    assert result["best_hour"] == min(shown, key=lambda h: (h["wait_minutes"], h["horizon"]))
+    assert forecasting.best_hour_to_cross(closed) in closed  # all closed: the lowest still answers
+
+
+def test_a_forecast_does_not_wait_for_a_writer_to_store_itself(archive, tmp_path):
+    """Storing a forecast only spares computing it again: while an ingest holds the
+    archive's write lock the forecast is answered at once (on SQLite, stored next time)."""
+    import threading
+    import time
+
+    forecasting.train(archive, crossing_ids=["535501"], params=SMALL)
+    as_of = LAST + dt.timedelta(minutes=20)
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        from borderflow.store.db import writing
+
+        with writing(archive) as conn:  # what an ingest holds, on SQLite and PostgreSQL alike
+            conn.execute(select(1))
+            holding.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        t0 = time.perf_counter()
+        answer = forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=as_of)
+        assert time.perf_counter() - t0 < 10 and len(answer["forecast"]) == 24
+    finally:
+        release.set()
+        thread.join(30)
+    with archive.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(forecasts)).scalar()
+    # SQLite has one write lock: the forecast was not stored rather than waited for.
+    # PostgreSQL stores it beside the writer (the archive-wide lock is for ingests).
+    assert stored == (0 if archive.dialect.name == "sqlite" else 24)
+    forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=as_of)
+    with archive.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(forecasts)).scalar() == 24
+
+
+def test_training_reads_no_reading_dated_after_now_and_says_its_hours_as_the_models_list(engine):
+    """CBP stamps some updates with the coming hour: trained now, a model that read such a
+    reading would have read past the hour a forecast made now starts from."""
+    now = pd.Timestamp.now(tz="UTC").floor("h")
+    start = (now - pd.Timedelta(hours=5 * 168)).to_pydatetime()
+    rows = readings(start=start)
+    ahead = {**rows[-1], "observed_at": (now + pd.Timedelta(minutes=50)).to_pydatetime(), "wait_minutes": 33}
+    with engine.begin() as conn:
+        conn.execute(observations.insert(), [r for r in rows if r["observed_at"] < now.to_pydatetime()] + [ahead])
+    summary = forecasting.train(engine, crossing_ids=["535501"], params=SMALL)
+    assert pd.Timestamp(summary["train_end"]) <= now + pd.Timedelta(hours=1)
+    (listed,) = forecasting.list_models(engine)
+    assert (listed["train_start"], listed["train_end"]) == (summary["train_start"], summary["train_end"])
+    live = forecasting.forecast_for(engine, "535501", "passenger", "standard", 2)
+    assert live["out_of_sample"] is True and live["model_version"] == summary["version"]
+    with pytest.raises(BadInputError, match="--end .* is not after --start"):
+        forecasting.backtest_lane(engine, "535501", "passenger", "standard", "2026-07-06", "2026-06-29",
+                                  params=SMALL)

@@ -35,6 +35,9 @@ class ForecastHour(BaseModel):
     hi80: float
     lo95: float
     hi95: float
+    reported_recently: bool = Field(description="Whether the lane gave a wait at this hour of the day (at the "
+                                    "crossing) on some day of the 28 before the forecast; false for hours it "
+                                    "is usually closed, which are not offered as the best hour.")
 
 
 class ForecastResponse(BaseModel):
@@ -52,7 +55,8 @@ class ForecastResponse(BaseModel):
     hours: int
     levels: list[int]
     forecast: list[ForecastHour]
-    best_hour: ForecastHour = Field(description="The hour with the lowest forecast wait; ties to the earliest.")
+    best_hour: ForecastHour = Field(description="The hour with the lowest forecast wait among the hours reported "
+                                    "recently (all hours if none was); ties to the earliest.")
     out_of_sample: bool = Field(description="True when the model was trained only on readings before the "
                                 "origin; False when every model of the lane was trained on later readings "
                                 "(a forecast as of an earlier time), so its errors there look better than they are.")

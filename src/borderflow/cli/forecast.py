@@ -36,7 +36,7 @@ def _print_forecast(result: dict[str, Any]) -> None:
     best = result["best_hour"]["hour"]
     walls = [item["local_hour"][:16] for item in result["forecast"]]
     for item, wall in zip(result["forecast"], walls):
-        mark = " *" if item["hour"] == best else ""
+        mark = " *" if item["hour"] == best else (" ~" if not item.get("reported_recently", True) else "")
         # the hour clocks repeat when they go back is told apart by its UTC offset
         shown = wall.replace("T", " ") + (f" {item['local_hour'][19:]}" if walls.count(wall) > 1 else "")
         table.add_row(shown + mark, f"{item['wait_minutes']:.0f}",
@@ -46,6 +46,9 @@ def _print_forecast(result: dict[str, Any]) -> None:
     out.print(f"Best hour to cross: {b['local_hour'][:16].replace('T', ' ')} local "
               f"(UTC{b['local_hour'][19:]}), about "
               f"{b['wait_minutes']:.0f} min (80%: {b['lo80']:.0f}-{b['hi80']:.0f}).", highlight=False)
+    if not all(item.get("reported_recently", True) for item in result["forecast"]):
+        out.print("~ no wait reported at this hour of the day in the 28 days before (the lane is usually closed "
+                  "then): not offered as the best hour.", highlight=False)
     if not result["out_of_sample"]:
         err.print(f"note: every model of this lane was trained on readings after {result['origin']}; this is "
                   "an in-sample forecast, better than the model would do on unseen hours (train with "
@@ -136,7 +139,7 @@ def models_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
         return
     table = Table(title="Forecast models")
     for col in ("version", "trained at", "lanes", "training hours", "rows"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # the version is the model's name: never cut short
     for m in models:
         table.add_row(m["version"], m["trained_at"], str(len(m["series"])),
                       f"{m['train_start'][:10]} .. {m['train_end'][:10]}", str(m["train_rows"]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from borderflow.errors import BadInputError, NotFoundError
 from borderflow.forecast import DEFAULT_MODEL, MODEL_NAMES, make_model
@@ -48,6 +49,8 @@ from borderflow.store.forecast_schema import forecast_models, forecasts
 from borderflow.store.ordering import in_byte_order
 from borderflow.store.schema import crossings, observations
 from borderflow.vocabulary import DIRECTIONS, MODES, PROGRAMS
+
+log = logging.getLogger(__name__)
 
 #: The longest forecast a request may ask for (hours); the default model's max_horizon.
 MAX_FORECAST_HOURS = 168
@@ -165,7 +168,9 @@ def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | 
           until: dt.datetime | pd.Timestamp | str | None = None,
           params: GBMParams | None = None, now: dt.datetime | None = None,
           if_stale: bool = False) -> dict[str, Any]:
-    """Fit the default model on every matching lane (readings before ``until``) and store it.
+    """Fit the default model on every matching lane (readings before ``until``, default
+    now: a reading CBP stamped with the coming hour waits for the next training, else the
+    model would have read past the hour a forecast made now starts from) and store it.
 
     One model is trained across all the lanes, so lanes with little history borrow the
     shape of the others. Returns a summary with the new ``version``. With ``if_stale``
@@ -176,7 +181,7 @@ def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | 
     validate_lane("000000", mode or "passenger", program or "standard")  # a bad mode or program, named
     for c in crossing_ids or []:
         validate_lane(c, mode or "passenger", program or "standard")
-    until_ts = _utc(until, "--until")
+    until_ts = _utc(until, "--until") or pd.Timestamp.now(tz="UTC")  # (``now`` only dates the model)
     lanes = archive_lanes(engine, crossing_ids, mode, program, source)
     frames, info, skipped = [], {}, {}
     for c, m, p, d in lanes:
@@ -196,7 +201,8 @@ def train(engine: Engine, *, crossing_ids: list[str] | None = None, mode: str | 
     model = GradientBoostedForecaster(params or GBMParams())
     summary: dict[str, Any] = {
         "model": model.name, "series": sorted(info), "skipped": skipped,
-        "train_start": history["ds"].min().isoformat(), "train_end": history["ds"].max().isoformat(),
+        # as `forecast models` says them: the first hour read, and the end of the last one
+        "train_start": _iso(history["ds"].min()), "train_end": _iso(history["ds"].max() + HOUR),
         "params": asdict(model.params), "up_to_date": False,
     }
     if if_stale:
@@ -377,6 +383,26 @@ def _iso(value: dt.datetime | pd.Timestamp | None) -> str | None:
     return pd.Timestamp(value).tz_convert("UTC").isoformat().replace("+00:00", "Z")
 
 
+#: How far back a lane's hours of the day with a wait are looked for (see :func:`_reported_hours`).
+REPORTED_LOOKBACK = pd.Timedelta(days=28)
+
+
+def _reported_hours(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
+                    before: pd.Timestamp, timezone: str) -> set[int]:
+    """The local hours of the day at which the lane gave a wait on some day of the
+    :data:`REPORTED_LOOKBACK` before ``before``. A port closed at night reports "lanes
+    closed" or nothing then, and its forecast of those hours (near zero: the model never
+    saw a wait there) is no time to cross."""
+    t = observations.c
+    query = select(t.observed_at).where(
+        t.crossing_id == crossing_id, t.mode == mode, t.program == program, t.direction == direction,
+        t.wait_minutes.is_not(None), t.observed_at < before.to_pydatetime(),
+        t.observed_at >= (before - REPORTED_LOOKBACK).to_pydatetime(), *readings_only())
+    with engine.connect() as conn:
+        stamps = pd.DatetimeIndex(pd.to_datetime(conn.scalars(query).all(), utc=True))
+    return set(stamps.tz_convert(timezone).hour.tolist())
+
+
 def _last_reading(engine: Engine, crossing_id: str, mode: str, program: str, direction: str,
                   before: pd.Timestamp) -> dt.datetime | None:
     return _newest(engine, crossing_id, mode, program, direction, before)[0]
@@ -435,13 +461,17 @@ def _store_forecasts(engine: Engine, key: dict[str, Any], made_at: dt.datetime, 
              "lo95": float(r.lo_95), "hi95": float(r.hi_95)} for r in frame.itertuples()]
     t = forecasts.c
     try:
-        with writing(engine) as conn:
+        # a stored forecast only spares computing it again: it is not worth waiting for an
+        # ingest to finish (up to the busy timeout), and its own unique key keeps it whole
+        with writing(engine, serialize=False, wait=False) as conn:
             have = set(conn.scalars(select(t.horizon).where(and_(*(getattr(t, k) == v for k, v in key.items())))))
             new = [r for r in rows if r["horizon"] not in have]
             if new:
                 conn.execute(forecasts.insert(), new)
     except IntegrityError:
         pass  # a concurrent request stored the same forecast first; it is identical
+    except OperationalError:
+        log.info("forecast not stored: another writer holds the archive")  # computed again next time
 
 
 def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", program: str = "standard",
@@ -503,19 +533,23 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
         made_at = dt.datetime.now(dt.UTC)
         if store:
             _store_forecasts(engine, key, made_at, frame)
-    return {**_package(info, version, model.name, origin, last, made_at, frame, hours),
+    reported = _reported_hours(engine, crossing_id, mode, program, direction, asked, info.timezone)
+    return {**_package(info, version, model.name, origin, last, made_at, frame, hours, reported),
             "out_of_sample": out_of_sample}
 
 
 def best_hour_to_cross(hours: list[dict[str, Any]]) -> dict[str, Any]:
-    """The hour with the lowest point forecast (``wait_minutes``); ties go to the earliest."""
+    """The hour with the lowest point forecast (``wait_minutes``) among the hours of the day
+    the lane has reported a wait at lately (``reported_recently``; all hours when none
+    has); ties go to the earliest."""
     if not hours:
         raise BadInputError("no forecast hours to choose the best hour from")
-    return min(hours, key=lambda item: (item["wait_minutes"], item["horizon"]))
+    open_hours = [item for item in hours if item.get("reported_recently", True)] or hours
+    return min(open_hours, key=lambda item: (item["wait_minutes"], item["horizon"]))
 
 
 def _package(info: SeriesInfo, version: str, model_name: str, origin: pd.Timestamp, last: dt.datetime,
-             made_at: dt.datetime, frame: pd.DataFrame, hours: int) -> dict[str, Any]:
+             made_at: dt.datetime, frame: pd.DataFrame, hours: int, reported: set[int]) -> dict[str, Any]:
     crossing_id, mode, program, direction = parse_series_id(info.unique_id)
     tz = info.timezone
     items = []
@@ -526,6 +560,7 @@ def _package(info: SeriesInfo, version: str, model_name: str, origin: pd.Timesta
             "wait_minutes": round(float(r.point), 1),
             "lo80": round(float(r.lo_80), 1), "hi80": round(float(r.hi_80), 1),
             "lo95": round(float(r.lo_95), 1), "hi95": round(float(r.hi_95), 1),
+            "reported_recently": ds.tz_convert(tz).hour in reported,
         })
     best = best_hour_to_cross(items)
     stale = (origin - pd.Timestamp(last).tz_convert("UTC")) / HOUR
@@ -578,6 +613,8 @@ def backtest_lanes(engine: Engine, lanes: list[tuple[str, str, str, str]],
     infos = [lane_info(engine, *lane) for lane in lanes]
     start_ts = _lane_time(start, infos[0].timezone, "--start")
     end_ts = _lane_time(end, infos[0].timezone, "--end")
+    if end_ts <= start_ts:
+        raise BadInputError(f"--end {_iso(end_ts)} is not after --start {_iso(start_ts)}; give the start first")
     frames = []
     for (c, m, p, d), info in zip(lanes, infos):
         frames.append(lane_history(engine, c, m, p, direction=d, end=end_ts, source=source))

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
-from borderflow.errors import BadInputError
+from borderflow.errors import BadInputError, BorderFlowError
 from borderflow.settings import database_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -33,12 +33,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _WRITE_OPTION = "borderflow_writes"
 
 
+class BusyError(BorderFlowError):
+    """Another writer holds the archive and the write asked not to wait."""
+
+    http_status = 503
+    code = "busy"
+
+
 #: PostgreSQL advisory lock taken by archive writers (``writing``): "Border" in ASCII.
 ARCHIVE_WRITE_LOCK = 0x426F72646572
 
 
 @contextmanager
-def writing(engine: Engine, *, serialize: bool = True) -> Iterator[Connection]:
+def writing(engine: Engine, *, serialize: bool = True, wait: bool = True) -> Iterator[Connection]:
     """A transaction that reads what is stored and then writes, committed on success.
 
     Such a transaction must not interleave with another of its kind: two ingests that
@@ -51,13 +58,32 @@ def writing(engine: Engine, *, serialize: bool = True) -> Iterator[Connection]:
     * on PostgreSQL it takes the transaction-scoped advisory lock
       :data:`ARCHIVE_WRITE_LOCK` first (``serialize=False`` skips it, for short writes
       that lock their own rows).
+
+    ``wait=False``: a write that may be skipped (a cache) does not wait for another writer.
+    On SQLite the write lock is asked for without the busy timeout, and a busy database
+    raises ``OperationalError`` at once; on PostgreSQL the advisory lock is only tried
+    (``BusyError`` when another writer holds it).
     """
     with engine.connect() as conn:
         conn.execution_options(**{_WRITE_OPTION: True})
-        with conn.begin():
-            if serialize and conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ARCHIVE_WRITE_LOCK})
-            yield conn
+        raw, previous = None, None
+        if not wait and conn.dialect.name == "sqlite":
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            previous = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+            raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            with conn.begin():
+                if serialize and conn.dialect.name == "postgresql":
+                    if wait:
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ARCHIVE_WRITE_LOCK})
+                    elif not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                                          {"key": ARCHIVE_WRITE_LOCK}).scalar():
+                        raise BusyError("another writer holds the archive; try again when it is done")
+                yield conn
+        finally:
+            if raw is not None:
+                raw.execute(f"PRAGMA busy_timeout = {previous}")
 
 
 def make_engine(url: str | None = None) -> Engine:

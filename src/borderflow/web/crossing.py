@@ -27,7 +27,7 @@ from borderflow.services import queries
 from borderflow.vocabulary import MODES, PROGRAMS
 from borderflow.web import charts
 from borderflow.web.i18n import Translator
-from borderflow.web.overview import LANE_COLUMNS
+from borderflow.web.overview import LANE_COLUMNS, forecast_instant
 
 log = logging.getLogger("borderflow.web")
 
@@ -107,7 +107,7 @@ def try_forecast(engine: Engine, crossing_id: str, choice: Choice, newest: dt.da
         from borderflow.services.forecasting import MAX_STALE_HOURS, forecast_for
 
         live = now - newest <= dt.timedelta(hours=MAX_STALE_HOURS - 1)
-        as_of = now if live else newest + dt.timedelta(minutes=1)
+        as_of = forecast_instant(now) if live else newest + dt.timedelta(minutes=1)
         return forecast_for(engine, crossing_id, choice.mode, choice.program, FORECAST_HOURS, as_of=as_of), None
     except BorderFlowError as exc:
         return None, exc.message

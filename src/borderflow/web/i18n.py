@@ -140,6 +140,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "forecast.title": ("Forecast", "Pronóstico"),
     "forecast.band": ("Forecast with its 80% band", "Pronóstico con su banda del 80 %"),
     "forecast.band80": ("80% band", "Banda del 80 %"),
+    "forecast.unreported": (("No wait reported at this hour of the day in the 28 days before (the lane is usually "
+                             "closed then): not offered as the best hour."),
+                            ("Sin espera reportada a esta hora del día en los 28 días anteriores (el carril suele "
+                             "estar cerrado a esa hora): no se propone como la mejor hora.")),
     "forecast.next_hour": ("next hour {wait} ({lo}–{hi})", "próxima hora {wait} ({lo}–{hi})"),
     "forecast.next_hour_title": ("Forecast of the coming hour with its 80% band (minutes)",
                                  "Pronóstico de la próxima hora con su banda del 80 % (minutos)"),

@@ -121,9 +121,17 @@ def build_rows(engine: Engine, now: dt.datetime) -> list[Row]:
     return rows
 
 
+def forecast_instant(now: dt.datetime) -> dt.datetime:
+    """The instant a page built in the minute starting at ``now`` forecasts from: within
+    that minute, so its first forecast hour is the API's (the next hour) even in the
+    first minute of an hour, when ``now`` itself is a whole hour."""
+    return now + dt.timedelta(seconds=1) if now.second == 0 and now.microsecond == 0 else now
+
+
 def attach_forecasts(engine: Engine, rows: list[Row], now: dt.datetime) -> None:
     """Give each lane cell that a stored model covers its next hour's forecast (as of
-    ``now``). A lane the model cannot forecast (no recent reading, no model) keeps none;
+    ``now``). A lane the model cannot forecast (no recent reading, no model), or that has
+    not reported a wait at that hour of the day lately (closed then), keeps none;
     a failure is logged and never takes the page down."""
     from borderflow.services.forecasting import covered_lanes, forecast_for
 
@@ -134,13 +142,15 @@ def attach_forecasts(engine: Engine, rows: list[Row], now: dt.datetime) -> None:
             if cell is None or (row.crossing_id, mode, program, "northbound") not in covered:
                 continue
             try:
-                found = forecast_for(engine, row.crossing_id, mode, program, 1, as_of=now)
+                found = forecast_for(engine, row.crossing_id, mode, program, 1, as_of=forecast_instant(now))
             except BorderFlowError:
                 continue  # e.g. the newest reading is too old for a forecast
             except Exception:
                 log.exception("next-hour forecast failed for %s %s/%s", row.crossing_id, mode, program)
                 continue
             first = found["forecast"][0]
+            if not first["reported_recently"]:
+                continue  # an hour the lane is usually closed: its near-zero forecast is no invitation
             row.cells[i] = replace(cell, next_hour=NextHour(
                 dt.datetime.fromisoformat(first["hour"]), first["wait_minutes"],
                 first["lo80"], first["hi80"]))
