@@ -120,3 +120,14 @@ def test_a_query_parameter_the_address_does_not_take_is_422_naming_it(sqlite_cli
         assert repr(unknown) in body["error"]["message"] and taken in body["error"]["message"], body
     assert sqlite_client.get("/api/v1/volumes", params={"port_code": "2304"}).status_code == 200
     assert sqlite_client.get("/api/v1/ports", params={"limit": "5"}).status_code == 200
+
+
+def test_a_query_parameter_of_one_value_given_twice_is_422(sqlite_client: TestClient) -> None:
+    """``?at=A&at=B`` would silently answer as of B."""
+    for path, query in (("/api/v1/crossings/250401/forecast", "at=2013-07-01T00:00:00Z&at=2013-08-01T00:00:00Z"),
+                        ("/api/v1/volumes", "port_code=2304&port_code=2506"),
+                        ("/api/v1/waits/current", "mode=passenger&mode=commercial")):
+        response = sqlite_client.get(f"{path}?{query}")
+        assert response.status_code == 422, (path, response.text)
+        assert "given more than once; give each once" in response.json()["error"]["message"]
+    assert sqlite_client.get("/api/v1/volumes?port_code=2304").status_code == 200

@@ -136,6 +136,12 @@ def test_api_forecast(sqlite_engine, trained):
     assert "datetime.datetime" not in message
     unknown = client.get("/api/v1/crossings/999999/forecast", params={"mode": "passenger", "program": "standard"})
     assert unknown.status_code == 404 and "GET /api/v1/crossings" in unknown.json()["error"]["message"]
+    # a direction is asked for by name; this lane has no southbound model
+    south = client.get(url, params={"direction": "southbound", "at": AS_OF})
+    assert south.status_code == 404 and "forecast train" in south.json()["error"]["message"]
+    assert client.get(url, params={"direction": "eastbound"}).status_code == 422
+    # each hour says whether the lane reported a wait at that hour of the day lately
+    assert all(isinstance(h["reported_recently"], bool) for h in body["forecast"])
 
 
 def test_the_repeated_hour_when_clocks_go_back_is_told_apart(capsys):

@@ -342,3 +342,35 @@ def test_training_reads_no_reading_dated_after_now_and_says_its_hours_as_the_mod
     with pytest.raises(BadInputError, match="--end .* is not after --start"):
         forecasting.backtest_lane(engine, "535501", "passenger", "standard", "2026-07-06", "2026-06-29",
                                   params=SMALL)
+
+
+def test_a_southbound_lane_is_forecast_and_a_past_question_is_not_computed_twice(archive):
+    """Lanes into Mexico are trained with the rest; they are asked for by direction (CLI
+    --direction, API direction=). A forecast as of another instant than now is not stored,
+    but the same question is answered from memory until a reading or a model changes it."""
+    from borderflow.cli.main import run
+
+    with archive.begin() as conn:
+        conn.execute(observations.insert(), [{**r, "direction": "southbound", "wait_minutes": (r["wait_minutes"] or 0) + 7}
+                                             for r in readings(seed=3) if r["wait_minutes"] is not None])
+    summary = forecasting.train(archive, crossing_ids=["535501"], params=SMALL)
+    assert "535501/passenger/standard/southbound" in summary["series"]
+    as_of = LAST - dt.timedelta(hours=30)
+    south = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6, as_of=as_of,
+                                     direction="southbound", store=False)
+    north = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6, as_of=as_of, store=False)
+    assert south["direction"] == "southbound" and south["forecast"] != north["forecast"]
+    again = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6, as_of=as_of,
+                                     direction="southbound", store=False)
+    assert again == south  # remembered: the same made_at, nothing computed
+    with archive.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(forecasts)).scalar() == 0  # and nothing stored
+    with archive.begin() as conn:  # a late reading for an hour before as_of: computed anew
+        conn.execute(observations.insert(), [{**readings()[5], "direction": "southbound", "wait_minutes": 70,
+                                              "observed_at": START + dt.timedelta(hours=103)}])
+    fresh = forecasting.forecast_for(archive, "535501", "passenger", "standard", 6, as_of=as_of,
+                                     direction="southbound", store=False)
+    assert fresh["made_at"] != south["made_at"]
+    url = archive.url.render_as_string(hide_password=False)
+    assert run(["--db", url, "forecast", "--crossing", "535501", "--direction", "southbound",
+                "--at", as_of.isoformat(), "--hours", "3", "--json"]) == 0

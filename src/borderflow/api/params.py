@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query, Request
 from pydantic import AfterValidator, AwareDatetime
@@ -88,13 +88,30 @@ async def only_known_query_parameters(request: Request) -> None:
     if dependant is None:
         return
     known: set[str] = set()
+    single: set[str] = set()
     pending = [dependant]
     while pending:  # the route's own parameters and those of its dependencies
         node = pending.pop()
         known.update(p.alias for p in node.query_params)
+        single.update(p.alias for p in node.query_params if not _many(p.field_info.annotation))
         pending.extend(node.dependencies)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         taken = ", ".join(sorted(known)) or "none"
         raise BadInputError(f"unknown query parameter(s) {', '.join(repr(u[:40]) for u in unknown[:5])}; "
                             f"this address takes: {taken}")
+    # a parameter of one value given twice (?at=A&at=B): the last would silently win
+    twice = sorted(name for name in single if len(request.query_params.getlist(name)) > 1)
+    if twice:
+        raise BadInputError(f"query parameter(s) {', '.join(repr(t) for t in twice)} given more than once; "
+                            "give each once")
+
+
+def _many(annotation: Any) -> bool:
+    """Whether a parameter's type takes several values (a list, maybe optional)."""
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    return any(_many(arg) for arg in typing.get_args(annotation)) if origin is not None else False

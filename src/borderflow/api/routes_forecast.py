@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Engine
 
 from borderflow.api.params import CrossingId, only_known_query_parameters
-from borderflow.vocabulary import Mode, Program
+from borderflow.vocabulary import Direction, Mode, Program
 
 #: The longest forecast a request may ask for (hours); see services.forecasting.
 MAX_FORECAST_HOURS = 168
@@ -80,6 +80,7 @@ def get_forecast(
     hours: int = Query(24, ge=1, le=MAX_FORECAST_HOURS, description=f"Hours to forecast, 1-{MAX_FORECAST_HOURS}."),
     at: AwareDatetime | None = Query(None, description="Forecast as of this instant (ISO 8601 with "
                                         "offset or Z); omitted = now."),
+    direction: Direction = Query(Direction.northbound, description="northbound (into the US) or southbound."),
 ) -> Any:
     """Hourly wait forecasts of one lane with 80% and 95% intervals and the best hour to cross,
     from the newest model trained on the lane before the origin (``borderflow forecast train``).
@@ -90,4 +91,4 @@ def get_forecast(
     from borderflow.services.forecasting import forecast_for
 
     return forecast_for(_engine(request), crossing_id, mode.value, program.value, hours, as_of=at,
-                        store=at is None)
+                        direction=direction.value, store=at is None)

@@ -66,6 +66,8 @@ def forecast_command(
     program: str = typer.Option("standard", "--program", help="standard, sentri, ready or fast."),
     hours: int = typer.Option(24, "--hours", help="How many hours to forecast (1-168)."),
     at: str | None = typer.Option(None, "--at", help="Forecast as of this ISO 8601 time instead of now."),
+    direction: str = typer.Option("northbound", "--direction",
+                                  help="northbound (into the US, CBP's lanes) or southbound."),
     as_json: bool = typer.Option(False, "--json", help="Write the forecast as JSON."),
 ) -> None:
     """Forecast a lane's wait hour by hour from the newest trained model."""
@@ -78,7 +80,7 @@ def forecast_command(
 
     check_range(ctx, "--hours", hours, 1, MAX_FORECAST_HOURS)
 
-    result = forecast_for(state(ctx).engine(), crossing, mode, program, hours, as_of=at)
+    result = forecast_for(state(ctx).engine(), crossing, mode, program, hours, as_of=at, direction=direction)
     if as_json:
         emit_json(result)
     else:
