@@ -86,15 +86,18 @@ class Calibration:
         return self.table()[:, index]
 
 
-def representative_horizons(horizon: int) -> np.ndarray:
+def representative_horizons(horizon: int, most: int | None = None) -> np.ndarray:
     """Up to :data:`HORIZONS_PER_BUCKET` evenly spread horizons of each bucket that
-    starts at or below ``horizon``: the horizons whose recent misses are scored."""
+    starts at or below ``horizon``, over the whole bucket (up to ``most``, the model's
+    longest horizon): the horizons whose recent misses are scored. A bucket is scored
+    the same whatever part of it is asked for, so an hour's band does not depend on how
+    many hours are forecast."""
     edges = [*HORIZON_BUCKETS, 10**9]
     chosen: list[int] = []
     for lo, hi in itertools.pairwise(edges):
         if lo > horizon:
             break
-        top = min(hi - 1, max(horizon, lo))
+        top = min(hi - 1, max(most if most is not None else horizon, horizon, lo))
         span = np.arange(lo, top + 1)
         if span.size > HORIZONS_PER_BUCKET:
             span = span[np.linspace(0, span.size - 1, HORIZONS_PER_BUCKET).round().astype(int)]

@@ -340,7 +340,7 @@ class GradientBoostedForecaster(GridForecaster):
         scored = np.flatnonzero(~np.isnan(pf.y[first:last])) + first
         if scored.size == 0:
             return out
-        ks = representative_horizons(horizon)
+        ks = representative_horizons(horizon, p.max_horizon)
         t = np.repeat(scored, len(ks))
         k = np.tile(ks, scored.size)
         o = t - k + 1
