@@ -126,3 +126,36 @@ def test_any_cut_keeps_exactly_the_whole_ports_or_refuses_the_file(fraction: flo
         reference = parse(_xml_ports(FEED_XML, kept), "ref")
     assert parsed.observations == reference.observations
     assert parsed.rejected[-1].place.endswith("onward")
+
+
+def test_a_byte_of_another_encoding_inside_a_whole_feed_is_an_encoding_refusal_not_a_cut() -> None:
+    """A Latin-1 byte in the middle of a UTF-8 feed is not a cut download (fetching it again
+    brings the same bytes): the file is refused saying so, as before."""
+    at = FEED_JSON.index(b'"Del Rio"')
+    latin1 = FEED_JSON[:at] + b'"Del R\xedo"' + FEED_JSON[at + 9:]
+    with pytest.raises(BadInputError, match="UTF-8"):
+        cbp_feed.parse_json(latin1, "latin1.json")
+    assert json_list_prefix(latin1) is None
+    # a character cut in two by the end of the data is a cut: the text before it is read
+    cut = FEED_JSON[: FEED_JSON.index(b"\n    }") + 7] + b'{"port_number": "\xc3'
+    assert len(cbp_feed.parse_json(cut, "cut.json").crossings) == 1
+
+
+def test_a_utf16_export_cut_inside_a_character_keeps_its_whole_objects() -> None:
+    rows = [{"crossing_id": "535501", "mode": "passenger", "program": "standard",
+             "observed_at": f"2026-08-12T0{h}:00:00+00:00", "wait_minutes": str(10 + h), "lanes_open": "4",
+             "status": "", "source": "cbp-rss"} for h in range(4)]
+    written = json.dumps(rows, indent=1)
+    third_ends = written.index("}", written.index("}", written.index("}") + 1) + 1)
+    text = written.encode("utf-16")  # a byte-order mark, then two bytes a character
+    for cut in (2 + 2 * third_ends, 2 + 2 * third_ends + 1):  # inside object 3: between characters, inside one
+        parsed = export_json.parse_observations(text[:cut], "cut.json")
+        assert [o.wait_minutes for o in parsed.observations] == [10, 11]
+        assert parsed.rejected[-1].place == "object 3 onward"
+
+
+def test_the_kept_aside_tail_of_a_broken_bwt_xml_is_read_in_its_declared_encoding() -> None:
+    at = FEED_XML.index(b"</port>", len(FEED_XML) // 2) + len(b"</port>")
+    named = FEED_XML[:at] + b"<port><port_number>250401</port_number><port_name>San Jos\xe9</port_name>"
+    parsed = cbp_feed.parse_xml(named, "cut.xml")
+    assert "San Jos\u00e9" in parsed.rejected[-1].raw

@@ -390,3 +390,9 @@ def test_an_hours_band_does_not_depend_on_how_many_hours_are_asked(archive):
     stored = forecasting.forecast_for(archive, "535501", "passenger", "standard", 12, as_of=as_of)
     more = forecasting.forecast_for(archive, "535501", "passenger", "standard", 24, as_of=as_of)
     assert stored["forecast"] == more["forecast"][:12] == long["forecast"][:12]
+
+
+def test_a_refusal_names_a_southbound_lane_as_southbound(archive):
+    forecasting.train(archive, crossing_ids=["535501"], params=SMALL)
+    with pytest.raises(NotFoundError, match="covers crossing 535501 passenger/standard southbound: the lane has 0"):
+        forecasting.forecast_for(archive, "535501", "passenger", "standard", as_of=LAST, direction="southbound")

@@ -236,3 +236,18 @@ def test_slots_shared_through_a_folder_hold_across_processes(tmp_path: Path) -> 
     alone = isolation.Slots(1)  # no folder: this process alone
     assert alone.acquire(blocking=False) and not alone.acquire(blocking=False)
     alone.release()
+
+
+def test_a_servers_slot_folder_is_its_ports_own_and_private(tmp_path: Path, monkeypatch) -> None:
+    """Restarts on a port reuse its folder (a server stopped by SIGTERM cleans up nothing);
+    a folder of that name open to others is not trusted."""
+    import stat
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    first = isolation.slots_folder(18765)
+    assert isolation.slots_folder(18765) == first and stat.S_IMODE(os.stat(first).st_mode) == 0o700
+    assert isolation.slots_folder(18766) != first
+    os.chmod(first, 0o777)
+    assert isolation.slots_folder(18765) != first  # someone could hold its locks: a fresh one
+    assert isolation.slots_folder(0) != isolation.slots_folder(0)  # a port the system picks shares nothing

@@ -75,13 +75,11 @@ def serve_command(
     os.environ["BORDERFLOW_DATABASE_URL"] = database_url(cli.db)
     os.environ["BORDERFLOW_API_CACHE_SECONDS"] = str(cache_seconds)
     # the planning routes' "at most N at once" holds across the workers: slots are lock
-    # files in one folder, gone with the server
-    import tempfile
+    # files in a folder of this port's, reused by the next server on it (a server stopped
+    # by SIGTERM ends before any clean-up could run)
+    from borderflow.services.isolation import SLOTS_SETTING, slots_folder
 
-    from borderflow.services.isolation import SLOTS_SETTING
-
-    slots = tempfile.TemporaryDirectory(prefix="borderflow-slots-")
-    os.environ[SLOTS_SETTING] = slots.name
+    os.environ[SLOTS_SETTING] = slots_folder(port)
     proxies = forwarded_allow_ips.strip()
     # Proxy headers only from proxies the operator names: otherwise any client could write the
     # address the audit keeps (uvicorn trusts 127.0.0.1 by default).
@@ -111,7 +109,6 @@ def serve_command(
         pass
     finally:
         sock.close()
-        slots.cleanup()
 
 
 def register(app: typer.Typer) -> None:

@@ -262,7 +262,7 @@ def read_xml_prefix(data: bytes, where: str, what: str, keep: tuple[str, int] | 
             raise BadInputError(f"{where}: {problem}; fix: supply {what} complete and unchanged") from None
         # the complete elements stand; the text from the broken one (or the break) on is kept aside
         cut = open_at if open_at >= 0 else max(0, parser.ErrorByteIndex)
-        tail = data[cut:cut + 4 * TAIL_CHARS].decode("utf-8", errors="replace")[:TAIL_CHARS]
+        tail = _decoded_tail(data, data[cut:cut + 4 * TAIL_CHARS])
         return root, complete, BreakOff(len(complete), f"the file breaks off here: {problem}", tail)
     except _Refused as error:
         raise BadInputError(
@@ -275,6 +275,20 @@ def read_xml_prefix(data: bytes, where: str, what: str, keep: tuple[str, int] | 
             "encoding it declares"
         ) from None
     return builder.close(), complete, None
+
+
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+
+
+def _decoded_tail(data: bytes, tail: bytes) -> str:
+    """The kept-aside tail of a broken XML file as text, in the encoding the file declares
+    (bwt.xml says ISO-8859-1), else UTF-8; what does not decode is replaced, never raised."""
+    declared = _DECLARED.match(data[:200])
+    encoding = declared[1].decode("ascii") if declared else "utf-8"
+    try:
+        return tail.decode(encoding, errors="replace")[:TAIL_CHARS]
+    except LookupError:  # an encoding Python does not know: expat refused the file before this
+        return tail.decode("utf-8", errors="replace")[:TAIL_CHARS]
 
 
 @lru_cache(maxsize=8192)

@@ -74,7 +74,14 @@ def _objects(data: bytes, name: str, what: str, parsed: Parsed) -> list[Any]:
     """The file's objects; for a list that breaks off, the complete ones, the rest kept
     aside in ``parsed.rejected``."""
     where = name or "input"
-    text = decode_text(data, parsed.notes)
+    try:
+        text = decode_text(data, parsed.notes)
+    except BadInputError:
+        if not (data[:2] in (b"\xff\xfe", b"\xfe\xff") and len(data) % 2):
+            raise
+        # UTF-16 cut inside a character: a list cut there keeps its whole objects (below);
+        # anything else is refused as the whole file would be
+        text = decode_text(data[:-1], parsed.notes)
     try:
         document = json.loads(text, parse_float=Decimal)
     except (ValueError, RecursionError) as exc:

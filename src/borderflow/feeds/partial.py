@@ -37,14 +37,17 @@ class BreakOff:
     tail: str
 
 
-def _decoded(data: bytes) -> str:
-    """The text of JSON bytes in the encoding JSON's own rule detects; a multi-byte
-    character cut by the break (or any undecodable byte) ends the text there."""
+def _decoded(data: bytes) -> str | None:
+    """The text of JSON bytes in the encoding JSON's own rule detects. A character cut in
+    two by the end of the data (a cut download) is left out; None when a byte before the
+    end is not of that encoding: that is a file in another encoding, not a cut one."""
     encoding = json.detect_encoding(data)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        text = data[:exc.start].decode(encoding, errors="replace")
+        if exc.end < len(data) or len(data) - exc.start > 3:
+            return None
+        text = data[:exc.start].decode(encoding)
     return text.removeprefix("\ufeff")
 
 
@@ -62,11 +65,14 @@ def _line_column(text: str, at: int) -> tuple[int, int]:
 def json_list_prefix(data: bytes | str, *, parse_float: Any = None) -> tuple[list[Any], BreakOff] | None:
     """The items of a top-level JSON list (bytes, or text already decoded) read one by one
     up to where the text stops being JSON, and the :class:`BreakOff`; None when the text
-    does not start as a list, or when it is whole (``json.loads`` reads it).
+    does not start as a list, when it is whole (``json.loads`` reads it), or when it is not
+    in JSON's encodings before its end.
 
     Only called after ``json.loads`` failed: a file that is valid JSON never comes here.
     """
     text = _decoded(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    if text is None:
+        return None
     at = _skip(text, 0)
     if not text.startswith("[", at):
         return None

@@ -351,7 +351,8 @@ def model_for(engine: Engine, unique_id: str,
         else:
             candidates.sort(key=lambda c: pd.Timestamp(c[2]))
         if not candidates:
-            crossing_id, mode, program, _ = parse_series_id(unique_id)
+            crossing_id, mode, program, direction = parse_series_id(unique_id)
+            program = _program_words(program, direction)
             raise NotFoundError(
                 f"no trained forecast model covers crossing {crossing_id} {mode}/{program}; "
                 f"run 'borderflow forecast train --crossing {crossing_id}' first",
@@ -512,6 +513,7 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     present, read from the readings. Waits are minutes rounded to 0.1.
     """
     validate_lane(crossing_id, mode, program, direction)
+    shown = _program_words(program, direction)  # the lane as messages name it
     if not isinstance(hours, (int, np.integer)) or not 1 <= hours <= MAX_FORECAST_HOURS:
         raise BadInputError(f"hours must be a whole number from 1 to {MAX_FORECAST_HOURS}; got {hours!r}")
     asked = _utc(as_of, "the forecast time (at)") or pd.Timestamp.now(tz="UTC")
@@ -525,7 +527,7 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
         if few is None:
             raise
         raise NotFoundError(
-            f"no trained forecast model covers crossing {crossing_id} {mode}/{program}: the lane has {few} of the "
+            f"no trained forecast model covers crossing {crossing_id} {mode}/{shown}: the lane has {few} of the "
             f"{MIN_TRAIN_HOURS} hours with a reading that training needs, so 'borderflow forecast train' leaves "
             "it out until more readings have arrived", key="forecast.too_few_hours",
             fields={"hours": few, "least": MIN_TRAIN_HOURS}) from None
@@ -535,12 +537,12 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
                             fields={"version": version, "most": model.params.max_horizon, "hours": hours})
     last, newest_id = _newest(engine, crossing_id, mode, program, direction, asked)
     if last is None:
-        raise NotFoundError(f"crossing {crossing_id} {mode}/{program} has no reading with a wait "
+        raise NotFoundError(f"crossing {crossing_id} {mode}/{shown} has no reading with a wait "
                             f"before {_iso(asked)}; nothing to forecast from",
                             key="forecast.no_reading", fields={"before": _local(asked, info.timezone)})
     if (origin - pd.Timestamp(last).tz_convert("UTC")) / HOUR > MAX_STALE_HOURS:
         raise NotFoundError(
-            f"the newest reading of crossing {crossing_id} {mode}/{program} before {_iso(asked)} is from "
+            f"the newest reading of crossing {crossing_id} {mode}/{shown} before {_iso(asked)} is from "
             f"{_iso(last)}, more than {MAX_STALE_HOURS} hours earlier; a forecast needs recent readings "
             f"(ingest or poll them, or forecast as of an earlier time with --at / at=)",
             key="forecast.stale", fields={"asked": _local(asked, info.timezone), "last": _local(last, info.timezone),
@@ -568,6 +570,12 @@ def forecast_for(engine: Engine, crossing_id: str, mode: str = "passenger", prog
     reported = _reported_hours(engine, crossing_id, mode, program, direction, asked, info.timezone)
     return {**_package(info, version, model.name, origin, last, made_at, frame, hours, reported),
             "out_of_sample": out_of_sample}
+
+
+def _program_words(program: str, direction: str) -> str:
+    """The program as a message names the lane: with its direction when that is not the
+    usual one (into the US)."""
+    return program if direction == "northbound" else f"{program} {direction}"
 
 
 def best_hour_to_cross(hours: list[dict[str, Any]]) -> dict[str, Any]:

@@ -217,6 +217,28 @@ async def compute(function: Callable[..., T], *args: Any) -> T:
 SLOTS_SETTING = "BORDERFLOW_COMPUTE_SLOTS_DIR"
 
 
+def slots_folder(port: int) -> str:
+    """The folder a server on ``port`` keeps its computation slots in (:class:`Slots`): the
+    same for every server this user runs on the port, one at a time, so restarts do not
+    leave folders behind. A folder of that name that is not this user's alone (made by
+    someone else, or open to others) is not used: a fresh private one is made instead."""
+    import os
+    import stat
+    import tempfile
+
+    if not port:  # a port the system picks: no other server shares it
+        return tempfile.mkdtemp(prefix="borderflow-slots-")
+    folder = os.path.join(tempfile.gettempdir(), f"borderflow-slots-{os.getuid()}-{int(port)}")
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    found = os.lstat(folder)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
+        return tempfile.mkdtemp(prefix="borderflow-slots-")
+    return folder
+
+
 class Slots:
     """At most ``count`` computations at once, with the semaphore's ``acquire(blocking=False)``
     and ``release()``.
