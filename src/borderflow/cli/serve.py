@@ -75,11 +75,12 @@ def serve_command(
     os.environ["BORDERFLOW_DATABASE_URL"] = database_url(cli.db)
     os.environ["BORDERFLOW_API_CACHE_SECONDS"] = str(cache_seconds)
     # the planning routes' "at most N at once" holds across the workers: slots are lock
-    # files in a folder of this port's, reused by the next server on it (a server stopped
-    # by SIGTERM ends before any clean-up could run)
+    # files in a folder of this port's, removed when the server stops, and reused by the
+    # next server on the port when it could not be (SIGTERM ends it before any clean-up)
     from borderflow.services.isolation import SLOTS_SETTING, slots_folder
 
-    os.environ[SLOTS_SETTING] = slots_folder(port)
+    slots = slots_folder(port)
+    os.environ[SLOTS_SETTING] = slots
     proxies = forwarded_allow_ips.strip()
     # Proxy headers only from proxies the operator names: otherwise any client could write the
     # address the audit keeps (uvicorn trusts 127.0.0.1 by default).
@@ -109,6 +110,9 @@ def serve_command(
         pass
     finally:
         sock.close()
+        import shutil
+
+        shutil.rmtree(slots, ignore_errors=True)
 
 
 def register(app: typer.Typer) -> None:
