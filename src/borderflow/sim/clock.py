@@ -70,6 +70,14 @@ class Clock:
         return {"start": self.start.isoformat(), "timezone": self.timezone}
 
 
+def hour_labels(clock: Clock | None, hours: int) -> tuple[str, ...]:
+    """Each of ``hours`` hours as shown: the local clock's ``01:00 CDT`` with a clock,
+    else ``01``."""
+    if clock is not None:
+        return clock.labels(hours)
+    return tuple(f"{h:02d}" for h in range(hours))
+
+
 def _zone_name(local: dt.datetime) -> str:
     name = local.tzname() or ""
     if name.isalpha():

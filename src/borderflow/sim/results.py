@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from borderflow.sim.clock import Clock
+from borderflow.sim.clock import Clock, hour_labels
 
 #: Fields of an hourly or total row, in output order.
 PERIOD_FIELDS: tuple[str, ...] = (
@@ -165,9 +165,7 @@ class SimulationResult:
     @property
     def hour_labels(self) -> tuple[str, ...]:
         """Each hour as shown: the local clock's ``01:00 CDT`` with a clock, else ``01``."""
-        if self.clock is not None:
-            return self.clock.labels(self.hours)
-        return tuple(f"{h:02d}" for h in range(self.hours))
+        return hour_labels(self.clock, self.hours)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The documented JSON shape (without per-vehicle records). With a clock, ``clock``

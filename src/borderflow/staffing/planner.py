@@ -37,7 +37,7 @@ import numpy as np
 
 from borderflow.errors import BadInputError, InfeasibleError
 from borderflow.messages import Message
-from borderflow.sim.clock import Clock
+from borderflow.sim.clock import Clock, hour_labels
 from borderflow.sim.scenario import MAX_REPLICATIONS, Scenario
 from borderflow.staffing.evaluate import CommonRandomNumbers, Evaluation, booth_matrix
 from borderflow.staffing.search import (
@@ -170,9 +170,7 @@ class StaffingPlan:
     @property
     def hour_labels(self) -> tuple[str, ...]:
         """Each hour as shown: the local clock's ``01:00 CDT`` with a clock, else ``01``."""
-        if self.clock is not None:
-            return self.clock.labels(self.hours)
-        return tuple(f"{h:02d}" for h in range(self.hours))
+        return hour_labels(self.clock, self.hours)
 
     @property
     def booth_hours(self) -> int:
